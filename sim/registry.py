@@ -1,0 +1,92 @@
+"""The registry of simulations.
+
+A simulation is two modules with the same name: ``sim.specs.<name>`` declares its ``SPEC``
+(stdlib only, cheap to import) and ``sim.simulations.<name>`` holds ``compute`` and ``plot``
+(numpy, imported only when the simulation runs).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sim.spec import Result, Spec
+
+if TYPE_CHECKING:
+    import numpy as np
+    from matplotlib.figure import Figure
+
+NAMES: tuple[str, ...] = (
+    "gradient-descent",
+    "vanishing-gradients",
+    "convolution",
+    "pooling",
+    "residual",
+    "activations",
+    "mlp",
+    "backprop",
+    "optimizers",
+    "batching",
+    "data-splits",
+    "log-sum-exp",
+    "cross-entropy",
+    "jacobian-hessian",
+)
+
+
+def _module(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _check_name(name: str) -> None:
+    if name not in NAMES:
+        raise ValueError(f"unknown simulation '{name}'; valid simulations: {', '.join(NAMES)}")
+
+
+@cache
+def spec(name: str) -> Spec:
+    """The declaration of simulation ``name`` (cheap: no numpy)."""
+    _check_name(name)
+    found: Spec = importlib.import_module(f"sim.specs.{_module(name)}").SPEC
+    return found
+
+
+def specs() -> list[Spec]:
+    """Every simulation's declaration, in registry order."""
+    return [spec(name) for name in NAMES]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A runnable simulation: its spec with its ``compute`` and ``plot`` functions."""
+
+    spec: Spec
+    compute: Callable[[dict[str, Any], np.random.Generator], Result]
+    plot: Callable[[Figure, Result], None]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def run(self, params: Mapping[str, Any] | None = None, seed: int = 0) -> Result:
+        """Validate ``params`` against the spec and compute with a seeded generator."""
+        import numpy as np
+
+        values = self.spec.resolve(params)
+        return self.compute(values, np.random.default_rng(seed))
+
+
+@cache
+def get(name: str) -> Simulation:
+    """The runnable simulation ``name``; ``ValueError`` listing valid names if unknown."""
+    declared = spec(name)
+    module = importlib.import_module(f"sim.simulations.{_module(name)}")
+    return Simulation(declared, module.compute, module.plot)
+
+
+def run(name: str, params: Mapping[str, Any] | None = None, seed: int = 0) -> Result:
+    """Run simulation ``name`` with validated ``params`` and a seeded generator."""
+    return get(name).run(params, seed)

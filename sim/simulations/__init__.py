@@ -1,0 +1,1 @@
+"""One module per simulation: ``compute(params, rng) -> Result`` and ``plot(fig, result)``."""

@@ -1,0 +1,1 @@
+"""One module per simulation declaring its ``SPEC``; stdlib only."""

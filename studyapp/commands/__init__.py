@@ -1,0 +1,1 @@
+"""Subcommands of the ``studyapp`` command line; each module defines ``register(subparsers)``."""
