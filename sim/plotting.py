@@ -12,6 +12,7 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -45,7 +46,7 @@ def theme(width_px: int, height_px: int, dark: bool = False) -> dict[str, Any]:
         "ytick.color": fg,
         "grid.color": grid,
         "axes.grid": True,
-        "axes.prop_cycle": matplotlib.cycler(color=list(PALETTE)),
+        "axes.prop_cycle": cycler(color=list(PALETTE)),
         "font.size": base,
         "axes.titlesize": base + 1,
         "axes.labelsize": base,
@@ -86,7 +87,7 @@ def draw(fig: Figure, result: Result, dark: bool = False) -> None:
     """Clear ``fig`` and draw ``result`` on it with the theme for the figure's size."""
     width, height = (int(v) for v in fig.get_size_inches() * fig.dpi)
     fig.clear()
-    with matplotlib.rc_context(theme(width, height, dark)):
+    with matplotlib.rc_context(theme(width, height, dark)):  # type: ignore[arg-type]
         fig.set_facecolor(matplotlib.rcParams["figure.facecolor"])
         fig.set_layout_engine("constrained" if height >= COMPACT_HEIGHT else "none")
         get(result.sim).plot(fig, result)

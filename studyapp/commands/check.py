@@ -1,0 +1,62 @@
+"""``studyapp check [PATH...]``: validate decks and summarise them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from studyapp.content import Library, deck_sources, load_paths
+from studyapp.paths import bundled_deck_dir
+from studyapp.table import format_table
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="validate deck files and summarise them",
+        description=(
+            "Validate deck files and print the decks, the cards per deck and per tag. "
+            "Without PATH, checks the bundled decks, your deck folder and any --content folders. "
+            "Every problem is reported with its file:line and card id; the exit status is 1 if there is any."
+        ),
+    )
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="deck files or folders to check")
+    parser.set_defaults(handler=run)
+
+
+def summary(library: Library) -> str:
+    """The decks with their card counts, then the cards per tag."""
+    decks = format_table(
+        ["deck", "cards", "title", "file"],
+        [(d.id, len(d.cards), d.title, d.source) for d in library.decks],
+        width=200,
+    )
+    tags = Counter(tag for card in library.cards for tag in card.tags)
+    tag_lines = format_table(["tag", "cards"], sorted(tags.items()), width=200)
+    total = len(library.cards)
+    head = f"{total} cards in {len(library.decks)} deck{'s' if len(library.decks) != 1 else ''}"
+    return f"{decks}\n\n{tag_lines}\n\n{head}"
+
+
+def run(args: argparse.Namespace) -> int:
+    sources = args.paths or deck_sources(args.content)
+    library = load_paths(sources, bundled=[bundled_deck_dir()])
+    if library.decks:
+        print(summary(library))
+    for problem in library.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if library.problems:
+        files = len({p.path for p in library.problems})
+        count = len(library.problems)
+        print(
+            f"{count} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}",
+            file=sys.stderr,
+        )
+        return 1
+    if not library.decks:
+        print("error: no deck files found", file=sys.stderr)
+        return 1
+    return 0
