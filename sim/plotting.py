@@ -7,10 +7,12 @@ rasterising to RGBA and saving PNG/SVG/PDF.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.colors
 import numpy as np
 from cycler import cycler
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -83,14 +85,67 @@ def new_figure(width_px: int, height_px: int, dpi: int = 100) -> Figure:
     return fig
 
 
-def draw(fig: Figure, result: Result, dark: bool = False) -> None:
-    """Clear ``fig`` and draw ``result`` on it with the theme for the figure's size."""
+@dataclass
+class Legend:
+    """The text a bare plot leaves out: each axes' title and the legend's labels with their colours."""
+
+    titles: list[str] = field(default_factory=list)
+    entries: list[tuple[str, str]] = field(default_factory=list)
+
+
+def draw(fig: Figure, result: Result, dark: bool = False, bare: bool = False) -> Legend:
+    """Clear ``fig`` and draw ``result`` with the theme for the figure's size.
+
+    ``bare`` removes all text (titles, tick labels, legends, annotations) for plots too small to
+    read it, such as terminal half-blocks; the returned Legend carries that text instead.
+    """
     width, height = (int(v) for v in fig.get_size_inches() * fig.dpi)
     fig.clear()
     with matplotlib.rc_context(theme(width, height, dark)):  # type: ignore[arg-type]
         fig.set_facecolor(matplotlib.rcParams["figure.facecolor"])
-        fig.set_layout_engine("constrained" if height >= COMPACT_HEIGHT else "none")
+        fig.set_layout_engine("constrained" if height >= COMPACT_HEIGHT and not bare else "none")
         get(result.sim).plot(fig, result)
+    legend = Legend()
+    for ax in fig.axes:
+        if ax.get_title():
+            legend.titles.append(ax.get_title())
+        handles, labels = ax.get_legend_handles_labels()
+        for handle, label in zip(handles, labels, strict=False):
+            if not label.startswith("_") and label not in {text for text, _ in legend.entries}:
+                legend.entries.append((label, _colour_of(handle)))
+    if bare:
+        _strip_text(fig)
+    return legend
+
+
+def _colour_of(handle: Any) -> str:
+    for getter in ("get_color", "get_facecolor", "get_edgecolor"):
+        if hasattr(handle, getter):
+            colour = getattr(handle, getter)()
+            try:
+                return str(
+                    matplotlib.colors.to_hex(colour if isinstance(colour, str) else np.ravel(colour)[:4])
+                )
+            except (ValueError, TypeError):
+                continue
+    return "#888888"
+
+
+def _strip_text(fig: Figure) -> None:
+    """Remove every text artist and give the axes the freed space."""
+    fig.suptitle("")
+    for ax in fig.axes:
+        ax.set_title("")
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(labelbottom=False, labelleft=False, labeltop=False, labelright=False, length=0)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        for text in list(ax.texts):
+            text.remove()
+    for text in list(fig.texts):
+        text.remove()
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.03, top=0.97, wspace=0.06, hspace=0.08)
 
 
 def to_rgba(fig: Figure) -> np.ndarray:
@@ -105,14 +160,18 @@ def to_rgba(fig: Figure) -> np.ndarray:
 class Renderer:
     """Renders results to RGBA at a fixed size, reusing one Figure between redraws."""
 
-    def __init__(self, width_px: int, height_px: int, dark: bool = True, dpi: int = 100) -> None:
+    def __init__(
+        self, width_px: int, height_px: int, dark: bool = True, dpi: int = 100, bare: bool = False
+    ) -> None:
         self.size = (width_px, height_px)
         self.dark = dark
+        self.bare = bare
         self.figure = new_figure(width_px, height_px, dpi)
+        self.legend = Legend()
 
     def render(self, result: Result) -> np.ndarray:
-        """Draw ``result`` and return its pixels."""
-        draw(self.figure, result, self.dark)
+        """Draw ``result`` and return its pixels; ``legend`` then holds the plot's text."""
+        self.legend = draw(self.figure, result, self.dark, self.bare)
         return to_rgba(self.figure)
 
 

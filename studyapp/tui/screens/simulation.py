@@ -1,0 +1,240 @@
+"""One live simulation: parameters on the left, the plot and the named answers on the right.
+
+Every change recomputes and replots in a worker thread. Only one computation runs at a time;
+when it finishes, it starts again if the parameters changed meanwhile, so stale frames are
+dropped and the latest parameters are always what ends up on screen.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from sim.registry import spec as sim_spec
+from sim.spec import Result, answer_rows
+from studyapp.tui.widgets.params import ParamList
+from studyapp.tui.widgets.plot import PlotView
+
+if TYPE_CHECKING:
+    from sim.plotting import Legend
+
+    from studyapp.model import Card
+
+#: The plot is drawn at this multiple of the half-block resolution, then downsampled.
+OVERSAMPLE = 2
+
+
+class SimulationScreen(Screen[None]):
+    """A live simulation with keyboard parameter controls."""
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back"),
+        Binding("up,k", "move(-1)", "Prev", show=False),
+        Binding("down,j,tab", "move(1)", "Next", show=False),
+        Binding("plus,equals_sign,right,l", "step(1)", "+"),
+        Binding("minus,left,h", "step(-1)", "−"),
+        Binding("space", "step(1)", "Cycle", show=False),
+        Binding("enter", "edit", "Type value"),
+        Binding("r", "reset", "Defaults"),
+        Binding("w", "save", "Save PNG+SVG"),
+        Binding("c", "cards", "Cards"),
+        Binding("question_mark", "explain", "Explain"),
+    ]
+
+    def __init__(
+        self,
+        name: str,
+        params: dict[str, Any] | None = None,
+        seed: int = 0,
+        cards: list[Card] | None = None,
+        save_dir: Path | None = None,
+        renderer: str = "halfblock",
+        dark: bool = True,
+    ) -> None:
+        super().__init__()
+        self.spec = sim_spec(name)
+        self.values = self.spec.resolve(params)
+        self.seed = seed
+        self.cards = cards or []
+        self.save_dir = save_dir
+        self.renderer_name = renderer
+        self.dark = dark
+        self.result: Result | None = None
+        self.error: str | None = None
+        self._generation = 0
+        self._shown_generation = 0
+        self._lock = threading.Lock()
+        self._busy = False
+        self.last_frame_ms = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"[b]{self.spec.title}[/b]  [dim]{self.spec.name}[/dim]", id="sim-title")
+        with Horizontal(id="sim-body"):
+            with Vertical(id="sim-side"):
+                yield ParamList(self.spec, self.values, id="params")
+                yield Static(id="answers")
+            with Vertical(id="sim-main"):
+                yield Static(id="legend")
+                yield PlotView(self.renderer_name, id="plot")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ParamList).focus()
+        self.call_after_refresh(self.request)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.request)
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_move(self, delta: int) -> None:
+        self.query_one(ParamList).move(delta)
+
+    def action_step(self, direction: int) -> None:
+        self.query_one(ParamList).step(direction)
+        self.request()
+
+    def action_reset(self) -> None:
+        params = self.query_one(ParamList)
+        for name, value in self.spec.defaults.items():
+            params.set_value(name, value)
+        self.request()
+
+    def action_edit(self) -> None:
+        from studyapp.tui.screens.value_input import ValueInput
+
+        params = self.query_one(ParamList)
+        param = params.current
+
+        def apply(value: Any) -> None:
+            if value is not None:
+                params.set_value(param.name, value)
+                self.request()
+
+        self.app.push_screen(ValueInput(param, self.values[param.name]), apply)
+
+    def action_explain(self) -> None:
+        from studyapp.tui.screens.text_modal import TextModal
+
+        self.app.push_screen(TextModal(self.spec.title, self.spec.explanation))
+
+    def action_cards(self) -> None:
+        from studyapp.tui.screens.card_list import CardListModal
+
+        if not self.cards:
+            self.notify("No card links to this simulation.")
+            return
+        self.app.push_screen(CardListModal(f"Cards about {self.spec.title}", self.cards))
+
+    def action_save(self) -> None:
+        if self.result is None:
+            self.notify("Nothing to save yet.", severity="warning")
+            return
+        self.run_worker(lambda: self._save(self.result), thread=True, group="save")
+
+    def _save(self, result: Result | None) -> None:
+        from sim.plotting import save
+
+        from studyapp.paths import user_data_dir
+
+        assert result is not None
+        folder = self.save_dir or user_data_dir() / "plots"
+        stem = folder / f"{self.spec.name}-{datetime.now():%Y%m%d-%H%M%S}"
+        try:
+            paths = [save(result, stem.with_suffix(suffix)) for suffix in (".png", ".svg")]
+        except OSError as error:
+            self.app.call_from_thread(self.notify, f"Could not save: {error}", severity="error")
+            return
+        self.app.call_from_thread(self._saved, paths)
+
+    def _saved(self, paths: list[Path]) -> None:
+        self.saved_paths = paths
+        self.notify("Saved " + " and ".join(str(p) for p in paths), timeout=8)
+
+    # --- live computation --------------------------------------------------------------------------
+
+    def request(self) -> None:
+        """Ask for a recompute with the current parameters; coalesces bursts of changes."""
+        with self._lock:
+            self._generation += 1
+            if self._busy:
+                return
+            self._busy = True
+        self.run_worker(self._compute_loop, thread=True, group="compute")
+
+    def _compute_loop(self) -> None:
+        from sim.plotting import Renderer
+        from sim.registry import get
+
+        simulation = get(self.spec.name)
+        renderer: Renderer | None = None
+        while True:
+            with self._lock:
+                generation, values = self._generation, dict(self.values)
+            started = time.perf_counter()
+            width, height = self.query_one(PlotView).pixel_size
+            try:
+                result = simulation.run(values, self.seed)
+                if renderer is None or renderer.size != (width * OVERSAMPLE, height * OVERSAMPLE):
+                    bare = self.query_one(PlotView).renderer == "halfblock"
+                    renderer = Renderer(width * OVERSAMPLE, height * OVERSAMPLE, dark=self.dark, bare=bare)
+                rgba = downsample(renderer.render(result), width, height)
+                frame = (result, rgba, renderer.legend)
+            except (ValueError, ArithmeticError) as error:
+                frame = (None, None, str(error))
+            elapsed = (time.perf_counter() - started) * 1000
+            self.app.call_from_thread(self._show, generation, frame, elapsed)
+            with self._lock:
+                if generation == self._generation:
+                    self._busy = False
+                    return
+
+    def _show(self, generation: int, frame: tuple[Any, Any, Any], elapsed: float) -> None:
+        if generation < self._shown_generation:
+            return
+        self._shown_generation = generation
+        self.last_frame_ms = elapsed
+        result, rgba, extra = frame
+        answers = self.query_one("#answers", Static)
+        if result is None:
+            self.error = extra
+            answers.update(f"[b red]Cannot compute:[/] {escape(extra)}")
+            return
+        self.error = None
+        self.result = result
+        self.query_one(PlotView).show(rgba)
+        self.query_one("#legend", Static).update(legend_markup(extra))
+        rows = answer_rows(self.spec, result)
+        answers.update(
+            "\n".join(f"[dim]{escape(label)}[/dim]\n  [b]{escape(value)}[/b]" for label, value in rows)
+        )
+
+
+def legend_markup(legend: Legend) -> str:
+    """The plot's titles and coloured legend entries as one or two lines of markup."""
+    titles = " · ".join(escape(t) for t in legend.titles)
+    entries = "  ".join(f"[{colour}]■[/] {escape(label)}" for label, colour in legend.entries)
+    return "\n".join(part for part in (f"[b]{titles}[/b]" if titles else "", entries) if part)
+
+
+def downsample(rgba: Any, width: int, height: int) -> Any:
+    """Resize an RGBA array to ``width`` x ``height`` with a box filter (Pillow)."""
+    import numpy as np
+    from PIL import Image
+
+    if rgba.shape[1] == width and rgba.shape[0] == height:
+        return rgba
+    return np.asarray(Image.fromarray(rgba).resize((width, height), Image.Resampling.BOX))

@@ -1,0 +1,71 @@
+"""A keyboard-driven list of simulation parameters: move, step with +/-, cycle choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from sim.params import ChoiceParam, Param
+from sim.spec import Spec
+
+
+def format_value(param: Param, value: Any) -> str:
+    """A parameter value as shown in the list."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+class ParamList(Widget, can_focus=True):
+    """Shows ``name  value`` rows with the current one highlighted; the screen drives the keys."""
+
+    DEFAULT_CSS = """
+    ParamList { height: auto; padding: 0 1; }
+    """
+
+    index: reactive[int] = reactive(0)
+
+    def __init__(self, spec: Spec, values: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.values = values
+
+    @property
+    def current(self) -> Param:
+        return self.spec.params[self.index]
+
+    def move(self, delta: int) -> None:
+        self.index = (self.index + delta) % len(self.spec.params)
+
+    def set_value(self, name: str, value: Any) -> None:
+        self.values[name] = value
+        self.refresh(layout=True)
+
+    def step(self, direction: int) -> Any:
+        """Step the current parameter up or down (choices and switches cycle); returns the new value."""
+        param = self.current
+        value = param.step(self.values[param.name], direction)
+        self.set_value(param.name, value)
+        return value
+
+    def render(self) -> Text:
+        text = Text()
+        width = max(len(p.name) for p in self.spec.params)
+        for number, param in enumerate(self.spec.params):
+            selected = number == self.index
+            marker = "▶ " if selected else "  "
+            style = "bold reverse" if selected and self.has_focus else ("bold" if selected else "")
+            value = format_value(param, self.values[param.name])
+            hint = " ◀▶" if isinstance(param, ChoiceParam) and selected else ""
+            text.append(f"{marker}{param.name.ljust(width)}  ", style=style)
+            text.append(value, style=f"{style} cyan".strip())
+            text.append(hint + "\n", style="dim")
+        if self.spec.params:
+            text.append(f"\n{self.current.help}\n", style="italic dim")
+            text.append(self.current.describe(), style="dim")
+        return text

@@ -1,0 +1,84 @@
+"""A widget that shows a plot: colour half-blocks, or terminal graphics through textual-image."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from studyapp.tui.widgets.halfblock import halfblock_strips
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: Renderers a user can pick: our fast half-blocks, or one of textual-image's.
+RENDERERS = ("auto", "halfblock", "tgp", "sixel", "halfcell", "unicode")
+GRAPHICS = {"tgp": "TGPImage", "sixel": "SixelImage", "halfcell": "HalfcellImage", "unicode": "UnicodeImage"}
+#: Pixels per terminal cell assumed for graphics protocols.
+CELL_PIXELS = (10, 20)
+
+
+def resolve_renderer(setting: str) -> str:
+    """The concrete renderer for a setting; ``auto`` picks graphics only where textual-image detected them."""
+    if setting != "auto":
+        return setting
+    import sys
+
+    detected = sys.modules.get("textual_image.renderable")
+    name = getattr(getattr(detected, "Image", None), "__module__", "")
+    if name.endswith(".tgp"):
+        return "tgp"
+    if name.endswith(".sixel"):
+        return "sixel"
+    return "halfblock"
+
+
+class PlotView(Widget):
+    """Displays RGBA pixels sized to the widget; ``pixel_size`` says what to render."""
+
+    DEFAULT_CSS = """
+    PlotView { width: 1fr; height: 1fr; min-height: 4; }
+    """
+
+    def __init__(self, renderer: str = "halfblock", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.renderer = resolve_renderer(renderer)
+        self._strips: list[Strip] = []
+        self._image_widget: Widget | None = None
+        self.frames = 0
+
+    def on_mount(self) -> None:
+        if self.renderer in GRAPHICS:
+            import textual_image.widget as graphics
+
+            self._image_widget = getattr(graphics, GRAPHICS[self.renderer])()
+            self.mount(self._image_widget)
+
+    @property
+    def pixel_size(self) -> tuple[int, int]:
+        """The image size in pixels that fills this widget."""
+        width, height = self.size.width, self.size.height
+        if self.renderer == "halfblock":
+            return max(width, 16), max(height * 2, 16)
+        return max(width * CELL_PIXELS[0], 16), max(height * CELL_PIXELS[1], 16)
+
+    def show(self, rgba: np.ndarray, strips: list[Strip] | None = None) -> None:
+        """Display ``rgba``; ``strips`` may carry half-block rows converted off the UI thread."""
+        self.frames += 1
+        if self._image_widget is not None:
+            from PIL import Image
+
+            self._image_widget.image = Image.fromarray(rgba)  # type: ignore[attr-defined]
+            return
+        self._strips = strips if strips is not None else halfblock_strips(rgba)
+        self.refresh()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._strips) or container.height
+
+    def render_line(self, y: int) -> Strip:
+        if y < len(self._strips):
+            return self._strips[y].crop(0, self.size.width)
+        return Strip.blank(self.size.width)
