@@ -27,7 +27,6 @@ from studyapp.tui.widgets.plot import PlotView
 
 if TYPE_CHECKING:
     from sim.plotting import Legend
-
     from studyapp.model import Card
 
 #: The plot is drawn at this multiple of the half-block resolution, then downsampled.
@@ -147,7 +146,6 @@ class SimulationScreen(Screen[None]):
 
     def _save(self, result: Result | None) -> None:
         from sim.plotting import save
-
         from studyapp.paths import user_data_dir
 
         assert result is not None
