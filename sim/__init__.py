@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sim.autodiff import grad, hessian, jacobian
     from sim.conv import FILTERS, conv2d, global_pool, output_size, pool2d
     from sim.nn import cross_entropy, log_softmax, logsumexp, mlp_gradients, softmax
-    from sim.optim import optimize
+    from sim.optim import newton, optimize
     from sim.plotting import Renderer, render, save
 
 _LAZY = {
@@ -37,6 +37,7 @@ _LAZY = {
     "log_softmax": "sim.nn",
     "cross_entropy": "sim.nn",
     "optimize": "sim.optim",
+    "newton": "sim.optim",
     "grad": "sim.autodiff",
     "jacobian": "sim.autodiff",
     "hessian": "sim.autodiff",
@@ -63,6 +64,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mlp_gradients",
+    "newton",
     "optimize",
     "output_size",
     "pool2d",

@@ -1,0 +1,123 @@
+"""Full batch, minibatch and SGD (batch size 1) on a linear regression drawn from the rng."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.simulations.gradient_descent import compact, floored, quiet_log_axis
+from sim.spec import Result
+
+METHODS = ("full batch", "minibatch", "SGD")
+COLOURS = ("#4e9af1", "#59a14f", "#e15759")
+#: A loss this many times the starting loss counts as blown up.
+BLOW_UP = 1e6
+#: At most this many points per curve are drawn.
+DRAW_POINTS = 1500
+
+
+def regression(
+    samples: int, features: int, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs ``X`` (standard normal) and targets ``y = X w + noise`` for random true weights ``w``."""
+    x = rng.standard_normal((samples, features))
+    w = rng.standard_normal(features)
+    return x, x @ w + noise * rng.standard_normal(samples)
+
+
+def mse(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The mean squared error of each row of ``weights`` (shape ``(k, d)``) on the data."""
+    residuals = x @ weights.T - y[:, None]
+    return np.mean(residuals * residuals, axis=0)
+
+
+def train(
+    x: np.ndarray, y: np.ndarray, batch: int, lr: float, epochs: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Weights after every update of minibatch gradient descent from zero, reshuffling each epoch.
+
+    Returns shape ``(updates + 1, features)``; the last batch of an epoch may be smaller, as with
+    a data loader that keeps it.
+    """
+    n, d = x.shape
+    w = np.zeros(d)
+    history = [w]
+    with np.errstate(all="ignore"):
+        for _ in range(epochs):
+            order = rng.permutation(n)
+            for start in range(0, n, batch):
+                idx = order[start : start + batch]
+                xb = x[idx]
+                w = w - lr * (2.0 / len(idx)) * (xb.T @ (xb @ w - y[idx]))
+                history.append(w)
+            if not np.all(np.isfinite(w)):
+                break
+    return np.array(history)
+
+
+def stable_prefix(losses: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``losses`` before the first non-finite one or one past ``BLOW_UP`` times the start."""
+    bad = np.flatnonzero(~np.isfinite(losses) | (losses > BLOW_UP * max(float(losses[0]), 1e-12)))
+    return (losses, False) if bad.size == 0 else (losses[: bad[0]], True)
+
+
+def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
+    data_rng, *shuffle_rngs = rng.spawn(1 + len(METHODS))
+    samples, epochs = int(params["samples"]), int(params["epochs"])
+    x, y = regression(samples, int(params["features"]), float(params["noise"]), data_rng)
+    best = np.linalg.lstsq(x, y, rcond=None)[0]
+    optimal = float(mse(x, y, best[None, :])[0])
+    sizes = (samples, int(params["batch_size"]), 1)
+    per_epoch = [math.ceil(samples / size) for size in sizes]
+    curves, finals, noises, blown = [], [], [], []
+    for method, size, updates, method_rng in zip(METHODS, sizes, per_epoch, shuffle_rngs, strict=True):
+        with np.errstate(all="ignore"):
+            losses, blew_up = stable_prefix(mse(x, y, train(x, y, size, params["lr"], epochs, method_rng)))
+        curves.append(losses)
+        finals.append(float(losses[-1]))
+        last_epoch = losses[-updates:] if len(losses) > updates else losses
+        noises.append(0.0 if blew_up or updates == 1 else float(np.std(last_epoch)))
+        if blew_up:
+            blown.append(method)
+    return Result(
+        sim="batching",
+        params=dict(params),
+        answers={
+            "final_loss": finals,
+            "loss_noise": noises,
+            "updates_per_epoch": per_epoch,
+            "optimal_loss": optimal,
+            "diverged": ", ".join(blown) or "none",
+        },
+        data={"curves": curves, "optimal": optimal, "x": x, "y": y},
+    )
+
+
+def _thin(values: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    step = max(1, len(values) // DRAW_POINTS)
+    return positions[::step], values[::step]
+
+
+def plot(fig: Figure, result: Result) -> None:
+    updates_ax, epochs_ax = fig.subplots(1, 2, sharey=True)
+    optimal = float(result.data["optimal"])
+    per_epoch: list[int] = list(result.answers["updates_per_epoch"])  # type: ignore[arg-type]
+    for method, colour, losses, updates in zip(
+        METHODS, COLOURS, result.data["curves"], per_epoch, strict=True
+    ):
+        excess = floored(losses - optimal)
+        count = np.arange(len(losses))
+        updates_ax.loglog(*_thin(excess, count + 1), color=colour, linewidth=1.4, label=method)
+        ends = count[::updates]
+        epochs_ax.semilogy(ends / updates, excess[ends], color=colour, marker="o", markersize=3, label=method)
+    quiet_log_axis(updates_ax)
+    updates_ax.set_title("loss - best, per update")
+    updates_ax.set_xlabel("updates + 1")
+    epochs_ax.set_title("loss - best, per epoch")
+    epochs_ax.set_xlabel("epoch")
+    epochs_ax.set_xlim(0, int(result.params["epochs"]))
+    if not compact(fig):
+        epochs_ax.legend(loc="upper right")

@@ -1,0 +1,161 @@
+"""Plain gradient descent on a 2-D test function: the gradient arrow, the path and the loss."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import LogLocator, NullLocator
+
+from sim.functions import Function2D, grid, make
+from sim.optim import optimize
+from sim.plotting import COMPACT_HEIGHT
+from sim.spec import Result
+
+#: Loss gaps below this are drawn at this floor on the log axis.
+GAP_FLOOR = 1e-16
+#: Path points farther than this many view widths from the view's centre are not drawn.
+DRAW_LIMIT = 20.0
+UPHILL = "#e15759"
+PATH = "#f28e2b"
+MINIMUM = "#edc948"
+
+
+def finite_prefix(path: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``path`` and ``losses`` up to the first non-finite point or loss, and whether any was cut."""
+    ok = np.all(np.isfinite(path), axis=1) & np.isfinite(losses)
+    bad = np.flatnonzero(~ok)
+    if bad.size == 0:
+        return path, losses, False
+    return path[: bad[0]], losses[: bad[0]], True
+
+
+def evaluate(function: Function2D, path: np.ndarray) -> np.ndarray:
+    """The function's value along ``path``, with overflow giving inf quietly."""
+    with np.errstate(all="ignore"):
+        return np.asarray(function(path), dtype=float)
+
+
+def drawable(path: np.ndarray, view: tuple[float, float, float, float]) -> np.ndarray:
+    """The part of ``path`` before it first strays far outside ``view`` (huge coordinates upset drawing)."""
+    x0, x1, y0, y1 = view
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    reach = DRAW_LIMIT * max(x1 - x0, y1 - y0)
+    far = np.flatnonzero(np.any(np.abs(path - centre) > reach, axis=1))
+    return path if far.size == 0 else path[: far[0] + 1]
+
+
+@lru_cache(maxsize=32)
+def shading(function: Function2D, levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each grid value's rank in [0, 1) (shades any scale evenly) and contour heights at log-spaced ranks."""
+    _, _, values = grid(function)
+    ranks = np.argsort(np.argsort(values, axis=None)).reshape(values.shape) / values.size
+    heights = np.percentile(values, np.geomspace(0.5, 60.0, levels))
+    # A contour through each saddle point shows where the basins meet.
+    saddles = np.array(function.saddle_points).reshape(-1, 2)
+    heights = np.unique(np.concatenate([heights, function(saddles)]))
+    for arr in (ranks, heights):
+        arr.flags.writeable = False
+    return ranks, heights
+
+
+def draw_landscape(ax: Axes, function: Function2D, levels: int = 9) -> None:
+    """``function`` over its view: shaded and contoured by rank of value (so any scale reads), minima."""
+    xs, ys, values = grid(function)
+    x0, x1, y0, y1 = function.view
+    ranks, heights = shading(function, levels)
+    ax.imshow(ranks, extent=function.view, origin="lower", aspect="auto", cmap="Greys_r", alpha=0.5)
+    ax.contour(xs, ys, values, levels=heights, cmap="viridis", linewidths=1.0, alpha=0.8)
+    minima = np.array(function.minima)
+    ax.plot(minima[:, 0], minima[:, 1], "*", markersize=11, color=MINIMUM, label="minimum")
+    saddles = np.array(function.saddle_points).reshape(-1, 2)
+    if len(saddles):
+        ax.plot(saddles[:, 0], saddles[:, 1], "X", markersize=8, color=MINIMUM, label="saddle point")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xticks([x0, 0.0, x1] if x0 < 0 < x1 else [x0, x1])
+    ax.set_yticks([y0, 0.0, y1] if y0 < 0 < y1 else [y0, y1])
+
+
+def compact(fig: Figure) -> bool:
+    """Whether ``fig`` is terminal-sized, where a legend would hide the plot."""
+    return bool(fig.get_figheight() * fig.dpi < COMPACT_HEIGHT)
+
+
+def quiet_log_axis(ax: Axes) -> None:
+    """Few major ticks and no minor ticks on the log axes of ``ax``: they crowd small plots and cost time."""
+    for axis in (ax.xaxis, ax.yaxis):
+        if axis.get_scale() == "log":
+            axis.set_major_locator(LogLocator(numticks=5))
+            axis.set_minor_locator(NullLocator())
+
+
+def floored(gaps: np.ndarray) -> np.ndarray:
+    """Loss gaps floored for a log axis."""
+    return np.maximum(gaps, GAP_FLOOR)
+
+
+def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
+    function = make(params["function"], params["conditioning"])
+    start = np.array([params["x0"], params["y0"]])
+    path = optimize("sgd", function.gradient, start, params["lr"], params["steps"])
+    path, losses, blew_up = finite_prefix(path, evaluate(function, path))
+    gradient = function.gradient(start)
+    after_one = start - params["lr"] * gradient
+    end = path[-1]
+    distance = min(float(np.hypot(*(end - np.array(m)))) for m in function.minima)
+    return Result(
+        sim="gradient-descent",
+        params=dict(params),
+        answers={
+            "gradient": gradient.tolist(),
+            "gradient_norm": float(np.hypot(*gradient)),
+            "next_x": float(after_one[0]),
+            "next_y": float(after_one[1]),
+            "loss_start": float(losses[0]),
+            "loss_final": float(losses[-1]),
+            "diverged": bool(blew_up or losses[-1] > losses[0]),
+            "distance_to_minimum": distance,
+        },
+        data={"path": path, "losses": losses},
+    )
+
+
+def plot(fig: Figure, result: Result) -> None:
+    function = make(str(result.params["function"]), float(result.params["conditioning"]))
+    path, losses = result.data["path"], result.data["losses"]
+    surface, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
+    draw_landscape(surface, function)
+    shown = drawable(path, function.view)
+    marker = "o" if len(shown) <= 60 else None
+    surface.plot(
+        shown[:, 0], shown[:, 1], color=PATH, marker=marker, markersize=3, linewidth=1.6, label="path"
+    )
+    start = path[0]
+    gradient = np.asarray(result.answers["gradient"])
+    norm = float(np.hypot(*gradient))
+    if norm > 0:
+        x0, x1, _, _ = function.view
+        tip = start + 0.12 * (x1 - x0) * gradient / norm
+        # A patch, not an annotation: text-free terminal renders keep it.
+        arrow = FancyArrowPatch(
+            tuple(start), tuple(tip), arrowstyle="-|>", mutation_scale=12, color=UPHILL, lw=2, clip_on=False
+        )
+        surface.add_patch(arrow)
+    surface.plot(*start, marker="o", color=UPHILL, markersize=6, label="start, gradient (uphill)")
+    if not compact(fig):
+        surface.legend(loc="upper right")
+    surface.set_title("path of x - lr * grad f")
+    steps = np.arange(len(losses))
+    curve.semilogy(steps, floored(losses - function.min_value), color=PATH)
+    quiet_log_axis(curve)
+    if result.answers["diverged"]:
+        curve.set_title("loss - min: diverged", color=UPHILL)
+    else:
+        curve.set_title("loss - min")
+    curve.set_xlabel("step")
+    curve.set_xlim(0, max(int(result.params["steps"]), 1))
