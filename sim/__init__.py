@@ -19,7 +19,7 @@ from sim.registry import NAMES, Simulation, get, run, spec, specs
 from sim.spec import Result, Spec, format_answer
 
 if TYPE_CHECKING:
-    from sim.autodiff import grad, hessian, jacobian
+    from sim.autodiff import grad, hessian, jacobian, trace
     from sim.conv import FILTERS, conv2d, global_pool, output_size, pool2d
     from sim.nn import cross_entropy, log_softmax, logsumexp, mlp_gradients, softmax
     from sim.optim import newton, optimize
@@ -41,6 +41,7 @@ _LAZY = {
     "grad": "sim.autodiff",
     "jacobian": "sim.autodiff",
     "hessian": "sim.autodiff",
+    "trace": "sim.autodiff",
     "render": "sim.plotting",
     "save": "sim.plotting",
     "Renderer": "sim.plotting",
@@ -74,6 +75,7 @@ __all__ = [
     "softmax",
     "spec",
     "specs",
+    "trace",
 ]
 
 

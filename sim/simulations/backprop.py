@@ -1,0 +1,198 @@
+"""The computational graph of a typed expression with forward values and backward gradients."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from sim.autodiff import Graph, field, parse_values, trace
+from sim.plotting import PALETTE
+from sim.simulations.jacobian_hessian import figure_size
+from sim.spec import Result
+
+BOX_WIDTH = 0.72
+BOX_HEIGHT = 0.62
+CONSTANT_COLOUR = "#9a9a9a"
+MIN_FONT, MAX_FONT = 5.5, 11.0  # points: below MIN_FONT the boxes show only their operation
+
+
+def layout(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of every node: x is the layer (inputs left, output right), y spreads a layer out.
+
+    A node sits one layer left of its nearest consumer (as late as possible), and nodes of a layer
+    are ordered by the mean height of their consumers to keep arrows from crossing.
+    """
+    count = len(graph.nodes)
+    consumers: list[list[int]] = [[] for _ in range(count)]
+    for source, target in graph.edges():
+        consumers[source].append(target)
+    longest = [0] * count
+    for index, node in enumerate(graph.nodes):
+        longest[index] = 1 + max((longest[i] for i in node.inputs), default=-1)
+    depth = [0] * count
+    depth[-1] = longest[-1]
+    for index in range(count - 2, -1, -1):
+        depth[index] = min(depth[c] for c in consumers[index]) - 1
+    ys = np.zeros(count)
+    for layer in range(depth[-1] - 1, -1, -1):
+        members = [i for i in range(count) if depth[i] == layer]
+        wanted = {i: float(np.mean([ys[c] for c in consumers[i]])) for i in members}
+        members.sort(key=lambda i: (wanted[i], i))
+        placed: list[float] = []
+        for i in members:
+            placed.append(wanted[i] if not placed else max(wanted[i], placed[-1] + 1.0))
+        shift = float(np.mean([wanted[i] for i in members]) - np.mean(placed))
+        for i, y in zip(members, placed, strict=True):
+            ys[i] = y + shift
+    return np.asarray(depth, dtype=float), ys
+
+
+def finite_differences(expression: str, values: dict[str, float], step: float) -> list[float]:
+    """Central differences (f(v + h) - f(v - h)) / 2h for every variable, in one vectorised evaluation."""
+    names = list(values)
+    if not names:
+        return []
+    shifts = np.zeros((len(names), 2 * len(names)))
+    for j in range(len(names)):
+        shifts[j, 2 * j], shifts[j, 2 * j + 1] = step, -step
+    arrays = {name: values[name] + shifts[j] for j, name in enumerate(names)}
+    f, _ = field(expression, arrays)
+    if not np.all(np.isfinite(f)):
+        raise ValueError(f"the expression is not finite within fd_step={step:g} of the values")
+    return [float((f[2 * j] - f[2 * j + 1]) / (2 * step)) for j in range(len(names))]
+
+
+def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
+    values = parse_values(params["values"])
+    graph = trace(params["expression"], values)
+    gradient = graph.gradient
+    numeric = finite_differences(params["expression"], values, params["fd_step"])
+    errors = [abs(gradient[name] - fd) for name, fd in zip(values, numeric, strict=True)]
+    xs, ys = layout(graph)
+    return Result(
+        sim="backprop",
+        params=dict(params),
+        answers={
+            "gradient": [gradient[name] for name in values],
+            "variables": list(values),
+            "value": graph.value,
+            "fd_max_error": max(errors, default=0.0),
+            "nodes": len(graph.nodes),
+            "backward_edges": graph.backward_edges,
+        },
+        data={"graph": graph, "x": xs, "y": ys, "fd": numeric, "names": list(values), "gradient": gradient},
+    )
+
+
+def _node_colours(graph: Graph) -> list[Any]:
+    grads = [abs(n.grad) for n in graph.nodes if n.grad is not None]
+    scale = max(grads, default=0.0) or 1.0
+    cmap = matplotlib.colormaps["RdBu_r"]
+    return [
+        CONSTANT_COLOUR if n.grad is None else cmap(0.5 + 0.36 * float(np.clip(n.grad / scale, -1, 1)))
+        for n in graph.nodes
+    ]
+
+
+def _box_font(ax: Any, xs: np.ndarray, ys: np.ndarray, texts: list[str]) -> float:
+    """The largest font size (points, at most MAX_FONT) at which every text fits inside its box."""
+    fig = ax.figure
+    box = ax.get_position()
+    points_per_unit_x = box.width * fig.get_figwidth() * 72 / (np.ptp(xs) + 1.2)
+    points_per_unit_y = box.height * fig.get_figheight() * 72 / (np.ptp(ys) + 1.2)
+    lines = max(text.count("\n") + 1 for text in texts)
+    chars = max(len(line) for text in texts for line in text.splitlines())
+    by_height = BOX_HEIGHT * points_per_unit_y / (1.2 * lines)
+    by_width = BOX_WIDTH * points_per_unit_x / (0.55 * chars)
+    return float(min(by_height, by_width, MAX_FONT))
+
+
+def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str) -> None:
+    fg = matplotlib.rcParams["text.color"]
+    edges = sorted(set(graph.edges()))
+    if edges:
+        src = np.array([s for s, _ in edges])
+        dst = np.array([d for _, d in edges])
+        x0, y0 = xs[src] + BOX_WIDTH / 2, ys[src]
+        x1, y1 = xs[dst] - BOX_WIDTH / 2, ys[dst]
+        ax.quiver(
+            x0, y0, x1 - x0, y1 - y0, angles="xy", scale_units="xy", scale=1, color=fg, alpha=0.55,
+            width=0.003 if size == "full" else 0.006, headwidth=4, headlength=5, headaxislength=4.5,
+        )  # fmt: skip
+    boxes = [
+        FancyBboxPatch(
+            (x - BOX_WIDTH / 2, y - BOX_HEIGHT / 2),
+            BOX_WIDTH,
+            BOX_HEIGHT,
+            boxstyle="round,pad=0,rounding_size=0.1",
+        )
+        for x, y in zip(xs, ys, strict=True)
+    ]
+    widths = [1.0] * len(boxes)
+    widths[-1] = 2.5
+    ax.add_collection(
+        PatchCollection(boxes, facecolors=_node_colours(graph), edgecolors=fg, linewidths=widths)
+    )
+    texts = [n.label for n in graph.nodes]
+    font = _box_font(ax, xs, ys, texts)
+    legend = "colour: ∂f/∂node (blue < 0 < red)"
+    if size == "full":
+        detailed = [
+            f"{n.label}\n{n.value:.3g}\n∂ {n.grad:.3g}" if n.grad is not None else n.label
+            for n in graph.nodes
+        ]
+        detailed_font = _box_font(ax, xs, ys, detailed)
+        if detailed_font >= MIN_FONT:
+            texts, font, legend = detailed, detailed_font, "per node: value, ∂ = ∂f/∂node"
+    for text, x, y in zip(texts, xs, ys, strict=True):
+        ax.text(x, y, text, ha="center", va="center", fontsize=font, color="black", linespacing=1.0)
+    ax.set_xlim(xs.min() - 0.6, xs.max() + 0.6)
+    ax.set_ylim(ys.min() - 0.6, ys.max() + 0.6)
+    ax.set_axis_off()
+    if size == "full":
+        expression = textwrap.shorten(graph.expression, 70, placeholder=" …")
+        ax.set_title(f"f = {expression}\n{legend}", fontsize="medium")
+    else:
+        ax.set_title("→ values  ← gradients" if size == "compact" else "← gradients", loc="left")
+
+
+def _draw_check(ax: Any, result: Result, size: str) -> None:
+    names: list[str] = result.data["names"]
+    rows = np.arange(len(names))
+    ax.barh(
+        rows - 0.18, list(result.data["gradient"].values()), height=0.36, color=PALETTE[0], label="backprop"
+    )
+    ax.barh(rows + 0.18, result.data["fd"], height=0.36, color=PALETTE[1], label="finite diff.")
+    ax.axvline(0.0, color=matplotlib.rcParams["axes.edgecolor"], linewidth=0.8)
+    ax.set_ylim(len(names) - 0.5, -0.5)
+    if size != "full":
+        # Tick-free axes draw several times faster; the names go beside the zero line.
+        ax.set_axis_off()
+        low = ax.get_xlim()[0]
+        for row, name in zip(rows, names, strict=True):
+            ax.text(low, row, name, ha="right", va="center", fontsize="small")
+        ax.set_title("∂f/∂v", loc="right")
+        return
+    ax.set_yticks(rows, names)
+    ax.locator_params(axis="x", nbins=3)
+    ax.set_title(f"∂f/∂v  (max diff {result.answers['fd_max_error']:.1e})")
+    ax.legend(loc="best")
+
+
+def plot(fig: Figure, result: Result) -> None:
+    size = figure_size(fig)
+    # Fixed margins, so that the box fonts can be sized from the final axes geometry.
+    fig.set_layout_engine("none")
+    top = 0.88
+    grid = fig.add_gridspec(
+        1, 2, width_ratios=(3.2, 1.0), left=0.01, right=0.98, bottom=0.07, top=top, wspace=0.1
+    )
+    graph_ax, check_ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+    _draw_graph(graph_ax, result.data["graph"], result.data["x"], result.data["y"], size)
+    _draw_check(check_ax, result, size)

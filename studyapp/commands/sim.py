@@ -1,0 +1,196 @@
+"""``studyapp sim``: list, explain and run the live simulations from the command line.
+
+The spec registry is cheap (stdlib only); numpy and matplotlib are imported only when a
+simulation runs or is plotted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import sim
+from sim.params import Value
+from sim.spec import answer_rows
+from studyapp.errors import UserError
+from studyapp.table import format_table
+
+if TYPE_CHECKING:
+    from sim.spec import Result, Spec
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "sim",
+        help="list, explain and run the simulations",
+        description="List the live simulations, explain one, or run one and print (or plot) its answers.",
+    )
+    parser.set_defaults(handler=lambda args: _usage(parser))
+    commands = parser.add_subparsers(title="sim commands", metavar="SUBCOMMAND")
+
+    listing = commands.add_parser("list", help="list the simulations", description="List the simulations.")
+    listing.add_argument(
+        "--json", action="store_true", help="print a JSON list of objects with name, title and params"
+    )
+    listing.set_defaults(handler=run_list)
+
+    show = commands.add_parser(
+        "show",
+        help="explain a simulation: parameters, ranges and answers",
+        description="Print a simulation's title, explanation, parameters (defaults and valid values) "
+        "and the answers it computes at the defaults.",
+    )
+    show.add_argument("name", metavar="NAME", help="the simulation (see 'studyapp sim list')")
+    show.set_defaults(handler=run_show)
+
+    run = commands.add_parser(
+        "run",
+        help="run a simulation and print its answers",
+        description="Run a simulation with its defaults, changed by --set, and print the answers.",
+    )
+    run.add_argument("name", metavar="NAME", help="the simulation (see 'studyapp sim list')")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a parameter (repeatable), e.g. --set lr=0.1",
+    )
+    run.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    run.add_argument("--out", metavar="FILE", help="also save the plot as FILE (.png, .svg or .pdf)")
+    run.add_argument(
+        "--json", action="store_true", help='print {"sim": ..., "params": {...}, "answer": {...}}'
+    )
+    run.set_defaults(handler=run_sim)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    raise UserError(f"choose a sim command: list, show or run\n{parser.format_usage().strip()}", status=2)
+
+
+def _spec(name: str) -> Spec:
+    try:
+        return sim.spec(name)
+    except ValueError as error:
+        raise UserError(str(error), status=2) from None
+    except ImportError:
+        raise UserError(f"simulation '{name}' is not installed", status=1) from None
+
+
+def available_specs() -> list[Spec]:
+    """The specs of every registered simulation that is installed; a warning for any that is not."""
+    found = []
+    for name in sim.NAMES:
+        try:
+            found.append(sim.spec(name))
+        except ImportError:
+            print(f"studyapp: warning: simulation '{name}' is not installed", file=sys.stderr)
+    return found
+
+
+def param_json(spec: Spec) -> list[dict[str, Value]]:
+    """The parameters of ``spec`` as JSON objects: name, kind, default, valid values and help."""
+    return [
+        {"name": p.name, "kind": p.kind, "default": p.default, "valid": p.describe(), "help": p.help}
+        for p in spec.params
+    ]
+
+
+def run_list(args: argparse.Namespace) -> int:
+    specs = available_specs()
+    if args.json:
+        listing = [{"name": s.name, "title": s.title, "params": param_json(s)} for s in specs]
+        print(json.dumps(listing, indent=2, ensure_ascii=False))
+        return 0
+    print(format_table(["name", "title"], [(s.name, s.title) for s in specs]))
+    return 0
+
+
+def parse_overrides(spec: Spec, overrides: list[str]) -> dict[str, Value]:
+    """``key=value`` strings parsed by the parameters' types; ``UserError`` (status 2) when invalid."""
+    values: dict[str, Value] = {}
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set expects KEY=VALUE, got {item!r}", status=2)
+        try:
+            values[key.strip()] = spec.param(key.strip()).parse(text)
+        except ValueError as error:
+            raise UserError(str(error), status=2) from None
+    return values
+
+
+def _run(spec: Spec, params: dict[str, Value], seed: int) -> Result:
+    if seed < 0:
+        raise UserError(f"--seed must be a non-negative integer, got {seed}", status=2)
+    try:
+        return sim.run(spec.name, params, seed=seed)
+    except ValueError as error:
+        raise UserError(f"{spec.name}: {error}", status=2) from None
+
+
+def _rows(spec: Spec, result: Result) -> str:
+    rows = answer_rows(spec, result)
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"  {label.ljust(width)}  {value}" for label, value in rows)
+
+
+def _wrap(text: str) -> str:
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    return textwrap.fill(text, width=width)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    spec = _spec(args.name)
+    result = _run(spec, {}, 0)
+    lines = [spec.title, "", _wrap(spec.explanation), "", "parameters:"]
+    width = max(len(p.name) for p in spec.params)
+    for p in spec.params:
+        lines.append(f"  {p.name.ljust(width)}  default {p.default!r}: {p.describe()}")
+        if p.help:
+            lines.append(f"  {' ' * width}  {p.help}")
+    lines += ["", "answers at the defaults:", _rows(spec, result)]
+    print("\n".join(lines))
+    return 0
+
+
+def _save(result: Result, out: str) -> str:
+    from pathlib import Path
+
+    from sim.plotting import save
+
+    try:
+        return str(save(result, Path(out)))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UserError(f"cannot write the plot to {out}: {reason}", status=1) from None
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    spec = _spec(args.name)
+    params = parse_overrides(spec, args.overrides)
+    if args.out is not None and not args.out.lower().endswith(PLOT_SUFFIXES):
+        raise UserError(f"--out must end in .png, .svg or .pdf, got {args.out!r}", status=2)
+    result = _run(spec, params, args.seed)
+    saved = _save(result, args.out) if args.out is not None else None
+    if args.json:
+        payload: dict[str, Any] = {"sim": spec.name, "params": result.params, "answer": result.answers}
+        if saved is not None:
+            payload["out"] = saved
+        try:
+            print(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+        except ValueError:
+            raise UserError(f"{spec.name}: an answer is not a finite number", status=1) from None
+        return 0
+    settings = ", ".join(f"{k}={v}" for k, v in result.params.items())
+    print(f"{spec.title}  (seed {args.seed})\n  {settings}\n\nanswers:\n{_rows(spec, result)}")
+    if saved is not None:
+        print(f"\nplot saved to {saved}")
+    return 0
