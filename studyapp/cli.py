@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = getattr(args, "handler", None)
         if handler is None:
-            from studyapp.launch import launch_tui
+            from studyapp.tui.launch import launch_tui
 
             return launch_tui(args)
         status: int = handler(args)
@@ -63,6 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"studyapp: error: {error.message}", file=sys.stderr)
         return error.status
+    except sqlite3.DatabaseError as error:
+        print(
+            f"studyapp: error: the collection could not be read or written ({error}). "
+            "Your last acknowledged reviews are safe; run `studyapp backup` or restore from a backup.",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130

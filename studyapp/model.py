@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,257 @@ class Problem:
                 where += f":{self.column}"
         card = f" [card {self.card}]" if self.card else ""
         return f"{where}:{card} {self.message}"
+
+
+class StudyState(IntEnum):
+    """Where a card is in its study life; 1-3 are fsrs's ``State`` values."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+def _utc_from_ms(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
+
+
+def utc_ms(value: datetime | None) -> int | None:
+    """Milliseconds since the epoch of an aware datetime (``None`` stays ``None``)."""
+    return None if value is None else round(value.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class CardState:
+    """Everything a review, bury or suspend can change about one card; snapshotted for undo."""
+
+    state: StudyState = StudyState.NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+    suspended: bool = False
+    buried_until: datetime | None = None
+    leech: bool = False
+
+    #: The order of ``to_row`` and ``from_row`` (the collection's column names).
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "state",
+        "step",
+        "stability",
+        "difficulty",
+        "due",
+        "last_review",
+        "reps",
+        "lapses",
+        "suspended",
+        "buried_until",
+        "leech",
+    )
+
+    def to_row(self) -> tuple[Any, ...]:
+        """The values for ``COLUMNS``: times as epoch milliseconds, flags as 0/1."""
+        return (
+            int(self.state),
+            self.step,
+            self.stability,
+            self.difficulty,
+            utc_ms(self.due),
+            utc_ms(self.last_review),
+            self.reps,
+            self.lapses,
+            int(self.suspended),
+            utc_ms(self.buried_until),
+            int(self.leech),
+        )
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> CardState:
+        """The state from values in ``COLUMNS`` order."""
+        return cls(
+            StudyState(row[0]),
+            row[1],
+            row[2],
+            row[3],
+            _utc_from_ms(row[4]),
+            _utc_from_ms(row[5]),
+            row[6],
+            row[7],
+            bool(row[8]),
+            _utc_from_ms(row[9]),
+            bool(row[10]),
+        )
+
+    def to_json(self) -> str:
+        """A compact JSON object; times are epoch milliseconds, so it round-trips exactly."""
+        return json.dumps(
+            {
+                "state": int(self.state),
+                "step": self.step,
+                "stability": self.stability,
+                "difficulty": self.difficulty,
+                "due": utc_ms(self.due),
+                "last_review": utc_ms(self.last_review),
+                "reps": self.reps,
+                "lapses": self.lapses,
+                "suspended": self.suspended,
+                "buried_until": utc_ms(self.buried_until),
+                "leech": self.leech,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> CardState:
+        """The state that ``to_json`` wrote."""
+        data = json.loads(text)
+        return cls(
+            state=StudyState(data["state"]),
+            step=data["step"],
+            stability=data["stability"],
+            difficulty=data["difficulty"],
+            due=_utc_from_ms(data["due"]),
+            last_review=_utc_from_ms(data["last_review"]),
+            reps=data["reps"],
+            lapses=data["lapses"],
+            suspended=data["suspended"],
+            buried_until=_utc_from_ms(data["buried_until"]),
+            leech=data["leech"],
+        )
+
+
+@dataclass(frozen=True)
+class CardRecord:
+    """A card as the collection knows it: its place in the decks and its study state."""
+
+    card_id: str
+    deck_id: str
+    position: int
+    ord: int
+    tags: tuple[str, ...]
+    retired: bool
+    state: CardState
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """One row of the append-only review log.
+
+    ``reviewed_at`` is the time the scheduler used: the clock at the rating, or the card's
+    previous review time when the clock had moved behind it.
+    """
+
+    id: int
+    card_id: str
+    rating: int
+    reviewed_at: datetime
+    duration_ms: int | None
+    before: CardState
+    after: CardState
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> ReviewRecord:
+        """From ``(id, card_id, rating, reviewed_at ms, duration_ms, before JSON, after JSON)``."""
+        at = _utc_from_ms(row[3])
+        assert at is not None
+        return cls(
+            row[0], row[1], row[2], at, row[4], CardState.from_json(row[5]), CardState.from_json(row[6])
+        )
+
+
+@dataclass(frozen=True)
+class QuizAttempt:
+    """One answered quiz question."""
+
+    id: int
+    at: datetime
+    kind: str
+    card_id: str | None
+    seed: int | None
+    params: Mapping[str, Any]
+    question: str
+    given: str
+    expected: str
+    correct: bool
+    duration_ms: int | None
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> QuizAttempt:
+        """From a row in field order, with ``at`` in epoch milliseconds and ``params`` as JSON."""
+        at = _utc_from_ms(row[1])
+        assert at is not None
+        kind, card_id, seed, params, question, given, expected, correct, duration_ms = row[2:]
+        return cls(
+            row[0],
+            at,
+            kind,
+            card_id,
+            seed,
+            json.loads(params),
+            question,
+            given,
+            expected,
+            bool(correct),
+            duration_ms,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The user's settings, with their defaults; ``check`` validates one value."""
+
+    desired_retention: float = 0.9
+    new_per_day: int = 10
+    day_start_hour: int = 4
+    plot_renderer: str = "auto"
+    theme: str = "textual-dark"
+    quiz_updates_schedule: bool = False
+
+    @classmethod
+    def check(cls, key: str, value: Any) -> Any:
+        """``value`` if it is valid for setting ``key``; otherwise ``ValueError`` naming the valid range."""
+        kinds: dict[str, tuple[type, ...]] = {
+            "desired_retention": (float, int),
+            "new_per_day": (int,),
+            "day_start_hour": (int,),
+            "plot_renderer": (str,),
+            "theme": (str,),
+            "quiz_updates_schedule": (bool,),
+        }
+        if key not in kinds:
+            raise ValueError(f"unknown setting {key!r}; valid settings: {', '.join(kinds)}")
+        ranges = {"desired_retention": (0.7, 0.99), "new_per_day": (0, 9999), "day_start_hour": (0, 23)}
+        wrong_type = not isinstance(value, kinds[key]) or (isinstance(value, bool) and bool not in kinds[key])
+        if key in ranges:
+            low, high = ranges[key]
+            if wrong_type or not low <= value <= high:
+                raise ValueError(f"{key} must be a number from {low} to {high}, got {value!r}")
+            return float(value) if key == "desired_retention" else value
+        if wrong_type:
+            raise ValueError(f"{key} must be of type {kinds[key][0].__name__}, got {value!r}")
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(f"{key} must be a non-empty string")
+        return value
+
+
+@dataclass(frozen=True)
+class RateResult:
+    """What a rating did: the states before and after, its log row, and whether the card became a leech."""
+
+    card_id: str
+    rating: int
+    before: CardState
+    after: CardState
+    review_id: int | None
+    became_leech: bool
+    reviewed_at: datetime
+
+    @property
+    def interval(self) -> timedelta:
+        """Time until the card is due again (zero when the schedule was not touched)."""
+        if self.after.due is None:
+            return timedelta(0)
+        return max(self.after.due - self.reviewed_at, timedelta(0))

@@ -1,0 +1,172 @@
+"""The collection as commands and the app use it: the store, the loaded decks, and study sessions.
+
+Opening a collection reconciles it with the decks by card id: new cards appear as new, edited text
+keeps its history (only ids are matched), cards no longer in any deck are retired (kept, hidden from
+the queue and counts) and come back with their history when re-added. An unchanged library costs
+one read: its fingerprint is stored with the last reconciliation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from studyapp.model import StudyState
+from studyapp.scheduler import Scheduler
+from studyapp.session import LibraryView, StudySession
+from studyapp.store import LIBRARY_FINGERPRINT, Store
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a reconciliation changed (all empty when the decks were already in sync)."""
+
+    added: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    skipped: bool = False
+
+    @property
+    def changes(self) -> int:
+        """How many cards were added, restored, retired or moved/retagged."""
+        return len(self.added) + len(self.restored) + len(self.retired) + len(self.changed)
+
+
+def library_fingerprint(library: LibraryView) -> str:
+    """A digest of everything reconciliation stores: decks and their order, card ids, places and tags."""
+    data = [
+        [(deck.id, deck.title) for deck in library.decks],
+        [(card.id, card.deck, card.position, sorted(card.tags)) for card in library.cards],
+    ]
+    return hashlib.blake2b(json.dumps(data).encode(), digest_size=16).hexdigest()
+
+
+def reconcile(store: Store, library: LibraryView) -> SyncReport:
+    """Bring the collection's cards in line with ``library`` (see the module docstring)."""
+    fingerprint = library_fingerprint(library)
+    if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:
+        return SyncReport(skipped=True)
+    with store.transaction():
+        if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:  # another process just did it
+            return SyncReport(skipped=True)
+        known = store.card_index()
+        insert, update, tags = [], [], {}
+        added, restored, changed = [], [], []
+        for ord_, card in enumerate(library.cards):
+            wanted = frozenset(card.tags)
+            row = (card.id, card.deck, card.position, ord_)
+            old = known.pop(card.id, None)
+            if old is None:
+                insert.append(row)
+                added.append(card.id)
+                if wanted:
+                    tags[card.id] = wanted
+                continue
+            deck_id, position, old_ord, retired, old_tags = old
+            if retired:
+                restored.append(card.id)
+            elif (deck_id, position, old_tags) != (card.deck, card.position, wanted):
+                changed.append(card.id)
+            if retired or (deck_id, position, old_ord) != (card.deck, card.position, ord_):
+                update.append(row)
+            if old_tags != wanted:
+                tags[card.id] = wanted
+        retire = sorted(card_id for card_id, old in known.items() if not old[3])
+        store.apply_sync(
+            decks=[(deck.id, deck.title) for deck in library.decks],
+            insert=insert,
+            update=update,
+            retire=retire,
+            tags=tags,
+            fingerprint=fingerprint,
+        )
+    return SyncReport(tuple(added), tuple(restored), tuple(retire), tuple(changed))
+
+
+@dataclass
+class Collection:
+    """An open collection with its decks; close it (or use ``with``) when done."""
+
+    store: Store
+    library: LibraryView
+    sync: SyncReport = field(default_factory=SyncReport)
+
+    def session(
+        self,
+        *,
+        deck: str | None = None,
+        tag: str | None = None,
+        cram: bool = False,
+        tz: tzinfo | None = None,
+        scheduler: Scheduler | None = None,
+    ) -> StudySession:
+        """A study session over this collection (see ``StudySession``)."""
+        return StudySession(
+            self.store, self.library, deck=deck, tag=tag, cram=cram, tz=tz, scheduler=scheduler
+        )
+
+    def cards_with_state(self, include_retired: bool = False) -> list[dict[str, Any]]:
+        """One JSON-ready dict per card, in deck order: its study state, due time, stability and counts."""
+        return [
+            {
+                "id": record.card_id,
+                "deck": record.deck_id,
+                "tags": list(record.tags),
+                "state": StudyState(record.state.state).name.lower(),
+                "due": record.state.due.isoformat() if record.state.due else None,
+                "last_review": record.state.last_review.isoformat() if record.state.last_review else None,
+                "stability": record.state.stability,
+                "difficulty": record.state.difficulty,
+                "reps": record.state.reps,
+                "lapses": record.state.lapses,
+                "suspended": record.state.suspended,
+                "buried_until": record.state.buried_until.isoformat() if record.state.buried_until else None,
+                "leech": record.state.leech,
+                "retired": record.retired,
+            }
+            for record in self.store.iter_cards(include_retired=include_retired)
+        ]
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_collection(
+    db_path: Path | None = None,
+    extra_dirs: Sequence[Path] = (),
+    *,
+    user_dir: Path | None = None,
+    library: LibraryView | None = None,
+) -> Collection:
+    """Load the decks (or use ``library``), open the collection (default path if ``None``) and reconcile."""
+    if library is None:
+        from studyapp.content import load_library
+
+        library = load_library(extra_dirs, user_dir)
+    if db_path is None:
+        from studyapp.paths import default_db_path
+
+        db_path = default_db_path()
+    store = Store.open(db_path)
+    try:
+        report = reconcile(store, library)
+    except BaseException:
+        store.close()
+        raise
+    return Collection(store, library, report)

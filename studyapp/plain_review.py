@@ -1,0 +1,198 @@
+"""Line-by-line review on plain text streams (``studyapp review --plain``): for pipes, scripts and
+screen readers.
+
+For each card the question is printed; an empty line shows the answer and its details, with the
+interval each rating would give; ``1``-``4`` (or again/hard/good/easy) rates, ``u`` undoes the last
+action, ``s`` skips the card, ``q`` or the end of input quits. Every rating is committed before the
+next line is printed, and stdout is flushed after each step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+from studyapp.errors import UserError
+from studyapp.model import Card, RateResult, StudyState
+from studyapp.scheduler import RATING_BY_NAME, RATINGS, format_interval, format_local
+from studyapp.session import StudySession
+
+QUESTION_HELP = "(Enter: show the answer · s skip · u undo · q quit)"
+ANSWER_HELP = "type 1-4 (or again/hard/good/easy) to rate · u undo · s skip · q quit"
+STATE_LABELS = {
+    StudyState.NEW: "new",
+    StudyState.LEARNING: "learning",
+    StudyState.REVIEW: "review",
+    StudyState.RELEARNING: "relearning",
+}
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Summary:
+    """What a plain review session did."""
+
+    ratings: Counter[int] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        """How many ratings stand (undone ones excluded)."""
+        return sum(self.ratings.values())
+
+    def __str__(self) -> str:
+        minutes, seconds = divmod(round(self.seconds), 60)
+        per = " · ".join(f"{name} {self.ratings.get(value, 0)}" for value, name in RATINGS.items())
+        noun = "card" if self.count == 1 else "cards"
+        return f"Session: {self.count} {noun} reviewed in {minutes}m {seconds:02d}s · {per}"
+
+
+def parse_rating(text: str) -> int | None:
+    """The rating 1-4 that ``text`` names ("3", "good", "g"), or ``None``."""
+    word = text.strip().lower()
+    if word in {"1", "2", "3", "4"}:
+        return int(word)
+    if word in RATING_BY_NAME:
+        return RATING_BY_NAME[word]
+    return None
+
+
+class PlainReview:
+    """The line protocol on ``stdin``/``stdout`` around a ``StudySession``."""
+
+    def __init__(
+        self,
+        session: StudySession,
+        stdin: TextIO,
+        stdout: TextIO,
+        clock: Callable[[], datetime] = utc_now,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.session, self.stdin, self.stdout, self.clock, self.timer = session, stdin, stdout, clock, timer
+        self.summary = Summary()
+        self._again: Card | None = None
+
+    def say(self, *lines: str) -> None:
+        """Print lines and flush, so a reader on a pipe sees them at once."""
+        for line in lines:
+            print(line, file=self.stdout)
+        self.stdout.flush()
+
+    def read(self) -> str | None:
+        """The next input line without its newline; ``None`` at the end of input."""
+        line = self.stdin.readline()
+        return None if line == "" else line.rstrip("\r\n")
+
+    def run(self) -> Summary:
+        """Review until the queue is empty or the user quits; prints and returns the summary."""
+        started = self.timer()
+        new, learning, due = self.session.counts(self.clock())
+        mode = " (cram: the schedule is not changed)" if self.session.cram else ""
+        self.say(f"To review: {new} new · {learning} learning · {due} due{mode}")
+        while True:
+            card = self._again or self.session.next_card(self.clock())
+            self._again = None
+            if card is None:
+                upcoming = self.session.next_due(self.clock())
+                later = f" The next card is due {format_local(upcoming)}." if upcoming else ""
+                self.say(f"Nothing more to review now.{later}")
+                break
+            if not self.review(card):
+                break
+        self.summary.seconds = self.timer() - started
+        self.summary.ratings = Counter(result.rating for result in self.session.results)
+        self.say(str(self.summary))
+        return self.summary
+
+    def review(self, card: Card) -> bool:
+        """Ask one card; ``False`` when the user quits or input ends."""
+        label = STATE_LABELS[self.session.state(card.id).state]
+        self.say("", f"[{card.deck} · {label}] {card.question}", QUESTION_HELP)
+        shown = self.timer()
+        revealed = False
+        while True:
+            line = self.read()
+            if line is None:
+                return False
+            word = line.strip().lower()
+            if word in {"q", "quit"}:
+                return False
+            if word in {"s", "skip"}:
+                self.session.skip(card.id)
+                self.say(f"skipped {card.id}")
+                return True
+            if word in {"u", "undo"}:
+                if self.undo():
+                    return True
+                continue
+            if not revealed:
+                if word == "":
+                    revealed = True
+                    self.reveal(card)
+                else:
+                    self.say("Press Enter (an empty line) to show the answer first; q quits.")
+                continue
+            rating = parse_rating(word)
+            if rating is None:
+                self.say(f"Unknown input {line.strip()!r}: {ANSWER_HELP}")
+                continue
+            duration = max(round((self.timer() - shown) * 1000), 0)
+            self.acknowledge(self.session.rate(card.id, rating, self.clock(), duration))
+            return True
+
+    def reveal(self, card: Card) -> None:
+        """Print the answer, its details, and the rating prompt with each rating's interval."""
+        lines = [f"Answer: {card.answer}"]
+        if card.details:
+            lines.append(card.details)
+        preview = self.session.preview(card.id, self.clock())
+        choices = " · ".join(
+            f"{value} {name} {format_interval(preview[value])}" for value, name in RATINGS.items()
+        )
+        self.say(*lines, choices)
+
+    def acknowledge(self, result: RateResult) -> None:
+        """Confirm a committed rating (the line a script can wait for)."""
+        name = RATINGS[result.rating]
+        if result.review_id is None:
+            self.say(f"rated {name} (cram: schedule unchanged)")
+        else:
+            self.say(f"rated {name} · next in {format_interval(result.interval)}")
+        if result.became_leech:
+            self.say(
+                f"leech: {result.card_id} has lapsed {result.after.lapses} times, so it is suspended; "
+                "rewrite the card, then unsuspend it"
+            )
+
+    def undo(self) -> bool:
+        """Undo the last action; ``True`` if a card should be shown again."""
+        try:
+            card_id = self.session.undo()
+        except UserError as error:
+            self.say(error.message)
+            return False
+        if card_id is None:
+            self.say("Nothing to undo.")
+            return False
+        self.say(f"undone: {card_id}")
+        self._again = self.session.card(card_id)
+        return self._again is not None
+
+
+def run_plain_review(
+    session: StudySession,
+    stdin: TextIO,
+    stdout: TextIO,
+    clock: Callable[[], datetime] = utc_now,
+    timer: Callable[[], float] = time.monotonic,
+) -> Summary:
+    """Run a plain review session on the given streams and return its summary."""
+    return PlainReview(session, stdin, stdout, clock, timer).run()

@@ -1,0 +1,142 @@
+"""FSRS scheduling: wraps ``fsrs.Scheduler`` (default parameters, learning steps, fuzzing for real reviews).
+
+All datetimes are timezone-aware UTC; naive ones are rejected. A clock that moved behind a card's
+last review is clamped to that review, so elapsed time and intervals are never negative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
+
+import fsrs
+
+from studyapp.model import CardState, StudyState
+
+RATINGS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+RATING_BY_NAME = {name: value for value, name in RATINGS.items()}
+MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
+# fsrs only puts the card id into its ReviewLog; an explicit one avoids its 1 ms sleep.
+_FSRS_CARD_ID = 0
+
+
+def check_utc(now: datetime, name: str = "now") -> datetime:
+    """``now`` itself if it is timezone-aware; converted to UTC. Naive datetimes raise ``ValueError``."""
+    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime (UTC), got {now!r}")
+    return now.astimezone(UTC)
+
+
+def check_rating(rating: int) -> int:
+    """``rating`` as an int in 1-4 (Again, Hard, Good, Easy); anything else raises ``ValueError``."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
+        raise ValueError(f"rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy), got {rating!r}")
+    return int(rating)
+
+
+def review_time(state: CardState, now: datetime) -> datetime:
+    """The time a review at ``now`` is scheduled from: ``now``, or the last review if the clock went back."""
+    now = check_utc(now)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the store keeps milliseconds
+    if state.last_review is not None and now < state.last_review:
+        return state.last_review
+    return now
+
+
+def to_fsrs(state: CardState, now: datetime) -> fsrs.Card:
+    """The fsrs card for a stored state; a new card is fsrs's Learning state at step 0."""
+    if state.state == StudyState.NEW:
+        return fsrs.Card(card_id=_FSRS_CARD_ID, state=fsrs.State.Learning, step=0, due=now)
+    return fsrs.Card(
+        card_id=_FSRS_CARD_ID,
+        state=fsrs.State(int(state.state)),
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due if state.due is not None else now,
+        last_review=state.last_review,
+    )
+
+
+class Scheduler:
+    """Reviews card states with FSRS; ``preview`` shows each rating's interval without fuzz."""
+
+    def __init__(self, desired_retention: float = 0.9, *, fuzz: bool = True) -> None:
+        if not MIN_RETENTION <= desired_retention <= MAX_RETENTION:
+            raise ValueError(
+                f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, got {desired_retention}"
+            )
+        self.desired_retention = desired_retention
+        self._fsrs = fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=fuzz)
+        self._exact = (
+            self._fsrs
+            if not fuzz
+            else fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+        )
+
+    def review(self, state: CardState, rating: int, now: datetime) -> tuple[CardState, datetime]:
+        """The state after rating the card at ``now``, and the (clamped) time the review counts at."""
+        rating = check_rating(rating)
+        when = review_time(state, now)
+        after = self._review_with(self._fsrs, state, rating, when)
+        return after, when
+
+    def preview(self, state: CardState, now: datetime) -> dict[int, timedelta]:
+        """The interval each rating (1-4) would give at ``now``, computed on a copy without fuzz."""
+        when = review_time(state, now)
+        return {
+            rating: self._due_or_now(self._review_with(self._exact, state, rating, when), when) - when
+            for rating in RATINGS
+        }
+
+    def retrievability(self, state: CardState, now: datetime) -> float:
+        """The predicted probability of recall at ``now`` (0 for a card never reviewed)."""
+        when = review_time(state, now)
+        return float(self._fsrs.get_card_retrievability(to_fsrs(state, when), when))
+
+    @staticmethod
+    def _due_or_now(state: CardState, now: datetime) -> datetime:
+        return state.due if state.due is not None else now
+
+    @staticmethod
+    def _review_with(scheduler: fsrs.Scheduler, state: CardState, rating: int, when: datetime) -> CardState:
+        card, _log = scheduler.review_card(to_fsrs(state, when), fsrs.Rating(rating), when)
+        lapsed = state.state == StudyState.REVIEW and rating == 1
+        return replace(
+            state,
+            state=StudyState(int(card.state)),
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=card.due,
+            last_review=card.last_review,
+            reps=state.reps + 1,
+            lapses=state.lapses + (1 if lapsed else 0),
+        )
+
+
+def format_interval(interval: timedelta) -> str:
+    """A short interval like Anki shows: "45s", "10m", "3h", "1d", "3.5mo", "1.2y"."""
+    seconds = max(interval.total_seconds(), 0.0)
+    minutes, hours, days = seconds / 60, seconds / 3600, seconds / 86400
+    if seconds < 60:
+        return f"{round(seconds)}s"
+    if minutes < 59.5:
+        return f"{round(minutes)}m"
+    if hours < 23.5:
+        return _one_decimal(hours, "h")
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return _one_decimal(days / 30.4375, "mo")
+    return _one_decimal(days / 365.25, "y")
+
+
+def _one_decimal(value: float, unit: str) -> str:
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text}{unit}"
+
+
+def format_local(moment: datetime, tz: tzinfo | None = None) -> str:
+    """``moment`` in local time (or ``tz``) as "2025-03-01 14:05"."""
+    return check_utc(moment, "moment").astimezone(tz).strftime("%Y-%m-%d %H:%M")
