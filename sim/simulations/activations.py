@@ -7,25 +7,12 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.nn import activation
+from sim.simulations.gradient_descent import compact
 from sim.spec import Result
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 POINTS = 801  # odd, so x = 0 lies on the grid
-
-
-def activation(name: str, x: np.ndarray, leak: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
-    """The activation ``name`` and its derivative at ``x`` (ReLU's derivative at 0 is taken as 0)."""
-    if name == "sigmoid":
-        y = 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free logistic
-        return y, y * (1.0 - y)
-    if name == "tanh":
-        y = np.tanh(x)
-        return y, 1.0 - y * y
-    if name == "relu":
-        return np.maximum(x, 0.0), (x > 0).astype(float)
-    if name == "leaky_relu":
-        return np.where(x > 0, x, leak * x), np.where(x > 0, 1.0, leak)
-    raise ValueError(f"activation must be one of {', '.join(FUNCTIONS)}, got {name!r}")
 
 
 def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
@@ -61,5 +48,6 @@ def plot(fig: Figure, result: Result) -> None:
     right.axhline(peak, color="#e15759", linestyle="--", linewidth=1)
     right.annotate(f"max {peak:.3g}", (x[0], peak), va="bottom", fontsize="small")
     left.legend(loc="upper left")
-    for ax in (left, right):
-        ax.set_xlabel("x")
+    if not compact(fig):
+        for ax in (left, right):
+            ax.set_xlabel("x")

@@ -1,0 +1,126 @@
+"""A one-hidden-layer MLP trained with Adam on a curve or on xor, against a linear model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.nn import fit, init_mlp, mlp_forward, sigmoid
+from sim.simulations.gradient_descent import compact, quiet_log_axis
+from sim.spec import Result
+
+CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sin": np.sin,
+    "step": lambda x: (x > 0).astype(np.float64),
+    "abs": np.abs,
+}
+X_RANGE = 3.0
+POINTS = 128
+#: xor: four clusters of points around (±1, ±1); the class is 1 where the signs differ.
+CENTRES = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
+CLASSES = np.array([0, 0, 1, 1])
+PER_CLUSTER = 50
+SPREAD = 0.35
+GRID = 40  # decision-region image resolution
+
+
+def make_data(target: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and targets: a 1-d curve on a grid, or noisy xor clusters with class labels."""
+    if target == "xor":
+        cluster = np.repeat(np.arange(len(CENTRES)), PER_CLUSTER)
+        x = CENTRES[cluster] + rng.normal(0.0, SPREAD, (cluster.size, 2))
+        return x, CLASSES[cluster]
+    x = np.linspace(-X_RANGE, X_RANGE, POINTS)[:, None]
+    return x, CURVES[target](x)
+
+
+def score(output: np.ndarray, y: np.ndarray, classify: bool) -> float:
+    """Accuracy of the predicted classes, or the R² of a regression."""
+    if classify:
+        return float(np.mean(output.argmax(axis=1) == y))
+    return float(1.0 - np.sum((output - y) ** 2) / np.sum((y - y.mean()) ** 2)) + 0.0  # no -0.0
+
+
+def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
+    classify = params["target"] == "xor"
+    x, y = make_data(params["target"], rng)
+    sizes = [x.shape[1], params["hidden"], 2 if classify else 1]
+    weights, biases = init_mlp(sizes, rng, 1.0, 1.0)
+    loss = "cross_entropy" if classify else "mse"
+    runs = {}
+    for activation in (params["activation"], "identity"):
+        runs[activation] = fit(
+            weights, biases, x, y, params["steps"], params["lr"], activation, loss=loss, optimizer="adam"
+        )
+    chosen, linear = runs[params["activation"]], runs["identity"]
+    data: dict[str, Any] = {"x": x, "y": y, "losses": {name: run.losses for name, run in runs.items()}}
+    if classify:
+        axis = np.linspace(-1.0 - 4 * SPREAD, 1.0 + 4 * SPREAD, GRID)
+        grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+        data["grid_axis"] = axis
+        for name, run in runs.items():
+            logits = mlp_forward(run.weights, run.biases, grid, name)
+            # P(class 1) = sigmoid of the logit difference
+            data[f"grid_{name}"] = sigmoid(logits[:, 1] - logits[:, 0]).reshape(GRID, GRID)
+    else:
+        data["fits"] = {
+            name: mlp_forward(run.weights, run.biases, x, name)[:, 0] for name, run in runs.items()
+        }
+    return Result(
+        sim="mlp",
+        params=dict(params),
+        answers={
+            "final_loss": float(chosen.losses[-1]),
+            "score": score(mlp_forward(chosen.weights, chosen.biases, x, params["activation"]), y, classify),
+            "linear_loss": float(linear.losses[-1]),
+            "linear_score": score(mlp_forward(linear.weights, linear.biases, x, "identity"), y, classify),
+            "parameters": sum(w.size for w in weights) + sum(b.size for b in biases),
+        },
+        data=data,
+    )
+
+
+def plot(fig: Figure, result: Result) -> None:
+    small = compact(fig)
+    chosen = result.params["activation"]
+    left, right = fig.subplots(1, 2)
+    x, y = result.data["x"], result.data["y"]
+    if "fits" in result.data:
+        left.plot(x[:, 0], y[:, 0], color="#888888", linewidth=4.0, alpha=0.6, label="target")
+        left.plot(x[:, 0], result.data["fits"][chosen], color="#4e9af1", label=chosen)
+        if chosen != "identity":
+            left.plot(x[:, 0], result.data["fits"]["identity"], "--", color="#e15759", label="linear")
+    else:
+        axis = result.data["grid_axis"]
+        extent = (axis[0], axis[-1], axis[0], axis[-1])
+        left.imshow(
+            result.data[f"grid_{chosen}"], extent=extent, origin="lower", cmap="coolwarm",
+            vmin=0.0, vmax=1.0, alpha=0.45, aspect="auto", interpolation="bilinear",
+        )  # fmt: skip
+        for label, color in ((0, "#4e9af1"), (1, "#f28e2b")):
+            points = x[y == label]
+            left.scatter(
+                points[:, 0], points[:, 1], s=6 if small else 12, color=color, label=f"class {label}"
+            )
+        linear = result.data["grid_identity"]
+        if chosen != "identity" and linear.min() < 0.5 < linear.max():
+            left.contour(axis, axis, linear, levels=[0.5], colors="#e15759", linestyles="--", linewidths=1.5)
+    left.set_title(result.params["target"] if small else f"{result.params['target']}: {chosen} vs linear")
+    for name, losses in result.data["losses"].items():
+        if name == chosen and chosen == "identity":
+            right.semilogy(losses, color="#e15759", label="linear")
+        elif name == chosen:
+            right.semilogy(losses, color="#4e9af1", label=chosen)
+        elif chosen != "identity":
+            right.semilogy(losses, "--", color="#e15759", label="linear")
+    right.set_title("training loss")
+    if not small:
+        right.legend(loc="best")
+        left.legend(loc="best")
+        right.set_xlabel("Adam step")
+    left.locator_params(nbins=4)
+    right.locator_params(axis="x", nbins=4)
+    quiet_log_axis(right)
