@@ -124,9 +124,8 @@ def _colour_of(handle: Any) -> str:
         if hasattr(handle, getter):
             colour = getattr(handle, getter)()
             try:
-                return str(
-                    matplotlib.colors.to_hex(colour if isinstance(colour, str) else np.ravel(colour)[:4])
-                )
+                rgba = colour if isinstance(colour, str) else tuple(float(v) for v in np.ravel(colour)[:4])
+                return str(matplotlib.colors.to_hex(rgba))  # type: ignore[arg-type]
             except (ValueError, TypeError):
                 continue
     return "#888888"
@@ -143,8 +142,9 @@ def _strip_text(fig: Figure) -> None:
         ax.yaxis.set_major_locator(NullLocator())
         ax.xaxis.set_minor_locator(NullLocator())
         ax.yaxis.set_minor_locator(NullLocator())
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
         for text in list(ax.texts):
             text.remove()
     for text in list(fig.texts):

@@ -66,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.status
     except sqlite3.DatabaseError as error:
         print(
-            f"studyapp: error: the collection could not be read or written ({error}). "
-            "Your last acknowledged reviews are safe; run `studyapp backup` or restore from a backup.",
+            f"studyapp: error: the collection could not be read or written ({error}); "
+            "check the file and its folder, or restore a backup made with `studyapp backup`.",
             file=sys.stderr,
         )
         return 1

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy import optimize, special
-from tests.sim.test_nn import torch_gradients
 
 import sim
 from sim.simulations import log_sum_exp, mlp, residual, vanishing_gradients
+from tests.sim.test_nn import torch_gradients
 
 
 def answers_of(name: str, params: dict[str, Any] | None = None, seed: int = 0) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class SimulationScreen(Screen[None]):
         Binding("r", "reset", "Defaults"),
         Binding("w", "save", "Save PNG+SVG"),
         Binding("c", "cards", "Cards"),
-        Binding("question_mark", "explain", "Explain"),
+        Binding("question_mark", "explain", "Explain + keys"),
     ]
 
     def __init__(
@@ -126,9 +126,9 @@ class SimulationScreen(Screen[None]):
         self.app.push_screen(ValueInput(param, self.values[param.name]), apply)
 
     def action_explain(self) -> None:
-        from studyapp.tui.screens.text_modal import TextModal
+        from studyapp.tui.screens.help import HelpScreen
 
-        self.app.push_screen(TextModal(self.spec.title, self.spec.explanation))
+        self.app.push_screen(HelpScreen(self, self.spec.title, self.spec.explanation))
 
     def action_cards(self) -> None:
         from studyapp.tui.screens.card_list import CardListModal
@@ -190,7 +190,7 @@ class SimulationScreen(Screen[None]):
                     bare = self.query_one(PlotView).renderer == "halfblock"
                     renderer = Renderer(width * OVERSAMPLE, height * OVERSAMPLE, dark=self.dark, bare=bare)
                 rgba = downsample(renderer.render(result), width, height)
-                frame = (result, rgba, renderer.legend)
+                frame: tuple[Result | None, Any, Any] = (result, rgba, renderer.legend)
             except (ValueError, ArithmeticError) as error:
                 frame = (None, None, str(error))
             elapsed = (time.perf_counter() - started) * 1000

@@ -1,0 +1,172 @@
+"""The Textual application: screens, navigation, the command palette and the too-small guard.
+
+The collection (store, decks, study sessions) is built outside and injected, so tests run the
+app on a temporary SQLite file and a pinned clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from studyapp.tui.screens.too_small import TooSmallScreen, too_small
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StudyCommands(Provider):
+    """Command palette entries for every screen and every simulation."""
+
+    def entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
+        from sim.registry import specs
+
+        app = self.app
+        assert isinstance(app, StudyApp)
+        yield "Study: review due cards", app.action_study, "Start a study session"
+        yield "Quiz", app.action_quiz, "Multiple choice, typed and numeric questions"
+        yield "Browse cards", app.action_browse, "Search, sort, suspend"
+        yield "Simulations", app.action_simulations, "All live simulations"
+        yield "Statistics", app.action_stats, "Heatmap, retention, forecast, mastery"
+        yield "Settings", app.action_settings, "Retention, limits, renderer, theme"
+        yield "Home", app.action_home, "Back to the home screen"
+        for spec in specs():
+            yield f"Simulation: {spec.title}", partial(app.open_simulation, spec.name), spec.name
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self.entries():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self.entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class StudyApp(App[None]):
+    """studyapp's terminal UI."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "studyapp"
+    COMMANDS = App.COMMANDS | {StudyCommands}
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(
+        self,
+        collection: Collection,
+        clock: Clock = utc_now,
+        save_dir: Path | None = None,
+        renderer: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.collection = collection
+        self.clock = clock
+        self.save_dir = save_dir
+        self.renderer_override = renderer
+        self._too_small: TooSmallScreen | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from studyapp.tui.screens.home import HomeScreen
+
+        theme = self.collection.store.settings().theme
+        if theme in self.available_themes:
+            self.theme = theme
+        self.push_screen(HomeScreen())
+        self.check_size(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int, height: int) -> None:
+        """Cover the app with a notice while the terminal is too small, and lift it after."""
+        if too_small(width, height) and self._too_small is None:
+            self._too_small = TooSmallScreen()
+            self.push_screen(self._too_small)
+        elif not too_small(width, height) and self._too_small is not None:
+            if self.screen is self._too_small:
+                self.pop_screen()
+            self._too_small = None
+
+    def watch_theme(self, theme: str) -> None:
+        self.collection.store.set_setting("theme", theme)
+
+    # --- navigation --------------------------------------------------------------------------------
+
+    @property
+    def plot_renderer(self) -> str:
+        return self.renderer_override or self.collection.store.settings().plot_renderer
+
+    @property
+    def dark(self) -> bool:
+        return self.current_theme.dark
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def action_home(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_study(self, deck: str | None = None, tag: str | None = None) -> None:
+        from studyapp.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(deck=deck, tag=tag))
+
+    def action_quiz(self) -> None:
+        from studyapp.tui.screens.quiz import QuizScreen
+
+        self.push_screen(QuizScreen())
+
+    def action_browse(self) -> None:
+        from studyapp.tui.screens.browse import BrowseScreen
+
+        self.push_screen(BrowseScreen())
+
+    def action_simulations(self) -> None:
+        from studyapp.tui.screens.sim_list import SimListScreen
+
+        self.push_screen(SimListScreen())
+
+    def action_stats(self) -> None:
+        from studyapp.tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen())
+
+    def action_settings(self) -> None:
+        from studyapp.tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    def open_simulation(self, name: str, params: dict[str, Any] | None = None, seed: int = 0) -> None:
+        """Push the live simulation ``name`` with ``params``."""
+        from studyapp.tui.screens.simulation import SimulationScreen
+
+        cards = [card for card in self.collection.library.cards if card.sim == name]
+        screen = SimulationScreen(
+            name,
+            params,
+            seed=seed,
+            cards=cards,
+            save_dir=self.save_dir,
+            renderer=self.plot_renderer,
+            dark=self.dark,
+        )
+        self.push_screen(screen)

@@ -1,0 +1,37 @@
+"""Start the terminal UI: open the collection first, so problems are reported before the screen changes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+GRAPHICS_TERMINALS = ("kitty", "wezterm", "foot", "mlterm", "contour", "konsole", "iterm")
+
+
+def graphics_terminal() -> bool:
+    """Whether the terminal may support Kitty graphics or Sixel (tmux and plain xterm do not)."""
+    if os.environ.get("TMUX") or os.environ.get("STY"):
+        return False
+    names = " ".join(os.environ.get(k, "") for k in ("TERM", "TERM_PROGRAM", "LC_TERMINAL")).lower()
+    return bool(os.environ.get("KITTY_WINDOW_ID")) or any(name in names for name in GRAPHICS_TERMINALS)
+
+
+def detect_graphics(setting: str) -> None:
+    """Let textual-image query the terminal now, before Textual owns it, when graphics may be used."""
+    if setting in ("tgp", "sixel", "halfcell", "unicode") or (setting == "auto" and graphics_terminal()):
+        import textual_image.renderable  # noqa: F401  (the import runs the detection)
+
+
+def launch_tui(args: argparse.Namespace) -> int:
+    """Open the collection and run the app until the user quits."""
+    from studyapp.collection import open_collection
+
+    collection = open_collection(args.db, args.content)
+    try:
+        detect_graphics(collection.store.settings().plot_renderer)
+        from studyapp.tui.app import StudyApp
+
+        StudyApp(collection).run()
+    finally:
+        collection.close()
+    return 0

@@ -1,0 +1,108 @@
+"""Home: decks with their counts, today's reviews and streak, the mastery map, and the way everywhere."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.widgets import DataTable, Footer, Static
+
+from studyapp.table import shorten
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.bars import bar_lines
+
+ALL_DECKS = "__all__"
+
+
+class HomeScreen(AppScreen):
+    """The first screen: what is due, how it's going, and where to go."""
+
+    HELP_TITLE = "Home"
+    BINDINGS = [
+        Binding("s", "study", "Study"),
+        Binding("z", "app.quiz", "Quiz"),
+        Binding("b", "app.browse", "Browse"),
+        Binding("m", "app.simulations", "Simulations"),
+        Binding("t", "app.stats", "Stats"),
+        Binding("o", "app.settings", "Settings"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("escape", "back", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]studyapp[/b] · Deep Learning Basics, Optimisation & CNNs", classes="screen-title")
+        yield Static(id="home-warnings")
+        with Horizontal(id="home-body"):
+            with Vertical(id="home-left"):
+                table: DataTable[str] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+                yield table
+                yield Static(id="today")
+            with Vertical(id="home-right"):
+                yield Static("[b]Mastery by topic[/b] [dim](average recall probability)[/dim]")
+                yield Static(id="mastery")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        table.add_column("Deck", key="deck")
+        table.add_column("New", key="new")
+        table.add_column("Learn", key="learning")
+        table.add_column("Due", key="due")
+        self.refresh_counts()
+        problems = getattr(self.collection.library, "problems", [])
+        if problems:
+            lines = "\n".join(f"⚠ skipped {escape(str(p))}" for p in problems[:5])
+            more = f"\n… and {len(problems) - 5} more (run `studyapp check`)" if len(problems) > 5 else ""
+            self.query_one("#home-warnings", Static).update(f"[b $warning]{lines}{more}[/]")
+        else:
+            self.query_one("#home-warnings", Static).display = False
+        table.focus()
+
+    def action_back(self) -> None:
+        """Home is the bottom of the stack: nothing to go back to."""
+
+    def on_screen_resume(self) -> None:
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        """Recount the decks, today's reviews, the streak and the mastery map."""
+        from studyapp import stats
+
+        now = self.study.now()
+        session = self.collection.session()
+        table = self.query_one("#decks", DataTable)
+        table.clear()
+        counts = session.deck_counts(now)
+        for deck in self.collection.library.decks:
+            c = counts.get(deck.id)
+            if c is not None:
+                table.add_row(shorten(deck.title, 32), str(c.new), str(c.learning), str(c.due), key=deck.id)
+        total = session.counts(now)
+        table.add_row("[b]All decks[/b]", str(total.new), str(total.learning), str(total.due), key=ALL_DECKS)
+        store = self.collection.store
+        hour = store.settings().day_start_hour
+        reviews_today = stats.reviews_per_day(store, now, days=1, day_start_hour=hour)[-1][1]
+        streak = stats.current_streak(store, now, day_start_hour=hour)
+        self.query_one("#today", Static).update(
+            f"Today: [b]{reviews_today}[/b] reviews · streak [b]{streak}[/b] day{'s' if streak != 1 else ''}"
+        )
+        tags = sorted({tag for card in self.collection.library.cards for tag in card.tags})
+        _overall, per_tag = stats.mastery(store, now, tags)
+        rows = [(tag, m.retrievability) for tag, m in per_tag.items()]
+        width = max(self.query_one("#mastery").size.width, 30)
+        self.query_one("#mastery", Static).update(
+            "\n".join(bar_lines(rows, width)) or "[dim]no cards yet[/dim]"
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        deck = event.row_key.value
+        self.study.action_study(deck=None if deck == ALL_DECKS else deck)
+
+    def action_study(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        key = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.study.action_study(deck=None if key in (None, ALL_DECKS) else key)

@@ -1,0 +1,314 @@
+"""Quiz: one question at a time, feedback after each, a summary at the end, and a retry of the missed ones.
+
+Multiple choice and true-or-false are answered with keys (1-4 or a-d; t or f); typed, numeric and
+ordering answers go into the input line. After an answer: Enter goes on, r counts a wrong typed answer
+as right, s opens the question's simulation with its exact parameters. The quiz is built in a worker
+thread (numeric questions run simulations).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.widgets import Footer, Input, Static
+
+from studyapp.errors import UserError
+from studyapp.quiz import (
+    DEFAULT_QUESTIONS,
+    KINDS,
+    AnswerError,
+    Question,
+    QuizRun,
+    build_quiz,
+    new_seed,
+    select_cards,
+)
+from studyapp.quiz.plain import answer_help, feedback_lines
+from studyapp.quiz.questions import CHOICE, OPTION_KEYS, ORDERING, TRUE_FALSE, TYPED
+from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.base import AppScreen
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+
+KEYED = (CHOICE, TRUE_FALSE)
+LOADING, ASKING, ANSWERED, SUMMARY, FAILED = "loading", "asking", "answered", "summary", "failed"
+
+
+class QuizScreen(AppScreen):
+    """A quiz over the collection's cards (optionally one deck or tag), reproducible from its seed."""
+
+    HELP_TITLE = "Quiz"
+    DEFAULT_CSS = """
+    QuizScreen #quiz-header { height: 1; padding: 0 1; background: $boost; }
+    QuizScreen #quiz-body { height: 1fr; padding: 1 2 0 2; }
+    QuizScreen #quiz-options { margin-top: 1; }
+    QuizScreen #quiz-feedback { margin-top: 1; }
+    QuizScreen #quiz-input { margin: 0 1; }
+    QuizScreen #quiz-hint { height: auto; padding: 0 2; color: $text-muted; }
+    """
+    BINDINGS = [
+        *(
+            Binding(key, f"press('{key}')", "Answer", show=False)
+            for key in ("1", "2", "3", "4", "a", "b", "c", "d")
+        ),
+        Binding("t", "press('t')", "True", show=False),
+        Binding("f", "press('f')", "False", show=False),
+        Binding("enter,n", "next", "Next"),
+        Binding("r", "override", "I was right"),
+        Binding("s", "simulate", "Simulation"),
+        Binding("m", "retry", "Retry missed"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape,q", "back", "Back"),
+    ]
+
+    def __init__(
+        self,
+        deck: str | None = None,
+        tag: str | None = None,
+        count: int = DEFAULT_QUESTIONS,
+        seed: int | None = None,
+        kinds: Sequence[str] = KINDS,
+        questions: Sequence[Question] | None = None,
+    ) -> None:
+        super().__init__()
+        self.deck, self.tag, self.count, self.kinds = deck, tag, count, tuple(kinds)
+        self.seed = new_seed() if seed is None else seed
+        self.prepared = list(questions) if questions is not None else None
+        self.run: QuizRun | None = None
+        self.state = LOADING
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="quiz-header")
+        with VerticalScroll(id="quiz-body"):
+            yield Static(id="quiz-question")
+            yield Static(id="quiz-options")
+            yield Static(id="quiz-feedback")
+        yield Input(id="quiz-input")
+        yield Static(id="quiz-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#quiz-header", Static).update(f"[b]Quiz[/b]  seed {self.seed}")
+        self.query_one("#quiz-question", Static).update("Preparing the quiz…")
+        for selector in ("#quiz-options", "#quiz-feedback", "#quiz-input"):
+            self.query_one(selector).display = False
+        self.run_worker(self._build, thread=True, exclusive=True, group="quiz-build")
+
+    def _build(self) -> None:
+        try:
+            questions = self.prepared
+            if questions is None:
+                cards = select_cards(self.collection.library.cards, self.deck, self.tag)
+                questions = build_quiz(cards, self.count, self.seed, self.kinds)
+        except (UserError, ValueError) as error:
+            message = error.message if isinstance(error, UserError) else str(error)
+            self.app.call_from_thread(self._failed, message)
+            return
+        self.app.call_from_thread(self._start, questions)
+
+    def _failed(self, message: str) -> None:
+        self.state = FAILED
+        self.query_one("#quiz-question", Static).update(
+            f"[b $error]Cannot build the quiz:[/] {escape(message)}"
+        )
+        self.refresh_bindings()
+
+    def _start(self, questions: Sequence[Question]) -> None:
+        self.run = QuizRun(self.collection, questions, clock=self.study.now)
+        self.show_question()
+
+    # --- showing -----------------------------------------------------------------------------------
+
+    def show_question(self) -> None:
+        """Show the current question, or the summary when the round is over."""
+        assert self.run is not None
+        question = self.run.current
+        if question is None:
+            self.show_summary()
+            return
+        self.state = ASKING
+        score = self.run.summary().score
+        about = f" · card {escape(question.card_id)}" if question.card_id else ""
+        self.query_one("#quiz-header", Static).update(
+            f"[b]Quiz[/b]  question {self.run.position} · {question.label}{about} · score {score}"
+        )
+        self.query_one("#quiz-question", Static).update(f"[b]{escape(question.prompt)}[/b]")
+        options = self.query_one("#quiz-options", Static)
+        options.display = question.kind in (*KEYED, ORDERING)
+        if question.kind in KEYED:
+            options.update(
+                "\n".join(f"  {OPTION_KEYS[i]}) {escape(t)}" for i, t in enumerate(question.options))
+            )
+        elif question.kind == ORDERING:
+            options.update("\n".join(f"  {i}. {escape(t)}" for i, t in enumerate(question.options, 1)))
+        self.query_one("#quiz-feedback", Static).display = False
+        field = self.query_one("#quiz-input", Input)
+        typed = question.kind not in KEYED
+        field.display = typed
+        field.disabled = not typed
+        field.value = ""
+        self.hint(
+            answer_help(question).replace("(q quits)", "").rstrip(" :") if typed else self.key_help(question)
+        )
+        if typed:
+            field.placeholder = answer_help(question).replace(" (q quits):", "")
+            field.focus()
+        else:
+            self.set_focus(None)
+        self.refresh_bindings()
+
+    @staticmethod
+    def key_help(question: Question) -> str:
+        if question.kind == TRUE_FALSE:
+            return "Press t (true) or f (false)"
+        count = len(question.options)
+        return f"Press 1-{count} or a-{OPTION_KEYS[count - 1]}"
+
+    def hint(self, text: str) -> None:
+        self.query_one("#quiz-hint", Static).update(escape(text))
+
+    def show_feedback(self) -> None:
+        """Right or wrong, why, the expected answer, the card and the keys that follow."""
+        assert self.run is not None and self.run.pending is not None
+        question, result = self.run.pending.question, self.run.pending.grade
+        lines = [escape(line) for line in feedback_lines(question, result, command=False)]
+        colour = "$success" if result.correct else "$error"
+        lines[0] = f"[b {colour}]{lines[0]}[/]"
+        if result.overridden:
+            lines[0] = "[b $success]Counted as right (you were right).[/]"
+        feedback = self.query_one("#quiz-feedback", Static)
+        feedback.update("\n".join(lines))
+        feedback.display = True
+        keys = ["Enter: next"]
+        if self.check_action("override", ()):
+            keys.append("r: I was right")
+        if question.sim is not None:
+            keys.append(f"s: open the {question.sim} simulation")
+        self.hint(" · ".join(keys))
+
+    def show_summary(self) -> None:
+        """The score, the time, the score by tag and by kind; m retries the missed questions."""
+        assert self.run is not None
+        self.state = SUMMARY
+        summary = self.run.finish()
+        missed = len(self.run.missed())
+        lines = ["[b]Quiz complete[/b]", "", *(escape(line) for line in summary.lines())]
+        self.query_one("#quiz-header", Static).update(
+            f"[b]Quiz[/b]  seed {self.seed} · score {summary.score}"
+        )
+        self.query_one("#quiz-question", Static).update("\n".join(lines))
+        for selector in ("#quiz-options", "#quiz-feedback", "#quiz-input"):
+            self.query_one(selector).display = False
+        retry = f"m retries the {missed} missed · " if missed else ""
+        self.hint(f"{retry}Escape goes back")
+        self.set_focus(None)
+        self.refresh_bindings()
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        question = self.run.current if self.run is not None else None
+        if action == "press":
+            return self.state == ASKING and question is not None and question.kind in KEYED
+        if action == "next":
+            return self.state == ANSWERED
+        if action == "override":
+            pending = self.run.pending if self.run is not None else None
+            return (
+                self.state == ANSWERED
+                and pending is not None
+                and pending.question.kind == TYPED
+                and not pending.grade.correct
+            )
+        if action == "simulate":
+            return self.state == ANSWERED and question is not None and question.sim is not None
+        if action == "retry":
+            return self.state == SUMMARY and self.run is not None and bool(self.run.missed())
+        return True
+
+    def submit(self, text: str) -> None:
+        """Grade ``text`` as the answer to the current question and show the feedback."""
+        if self.run is None or self.state != ASKING:
+            return
+        try:
+            self.run.answer(text)
+        except AnswerError as error:
+            self.hint(f"{error}")
+            return
+        self.state = ANSWERED
+        field = self.query_one("#quiz-input", Input)
+        field.disabled = True
+        self.set_focus(None)
+        self.show_feedback()
+        self.refresh_bindings()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    def action_press(self, key: str) -> None:
+        self.submit(key)
+
+    def action_next(self) -> None:
+        if self.run is not None and self.state == ANSWERED:
+            self.run.next()
+            self.show_question()
+
+    def action_override(self) -> None:
+        if self.run is not None and self.check_action("override", ()):
+            self.run.override()
+            self.show_feedback()
+            self.refresh_bindings()
+
+    def action_simulate(self) -> None:
+        question = self.run.current if self.run is not None else None
+        if question is None or question.sim is None or self.state != ANSWERED:
+            return
+        self.study.open_simulation(question.sim, dict(question.sim_params), seed=question.sim_seed)
+
+    def action_retry(self) -> None:
+        if self.run is not None and self.state == SUMMARY and self.run.missed():
+            self.run = self.run.retry()
+            self.show_question()
+
+    def action_back(self) -> None:
+        if self.run is not None:
+            self.run.commit()
+        self.dismiss()
+
+    def on_unmount(self) -> None:
+        if self.run is not None:
+            self.run.commit()
+
+
+class QuizApp(StudyApp):
+    """The app opened straight on a quiz (``studyapp quiz`` on a terminal); Escape leads home."""
+
+    # A relative CSS path would be looked up beside this module: point at the app's own file.
+    CSS_PATH = str(Path(inspect.getfile(StudyApp)).with_name("app.tcss"))
+
+    def __init__(self, collection: Collection, questions: Sequence[Question], seed: int) -> None:
+        super().__init__(collection)
+        self.quiz_questions, self.quiz_seed = list(questions), seed
+
+    def on_mount(self) -> None:
+        # StudyApp's own on_mount runs too and pushes the home screen; the quiz goes on top of it.
+        self.call_after_refresh(
+            self.push_screen, QuizScreen(seed=self.quiz_seed, questions=self.quiz_questions)
+        )
+
+
+def run_quiz_app(collection: Collection, questions: Sequence[Question], seed: int) -> None:
+    """Run the full-screen app on the Quiz screen with ``questions`` until the user quits."""
+    from studyapp.tui.launch import detect_graphics
+
+    detect_graphics(collection.store.settings().plot_renderer)
+    QuizApp(collection, questions, seed).run()

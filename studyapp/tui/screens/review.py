@@ -1,0 +1,220 @@
+"""Review: question, reveal, rate with the next interval on each choice, undo, bury, suspend, simulate."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.markup import escape
+from textual.widgets import Footer, Markdown, ProgressBar, Static
+
+from studyapp.errors import UserError
+from studyapp.scheduler import format_interval, format_local
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.card_view import card_markdown
+
+if TYPE_CHECKING:
+    from studyapp.model import Card
+    from studyapp.session import StudySession
+
+RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+CHOICE_KEYS = "abcd"
+
+
+class ReviewScreen(AppScreen):
+    """One study session: the queue of the chosen deck or tag, until nothing is left."""
+
+    HELP_TITLE = "Review"
+    BINDINGS = [
+        Binding("space,enter", "reveal", "Show answer"),
+        Binding("1", "rate(1)", "Again", show=False),
+        Binding("2", "rate(2)", "Hard", show=False),
+        Binding("3", "rate(3)", "Good", show=False),
+        Binding("4", "rate(4)", "Easy", show=False),
+        Binding("u", "undo", "Undo"),
+        Binding("b", "bury", "Bury"),
+        Binding("exclamation_mark", "suspend", "Suspend"),
+        Binding("s", "simulate", "Simulation"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape,q", "back", "Back"),
+    ]
+
+    def __init__(self, deck: str | None = None, tag: str | None = None, cram: bool = False) -> None:
+        super().__init__()
+        self.deck, self.tag, self.cram = deck, tag, cram
+        self.card: Card | None = None
+        self.revealed = False
+        self.started = time.monotonic()
+        self.shown_at = time.monotonic()
+        self.sim_answers: dict[str, str] = {}
+        self.finished = False
+
+    @property
+    def session(self) -> StudySession:
+        return self._session
+
+    def compose(self) -> ComposeResult:
+        yield ProgressBar(total=1, show_eta=False, id="review-progress")
+        with VerticalScroll(id="review-body"):
+            yield Static(id="question")
+            yield Static(id="choices")
+            yield Markdown(id="answer")
+            yield Static(id="sim-answer")
+        yield Static(id="ratings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._session = self.collection.session(deck=self.deck, tag=self.tag, cram=self.cram)
+        self.show_next()
+
+    # --- showing cards -----------------------------------------------------------------------------
+
+    def show_next(self) -> None:
+        """Show the next card's question, or the summary when the queue is empty."""
+        now = self.study.now()
+        self.card = self.session.next_card(now)
+        self.revealed = False
+        self.update_progress()
+        if self.card is None:
+            self.show_summary()
+            return
+        self.finished = False
+        self.shown_at = time.monotonic()
+        self.query_one("#question", Static).update(f"[b]{escape(self.card.question)}[/b]")
+        choices = self.query_one("#choices", Static)
+        choices.display = self.card.multiple_choice
+        if self.card.multiple_choice:
+            options = self.choice_order(self.card)
+            lines = [f"  {key}) {escape(text)}" for key, text in zip(CHOICE_KEYS, options, strict=False)]
+            choices.update("\n".join(lines))
+        self.query_one("#answer", Markdown).display = False
+        self.query_one("#sim-answer", Static).display = False
+        self.query_one("#ratings", Static).update("[dim]Space or Enter shows the answer[/dim]")
+        self.prepare_sim_answer(self.card)
+
+    @staticmethod
+    def choice_order(card: Card) -> list[str]:
+        """The answer among the distractors, in an order fixed per card."""
+        options = [card.answer, *card.distractors[:3]]
+        random.Random(card.id).shuffle(options)
+        return options
+
+    def update_progress(self) -> None:
+        counts = self.session.counts(self.study.now())
+        done = len(self.session.results)
+        remaining = counts.new + counts.learning + counts.due
+        bar = self.query_one("#review-progress", ProgressBar)
+        bar.update(total=max(done + remaining, 1), progress=done)
+
+    def prepare_sim_answer(self, card: Card) -> None:
+        """Compute the linked simulation's headline answer off the UI thread (cached per card)."""
+        if card.sim is None or card.id in self.sim_answers:
+            return
+        self.run_worker(lambda: self._compute_sim_answer(card), thread=True, group="sim-answer")
+
+    def _compute_sim_answer(self, card: Card) -> None:
+        from sim.registry import run, spec
+        from sim.spec import answer_rows
+
+        assert card.sim is not None
+        try:
+            rows = answer_rows(spec(card.sim), run(card.sim, card.sim_params))
+            text = "\n".join(f"{escape(label)}: [b]{escape(value)}[/b]" for label, value in rows[:3])
+        except (ValueError, ArithmeticError) as error:
+            text = f"[red]the simulation could not run: {escape(str(error))}[/red]"
+        self.app.call_from_thread(self._sim_answer_ready, card.id, text)
+
+    def _sim_answer_ready(self, card_id: str, text: str) -> None:
+        self.sim_answers[card_id] = text
+        if self.card is not None and self.card.id == card_id and self.revealed:
+            self.show_sim_answer()
+
+    def show_sim_answer(self) -> None:
+        assert self.card is not None
+        widget = self.query_one("#sim-answer", Static)
+        text = self.sim_answers.get(self.card.id, "[dim]computing…[/dim]")
+        widget.update(f"[b $accent]▶ simulation {self.card.sim}[/] [dim](s opens it)[/dim]\n{text}")
+        widget.display = True
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def action_reveal(self) -> None:
+        if self.card is None or self.revealed:
+            return
+        self.revealed = True
+        answer = self.query_one("#answer", Markdown)
+        answer.update(card_markdown(self.card))
+        answer.display = True
+        if self.card.sim:
+            self.show_sim_answer()
+        preview = self.session.preview(self.card.id, self.study.now())
+        labels = [f"[b]{n}[/b] {RATINGS[n]} · {format_interval(preview[n])}" for n in RATINGS]
+        self.query_one("#ratings", Static).update("    ".join(labels))
+
+    def action_rate(self, rating: int) -> None:
+        if self.card is None or not self.revealed:
+            return
+        duration = int((time.monotonic() - self.shown_at) * 1000)
+        result = self.session.rate(self.card.id, rating, self.study.now(), duration)
+        if result.became_leech:
+            self.notify(f"'{self.card.question}' is a leech: it is suspended and tagged leech.", timeout=8)
+        self.show_next()
+
+    def action_undo(self) -> None:
+        try:
+            card_id = self.session.undo()
+        except UserError as error:
+            self.notify(error.message, severity="warning")
+            return
+        if card_id is None:
+            self.notify("Nothing to undo.")
+            return
+        self.show_next()
+
+    def action_bury(self) -> None:
+        if self.card is not None:
+            until = self.session.bury(self.card.id, self.study.now())
+            self.notify(f"Buried until {format_local(until)} (u undoes)")
+            self.show_next()
+
+    def action_suspend(self) -> None:
+        if self.card is not None:
+            self.session.suspend(self.card.id)
+            self.notify("Suspended (u undoes; unsuspend in Browse)")
+            self.show_next()
+
+    def action_simulate(self) -> None:
+        card = self.card
+        if card is None and self.session.results:
+            card = self.session.card(self.session.results[-1].card_id)
+        if card is None or card.sim is None:
+            self.notify("This card has no simulation.")
+            return
+        self.study.open_simulation(card.sim, dict(card.sim_params))
+
+    # --- the end -----------------------------------------------------------------------------------
+
+    def show_summary(self) -> None:
+        """Count, ratings, time spent, and when the next card is due."""
+        self.finished = True
+        results = self.session.results
+        ratings = Counter(r.rating for r in results)
+        minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
+        lines = ["[b]Session complete[/b]" if results else "[b]Nothing is due right now[/b]", ""]
+        if results:
+            plural = "s" if len(results) != 1 else ""
+            lines.append(f"Reviewed [b]{len(results)}[/b] card{plural} in {minutes}m {seconds}s")
+            lines.append("  ".join(f"{RATINGS[n]}: [b]{ratings.get(n, 0)}[/b]" for n in RATINGS))
+        upcoming = self.collection.store.next_due(self.study.now())
+        if upcoming is not None:
+            lines.append(f"Next card due: [b]{format_local(upcoming)}[/b]")
+        lines += ["", "[dim]u undoes the last rating · Escape goes back home[/dim]"]
+        self.query_one("#question", Static).update("\n".join(lines))
+        for selector in ("#choices", "#answer", "#sim-answer"):
+            self.query_one(selector).display = False
+        self.query_one("#ratings", Static).update("")

@@ -1,0 +1,83 @@
+"""Settings: each change is validated and saved in the collection at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, Select, Static, Switch
+
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.plot import RENDERERS
+
+NUMBER_FIELDS = {
+    "desired_retention": ("Desired retention", "probability of recall when a card comes due, 0.7 to 0.99"),
+    "new_per_day": ("New cards per day", "0 to 9999"),
+    "day_start_hour": ("Day starts at (hour, local time)", "0 to 23; Anki's default is 4"),
+}
+
+
+class SettingsScreen(AppScreen):
+    """Retention, new cards per day, the day's start, the plot renderer, the theme, quiz scheduling."""
+
+    HELP_TITLE = "Settings"
+
+    def compose(self) -> ComposeResult:
+        settings = self.collection.store.settings()
+        yield Static("[b]Settings[/b]  [dim]saved as you change them[/dim]", classes="screen-title")
+        with VerticalScroll(id="settings-form"):
+            for key, (label, hint) in NUMBER_FIELDS.items():
+                yield Label(f"{label} [dim]({hint})[/dim]")
+                yield Input(str(getattr(settings, key)), id=key, classes="setting")
+            yield Label("Plot renderer [dim](auto picks terminal graphics where supported)[/dim]")
+            yield Select(
+                [(r, r) for r in RENDERERS],
+                value=settings.plot_renderer,
+                allow_blank=False,
+                id="plot_renderer",
+            )
+            yield Label("Theme")
+            themes = sorted(self.app.available_themes)
+            yield Select([(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="theme")
+            yield Label("Quiz answers update the card's schedule")
+            yield Switch(settings.quiz_updates_schedule, id="quiz_updates_schedule")
+            yield Static(id="settings-status")
+        yield Footer()
+
+    def save(self, key: str, value: Any) -> bool:
+        """Validate and store one setting; show what happened."""
+        status = self.query_one("#settings-status", Static)
+        try:
+            self.collection.store.set_setting(key, value)
+        except ValueError as error:
+            status.update(f"[b $error]{error}[/]")
+            return False
+        status.update(f"[$success]Saved {key} = {value}[/]")
+        return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.save_input(event.input)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        self.save_input(event.input)
+
+    def save_input(self, field: Input) -> None:
+        key = field.id or ""
+        text = field.value.strip()
+        try:
+            value: Any = float(text) if key == "desired_retention" else int(text)
+        except ValueError:
+            self.query_one("#settings-status", Static).update(
+                f"[b $error]{key} must be a number, got {text!r}[/]"
+            )
+            return
+        self.save(key, value)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        key = event.select.id or ""
+        if self.save(key, event.value) and key == "theme":
+            self.app.theme = str(event.value)
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.save(event.switch.id or "", event.value)

@@ -1,0 +1,30 @@
+"""All simulations; Enter opens one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from sim.registry import specs
+from studyapp.tui.screens.base import AppScreen
+
+
+class SimListScreen(AppScreen):
+    """The registry of simulations, with the cards that link to each."""
+
+    HELP_TITLE = "Simulations"
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Simulations[/b]  [dim]Enter opens one[/dim]", classes="screen-title")
+        library = self.collection.library
+        options = []
+        for spec in specs():
+            count = sum(1 for card in library.cards if card.sim == spec.name)
+            options.append(Option(f"{spec.title}  [dim]{spec.name} · {count} cards[/dim]", id=spec.name))
+        yield OptionList(*options, id="sim-options")
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        assert event.option.id is not None
+        self.study.open_simulation(event.option.id)

@@ -1,0 +1,93 @@
+"""Statistics: the review heatmap, the due forecast, retention, card counts, mastery and quizzes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Sparkline, Static
+
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.bars import bar_lines
+from studyapp.tui.widgets.heatmap import heatmap_lines
+
+RETENTION_LABELS = {"last_7_days": "last 7 days", "last_30_days": "last 30 days", "all_time": "all time"}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+class StatsScreen(AppScreen):
+    """Headless statistics from ``studyapp.stats``, drawn with Textual widgets."""
+
+    HELP_TITLE = "Statistics"
+    BINDINGS = [Binding("r", "reload", "Refresh")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Statistics[/b]", classes="screen-title")
+        with VerticalScroll(id="stats-body"):
+            yield Static(id="heatmap")
+            with Horizontal(id="stats-row"):
+                with Vertical(classes="stats-box"):
+                    yield Static("[b]Due in the next 30 days[/b]")
+                    yield Sparkline([0], id="forecast")
+                    yield Static(id="forecast-text")
+                with Vertical(classes="stats-box"):
+                    yield Static(id="retention")
+            with Horizontal(id="stats-row2"):
+                yield Static(id="counts", classes="stats-box")
+                yield Static(id="stats-mastery", classes="stats-box")
+            yield Static(id="quiz-stats")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        from studyapp.stats import all_stats
+
+        data = all_stats(self.collection.store, self.collection.library, self.study.now())
+        self.show(data)
+
+    def show(self, data: dict[str, Any]) -> None:
+        """Fill every panel from ``all_stats``' dict."""
+        from datetime import date
+
+        days = [(date.fromisoformat(day), count) for day, count in data["reviews_per_day"].items()]
+        weeks = min(max(self.size.width - 8, 8), 52)
+        heat = heatmap_lines(days, weeks)
+        self.query_one("#heatmap", Static).update(
+            f"[b]Reviews[/b] · today {data['reviews_today']} · streak {data['streak']} days\n"
+            + "\n".join(heat)
+        )
+        forecast = [entry["due"] for entry in data["forecast"]]
+        self.query_one("#forecast", Sparkline).data = forecast
+        self.query_one("#forecast-text", Static).update(
+            f"today {forecast[0]} · tomorrow {forecast[1]} · next 7 days {sum(forecast[:7])} · "
+            f"30 days {sum(forecast)}"
+        )
+        lines = ["[b]True retention[/b] (reviews of mature cards not rated Again)"]
+        for key, label in RETENTION_LABELS.items():
+            entry = data["retention"][key]
+            lines.append(
+                f"{label:<13} {percent(entry['retention']):>7}  ({entry['passed']}/{entry['reviews']})"
+            )
+        self.query_one("#retention", Static).update("\n".join(lines))
+        cards = data["cards"]
+        names = ("new", "learning", "review", "relearning", "suspended", "buried", "leech")
+        self.query_one("#counts", Static).update(
+            "[b]Cards[/b]\n" + "\n".join(f"{name:<11} {cards[name]:>5}" for name in names)
+        )
+        tags = data["mastery"]["tags"]
+        rows = [(tag, value["retrievability"]) for tag, value in tags.items()]
+        self.query_one("#stats-mastery", Static).update(
+            "[b]Mastery by topic[/b]\n" + "\n".join(bar_lines(rows, 40))
+        )
+        quiz = data["quiz"]
+        kinds = ", ".join(f"{k} {percent(v['accuracy'])}" for k, v in quiz["by_kind"].items()) or "none yet"
+        self.query_one("#quiz-stats", Static).update(
+            f"[b]Quizzes[/b] {quiz['attempts']} answered · {percent(quiz['accuracy'])} correct · {kinds}"
+        )

@@ -1,0 +1,147 @@
+"""End to end in a real terminal: tmux runs studyapp, the test types keys and reads the screen."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+if shutil.which("tmux") is None:
+    # CI installs tmux (.ci/run), so there a missing tmux is a failure; elsewhere the tests are skipped.
+    if os.environ.get("CI"):
+        pytest.fail("tmux is needed for the end-to-end tests (apt-get install tmux)", pytrace=False)
+    pytest.skip("tmux is not installed (apt-get install tmux)", allow_module_level=True)
+
+WIDTH, HEIGHT = 120, 40
+#: A half-block cell drawn in true colour: an RGB colour escape, possibly more escapes, then '▀'.
+HALF_BLOCK_CELL = re.compile(r"\x1b\[(?:38|48);2;[0-9;]+m(?:\x1b\[[0-9;]*m)*▀")
+
+
+class Terminal:
+    """A private tmux server with one pane running a command."""
+
+    def __init__(self, home: Path) -> None:
+        self.socket = f"studyapp-e2e-{uuid.uuid4().hex[:8]}"
+        self.env = dict(os.environ)
+        for key in ("COLUMNS", "LINES", "TMUX", "NO_COLOR"):
+            self.env.pop(key, None)
+        self.env.update(
+            HOME=str(home),
+            XDG_DATA_HOME=str(home / "data"),
+            COLORTERM="truecolor",
+            TERM="xterm-256color",
+        )
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], env=self.env, capture_output=True, text=True, timeout=30
+        )
+        return result.stdout
+
+    def start(self, command: str) -> None:
+        self.tmux("kill-server")
+        wrapped = f"{command}; echo STUDYAPP-EXITED-$?; sleep 600"
+        self.tmux("new-session", "-d", "-s", "main", "-x", str(WIDTH), "-y", str(HEIGHT), wrapped)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.tmux("send-keys", "-t", "main", key)
+            time.sleep(0.05)
+
+    def screen(self, escapes: bool = False) -> str:
+        return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "main")
+
+    def wait_for(self, pattern: str, timeout: float = 30.0) -> str:
+        """Poll the screen until ``pattern`` (a regex) appears; fail with the screen if it doesn't."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if re.search(pattern, text):
+                return text
+            time.sleep(0.1)
+        pytest.fail(f"timed out waiting for {pattern!r}; the screen shows:\n{self.screen()}")
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    term = Terminal(tmp_path)
+    yield term
+    term.close()
+
+
+def plot_region(capture: str) -> list[str]:
+    """The lines of an escaped capture that carry half-block plot cells."""
+    return [line for line in capture.splitlines() if HALF_BLOCK_CELL.search(line)]
+
+
+def test_study_undo_simulate_save_and_persist(terminal: Terminal, tmp_path: Path) -> None:
+    db = tmp_path / "collection.sqlite3"
+    command = f"{sys.executable} -m studyapp --db {db}"
+    terminal.start(command)
+    terminal.wait_for(r"All decks\s+10\s+0\s+0")
+
+    terminal.keys("s")
+    for _ in range(3):
+        terminal.wait_for(r"Space or Enter shows the answer")
+        terminal.keys("Space")
+        terminal.wait_for(r"3 Good · \S+")
+        terminal.keys("3")
+        time.sleep(0.2)
+    terminal.wait_for(r"Space or Enter shows the answer")
+    terminal.keys("u")
+    time.sleep(0.3)
+
+    # The card brought back by undo has a simulation: open it with its preset and change a parameter.
+    terminal.keys("s")
+    terminal.wait_for(r"Save PNG\+SVG")
+    deadline = time.monotonic() + 30
+    while not plot_region(terminal.screen(escapes=True)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    before = plot_region(terminal.screen(escapes=True))
+    assert before, "no half-block plot cells on screen"
+    changed = False
+    for key in ("j", "Right", "j", "Right", "Right"):
+        terminal.keys(key)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            after = plot_region(terminal.screen(escapes=True))
+            if after and after != before:
+                changed = True
+                break
+            time.sleep(0.2)
+        if changed:
+            break
+    assert changed, "the plot did not change after a parameter change"
+
+    terminal.keys("w")
+    text = terminal.wait_for(r"Saved ")
+    plots = tmp_path / "data" / "studyapp" / "plots"
+    deadline = time.monotonic() + 10
+    while not list(plots.glob("*.svg")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    saved = sorted(plots.glob("*.png"))
+    assert saved and saved[0].read_bytes()[:4] == b"\x89PNG" and saved[0].stat().st_size > 1000, text
+    assert sorted((tmp_path / "data" / "studyapp" / "plots").glob("*.svg"))
+
+    terminal.keys("Escape")
+    terminal.wait_for(r"Space or Enter shows the answer")
+    terminal.keys("C-q")
+    terminal.wait_for(r"STUDYAPP-EXITED-0")
+
+    terminal.start(command)
+    terminal.wait_for(r"Today: 2 reviews")
+    terminal.keys("C-q")
+    terminal.wait_for(r"STUDYAPP-EXITED-0")

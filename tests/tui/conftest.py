@@ -1,0 +1,60 @@
+"""Fixtures for Pilot tests: the app on a temporary collection with a pinned clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studyapp.collection import Collection, open_collection
+from studyapp.tui.app import StudyApp
+
+START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[Collection]:
+    opened = open_collection(tmp_path / "collection.sqlite3", user_dir=tmp_path / "no-user-decks")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app(collection: Collection, clock: FakeClock, tmp_path: Path) -> StudyApp:
+    return StudyApp(collection, clock=clock, save_dir=tmp_path / "plots", renderer="halfblock")
+
+
+async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Let the app run until ``predicate()`` holds (workers finish on their own threads)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def text_of(widget: Any) -> str:
+    """The plain text a Static shows."""
+    return str(widget.render())

@@ -1,0 +1,88 @@
+"""Review: reveal, rate with interval previews, undo, bury, suspend, simulation link, summary."""
+
+from __future__ import annotations
+
+from textual.widgets import Markdown
+
+from studyapp.collection import Collection
+from studyapp.model import StudyState
+from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.review import ReviewScreen
+
+from .conftest import FakeClock, text_of, wait_until
+
+
+def reviews(collection: Collection) -> list[tuple[str, int]]:
+    return [(r.card_id, r.rating) for r in collection.store.iter_reviews()]
+
+
+async def start(app: StudyApp, pilot: object) -> ReviewScreen:
+    await pilot.press("s")  # type: ignore[attr-defined]
+    assert isinstance(app.screen, ReviewScreen)
+    return app.screen
+
+
+async def test_reveal_shows_answer_intervals_and_the_simulation_answer(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        assert screen.card is not None and screen.card.id == "mlp"
+        assert "Multi-Layer Perceptron" in text_of(screen.query_one("#question"))
+        assert not screen.query_one("#answer", Markdown).display
+        await pilot.press("space")
+        assert screen.revealed and screen.query_one("#answer", Markdown).display
+        ratings = text_of(screen.query_one("#ratings"))
+        for label in ("1 Again · 1m", "2 Hard · 6m", "3 Good · 10m", "4 Easy ·"):
+            assert label in ratings
+        await wait_until(pilot, lambda: "final training loss" in text_of(screen.query_one("#sim-answer")))
+
+
+async def test_ratings_are_stored_and_undo_removes_them(app: StudyApp, collection: Collection) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("3")  # ignored until the answer is shown
+        assert reviews(collection) == []
+        await pilot.press("space", "3")
+        assert reviews(collection) == [("mlp", 3)]
+        assert screen.card is not None and screen.card.id == "why-activations"
+        await pilot.press("space", "1")
+        assert reviews(collection) == [("mlp", 3), ("why-activations", 1)]
+        await pilot.press("u")
+        assert reviews(collection) == [("mlp", 3)]
+        assert collection.store.card_state("why-activations").state == StudyState.NEW
+        await pilot.press("u")
+        assert reviews(collection) == []
+        assert screen.card is not None and screen.card.id == "mlp"
+
+
+async def test_bury_and_suspend_take_the_card_out(app: StudyApp, collection: Collection) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("b")
+        assert collection.store.card_state("mlp").buried_until is not None
+        assert screen.card is not None and screen.card.id == "why-activations"
+        await pilot.press("exclamation_mark")
+        assert collection.store.card_state("why-activations").suspended
+        await pilot.press("u")
+        assert not collection.store.card_state("why-activations").suspended
+
+
+async def test_s_opens_the_linked_simulation_with_the_card_preset(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start(app, pilot)
+        await pilot.press("s")
+        assert type(app.screen).__name__ == "SimulationScreen"
+        assert app.screen.values["target"] == "xor"  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_summary_after_the_last_card(app: StudyApp, collection: Collection, clock: FakeClock) -> None:
+    collection.store.set_setting("new_per_day", 2)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("space", "4", "space", "4")
+        assert screen.finished
+        summary = text_of(screen.query_one("#question"))
+        assert "Session complete" in summary and "Reviewed 2 cards" in summary
+        assert "Easy: 2" in summary and "Next card due" in summary
+        assert screen.query_one("#review-progress").percentage == 1.0  # type: ignore[attr-defined]

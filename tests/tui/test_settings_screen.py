@@ -1,0 +1,40 @@
+"""Settings: validated and saved in the collection as they change."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, Switch
+
+from studyapp.collection import Collection
+from studyapp.tui.app import StudyApp
+
+from .conftest import text_of
+
+
+async def test_settings_are_saved_and_validated(app: StudyApp, collection: Collection) -> None:
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("o")
+        screen = app.screen
+        new_per_day = screen.query_one("#new_per_day", Input)
+        new_per_day.focus()
+        new_per_day.value = "25"
+        await pilot.press("enter")
+        assert collection.store.settings().new_per_day == 25
+        retention = screen.query_one("#desired_retention", Input)
+        retention.focus()
+        retention.value = "1.5"
+        await pilot.press("enter")
+        assert "0.7 to 0.99" in text_of(screen.query_one("#settings-status"))
+        assert collection.store.settings().desired_retention == 0.9
+        screen.query_one("#day_start_hour", Input).value = "six"
+        screen.query_one("#day_start_hour", Input).focus()
+        await pilot.press("enter")
+        assert "must be a number" in text_of(screen.query_one("#settings-status"))
+        screen.query_one("#plot_renderer", Select).value = "halfblock"
+        await pilot.pause()
+        assert collection.store.settings().plot_renderer == "halfblock"
+        screen.query_one("#theme", Select).value = "nord"
+        await pilot.pause()
+        assert collection.store.settings().theme == "nord" and app.theme == "nord"
+        screen.query_one("#quiz_updates_schedule", Switch).value = True
+        await pilot.pause()
+        assert collection.store.settings().quiz_updates_schedule is True

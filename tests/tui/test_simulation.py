@@ -1,0 +1,121 @@
+"""The live simulation screen: keyboard parameters, recompute, half-block plot, answers, save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sim
+from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.simulation import SimulationScreen
+from studyapp.tui.widgets.plot import PlotView
+
+from .conftest import text_of, wait_until
+
+
+async def open_sim(app: StudyApp, pilot: object, name: str, **params: object) -> SimulationScreen:
+    app.open_simulation(name, dict(params))
+    screen = app.screen
+    assert isinstance(screen, SimulationScreen)
+    await wait_until(pilot, lambda: screen.result is not None)
+    return screen
+
+
+async def test_answers_and_plot_match_the_library(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "activations", function="sigmoid", layers=10)
+        assert screen.result is not None
+        assert screen.result.answers == sim.run("activations", {"function": "sigmoid", "layers": 10}).answers
+        answers = text_of(screen.query_one("#answers"))
+        assert "largest derivative" in answers and "0.25" in answers
+        plot = screen.query_one(PlotView)
+        lines = [plot.render_line(y).text for y in range(plot.size.height)]
+        assert sum(line.count("▀") for line in lines) > plot.size.width * plot.size.height // 2
+        assert "sigmoid" in text_of(screen.query_one("#legend"))
+
+
+async def test_keys_change_parameters_and_the_plot_follows(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        plot = screen.query_one(PlotView)
+        frames = plot.frames
+        await pilot.press("right")  # function: sigmoid -> tanh
+        await wait_until(
+            pilot, lambda: screen.result is not None and screen.result.params["function"] == "tanh"
+        )
+        assert screen.result is not None and screen.result.answers["max_derivative"] == 1.0
+        await pilot.press("down", "plus", "plus", "minus")  # layers 10 -> 11
+        await wait_until(pilot, lambda: screen.result is not None and screen.result.params["layers"] == 11)
+        await pilot.press("left", "left")  # still on layers: 11 -> 9
+        await wait_until(pilot, lambda: screen.result is not None and screen.result.params["layers"] == 9)
+        assert plot.frames > frames
+        await pilot.press("r")
+        await wait_until(
+            pilot,
+            lambda: screen.result is not None and screen.result.params == sim.spec("activations").defaults,
+        )
+
+
+async def test_bursts_of_changes_end_on_the_latest_parameters(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "pooling")
+        await pilot.press("down")
+        for _ in range(6):
+            await pilot.press("plus")
+        await wait_until(pilot, lambda: screen.result is not None and screen.result.params == screen.values)
+        assert screen.result is not None and screen.result.params == screen.values
+
+
+async def test_typing_a_value_validates_it(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        await pilot.press("down", "enter")
+        modal = app.screen
+        field = modal.query_one("#value")
+        field.value = "500"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        assert app.screen is modal
+        assert "from 1 to 50" in text_of(modal.query_one("#error"))
+        field.value = "3"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        assert app.screen is screen
+        await wait_until(pilot, lambda: screen.result is not None and screen.result.params["layers"] == 3)
+        assert screen.result is not None and screen.result.answers["gradient_factor"] == 0.25**3
+
+
+async def test_save_writes_png_and_svg(app: StudyApp, tmp_path: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "convolution")
+        await pilot.press("w")
+        await wait_until(pilot, lambda: bool(getattr(screen, "saved_paths", None)))
+        png, svg = screen.saved_paths
+        assert png.parent == tmp_path / "plots"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        assert svg.read_text().lstrip().startswith("<?xml")
+
+
+async def test_explanation_and_linked_cards(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_sim(app, pilot, "residual")
+        await pilot.press("question_mark")
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert app.screen.explanation == sim.spec("residual").explanation  # type: ignore[attr-defined]
+        assert "Save PNG+SVG" in text_of(app.screen.query_one("#help-keys"))
+        await pilot.press("escape", "c")
+        assert type(app.screen).__name__ == "CardListModal"
+        options = app.screen.query_one("#card-options")
+        assert options.option_count == 3  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        assert type(app.screen).__name__ == "CardView"
+        assert app.screen.card.sim == "residual"  # type: ignore[attr-defined]
+
+
+async def test_a_failing_computation_shows_a_message(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_simulation("backprop")
+        screen = app.screen
+        assert isinstance(screen, SimulationScreen)
+        screen.values["expression"] = "log(x - 10)"
+        screen.values["values"] = "x=1"
+        screen.request()
+        await wait_until(pilot, lambda: screen.error is not None)
+        assert "Cannot compute" in text_of(screen.query_one("#answers"))
