@@ -120,7 +120,12 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
-STEPS: tuple[Step, ...] = (_v1_initial,)
+def _v2_retention_index(db: sqlite_utils.Database) -> None:
+    """True retention filters the review log by the state before each review: index it."""
+    db.execute("CREATE INDEX reviews_by_state ON reviews (state_before, reviewed_at, rating)")
+
+
+STEPS: tuple[Step, ...] = (_v1_initial, _v2_retention_index)
 CURRENT_VERSION = len(STEPS)
 
 

@@ -36,7 +36,7 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
     path = tmp_path / "fresh.db"
     with Store.open(path) as store:
         assert store.migration_backup is None
-        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 1
+        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 2
         assert {"cards", "card_tags", "decks", "reviews", "quiz_attempts", "settings", "meta"} <= tables(
             store.conn
         )
@@ -49,6 +49,7 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
             "cards_by_deck",
             "reviews_by_card",
             "reviews_by_time",
+            "reviews_by_state",
         } <= indexes
     assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
     with Store.open(path) as again:  # an up-to-date collection is opened as is
@@ -71,12 +72,19 @@ def v2_add_review_source(db: sqlite_utils.Database) -> None:
     db.table("reviews").add_column("source", str)
 
 
+#: The steps up to version 1; the tests below plug a sample step in as version 2.
+V1 = STEPS[:1]
+
+
 def saved_v1_collection(path: Path) -> None:
+    """A collection as version 1 left it: today's schema without what version 2 added."""
     with Store.open(path) as store:
         store.apply_sync(
             decks=[("d", "Deck")], insert=[("a", "d", 0, 0)], update=[], retire=[], tags={}, fingerprint="f"
         )
         store.set_setting("new_per_day", 5)
+        store.conn.execute("DROP INDEX reviews_by_state")
+        store.conn.execute("PRAGMA user_version = 1")
 
 
 def test_upgrading_a_saved_previous_version_backs_it_up_first(tmp_path: Path) -> None:
@@ -93,14 +101,17 @@ def test_upgrading_a_saved_previous_version_backs_it_up_first(tmp_path: Path) ->
         v2_add_review_source(db)
 
     conn = connect(path)
-    backup = migrate(conn, path, steps=(*STEPS, v2_checking_the_backup), now=NOW)
+    backup = migrate(conn, path, steps=(*V1, v2_checking_the_backup), now=NOW)
     assert seen == [(1, ["a"])]
     assert backup is not None and backup.name == "collection.sqlite3.v1-20250303T120000Z.backup"
     assert user_version(conn) == 2
     assert "source" in {row[1] for row in conn.execute("PRAGMA table_info(reviews)")}
     assert conn.execute("SELECT value FROM settings WHERE key = 'new_per_day'").fetchone() == ("5",)
     conn.close()
-    # Now the file is newer than this studyapp: refused, untouched.
+    # Now the file claims a version newer than this studyapp knows: refused, untouched.
+    conn = connect(path)
+    conn.execute(f"PRAGMA user_version = {CURRENT_VERSION + 1}")
+    conn.close()
     before = path.read_bytes()
     with pytest.raises(CollectionError, match="newer studyapp"):
         Store.open(path)
@@ -117,14 +128,14 @@ def test_a_failing_step_leaves_the_previous_version_and_a_backup(tmp_path: Path)
 
     conn = connect(path)
     with pytest.raises(RuntimeError, match="disk full"):
-        migrate(conn, path, steps=(*STEPS, broken), now=NOW)
+        migrate(conn, path, steps=(*V1, broken), now=NOW)
     assert user_version(conn) == 1
     assert "half_done" not in tables(conn)
     conn.close()
     assert len(list(tmp_path.glob("c.db.v1-*.backup"))) == 1
     # Two upgrades in the same second get distinct backup names.
     conn = connect(path)
-    second = migrate(conn, path, steps=(*STEPS, v2_add_review_source), now=NOW)
+    second = migrate(conn, path, steps=(*V1, v2_add_review_source), now=NOW)
     conn.close()
     assert second is not None and second.name == "c.db.v1-20250303T120000Z-2.backup"
 
@@ -142,7 +153,7 @@ def test_a_step_applied_by_another_process_meanwhile_is_skipped(tmp_path: Path) 
         calls.append(1)
 
     first.execute("BEGIN IMMEDIATE")  # another process is upgrading ...
-    worker = threading.Thread(target=migrate, args=(second, path, (*STEPS, counting), NOW))
+    worker = threading.Thread(target=migrate, args=(second, path, (*V1, counting), NOW))
     worker.start()  # ... while this one has read version 1 and now waits for the write lock
     assert waiting.wait(10)
     first.execute("ALTER TABLE reviews ADD COLUMN source TEXT")

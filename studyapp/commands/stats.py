@@ -1,0 +1,167 @@
+"""``studyapp stats``: the collection's statistics as text (or ``--json``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from studyapp.table import format_table
+
+DESCRIPTION = """\
+Print statistics of the collection: cards by state, reviews per day as a small heatmap of the last
+weeks and the current streak, true retention (the share of reviews of cards in the Review state not
+rated Again) over 7 days, 30 days and all time, the cards due on each of the next 30 days (today
+includes overdue cards), mastery per tag (the mean recall probability of the cards studied), and quiz
+accuracy. Days are local days that start at the day_start_hour setting. The streak counts consecutive
+days with a review up to today; today without a review yet does not break it.
+"""
+
+HEATMAP_WEEKS = 16
+SHADES = "░▒▓█"
+SPARKS = "▁▂▃▄▅▆▇█"
+BAR_WIDTH = 20
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``stats`` command."""
+    parser = subparsers.add_parser(
+        "stats",
+        help="statistics: reviews per day, streak, retention, forecast, mastery per tag, quizzes",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="print every statistic as one JSON object")
+    parser.set_defaults(handler=run)
+
+
+def percent(value: float | None) -> str:
+    """``0.875`` as ``"87.5%"``; ``None`` as ``"-"``."""
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def shade(count: int, most: int) -> str:
+    """One heatmap cell: ``·`` for no reviews, then four shades up to ``most``."""
+    if count <= 0 or most <= 0:
+        return "·"
+    return SHADES[min(len(SHADES) - 1, (count * len(SHADES) - 1) // most)]
+
+
+def heatmap(per_day: dict[str, int], weeks: int = HEATMAP_WEEKS) -> list[str]:
+    """Rows Monday to Sunday, one column per week, the last column holding the last day of ``per_day``."""
+    days = [(date.fromisoformat(day), count) for day, count in per_day.items()]
+    last = days[-1][0]
+    first_shown = last - timedelta(days=last.weekday() + 7 * (weeks - 1))
+    shown = {day: count for day, count in days if day >= first_shown}
+    most = max(shown.values(), default=0)
+    rows = []
+    for weekday, name in enumerate(WEEKDAYS):
+        cells = []
+        for week in range(weeks):
+            day = first_shown + timedelta(days=7 * week + weekday)
+            cells.append(" " if day > last else shade(shown.get(day, 0), most))
+        rows.append(f"{name}  {''.join(cells)}")
+    legend = f"from {first_shown.isoformat()} to {last.isoformat()}: · none, {SHADES} up to {most} a day"
+    return [*rows, legend]
+
+
+def sparkline(values: list[int]) -> str:
+    """One character per value: ``·`` for zero, then eight bar heights up to the largest value."""
+    most = max(values, default=0)
+    return "".join(
+        "·" if value <= 0 else SPARKS[min(len(SPARKS) - 1, (value * len(SPARKS) - 1) // most)]
+        for value in values
+    )
+
+
+def bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """A bar of ``width`` cells, ``fraction`` of them full."""
+    full = round(min(max(fraction, 0.0), 1.0) * width)
+    return "█" * full + "░" * (width - full)
+
+
+def render(stats: dict[str, Any]) -> str:
+    """The statistics of ``all_stats`` as readable text."""
+    cards = stats["cards"]
+    parts = [
+        f"Cards: {cards['total']}  (new {cards['new']}, learning {cards['learning']}, "
+        f"review {cards['review']}, relearning {cards['relearning']}, "
+        f"suspended {cards['suspended']}, buried {cards['buried']}; "
+        f"leeches {cards['leech']})",
+        f"Today ({stats['today']}): {stats['reviews_today']} reviews.  "
+        f"Streak: {stats['streak']} day{'s' if stats['streak'] != 1 else ''}.",
+        "",
+        "Reviews per day",
+        *heatmap(stats["reviews_per_day"]),
+        "",
+        "True retention (reviews of cards in Review not rated Again)",
+        format_table(
+            ["window", "reviews", "passed", "retention"],
+            [
+                (name.replace("_", " "), value["reviews"], value["passed"], percent(value["retention"]))
+                for name, value in stats["retention"].items()
+            ],
+        ),
+        "",
+        *forecast_lines(stats["forecast"]),
+        "",
+        *mastery_lines(stats["mastery"]),
+        "",
+        *quiz_lines(stats["quiz"]),
+    ]
+    return "\n".join(parts)
+
+
+def forecast_lines(forecast: list[dict[str, Any]]) -> list[str]:
+    """The due forecast as a bar line with its totals."""
+    counts = [day["due"] for day in forecast]
+    busiest = max(forecast, key=lambda day: day["due"])
+    return [
+        f"Due in the next {len(forecast)} days (the first includes overdue cards)",
+        f"{forecast[0]['date']} {sparkline(counts)} {forecast[-1]['date']}",
+        f"today {counts[0]}, next 7 days {sum(counts[:7])}, next {len(counts)} days {sum(counts)}; "
+        f"busiest {busiest['date']} with {busiest['due']}",
+    ]
+
+
+def mastery_lines(mastery: dict[str, Any]) -> list[str]:
+    """Mastery bars: overall, then one per tag."""
+    rows = [("all cards", mastery["overall"]), *mastery["tags"].items()]
+    width = max(len(name) for name, _value in rows)
+    lines = ["Mastery (mean recall probability now of the cards studied)"]
+    for name, value in rows:
+        studied = f"{value['studied']}/{value['cards']} studied"
+        if value["retrievability"] is None:
+            lines.append(f"{name.ljust(width)}  {'·' * BAR_WIDTH}     -  {studied}")
+        else:
+            r = value["retrievability"]
+            lines.append(f"{name.ljust(width)}  {bar(r)}  {r * 100:3.0f}%  {studied}")
+    return lines
+
+
+def quiz_lines(quiz: dict[str, Any]) -> list[str]:
+    """Quiz attempts and accuracy, overall, per kind and per tag."""
+    if not quiz["attempts"]:
+        return ["Quizzes: no attempts yet"]
+    lines = [f"Quizzes: {quiz['attempts']} attempts, {percent(quiz['accuracy'])} correct"]
+    for title, groups in (("kind", quiz["by_kind"]), ("tag", quiz["by_tag"])):
+        if groups:
+            rows = [(name, v["attempts"], v["correct"], percent(v["accuracy"])) for name, v in groups.items()]
+            lines += ["", format_table([title, "attempts", "correct", "accuracy"], rows)]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the collection, compute the statistics now in local time and print them."""
+    from studyapp.collection import open_collection
+    from studyapp.stats import all_stats
+
+    with open_collection(args.db, args.content) as collection:
+        for problem in getattr(collection.library, "problems", ()):
+            print(f"studyapp: warning: skipped deck: {problem}", file=sys.stderr)
+        stats = all_stats(collection.store, collection.library, datetime.now(UTC))
+    print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else render(stats))
+    return 0

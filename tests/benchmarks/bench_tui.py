@@ -1,0 +1,220 @@
+"""Drive the real app in a pseudo-terminal and time what the user sees.
+
+    python tests/benchmarks/bench_tui.py [--runs 5]
+
+Reference: a bare Textual hello-world app's time to first paint, measured in the same run.
+Targets (issue: TUI performance): launch to Home painted with its counts <= 1.5x the reference;
+study key -> first card painted <= 50 ms; rating -> next card p50 <= 5 ms, p99 <= 17 ms;
+simulation parameter change -> new plot painted at 120x40, p50 <= 33 ms for every simulation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import select
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+COLS, ROWS = 120, 40
+HELLO = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Hello(App):
+        def compose(self):
+            yield Static("HELLO-PAINTED")
+
+    Hello().run()
+    """
+)
+
+
+class Pty:
+    """A child process on a pseudo-terminal of COLS x ROWS; ``expect`` waits for bytes in its output."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True
+        )
+        os.close(slave)
+        self.master = master
+        self.buffer = b""
+
+    def send(self, data: bytes) -> float:
+        self.buffer = b""
+        os.write(self.master, data)
+        return time.perf_counter()
+
+    def expect(self, needle: bytes, count: int = 1, timeout: float = 30.0) -> float:
+        """Read until ``needle`` occurs ``count`` times since the last send; the time it arrived."""
+        deadline = time.perf_counter() + timeout
+        while self.buffer.count(needle) < count:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError(f"no {needle!r} in the output; last bytes: {self.buffer[-300:]!r}")
+            ready, _, _ = select.select([self.master], [], [], remaining)
+            if ready:
+                try:
+                    self.buffer += os.read(self.master, 1 << 16)
+                except OSError:
+                    break
+        return time.perf_counter()
+
+    def settle(self, quiet: float = 0.15) -> None:
+        """Read until the app has been silent for ``quiet`` seconds."""
+        while True:
+            ready, _, _ = select.select([self.master], [], [], quiet)
+            if not ready:
+                return
+            try:
+                os.read(self.master, 1 << 16)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        os.close(self.master)
+
+
+def environment(home: Path) -> dict[str, str]:
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor", HOME=str(home))
+    env["XDG_DATA_HOME"] = str(home / "data")
+    for key in ("COLUMNS", "LINES", "NO_COLOR", "TMUX"):
+        env.pop(key, None)
+    return env
+
+
+def hello_first_paint(folder: Path) -> float:
+    script = folder / "hello.py"
+    script.write_text(HELLO)
+    term = Pty([sys.executable, str(script)], environment(folder))
+    try:
+        return term.expect(b"HELLO-PAINTED") - term.started
+    finally:
+        term.close()
+
+
+def prepared_db(folder: Path, new_per_day: int) -> Path:
+    from studyapp.collection import open_collection
+
+    db = folder / f"collection-{new_per_day}.sqlite3"
+    with open_collection(db, user_dir=folder / "no-decks") as collection:
+        collection.store.set_setting("new_per_day", new_per_day)
+    return db
+
+
+def app(folder: Path, db: Path) -> Pty:
+    return Pty([sys.executable, "-m", "studyapp", "--db", str(db)], environment(folder))
+
+
+def launch_to_home(folder: Path, db: Path) -> float:
+    term = app(folder, db)
+    try:
+        return term.expect(b"reviews") - term.started  # "Today: N reviews" is painted with the counts
+    finally:
+        term.close()
+
+
+def study_session(folder: Path, db: Path, ratings: int) -> tuple[float, list[float]]:
+    """(study key -> first card, [rating -> next card]) in seconds."""
+    term = app(folder, db)
+    try:
+        term.expect(b"reviews")
+        term.settle()
+        sent = term.send(b"s")
+        first = term.expect(b"shows the answer") - sent
+        term.settle()
+        times = []
+        for _ in range(ratings):
+            term.send(b" ")
+            term.expect(b"Good \xc2\xb7")
+            term.settle(0.05)
+            sent = term.send(b"3")
+            times.append(term.expect(b"shows the answer") - sent)
+            term.settle(0.05)
+        return first, times
+    finally:
+        term.close()
+
+
+def simulation_frames(folder: Path, db: Path, index: int, changes: int) -> list[float]:
+    """Parameter change -> plot repainted, for the simulation at ``index`` in the list."""
+    term = app(folder, db)
+    try:
+        term.expect(b"reviews")
+        term.settle()
+        term.send(b"m")
+        term.expect(b"Simulations")
+        term.settle()
+        term.send(b"\x1b[B" * index + b"\r")
+        term.expect(b"\xe2\x96\x80", count=200)  # the first plot: many half-block cells
+        term.settle(0.3)
+        times = []
+        for step in range(changes):
+            key = b"\x1b[C" if step % 2 == 0 else b"\x1b[D"  # right / left: step the first parameter
+            sent = term.send(key)
+            times.append(term.expect(b"\xe2\x96\x80", count=200) - sent)
+            term.settle(0.2)
+        return times
+    finally:
+        term.close()
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--ratings", type=int, default=40)
+    parser.add_argument("--changes", type=int, default=12)
+    args = parser.parse_args()
+    from sim.registry import NAMES
+
+    folder = Path(tempfile.mkdtemp(prefix="studyapp-bench-"))
+    try:
+        db = prepared_db(folder, 9999)
+        hello, launch = [], []
+        for _ in range(args.runs):  # interleaved, so load on the machine hits both alike
+            hello.append(hello_first_paint(folder))
+            launch.append(launch_to_home(folder, db))
+        ref, home = statistics.median(hello), statistics.median(launch)
+        print(f"hello-world first paint        median {ms(ref)}")
+        print(f"studyapp launch -> Home        median {ms(home)}   ratio {home / ref:.2f}x  (target <= 1.5x)")
+
+        first, rating = study_session(folder, prepared_db(folder, 9999), args.ratings)
+        quantiles = statistics.quantiles(rating, n=100)
+        print(f"study key -> first card                {ms(first)}   (target <= 50 ms)")
+        print(
+            f"rating -> next card            p50 {ms(statistics.median(rating))}  p99 {ms(quantiles[98])}"
+            "   (targets 5 ms / 17 ms)"
+        )
+        for index, name in enumerate(NAMES):
+            frames = simulation_frames(folder, db, index, args.changes)
+            print(f"{name:<22} change -> plot  p50 {ms(statistics.median(frames))}   (target <= 33 ms)")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
