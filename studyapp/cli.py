@@ -1,26 +1,53 @@
 """The ``studyapp`` command line: global options, subcommands, and the TUI when none is given.
 
-Each module in ``studyapp.commands`` defines ``register(subparsers)``, which adds its parser and
-sets ``handler`` to a function ``(args) -> int``. Command modules import heavy libraries inside
-their handlers, so ``--help`` stays fast.
+Each module in ``studyapp.commands`` defines ``register(subparsers)``, which adds its parsers and
+sets ``handler`` to a function ``(args) -> int``. Only the module of the command being run is
+imported (all of them for ``--help``), and command modules import heavy libraries inside their
+handlers, so start-up stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from studyapp import __version__, commands
+from studyapp import __version__
 from studyapp.errors import UserError
 
+#: Every subcommand and the module of ``studyapp.commands`` that registers it, in help order.
+COMMANDS = {
+    "check": "check",
+    "cards": "cards",
+    "review": "review",
+    "quiz": "quiz",
+    "stats": "stats",
+    "sim": "sim",
+    "export": "transfer",
+    "import": "transfer",
+    "backup": "transfer",
+}
+_OPTIONS_WITH_VALUES = ("--db", "--content")
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every subcommand found in ``studyapp.commands``."""
+
+def requested_command(argv: Sequence[str]) -> str | None:
+    """The first positional word of ``argv`` (the subcommand, if any), skipping global option values."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in _OPTIONS_WITH_VALUES:
+            skip = True
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser with the subcommands of ``modules`` (default: every command)."""
     parser = argparse.ArgumentParser(
         prog="studyapp",
         description=(
@@ -44,15 +71,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="also load decks from DIR (repeatable); the user deck folder is always read",
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"studyapp.commands.{info.name}").register(subparsers)
+    wanted = dict.fromkeys(COMMANDS.values()) if modules is None else dict.fromkeys(modules)
+    for module in wanted:
+        importlib.import_module(f"studyapp.commands.{module}").register(subparsers)
     return parser
+
+
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """A parser that knows just enough: the requested command's module, or all of them for help and typos."""
+    command = requested_command(argv)
+    if command in COMMANDS:
+        return build_parser([COMMANDS[command]])
+    if command is None and not {"-h", "--help"} & set(argv):
+        return build_parser([])
+    return build_parser()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser_for(arguments).parse_args(arguments)
     try:
         handler = getattr(args, "handler", None)
         if handler is None:

@@ -22,9 +22,15 @@ def detect_graphics(setting: str) -> None:
         import textual_image.renderable  # noqa: F401  (the import runs the detection)
 
 
+#: Textual batches screen updates at this rate; above its default of 60, a keypress is painted sooner.
+FRAMES_PER_SECOND = "250"
+
+
 def launch_tui(args: argparse.Namespace) -> int:
     """Open the collection and run the app until the user quits."""
     from studyapp.collection import open_collection
+
+    os.environ.setdefault("TEXTUAL_FPS", FRAMES_PER_SECOND)  # read when Textual is imported
 
     collection = open_collection(args.db, args.content)
     try:

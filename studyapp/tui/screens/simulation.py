@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 
 from sim.registry import spec as sim_spec
 from sim.spec import Result, answer_rows
+from studyapp.tui.widgets.halfblock import halfblock_strips
 from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
@@ -190,7 +191,8 @@ class SimulationScreen(Screen[None]):
                     bare = self.query_one(PlotView).renderer == "halfblock"
                     renderer = Renderer(width * OVERSAMPLE, height * OVERSAMPLE, dark=self.dark, bare=bare)
                 rgba = downsample(renderer.render(result), width, height)
-                frame: tuple[Result | None, Any, Any] = (result, rgba, renderer.legend)
+                strips = halfblock_strips(rgba) if renderer.bare else None  # converted off the UI thread
+                frame: tuple[Result | None, Any, Any] = (result, (rgba, strips), renderer.legend)
             except (ValueError, ArithmeticError) as error:
                 frame = (None, None, str(error))
             elapsed = (time.perf_counter() - started) * 1000
@@ -213,7 +215,8 @@ class SimulationScreen(Screen[None]):
             return
         self.error = None
         self.result = result
-        self.query_one(PlotView).show(rgba)
+        pixels, strips = rgba
+        self.query_one(PlotView).show(pixels, strips)
         self.query_one("#legend", Static).update(legend_markup(extra))
         rows = answer_rows(self.spec, result)
         answers.update(
