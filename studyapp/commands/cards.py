@@ -15,8 +15,12 @@ from studyapp.table import format_table
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "cards",
-        help="list cards (id, deck, tags, question, simulation)",
-        description="List the cards of every loaded deck, optionally filtered by deck or tag.",
+        help="list cards (id, deck, tags, study state, simulation, question)",
+        description=(
+            "List the cards of every loaded deck with their study state, optionally filtered by deck or tag. "
+            "--json adds the answer, details, simulation preset, due time, stability, difficulty, reps and "
+            "lapses."
+        ),
     )
     parser.add_argument("--deck", metavar="D", help="only cards of deck D")
     parser.add_argument("--tag", metavar="T", help="only cards tagged T")
@@ -48,12 +52,31 @@ def card_json(card: Card) -> dict[str, Any]:
     }
 
 
+STATE_FIELDS = ("state", "due", "stability", "difficulty", "reps", "lapses", "suspended", "leech")
+
+
 def run(args: argparse.Namespace) -> int:
+    from studyapp.collection import open_collection
+
     library = load_library(args.content)
     cards = select(library, args.deck, args.tag)
+    with open_collection(args.db, library=library) as collection:
+        states = {row["id"]: row for row in collection.cards_with_state()}
+    objects = [{**card_json(c), **{k: states[c.id][k] for k in STATE_FIELDS}} for c in cards]
     if args.json:
-        print(json.dumps([card_json(c) for c in cards], indent=2, ensure_ascii=False))
+        print(json.dumps(objects, indent=2, ensure_ascii=False))
         return 0
-    rows = [(c.id, c.deck, ",".join(c.tags), c.sim or "-", c.question) for c in cards]
-    print(format_table(["id", "deck", "tags", "sim", "question"], rows))
+    rows = [
+        (
+            o["id"],
+            o["deck"],
+            ",".join(o["tags"]),
+            o["state"],
+            (o["due"] or "-")[:10],
+            o["sim"] or "-",
+            o["question"],
+        )
+        for o in objects
+    ]
+    print(format_table(["id", "deck", "tags", "state", "due", "sim", "question"], rows))
     return 0
