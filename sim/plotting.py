@@ -15,9 +15,10 @@ import matplotlib
 import matplotlib.colors
 import numpy as np
 from cycler import cycler
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import LogLocator, NullLocator
 
 from sim.registry import get
 from sim.spec import Result
@@ -75,6 +76,27 @@ def theme(width_px: int, height_px: int, dark: bool = False) -> dict[str, Any]:
         "image.cmap": "viridis",
         "svg.fonttype": "none",
     }
+
+
+def is_compact(fig: Figure) -> bool:
+    """Whether ``fig`` is terminal-sized, where fine text is unreadable and legends hide the plot."""
+    return bool(fig.get_figheight() * fig.dpi < COMPACT_HEIGHT)
+
+
+def figure_size(fig: Figure) -> str:
+    """'full' for saved figures, 'compact' for terminal-sized ones, 'tiny' below 360 pixels wide."""
+    width, height = fig.get_size_inches() * fig.dpi
+    if height >= COMPACT_HEIGHT:
+        return "full"
+    return "compact" if width >= 360 else "tiny"
+
+
+def quiet_log_axis(ax: Axes) -> None:
+    """Few major ticks and no minor ticks on the log axes of ``ax``: they crowd small plots and cost time."""
+    for axis in (ax.xaxis, ax.yaxis):
+        if axis.get_scale() == "log":
+            axis.set_major_locator(LogLocator(numticks=5))
+            axis.set_minor_locator(NullLocator())
 
 
 def new_figure(width_px: int, height_px: int, dpi: int = 100) -> Figure:

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.nn import activation
-from sim.simulations.gradient_descent import compact
+from sim.plotting import is_compact
 from sim.spec import Result
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
@@ -48,6 +48,6 @@ def plot(fig: Figure, result: Result) -> None:
     right.axhline(peak, color="#e15759", linestyle="--", linewidth=1)
     right.annotate(f"max {peak:.3g}", (x[0], peak), va="bottom", fontsize="small")
     left.legend(loc="upper left")
-    if not compact(fig):
+    if not is_compact(fig):
         for ax in (left, right):
             ax.set_xlabel("x")

@@ -12,8 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from sim.autodiff import Graph, field, parse_values, trace
-from sim.plotting import PALETTE
-from sim.simulations.jacobian_hessian import figure_size
+from sim.plotting import PALETTE, figure_size
 from sim.spec import Result
 
 BOX_WIDTH = 0.72

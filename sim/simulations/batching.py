@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.simulations.gradient_descent import compact, floored, quiet_log_axis
+from sim.plotting import is_compact, quiet_log_axis
+from sim.simulations.gradient_descent import floored
 from sim.spec import Result
 
 METHODS = ("full batch", "minibatch", "SGD")
@@ -119,5 +120,5 @@ def plot(fig: Figure, result: Result) -> None:
     epochs_ax.set_title("loss - best, per epoch")
     epochs_ax.set_xlabel("epoch")
     epochs_ax.set_xlim(0, int(result.params["epochs"]))
-    if not compact(fig):
+    if not is_compact(fig):
         epochs_ax.legend(loc="upper right")

@@ -19,7 +19,7 @@ from matplotlib.transforms import Affine2D, Transform
 from PIL import Image
 
 from sim.conv import FILTERS, conv2d, pad
-from sim.plotting import COMPACT_HEIGHT
+from sim.plotting import is_compact
 from sim.spec import Result
 
 MAX_KERNEL = 7
@@ -120,11 +120,6 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
             "peak": (int(peak[0]), int(peak[1])),
         },
     )
-
-
-def is_compact(fig: Figure) -> bool:
-    """Whether ``fig`` is terminal-sized (fine text unreadable)."""
-    return bool(fig.get_figheight() * fig.dpi < COMPACT_HEIGHT)
 
 
 def diverging_cmap() -> str:

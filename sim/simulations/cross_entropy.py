@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.nn import mlp_gradients, sigmoid
-from sim.simulations.gradient_descent import compact
+from sim.plotting import is_compact
 from sim.spec import Result
 
 POINTS = 121
@@ -60,7 +60,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(fig: Figure, result: Result) -> None:
-    small = compact(fig)
+    small = is_compact(fig)
     losses, gradients = fig.subplots(1, 2)
     grid, z = result.data["grid"], result.params["logit"]
     labels = {"ce": "cross-entropy", "mse": "squared error"}

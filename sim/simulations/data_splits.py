@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.polynomial import Legendre
 
-from sim.simulations.gradient_descent import compact, quiet_log_axis
+from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
 SPLITS = ("train", "validation", "test")
@@ -106,6 +106,6 @@ def plot(fig: Figure, result: Result) -> None:
     error_ax.axvline(best, color="#e15759", linestyle="--", linewidth=1.2)
     error_ax.set_title(f"error by degree; chosen {best}")
     error_ax.set_xlabel("degree")
-    if not compact(fig):
+    if not is_compact(fig):
         curve_ax.legend(loc="best", ncols=2)
         error_ax.legend(loc="upper left")

@@ -9,11 +9,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import LogLocator, NullLocator
 
 from sim.functions import Function2D, grid, make
 from sim.optim import optimize
-from sim.plotting import COMPACT_HEIGHT
+from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
 #: Loss gaps below this are drawn at this floor on the log axis.
@@ -81,19 +80,6 @@ def draw_landscape(ax: Axes, function: Function2D, levels: int = 9) -> None:
     ax.set_yticks([y0, 0.0, y1] if y0 < 0 < y1 else [y0, y1])
 
 
-def compact(fig: Figure) -> bool:
-    """Whether ``fig`` is terminal-sized, where a legend would hide the plot."""
-    return bool(fig.get_figheight() * fig.dpi < COMPACT_HEIGHT)
-
-
-def quiet_log_axis(ax: Axes) -> None:
-    """Few major ticks and no minor ticks on the log axes of ``ax``: they crowd small plots and cost time."""
-    for axis in (ax.xaxis, ax.yaxis):
-        if axis.get_scale() == "log":
-            axis.set_major_locator(LogLocator(numticks=5))
-            axis.set_minor_locator(NullLocator())
-
-
 def floored(gaps: np.ndarray) -> np.ndarray:
     """Loss gaps floored for a log axis."""
     return np.maximum(gaps, GAP_FLOOR)
@@ -147,7 +133,7 @@ def plot(fig: Figure, result: Result) -> None:
         )
         surface.add_patch(arrow)
     surface.plot(*start, marker="o", color=UPHILL, markersize=6, label="start, gradient (uphill)")
-    if not compact(fig):
+    if not is_compact(fig):
         surface.legend(loc="upper right")
     surface.set_title("path of x - lr * grad f")
     steps = np.arange(len(losses))

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.autodiff import Sweep, Tape, backward, evaluate, field, grad, hessian
-from sim.plotting import COMPACT_HEIGHT, PALETTE
+from sim.plotting import PALETTE, figure_size
 from sim.spec import Result
 from sim.specs.jacobian_hessian import MAX_OUTPUTS
 
@@ -207,14 +207,6 @@ def _draw_costs(ax: Any, result: Result, size: str) -> None:
     else:
         ax.set_title("cost vs outputs" if size == "compact" else "cost")
         ax.set_yticks([])
-
-
-def figure_size(fig: Figure) -> str:
-    """'full' for saved figures, 'compact' for terminal-sized ones, 'tiny' below 360 pixels wide."""
-    width, height = fig.get_size_inches() * fig.dpi
-    if height >= COMPACT_HEIGHT:
-        return "full"
-    return "compact" if width >= 360 else "tiny"
 
 
 def plot(fig: Figure, result: Result) -> None:

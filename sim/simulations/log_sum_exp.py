@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.nn import logsumexp, softmax
-from sim.simulations.gradient_descent import compact, quiet_log_axis
+from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -87,7 +87,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(fig: Figure, result: Result) -> None:
-    small = compact(fig)
+    small = is_compact(fig)
     sweep, bars = fig.subplots(1, 2)
     sweep.plot(SWEEP, result.data["stable_curve"], color="#888888", linewidth=5.0, alpha=0.6, label="stable")
     for dtype, width in (("float64", 3.0), ("float32", 1.5)):

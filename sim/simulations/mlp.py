@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.nn import fit, init_mlp, mlp_forward, sigmoid
-from sim.simulations.gradient_descent import compact, quiet_log_axis
+from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
 CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -84,7 +84,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(fig: Figure, result: Result) -> None:
-    small = compact(fig)
+    small = is_compact(fig)
     chosen = result.params["activation"]
     left, right = fig.subplots(1, 2)
     x, y = result.data["x"], result.data["y"]

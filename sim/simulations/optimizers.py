@@ -9,15 +9,8 @@ from matplotlib.figure import Figure
 
 from sim.functions import Function2D, make
 from sim.optim import newton, optimize
-from sim.simulations.gradient_descent import (
-    compact,
-    draw_landscape,
-    drawable,
-    evaluate,
-    finite_prefix,
-    floored,
-    quiet_log_axis,
-)
+from sim.plotting import is_compact, quiet_log_axis
+from sim.simulations.gradient_descent import draw_landscape, drawable, evaluate, finite_prefix, floored
 from sim.spec import Result
 
 METHODS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "newton")
@@ -112,5 +105,5 @@ def plot(fig: Figure, result: Result) -> None:
     curve.set_xlabel("step")
     curve.set_xlim(0, int(result.params["steps"]))
     curve.set_ylim(bottom=tolerance * 1e-3)
-    if not compact(fig):
+    if not is_compact(fig):
         curve.legend(loc="lower left", ncols=2)

@@ -12,7 +12,8 @@ from matplotlib.patches import Rectangle
 from numpy.lib.stride_tricks import sliding_window_view
 
 from sim.conv import FILTERS, conv2d, global_pool, pool2d
-from sim.simulations.convolution import Panel, image_panels, is_compact, shapes
+from sim.plotting import is_compact
+from sim.simulations.convolution import Panel, image_panels, shapes
 from sim.spec import Result
 
 KINDS = ("max", "avg", "global_max", "global_avg")

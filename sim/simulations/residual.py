@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.nn import fit, init_mlp, mlp_gradients
-from sim.simulations.gradient_descent import compact, quiet_log_axis
+from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
 WIDTH = 16
@@ -58,7 +58,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(fig: Figure, result: Result) -> None:
-    small = compact(fig)
+    small = is_compact(fig)
     grads, curves = fig.subplots(1, 2)
     for variant in VARIANTS:
         norms = result.data["norms"][variant]

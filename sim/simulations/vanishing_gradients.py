@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.nn import init_mlp, mlp_gradients
-from sim.simulations.gradient_descent import compact, quiet_log_axis
+from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
@@ -81,14 +81,14 @@ def plot(fig: Figure, result: Result) -> None:
         ax.semilogy(layers, norms, label=name, linewidth=width, alpha=alpha)
     ax.axhline(result.data["norms"][chosen][-1], color="#888888", linestyle=":", linewidth=1)
     ratio = result.answers["gradient_ratio"]
-    if compact(fig):
+    if is_compact(fig):
         ax.set_title(f"first / last = {ratio:.0e}")
     else:
         ax.set_title(f"{chosen}: first / last layer = {ratio:.1e} ({result.answers['regime']})")
     ax.set_xlim(layers[0], layers[-1])
     ax.locator_params(axis="x", nbins=6, integer=True)
     quiet_log_axis(ax)
-    if not compact(fig):
+    if not is_compact(fig):
         ax.legend(loc="best")
         ax.set_xlabel("layer (input → output)")
         ax.set_ylabel("gradient norm")
