@@ -111,9 +111,7 @@ async def test_explanation_and_linked_cards(app: StudyApp) -> None:
 
 async def test_a_failing_computation_shows_a_message(app: StudyApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        app.open_simulation("backprop")
-        screen = app.screen
-        assert isinstance(screen, SimulationScreen)
+        screen = await open_sim(app, pilot, "backprop")
         screen.values["expression"] = "log(x - 10)"
         screen.values["values"] = "x=1"
         screen.request()

@@ -75,6 +75,7 @@ class SimulationScreen(Screen[None]):
         self._shown_generation = 0
         self._lock = threading.Lock()
         self._busy = False
+        self._target = (16, 16, True)
         self.last_frame_ms = 0.0
 
     def compose(self) -> ComposeResult:
@@ -167,14 +168,20 @@ class SimulationScreen(Screen[None]):
 
     def request(self) -> None:
         """Ask for a recompute with the current parameters; coalesces bursts of changes."""
+        plots = self.query(PlotView)
+        if not plots:
+            return  # not composed yet: on_mount asks once it is
+        plot = plots.first()
         with self._lock:
             self._generation += 1
+            self._target = (*plot.pixel_size, plot.renderer == "halfblock")
             if self._busy:
                 return
             self._busy = True
         self.run_worker(self._compute_loop, thread=True, group="compute")
 
     def _compute_loop(self) -> None:
+        """Runs on a worker thread: compute and rasterise until the latest request is drawn."""
         from sim.plotting import Renderer
         from sim.registry import get
 
@@ -183,27 +190,30 @@ class SimulationScreen(Screen[None]):
         while True:
             with self._lock:
                 generation, values = self._generation, dict(self.values)
+                width, height, bare = self._target
             started = time.perf_counter()
-            width, height = self.query_one(PlotView).pixel_size
             try:
                 result = simulation.run(values, self.seed)
-                if renderer is None or renderer.size != (width * OVERSAMPLE, height * OVERSAMPLE):
-                    bare = self.query_one(PlotView).renderer == "halfblock"
-                    renderer = Renderer(width * OVERSAMPLE, height * OVERSAMPLE, dark=self.dark, bare=bare)
+                size = (width * OVERSAMPLE, height * OVERSAMPLE)
+                if renderer is None or renderer.size != size or renderer.bare != bare:
+                    renderer = Renderer(*size, dark=self.dark, bare=bare)
                 rgba = downsample(renderer.render(result), width, height)
-                strips = halfblock_strips(rgba) if renderer.bare else None  # converted off the UI thread
+                strips = halfblock_strips(rgba) if bare else None  # converted off the UI thread
                 frame: tuple[Result | None, Any, Any] = (result, (rgba, strips), renderer.legend)
             except (ValueError, ArithmeticError) as error:
                 frame = (None, None, str(error))
             elapsed = (time.perf_counter() - started) * 1000
-            self.app.call_from_thread(self._show, generation, frame, elapsed)
+            try:
+                self.app.call_from_thread(self._show, generation, frame, elapsed)
+            except RuntimeError:  # the app is closing
+                return
             with self._lock:
                 if generation == self._generation:
                     self._busy = False
                     return
 
     def _show(self, generation: int, frame: tuple[Any, Any, Any], elapsed: float) -> None:
-        if generation < self._shown_generation:
+        if generation < self._shown_generation or not self.is_mounted:
             return
         self._shown_generation = generation
         self.last_frame_ms = elapsed
