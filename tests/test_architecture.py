@@ -53,9 +53,40 @@ def test_help_and_check_do_not_import_heavy_libraries(argv: list[str]) -> None:
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
 
 
+HEADLESS = (
+    "studyapp.content",
+    "studyapp.cli",
+    "studyapp.store",
+    "studyapp.scheduler",
+    "studyapp.session",
+    "studyapp.collection",
+    "studyapp.stats",
+    "studyapp.transfer",
+    "studyapp.plain_review",
+    "studyapp.quiz",
+    "studyapp.quiz.runner",
+    "studyapp.quiz.plain",
+)
+
+
 def test_headless_core_does_not_import_textual() -> None:
-    code = "import studyapp.content, studyapp.cli"
-    for name in ("store", "scheduler", "session", "stats", "quiz", "collection"):
-        if (ROOT / "studyapp" / f"{name}.py").exists():
-            code += f", studyapp.{name}"
-    assert "textual" not in modules_after(code)
+    loaded = modules_after("import " + ", ".join(HEADLESS))
+    assert "textual" not in loaded and "rich" not in loaded
+
+
+def test_the_launch_path_stays_light(tmp_path: Path) -> None:
+    """Opening an existing collection with its decks, the way to the first screen, needs no numpy."""
+    from studyapp.collection import open_collection
+
+    db = tmp_path / "c.sqlite3"
+    open_collection(db, user_dir=tmp_path / "none").close()  # creating one runs the migrations
+    code = (
+        "from datetime import UTC, datetime\n"
+        "from pathlib import Path\n"
+        "from studyapp.collection import open_collection\n"
+        f"c = open_collection(Path({str(db)!r}), user_dir=Path({str(tmp_path / 'none')!r}))\n"
+        "c.session().counts(datetime.now(UTC))\n"
+        "c.close()"
+    )
+    loaded = modules_after(code)
+    assert not loaded & {"numpy", "matplotlib", "sqlite_utils", "textual"}

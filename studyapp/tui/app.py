@@ -16,6 +16,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
@@ -73,9 +74,11 @@ class StudyApp(App[None]):
         clock: Clock = utc_now,
         save_dir: Path | None = None,
         renderer: str | None = None,
+        first_screen: Callable[[], Screen[Any]] | None = None,
     ) -> None:
         super().__init__()
         self.collection = collection
+        self.first_screen = first_screen
         self.clock = clock
         self.save_dir = save_dir
         self.renderer_override = renderer
@@ -90,6 +93,8 @@ class StudyApp(App[None]):
         if theme in self.available_themes:
             self.theme = theme
         self.push_screen(HomeScreen())
+        if self.first_screen is not None:
+            self.push_screen(self.first_screen())
         self.check_size(self.size.width, self.size.height)
 
     def on_resize(self, event: events.Resize) -> None:

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from studyapp.collection import Collection
 
 GRAPHICS_TERMINALS = ("kitty", "wezterm", "foot", "mlterm", "contour", "konsole", "iterm")
 
@@ -26,18 +33,19 @@ def detect_graphics(setting: str) -> None:
 FRAMES_PER_SECOND = "250"
 
 
+def run_app(collection: Collection, first_screen: Callable[[], Screen[Any]] | None = None) -> None:
+    """Run the app on ``collection`` until the user quits, optionally opening ``first_screen()`` over Home."""
+    os.environ.setdefault("TEXTUAL_FPS", FRAMES_PER_SECOND)  # read when Textual is imported
+    detect_graphics(collection.store.settings().plot_renderer)
+    from studyapp.tui.app import StudyApp
+
+    StudyApp(collection, first_screen=first_screen).run()
+
+
 def launch_tui(args: argparse.Namespace) -> int:
-    """Open the collection and run the app until the user quits."""
+    """Open the collection (problems are reported before the screen changes) and run the app."""
     from studyapp.collection import open_collection
 
-    os.environ.setdefault("TEXTUAL_FPS", FRAMES_PER_SECOND)  # read when Textual is imported
-
-    collection = open_collection(args.db, args.content)
-    try:
-        detect_graphics(collection.store.settings().plot_renderer)
-        from studyapp.tui.app import StudyApp
-
-        StudyApp(collection).run()
-    finally:
-        collection.close()
+    with open_collection(args.db, args.content) as collection:
+        run_app(collection)
     return 0

@@ -12,7 +12,6 @@ from studyapp.migrations import CURRENT_VERSION, STEPS, migrate
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
-
 def test_version_1_is_upgraded_with_a_backup_and_keeps_its_reviews(tmp_path: Path) -> None:
     path = tmp_path / "collection.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)

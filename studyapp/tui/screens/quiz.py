@@ -8,9 +8,7 @@ thread (numeric questions run simulations).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -32,7 +30,6 @@ from studyapp.quiz import (
 )
 from studyapp.quiz.plain import answer_help, feedback_lines
 from studyapp.quiz.questions import CHOICE, OPTION_KEYS, ORDERING, TRUE_FALSE, TYPED
-from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.base import AppScreen
 
 if TYPE_CHECKING:
@@ -155,9 +152,7 @@ class QuizScreen(AppScreen):
         field.display = typed
         field.disabled = not typed
         field.value = ""
-        self.hint(
-            answer_help(question).replace("(q quits)", "").rstrip(" :") if typed else self.key_help(question)
-        )
+        self.hint("Enter submits · Escape goes back" if typed else self.key_help(question))
         if typed:
             field.placeholder = answer_help(question).replace(" (q quits):", "")
             field.focus()
@@ -289,26 +284,8 @@ class QuizScreen(AppScreen):
             self.run.commit()
 
 
-class QuizApp(StudyApp):
-    """The app opened straight on a quiz (``studyapp quiz`` on a terminal); Escape leads home."""
-
-    # A relative CSS path would be looked up beside this module: point at the app's own file.
-    CSS_PATH = str(Path(inspect.getfile(StudyApp)).with_name("app.tcss"))
-
-    def __init__(self, collection: Collection, questions: Sequence[Question], seed: int) -> None:
-        super().__init__(collection)
-        self.quiz_questions, self.quiz_seed = list(questions), seed
-
-    def on_mount(self) -> None:
-        # StudyApp's own on_mount runs too and pushes the home screen; the quiz goes on top of it.
-        self.call_after_refresh(
-            self.push_screen, QuizScreen(seed=self.quiz_seed, questions=self.quiz_questions)
-        )
-
-
 def run_quiz_app(collection: Collection, questions: Sequence[Question], seed: int) -> None:
-    """Run the full-screen app on the Quiz screen with ``questions`` until the user quits."""
-    from studyapp.tui.launch import detect_graphics
+    """Run the full-screen app opened on the Quiz screen with ``questions`` until the user quits."""
+    from studyapp.tui.launch import run_app
 
-    detect_graphics(collection.store.settings().plot_renderer)
-    QuizApp(collection, questions, seed).run()
+    run_app(collection, lambda: QuizScreen(seed=seed, questions=list(questions)))

@@ -1,0 +1,123 @@
+"""``studyapp quiz``: a quiz in the full-screen app, or line by line (``--plain``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from studyapp.errors import UserError
+
+DESCRIPTION = """\
+Take a quiz: multiple choice (1-4 or a-d), typed answers graded on the card's key terms (typos,
+case and accents are forgiven), true or false, ordering the steps of a process (type e.g. 3142), and
+numeric questions with random parameters whose answers the simulations compute. A wrong number that
+matches a known mistake (forgot the padding, flipped the kernel, forgot the learning rate...) is named.
+Every attempt is saved; with the setting quiz_updates_schedule on, answers also rate the cards.
+
+The same --seed gives the same quiz: questions, order, parameters and choice order. Without --seed a
+random one is drawn and printed.
+
+When standard input and output are a terminal the quiz opens in the full-screen app; otherwise, or
+with --plain, it runs line by line: one line answers a question, q quits, and the end of input stops
+with the summary. After a wrong typed answer one more line is read (r: "I was right").
+"""
+
+
+def positive_count(text: str) -> int:
+    """``-n``: an integer from 1 to the quiz's maximum."""
+    from studyapp.quiz.runner import MAX_QUESTIONS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer from 1 to {MAX_QUESTIONS}, got {text!r}"
+        ) from None
+    if not 1 <= value <= MAX_QUESTIONS:
+        raise argparse.ArgumentTypeError(f"must be an integer from 1 to {MAX_QUESTIONS}, got {value}")
+    return value
+
+
+def seed_value(text: str) -> int:
+    """``--seed``: a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``quiz`` command."""
+    from studyapp.quiz.questions import KINDS
+    from studyapp.quiz.runner import DEFAULT_QUESTIONS
+
+    parser = subparsers.add_parser(
+        "quiz",
+        help="take a quiz: multiple choice, typed, true/false, ordering and numeric questions",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--plain", action="store_true", help="line by line on stdin and stdout")
+    parser.add_argument("--deck", metavar="DECK", help="only cards of the deck with this id")
+    parser.add_argument("--tag", metavar="TAG", help="only cards with this tag")
+    parser.add_argument(
+        "-n",
+        dest="count",
+        type=positive_count,
+        default=DEFAULT_QUESTIONS,
+        metavar="N",
+        help=f"number of questions (default {DEFAULT_QUESTIONS})",
+    )
+    parser.add_argument(
+        "--seed", type=seed_value, metavar="S", help="the quiz's seed (default: a random one)"
+    )
+    parser.add_argument(
+        "--kind",
+        dest="kinds",
+        action="append",
+        choices=KINDS,
+        metavar="KIND",
+        help=f"only this kind of question (repeatable): {', '.join(KINDS)}",
+    )
+    parser.set_defaults(handler=run)
+
+
+def repeat_options(args: argparse.Namespace) -> list[str]:
+    """The options that, with the seed and count, give the same quiz again."""
+    options = []
+    for flag, value in (("--deck", args.deck), ("--tag", args.tag)):
+        if value is not None:
+            options += [flag, value]
+    for kind in args.kinds or ():
+        options += ["--kind", kind]
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the quiz and run it in the app (on a terminal) or line by line."""
+    from studyapp.collection import open_collection
+    from studyapp.quiz import KINDS, build_quiz, new_seed, select_cards
+    from studyapp.quiz.plain import quiz_header, run_plain_quiz
+
+    seed = args.seed if args.seed is not None else new_seed()
+    kinds = tuple(dict.fromkeys(args.kinds)) if args.kinds else KINDS
+    with open_collection(args.db, args.content) as collection:
+        for problem in getattr(collection.library, "problems", ()):
+            print(f"studyapp: warning: skipped deck: {problem}", file=sys.stderr)
+        cards = select_cards(collection.library.cards, args.deck, args.tag)
+        try:
+            questions = build_quiz(cards, args.count, seed, kinds)
+        except ValueError as error:
+            raise UserError(f"cannot build the quiz: {error}", status=2) from None
+        if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+            from studyapp.tui.screens.quiz import run_quiz_app
+
+            run_quiz_app(collection, questions, seed)
+            return 0
+        header = quiz_header(args.count, seed, repeat_options(args))
+        run_plain_quiz(collection, questions, sys.stdin, sys.stdout, header=header)
+    return 0

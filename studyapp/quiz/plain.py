@@ -1,0 +1,169 @@
+"""A quiz line by line on plain text streams (``studyapp quiz --plain``): for pipes, scripts and screen
+readers.
+
+Each question is printed with how to answer it; one input line answers it (``q`` quits). After a wrong
+typed answer one more line is read: ``r`` counts it as right ("I was right"), anything else goes on. At
+the end, or when input ends, the summary is printed; after a complete round with mistakes, ``y`` retries
+the missed questions. Output is flushed after every step.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, TextIO
+
+from studyapp.quiz.grading import AnswerError, Grade
+from studyapp.quiz.questions import CHOICE, NUMERIC, OPTION_KEYS, ORDERING, TRUE_FALSE, TYPED, Question
+from studyapp.quiz.runner import QuizRun, Summary
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+
+QUIT_WORDS = frozenset({"q", "quit"})
+YES_WORDS = frozenset({"y", "yes"})
+
+
+def answer_help(question: Question) -> str:
+    """How to answer ``question``, in one line."""
+    count = len(question.options)
+    if question.kind == CHOICE:
+        return f"Answer with 1-{count} or a-{OPTION_KEYS[count - 1]} (q quits):"
+    if question.kind == TRUE_FALSE:
+        return "Answer t (true) or f (false) (q quits):"
+    if question.kind == ORDERING:
+        return (
+            f"Type the numbers in the right order, e.g. {''.join(map(str, range(count, 0, -1)))} (q quits):"
+        )
+    if question.kind == NUMERIC:
+        return "Type a number, e.g. 0.25, -3, 1/4 or 2e-3 (q quits):"
+    return "Type your answer; an empty line gives up (q quits):"
+
+
+def question_lines(question: Question, position: str) -> list[str]:
+    """The question as printed: heading, prompt, options."""
+    about = f" · card {question.card_id}" if question.card_id else ""
+    lines = ["", f"[{position}] {question.label}{about}", question.prompt]
+    if question.kind in (CHOICE, TRUE_FALSE):
+        lines += [f"  {OPTION_KEYS[i]}) {text}" for i, text in enumerate(question.options)]
+    elif question.kind == ORDERING:
+        lines += [f"  {i}. {text}" for i, text in enumerate(question.options, 1)]
+    lines.append(answer_help(question))
+    return lines
+
+
+def sim_command(question: Question) -> str:
+    """The command line that runs the question's simulation with its parameters."""
+    assert question.sim is not None
+    words = ["studyapp", "sim", "run", question.sim]
+    for key, value in question.sim_params.items():
+        words += ["--set", f"{key}={value}"]
+    if question.sim_seed:
+        words += ["--seed", str(question.sim_seed)]
+    return shlex.join(words)
+
+
+def feedback_lines(question: Question, result: Grade, command: bool = True) -> list[str]:
+    """Right or wrong (and why), the expected answer, the card, and (with ``command``) the command line
+    that shows a numeric question's simulation."""
+    verdict = "Right." if result.correct else "Wrong."
+    if result.feedback:
+        verdict += f" {result.feedback[0].upper()}{result.feedback[1:]}."
+    lines = [verdict]
+    if not result.correct or question.kind in (NUMERIC, TYPED):
+        lines.append(f"Expected: {question.expected}")
+    if question.explanation:
+        lines.append(question.explanation)
+    if question.card_id:
+        lines.append(f"From card {question.card_id}: {question.card_question}")
+    if command and question.kind == NUMERIC and question.sim is not None:
+        lines.append(f"See it live: {sim_command(question)}")
+    return lines
+
+
+class PlainQuiz:
+    """The line protocol on ``stdin``/``stdout`` around a ``QuizRun``."""
+
+    def __init__(self, run: QuizRun, stdin: TextIO, stdout: TextIO) -> None:
+        self.run, self.stdin, self.stdout = run, stdin, stdout
+
+    def say(self, *lines: str) -> None:
+        """Print lines and flush, so a reader on a pipe sees them at once."""
+        self.stdout.write("".join(f"{line}\n" for line in lines))
+        self.stdout.flush()
+
+    def read(self) -> str | None:
+        """The next input line without its line ending; ``None`` at the end of input."""
+        line = self.stdin.readline()
+        return line.rstrip("\r\n") if line else None
+
+    def play(self) -> Summary:
+        """Run rounds until the user stops; returns the summary of the last round."""
+        while True:
+            completed = self.round()
+            summary = self.run.finish()
+            self.say("", *summary.lines())
+            missed = self.run.missed()
+            if not completed or not missed:
+                return summary
+            self.say(f"Retry the {len(missed)} missed question{'s' if len(missed) != 1 else ''}? (y/n)")
+            reply = self.read()
+            if reply is None or reply.strip().lower() not in YES_WORDS:
+                return summary
+            self.run = self.run.retry()
+
+    def round(self) -> bool:
+        """Ask every question of the round; ``False`` when the user quits or input ends."""
+        question = self.run.current
+        while question is not None:
+            self.say(*question_lines(question, self.run.position))
+            if not self.ask(question):
+                return False
+            question = self.run.next()
+        return True
+
+    def ask(self, question: Question) -> bool:
+        """Read answers until one can be graded, then give feedback; ``False`` to stop."""
+        while True:
+            line = self.read()
+            if line is None or line.strip().lower() in QUIT_WORDS:
+                return False
+            try:
+                result = self.run.answer(line)
+            except AnswerError as error:
+                self.say(f"{error}.")
+                continue
+            self.say(*feedback_lines(question, result))
+            if question.kind == TYPED and not result.correct:
+                self.say("Type r if you were right after all, or press Enter to go on:")
+                reply = self.read()
+                if reply is not None and reply.strip().lower() in {"r", "right"}:
+                    self.run.override()
+                    self.say("Counted as right.")
+                if reply is None:
+                    return False
+            return True
+
+
+def quiz_header(count: int, seed: int, options: Iterable[str] = ()) -> str:
+    """The first line: how many questions, the seed, and how to repeat the quiz."""
+    repeat = shlex.join(["studyapp", "quiz", *options, "--seed", str(seed), "-n", str(count)])
+    return f"Quiz: {count} question{'s' if count != 1 else ''} · seed {seed} (`{repeat}` repeats it)"
+
+
+def run_plain_quiz(
+    collection: Collection,
+    questions: Sequence[Question],
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    header: str = "",
+    clock: Callable[[], datetime] | None = None,
+) -> Summary:
+    """Run a plain quiz of ``questions`` on the given streams and return the last round's summary."""
+    run = QuizRun(collection, questions, clock=clock) if clock is not None else QuizRun(collection, questions)
+    quiz = PlainQuiz(run, stdin, stdout)
+    if header:
+        quiz.say(header)
+    return quiz.play()

@@ -1,0 +1,319 @@
+"""A quiz: build it from the decks with a seed, ask, grade, record every attempt, sum up, retry the missed.
+
+An answer stays pending until the next question (or the end): until then "I was right" can still turn a
+typed answer's grade around. Moving on records the attempt in the store and, when the setting
+``quiz_updates_schedule`` is on, rates the card: right and fast is Good, right but slower than
+``SLOW_MS`` is Hard, wrong is Again.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from studyapp.errors import UserError
+from studyapp.model import Card
+from studyapp.quiz.grading import Grade, grade
+from studyapp.quiz.questions import KINDS, NUMERIC, TEXT_GENERATORS, Question, check_seed, text_kinds
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+    from studyapp.session import StudySession
+
+#: An answer slower than this (milliseconds) is rated Hard instead of Good when quizzes update the schedule.
+SLOW_MS = 20_000
+AGAIN, HARD, GOOD = 1, 2, 3
+MAX_QUESTIONS = 200
+DEFAULT_QUESTIONS = 10
+#: Seeds are drawn below this bound.
+SEED_LIMIT = 2**31
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def new_seed() -> int:
+    """A fresh random quiz seed (shown to the user, so the quiz can be repeated)."""
+    return random.SystemRandom().randrange(SEED_LIMIT)
+
+
+# -- building --------------------------------------------------------------------------------------
+
+
+def forms(card: Card, kinds: Sequence[str] = KINDS) -> dict[str, list[str]]:
+    """The question forms ``card`` supports, by kind: the kind itself for text kinds, numeric kind names."""
+    from studyapp.quiz.numeric import numeric_kinds_for
+
+    found: dict[str, list[str]] = {kind: [kind] for kind in text_kinds(card) if kind in kinds}
+    numeric = numeric_kinds_for(card)
+    if numeric and NUMERIC in kinds:
+        found[NUMERIC] = numeric
+    return {kind: found[kind] for kind in KINDS if kind in found}
+
+
+def make_question(card: Card, kind: str, form: str, seed: int) -> Question:
+    """The question of ``kind`` and ``form`` about ``card``, drawn with ``seed``."""
+    if kind == NUMERIC:
+        from studyapp.quiz.numeric import numeric_question
+
+        return numeric_question(form, card, seed)
+    if kind not in TEXT_GENERATORS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    return TEXT_GENERATORS[kind](card, seed)
+
+
+def _check_count(count: int) -> int:
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_QUESTIONS:
+        raise ValueError(f"count must be an integer from 1 to {MAX_QUESTIONS}, got {count!r}")
+    return count
+
+
+def build_quiz(cards: Sequence[Card], count: int, seed: int, kinds: Sequence[str] = KINDS) -> list[Question]:
+    """``count`` questions about ``cards``, the same for the same seed.
+
+    The quiz goes round the cards in a shuffled order, each card once per round. The kinds take turns
+    in a shuffled cycle, so a short quiz still has every kind: each question goes to the first card of
+    the round that has never been asked its kind; when none is left, to the next card in the kind it
+    was asked least. So every card gets a new kind each round, while it has one left, and a numeric
+    card the numeric form it was asked least.
+    """
+    _check_count(count)
+    check_seed(seed)
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be some of {', '.join(KINDS)}, got {list(kinds)!r}")
+    rng = random.Random(seed)
+    supported = {card.id: forms(card, kinds) for card in cards}
+    usable = [card for card in cards if supported[card.id]]
+    cycle = [kind for kind in KINDS if any(kind in supported[card.id] for card in usable)]
+    if not usable:
+        raise ValueError("cards must support at least one of the chosen kinds of question")
+    rng.shuffle(cycle)
+    asked: Counter[tuple[str, str]] = Counter()  # (card, kind) and (card, form)
+    totals: Counter[str] = Counter()
+    questions: list[Question] = []
+    remaining: list[Card] = []
+    while len(questions) < count:
+        if not remaining:
+            remaining = list(usable)
+            rng.shuffle(remaining)
+        wanted = cycle[len(questions) % len(cycle)]
+        fresh = [c for c in remaining if wanted in supported[c.id] and not asked[c.id, wanted]]
+        card = fresh[0] if fresh else remaining[0]
+        kind = wanted
+        if not fresh:
+            choices = supported[card.id]
+            kind = min(choices, key=lambda k: (asked[card.id, k], totals[k], cycle.index(k)))
+        remaining.remove(card)
+        fewest = min(asked[card.id, form] for form in supported[card.id][kind])
+        form = rng.choice([f for f in supported[card.id][kind] if asked[card.id, f] == fewest])
+        asked.update([(card.id, kind), (card.id, form)] if form != kind else [(card.id, kind)])
+        totals[kind] += 1
+        questions.append(make_question(card, kind, form, rng.randrange(SEED_LIMIT)))
+    return questions
+
+
+def select_cards(cards: Sequence[Card], deck: str | None = None, tag: str | None = None) -> list[Card]:
+    """The cards of ``deck`` with ``tag`` (either optional); ``UserError`` naming the valid ones."""
+    chosen = list(cards)
+    if deck is not None:
+        decks = sorted({card.deck for card in cards})
+        if deck not in decks:
+            raise UserError(f"no deck '{deck}'; decks: {', '.join(decks) or 'none'}", status=2)
+        chosen = [card for card in chosen if card.deck == deck]
+    if tag is not None:
+        tags = sorted({t for card in chosen for t in card.tags})
+        if tag not in tags:
+            raise UserError(f"no card has the tag '{tag}'; tags: {', '.join(tags) or 'none'}", status=2)
+        chosen = [card for card in chosen if tag in card.tags]
+    if not chosen:
+        raise UserError("there are no cards to quiz on; add a deck or check --deck and --tag", status=2)
+    return chosen
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """An answered question: the grade, how long it took, and what was recorded."""
+
+    question: Question
+    grade: Grade
+    duration_ms: int
+    attempt_id: int | None = None
+    rating: int | None = None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Right answers out of all."""
+
+    right: int = 0
+    total: int = 0
+
+    def add(self, correct: bool) -> Tally:
+        return Tally(self.right + int(correct), self.total + 1)
+
+    def __str__(self) -> str:
+        return f"{self.right}/{self.total}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The score, the time, and the score per tag and per kind of question."""
+
+    score: Tally
+    seconds: float
+    by_tag: dict[str, Tally] = field(default_factory=dict)
+    by_kind: dict[str, Tally] = field(default_factory=dict)
+    missed: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """The summary as lines of plain text."""
+        minutes, seconds = divmod(round(self.seconds), 60)
+        percent = f" ({self.score.right / self.score.total:.0%})" if self.score.total else ""
+        lines = [f"Score: {self.score}{percent} in {minutes}m {seconds:02d}s"]
+        if self.by_tag:
+            lines.append("By tag: " + " · ".join(f"{tag} {tally}" for tag, tally in self.by_tag.items()))
+        if self.by_kind:
+            lines.append("By kind: " + " · ".join(f"{kind} {tally}" for kind, tally in self.by_kind.items()))
+        if self.missed:
+            lines.append(f"Missed: {len(self.missed)} ({', '.join(self.missed)})")
+        return lines
+
+
+class QuizRun:
+    """One round of a quiz over a collection: ask, answer, override, move on, sum up, retry."""
+
+    def __init__(
+        self,
+        collection: Collection,
+        questions: Sequence[Question],
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not questions:
+            raise ValueError("questions must not be empty")
+        self.collection = collection
+        self.questions = list(questions)
+        self.clock, self.timer = clock, timer
+        self.index = 0
+        self.outcomes: list[Outcome] = []
+        self.pending: Outcome | None = None
+        self.updates_schedule = collection.store.settings().quiz_updates_schedule
+        self._session: StudySession | None = None
+        self.started = timer()
+        self.asked_at = self.started
+        self.ended: float | None = None
+
+    @property
+    def current(self) -> Question | None:
+        """The question being asked (or just answered); ``None`` when the round is over."""
+        return self.questions[self.index] if self.index < len(self.questions) else None
+
+    @property
+    def position(self) -> str:
+        """``3/10``: the current question's number and the total."""
+        return f"{min(self.index + 1, len(self.questions))}/{len(self.questions)}"
+
+    def answer(self, text: str) -> Grade:
+        """Grade ``text`` for the current question; ``AnswerError`` (nothing recorded) if unreadable."""
+        question = self.current
+        if question is None or self.pending is not None:
+            raise ValueError("there is no unanswered question: call next() first")
+        result = grade(question, text)
+        duration = max(round((self.timer() - self.asked_at) * 1000), 0)
+        self.pending = Outcome(question, result, duration)
+        return result
+
+    def override(self) -> Grade:
+        """ "I was right": count the pending wrong answer as right."""
+        if self.pending is None or self.pending.grade.correct:
+            raise ValueError("only a pending wrong answer can be overridden")
+        self.pending.grade = replace(self.pending.grade, correct=True, overridden=True)
+        return self.pending.grade
+
+    def next(self) -> Question | None:
+        """Record the pending answer and go on to the next question (``None`` at the end)."""
+        self.commit()
+        self.index += 1
+        self.asked_at = self.timer()
+        return self.current
+
+    def commit(self) -> None:
+        """Record the pending answer in the store (and the schedule, if the setting says so)."""
+        outcome = self.pending
+        if outcome is None:
+            return
+        self.pending = None
+        question, result = outcome.question, outcome.grade
+        extra: dict[str, object] = {"overridden": True} if result.overridden else {}
+        if result.mistake:
+            extra["mistake"] = result.mistake
+        outcome.attempt_id = self.collection.store.add_quiz_attempt(
+            at=self.clock(),
+            kind=question.kind,
+            question=question.prompt,
+            given=result.given,
+            expected=question.expected,
+            correct=result.correct,
+            card_id=question.card_id,
+            seed=question.seed,
+            params={**question.record(), **extra},
+            duration_ms=outcome.duration_ms,
+        )
+        if self.updates_schedule and question.card_id is not None:
+            outcome.rating = self._rate(question.card_id, result.correct, outcome.duration_ms)
+        self.outcomes.append(outcome)
+
+    def _rate(self, card_id: str, correct: bool, duration_ms: int) -> int | None:
+        record = self.collection.store.card(card_id)
+        if record is None or record.retired:
+            return None
+        if self._session is None:
+            self._session = self.collection.session()
+        rating = AGAIN if not correct else HARD if duration_ms > SLOW_MS else GOOD
+        self._session.rate(card_id, rating, self.clock(), duration_ms)
+        return rating
+
+    def finish(self) -> Summary:
+        """Record any pending answer, stop the clock and sum up."""
+        self.commit()
+        if self.ended is None:
+            self.ended = self.timer()
+        return self.summary()
+
+    def summary(self) -> Summary:
+        """The score so far, the time, and the score by tag and by kind."""
+        score = Tally()
+        by_tag: dict[str, Tally] = {}
+        by_kind: dict[str, Tally] = {}
+        for outcome in self.outcomes:
+            correct = outcome.grade.correct
+            score = score.add(correct)
+            by_kind[outcome.question.label] = by_kind.get(outcome.question.label, Tally()).add(correct)
+            for tag in outcome.question.tags:
+                by_tag[tag] = by_tag.get(tag, Tally()).add(correct)
+        end = self.ended if self.ended is not None else self.timer()
+        missed = tuple(dict.fromkeys(q.card_id or q.form for q in self.missed()))
+        return Summary(score, end - self.started, dict(sorted(by_tag.items())), by_kind, missed)
+
+    def missed(self) -> list[Question]:
+        """The questions answered wrong in this round, in order."""
+        return [outcome.question for outcome in self.outcomes if not outcome.grade.correct]
+
+    def retry(self) -> QuizRun:
+        """A new round with the questions missed in this one, asked again exactly."""
+        missed = self.missed()
+        if not missed:
+            raise ValueError("no question was missed: there is nothing to retry")
+        return QuizRun(self.collection, missed, clock=self.clock, timer=self.timer)
