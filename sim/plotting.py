@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
 
+from sim.layout_cache import LayoutCache, LayoutChanged, empty_axes
 from sim.registry import get
 from sim.spec import Result
 
@@ -116,18 +117,36 @@ class Legend:
     entries: list[tuple[str, str]] = field(default_factory=list)
 
 
-def draw(fig: Figure, result: Result, dark: bool = False, bare: bool = False) -> Legend:
-    """Clear ``fig`` and draw ``result`` with the theme for the figure's size.
+def draw(
+    fig: Figure, result: Result, dark: bool = False, bare: bool = False, layout: LayoutCache | None = None
+) -> Legend:
+    """Draw ``result`` on ``fig`` with the theme for the figure's size.
 
     ``bare`` removes all text (titles, tick labels, legends, annotations) for plots too small to
     read it, such as terminal half-blocks; the returned Legend carries that text instead.
+    With a ``layout`` cache, a redraw of the same simulation reuses the axes of the last draw.
     """
     width, height = (int(v) for v in fig.get_size_inches() * fig.dpi)
-    fig.clear()
+    plot = get(result.sim).plot
     with matplotlib.rc_context(theme(width, height, dark)):  # type: ignore[arg-type]
-        fig.set_facecolor(matplotlib.rcParams["figure.facecolor"])
-        fig.set_layout_engine("constrained" if height >= COMPACT_HEIGHT and not bare else "none")
-        get(result.sim).plot(fig, result)
+        replayed = False
+        if layout is not None and layout.sim == result.sim:
+            empty_axes(fig)
+            try:
+                with layout.replaying(fig):
+                    plot(fig, result)
+                replayed = True
+            except LayoutChanged:
+                layout.sim = None
+        if not replayed:
+            fig.clear()
+            fig.set_facecolor(matplotlib.rcParams["figure.facecolor"])
+            fig.set_layout_engine("constrained" if height >= COMPACT_HEIGHT and not bare else "none")
+            if layout is None:
+                plot(fig, result)
+            else:
+                with layout.recording(fig, result.sim):
+                    plot(fig, result)
     legend = Legend()
     for ax in fig.axes:
         if ax.get_title():
@@ -194,10 +213,12 @@ class Renderer:
         self.bare = bare
         self.figure = new_figure(width_px, height_px, dpi)
         self.legend = Legend()
+        # Live terminal plots redraw on every parameter change: keep their axes between frames.
+        self.layout = LayoutCache() if bare else None
 
     def render(self, result: Result) -> np.ndarray:
         """Draw ``result`` and return its pixels; ``legend`` then holds the plot's text."""
-        self.legend = draw(self.figure, result, self.dark, self.bare)
+        self.legend = draw(self.figure, result, self.dark, self.bare, self.layout)
         return to_rgba(self.figure)
 
 

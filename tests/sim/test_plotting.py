@@ -1,0 +1,64 @@
+"""Plot rendering: live redraws that reuse axes look exactly like fresh draws; text-free terminal plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import sim
+from sim import plotting
+from sim.layout_cache import LayoutCache, LayoutChanged
+from tests.sim.test_simulations import extremes
+
+SIZE = (172, 148)  # a 120x40 terminal's plot area in half-block pixels, oversampled twice
+
+
+@pytest.mark.parametrize("name", sim.NAMES)
+def test_redraws_on_kept_axes_match_fresh_draws(name: str) -> None:
+    spec = sim.spec(name)
+    live = plotting.Renderer(*SIZE, bare=True)
+    changes = [{}, *[{p.name: value} for p in spec.params for value in extremes(p)][:8], {}]
+    for params in changes:
+        result = sim.run(name, params)
+        kept = live.render(result)
+        fresh = plotting.Renderer(*SIZE, bare=True).render(result)
+        np.testing.assert_array_equal(kept, fresh, err_msg=f"{name} {params}")
+    assert live.layout is not None and live.layout.sim == name
+
+
+def test_switching_simulation_rebuilds_the_figure() -> None:
+    live = plotting.Renderer(*SIZE, bare=True)
+    live.render(sim.run("pooling"))
+    pixels = live.render(sim.run("activations"))
+    np.testing.assert_array_equal(pixels, plotting.Renderer(*SIZE, bare=True).render(sim.run("activations")))
+    assert live.layout is not None and live.layout.sim == "activations"
+
+
+def test_a_different_layout_is_detected() -> None:
+    fig = plotting.new_figure(200, 100)
+    cache = LayoutCache()
+    with cache.recording(fig, "two-panels"):
+        fig.subplots(1, 2)
+    with pytest.raises(LayoutChanged), cache.replaying(fig):
+        fig.subplots(1, 3)
+    with pytest.raises(LayoutChanged), cache.replaying(fig):
+        pass  # asks for fewer axes than recorded
+    assert "subplots" not in vars(fig), "the figure's own methods are restored"
+    assert isinstance(fig, Figure)
+
+
+def test_bare_plots_carry_their_text_in_the_legend() -> None:
+    renderer = plotting.Renderer(*SIZE, bare=True)
+    renderer.render(sim.run("activations"))
+    assert renderer.legend.titles == ["activation f(x)", "derivative f'(x)"]
+    assert [label for label, _ in renderer.legend.entries] == ["sigmoid", "tanh", "relu", "leaky_relu"]
+    assert all(colour.startswith("#") and len(colour) == 7 for _, colour in renderer.legend.entries)
+    assert not renderer.figure.texts and all(
+        not ax.texts and not ax.get_title() for ax in renderer.figure.axes
+    )
+
+
+def test_save_refuses_unknown_formats(tmp_path: object) -> None:
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        plotting.save(sim.run("pooling"), "plot.gif")
