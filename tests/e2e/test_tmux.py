@@ -31,7 +31,8 @@ class Terminal:
     """A private tmux server with one pane running a command."""
 
     def __init__(self, home: Path) -> None:
-        self.socket = f"studyapp-e2e-{uuid.uuid4().hex[:8]}"
+        self.socket = ""
+        self.used: list[str] = []
         self.env = dict(os.environ)
         for key in ("COLUMNS", "LINES", "TMUX", "NO_COLOR"):
             self.env.pop(key, None)
@@ -49,7 +50,10 @@ class Terminal:
         return result.stdout
 
     def start(self, command: str) -> None:
-        self.tmux("kill-server")
+        """Run ``command`` in a new pane on a new private server (a restart never races a shutdown)."""
+        self.close()
+        self.socket = f"studyapp-e2e-{uuid.uuid4().hex[:8]}"
+        self.used.append(self.socket)
         wrapped = f"{command}; echo STUDYAPP-EXITED-$?; sleep 600"
         self.tmux("new-session", "-d", "-s", "main", "-x", str(WIDTH), "-y", str(HEIGHT), wrapped)
 
@@ -72,7 +76,8 @@ class Terminal:
         pytest.fail(f"timed out waiting for {pattern!r}; the screen shows:\n{self.screen()}")
 
     def close(self) -> None:
-        self.tmux("kill-server")
+        for socket in self.used:
+            subprocess.run(["tmux", "-L", socket, "kill-server"], env=self.env, capture_output=True, timeout=30)
 
 
 @pytest.fixture
