@@ -77,7 +77,8 @@ class Terminal:
 
     def close(self) -> None:
         for socket in self.used:
-            subprocess.run(["tmux", "-L", socket, "kill-server"], env=self.env, capture_output=True, timeout=30)
+            command = ["tmux", "-L", socket, "kill-server"]
+            subprocess.run(command, env=self.env, capture_output=True, timeout=30)
 
 
 @pytest.fixture
