@@ -27,9 +27,10 @@ async def test_reveal_shows_answer_intervals_and_the_simulation_answer(app: Stud
         screen = await start(app, pilot)
         assert screen.card is not None and screen.card.id == "mlp"
         assert "Multi-Layer Perceptron" in text_of(screen.query_one("#question"))
-        assert not screen.query_one("#answer", Markdown).display
+        assert not screen.query_one("#answer").display
         await pilot.press("space")
-        assert screen.revealed and screen.query_one("#answer", Markdown).display
+        assert screen.revealed and screen.query_one("#answer").display
+        assert "universal function approximator" in screen.query_one("#answer Markdown", Markdown).source
         ratings = text_of(screen.query_one("#ratings"))
         for label in ("1 Again · 1m", "2 Hard · 6m", "3 Good · 10m", "4 Easy ·"):
             assert label in ratings

@@ -6,10 +6,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from studyapp.scheduler import format_local
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.keybar import KeyBar
 
 COLUMNS = ("id", "tags", "state", "due", "stability", "lapses", "question")
 SORTABLE = ("id", "state", "due", "stability", "lapses")
@@ -51,7 +52,7 @@ class BrowseScreen(AppScreen):
         table: DataTable[str] = DataTable(id="cards", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(id="browse-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#cards", DataTable)

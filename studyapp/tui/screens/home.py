@@ -6,11 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from studyapp.table import shorten
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.bars import bar_lines
+from studyapp.tui.widgets.keybar import KeyBar
 
 ALL_DECKS = "__all__"
 
@@ -42,7 +43,7 @@ class HomeScreen(AppScreen):
             with Vertical(id="home-right"):
                 yield Static("[b]Mastery by topic[/b] [dim](average recall probability)[/dim]")
                 yield Static(id="mastery")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#decks", DataTable)
@@ -50,7 +51,6 @@ class HomeScreen(AppScreen):
         table.add_column("New", key="new")
         table.add_column("Learn", key="learning")
         table.add_column("Due", key="due")
-        self.refresh_counts()
         problems = getattr(self.collection.library, "problems", [])
         if problems:
             lines = "\n".join(f"⚠ skipped {escape(str(p))}" for p in problems[:5])

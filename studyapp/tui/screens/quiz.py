@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.markup import escape
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from studyapp.errors import UserError
 from studyapp.quiz import (
@@ -31,6 +31,7 @@ from studyapp.quiz import (
 from studyapp.quiz.plain import answer_help, feedback_lines
 from studyapp.quiz.questions import CHOICE, OPTION_KEYS, ORDERING, TRUE_FALSE, TYPED
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
@@ -90,7 +91,7 @@ class QuizScreen(AppScreen):
             yield Static(id="quiz-feedback")
         yield Input(id="quiz-input")
         yield Static(id="quiz-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#quiz-header", Static).update(f"[b]Quiz[/b]  seed {self.seed}")

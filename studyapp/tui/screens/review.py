@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
-from textual.widgets import Footer, Markdown, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from studyapp.errors import UserError
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.card_view import card_markdown
+from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from studyapp.model import Card
@@ -63,10 +64,10 @@ class ReviewScreen(AppScreen):
         with VerticalScroll(id="review-body"):
             yield Static(id="question")
             yield Static(id="choices")
-            yield Markdown(id="answer")
+            yield Vertical(id="answer")  # the Markdown view is mounted at the first reveal
             yield Static(id="sim-answer")
         yield Static(id="ratings")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._session = self.collection.session(deck=self.deck, tag=self.tag, cram=self.cram)
@@ -92,7 +93,7 @@ class ReviewScreen(AppScreen):
             options = self.choice_order(self.card)
             lines = [f"  {key}) {escape(text)}" for key, text in zip(CHOICE_KEYS, options, strict=False)]
             choices.update("\n".join(lines))
-        self.query_one("#answer", Markdown).display = False
+        self.query_one("#answer").display = False
         self.query_one("#sim-answer", Static).display = False
         self.query_one("#ratings", Static).update("[dim]Space or Enter shows the answer[/dim]")
         self.prepare_sim_answer(self.card)
@@ -147,9 +148,15 @@ class ReviewScreen(AppScreen):
         if self.card is None or self.revealed:
             return
         self.revealed = True
-        answer = self.query_one("#answer", Markdown)
-        answer.update(card_markdown(self.card))
-        answer.display = True
+        from textual.widgets import Markdown  # imported at the first reveal, off the way to the first card
+
+        box = self.query_one("#answer")
+        views = box.query(Markdown)
+        if views:
+            views.first().update(card_markdown(self.card))
+        else:
+            box.mount(Markdown(card_markdown(self.card)))
+        box.display = True
         if self.card.sim:
             self.show_sim_answer()
         preview = self.session.preview(self.card.id, self.study.now())

@@ -6,9 +6,10 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Select, Static, Switch
+from textual.widgets import Input, Label, Select, Static, Switch
 
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.plot import RENDERERS
 
 NUMBER_FIELDS = {
@@ -43,7 +44,7 @@ class SettingsScreen(AppScreen):
             yield Label("Quiz answers update the card's schedule")
             yield Switch(settings.quiz_updates_schedule, id="quiz_updates_schedule")
             yield Static(id="settings-status")
-        yield Footer()
+        yield KeyBar()
 
     def save(self, key: str, value: Any) -> bool:
         """Validate and store one setting; show what happened."""

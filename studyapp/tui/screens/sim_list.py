@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from sim.registry import specs
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.keybar import KeyBar
 
 
 class SimListScreen(AppScreen):
@@ -23,7 +24,7 @@ class SimListScreen(AppScreen):
             count = sum(1 for card in library.cards if card.sim == spec.name)
             options.append(Option(f"{spec.title}  [dim]{spec.name} · {count} cards[/dim]", id=spec.name))
         yield OptionList(*options, id="sim-options")
-        yield Footer()
+        yield KeyBar()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         assert event.option.id is not None

@@ -18,11 +18,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from sim.registry import spec as sim_spec
 from sim.spec import Result, answer_rows
 from studyapp.tui.widgets.halfblock import halfblock_strips
+from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
@@ -87,7 +88,7 @@ class SimulationScreen(Screen[None]):
             with Vertical(id="sim-main"):
                 yield Static(id="legend")
                 yield PlotView(self.renderer_name, id="plot")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ParamList).focus()

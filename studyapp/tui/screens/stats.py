@@ -7,11 +7,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.bars import bar_lines
 from studyapp.tui.widgets.heatmap import heatmap_lines
+from studyapp.tui.widgets.keybar import KeyBar
 
 RETENTION_LABELS = {"last_7_days": "last 7 days", "last_30_days": "last 30 days", "all_time": "all time"}
 
@@ -41,7 +42,7 @@ class StatsScreen(AppScreen):
                 yield Static(id="counts", classes="stats-box")
                 yield Static(id="stats-mastery", classes="stats-box")
             yield Static(id="quiz-stats")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.action_reload()
