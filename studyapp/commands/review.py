@@ -6,16 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from studyapp.errors import UserError
-
 DESCRIPTION = """\
 Review the cards due now. With --plain, review line by line on standard input and output: the
 question is printed; an empty line shows the answer with the interval each rating gives; then type
 1-4 (or again/hard/good/easy) to rate, u to undo, s to skip, q to quit. Each rating is saved before
 the next line is printed, so it works from pipes, scripts and screen readers.
 
-Without --plain this command only points you to the full-screen app: run `studyapp` with no
-command to review there.
+Without --plain, on a terminal, the full-screen app opens on the review of the same cards; when
+standard input or output is not a terminal, the review runs line by line as with --plain.
 """
 
 
@@ -39,19 +37,24 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a plain review session; without ``--plain``, explain where the full-screen review is."""
-    if not args.plain:
-        raise UserError(
-            "the full-screen review is in the app: run `studyapp` with no command, "
-            "or use `studyapp review --plain` for line-by-line review",
-            status=2,
-        )
+    """Review in the full-screen app on a terminal, else (or with ``--plain``) line by line."""
     from studyapp.collection import open_collection
-    from studyapp.plain_review import run_plain_review
 
     with open_collection(args.db, args.content) as collection:
+        session = collection.session(deck=args.deck, tag=args.tag, cram=args.cram)  # checks deck and tag
+        if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+            from studyapp.tui.launch import run_app
+
+            def review_screen() -> Any:
+                from studyapp.tui.screens.review import ReviewScreen
+
+                return ReviewScreen(deck=args.deck, tag=args.tag, cram=args.cram)
+
+            run_app(collection, review_screen)
+            return 0
+        from studyapp.plain_review import run_plain_review
+
         for problem in getattr(collection.library, "problems", ()):
             print(f"studyapp: warning: skipped deck: {problem}", file=sys.stderr)
-        session = collection.session(deck=args.deck, tag=args.tag, cram=args.cram)
         run_plain_review(session, sys.stdin, sys.stdout)
     return 0

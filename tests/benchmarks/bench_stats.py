@@ -42,7 +42,6 @@ TAGS = (
 HISTORY_DAYS = 730
 ROUNDS = 7
 QUIZ_PER_REVIEWS = 100  # one quiz attempt per 100 reviews: 10k attempts with the default sizes
-PROPOSED_INDEX = "CREATE INDEX reviews_by_state ON reviews (state_before, reviewed_at, rating)"
 
 
 def build(path: Path, cards: int, reviews: int, seed: int = 1) -> None:
@@ -158,9 +157,6 @@ def main() -> None:
         print(f"({size:.0f} MB; times are with the file in the operating system's cache)")
         with Store.open(path) as store:
             measure(store, "current schema")
-            with store.transaction() as conn:
-                conn.execute(PROPOSED_INDEX)
-            measure(store, f"with the proposed index: {PROPOSED_INDEX}")
 
 
 if __name__ == "__main__":
