@@ -37,6 +37,10 @@ class Card:
     source: Path | None = None
     line: int = 0
 
+    def answer_markdown(self) -> str:
+        """The answer in bold, then its details, as Markdown."""
+        return f"**{self.answer}**\n\n{self.details}" if self.details else f"**{self.answer}**"
+
 
 @dataclass(frozen=True)
 class Deck:

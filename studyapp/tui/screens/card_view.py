@@ -12,14 +12,6 @@ from textual.widgets import Markdown, Static
 from studyapp.model import Card
 
 
-def card_markdown(card: Card) -> str:
-    """The answer and its details as Markdown."""
-    body = f"**{card.answer}**"
-    if card.details:
-        body += f"\n\n{card.details}"
-    return body
-
-
 class CardView(ModalScreen[None]):
     """Shows one card in full."""
 
@@ -32,7 +24,7 @@ class CardView(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="modal-box"):
             yield Static(f"[b]{escape(self.card.question)}[/b]", classes="modal-title")
-            yield Markdown(card_markdown(self.card))
+            yield Markdown(self.card.answer_markdown())
             tags = ", ".join(self.card.tags)
             yield Static(
                 f"[dim]{self.card.id} · {tags} · simulation: {self.card.sim or '-'}[/dim]", markup=True

@@ -16,6 +16,13 @@ from studyapp.tui.widgets.keybar import KeyBar
 ALL_DECKS = "__all__"
 
 
+def warm_up() -> None:
+    """Import the review screen and the Markdown view while Home is read, so studying starts at once."""
+    from textual.widgets import Markdown  # noqa: F401
+
+    import studyapp.tui.screens.review  # noqa: F401
+
+
 class HomeScreen(AppScreen):
     """The first screen: what is due, how it's going, and where to go."""
 
@@ -65,6 +72,7 @@ class HomeScreen(AppScreen):
 
     def on_screen_resume(self) -> None:
         self.refresh_counts()
+        self.run_worker(warm_up, thread=True, group="warm-up")
 
     def refresh_counts(self) -> None:
         """Recount the decks, today's reviews, the streak and the mastery map."""

@@ -16,7 +16,6 @@ from textual.widgets import ProgressBar, Static
 from studyapp.errors import UserError
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.screens.card_view import card_markdown
 from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -153,9 +152,9 @@ class ReviewScreen(AppScreen):
         box = self.query_one("#answer")
         views = box.query(Markdown)
         if views:
-            views.first().update(card_markdown(self.card))
+            views.first().update(self.card.answer_markdown())
         else:
-            box.mount(Markdown(card_markdown(self.card)))
+            box.mount(Markdown(self.card.answer_markdown()))
         box.display = True
         if self.card.sim:
             self.show_sim_answer()
