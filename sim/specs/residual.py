@@ -24,7 +24,7 @@ SPEC = Spec(
         FloatParam(
             "lr", 0.01, "gradient-descent learning rate", low=0.001, high=0.05, increment=0.25, log=True
         ),
-        IntParam("steps", 80, "gradient-descent steps", low=10, high=200, increment=10),
+        IntParam("steps", 50, "gradient-descent steps", low=10, high=200, increment=10),
     ),
     answers={
         "first_layer_gradient_residual": "first-layer gradient norm with shortcuts",

@@ -28,7 +28,7 @@ from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
 if TYPE_CHECKING:
-    from sim.plotting import Legend
+    from sim.plotting import Legend, Renderer
     from studyapp.model import Card
 
 #: The plot is drawn at this multiple of the half-block resolution, then downsampled.
@@ -77,6 +77,7 @@ class SimulationScreen(Screen[None]):
         self._lock = threading.Lock()
         self._busy = False
         self._target = (16, 16, True)
+        self._renderer: Renderer | None = None  # used by one worker at a time
         self.last_frame_ms = 0.0
 
     def compose(self) -> ComposeResult:
@@ -187,7 +188,6 @@ class SimulationScreen(Screen[None]):
         from sim.registry import get
 
         simulation = get(self.spec.name)
-        renderer: Renderer | None = None
         while True:
             with self._lock:
                 generation, values = self._generation, dict(self.values)
@@ -196,8 +196,9 @@ class SimulationScreen(Screen[None]):
             try:
                 result = simulation.run(values, self.seed)
                 size = (width * OVERSAMPLE, height * OVERSAMPLE)
+                renderer = self._renderer  # kept between workers: its figure and axes are reused
                 if renderer is None or renderer.size != size or renderer.bare != bare:
-                    renderer = Renderer(*size, dark=self.dark, bare=bare)
+                    renderer = self._renderer = Renderer(*size, dark=self.dark, bare=bare)
                 rgba = downsample(renderer.render(result), width, height)
                 strips = halfblock_strips(rgba) if bare else None  # converted off the UI thread
                 frame: tuple[Result | None, Any, Any] = (result, (rgba, strips), renderer.legend)
