@@ -1,0 +1,64 @@
+"""Starting the app: bad collections are reported before the screen changes; NO_COLOR; the simulation list."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studyapp.collection import Collection
+from studyapp.tui.app import StudyApp
+
+from .conftest import FakeClock, wait_until
+
+
+def launch(tmp_path: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"))
+    return subprocess.run(
+        [sys.executable, "-m", "studyapp", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_a_file_that_is_not_a_collection_is_refused_before_the_app_starts(tmp_path: Path) -> None:
+    db = tmp_path / "notes.sqlite3"
+    db.write_text("my shopping list\n")
+    result = launch(tmp_path, db)
+    assert result.returncode == 1
+    assert result.stderr.startswith("studyapp: error: ") and str(db) in result.stderr
+    assert "Traceback" not in result.stderr and "\x1b[" not in result.stdout
+    assert db.read_text() == "my shopping list\n"
+
+
+def test_a_collection_folder_is_refused(tmp_path: Path) -> None:
+    result = launch(tmp_path, tmp_path)
+    assert result.returncode == 1 and "is a folder" in result.stderr
+
+
+def test_no_color_is_honoured(
+    collection: Collection, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert StudyApp(collection, clock=clock).no_color
+    monkeypatch.delenv("NO_COLOR")
+    assert not StudyApp(collection, clock=clock).no_color
+
+
+async def test_the_simulation_list_opens_each_simulation(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("m")
+        options = app.screen.query_one("#sim-options")
+        assert options.option_count == 14  # type: ignore[attr-defined]
+        await pilot.press("down", "down", "enter")
+        screen = app.screen
+        assert type(screen).__name__ == "SimulationScreen"
+        assert screen.spec.name == "convolution"  # type: ignore[attr-defined]
+        assert [c.id for c in screen.cards] == ["cnn", "conv-filters", "filter-kinds", "padding-striding"]  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: screen.result is not None)  # type: ignore[attr-defined]
