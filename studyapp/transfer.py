@@ -9,34 +9,45 @@ the collection is touched, then replaces the collection's contents in one transa
 from __future__ import annotations
 
 import json
-import math
 import os
 import secrets
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, NoReturn, TextIO
+from typing import IO, Any, TextIO
 
-from studyapp.errors import UserError
+from studyapp.export_format import (
+    FORMAT,
+    STATE_FIELDS,
+    STATE_TIMES,
+    VERSION,
+    Counts,
+    Progress,
+    TransferError,
+    epoch_ms,
+    format_time,
+)
+from studyapp.export_reader import Snapshot, parse_export, read_export
 from studyapp.migrations import check_existing_file, copy_database
-from studyapp.model import CardState, Settings, StudyState
-from studyapp.scheduler import RATINGS, check_utc
+from studyapp.model import Settings, StudyState
+from studyapp.scheduler import check_utc
 from studyapp.store import LIBRARY_FINGERPRINT, Store
 
-FORMAT = "studyapp-export"
-VERSION = 1
-TOP_LEVEL = ("format", "version", "exported_at", "decks", "cards", "reviews", "quiz_attempts", "settings")
-#: The fields of a study state, in the store's snapshot order (``CardState.to_json``).
-STATE_FIELDS: tuple[str, ...] = tuple(json.loads(CardState().to_json()))
-STATE_NAMES = {state.name.lower(): state for state in StudyState}
+__all__ = [
+    "Counts",
+    "Progress",
+    "Snapshot",
+    "TransferError",
+    "backup_collection",
+    "export_to_file",
+    "import_snapshot",
+    "parse_export",
+    "read_export",
+    "write_export",
+]
+
 BATCH = 2000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
-_INT64 = 2**63
-_STATE_TIMES = ("due", "last_review", "buried_until")
 _CARD_COLUMNS = (
     "card_id, deck_id, position, ord, retired, state, step, stability, difficulty, due, last_review, "
     "reps, lapses, suspended, buried_until, leech"
@@ -44,70 +55,7 @@ _CARD_COLUMNS = (
 _QUIZ_COLUMNS = "id, at, kind, card_id, seed, params, question, given, expected, correct, duration_ms"
 
 
-class TransferError(UserError):
-    """An export, import or backup that cannot be done; the message says what, where and why."""
-
-
-# -- progress --------------------------------------------------------------------------------------
-
-
-class Progress:
-    """A one-line text progress bar on ``stream``; silent unless ``stream`` is a terminal."""
-
-    def __init__(self, stream: TextIO | None, label: str, total: int, width: int = 30) -> None:
-        self.stream = stream
-        self.label, self.total, self.width = label, total, width
-        self.done = 0
-        self.active = stream is not None and total > 0 and stream.isatty()
-        self._shown = -1
-
-    def advance(self, count: int = 1) -> None:
-        """Count ``count`` more items done; redraws when the whole percentage changes."""
-        self.done = min(self.done + count, self.total)
-        if not self.active or self.stream is None:
-            return
-        percent = self.done * 100 // self.total
-        if percent != self._shown:
-            self._shown = percent
-            filled = self.done * self.width // self.total
-            bar = "#" * filled + "." * (self.width - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {percent:3d}% ({self.done}/{self.total})")
-            self.stream.flush()
-
-    def finish(self) -> None:
-        """End the bar's line."""
-        if self.active and self.stream is not None and self._shown >= 0:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-# -- times -----------------------------------------------------------------------------------------
-
-
-def format_time(ms: int | None) -> str | None:
-    """Epoch milliseconds as ``2025-03-03T12:00:00.000Z`` (``None`` stays ``None``)."""
-    if ms is None:
-        return None
-    return (_EPOCH + ms * _MS).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _time_of(ms: int | None) -> datetime | None:
-    return None if ms is None else _EPOCH + ms * _MS
-
-
 # -- export ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Counts:
-    """How many cards, reviews and quiz attempts an export or import moved."""
-
-    cards: int
-    reviews: int
-    quiz_attempts: int
-
-    def __str__(self) -> str:
-        return f"{self.cards} cards, {self.reviews} reviews and {self.quiz_attempts} quiz attempts"
 
 
 def _state_json(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,7 +64,7 @@ def _state_json(values: Mapping[str, Any]) -> dict[str, Any]:
     state["state"] = StudyState(values["state"]).name.lower()
     for name in ("suspended", "leech"):
         state[name] = bool(values[name])
-    for name in _STATE_TIMES:
+    for name in STATE_TIMES:
         state[name] = format_time(values[name])
     return state
 
@@ -204,7 +152,7 @@ def write_export(store: Store, out: IO[str], now: datetime, progress_stream: Tex
             )
         ]
         out.write("{\n")
-        header = {"format": FORMAT, "version": VERSION, "exported_at": format_time(_ms(check_utc(now)))}
+        header = {"format": FORMAT, "version": VERSION, "exported_at": format_time(epoch_ms(check_utc(now)))}
         for key, value in header.items():
             out.write(f"  {json.dumps(key)}: {json.dumps(value)},\n")
         _write_list(out, "decks", decks, None)
@@ -257,343 +205,6 @@ def export_to_file(
 def _temp_beside(target: Path) -> Path:
     """A fresh hidden name in ``target``'s folder, for writing a file and renaming it when complete."""
     return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-
-
-def _ms(moment: datetime) -> int:
-    return (moment.astimezone(UTC) - _EPOCH) // _MS
-
-
-# -- import: checking ------------------------------------------------------------------------------
-
-
-class _Reader:
-    """Typed reads from parsed JSON; each failure names the file and the place, like ``reviews[3].rating``."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, message: str) -> NoReturn:
-        raise TransferError(f"{self.source}: {where}: {message}")
-
-    def fields(self, value: Any, where: str, fields: Sequence[str]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.fail(where, f"must be an object, got {_kind(value)}")
-        missing = [name for name in fields if name not in value]
-        if missing:
-            self.fail(where, f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-        unknown = sorted(set(value) - set(fields))
-        if unknown:
-            self.fail(where, f"unknown field {unknown[0]!r}; fields: {', '.join(fields)}")
-        return value
-
-    def items(self, value: Any, where: str) -> list[Any]:
-        if not isinstance(value, list):
-            self.fail(where, f"must be a list, got {_kind(value)}")
-        return value
-
-    def integer(self, value: Any, where: str, low: int = -_INT64, high: int = _INT64 - 1) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(where, f"must be an integer, got {_kind(value)}")
-        if not low <= value <= high:
-            self.fail(where, f"must be from {low} to {high}, got {value}")
-        return value
-
-    def maybe_integer(self, value: Any, where: str, low: int = -_INT64) -> int | None:
-        return None if value is None else self.integer(value, where, low)
-
-    def number(self, value: Any, where: str, positive: bool = False) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.fail(where, f"must be a finite number or null, got {_kind(value)}")
-        if positive and value <= 0:
-            self.fail(where, f"must be greater than 0, got {value}")
-        return float(value)
-
-    def text(self, value: Any, where: str, non_empty: bool = False) -> str:
-        if not isinstance(value, str):
-            self.fail(where, f"must be a string, got {_kind(value)}")
-        if non_empty and not value:
-            self.fail(where, "must not be empty")
-        return value
-
-    def boolean(self, value: Any, where: str) -> bool:
-        if not isinstance(value, bool):
-            self.fail(where, f"must be true or false, got {_kind(value)}")
-        return value
-
-    def time(self, value: Any, where: str, nullable: bool = True) -> int | None:
-        """An ISO 8601 time with a time zone and whole milliseconds, as epoch milliseconds."""
-        if value is None and nullable:
-            return None
-        text = self.text(value, where)
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            self.fail(where, f"must be an ISO 8601 time like 2025-03-03T12:00:00.000Z, got {text!r}")
-        if moment.utcoffset() is None:
-            self.fail(where, f"must include a time zone (e.g. a trailing Z for UTC), got {text!r}")
-        if moment.microsecond % 1000:
-            self.fail(where, f"must have at most millisecond precision, got {text!r}")
-        return _ms(moment)
-
-    def state(self, value: Any, where: str) -> tuple[Any, ...]:
-        """A study state, as the store's column values (times in epoch milliseconds)."""
-        data = self.fields(value, where, STATE_FIELDS)
-        name = data["state"]
-        if not isinstance(name, str) or name not in STATE_NAMES:
-            self.fail(f"{where}.state", f"must be one of {', '.join(STATE_NAMES)}, got {_kind(name)}")
-        return (
-            int(STATE_NAMES[name]),
-            self.maybe_integer(data["step"], f"{where}.step", 0),
-            self.number(data["stability"], f"{where}.stability", positive=True),
-            self.number(data["difficulty"], f"{where}.difficulty"),
-            self.time(data["due"], f"{where}.due"),
-            self.time(data["last_review"], f"{where}.last_review"),
-            self.integer(data["reps"], f"{where}.reps", 0),
-            self.integer(data["lapses"], f"{where}.lapses", 0),
-            int(self.boolean(data["suspended"], f"{where}.suspended")),
-            self.time(data["buried_until"], f"{where}.buried_until"),
-            int(self.boolean(data["leech"], f"{where}.leech")),
-        )
-
-    def unique(self, seen: set[Any], value: Any, where: str) -> None:
-        if value in seen:
-            self.fail(where, f"duplicate {value!r}")
-        seen.add(value)
-
-
-def _kind(value: Any) -> str:
-    """A short description of a JSON value for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool | int | float):
-        return json.dumps(value)
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else "a long string"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-def _stored_state(values: Sequence[Any]) -> str:
-    """The store's JSON snapshot of a state given as column values."""
-    state, step, stability, difficulty, due, last_review, reps, lapses, suspended, buried, leech = values
-    return CardState(
-        state=StudyState(state),
-        step=step,
-        stability=stability,
-        difficulty=difficulty,
-        due=_time_of(due),
-        last_review=_time_of(last_review),
-        reps=reps,
-        lapses=lapses,
-        suspended=bool(suspended),
-        buried_until=_time_of(buried),
-        leech=bool(leech),
-    ).to_json()
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A checked export, as rows ready for the store's tables."""
-
-    decks: list[tuple[Any, ...]]
-    cards: list[tuple[Any, ...]]
-    tags: list[tuple[str, str]]
-    reviews: list[tuple[Any, ...]]
-    quiz_attempts: list[tuple[Any, ...]]
-    settings: dict[str, Any]
-
-    @property
-    def counts(self) -> Counts:
-        """How many cards, reviews and quiz attempts it holds."""
-        return Counts(len(self.cards), len(self.reviews), len(self.quiz_attempts))
-
-
-def parse_export(text: str, source: str, progress_stream: TextIO | None = None) -> Snapshot:
-    """Check an export document completely; ``TransferError`` names the first problem and its place."""
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        raise TransferError(f"{source}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})") from error
-    except ValueError as error:
-        raise TransferError(f"{source}: not valid JSON ({error})") from error
-    read = _Reader(source)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        read.fail("format", f"not a studyapp export (the top level must be an object with format {FORMAT!r})")
-    version = data.get("version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
-        raise TransferError(
-            f"{source} was written by a newer studyapp (export version {version}; this studyapp reads "
-            f"version {VERSION}): upgrade studyapp to import it"
-        )
-    if version != VERSION or isinstance(version, bool):
-        read.fail("version", f"must be {VERSION}, got {_kind(version)}")
-    read.fields(data, "top level", TOP_LEVEL)
-    read.time(data["exported_at"], "exported_at", nullable=False)
-    lists = {name: read.items(data[name], name) for name in ("decks", "cards", "reviews", "quiz_attempts")}
-    checked = len(lists["cards"]) + len(lists["reviews"]) + len(lists["quiz_attempts"])
-    progress = Progress(progress_stream, "checking ", checked)
-    decks = _read_decks(read, lists["decks"])
-    cards, tags = _read_cards(read, lists["cards"], {row[0] for row in decks}, progress)
-    card_ids = {row[0] for row in cards}
-    reviews = _read_reviews(read, lists["reviews"], card_ids, progress)
-    attempts = _read_attempts(read, lists["quiz_attempts"], card_ids, progress)
-    progress.finish()
-    settings = _read_settings(read, data["settings"])
-    return Snapshot(decks, cards, tags, reviews, attempts, settings)
-
-
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _read_decks(read: _Reader, items: list[Any]) -> list[tuple[Any, ...]]:
-    rows, seen = [], set[str]()
-    for i, item in enumerate(items):
-        where = f"decks[{i}]"
-        deck = read.fields(item, where, ("id", "title", "rank", "retired"))
-        deck_id = read.text(deck["id"], f"{where}.id", non_empty=True)
-        read.unique(seen, deck_id, f"{where}.id")
-        rows.append(
-            (
-                deck_id,
-                read.text(deck["title"], f"{where}.title"),
-                read.integer(deck["rank"], f"{where}.rank"),
-                int(read.boolean(deck["retired"], f"{where}.retired")),
-            )
-        )
-    return rows
-
-
-def _read_cards(
-    read: _Reader, items: list[Any], deck_ids: set[str], progress: Progress
-) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
-    fields = ("id", "deck", "position", "ord", "retired", "tags", *STATE_FIELDS)
-    rows, tag_rows, seen = [], list[tuple[str, str]](), set[str]()
-    for i, item in enumerate(items):
-        where = f"cards[{i}]"
-        card = read.fields(item, where, fields)
-        card_id = read.text(card["id"], f"{where}.id", non_empty=True)
-        read.unique(seen, card_id, f"{where}.id")
-        deck_id = read.text(card["deck"], f"{where}.deck", non_empty=True)
-        if deck_id not in deck_ids:
-            read.fail(f"{where}.deck", f"unknown deck {deck_id!r} (not in decks)")
-        card_tags = set[str]()
-        for j, tag in enumerate(read.items(card["tags"], f"{where}.tags")):
-            read.unique(card_tags, read.text(tag, f"{where}.tags[{j}]", non_empty=True), f"{where}.tags[{j}]")
-        tag_rows.extend((card_id, tag) for tag in sorted(card_tags))
-        state = {name: card[name] for name in STATE_FIELDS}
-        rows.append(
-            (
-                card_id,
-                deck_id,
-                read.integer(card["position"], f"{where}.position", 0),
-                read.integer(card["ord"], f"{where}.ord"),
-                int(read.boolean(card["retired"], f"{where}.retired")),
-                *read.state(state, where),
-            )
-        )
-        progress.advance()
-    return rows, tag_rows
-
-
-def _read_reviews(
-    read: _Reader, items: list[Any], card_ids: set[str], progress: Progress
-) -> list[tuple[Any, ...]]:
-    fields = ("id", "card", "rating", "reviewed_at", "duration_ms", "before", "after")
-    rows, seen = [], set[int]()
-    ratings = ", ".join(f"{value} ({name})" for value, name in RATINGS.items())
-    for i, item in enumerate(items):
-        where = f"reviews[{i}]"
-        review = read.fields(item, where, fields)
-        review_id = read.integer(review["id"], f"{where}.id", 1)
-        read.unique(seen, review_id, f"{where}.id")
-        card_id = read.text(review["card"], f"{where}.card")
-        if card_id not in card_ids:
-            read.fail(f"{where}.card", f"unknown card {card_id!r} (not in cards)")
-        rating = review["rating"]
-        if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
-            read.fail(f"{where}.rating", f"must be one of {ratings}; got {_kind(rating)}")
-        before = read.state(review["before"], f"{where}.before")
-        after = read.state(review["after"], f"{where}.after")
-        rows.append(
-            (
-                review_id,
-                card_id,
-                rating,
-                read.time(review["reviewed_at"], f"{where}.reviewed_at", nullable=False),
-                read.maybe_integer(review["duration_ms"], f"{where}.duration_ms", 0),
-                before[0],
-                after[0],
-                _stored_state(before),
-                _stored_state(after),
-            )
-        )
-        progress.advance()
-    return rows
-
-
-def _read_attempts(
-    read: _Reader, items: list[Any], card_ids: set[str], progress: Progress
-) -> list[tuple[Any, ...]]:
-    fields = ("id", "at", "kind", "card", "seed", "params", "question", "given", "expected", "correct")
-    rows, seen = [], set[int]()
-    for i, item in enumerate(items):
-        where = f"quiz_attempts[{i}]"
-        attempt = read.fields(item, where, (*fields, "duration_ms"))
-        attempt_id = read.integer(attempt["id"], f"{where}.id", 1)
-        read.unique(seen, attempt_id, f"{where}.id")
-        card_id = attempt["card"]
-        if card_id is not None and (not isinstance(card_id, str) or card_id not in card_ids):
-            read.fail(f"{where}.card", f"unknown card {_kind(card_id)} (not in cards)")
-        if not isinstance(attempt["params"], dict):
-            read.fail(f"{where}.params", f"must be an object, got {_kind(attempt['params'])}")
-        rows.append(
-            (
-                attempt_id,
-                read.time(attempt["at"], f"{where}.at", nullable=False),
-                read.text(attempt["kind"], f"{where}.kind", non_empty=True),
-                card_id,
-                read.maybe_integer(attempt["seed"], f"{where}.seed"),
-                json.dumps(attempt["params"], sort_keys=True),
-                read.text(attempt["question"], f"{where}.question"),
-                read.text(attempt["given"], f"{where}.given"),
-                read.text(attempt["expected"], f"{where}.expected"),
-                int(read.boolean(attempt["correct"], f"{where}.correct")),
-                read.maybe_integer(attempt["duration_ms"], f"{where}.duration_ms", 0),
-            )
-        )
-        progress.advance()
-    return rows
-
-
-def _read_settings(read: _Reader, value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        read.fail("settings", f"must be an object, got {_kind(value)}")
-    settings = {}
-    for key, item in value.items():
-        try:
-            settings[key] = Settings.check(key, item)
-        except ValueError as error:
-            read.fail(f"settings.{key}", str(error))
-    return settings
-
-
-def read_export(path: str, progress_stream: TextIO | None = None) -> Snapshot:
-    """Read and check the export at ``path`` (``-``: standard input)."""
-    source = "<stdin>" if path == "-" else path
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-        text = data.decode("utf-8-sig")
-    except FileNotFoundError as error:
-        raise TransferError(f"{source}: no such file") from error
-    except UnicodeDecodeError as error:
-        raise TransferError(
-            f"{source}: not a text file in UTF-8 ({error.reason} at byte {error.start})"
-        ) from error
-    except OSError as error:
-        raise TransferError(f"cannot read {source}: {error.strerror or error}") from error
-    return parse_export(text, source, progress_stream)
 
 
 # -- import: writing -------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ HEADLESS = (
     "studyapp.collection",
     "studyapp.stats",
     "studyapp.transfer",
+    "studyapp.export_reader",
     "studyapp.plain_review",
     "studyapp.quiz",
     "studyapp.quiz.runner",
