@@ -95,7 +95,7 @@ class ReviewScreen(AppScreen):
         self.query_one("#answer").display = False
         self.query_one("#sim-answer", Static).display = False
         self.query_one("#ratings", Static).update("[dim]Space or Enter shows the answer[/dim]")
-        self.prepare_sim_answer(self.card)
+        self.call_after_refresh(self.prepare_sim_answer, self.card)  # after the question is painted
 
     @staticmethod
     def choice_order(card: Card) -> list[str]:
