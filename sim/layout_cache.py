@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.gridspec import SubplotSpec
 from matplotlib.ticker import AutoLocator, NullLocator
@@ -69,6 +70,10 @@ def empty_axes(fig: Figure) -> None:
         ax.set_title("")
         ax.set_xlabel("")
         ax.set_ylabel("")
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):  # a plot may colour them
+            text.set_color(matplotlib.rcParams["text.color"])
+        ax.xaxis.label.set_color(matplotlib.rcParams["axes.labelcolor"])
+        ax.yaxis.label.set_color(matplotlib.rcParams["axes.labelcolor"])
         ax.relim()
         ax.set_autoscale_on(True)
     for text in list(fig.texts):

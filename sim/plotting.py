@@ -213,8 +213,8 @@ class Renderer:
         self.bare = bare
         self.figure = new_figure(width_px, height_px, dpi)
         self.legend = Legend()
-        # Live terminal plots redraw on every parameter change: keep their axes between frames.
-        self.layout = LayoutCache() if bare else None
+        # Live plots redraw on every parameter change: keep their axes between frames.
+        self.layout = LayoutCache()
 
     def render(self, result: Result) -> np.ndarray:
         """Draw ``result`` and return its pixels; ``legend`` then holds the plot's text."""

@@ -15,14 +15,15 @@ SIZE = (172, 148)  # a 120x40 terminal's plot area in half-block pixels, oversam
 
 
 @pytest.mark.parametrize("name", sim.NAMES)
-def test_redraws_on_kept_axes_match_fresh_draws(name: str) -> None:
+@pytest.mark.parametrize(("size", "bare"), [(SIZE, True), ((480, 240), False)])
+def test_redraws_on_kept_axes_match_fresh_draws(name: str, size: tuple[int, int], bare: bool) -> None:
     spec = sim.spec(name)
-    live = plotting.Renderer(*SIZE, bare=True)
+    live = plotting.Renderer(*size, bare=bare)
     changes = [{}, *[{p.name: value} for p in spec.params for value in extremes(p)][:8], {}]
     for params in changes:
         result = sim.run(name, params)
         kept = live.render(result)
-        fresh = plotting.Renderer(*SIZE, bare=True).render(result)
+        fresh = plotting.Renderer(*size, bare=bare).render(result)
         differ = np.abs(kept.astype(int) - fresh.astype(int)).max(axis=-1)
         # Identical but for antialiasing rounding at a few edge pixels (axis limits recomputed in place).
         assert (differ > 0).mean() < 0.001 and differ.max() <= 8, f"{name} {params}"
