@@ -128,7 +128,9 @@ def draw(
     """
     width, height = (int(v) for v in fig.get_size_inches() * fig.dpi)
     plot = get(result.sim).plot
-    with matplotlib.rc_context(theme(width, height, dark)):  # type: ignore[arg-type]
+    theme_params = theme(width, height, dark)
+    # Log axes over extreme (but valid) data overflow inside matplotlib's autoscaling: not a fault.
+    with matplotlib.rc_context(theme_params), np.errstate(over="ignore", invalid="ignore"):  # type: ignore[arg-type]
         replayed = False
         if layout is not None and layout.sim == result.sim:
             empty_axes(fig)
@@ -198,7 +200,8 @@ def to_rgba(fig: Figure) -> np.ndarray:
     canvas = fig.canvas
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    with np.errstate(over="ignore", invalid="ignore"):  # log axes over extreme (valid) data
+        canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
@@ -236,5 +239,6 @@ def save(result: Result, path: str | Path, size_inches: tuple[float, float] = SA
     fig = new_figure(int(size_inches[0] * SAVE_DPI), int(size_inches[1] * SAVE_DPI), SAVE_DPI)
     draw(fig, result)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(target, format=fmt, dpi=SAVE_DPI)
+    with np.errstate(over="ignore", invalid="ignore"):  # log axes over extreme (valid) data
+        fig.savefig(target, format=fmt, dpi=SAVE_DPI)
     return target
