@@ -87,3 +87,17 @@ async def test_summary_after_the_last_card(app: StudyApp, collection: Collection
         assert "Session complete" in summary and "Reviewed 2 cards" in summary
         assert "Easy: 2" in summary and "Next card due" in summary
         assert screen.query_one("#review-progress").percentage == 1.0  # type: ignore[attr-defined]
+
+
+async def test_a_multiple_choice_card_shows_its_options_and_marks_the_answer(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        while screen.card is not None and screen.card.id != "partial-derivative":
+            await pilot.press("space", "4")
+        assert screen.card is not None and screen.card.multiple_choice
+        choices = text_of(screen.query_one("#choices"))
+        assert [line.strip()[:2] for line in choices.splitlines()] == ["a)", "b)", "c)", "d)"]
+        assert "✓" not in choices
+        await pilot.press("space")
+        marked = [line for line in text_of(screen.query_one("#choices")).splitlines() if "✓" in line]
+        assert len(marked) == 1 and "keeping the others constant" in marked[0]

@@ -89,13 +89,21 @@ class ReviewScreen(AppScreen):
         choices = self.query_one("#choices", Static)
         choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
-            options = self.choice_order(self.card)
-            lines = [f"  {key}) {escape(text)}" for key, text in zip(CHOICE_KEYS, options, strict=False)]
-            choices.update("\n".join(lines))
+            choices.update(self.choice_lines(self.card))
         self.query_one("#answer").display = False
         self.query_one("#sim-answer", Static).display = False
         self.query_one("#ratings", Static).update("[dim]Space or Enter shows the answer[/dim]")
         self.call_after_refresh(self.prepare_sim_answer, self.card)  # after the question is painted
+
+    def choice_lines(self, card: Card, reveal: bool = False) -> str:
+        """The options as ``a) ...`` lines; once revealed, the right one is marked."""
+        lines = []
+        for key, text in zip(CHOICE_KEYS, self.choice_order(card), strict=False):
+            if reveal and text == card.answer:
+                lines.append(f"[b $success]✓ {key}) {escape(text)}[/]")
+            else:
+                lines.append(f"  {key}) {escape(text)}")
+        return "\n".join(lines)
 
     @staticmethod
     def choice_order(card: Card) -> list[str]:
@@ -156,6 +164,8 @@ class ReviewScreen(AppScreen):
         else:
             box.mount(Markdown(self.card.answer_markdown()))
         box.display = True
+        if self.card.multiple_choice:
+            self.query_one("#choices", Static).update(self.choice_lines(self.card, reveal=True))
         if self.card.sim:
             self.show_sim_answer()
         preview = self.session.preview(self.card.id, self.study.now())
