@@ -97,3 +97,31 @@ def test_out_of_range_values_are_refused_with_the_range(name: str) -> None:
 def test_unknown_simulation_lists_the_valid_names() -> None:
     with pytest.raises(ValueError, match="gradient-descent"):
         sim.run("no-such-sim")
+
+
+def random_value(param: Param, rng: np.random.Generator) -> Any:
+    """Any value inside a parameter's declared range."""
+    if isinstance(param, IntParam):
+        return int(rng.integers(param.low, param.high + 1))
+    if isinstance(param, FloatParam):
+        return float(rng.uniform(param.low, param.high))
+    if isinstance(param, ChoiceParam):
+        return str(rng.choice(list(param.choices)))
+    if isinstance(param, BoolParam):
+        return bool(rng.random() < 0.5)
+    return param.default
+
+
+@pytest.mark.parametrize("name", sim.NAMES)
+def test_any_combination_in_range_computes_or_explains(name: str) -> None:
+    """Every combination of in-range values gives finite answers, or a ValueError that says why."""
+    rng = np.random.default_rng(sum(map(ord, name)))
+    spec = sim.spec(name)
+    for trial in range(12):
+        params = {p.name: random_value(p, rng) for p in spec.params}
+        try:
+            result = sim.run(name, params, seed=trial)
+        except ValueError as error:
+            assert str(error), params
+            continue
+        assert_finite(result.answers)
