@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
-
-import fsrs
+from typing import TYPE_CHECKING
 
 from studyapp.model import CardState, StudyState
+
+if TYPE_CHECKING:
+    import fsrs  # imported where used: opening a collection and counting cards never need it
 
 RATINGS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 RATING_BY_NAME = {name: value for value, name in RATINGS.items()}
 MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
 # fsrs only puts the card id into its ReviewLog; an explicit one avoids its 1 ms sleep.
 _FSRS_CARD_ID = 0
+
 
 
 def check_utc(now: datetime, name: str = "now") -> datetime:
@@ -45,6 +48,8 @@ def review_time(state: CardState, now: datetime) -> datetime:
 
 def to_fsrs(state: CardState, now: datetime) -> fsrs.Card:
     """The fsrs card for a stored state; a new card is fsrs's Learning state at step 0."""
+    import fsrs
+
     if state.state == StudyState.NEW:
         return fsrs.Card(card_id=_FSRS_CARD_ID, state=fsrs.State.Learning, step=0, due=now)
     return fsrs.Card(
@@ -62,6 +67,8 @@ class Scheduler:
     """Reviews card states with FSRS; ``preview`` shows each rating's interval without fuzz."""
 
     def __init__(self, desired_retention: float = 0.9, *, fuzz: bool = True) -> None:
+        import fsrs
+
         if not MIN_RETENTION <= desired_retention <= MAX_RETENTION:
             raise ValueError(
                 f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, got {desired_retention}"
@@ -100,6 +107,8 @@ class Scheduler:
 
     @staticmethod
     def _review_with(scheduler: fsrs.Scheduler, state: CardState, rating: int, when: datetime) -> CardState:
+        import fsrs
+
         card, _log = scheduler.review_card(to_fsrs(state, when), fsrs.Rating(rating), when)
         lapsed = state.state == StudyState.REVIEW and rating == 1
         return replace(

@@ -110,12 +110,19 @@ class StudySession:
             raise UserError(f"no card has the tag '{tag}'; tags: {', '.join(tags)}")
         self.deck, self.tag, self.cram, self.tz = deck, tag, cram, tz
         self.settings = store.settings()
-        self.scheduler = scheduler or Scheduler(self.settings.desired_retention)
+        self._scheduler = scheduler
         self.results: list[RateResult] = []
         self._undo: list[_Undo] = []
         self._skipped: set[str] = set()
         self._unknown: set[str] = set()
         self._cram_queue: deque[str] = deque(store.cram_cards(self._filter()) if cram else ())
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The fsrs scheduler at the collection's desired retention, made on first use."""
+        if self._scheduler is None:
+            self._scheduler = Scheduler(self.settings.desired_retention)
+        return self._scheduler
 
     # -- time ------------------------------------------------------------------------------------
 

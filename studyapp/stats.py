@@ -38,8 +38,6 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any, Protocol
 
-import fsrs
-
 from studyapp.model import Card
 from studyapp.scheduler import check_utc
 from studyapp.store import Store
@@ -292,6 +290,8 @@ def _ensure_pow(conn: sqlite3.Connection) -> None:
 
 def _retrievability_sql() -> tuple[str, tuple[float, float]]:
     """fsrs's ``get_card_retrievability`` of a ``cards`` row as SQL, and its two constants."""
+    import fsrs  # only here: the rest of the statistics, on Home's first paint, don't need it
+
     decay = -fsrs.Scheduler(enable_fuzzing=False).parameters[20]
     factor = 0.9 ** (1 / decay) - 1
     # (1 + factor * elapsed_days / stability) ** decay, elapsed in whole days; 0 for a card never reviewed.

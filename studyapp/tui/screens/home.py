@@ -66,16 +66,29 @@ class HomeScreen(AppScreen):
         else:
             self.query_one("#home-warnings", Static).display = False
         table.focus()
+        self.refresh_counts()  # in the first frame
+        self.call_after_refresh(self.after_paint)
+        self.counted_at_mount = True
 
     def action_back(self) -> None:
         """Home is the bottom of the stack: nothing to go back to."""
 
     def on_screen_resume(self) -> None:
+        if self.counted_at_mount:  # the first resume follows the mount, which has just counted
+            self.counted_at_mount = False
+            return
         self.refresh_counts()
+        self.refresh_mastery()
+
+    counted_at_mount = False
+
+    def after_paint(self) -> None:
+        """Once the counts are on screen: the mastery map, and warming up the review screen."""
+        self.refresh_mastery()
         self.run_worker(warm_up, thread=True, group="warm-up")
 
     def refresh_counts(self) -> None:
-        """Recount the decks, today's reviews, the streak and the mastery map."""
+        """Recount the decks, today's reviews and the streak; the mastery map follows."""
         from studyapp import stats
 
         now = self.study.now()
@@ -96,13 +109,17 @@ class HomeScreen(AppScreen):
         self.query_one("#today", Static).update(
             f"Today: [b]{reviews_today}[/b] reviews · streak [b]{streak}[/b] day{'s' if streak != 1 else ''}"
         )
+
+    def refresh_mastery(self) -> None:
+        """The mastery map: mean recall probability per tag, as bars."""
+        from studyapp import stats
+
         tags = sorted({tag for card in self.collection.library.cards for tag in card.tags})
-        _overall, per_tag = stats.mastery(store, now, tags)
+        _overall, per_tag = stats.mastery(self.collection.store, self.study.now(), tags)
         rows = [(tag, m.retrievability) for tag, m in per_tag.items()]
         width = max(self.query_one("#mastery").size.width, 30)
-        self.query_one("#mastery", Static).update(
-            "\n".join(bar_lines(rows, width)) or "[dim]no cards yet[/dim]"
-        )
+        bars = "\n".join(bar_lines(rows, width)) or "[dim]no cards yet[/dim]"
+        self.query_one("#mastery", Static).update(bars)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         deck = event.row_key.value
