@@ -22,7 +22,6 @@ MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
 _FSRS_CARD_ID = 0
 
 
-
 def check_utc(now: datetime, name: str = "now") -> datetime:
     """``now`` itself if it is timezone-aware; converted to UTC. Naive datetimes raise ``ValueError``."""
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:

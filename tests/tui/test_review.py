@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from textual.widgets import Markdown
+from rich.markdown import Markdown
+from textual.widgets import Static
 
 from studyapp.collection import Collection
 from studyapp.model import StudyState
@@ -30,7 +31,8 @@ async def test_reveal_shows_answer_intervals_and_the_simulation_answer(app: Stud
         assert not screen.query_one("#answer").display
         await pilot.press("space")
         assert screen.revealed and screen.query_one("#answer").display
-        assert "universal function approximator" in screen.query_one("#answer Markdown", Markdown).source
+        answer = screen.query_one("#answer", Static).content
+        assert isinstance(answer, Markdown) and "universal function approximator" in answer.markup
         ratings = text_of(screen.query_one("#ratings"))
         for label in ("1 Again · 1m", "2 Hard · 6m", "3 Good · 10m", "4 Easy ·"):
             assert label in ratings

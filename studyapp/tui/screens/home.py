@@ -17,8 +17,8 @@ ALL_DECKS = "__all__"
 
 
 def warm_up() -> None:
-    """Import the review screen and the Markdown view while Home is read, so studying starts at once."""
-    from textual.widgets import Markdown  # noqa: F401
+    """Import the review screen and the Markdown renderer while Home is read, so studying starts at once."""
+    from rich.markdown import Markdown  # noqa: F401
 
     import studyapp.tui.screens.review  # noqa: F401
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import ProgressBar, Static
 
@@ -52,6 +52,7 @@ class ReviewScreen(AppScreen):
         self.started = time.monotonic()
         self.shown_at = time.monotonic()
         self.sim_answers: dict[str, str] = {}
+        self.pending_answers: set[str] = set()
         self.finished = False
 
     @property
@@ -63,7 +64,7 @@ class ReviewScreen(AppScreen):
         with VerticalScroll(id="review-body"):
             yield Static(id="question")
             yield Static(id="choices")
-            yield Vertical(id="answer")  # the Markdown view is mounted at the first reveal
+            yield Static(id="answer")
             yield Static(id="sim-answer")
         yield Static(id="ratings")
         yield KeyBar()
@@ -120,24 +121,27 @@ class ReviewScreen(AppScreen):
         bar.update(total=max(done + remaining, 1), progress=done)
 
     def prepare_sim_answer(self, card: Card) -> None:
-        """Compute the linked simulation's headline answer off the UI thread (cached per card)."""
-        if card.sim is None or card.id in self.sim_answers:
+        """Compute the linked simulation's headline answer in the worker process (cached per card)."""
+        if card.sim is None or card.id in self.sim_answers or card.id in self.pending_answers:
             return
-        self.run_worker(lambda: self._compute_sim_answer(card), thread=True, group="sim-answer")
+        from studyapp.tui.answer_pool import answers
 
-    def _compute_sim_answer(self, card: Card) -> None:
-        from sim.registry import run, spec
-        from sim.spec import answer_rows
+        self.pending_answers.add(card.id)
+        answers(card.sim, card.sim_params, lambda rows, error: self._answer_done(card.id, rows, error))
 
-        assert card.sim is not None
-        try:
-            rows = answer_rows(spec(card.sim), run(card.sim, card.sim_params))
+    def _answer_done(self, card_id: str, rows: list[tuple[str, str]] | None, error: str | None) -> None:
+        """Runs on the worker's reader thread: format the answer and hand it to the UI thread."""
+        if rows is not None:
             text = "\n".join(f"{escape(label)}: [b]{escape(value)}[/b]" for label, value in rows[:3])
-        except (ValueError, ArithmeticError) as error:
-            text = f"[red]the simulation could not run: {escape(str(error))}[/red]"
-        self.app.call_from_thread(self._sim_answer_ready, card.id, text)
+        else:
+            text = f"[red]the simulation could not run: {escape(error or 'unknown error')}[/red]"
+        try:
+            self.app.call_from_thread(self._sim_answer_ready, card_id, text)
+        except RuntimeError:
+            return  # the app has closed
 
     def _sim_answer_ready(self, card_id: str, text: str) -> None:
+        self.pending_answers.discard(card_id)
         self.sim_answers[card_id] = text
         if self.card is not None and self.card.id == card_id and self.revealed:
             self.show_sim_answer()
@@ -155,14 +159,10 @@ class ReviewScreen(AppScreen):
         if self.card is None or self.revealed:
             return
         self.revealed = True
-        from textual.widgets import Markdown  # imported at the first reveal, off the way to the first card
+        from rich.markdown import Markdown  # one renderable: hiding it again costs no widget tree
 
-        box = self.query_one("#answer")
-        views = box.query(Markdown)
-        if views:
-            views.first().update(self.card.answer_markdown())
-        else:
-            box.mount(Markdown(self.card.answer_markdown()))
+        box = self.query_one("#answer", Static)
+        box.update(Markdown(self.card.answer_markdown()))
         box.display = True
         if self.card.multiple_choice:
             self.query_one("#choices", Static).update(self.choice_lines(self.card, reveal=True))
