@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from sim.registry import NAMES, Simulation, get, run, spec, specs
+from sim.registry import NAMES, Simulation, answers_of, get, run, spec, specs
 from sim.spec import Result, Spec, format_answer
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __all__ = [
     "Result",
     "Simulation",
     "Spec",
+    "answers_of",
     "conv2d",
     "cross_entropy",
     "format_answer",

@@ -90,3 +90,10 @@ def get(name: str) -> Simulation:
 def run(name: str, params: Mapping[str, Any] | None = None, seed: int = 0) -> Result:
     """Run simulation ``name`` with validated ``params`` and a seeded generator."""
     return get(name).run(params, seed)
+
+
+def answers_of(name: str, params: Mapping[str, Any] | None = None, seed: int = 0) -> list[tuple[str, str]]:
+    """(label, formatted value) for each answer of a run: what a card shows beside its answer."""
+    from sim.spec import answer_rows
+
+    return answer_rows(spec(name), run(name, params, seed))
