@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from textual.app import ComposeResult
@@ -93,7 +94,7 @@ class BrowseScreen(AppScreen):
                 row["id"],
                 ",".join(row["tags"]),
                 row["state"],
-                format_local(_parse(due)) if due else "-",
+                format_local(datetime.fromisoformat(due)) if due else "-",
                 f"{row['stability']:.1f}d" if row["stability"] is not None else "-",
                 str(row["lapses"]),
                 row["question"],
@@ -164,9 +165,3 @@ class BrowseScreen(AppScreen):
     def row_index(self, card_id: str) -> int:
         table = self.query_one("#cards", DataTable)
         return table.get_row_index(card_id) if card_id in table.rows else 0
-
-
-def _parse(text: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text)
