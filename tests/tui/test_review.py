@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from rich.markdown import Markdown
 from textual.widgets import Static
 
@@ -103,3 +106,23 @@ async def test_a_multiple_choice_card_shows_its_options_and_marks_the_answer(app
         await pilot.press("space")
         marked = [line for line in text_of(screen.query_one("#choices")).splitlines() if "✓" in line]
         assert len(marked) == 1 and "keeping the others constant" in marked[0]
+
+
+async def test_a_locked_collection_is_reported_and_the_card_stays(
+    app: StudyApp, collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("space")
+
+        def locked(*args: object, **kwargs: object) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(screen.session, "rate", locked)
+        await pilot.press("3")
+        assert screen.card is not None and screen.card.id == "mlp" and screen.revealed
+        assert any("could not be written" in n.message for n in app._notifications)
+        assert reviews(collection) == []
+        monkeypatch.undo()
+        await pilot.press("3")
+        assert reviews(collection) == [("mlp", 3)]

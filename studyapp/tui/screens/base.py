@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -10,6 +12,9 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from studyapp.collection import Collection
     from studyapp.tui.app import StudyApp
+
+
+T = TypeVar("T")
 
 
 class AppScreen(Screen[None]):
@@ -28,6 +33,23 @@ class AppScreen(Screen[None]):
     @property
     def collection(self) -> Collection:
         return self.study.collection
+
+    def write(self, change: Callable[[], T]) -> tuple[bool, T | None]:
+        """Run ``change``, a write to the collection: ``(True, its result)``.
+
+        If the collection is locked for longer than the busy timeout, or failing, the app says so
+        and goes on: ``(False, None)``, and nothing was changed.
+        """
+        try:
+            return True, change()
+        except sqlite3.OperationalError as error:
+            self.notify(
+                f"The collection could not be written ({error}); nothing was changed. "
+                "Another studyapp may be writing: try again.",
+                severity="error",
+                timeout=8,
+            )
+            return False, None
 
     def action_back(self) -> None:
         self.dismiss()

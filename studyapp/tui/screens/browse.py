@@ -154,10 +154,9 @@ class BrowseScreen(AppScreen):
             return
         session = self.collection.session()
         if session.state(card_id).suspended:
-            session.unsuspend(card_id)
-            self.notify(f"{card_id} unsuspended")
-        else:
-            session.suspend(card_id)
+            if self.write(lambda: session.unsuspend(card_id))[0]:
+                self.notify(f"{card_id} unsuspended")
+        elif self.write(lambda: session.suspend(card_id))[0]:
             self.notify(f"{card_id} suspended")
         self.load()
         self.query_one("#cards", DataTable).move_cursor(row=self.row_index(card_id))

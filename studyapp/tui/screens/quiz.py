@@ -277,12 +277,12 @@ class QuizScreen(AppScreen):
 
     def action_back(self) -> None:
         if self.run is not None:
-            self.run.commit()
+            self.write(self.run.commit)
         self.dismiss()
 
     def on_unmount(self) -> None:
         if self.run is not None:
-            self.run.commit()
+            self.write(self.run.commit)
 
 
 def run_quiz_app(collection: Collection, questions: Sequence[Question], seed: int) -> None:

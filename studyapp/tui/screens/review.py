@@ -175,17 +175,21 @@ class ReviewScreen(AppScreen):
     def action_rate(self, rating: int) -> None:
         if self.card is None or not self.revealed:
             return
-        duration = int((time.monotonic() - self.shown_at) * 1000)
-        result = self.session.rate(self.card.id, rating, self.study.now(), duration)
+        card, duration = self.card, int((time.monotonic() - self.shown_at) * 1000)
+        written, result = self.write(lambda: self.session.rate(card.id, rating, self.study.now(), duration))
+        if not written or result is None:
+            return
         if result.became_leech:
             self.notify(f"'{self.card.question}' is a leech: it is suspended and tagged leech.", timeout=8)
         self.show_next()
 
     def action_undo(self) -> None:
         try:
-            card_id = self.session.undo()
+            written, card_id = self.write(self.session.undo)
         except UserError as error:
             self.notify(error.message, severity="warning")
+            return
+        if not written:
             return
         if card_id is None:
             self.notify("Nothing to undo.")
@@ -193,14 +197,16 @@ class ReviewScreen(AppScreen):
         self.show_next()
 
     def action_bury(self) -> None:
-        if self.card is not None:
-            until = self.session.bury(self.card.id, self.study.now())
-            self.notify(f"Buried until {format_local(until)} (u undoes)")
-            self.show_next()
+        card = self.card
+        if card is not None:
+            written, until = self.write(lambda: self.session.bury(card.id, self.study.now()))
+            if written and until is not None:
+                self.notify(f"Buried until {format_local(until)} (u undoes)")
+                self.show_next()
 
     def action_suspend(self) -> None:
-        if self.card is not None:
-            self.session.suspend(self.card.id)
+        card = self.card
+        if card is not None and self.write(lambda: self.session.suspend(card.id))[0]:
             self.notify("Suspended (u undoes; unsuspend in Browse)")
             self.show_next()
 

@@ -50,7 +50,8 @@ class SettingsScreen(AppScreen):
         """Validate and store one setting; show what happened."""
         status = self.query_one("#settings-status", Static)
         try:
-            self.collection.store.set_setting(key, value)
+            if not self.write(lambda: self.collection.store.set_setting(key, value))[0]:
+                return False
         except ValueError as error:
             status.update(f"[b $error]{error}[/]")
             return False
