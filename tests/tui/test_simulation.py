@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import sim
+from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.simulation import SimulationScreen
 from studyapp.tui.widgets.plot import PlotView
 
-from .conftest import text_of, wait_until
+from .conftest import FakeClock, text_of, wait_until
 
 
 async def open_sim(app: StudyApp, pilot: object, name: str, **params: object) -> SimulationScreen:
@@ -117,3 +120,21 @@ async def test_a_failing_computation_shows_a_message(app: StudyApp) -> None:
         screen.request()
         await wait_until(pilot, lambda: screen.error is not None)
         assert "Cannot compute" in text_of(screen.query_one("#answers"))
+
+
+@pytest.mark.parametrize("renderer", ["halfcell", "unicode"])
+async def test_textual_image_renderers_show_the_plot(
+    collection: Collection, clock: FakeClock, tmp_path: Path, renderer: str
+) -> None:
+    """The renderers textual-image offers (Kitty and Sixel use the same widget path) take the plot too."""
+    app = StudyApp(collection, clock=clock, save_dir=tmp_path, renderer=renderer)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "pooling")
+        plot = screen.query_one(PlotView)
+        assert plot.renderer == renderer and plot._image_widget is not None
+        assert plot._image_widget.image is not None  # type: ignore[attr-defined]
+        width, height = plot.pixel_size
+        assert plot._image_widget.image.size == (width, height)  # type: ignore[attr-defined]
+        frames = plot.frames
+        await pilot.press("right")
+        await wait_until(pilot, lambda: plot.frames > frames)
