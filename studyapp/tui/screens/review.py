@@ -124,7 +124,7 @@ class ReviewScreen(AppScreen):
         """Compute the linked simulation's headline answer in the worker process (cached per card)."""
         if card.sim is None or card.id in self.sim_answers or card.id in self.pending_answers:
             return
-        from studyapp.tui.answer_pool import answers
+        from studyapp.tui.sim_client import answers
 
         self.pending_answers.add(card.id)
         answers(card.sim, card.sim_params, lambda rows, error: self._answer_done(card.id, rows, error))
