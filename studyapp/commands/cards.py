@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from studyapp.commands import add_card_filters
 from studyapp.content import Library, load_library
 from studyapp.errors import UserError
 from studyapp.model import Card
@@ -22,8 +23,7 @@ def register(subparsers: Any) -> None:
             "lapses."
         ),
     )
-    parser.add_argument("--deck", metavar="D", help="only cards of deck D")
-    parser.add_argument("--tag", metavar="T", help="only cards tagged T")
+    add_card_filters(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON list of card objects")
     parser.set_defaults(handler=run)
 

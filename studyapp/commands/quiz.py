@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from studyapp.commands import add_card_filters
 from studyapp.errors import UserError
 
 DESCRIPTION = """\
@@ -62,8 +63,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--plain", action="store_true", help="line by line on stdin and stdout")
-    parser.add_argument("--deck", metavar="DECK", help="only cards of the deck with this id")
-    parser.add_argument("--tag", metavar="TAG", help="only cards with this tag")
+    add_card_filters(parser)
     parser.add_argument(
         "-n",
         dest="count",

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from studyapp.commands import add_card_filters
+
 DESCRIPTION = """\
 Review the cards due now. With --plain, review line by line on standard input and output: the
 question is printed; an empty line shows the answer with the interval each rating gives; then type
@@ -26,8 +28,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--plain", action="store_true", help="line-by-line review on stdin and stdout")
-    parser.add_argument("--deck", metavar="DECK", help="only cards of the deck with this id")
-    parser.add_argument("--tag", metavar="TAG", help="only cards with this tag ('leech' for leeches)")
+    add_card_filters(parser)
     parser.add_argument(
         "--cram",
         action="store_true",
