@@ -1,6 +1,6 @@
 """Drive the real app in a pseudo-terminal and time what the user sees.
 
-    python tests/benchmarks/bench_tui.py [--runs 5]
+    python tests/benchmarks/bench_tui.py [--runs 5] [--parts launch study sims] [--sims NAME ...]
 
 Reference: a bare Textual hello-world app's time to first paint, measured in the same run.
 Targets (issue: TUI performance): launch to Home painted with its counts <= 1.5x the reference;
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 COLS, ROWS = 120, 40
+PARTS = ["launch", "study", "sims"]
 HELLO = textwrap.dedent(
     """
     from textual.app import App
@@ -192,33 +193,47 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--ratings", type=int, default=40)
     parser.add_argument("--changes", type=int, default=12)
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="what to measure")
+    parser.add_argument("--sims", nargs="+", metavar="NAME", help="only these simulations")
     args = parser.parse_args()
     from sim.registry import NAMES
 
     folder = Path(tempfile.mkdtemp(prefix="studyapp-bench-"))
     try:
         db = prepared_db(folder, 9999)
-        hello, launch = [], []
-        for _ in range(args.runs):  # interleaved, so load on the machine hits both alike
-            hello.append(hello_first_paint(folder))
-            launch.append(launch_to_home(folder, db))
-        ref, home = statistics.median(hello), statistics.median(launch)
-        print(f"hello-world first paint        median {ms(ref)}")
-        print(f"studyapp launch -> Home        median {ms(home)}   ratio {home / ref:.2f}x  (target <= 1.5x)")
-
-        first, rating = study_session(folder, prepared_db(folder, 9999), args.ratings)
-        quantiles = statistics.quantiles(rating, n=100)
-        print(f"study key -> first card                {ms(first)}   (target <= 50 ms)")
-        print(
-            f"rating -> next card            p50 {ms(statistics.median(rating))}  p99 {ms(quantiles[98])}"
-            "   (targets 5 ms / 17 ms)"
-        )
+        if "launch" in args.parts:
+            launch_ratio(folder, db, args.runs)
+        if "study" in args.parts:
+            study(folder, args.ratings)
         for index, name in enumerate(NAMES):
-            frames = simulation_frames(folder, db, index, args.changes)
-            print(f"{name:<22} change -> plot  p50 {ms(statistics.median(frames))}   (target <= 33 ms)")
+            if "sims" in args.parts and (args.sims is None or name in args.sims):
+                frames = simulation_frames(folder, db, index, args.changes)
+                print(f"{name:<22} change -> plot  p50 {ms(statistics.median(frames))}   (target <= 33 ms)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def launch_ratio(folder: Path, db: Path, runs: int) -> None:
+    """Launch to Home against the hello-world app's first paint, interleaved."""
+    hello, launch = [], []
+    for _ in range(runs):  # interleaved, so load on the machine hits both alike
+        hello.append(hello_first_paint(folder))
+        launch.append(launch_to_home(folder, db))
+    ref, home = statistics.median(hello), statistics.median(launch)
+    print(f"hello-world first paint        median {ms(ref)}")
+    print(f"studyapp launch -> Home        median {ms(home)}   ratio {home / ref:.2f}x  (target <= 1.5x)")
+
+
+def study(folder: Path, ratings: int) -> None:
+    """Study key -> first card, and rating -> next card."""
+    first, rating = study_session(folder, prepared_db(folder, 9999), ratings)
+    quantiles = statistics.quantiles(rating, n=100)
+    print(f"study key -> first card                {ms(first)}   (target <= 50 ms)")
+    print(
+        f"rating -> next card            p50 {ms(statistics.median(rating))}  p99 {ms(quantiles[98])}"
+        "   (targets 5 ms / 17 ms)"
+    )
 
 
 if __name__ == "__main__":

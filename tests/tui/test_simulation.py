@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
+from textual.widget import Widget
 
 import sim
 from studyapp.collection import Collection
@@ -34,6 +36,26 @@ async def test_answers_and_plot_match_the_library(app: StudyApp) -> None:
         lines = [plot.render_line(y).text for y in range(plot.size.height)]
         assert sum(line.count("▀") for line in lines) > plot.size.width * plot.size.height // 2
         assert "sigmoid" in text_of(screen.query_one("#legend"))
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_plot_rows_paint_exactly_what_the_styling_pass_would(
+    collection: Collection, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
+    """The plot hands its rows over without Textual's per-line pass only where that pass changes nothing."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = StudyApp(collection, clock=clock, renderer="halfblock")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "convolution")
+        plot = screen.query_one(PlotView)
+        width, height = plot.size
+        for crop in (Region(0, 0, width, height), Region(3, 2, width - 10, height - 5)):
+            fast = [list(strip) for strip in plot.render_lines(crop)]
+            assert fast == [list(strip) for strip in Widget.render_lines(plot, crop)]
+            assert len(fast) == crop.height
+        colours = {seg.style.color.triplet for strip in plot.render_lines(crop) for seg in strip if seg.style}
+        assert all(c is not None and c.red == c.green == c.blue for c in colours) is no_color  # grey shades
 
 
 async def test_keys_change_parameters_and_the_plot_follows(app: StudyApp) -> None:

@@ -79,6 +79,7 @@ class SimulationScreen(Screen[None]):
         self._target = (16, 16, True)
         self._renderer: Renderer | None = None  # used by one worker at a time
         self.last_frame_ms = 0.0
+        self._texts: dict[str, str] = {}  # what each text panel shows, by selector
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]{self.spec.title}[/b]  [dim]{self.spec.name}[/dim]", id="sim-title")
@@ -220,20 +221,27 @@ class SimulationScreen(Screen[None]):
         self._shown_generation = generation
         self.last_frame_ms = elapsed
         result, rgba, extra = frame
-        answers = self.query_one("#answers", Static)
         if result is None:
             self.error = extra
-            answers.update(f"[b red]Cannot compute:[/] {escape(extra)}")
+            self._set_text("#answers", f"[b red]Cannot compute:[/] {escape(extra)}")
             return
         self.error = None
         self.result = result
         pixels, strips = rgba
         self.query_one(PlotView).show(pixels, strips)
-        self.query_one("#legend", Static).update(legend_markup(extra))
+        self._set_text("#legend", legend_markup(extra))
         rows = answer_rows(self.spec, result)
-        answers.update(
-            "\n".join(f"[dim]{escape(label)}[/dim]\n  [b]{escape(value)}[/b]" for label, value in rows)
+        self._set_text(
+            "#answers",
+            "\n".join(f"[dim]{escape(label)}[/dim]\n  [b]{escape(value)}[/b]" for label, value in rows),
         )
+
+    def _set_text(self, selector: str, markup: str) -> None:
+        """Update a text panel if its text changed; only the legend's height follows its text."""
+        if self._texts.get(selector) == markup:
+            return
+        self._texts[selector] = markup
+        self.query_one(selector, Static).update(markup, layout=selector == "#legend")
 
 
 def legend_markup(legend: Legend) -> str:

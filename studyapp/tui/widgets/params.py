@@ -28,7 +28,7 @@ class ParamList(Widget, can_focus=True):
     ParamList { height: auto; padding: 0 1; }
     """
 
-    index: reactive[int] = reactive(0)
+    index: reactive[int] = reactive(0, layout=True)  # the help line below may wrap differently
 
     def __init__(self, spec: Spec, values: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -44,7 +44,7 @@ class ParamList(Widget, can_focus=True):
 
     def set_value(self, name: str, value: Any) -> None:
         self.values[name] = value
-        self.refresh(layout=True)
+        self.refresh()  # one line per parameter: the height stays
 
     def step(self, direction: int) -> Any:
         """Step the current parameter up or down (choices and switches cycle); returns the new value."""

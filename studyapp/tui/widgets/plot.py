@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual.geometry import Size
+from textual.filter import ANSIToTruecolor
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -79,6 +80,21 @@ class PlotView(Widget):
         return len(self._strips) or container.height
 
     def render_line(self, y: int) -> Strip:
+        width = self.size.width
         if y < len(self._strips):
-            return self._strips[y].crop(0, self.size.width)
-        return Strip.blank(self.size.width)
+            return self._strips[y].adjust_cell_length(width, self.rich_style)
+        return Strip.blank(width, self.rich_style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The half-block rows as they are, when no line filter would change them.
+
+        The rows hold only true colours, which the ANSI-to-true-colour filter leaves alone, and the
+        widget has no border or padding: Textual's per-line styling pass would copy every segment
+        of every row for nothing. Other filters (NO_COLOR, dimming) take the usual path.
+        """
+        if self._image_widget is not None or any(
+            not isinstance(line_filter, ANSIToTruecolor) for line_filter in self.get_line_filters()
+        ):
+            return super().render_lines(crop)
+        x1, x2 = crop.column_span
+        return [self.render_line(y).crop(x1, x2) for y in crop.line_range]
