@@ -100,13 +100,16 @@ class StudyApp(App[None]):
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[Any]:
+        """Home is the bottom of the screen stack, so launching lays out and paints one screen, not two."""
         from studyapp.tui.screens.home import HomeScreen
 
+        return HomeScreen()
+
+    def on_mount(self) -> None:
         theme = self.collection.store.settings().theme
         if theme in self.available_themes:
             self.theme = theme
-        self.push_screen(HomeScreen())
         if self.first_screen is not None:
             self.push_screen(self.first_screen())
         self.check_size(self.size.width, self.size.height)
@@ -142,7 +145,7 @@ class StudyApp(App[None]):
         return self.clock()
 
     def action_home(self) -> None:
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
 
     def action_study(self, deck: str | None = None, tag: str | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
+from textual.widgets import OptionList
 
 from studyapp.collection import open_collection
 from studyapp.tui.app import StudyApp
@@ -13,20 +13,29 @@ from studyapp.tui.screens.home import ALL_DECKS, HomeScreen
 from .conftest import FakeClock, text_of, wait_until
 
 
+def deck_counts(app: StudyApp, deck: str) -> list[str]:
+    """The new, learning and due counts on a deck's row of the Home deck list."""
+    decks = app.screen.query_one("#decks", OptionList)
+    return str(decks.get_option(deck).prompt).split()[-3:]
+
+
 async def test_home_shows_counts_today_and_mastery(app: StudyApp) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         assert isinstance(app.screen, HomeScreen)
-        table = app.screen.query_one("#decks", DataTable)
-        assert table.get_row("deep-learning")[1:] == ["10", "0", "0"]
-        assert table.get_row(ALL_DECKS)[1:] == ["10", "0", "0"]
+        assert deck_counts(app, "deep-learning") == ["10", "0", "0"]
+        assert deck_counts(app, ALL_DECKS) == ["10", "0", "0"]
+        assert "Deep Learning" in str(
+            app.screen.query_one("#decks", OptionList).get_option("deep-learning").prompt
+        )
         assert "Today: 0 reviews" in text_of(app.screen.query_one("#today"))
-        mastery = text_of(app.screen.query_one("#mastery"))
-        assert "cnn" in mastery and "new" in mastery
+        mastery = app.screen.query_one("#mastery")
+        await wait_until(pilot, lambda: "cnn" in text_of(mastery))  # drawn after the first paint
+        assert "new" in text_of(app.screen.query_one("#mastery"))
         await pilot.press("s")
         await pilot.press("space", "3")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-        assert table.get_row("deep-learning")[1:] == ["9", "1", "0"]
+        assert deck_counts(app, "deep-learning") == ["9", "1", "0"]
         assert "Today: 1 reviews" in text_of(app.screen.query_one("#today"))
         assert "streak 1 day" in text_of(app.screen.query_one("#today"))
         assert "%" in text_of(app.screen.query_one("#mastery"))
@@ -42,9 +51,25 @@ async def test_a_broken_user_deck_is_a_warning_not_a_crash(tmp_path: Path, clock
         async with app.run_test(size=(100, 32)):
             warning = text_of(app.screen.query_one("#home-warnings"))
             assert "broken.toml:3" in warning
-            assert app.screen.query_one("#decks", DataTable).row_count == 2
+            assert app.screen.query_one("#decks", OptionList).option_count == 2
     finally:
         collection.close()
+
+
+async def test_the_highlighted_deck_is_studied(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        decks = app.screen.query_one("#decks", OptionList)
+        assert decks.has_focus and decks.highlighted_option is not None
+        assert decks.highlighted_option.id == "deep-learning"
+        await pilot.press("down", "enter")  # "All decks"
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ReviewScreen")
+        assert app.screen.deck is None  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert decks.highlighted == 1  # kept across the recount
+        await pilot.press("up", "s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ReviewScreen")
+        assert app.screen.deck == "deep-learning"  # type: ignore[attr-defined]
 
 
 async def test_keys_open_every_screen(app: StudyApp) -> None:

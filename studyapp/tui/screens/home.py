@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
-from textual.widgets import DataTable, Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from studyapp.table import shorten
 from studyapp.tui.screens.base import AppScreen
@@ -14,6 +15,13 @@ from studyapp.tui.widgets.bars import bar_lines
 from studyapp.tui.widgets.keybar import KeyBar
 
 ALL_DECKS = "__all__"
+#: Width of the deck title column; the new, learning and due counts follow, right-aligned.
+TITLE_WIDTH = 32
+
+
+def deck_row(title: str, new: object, learning: object, due: object) -> str:
+    """One line of the deck list (or its header)."""
+    return f"{shorten(title, TITLE_WIDTH):<{TITLE_WIDTH}} {new:>5} {learning:>5} {due:>5}"
 
 
 def warm_up() -> None:
@@ -44,8 +52,8 @@ class HomeScreen(AppScreen):
         yield Static(id="home-warnings")
         with Horizontal(id="home-body"):
             with Vertical(id="home-left"):
-                table: DataTable[str] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
-                yield table
+                yield Static(deck_row("Deck", "New", "Learn", "Due"), id="decks-header", markup=False)
+                yield OptionList(id="decks", markup=False)
                 yield Static(id="today")
             with Vertical(id="home-right"):
                 yield Static("[b]Mastery by topic[/b] [dim](average recall probability)[/dim]")
@@ -53,11 +61,6 @@ class HomeScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one("#decks", DataTable)
-        table.add_column("Deck", key="deck")
-        table.add_column("New", key="new")
-        table.add_column("Learn", key="learning")
-        table.add_column("Due", key="due")
         problems = getattr(self.collection.library, "problems", [])
         if problems:
             lines = "\n".join(f"⚠ skipped {escape(str(p))}" for p in problems[:5])
@@ -65,7 +68,7 @@ class HomeScreen(AppScreen):
             self.query_one("#home-warnings", Static).update(f"[b $warning]{lines}{more}[/]")
         else:
             self.query_one("#home-warnings", Static).display = False
-        table.focus()
+        self.query_one("#decks", OptionList).focus()
         self.refresh_counts()  # in the first frame
         self.call_after_refresh(self.after_paint)
         self.counted_at_mount = True
@@ -93,15 +96,18 @@ class HomeScreen(AppScreen):
 
         now = self.study.now()
         session = self.collection.session()
-        table = self.query_one("#decks", DataTable)
-        table.clear()
         counts = session.deck_counts(now)
-        for deck in self.collection.library.decks:
-            c = counts.get(deck.id)
-            if c is not None:
-                table.add_row(shorten(deck.title, 32), str(c.new), str(c.learning), str(c.due), key=deck.id)
+        rows = [
+            Option(deck_row(deck.title, c.new, c.learning, c.due), id=deck.id)
+            for deck in self.collection.library.decks
+            if (c := counts.get(deck.id)) is not None
+        ]
         total = session.counts(now)
-        table.add_row("[b]All decks[/b]", str(total.new), str(total.learning), str(total.due), key=ALL_DECKS)
+        rows.append(Option(deck_row("All decks", total.new, total.learning, total.due), id=ALL_DECKS))
+        decks = self.query_one("#decks", OptionList)
+        highlighted = decks.highlighted
+        decks.clear_options().add_options(rows)
+        decks.highlighted = min(highlighted or 0, len(rows) - 1)
         store = self.collection.store
         hour = store.settings().day_start_hour
         reviews_today = stats.reviews_per_day(store, now, days=1, day_start_hour=hour)[-1][1]
@@ -121,13 +127,13 @@ class HomeScreen(AppScreen):
         bars = "\n".join(bar_lines(rows, width)) or "[dim]no cards yet[/dim]"
         self.query_one("#mastery", Static).update(bars)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        deck = event.row_key.value
-        self.study.action_study(deck=None if deck == ALL_DECKS else deck)
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.study_deck(event.option_id)
 
     def action_study(self) -> None:
-        table = self.query_one("#decks", DataTable)
-        key = None
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.study.action_study(deck=None if key in (None, ALL_DECKS) else key)
+        option = self.query_one("#decks", OptionList).highlighted_option
+        self.study_deck(option.id if option is not None else None)
+
+    def study_deck(self, deck: str | None) -> None:
+        """Study one deck, or every deck for the "All decks" row."""
+        self.study.action_study(deck=None if deck in (None, ALL_DECKS) else deck)
