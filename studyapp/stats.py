@@ -28,129 +28,31 @@ Rules, so the numbers are unambiguous:
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from itertools import pairwise
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
+from studyapp.activity import (
+    StudyDays,
+    check_days,
+    current_streak,
+    epoch_ms,
+    per_range,
+    reviews_per_day,
+)
 from studyapp.model import Card
 from studyapp.scheduler import check_utc
 from studyapp.store import Store
 
-HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
 RETENTION_WINDOWS: dict[str, int | None] = {"last_7_days": 7, "last_30_days": 30, "all_time": None}
-MAX_DAYS = 3660
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
 _DAY_MS = 86_400_000
 _BEFORE_ALL = -(2**62)
-# Day ranges go to SQLite as one JSON array of [start, end) pairs in epoch milliseconds.
-_RANGES = (
-    "WITH ranges(i, lo, hi) AS "
-    "(SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"
-)
 _SCHEDULED = "state IN (1, 2, 3) AND suspended = 0 AND retired = 0"
-
-
-def epoch_ms(moment: datetime) -> int:
-    """Whole milliseconds since the epoch of an aware datetime, rounded down, computed exactly."""
-    return (check_utc(moment, "moment") - _EPOCH) // _MS
-
-
-@dataclass(frozen=True)
-class StudyDays:
-    """Local study days: each starts at ``day_start_hour``:00 in ``tz`` (``None``: system local time)."""
-
-    tz: tzinfo | None = None
-    day_start_hour: int = 0
-
-    def __post_init__(self) -> None:
-        hour = self.day_start_hour
-        if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
-            raise ValueError(f"day_start_hour must be an integer from 0 to 23, got {hour!r}")
-
-    def day_of(self, moment: datetime) -> date:
-        """The study day containing ``moment``, named by the date it starts on."""
-        local = check_utc(moment).astimezone(self.tz)
-        return local.date() if local.hour >= self.day_start_hour else local.date() - timedelta(days=1)
-
-    def start_ms(self, day: date) -> int:
-        """When ``day`` starts, in epoch milliseconds (a start inside a DST gap moves to the gap's end)."""
-        naive = datetime.combine(day, time(self.day_start_hour))
-        local = naive.replace(tzinfo=self.tz) if self.tz is not None else naive.astimezone()
-        return epoch_ms(local)
-
-    def ranges(self, first: date, count: int) -> list[tuple[int, int]]:
-        """``[start, end)`` in epoch milliseconds of ``count`` consecutive days from ``first``."""
-        starts = [self.start_ms(first + timedelta(days=i)) for i in range(count + 1)]
-        return list(pairwise(starts))
-
-
-def _check_days(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
-        raise ValueError(f"{name} must be an integer from 1 to {MAX_DAYS}, got {value!r}")
-    return value
-
-
-def _per_range(
-    conn: sqlite3.Connection, select: str, ranges: Sequence[tuple[int, int]], *params: Any
-) -> list[int]:
-    """``select`` (a scalar subquery over ``lo`` and ``hi``) evaluated for each range, in order."""
-    rows = conn.execute(
-        f"{_RANGES} SELECT ({select}) FROM ranges ORDER BY i",
-        (json.dumps(ranges), *params),
-    ).fetchall()
-    return [int(row[0]) for row in rows]
-
-
-# -- reviews per day and the streak ---------------------------------------------------------------
-
-
-def reviews_per_day(
-    store: Store,
-    now: datetime,
-    tz: tzinfo | None = None,
-    *,
-    days: int = HEATMAP_DAYS,
-    day_start_hour: int = 0,
-) -> list[tuple[date, int]]:
-    """``(day, reviews)`` for the last ``days`` study days, oldest first, ending with today."""
-    days = _check_days("days", days)
-    calendar = StudyDays(tz, day_start_hour)
-    first = calendar.day_of(now) - timedelta(days=days - 1)
-    counts = _per_range(
-        store.conn,
-        "SELECT count(*) FROM reviews WHERE reviewed_at >= lo AND reviewed_at < hi",
-        calendar.ranges(first, days),
-    )
-    return [(first + timedelta(days=i), count) for i, count in enumerate(counts)]
-
-
-def current_streak(store: Store, now: datetime, tz: tzinfo | None = None, *, day_start_hour: int = 0) -> int:
-    """Consecutive study days with a review, ending today (or yesterday while today has none yet)."""
-    calendar = StudyDays(tz, day_start_hour)
-    today = newest = calendar.day_of(now)
-    streak, chunk = 0, 32
-    while True:
-        first = newest - timedelta(days=chunk - 1)
-        flags = _per_range(
-            store.conn,
-            "SELECT EXISTS (SELECT 1 FROM reviews WHERE reviewed_at >= lo AND reviewed_at < hi)",
-            calendar.ranges(first, chunk),
-        )
-        for back, flag in enumerate(reversed(flags)):
-            if flag:
-                streak += 1
-            elif newest - timedelta(days=back) != today:
-                return streak
-        newest = first - timedelta(days=1)
-        chunk = min(chunk * 2, 1024)
 
 
 # -- retention, forecast, counts ------------------------------------------------------------------
@@ -200,12 +102,12 @@ def due_forecast(
     day_start_hour: int = 0,
 ) -> list[tuple[date, int]]:
     """``(day, cards due)`` for today and the following days; today includes every overdue card."""
-    days = _check_days("days", days)
+    days = check_days("days", days)
     calendar = StudyDays(tz, day_start_hour)
     today = calendar.day_of(now)
     ranges = calendar.ranges(today, days)
     now_ms = epoch_ms(now)
-    counts = _per_range(
+    counts = per_range(
         store.conn,
         f"SELECT count(*) FROM cards WHERE {_SCHEDULED} AND due >= lo AND due < hi "
         "AND (buried_until IS NULL OR buried_until <= ?)",

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from studyapp import stats
+from studyapp import activity, stats
 from studyapp.collection import Collection
 from studyapp.commands.stats import heatmap, sparkline
 from studyapp.model import CardState, StudyState
@@ -397,7 +397,7 @@ def test_all_stats_is_json_and_agrees_with_the_parts(collection: Collection, ses
     assert json.loads(json.dumps(result)) == result
     per_day = stats.reviews_per_day(store, now, UTC, day_start_hour=6)
     assert list(result["reviews_per_day"].items()) == [(day.isoformat(), count) for day, count in per_day]
-    assert len(result["reviews_per_day"]) == stats.HEATMAP_DAYS
+    assert len(result["reviews_per_day"]) == activity.HEATMAP_DAYS
     assert result["today"] == study_day(now, UTC, 6).isoformat()
     assert result["reviews_today"] == per_day[-1][1]
     assert result["streak"] == stats.current_streak(store, now, UTC, day_start_hour=6)

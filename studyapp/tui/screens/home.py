@@ -92,7 +92,7 @@ class HomeScreen(AppScreen):
 
     def refresh_counts(self) -> None:
         """Recount the decks, today's reviews and the streak; the mastery map follows."""
-        from studyapp import stats
+        from studyapp import activity
 
         now = self.study.now()
         session = self.collection.session()
@@ -110,8 +110,8 @@ class HomeScreen(AppScreen):
         decks.highlighted = min(highlighted or 0, len(rows) - 1)
         store = self.collection.store
         hour = store.settings().day_start_hour
-        reviews_today = stats.reviews_per_day(store, now, days=1, day_start_hour=hour)[-1][1]
-        streak = stats.current_streak(store, now, day_start_hour=hour)
+        reviews_today = activity.reviews_per_day(store, now, days=1, day_start_hour=hour)[-1][1]
+        streak = activity.current_streak(store, now, day_start_hour=hour)
         self.query_one("#today", Static).update(
             f"Today: [b]{reviews_today}[/b] reviews · streak [b]{streak}[/b] day{'s' if streak != 1 else ''}"
         )
