@@ -12,6 +12,7 @@ from studyapp.collection import Collection
 from studyapp.model import StudyState
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.review import ReviewScreen
+from studyapp.tui.widgets.progress import SessionProgress
 
 from .conftest import FakeClock, text_of, wait_until
 
@@ -86,12 +87,16 @@ async def test_summary_after_the_last_card(app: StudyApp, collection: Collection
     collection.store.set_setting("new_per_day", 2)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start(app, pilot)
-        await pilot.press("space", "4", "space", "4")
+        progress = screen.query_one(SessionProgress)
+        assert (progress.done, progress.total) == (0, 2) and "0/2" in str(progress.render())
+        await pilot.press("space", "4")
+        assert progress.fraction == 0.5 and str(progress.render()).endswith("1/2[/]")
+        await pilot.press("space", "4")
         assert screen.finished
         summary = text_of(screen.query_one("#question"))
         assert "Session complete" in summary and "Reviewed 2 cards" in summary
         assert "Easy: 2" in summary and "Next card due" in summary
-        assert screen.query_one("#review-progress").percentage == 1.0  # type: ignore[attr-defined]
+        assert screen.query_one(SessionProgress).fraction == 1.0
 
 
 async def test_a_multiple_choice_card_shows_its_options_and_marks_the_answer(app: StudyApp) -> None:

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.markup import escape
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from studyapp.errors import UserError
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.progress import SessionProgress
 
 if TYPE_CHECKING:
     from studyapp.model import Card
@@ -60,7 +61,7 @@ class ReviewScreen(AppScreen):
         return self._session
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=1, show_eta=False, id="review-progress")
+        yield SessionProgress(id="review-progress")
         with VerticalScroll(id="review-body"):
             yield Static(id="question")
             yield Static(id="choices")
@@ -117,8 +118,7 @@ class ReviewScreen(AppScreen):
         counts = self.session.counts(self.study.now())
         done = len(self.session.results)
         remaining = counts.new + counts.learning + counts.due
-        bar = self.query_one("#review-progress", ProgressBar)
-        bar.update(total=max(done + remaining, 1), progress=done)
+        self.query_one(SessionProgress).update(done, done + remaining)
 
     def prepare_sim_answer(self, card: Card) -> None:
         """Compute the linked simulation's headline answer in the worker process (cached per card)."""
