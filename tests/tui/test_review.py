@@ -32,9 +32,9 @@ async def test_reveal_shows_answer_intervals_and_the_simulation_answer(app: Stud
         screen = await start(app, pilot)
         assert screen.card is not None and screen.card.id == "mlp"
         assert "Multi-Layer Perceptron" in text_of(screen.query_one("#question"))
-        assert not screen.query_one("#answer").display
+        assert not screen.query_one("#revealed").display
         await pilot.press("space")
-        assert screen.revealed and screen.query_one("#answer").display
+        assert screen.revealed and screen.query_one("#revealed").display
         answer = screen.query_one("#answer", Static).content
         assert isinstance(answer, Markdown) and "universal function approximator" in answer.markup
         ratings = text_of(screen.query_one("#ratings"))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
@@ -65,8 +65,9 @@ class ReviewScreen(AppScreen):
         with VerticalScroll(id="review-body"):
             yield Static(id="question")
             yield Static(id="choices")
-            yield Static(id="answer")
-            yield Static(id="sim-answer")
+            with Vertical(id="revealed"):  # shown and hidden as one: one change per card, not two
+                yield Static(id="answer")
+                yield Static(id="sim-answer")
         yield Static(id="ratings")
         yield KeyBar()
 
@@ -92,8 +93,7 @@ class ReviewScreen(AppScreen):
         choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
             choices.update(self.choice_lines(self.card))
-        self.query_one("#answer").display = False
-        self.query_one("#sim-answer", Static).display = False
+        self.query_one("#revealed").display = False
         self.query_one("#ratings", Static).update("[dim]Space or Enter shows the answer[/dim]")
         self.call_after_refresh(self.prepare_sim_answer, self.card)  # after the question is painted
 
@@ -151,7 +151,6 @@ class ReviewScreen(AppScreen):
         widget = self.query_one("#sim-answer", Static)
         text = self.sim_answers.get(self.card.id, "[dim]computing…[/dim]")
         widget.update(f"[b $accent]▶ simulation {self.card.sim}[/] [dim](s opens it)[/dim]\n{text}")
-        widget.display = True
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -161,13 +160,13 @@ class ReviewScreen(AppScreen):
         self.revealed = True
         from rich.markdown import Markdown  # one renderable: hiding it again costs no widget tree
 
-        box = self.query_one("#answer", Static)
-        box.update(Markdown(self.card.answer_markdown()))
-        box.display = True
+        self.query_one("#answer", Static).update(Markdown(self.card.answer_markdown()))
         if self.card.multiple_choice:
             self.query_one("#choices", Static).update(self.choice_lines(self.card, reveal=True))
+        self.query_one("#sim-answer").display = self.card.sim is not None
         if self.card.sim:
             self.show_sim_answer()
+        self.query_one("#revealed").display = True
         preview = self.session.preview(self.card.id, self.study.now())
         labels = [f"[b]{n}[/b] {RATINGS[n]} · {format_interval(preview[n])}" for n in RATINGS]
         self.query_one("#ratings", Static).update("    ".join(labels))
@@ -237,6 +236,6 @@ class ReviewScreen(AppScreen):
             lines.append(f"Next card due: [b]{format_local(upcoming)}[/b]")
         lines += ["", "[dim]u undoes the last rating · Escape goes back home[/dim]"]
         self.query_one("#question", Static).update("\n".join(lines))
-        for selector in ("#choices", "#answer", "#sim-answer"):
+        for selector in ("#choices", "#revealed"):
             self.query_one(selector).display = False
         self.query_one("#ratings", Static).update("")
