@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 import sim
+from sim.registry import Simulation
 from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
-from studyapp.tui.screens.simulation import SimulationScreen
+from studyapp.tui.screens.simulation import VALUE_PAINT_DELAY, SimulationScreen
+from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
 from .conftest import FakeClock, text_of, wait_until
@@ -54,7 +57,8 @@ async def test_plot_rows_paint_exactly_what_the_styling_pass_would(
             fast = [list(strip) for strip in plot.render_lines(crop)]
             assert fast == [list(strip) for strip in Widget.render_lines(plot, crop)]
             assert len(fast) == crop.height
-        colours = {seg.style.color.triplet for strip in plot.render_lines(crop) for seg in strip if seg.style}
+        styles = [seg.style for strip in plot.render_lines(crop) for seg in strip]
+        colours = {style.color.triplet for style in styles if style is not None and style.color is not None}
         assert all(c is not None and c.red == c.green == c.blue for c in colours) is no_color  # grey shades
 
 
@@ -78,6 +82,32 @@ async def test_keys_change_parameters_and_the_plot_follows(app: StudyApp) -> Non
             pilot,
             lambda: screen.result is not None and screen.result.params == sim.spec("activations").defaults,
         )
+
+
+async def test_a_stepped_value_is_painted_with_its_plot_or_soon_after(
+    app: StudyApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "pooling")
+        params = screen.query_one(ParamList)
+        assert "max" in str(params.render())
+        await pilot.press("right")  # kind: max -> avg
+        await wait_until(pilot, lambda: screen.result is not None and screen.result.params["kind"] == "avg")
+        assert "avg" in str(params.render()) and screen._value_paint is None
+        gate = threading.Event()
+        slow_run = Simulation.run
+
+        def held(self: Simulation, *args: object, **kwargs: object) -> sim.Result:
+            gate.wait(10)
+            return slow_run(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Simulation, "run", held)
+        await pilot.press("right")  # avg -> global_max, while the computation is held back
+        await pilot.pause(VALUE_PAINT_DELAY + 0.1)
+        assert screen.result is not None and screen.result.params["kind"] == "avg"  # the old plot is up...
+        assert "global_max" in str(params.render())  # ...but the new value is painted after the delay
+        gate.set()
+        await wait_until(pilot, lambda: screen.result.params["kind"] == "global_max")  # type: ignore[union-attr]
 
 
 async def test_bursts_of_changes_end_on_the_latest_parameters(app: StudyApp) -> None:

@@ -28,11 +28,15 @@ from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from sim.plotting import Legend, Renderer
     from studyapp.model import Card
 
 #: The plot is drawn at this multiple of the half-block resolution, then downsampled.
 OVERSAMPLE = 2
+#: A stepped value is painted with its new plot, or after this many seconds if the plot takes longer.
+VALUE_PAINT_DELAY = 0.05
 
 
 class SimulationScreen(Screen[None]):
@@ -80,6 +84,7 @@ class SimulationScreen(Screen[None]):
         self._renderer: Renderer | None = None  # used by one worker at a time
         self.last_frame_ms = 0.0
         self._texts: dict[str, str] = {}  # what each text panel shows, by selector
+        self._value_paint: Timer | None = None  # paints stepped values if the plot is slow
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]{self.spec.title}[/b]  [dim]{self.spec.name}[/dim]", id="sim-title")
@@ -108,8 +113,21 @@ class SimulationScreen(Screen[None]):
         self.query_one(ParamList).move(delta)
 
     def action_step(self, direction: int) -> None:
-        self.query_one(ParamList).step(direction)
+        """Step the current parameter; the new value appears together with its plot.
+
+        Painting the value first would show it beside the old plot, and that frame would take
+        the time the plot needs from the computation.
+        """
+        self.query_one(ParamList).step(direction, repaint=False)
+        if self._value_paint is None:
+            self._value_paint = self.set_timer(VALUE_PAINT_DELAY, self._paint_values)
         self.request()
+
+    def _paint_values(self) -> None:
+        if self._value_paint is not None:
+            self._value_paint.stop()
+            self._value_paint = None
+        self.query_one(ParamList).refresh()
 
     def action_reset(self) -> None:
         params = self.query_one(ParamList)
@@ -218,6 +236,8 @@ class SimulationScreen(Screen[None]):
     def _show(self, generation: int, frame: tuple[Any, Any, Any], elapsed: float) -> None:
         if generation < self._shown_generation or not self.is_mounted:
             return
+        if generation == self._generation:
+            self._paint_values()
         self._shown_generation = generation
         self.last_frame_ms = elapsed
         result, rgba, extra = frame

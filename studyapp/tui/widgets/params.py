@@ -42,15 +42,17 @@ class ParamList(Widget, can_focus=True):
     def move(self, delta: int) -> None:
         self.index = (self.index + delta) % len(self.spec.params)
 
-    def set_value(self, name: str, value: Any) -> None:
+    def set_value(self, name: str, value: Any, repaint: bool = True) -> None:
+        """Set a value; with ``repaint=False`` the list shows it at its next ``refresh()``."""
         self.values[name] = value
-        self.refresh()  # one line per parameter: the height stays
+        if repaint:
+            self.refresh()  # one line per parameter: the height stays
 
-    def step(self, direction: int) -> Any:
+    def step(self, direction: int, repaint: bool = True) -> Any:
         """Step the current parameter up or down (choices and switches cycle); returns the new value."""
         param = self.current
         value = param.step(self.values[param.name], direction)
-        self.set_value(param.name, value)
+        self.set_value(param.name, value, repaint)
         return value
 
     def render(self) -> Text:

@@ -81,9 +81,13 @@ class PlotView(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if y < len(self._strips) and self._strips[y].cell_length >= width:
+            return self._strips[y].crop(0, width)
+        # Narrower than the widget (until the plot for a new size arrives): pad with the background.
+        style = self.rich_style  # not per full row: it walks the widget's ancestors
         if y < len(self._strips):
-            return self._strips[y].adjust_cell_length(width, self.rich_style)
-        return Strip.blank(width, self.rich_style)
+            return self._strips[y].extend_cell_length(width, style)
+        return Strip.blank(width, style)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The half-block rows as they are, when no line filter would change them.
