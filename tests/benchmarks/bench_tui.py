@@ -41,6 +41,27 @@ HELLO = textwrap.dedent(
 )
 
 
+HELLO_KEY = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Hello(App):
+        BINDINGS = [("3", "next")]
+        count = 0
+
+        def compose(self):
+            yield Static("HELLO-PAINTED", id="text")
+
+        def action_next(self):
+            self.count += 1
+            self.query_one("#text", Static).update(f"card {self.count} shows the answer")
+
+    Hello().run()
+    """
+)
+
+
 class Pty:
     """A child process on a pseudo-terminal of COLS x ROWS; ``expect`` waits for bytes in its output."""
 
@@ -109,6 +130,26 @@ def hello_first_paint(folder: Path) -> float:
     term = Pty([sys.executable, str(script)], environment(folder))
     try:
         return term.expect(b"HELLO-PAINTED") - term.started
+    finally:
+        term.close()
+
+
+def hello_keypresses(folder: Path, presses: int) -> list[float]:
+    """Key -> repaint in a hello-world app whose key binding updates one line of text."""
+    script = folder / "hello_key.py"
+    script.write_text(HELLO_KEY)
+    env = environment(folder)
+    env["TEXTUAL_FPS"] = "250"  # as the app runs
+    term = Pty([sys.executable, str(script)], env)
+    try:
+        term.expect(b"HELLO-PAINTED")
+        term.settle()
+        times = []
+        for _ in range(presses):
+            sent = term.send(b"3")
+            times.append(term.expect(b"shows the answer") - sent)
+            term.settle(0.05)
+        return times
     finally:
         term.close()
 
@@ -228,12 +269,14 @@ def launch_ratio(folder: Path, db: Path, runs: int) -> None:
 def study(folder: Path, ratings: int) -> None:
     """Study key -> first card, and rating -> next card."""
     first, rating = study_session(folder, prepared_db(folder, 9999), ratings)
+    hello = hello_keypresses(folder, ratings)
     quantiles = statistics.quantiles(rating, n=100)
     print(f"study key -> first card                {ms(first)}   (target <= 50 ms)")
     print(
         f"rating -> next card            p50 {ms(statistics.median(rating))}  p99 {ms(quantiles[98])}"
         "   (targets 5 ms / 17 ms)"
     )
+    print(f"hello-world key -> repaint     p50 {ms(statistics.median(hello))}   (Textual's own floor)")
 
 
 if __name__ == "__main__":
