@@ -15,6 +15,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -72,14 +73,18 @@ def evaluate(tape: Tape, values: Mapping[str, ArrayLike]) -> list[np.ndarray]:
     Nothing is raised for overflow or a domain error: such entries are ``inf`` or ``nan``.
     """
     out: list[np.ndarray] = []
+    append = out.append
     with np.errstate(all="ignore"):
         for node in tape.nodes:
-            if node.op == "const":
-                out.append(np.asarray(node.value))
-            elif node.op == "var":
-                out.append(np.asarray(values[node.name], dtype=float))
+            op, inputs = node.op, node.inputs
+            if len(inputs) == 2:
+                append(FORWARD[op](out[inputs[0]], out[inputs[1]]))
+            elif inputs:
+                append(FORWARD[op](out[inputs[0]]))
+            elif op == "const":
+                append(np.asarray(node.value))
             else:
-                out.append(FORWARD[node.op](*(out[i] for i in node.inputs)))
+                append(np.asarray(values[node.name], dtype=float))
     return out
 
 
@@ -153,6 +158,39 @@ def backward(tape: Tape, output: int) -> Sweep:
             pending[source].append(tape.mul(total, local))
             edges += 1
     return Sweep(output, adjoints, edges)
+
+
+@dataclass(frozen=True)
+class _Swept:
+    """An expression's tape after its reverse sweeps, which are only read afterwards."""
+
+    tape: Tape
+    output: int
+    forward_count: int
+    first: Sweep
+    second: tuple[Sweep, ...]
+
+
+def _swept(expression: str, names: tuple[str, ...] | None = None) -> _Swept:
+    """``expression`` parsed and swept once, and with ``names`` once more from each of their derivatives."""
+    if not isinstance(expression, str):
+        parse(expression)  # refuses it
+    return _swept_text(expression, names)
+
+
+@lru_cache(maxsize=64)
+def _swept_text(expression: str, names: tuple[str, ...] | None) -> _Swept:
+    """``_swept``, cached by the text: building the sweeps costs more than evaluating them, and a live
+    simulation differentiates the same expression again whenever only a value changes.
+    """
+    tape, output = parse(expression)
+    forward_count = len(tape.nodes)
+    first = backward(tape, output)
+    second = []
+    for name in names or ():
+        adjoint = first.adjoints.get(tape.variables.get(name, -1))
+        second.append(backward(tape, adjoint) if adjoint is not None else Sweep(-1, {}, 0))
+    return _Swept(tape, output, forward_count, first, tuple(second))
 
 
 def _given(values: Mapping[str, float]) -> dict[str, float]:
@@ -239,9 +277,9 @@ def _label(tape: Tape, index: int) -> str:
 def trace(expression: str, values: Mapping[str, float]) -> Graph:
     """Parse ``expression``, run it forward at ``values`` and backward once; the annotated graph."""
     given = _given(values)
-    tape, output = parse(expression)
+    swept = _swept(expression)
+    tape, output, sweep = swept.tape, swept.output, swept.first
     _require(tape, given)
-    sweep = backward(tape, output)
     computed = evaluate(tape, given)
     texts = [tape.texts.get(i, _label(tape, i)) for i in range(output + 1)]
     forward = [_finite(computed, i, f"'{texts[i]}'", given) for i in range(output + 1)]
@@ -315,15 +353,9 @@ def hessian(expression: str, values: Mapping[str, float]) -> np.ndarray:
     node gives one row. The result is symmetrised (the two halves agree to rounding).
     """
     given = _given(values)
-    tape, output = parse(expression)
+    swept = _swept(expression, tuple(given))
+    tape, forward_count, first, rows = swept.tape, swept.forward_count, swept.first, list(swept.second)
     _require(tape, given)
-    forward_count = len(tape.nodes)
-    first = backward(tape, output)
-    names = list(given)
-    rows = []
-    for name in names:
-        adjoint = first.adjoints.get(tape.variables.get(name, -1))
-        rows.append(backward(tape, adjoint) if adjoint is not None else Sweep(-1, {}, 0))
     computed = evaluate(tape, given)
     _check_forward(tape, computed, forward_count, given)
     _rows(tape, [first], computed, given, "the derivative with respect to {name}")
@@ -338,9 +370,9 @@ def field(expression: str, values: Mapping[str, ArrayLike]) -> tuple[np.ndarray,
     """
     for name in values:
         check_name(name)
-    tape, output = parse(expression)
+    swept = _swept(expression)
+    tape, output, sweep = swept.tape, swept.output, swept.first
     _require(tape, values)
-    sweep = backward(tape, output)
     computed = evaluate(tape, values)
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
     gradient = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,36 +75,40 @@ class Tape:
     texts: dict[int, str] = field(default_factory=dict)
     _index: dict[tuple[object, ...], int] = field(default_factory=dict)
 
-    def _intern(self, node: Node, varying: bool) -> int:
-        key = (node.op, node.inputs, node.name, node.value)
+    def _intern(self, key: tuple[str, tuple[int, ...], str, float], varying: bool) -> int:
+        """The index of the node ``key`` = (op, inputs, name, value), added if new."""
         found = self._index.get(key)
         if found is not None:
             return found
-        self.nodes.append(node)
+        self.nodes.append(Node(*key))
         self.varying.append(varying)
-        self._index[key] = len(self.nodes) - 1
-        return len(self.nodes) - 1
+        self._index[key] = index = len(self.nodes) - 1
+        return index
 
     def const(self, value: float) -> int:
         """A constant node (``value`` must be finite)."""
         if not math.isfinite(value):
             raise ValueError(f"constant must be a finite number, got {value!r}")
-        return self._intern(Node("const", value=float(value)), varying=False)
+        return self._intern(("const", (), "", float(value)), varying=False)
 
     def var(self, name: str) -> int:
         """The node of variable ``name``."""
-        index = self._intern(Node("var", name=name), varying=True)
+        index = self._intern(("var", (), name, 0.0), varying=True)
         self.variables[name] = index
         return index
 
     def apply(self, op: str, *inputs: int) -> int:
         """Record ``op`` applied to ``inputs`` exactly as written."""
-        arity = 2 if op in SYMBOLS else 1
-        if op not in SYMBOLS and op not in FUNCTIONS and op not in INTERNAL and op != "neg":
+        binary = op in SYMBOLS
+        if not binary and op not in FUNCTIONS and op not in INTERNAL and op != "neg":
             raise ValueError(f"unknown operation {op!r}")
-        if len(inputs) != arity or not all(0 <= i < len(self.nodes) for i in inputs):
-            raise ValueError(f"operation {op!r} takes {arity} existing input node(s), got {inputs}")
-        return self._intern(Node(op, tuple(inputs)), any(self.varying[i] for i in inputs))
+        count = len(self.nodes)
+        if len(inputs) != (2 if binary else 1) or not all(0 <= i < count for i in inputs):
+            raise ValueError(
+                f"operation {op!r} takes {2 if binary else 1} existing input node(s), got {inputs}"
+            )
+        varying = self.varying
+        return self._intern((op, inputs, "", 0.0), varying[inputs[0]] or varying[inputs[-1]])
 
     def constant(self, index: int) -> float | None:
         """The value of node ``index`` if it is a constant, else None."""
@@ -111,15 +116,20 @@ class Tape:
         return node.value if node.op == "const" else None
 
     def _fold(self, op: str, a: int, b: int, rule: Callable[[float, float], float]) -> int:
-        ca, cb = self.constant(a), self.constant(b)
-        if ca is not None and cb is not None:
+        nodes = self.nodes
+        node_a, node_b = nodes[a], nodes[b]
+        if node_a.op == "const" and node_b.op == "const":
             try:
-                value = rule(ca, cb)
+                value = rule(node_a.value, node_b.value)
             except (ArithmeticError, ValueError):
                 value = math.nan
             if math.isfinite(value):
                 return self.const(value)
-        return self.apply(op, a, b)
+        if a < 0 or b < 0:
+            return self.apply(op, a, b)  # refuses them
+        # ``apply`` without its checks: ``op`` is binary and both nodes exist.
+        varying = self.varying
+        return self._intern((op, (a, b), "", 0.0), varying[a] or varying[b])
 
     def add(self, a: int, b: int) -> int:
         """``a + b``, simplified."""
@@ -127,7 +137,7 @@ class Tape:
             return b
         if self.constant(b) == 0.0:
             return a
-        return self._fold("add", a, b, lambda p, q: p + q)
+        return self._fold("add", a, b, operator.add)
 
     def sub(self, a: int, b: int) -> int:
         """``a - b``, simplified."""
@@ -135,25 +145,26 @@ class Tape:
             return a
         if self.constant(a) == 0.0:
             return self.neg(b)
-        return self._fold("sub", a, b, lambda p, q: p - q)
+        return self._fold("sub", a, b, operator.sub)
 
     def mul(self, a: int, b: int) -> int:
         """``a * b``, simplified."""
         for one, other in ((a, b), (b, a)):
-            value = self.constant(one)
-            if value == 0.0:
-                return one
-            if value == 1.0:
-                return other
-            if value == -1.0:
-                return self.neg(other)
-        return self._fold("mul", a, b, lambda p, q: p * q)
+            node = self.nodes[one]
+            if node.op == "const":
+                if node.value == 0.0:
+                    return one
+                if node.value == 1.0:
+                    return other
+                if node.value == -1.0:
+                    return self.neg(other)
+        return self._fold("mul", a, b, operator.mul)
 
     def div(self, a: int, b: int) -> int:
         """``a / b``, simplified."""
         if self.constant(b) == 1.0:
             return a
-        return self._fold("div", a, b, lambda p, q: p / q)
+        return self._fold("div", a, b, operator.truediv)
 
     def neg(self, a: int) -> int:
         """``-a``, simplified."""

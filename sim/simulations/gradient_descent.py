@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
+import contourpy
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path
 
 from sim.functions import Function2D, grid, make
-from sim.optim import optimize
+from sim.optim import optimize_2d
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
@@ -22,6 +29,10 @@ DRAW_LIMIT = 20.0
 UPHILL = "#e15759"
 PATH = "#f28e2b"
 MINIMUM = "#edc948"
+#: What contourpy returns for one level: point arrays and their path codes, one pair per piece.
+Pieces = tuple[list[np.ndarray], list[np.ndarray]]
+#: Opacity of the grey shading under the contours.
+SHADE_ALPHA = 0.5
 
 
 def finite_prefix(path: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -39,13 +50,18 @@ def evaluate(function: Function2D, path: np.ndarray) -> np.ndarray:
         return np.asarray(function(path), dtype=float)
 
 
-def drawable(path: np.ndarray, view: tuple[float, float, float, float]) -> np.ndarray:
-    """The part of ``path`` before it first strays far outside ``view`` (huge coordinates upset drawing)."""
+def far(points: np.ndarray, view: tuple[float, float, float, float]) -> np.ndarray:
+    """Whether each point lies more than ``DRAW_LIMIT`` view widths from the view's centre."""
     x0, x1, y0, y1 = view
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     reach = DRAW_LIMIT * max(x1 - x0, y1 - y0)
-    far = np.flatnonzero(np.any(np.abs(path - centre) > reach, axis=1))
-    return path if far.size == 0 else path[: far[0] + 1]
+    return np.any(np.abs(points - centre) > reach, axis=-1)
+
+
+def drawable(path: np.ndarray, view: tuple[float, float, float, float]) -> np.ndarray:
+    """The part of ``path`` before it first strays far outside ``view`` (huge coordinates upset drawing)."""
+    cut = np.flatnonzero(far(path, view))
+    return path if cut.size == 0 else path[: cut[0] + 1]
 
 
 @lru_cache(maxsize=32)
@@ -62,18 +78,64 @@ def shading(function: Function2D, levels: int) -> tuple[np.ndarray, np.ndarray]:
     return ranks, heights
 
 
+@dataclass(frozen=True)
+class Landscape:
+    """What ``draw_landscape`` draws of one function, computed once: shading pixels and contour lines."""
+
+    image: np.ndarray
+    contours: tuple[Path, ...]
+    colours: np.ndarray
+
+
+@lru_cache(maxsize=32)
+def landscape(function: Function2D, levels: int) -> Landscape:
+    """The shading as RGBA pixels and the contour lines (one path per height) with their colours.
+
+    The function never changes between redraws of a live plot, so its contours are traced once
+    (``contour`` would trace them again on every parameter change) and drawn as one collection.
+    """
+    xs, ys, values = grid(function)
+    ranks, heights = shading(function, levels)
+    image = matplotlib.colormaps["Greys_r"](ranks, alpha=SHADE_ALPHA, bytes=True)
+    # The lines and colours ``Axes.contour`` makes: a level's colour is its height on the viridis scale.
+    gx, gy = np.meshgrid(xs, ys)
+    tracer = contourpy.contour_generator(
+        gx, gy, values, name="mpl2014", corner_mask=True, line_type=contourpy.LineType.SeparateCode
+    )
+    norm = Normalize(float(heights[0]), float(heights[-1]))
+    paths, colours = [], []
+    for height in heights:
+        vertices, codes = cast(Pieces, tracer.lines(float(height)))
+        if len(vertices):
+            paths.append(Path(np.concatenate(vertices), np.concatenate(codes)))
+            colours.append(matplotlib.colormaps["viridis"](norm(height)))
+    shades = np.array(colours).reshape(-1, 4)
+    for arr in (image, shades):
+        arr.flags.writeable = False
+    return Landscape(image, tuple(paths), shades)
+
+
+def mark(ax: Axes, x: Any, y: Any, **style: Any) -> Line2D:
+    """A line or markers on axes whose limits are set by hand (cheaper than ``plot``: no autoscaling)."""
+    line = Line2D(np.atleast_1d(x), np.atleast_1d(y), **style)
+    ax.add_artist(line)
+    return line
+
+
 def draw_landscape(ax: Axes, function: Function2D, levels: int = 9) -> None:
     """``function`` over its view: shaded and contoured by rank of value (so any scale reads), minima."""
-    xs, ys, values = grid(function)
     x0, x1, y0, y1 = function.view
-    ranks, heights = shading(function, levels)
-    ax.imshow(ranks, extent=function.view, origin="lower", aspect="auto", cmap="Greys_r", alpha=0.5)
-    ax.contour(xs, ys, values, levels=heights, cmap="viridis", linewidths=1.0, alpha=0.8)
+    drawn = landscape(function, levels)
+    ax.imshow(drawn.image, extent=function.view, origin="lower", aspect="auto")
+    contours = PathCollection(
+        drawn.contours, facecolors="none", edgecolors=drawn.colours, linewidths=1.0, alpha=0.8, zorder=2
+    )
+    ax.add_collection(contours, autolim=False)
     minima = np.array(function.minima)
-    ax.plot(minima[:, 0], minima[:, 1], "*", markersize=11, color=MINIMUM, label="minimum")
+    mark(ax, *minima.T, linestyle="", marker="*", markersize=11, color=MINIMUM, label="minimum")
     saddles = np.array(function.saddle_points).reshape(-1, 2)
     if len(saddles):
-        ax.plot(saddles[:, 0], saddles[:, 1], "X", markersize=8, color=MINIMUM, label="saddle point")
+        mark(ax, *saddles.T, linestyle="", marker="X", markersize=8, color=MINIMUM, label="saddle point")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xticks([x0, 0.0, x1] if x0 < 0 < x1 else [x0, x1])
@@ -88,7 +150,8 @@ def floored(gaps: np.ndarray) -> np.ndarray:
 def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     function = make(params["function"], params["conditioning"])
     start = np.array([params["x0"], params["y0"]])
-    path = optimize("sgd", function.gradient, start, params["lr"], params["steps"])
+    # ``optimize`` on two Python floats: the same path, several times faster than on arrays.
+    path = optimize_2d("sgd", function._gradient, start, params["lr"], params["steps"])  # type: ignore[arg-type]
     path, losses, blew_up = finite_prefix(path, evaluate(function, path))
     gradient = function.gradient(start)
     after_one = start - params["lr"] * gradient
@@ -118,9 +181,7 @@ def plot(fig: Figure, result: Result) -> None:
     draw_landscape(surface, function)
     shown = drawable(path, function.view)
     marker = "o" if len(shown) <= 60 else None
-    surface.plot(
-        shown[:, 0], shown[:, 1], color=PATH, marker=marker, markersize=3, linewidth=1.6, label="path"
-    )
+    mark(surface, *shown.T, color=PATH, marker=marker, markersize=3, linewidth=1.6, label="path")
     start = path[0]
     gradient = np.asarray(result.answers["gradient"])
     norm = float(np.hypot(*gradient))
@@ -131,8 +192,8 @@ def plot(fig: Figure, result: Result) -> None:
         arrow = FancyArrowPatch(
             tuple(start), tuple(tip), arrowstyle="-|>", mutation_scale=12, color=UPHILL, lw=2, clip_on=False
         )
-        surface.add_patch(arrow)
-    surface.plot(*start, marker="o", color=UPHILL, markersize=6, label="start, gradient (uphill)")
+        surface.add_artist(arrow)  # not ``add_patch``: the limits are set, and its extent costs time
+    mark(surface, *start, marker="o", color=UPHILL, markersize=6, label="start, gradient (uphill)")
     if not is_compact(fig):
         surface.legend(loc="upper right")
     surface.set_title("path of x - lr * grad f")

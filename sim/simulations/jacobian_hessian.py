@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
+import contourpy
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.path import Path
 
 from sim.autodiff import Sweep, Tape, backward, evaluate, field, grad, hessian
 from sim.plotting import PALETTE, figure_size
@@ -20,6 +26,8 @@ ARROWS = 9  # gradient-field arrows per axis
 HIDDEN = 6  # hidden units of the network g
 UP, DOWN, GRADIENT = PALETTE[2], PALETTE[3], PALETTE[1]
 ARROW = "#1d2b3a"
+#: What contourpy returns for one band: point arrays and their path codes, one pair per polygon.
+Pieces = tuple[list[np.ndarray], list[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -35,12 +43,9 @@ class Network:
     w2: np.ndarray
 
 
-def network(rng: np.random.Generator, n_inputs: int, n_outputs: int) -> Network:
-    """A random two-layer network with ``n_inputs`` inputs and ``n_outputs`` outputs, at a random input."""
-    w1 = rng.normal(size=(HIDDEN, n_inputs)) / np.sqrt(n_inputs)
-    b1 = 0.5 * rng.normal(size=HIDDEN)
-    w2 = rng.normal(size=(n_outputs, HIDDEN)) / np.sqrt(HIDDEN)
-    v = rng.normal(size=n_inputs)
+def record(w1: np.ndarray, b1: np.ndarray, w2: np.ndarray, v: np.ndarray) -> Network:
+    """The network g(v) = W2 tanh(W1 v + b) with these weights, recorded on a tape, at the input ``v``."""
+    n_inputs, n_outputs = w1.shape[1], w2.shape[0]
     tape = Tape()
     names = [f"v{i + 1}" for i in range(n_inputs)]
     inputs = [tape.var(name) for name in names]
@@ -67,10 +72,29 @@ def _read(net: Network, sweeps: list[Sweep], computed: list[np.ndarray]) -> np.n
     )
 
 
-def network_costs(rng: np.random.Generator, n_inputs: int, n_outputs: int) -> dict[str, Any]:
-    """Jacobian and VJP of a random network by reverse sweeps, with their costs for 1..MAX_OUTPUTS outputs."""
-    net = network(rng, n_inputs, MAX_OUTPUTS)
-    u = rng.normal(size=MAX_OUTPUTS)
+@dataclass(frozen=True)
+class Sweeps:
+    """The reverse sweeps of one network for 1..MAX_OUTPUTS outputs: every Jacobian row and every VJP."""
+
+    network: Network
+    u: np.ndarray
+    jacobian: np.ndarray
+    vjps: np.ndarray
+    jacobian_ops: np.ndarray
+    vjp_ops: np.ndarray
+
+
+@lru_cache(maxsize=16)
+def sweeps(n_inputs: int, weights: bytes) -> Sweeps:
+    """All sweeps of the network whose weights, input and VJP vector are packed in ``weights``.
+
+    Cached: they cost milliseconds of graph building, and a live plot recomputes with the same seed,
+    so the same weights, whenever a parameter other than the number of inputs changes.
+    """
+    packed = np.frombuffer(weights)
+    sizes = np.cumsum([HIDDEN * n_inputs, HIDDEN, MAX_OUTPUTS * HIDDEN, n_inputs])
+    w1, b1, w2, v, u = np.split(packed, sizes)
+    net = record(w1.reshape(HIDDEN, n_inputs), b1, w2.reshape(MAX_OUTPUTS, HIDDEN), v)
     tape = net.tape
     rows = [backward(tape, out) for out in net.outputs]
     weighted = tape.apply("mul", tape.const(float(u[0])), net.outputs[0])
@@ -80,15 +104,34 @@ def network_costs(rng: np.random.Generator, n_inputs: int, n_outputs: int) -> di
         weighted = tape.apply("add", weighted, term)
         vjp_sweeps.append(backward(tape, weighted))
     computed = evaluate(tape, net.point)
-    jacobian = _read(net, rows[:n_outputs], computed)
-    vjp = _read(net, [vjp_sweeps[n_outputs - 1]], computed)[0]
+    found = Sweeps(
+        net,
+        u,
+        _read(net, rows, computed),
+        _read(net, vjp_sweeps, computed),
+        np.cumsum([s.edges for s in rows]),
+        np.array([s.edges for s in vjp_sweeps]),
+    )
+    for arr in (found.jacobian, found.vjps, found.jacobian_ops, found.vjp_ops):
+        arr.flags.writeable = False
+    return found
+
+
+def network_costs(rng: np.random.Generator, n_inputs: int, n_outputs: int) -> dict[str, Any]:
+    """Jacobian and VJP of a random network by reverse sweeps, with their costs for 1..MAX_OUTPUTS outputs."""
+    w1 = rng.normal(size=(HIDDEN, n_inputs)) / np.sqrt(n_inputs)
+    b1 = 0.5 * rng.normal(size=HIDDEN)
+    w2 = rng.normal(size=(MAX_OUTPUTS, HIDDEN)) / np.sqrt(HIDDEN)
+    v = rng.normal(size=n_inputs)
+    u = rng.normal(size=MAX_OUTPUTS)
+    found = sweeps(n_inputs, np.concatenate([w1.ravel(), b1, w2.ravel(), v, u]).tobytes())
     return {
-        "network": net,
-        "u": u[:n_outputs],
-        "jacobian": jacobian,
-        "vjp": vjp,
-        "jacobian_ops": np.cumsum([s.edges for s in rows]),
-        "vjp_ops": np.array([s.edges for s in vjp_sweeps]),
+        "network": found.network,
+        "u": found.u[:n_outputs],
+        "jacobian": found.jacobian[:n_outputs],
+        "vjp": found.vjps[n_outputs - 1],
+        "jacobian_ops": found.jacobian_ops,
+        "vjp_ops": found.vjp_ops,
     }
 
 
@@ -135,37 +178,91 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
-def _draw_function(ax: Any, result: Result, size: str) -> None:
+def bands(ax: Axes, xx: np.ndarray, yy: np.ndarray, surface: np.ma.MaskedArray) -> None:
+    """``surface`` filled between its deciles in shades of blue, as ``contourf`` fills it.
+
+    Traced with contourpy (as ``contourf`` does) and drawn as one collection, without the rest of
+    the work ``contourf`` does on every redraw.
+    """
+    levels = np.unique(np.quantile(surface.compressed(), np.linspace(0.0, 1.0, 11)))
+    if len(levels) <= 2:
+        return
+    shades = matplotlib.colormaps["Blues"](np.linspace(0.08, 0.62, len(levels) - 1))
+    tracer = contourpy.contour_generator(
+        xx, yy, surface, name="mpl2014", corner_mask=True, fill_type=contourpy.FillType.OuterCode
+    )
+    lowers = levels[:-1].copy()
+    lowers[0] -= 1  # the lowest band includes the minimum, as in ``contourf``
+    paths, colours = [], []
+    for lower, upper, shade in zip(lowers, levels[1:], shades, strict=True):
+        points, codes = cast(Pieces, tracer.filled(float(lower), float(upper)))
+        if len(points):
+            paths.append(Path(np.concatenate(points), np.concatenate(codes)))
+            colours.append(shade)
+    fill = PathCollection(
+        paths, facecolors=colours, edgecolors="none", linewidths=0, antialiaseds=False, zorder=1
+    )
+    ax.add_collection(fill, autolim=False)
+
+
+def arrows(
+    ax: Axes, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, width: float, **style: Any
+) -> None:
+    """Arrows from ``(x, y)`` to ``(x + u, y + v)``, ``width`` wide (data units), shaped as by ``quiver``.
+
+    For axes of equal aspect: the arrows are polygons in data coordinates, one collection built
+    once, where ``quiver`` rebuilds its geometry on every draw. Zero or undefined vectors are left out.
+    """
+    x, y, u, v = (np.ravel(np.asarray(a, dtype=float)) for a in (x, y, u, v))
+    norm = np.hypot(u, v)
+    keep = np.isfinite(norm) & (norm > 0)
+    x, y, u, v, norm = x[keep], y[keep], u[keep], v[keep], norm[keep]
+    n = (norm / width)[:, None]  # lengths in shaft widths
+    head_width, head_length, head_axis = 3.0, 5.0, 4.5  # quiver's defaults, in shaft widths
+    along = np.array([0.0, -head_axis, -head_length, 0.0, -head_length, -head_axis, 0.0, 0.0])
+    along = along + np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]) * n
+    across = 0.5 * np.array([1.0, 1.0, head_width, 0.0, -head_width, -1.0, -1.0, 1.0])
+    # Shorter than its head: a head alone, shrunk (quiver's minshaft = 1).
+    short = n < head_length
+    head = np.array([0.0, head_length - head_axis, 0.0, head_length, 0.0, head_length - head_axis, 0.0, 0.0])
+    along = np.where(short, n / head_length * head, along)
+    across = np.where(short, n / head_length * across, across)
+    cos, sin = (u / norm)[:, None], (v / norm)[:, None]
+    verts = np.stack([x[:, None] + width * (along * cos - across * sin),
+                      y[:, None] + width * (along * sin + across * cos)], axis=-1)  # fmt: skip
+    ax.add_collection(PolyCollection(list(verts), closed=False, linewidths=0, **style), autolim=False)
+
+
+def _draw_function(ax: Axes, result: Result, size: str) -> None:
     data = result.data
     px, py, span = data["point"]
     surface = np.ma.masked_invalid(data["f"])
     if surface.count() > 1 and np.ptp(surface.compressed()) > 0:
-        levels = np.unique(np.quantile(surface.compressed(), np.linspace(0.0, 1.0, 11)))
-        if len(levels) > 2:
-            shades = matplotlib.colormaps["Blues"](np.linspace(0.08, 0.62, len(levels) - 1))
-            ax.contourf(data["xx"], data["yy"], surface, levels=levels, colors=shades)
+        bands(ax, data["xx"], data["yy"], surface)
     step = (GRID - 1) // (ARROWS - 1)
     gx, gy = (s[::step, ::step] for s in data["slope"])
     length = np.hypot(gx, gy)
     with np.errstate(all="ignore"):
         ux, uy = np.where(length > 0, gx / length, 0.0), np.where(length > 0, gy / length, 0.0)
-    ax.quiver(
-        data["xx"][::step, ::step], data["yy"][::step, ::step], ux, uy, color=ARROW, alpha=0.8,
-        angles="xy", scale_units="xy", scale=ARROWS / (1.5 * span), width=0.004 if size == "full" else 0.008,
-    )  # fmt: skip
+    reach = 1.5 * span / ARROWS
+    width = (0.004 if size == "full" else 0.008) * 2 * span  # a fraction of the axes' width
+    arrows(ax, data["xx"][::step, ::step], data["yy"][::step, ::step], reach * ux, reach * uy, width,
+           facecolors=ARROW, alpha=0.8)  # fmt: skip
     scale = float(np.max(np.abs(data["eigenvalues"]))) or 1.0
     for value, vector in zip(data["eigenvalues"], data["eigenvectors"].T, strict=True):
         half = span * (0.12 + 0.5 * abs(value) / scale) * vector
         colour = UP if value > 0 else DOWN if value < 0 else "#9a9a9a"
-        ax.plot([px - half[0], px + half[0]], [py - half[1], py + half[1]], color=colour, linewidth=3.5,
-                solid_capstyle="round", label=f"λ = {value:.3g}")  # fmt: skip
+        ax.add_artist(Line2D([px - half[0], px + half[0]], [py - half[1], py + half[1]], color=colour,
+                             linewidth=3.5, solid_capstyle="round", label=f"λ = {value:.3g}"))  # fmt: skip
     g = data["gradient"]
     norm = float(np.hypot(*g))
     if norm > 0:
         arrow = 0.55 * span * g / norm
-        ax.quiver(px, py, arrow[0], arrow[1], color=GRADIENT, angles="xy", scale_units="xy", scale=1,
-                  width=0.012 if size == "full" else 0.02, label="∇f")  # fmt: skip
-    ax.plot([px], [py], "o", color="white", markeredgecolor="black", markersize=6)
+        width = (0.012 if size == "full" else 0.02) * 2 * span
+        arrows(ax, px, py, arrow[0], arrow[1], width, facecolors=GRADIENT, label="∇f")
+    ax.add_artist(
+        Line2D([px], [py], linestyle="", marker="o", color="white", markeredgecolor="black", markersize=6)
+    )
     ax.set_xlim(px - span, px + span)
     ax.set_ylim(py - span, py + span)
     ax.set_aspect("equal", adjustable="box")
@@ -193,9 +290,12 @@ def _draw_jacobian(ax: Any, result: Result, size: str) -> None:
 def _draw_costs(ax: Any, result: Result, size: str) -> None:
     counts = np.arange(1, MAX_OUTPUTS + 1)
     m = int(result.data["outputs"])
-    ax.plot(counts, result.data["jacobian_ops"], color=PALETTE[3], label="full Jacobian: m passes")
-    ax.plot(counts, result.data["vjp_ops"], color=PALETTE[0], label="one VJP: 1 pass")
-    ax.plot([m, m], [result.data["vjp_ops"][m - 1], result.data["jacobian_ops"][m - 1]], "o", color=GRADIENT)
+    ops = result.data["jacobian_ops"], result.data["vjp_ops"]
+    # Lines made directly, then one autoscale: ``plot`` costs more per line.
+    ax.add_line(Line2D(counts, ops[0], color=PALETTE[3], label="full Jacobian: m passes"))
+    ax.add_line(Line2D(counts, ops[1], color=PALETTE[0], label="one VJP: 1 pass"))
+    ax.add_line(Line2D([m, m], [ops[1][m - 1], ops[0][m - 1]], linestyle="", marker="o", color=GRADIENT))
+    ax.autoscale_view()
     ax.set_ylim(bottom=0)
     ax.set_xticks([1, MAX_OUTPUTS // 2, MAX_OUTPUTS])
     ax.locator_params(axis="y", nbins=3)

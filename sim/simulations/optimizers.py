@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
+from matplotlib.transforms import IdentityTransform
 
 from sim.functions import Function2D, make
-from sim.optim import newton, optimize
+from sim.optim import newton_2d, optimize_2d
 from sim.plotting import is_compact, quiet_log_axis
-from sim.simulations.gradient_descent import draw_landscape, drawable, evaluate, finite_prefix, floored
+from sim.simulations.gradient_descent import (
+    draw_landscape,
+    drawable,
+    evaluate,
+    far,
+    finite_prefix,
+    floored,
+    mark,
+)
 from sim.spec import Result
 
 METHODS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "newton")
@@ -34,29 +49,70 @@ NEVER = -1
 
 
 class NoisyGradient:
-    """The function's gradient plus the same pre-drawn noise sequence for every method."""
+    """The function's gradient plus the same pre-drawn noise sequence for every method, on Python floats.
 
-    def __init__(self, function: Function2D, noise: np.ndarray) -> None:
-        self.function = function
+    It calls the function's own formula (``_gradient``) on two floats: a numpy array of two numbers
+    would cost several times more per step, for the same IEEE arithmetic.
+    """
+
+    def __init__(self, function: Function2D, noise: list[list[float]]) -> None:
+        self.gradient = function._gradient
         self.noise = noise
         self.calls = 0
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        g = self.function.gradient(x) + self.noise[self.calls]
+    def __call__(self, x: float, y: float) -> tuple[Any, Any]:
+        gx, gy = self.gradient(x, y)  # type: ignore[arg-type]
+        nx, ny = self.noise[self.calls]
         self.calls += 1
-        return g
+        return gx + nx, gy + ny
 
 
-def trajectory(method: str, function: Function2D, params: dict[str, Any], noise: np.ndarray) -> np.ndarray:
-    """The path of ``method`` from the function's start with the simulation's hyperparameters."""
+def hessian(function: Function2D) -> Callable[[float, float], list[list[Any]]]:
+    """The function's exact Hessian at ``(x, y)`` on floats, as ``function.hessian`` computes it."""
+
+    def at(x: float, y: float) -> list[list[Any]]:
+        hxx, hxy, hyy = function._hessian(x, y)  # type: ignore[arg-type]
+        return [[hxx, hxy], [hxy, hyy]]
+
+    return at
+
+
+def trajectory(
+    method: str, function: Function2D, lr: float, momentum: float, steps: int, noise: list[list[float]]
+) -> np.ndarray:
+    """The path of ``method`` from the function's start (``momentum`` is used by ``momentum`` only)."""
     grad = NoisyGradient(function, noise)
-    start, steps = function.start, int(params["steps"])
     if method == "newton":
-        return newton(grad, function.hessian, start, steps)
+        return newton_2d(grad, hessian(function), function.start, steps)
+    hyper = {"momentum": momentum} if method == "momentum" else {}
+    return optimize_2d(method, grad, function.start, lr, steps, **hyper)
+
+
+@lru_cache(maxsize=128)
+def race(
+    method: str, function: Function2D, lr: float, momentum: float, steps: int, noise: bytes
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``method``'s path and loss gaps up to the first non-finite point, and whether it blew up.
+
+    Cached (read-only arrays): a change of one learning rate reruns only the methods that use it.
+    ``noise`` is the bytes of the ``(steps, 2)`` gradient-noise array.
+    """
+    shared = np.frombuffer(noise).reshape(steps, 2).tolist()
+    path = trajectory(method, function, lr, momentum, steps, shared)
+    path, losses, blew_up = finite_prefix(path, evaluate(function, path))
+    gaps = losses - function.min_value
+    for arr in (path, gaps):
+        arr.flags.writeable = False
+    return path, gaps, blew_up
+
+
+def hyperparameters(method: str, params: dict[str, Any]) -> tuple[float, float]:
+    """The learning rate and momentum ``method`` runs with (momentum 0 where it has none)."""
     if method in ("sgd", "momentum"):
-        hyper = {"momentum": params["momentum"]} if method == "momentum" else {}
-        return optimize(method, grad, start, params["lr"], steps, **hyper)
-    return optimize(method, grad, start, params["adaptive_lr"], steps)
+        return float(params["lr"]), float(params["momentum"]) if method == "momentum" else 0.0
+    if method == "newton":
+        return 1.0, 0.0
+    return float(params["adaptive_lr"]), 0.0
 
 
 def steps_to_reach(gaps: np.ndarray, tolerance: float) -> int:
@@ -68,15 +124,14 @@ def steps_to_reach(gaps: np.ndarray, tolerance: float) -> int:
 def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     function = make(params["function"])
     steps, tolerance = int(params["steps"]), float(params["tolerance"])
-    noise = params["noise"] * rng.standard_normal((steps, 2))
+    noise = (params["noise"] * rng.standard_normal((steps, 2))).tobytes()
     tail = max(1, steps // 10)
     paths, gaps, reached, final = {}, {}, {}, []
     for method in METHODS:
-        path = trajectory(method, function, params, noise)
-        path, losses, blew_up = finite_prefix(path, evaluate(function, path))
-        paths[method], gaps[method] = path, losses - function.min_value
-        reached[method] = steps_to_reach(gaps[method], tolerance)
-        final.append(NEVER if blew_up else float(np.mean(gaps[method][-tail:])))
+        path, gap, blew_up = race(method, function, *hyperparameters(method, params), steps, noise)
+        paths[method], gaps[method] = path, gap
+        reached[method] = steps_to_reach(gap, tolerance)
+        final.append(NEVER if blew_up else float(np.mean(gap[-tail:])))
     arrived = {m: n for m, n in reached.items() if n != NEVER}
     answers: dict[str, Any] = {"fastest": min(arrived, key=arrived.__getitem__) if arrived else "none"}
     answers.update({f"steps_{m}": reached[m] for m in METHODS})
@@ -84,26 +139,48 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     return Result(sim="optimizers", params=dict(params), answers=answers, data={"paths": paths, "gaps": gaps})
 
 
+def ends(ax: Axes, points: np.ndarray, colours: list[str], size: float) -> None:
+    """One round marker of ``size`` points at each of ``points``, coloured in turn: one artist for all."""
+    circle = MarkerStyle("o")
+    dots = PathCollection(
+        (circle.get_path().transformed(circle.get_transform()),), sizes=[size**2], offsets=points,
+        offset_transform=ax.transData, facecolors=colours, edgecolors=colours, linewidths=1.0, zorder=2,
+    )  # fmt: skip
+    dots.set_transform(IdentityTransform())
+    ax.add_collection(dots, autolim=False)
+
+
 def plot(fig: Figure, result: Result) -> None:
     function = make(str(result.params["function"]))
     surface, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
     draw_landscape(surface, function)
     x0, y0 = function.start
-    surface.plot(x0, y0, "o", color="#edc948", markersize=6)
+    mark(surface, x0, y0, linestyle="", marker="o", color="#edc948", markersize=6)
+    # Few artists, as each costs more to make than to draw: the paths are one collection, their ends
+    # another, and the labelled loss curves carry the legend.
+    paths = [result.data["paths"][method] for method in METHODS]
+    colours = [COLOURS[method] for method in METHODS]
+    shown = [drawable(path, function.view) for path in paths]
+    surface.add_collection(LineCollection(shown, colors=colours, linewidths=1.4), autolim=False)
+    ended = [i for i, path in enumerate(paths) if not far(path[-1], function.view)]
+    if ended:
+        ends(surface, np.array([paths[i][-1] for i in ended]), [colours[i] for i in ended], 4.0)
+    curve.set_yscale("log")
     for method in METHODS:
-        path, gaps = result.data["paths"][method], result.data["gaps"][method]
-        shown = drawable(path, function.view)
-        style = {"color": COLOURS[method], "linewidth": 1.4, "label": LABELS[method]}
-        surface.plot(shown[:, 0], shown[:, 1], **style)
-        surface.plot(*path[-1], "o", color=COLOURS[method], markersize=4)
-        curve.semilogy(np.arange(len(gaps)), floored(gaps), **style)
+        gaps = floored(result.data["gaps"][method])
+        line = Line2D(np.arange(len(gaps)), gaps, color=COLOURS[method], linewidth=1.4, label=LABELS[method])
+        curve.add_line(line)
     quiet_log_axis(curve)
-    tolerance = float(result.params["tolerance"])
-    curve.axhline(tolerance, color="#888888", linestyle="--", linewidth=1, label="tolerance")
+    tolerance, steps = float(result.params["tolerance"]), int(result.params["steps"])
+    line = Line2D(
+        [0, steps], [tolerance] * 2, color="#888888", linestyle="--", linewidth=1, label="tolerance"
+    )
+    curve.add_line(line)
     surface.set_title("paths")
     curve.set_title("loss - min")
     curve.set_xlabel("step")
-    curve.set_xlim(0, int(result.params["steps"]))
+    curve.set_xlim(0, steps)
+    curve.autoscale_view(scalex=False)  # ``add_line`` leaves the limits to us
     curve.set_ylim(bottom=tolerance * 1e-3)
     if not is_compact(fig):
         curve.legend(loc="lower left", ncols=2)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -16,8 +17,10 @@ from numpy.testing import assert_allclose
 from scipy.differentiate import derivative
 
 import sim
+from sim import plotting
 from sim.autodiff import field, grad, hessian, jacobian, trace
 from sim.expr import MAX_DEPTH, MAX_LENGTH, parse_values
+from sim.simulations import jacobian_hessian
 from sim.simulations.backprop import layout
 
 
@@ -403,3 +406,64 @@ def test_jacobian_hessian_answers_match_closed_forms_and_counted_costs() -> None
 def test_jacobian_hessian_refuses_other_variables() -> None:
     with pytest.raises(ValueError, match="undefined variable 'z'"):
         sim.run("jacobian-hessian", {"function": "x*z"})
+
+
+def test_derivatives_of_a_cached_expression_are_those_of_a_fresh_one() -> None:
+    """Sweeps are cached by the expression's text: later calls, in any order, must not see each other."""
+    text = "sin(x*y) + x**3/y - sqrt(x)"
+    at = {"x": 0.7, "y": 1.3}
+    matrix, swapped = hessian(text, at), hessian(text, {"y": 1.3, "x": 0.7})
+    gradient = grad(text, at)
+    values, slopes = field(text, {"x": np.array([0.7, 2.0]), "y": 1.3})
+    assert_allclose(swapped, matrix[::-1, ::-1], rtol=1e-12)
+    for _ in range(2):
+        assert grad(text, at) == gradient
+        np.testing.assert_array_equal(hessian(text, {"y": 1.3, "x": 0.7}), swapped)
+        np.testing.assert_array_equal(hessian(text, at), matrix)
+        value, slope = field(text, {"x": np.array([0.7, 2.0]), "y": 1.3})
+        np.testing.assert_array_equal(value, values)
+        np.testing.assert_array_equal(slope["x"], slopes["x"])
+    with pytest.raises(ValueError, match="undefined variable 'y'"):
+        grad(text, {"x": 1.0})
+    with pytest.raises(ValueError, match="expression must be a string"):
+        grad(["x"], {"x": 1.0})  # type: ignore[arg-type]
+
+
+def test_jacobian_hessian_network_costs_are_the_same_for_every_number_of_outputs() -> None:
+    """The sweeps are cached per network: each number of outputs reads its rows from the same sweeps."""
+    full: dict[str, Any] = sim.run("jacobian-hessian", {"outputs": 8, "inputs": 5}).answers
+    for m in range(1, 9):
+        answers: dict[str, Any] = sim.run("jacobian-hessian", {"outputs": m, "inputs": 5}).answers
+        assert answers["jacobian"] == full["jacobian"][:m]
+        assert answers["jacobian_passes"] == m
+    other = sim.run("jacobian-hessian", {"outputs": 8, "inputs": 5}, seed=1).answers
+    assert other["jacobian"] != full["jacobian"], "another seed draws another network"
+
+
+def test_jacobian_hessian_draws_filled_contours_and_arrows_as_contourf_and_quiver_do() -> None:
+    """``bands`` and ``arrows`` are cheaper stand-ins for ``contourf`` and ``quiver``: the same pixels."""
+    xx, yy = np.meshgrid(np.linspace(-1.0, 3.0, 41), np.linspace(-2.0, 2.0, 41))
+    with np.errstate(all="ignore"):
+        surface = np.ma.masked_invalid(np.log(xx) + yy**2)
+    u, v = np.cos(xx[::5, ::5] * yy[::5, ::5]), np.sin(xx[::5, ::5] + yy[::5, ::5])
+    pixels = []
+    for cheap in (False, True):
+        fig = plotting.new_figure(300, 300)
+        ax = fig.add_subplot()
+        if cheap:
+            jacobian_hessian.bands(ax, xx, yy, surface)
+            jacobian_hessian.arrows(
+                ax, xx[::5, ::5], yy[::5, ::5], 0.3 * u, 0.3 * v, 0.008 * 4, facecolors="k"
+            )
+        else:
+            levels = np.unique(np.quantile(surface.compressed(), np.linspace(0.0, 1.0, 11)))
+            shades = matplotlib.colormaps["Blues"](np.linspace(0.08, 0.62, len(levels) - 1))
+            ax.contourf(xx, yy, surface, levels=levels, colors=shades)
+            ax.quiver(xx[::5, ::5], yy[::5, ::5], u, v, color="k", angles="xy", scale_units="xy",
+                      scale=1 / 0.3, width=0.008)  # fmt: skip
+        ax.set_xlim(-1.0, 3.0)
+        ax.set_ylim(-2.0, 2.0)
+        ax.set_aspect("equal", adjustable="box")
+        pixels.append(plotting.to_rgba(fig).astype(int))
+    differ = np.abs(pixels[0] - pixels[1]).max(axis=-1)
+    assert (differ > 0).mean() < 0.001 and differ.max() <= 8  # identical but for rounding

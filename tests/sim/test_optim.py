@@ -8,13 +8,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from numpy.testing import assert_allclose
 from scipy import linalg
 
 import sim
-from sim.functions import Rosenbrock, make
-from sim.optim import DEFAULTS, OPTIMIZERS, newton, optimize
+from sim.functions import Rosenbrock, grid, make
+from sim.optim import DEFAULTS, OPTIMIZERS, newton, newton_2d, optimize, optimize_2d
 from sim.simulations.batching import train
+from sim.simulations.gradient_descent import landscape, shading
 
 A = np.array([[3.0, 1.0], [1.0, 2.0]])
 B = np.array([1.0, -2.0])
@@ -197,6 +199,77 @@ def test_defaults_are_torchs() -> None:
     assert DEFAULTS["momentum"]["momentum"] == 0.9 and DEFAULTS["sgd"]["momentum"] == 0.0
 
 
+# --- two variables on Python floats -----------------------------------------------------------------
+
+
+def in_pairs(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[float, float], Any]:
+    """``fn`` of an array of two numbers as a function of two floats."""
+    return lambda x, y: fn(np.array([x, y])).tolist()
+
+
+EDGE_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("adagrad", {"eps": 0.0}),
+    ("rmsprop", {"eps": 0.0}),
+    ("rmsprop", {"eps": 0.0, "centered": True, "momentum": 0.3}),
+    ("adam", {"eps": 0.0, "amsgrad": True}),
+    ("momentum", {"momentum": 0.5, "dampening": 0.5, "nesterov": False, "weight_decay": 2.0}),
+]
+
+
+@pytest.mark.parametrize(("name", "hyper"), [*TORCH_CASES, *EDGE_CASES])
+def test_the_float_optimisers_take_bit_for_bit_the_steps_of_the_array_ones(
+    name: str, hyper: dict[str, Any]
+) -> None:
+    noise = np.random.default_rng(7).normal(size=(80, 2))
+    calls = {"array": 0, "floats": 0}
+
+    def noisy(kind: str, x: np.ndarray) -> np.ndarray:
+        calls[kind] += 1
+        return ROSENBROCK.gradient(x) + noise[calls[kind] - 1]
+
+    cases = [
+        (quadratic_grad, quadratic_grad, [0.5, 1.5], 0.05),
+        (ROSENBROCK.gradient, ROSENBROCK.gradient, [-1.2, 1.0], 1e-4),
+        (lambda x: noisy("array", x), lambda x: noisy("floats", x), [-1.2, 1.0], 1e-3),
+        (lambda x: np.array([0.0, x[1]]), lambda x: np.array([0.0, x[1]]), [1.0, 2.0], 0.1),  # 0/0 with eps 0
+        (lambda x: 4 * x**3, lambda x: 4 * x**3, [10.0, 1.0], 1.0),  # blows up
+    ]
+    for array_grad, float_grad, x0, lr in cases:
+        expected = optimize(name, array_grad, x0, lr, 79, **hyper)
+        np.testing.assert_array_equal(optimize_2d(name, in_pairs(float_grad), x0, lr, 79, **hyper), expected)
+
+
+def test_float_newton_takes_bit_for_bit_the_steps_of_newton() -> None:
+    cases: list[tuple[Callable[..., Any], Callable[..., Any], list[float]]] = [
+        (ROSENBROCK.gradient, ROSENBROCK.hessian, [-1.2, 1.0]),
+        (quadratic_grad, lambda x: A, [5.0, -4.0]),
+        (lambda x: np.array([x[0] - 1.0, 0.0]), lambda x: np.diag([1.0, 0.0]), [4.0, 2.0]),  # singular
+        (lambda x: np.array([math.inf, 0.0]), lambda x: np.eye(2), [1.0, 1.0]),  # not finite
+        (make("noisy").gradient, make("noisy").hessian, [-2.0, 1.5]),
+    ]
+    for grad_fn, hess_fn, x0 in cases:
+        expected = newton(grad_fn, hess_fn, x0, 30)
+        np.testing.assert_array_equal(newton_2d(in_pairs(grad_fn), in_pairs(hess_fn), x0, 30), expected)
+        np.testing.assert_array_equal(
+            newton_2d(in_pairs(grad_fn), in_pairs(hess_fn), x0, 30, lr=0.5),
+            newton(grad_fn, hess_fn, x0, 30, 0.5),
+        )
+
+
+def test_the_float_optimisers_refuse_what_the_array_ones_refuse() -> None:
+    with pytest.raises(ValueError, match="x0 must hold two numbers"):
+        optimize_2d("sgd", lambda x, y: (x, y), [1.0, 2.0, 3.0], 0.1, 1)
+    with pytest.raises(ValueError, match="grad_fn must return two numbers"):
+        optimize_2d("sgd", lambda x, y: (x, y, 0.0), [1.0, 2.0], 0.1, 1)
+    with pytest.raises(ValueError, match=r"hess_fn must return an array of shape \(2, 2\)"):
+        newton_2d(lambda x, y: (x, y), lambda x, y: np.eye(3), [1.0, 2.0], 1)
+    with pytest.raises(ValueError, match="nesterov needs momentum"):
+        optimize_2d("sgd", lambda x, y: (x, y), [1.0, 2.0], 0.1, 1, nesterov=True)
+    with pytest.raises(ValueError, match="lr must be a positive"):
+        newton_2d(lambda x, y: (x, y), lambda x, y: np.eye(2), [1.0, 2.0], 1, lr=0.0)
+    np.testing.assert_array_equal(optimize_2d("adam", lambda x, y: (x, y), [1.0, 2.0], 0.1, 0), [[1.0, 2.0]])
+
+
 # --- gradient-descent ------------------------------------------------------------------------------
 
 
@@ -243,6 +316,35 @@ def test_gradient_descent_stalls_on_the_saddle_point() -> None:
     assert answers["distance_to_minimum"] == pytest.approx(1.0, abs=1e-6)
 
 
+@pytest.mark.parametrize(
+    "params", [{}, {"function": "rosenbrock", "lr": 0.01, "steps": 200}, {"lr": 1.9}, {"function": "saddle"}]
+)
+def test_gradient_descent_path_is_that_of_the_array_optimiser(params: dict[str, Any]) -> None:
+    _, data = run("gradient-descent", params)
+    spec = sim.spec("gradient-descent")
+    values: dict[str, Any] = {**spec.defaults, **params}
+    function = make(values["function"], values["conditioning"])
+    start = [values["x0"], values["y0"]]
+    expected = optimize("sgd", function.gradient, start, values["lr"], values["steps"])
+    finite = np.all(np.isfinite(expected), axis=1) & np.isfinite(function(expected))
+    np.testing.assert_array_equal(data["path"], expected[: np.argmin(finite) or None])
+
+
+@pytest.mark.parametrize("name", ["bowl", "ravine", "rosenbrock", "saddle", "noisy"])
+def test_the_landscape_contours_are_those_axes_contour_draws(name: str) -> None:
+    function = make(name)
+    drawn = landscape(function, 9)
+    xs, ys, values = grid(function)
+    contours = Figure().add_subplot().contour(xs, ys, values, levels=shading(function, 9)[1], cmap="viridis")
+    paths = contours.get_paths()
+    kept = [i for i, path in enumerate(paths) if np.size(path.vertices)]
+    assert len(drawn.contours) == len(kept) >= 5
+    for ours, i in zip(drawn.contours, kept, strict=True):
+        np.testing.assert_array_equal(ours.vertices, paths[i].vertices)
+        np.testing.assert_array_equal(ours.codes, paths[i].codes)
+    assert_allclose(drawn.colours, np.asarray(contours.get_edgecolor())[kept], atol=1e-12)
+
+
 # --- optimizers ------------------------------------------------------------------------------------
 
 
@@ -281,6 +383,39 @@ def test_optimizers_gradient_noise_is_seeded_and_shared() -> None:
     noisy = answers_of("optimizers", {"noise": 3.0}, seed=5)
     assert noisy == answers_of("optimizers", {"noise": 3.0}, seed=5)
     assert noisy["final_gap"] != quiet["final_gap"]
+
+
+def with_noise(grad_fn: Callable[[np.ndarray], np.ndarray], noise: np.ndarray) -> Callable[[np.ndarray], Any]:
+    """``grad_fn`` plus the next row of ``noise`` at every call."""
+    calls = iter(range(len(noise)))
+    return lambda x: grad_fn(x) + noise[next(calls)]
+
+
+def test_optimizers_paths_are_those_of_the_array_optimisers() -> None:
+    """The simulation's float fast path against ``optimize`` and ``newton`` with the same noisy gradients."""
+    params = {"function": "noisy", "noise": 1.5, "steps": 150, "lr": 0.03}
+    result = sim.run("optimizers", params, seed=4)
+    function = make("noisy")
+    noise = 1.5 * np.random.default_rng(4).standard_normal((150, 2))
+    hyper = {"sgd": {}, "momentum": {"momentum": 0.9}, "adagrad": {}, "rmsprop": {}, "adam": {}}
+    for method in ("sgd", "momentum", "adagrad", "rmsprop", "adam", "newton"):
+        noisy = with_noise(function.gradient, noise)
+        if method == "newton":
+            expected = newton(noisy, function.hessian, function.start, 150)
+        else:
+            lr = 0.03 if method in ("sgd", "momentum") else 0.05
+            expected = optimize(method, noisy, function.start, lr, 150, **hyper[method])
+        finite = np.all(np.isfinite(expected), axis=1)
+        np.testing.assert_array_equal(result.data["paths"][method], expected[: np.argmin(finite) or None])
+
+
+def test_optimizers_rerun_only_the_methods_a_changed_parameter_affects() -> None:
+    first = sim.run("optimizers", {"function": "rosenbrock"}).data["paths"]
+    second = sim.run("optimizers", {"function": "rosenbrock", "lr": 0.02}).data["paths"]
+    for method in ("adagrad", "rmsprop", "adam", "newton"):
+        assert second[method] is first[method], method
+    assert not np.array_equal(second["sgd"], first["sgd"])
+    assert not first["sgd"].flags.writeable, "cached paths are shared: read-only"
 
 
 def test_optimizers_stuck_in_ripples_reach_a_local_minimum_not_the_global_one() -> None:
