@@ -17,6 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+from textual.theme import Theme
 
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
@@ -81,6 +82,7 @@ class StudyApp(App[None]):
     TITLE = "studyapp"
     COMMANDS = App.COMMANDS | {StudyCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    _theme_cache: tuple[str, Theme] | None = None  # set on first use (Textual asks before __init__ ends)
 
     def __init__(
         self,
@@ -140,6 +142,18 @@ class StudyApp(App[None]):
     @property
     def dark(self) -> bool:
         return self.current_theme.dark
+
+    @property
+    def current_theme(self) -> Theme:
+        """The active theme, looked up once per theme name.
+
+        Textual's lookup copies its table of themes, and its style checks ask for the theme
+        several times per frame; studyapp registers no themes of its own.
+        """
+        name = self.theme
+        if self._theme_cache is None or self._theme_cache[0] != name:
+            self._theme_cache = (name, super().current_theme)
+        return self._theme_cache[1]
 
     def now(self) -> datetime:
         return self.clock()

@@ -35,6 +35,7 @@ async def test_settings_are_saved_and_validated(app: StudyApp, collection: Colle
         screen.query_one("#theme", Select).value = "nord"
         await pilot.pause()
         assert collection.store.settings().theme == "nord" and app.theme == "nord"
+        assert app.current_theme.name == "nord"  # the cached lookup follows the change
         screen.query_one("#quiz_updates_schedule", Switch).value = True
         await pilot.pause()
         assert collection.store.settings().quiz_updates_schedule is True
