@@ -31,11 +31,16 @@ def detect_graphics(setting: str) -> None:
 
 #: Textual batches screen updates at this rate; above its default of 60, a keypress is painted sooner.
 FRAMES_PER_SECOND = "250"
+#: Simulations multiply small matrices, where BLAS threads cost more than they give (one bigger
+#: product took 5x longer with two threads on two busy cores); the other core runs the worker process.
+SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def run_app(collection: Collection, first_screen: Callable[[], Screen[Any]] | None = None) -> None:
     """Run the app on ``collection`` until the user quits, optionally opening ``first_screen()`` over Home."""
     os.environ.setdefault("TEXTUAL_FPS", FRAMES_PER_SECOND)  # read when Textual is imported
+    for name in SINGLE_THREADED_MATH:  # read when numpy is imported (later, by the first simulation)
+        os.environ.setdefault(name, "1")
     detect_graphics(collection.store.settings().plot_renderer)
     from studyapp.tui.app import StudyApp
 

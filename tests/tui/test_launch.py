@@ -11,6 +11,7 @@ import pytest
 
 from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
+from studyapp.tui.launch import FRAMES_PER_SECOND, SINGLE_THREADED_MATH, run_app
 
 from .conftest import FakeClock, wait_until
 
@@ -49,6 +50,22 @@ def test_no_color_is_honoured(
     assert StudyApp(collection, clock=clock).no_color
     monkeypatch.delenv("NO_COLOR")
     assert not StudyApp(collection, clock=clock).no_color
+
+
+def test_the_app_runs_math_single_threaded_and_paints_fast(
+    collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = {"OMP_NUM_THREADS": "3"}  # a user's own choice is kept
+    monkeypatch.setattr(os, "environ", environment)
+    monkeypatch.setattr(StudyApp, "run", lambda self: None)
+    run_app(collection)
+    assert environment == {
+        "OMP_NUM_THREADS": "3",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "TEXTUAL_FPS": FRAMES_PER_SECOND,
+    }
+    assert set(SINGLE_THREADED_MATH) < set(environment)
 
 
 async def test_the_simulation_list_opens_each_simulation(app: StudyApp) -> None:
