@@ -49,10 +49,10 @@ def train(
     with np.errstate(all="ignore"):
         for _ in range(epochs):
             order = rng.permutation(n)
+            shuffled_x, shuffled_y = x[order], y[order]  # so that every batch is a slice, not a copy
             for start in range(0, n, batch):
-                idx = order[start : start + batch]
-                xb = x[idx]
-                w = w - lr * (2.0 / len(idx)) * (xb.T @ (xb @ w - y[idx]))
+                xb, yb = shuffled_x[start : start + batch], shuffled_y[start : start + batch]
+                w = w - lr * (2.0 / len(yb)) * np.dot(xb.T, np.dot(xb, w) - yb)  # dot: less overhead than @
                 history.append(w)
             if not np.all(np.isfinite(w)):
                 break
@@ -104,6 +104,9 @@ def _thin(values: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def plot(fig: Figure, result: Result) -> None:
     updates_ax, epochs_ax = fig.subplots(1, 2, sharey=True)
+    # Each scale is set once (the shared y axis too): setting it per curve costs more than drawing them.
+    updates_ax.set_xscale("log")
+    updates_ax.set_yscale("log")
     optimal = float(result.data["optimal"])
     per_epoch: list[int] = list(result.answers["updates_per_epoch"])  # type: ignore[arg-type]
     for method, colour, losses, updates in zip(
@@ -111,9 +114,9 @@ def plot(fig: Figure, result: Result) -> None:
     ):
         excess = floored(losses - optimal)
         count = np.arange(len(losses))
-        updates_ax.loglog(*_thin(excess, count + 1), color=colour, linewidth=1.4, label=method)
+        updates_ax.plot(*_thin(excess, count + 1), color=colour, linewidth=1.4, label=method)
         ends = count[::updates]
-        epochs_ax.semilogy(ends / updates, excess[ends], color=colour, marker="o", markersize=3, label=method)
+        epochs_ax.plot(ends / updates, excess[ends], color=colour, marker="o", markersize=3, label=method)
     quiet_log_axis(updates_ax)
     updates_ax.set_title("loss - best, per update")
     updates_ax.set_xlabel("updates + 1")

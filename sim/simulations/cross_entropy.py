@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.nn import mlp_gradients, sigmoid
+from sim.nn import mlp_gradients_stacked, sigmoid
 from sim.plotting import is_compact
 from sim.spec import Result
 
@@ -16,33 +16,46 @@ ONE = np.ones((1, 1))
 COLORS = {"ce": "#4e9af1", "mse": "#f28e2b"}
 
 
-def cross_entropy_at(logit: float, target: int) -> tuple[float, float]:
+def cross_entropy_at(logits: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
     """Loss and dL/dz of softmax cross-entropy on the logits (0, z), which is -log sigmoid(z) for y = 1.
 
-    The logit is the weight of a one-input linear layer fed with 1, so dL/dW is dL/dz.
+    Each logit is the weight of a one-input linear layer fed with 1, so dL/dW is dL/dz; all the
+    logits are separate networks, backpropagated side by side.
     """
-    loss, (dw,), _ = mlp_gradients(
-        [np.array([[0.0], [logit]])], [np.zeros(2)], ONE, np.array([target]), loss="cross_entropy"
+    count = logits.size
+    weights = np.zeros((count, 2, 1))
+    weights[:, 1, 0] = logits
+    loss, (dw,), _ = mlp_gradients_stacked(
+        [weights], [np.zeros((count, 2))], ONE, np.array([target]), loss="cross_entropy"
     )
-    return loss, float(dw[1, 0])
+    return loss, dw[:, 1, 0].copy()
 
 
-def squared_error_at(logit: float, target: int) -> tuple[float, float]:
-    """Loss and dL/dz of (sigmoid(z) - y)^2: the logit feeds one sigmoid unit read out with weight 1."""
-    loss, (dw, _), _ = mlp_gradients(
-        [np.array([[logit]]), ONE], [np.zeros(1), np.zeros(1)], ONE, np.array([[float(target)]]), "sigmoid"
+def squared_error_at(logits: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
+    """Loss and dL/dz of (sigmoid(z) - y)^2: each logit feeds one sigmoid unit read out with weight 1."""
+    count = logits.size
+    loss, (dw, _), _ = mlp_gradients_stacked(
+        [logits.reshape(count, 1, 1), np.ones((count, 1, 1))],
+        [np.zeros((count, 1)), np.zeros((count, 1))],
+        ONE,
+        np.array([[float(target)]]),
+        "sigmoid",
     )
-    return loss, float(dw[0, 0])
+    return loss, dw[:, 0, 0].copy()
 
 
 def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     z, target = params["logit"], params["target"]
-    ce_loss, ce_gradient = cross_entropy_at(z, target)
-    mse_loss, mse_gradient = squared_error_at(z, target)
     grid = np.linspace(-params["logit_range"], params["logit_range"], POINTS)
+    # The chosen logit and the grid of the curves, in one pass per loss.
+    logits = np.append(grid, z)
+    ce_losses, ce_gradients = cross_entropy_at(logits, target)
+    mse_losses, mse_gradients = squared_error_at(logits, target)
+    ce_loss, ce_gradient = float(ce_losses[-1]), float(ce_gradients[-1])
+    mse_loss, mse_gradient = float(mse_losses[-1]), float(mse_gradients[-1])
     curves = {
-        "ce": np.array([cross_entropy_at(float(g), target) for g in grid]),
-        "mse": np.array([squared_error_at(float(g), target) for g in grid]),
+        "ce": np.stack([ce_losses[:-1], ce_gradients[:-1]], axis=1),
+        "mse": np.stack([mse_losses[:-1], mse_gradients[:-1]], axis=1),
     }
     return Result(
         sim="cross-entropy",

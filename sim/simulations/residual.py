@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from sim.nn import fit, init_mlp, mlp_gradients
+from sim.nn import fit_variants, init_mlp
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
 WIDTH = 16
-POINTS = 32
+POINTS = 16  # as few as tell the story: training cost grows with them, and it is redone live
 BIAS_SCALE = 0.1
 VARIANTS = ("plain", "residual")
 
@@ -35,11 +38,10 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     norms: dict[str, np.ndarray] = {}
     losses: dict[str, np.ndarray] = {}
     diverged: dict[str, bool] = {}
-    for variant in VARIANTS:
-        shortcut = variant == "residual"
-        _, dws, _ = mlp_gradients(weights, biases, x, y, activation, residual=shortcut)
-        norms[variant] = np.array([np.linalg.norm(dw) for dw in dws])
-        run = fit(weights, biases, x, y, params["steps"], params["lr"], activation, residual=shortcut)
+    shortcuts = [(activation, variant == "residual") for variant in VARIANTS]
+    runs = fit_variants(weights, biases, x, y, params["steps"], params["lr"], shortcuts)
+    for variant, run in zip(VARIANTS, runs, strict=True):
+        norms[variant] = np.array([np.linalg.norm(dw) for dw in run.start_gradients])
         losses[variant] = run.losses
         diverged[variant] = run.diverged
     return Result(
@@ -57,15 +59,40 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
+def _power_of_ten(exponent: float, _position: object) -> str:
+    return f"$10^{{{exponent:g}}}$"
+
+
+def log_scaler(ax: Axes, compact: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """Make the y axis of ``ax`` logarithmic; returns what to apply to the y values plotted on it.
+
+    On terminal-sized (``compact``) figures the axis stays linear and the values become their log10,
+    ticked at powers of ten: the same picture, redrawn about 0.5 ms faster per axes, as a live redraw
+    on kept axes would otherwise set up a log scale anew every frame. Saved figures get a log axis.
+    """
+    if not compact:
+        ax.set_yscale("log")
+        return np.asarray
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax.yaxis.set_major_formatter(_power_of_ten)
+
+    def log10(values: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):  # log10(0) = -inf: a point left out
+            return np.log10(values)
+
+    return log10
+
+
 def plot(fig: Figure, result: Result) -> None:
     small = is_compact(fig)
     grads, curves = fig.subplots(1, 2)
+    scale_grads, scale_losses = log_scaler(grads, small), log_scaler(curves, small)
     for variant in VARIANTS:
         norms = result.data["norms"][variant]
-        grads.semilogy(np.arange(1, norms.size + 1), norms, label=variant)
+        grads.plot(np.arange(1, norms.size + 1), scale_grads(norms), label=variant)
         losses = result.data["losses"][variant]
         label = f"{variant} (diverged)" if result.data["diverged"][variant] else variant
-        curves.semilogy(np.arange(losses.size), losses, label=label)
+        curves.plot(np.arange(losses.size), scale_losses(losses), label=label)
     grads.set_title("gradient per layer")
     curves.set_title("training loss")
     if not small:

@@ -450,3 +450,88 @@ def test_fit_refuses_bad_arguments() -> None:
         nn.fit(weights, biases, x, y, steps=1, lr=0.0)
     with pytest.raises(ValueError, match="optimizer must be one of gd, adam"):
         nn.fit(weights, biases, x, y, steps=1, lr=0.1, optimizer="lbfgs")
+
+
+# --- several networks at once -------------------------------------------------------------------
+
+
+def random_problem(
+    sizes: list[int], batch: int, loss: str, seed: int = 0
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0.0, 1.0 / math.sqrt(n), (m, n)) for n, m in itertools.pairwise(sizes)]
+    biases = [rng.normal(0.0, 0.3, m) for m in sizes[1:]]
+    x = rng.normal(size=(batch, sizes[0]))
+    y = rng.normal(size=(batch, sizes[-1])) if loss == "mse" else rng.integers(0, sizes[-1], batch)
+    return weights, biases, x, y
+
+
+@pytest.mark.parametrize(
+    ("variants", "loss", "optimizer"),
+    [
+        ([("tanh", False), ("tanh", True)], "mse", "gd"),
+        ([("sigmoid", True), ("identity", False), ("relu", True)], "mse", "adam"),
+        ([("tanh", False), ("identity", False)], "cross_entropy", "adam"),
+        ([("leaky_relu", True), ("sigmoid", False)], "cross_entropy", "gd"),
+    ],
+)
+def test_fit_variants_gives_exactly_what_fit_gives(
+    variants: list[tuple[str, bool]], loss: str, optimizer: str
+) -> None:
+    sizes = [3, 5, 5, 5, 2 if loss == "cross_entropy" else 4]
+    weights, biases, x, y = random_problem(sizes, 7, loss)
+    runs = nn.fit_variants(weights, biases, x, y, 12, 0.05, variants, loss, optimizer)
+    for (activation, residual), run in zip(variants, runs, strict=True):
+        alone = nn.fit(weights, biases, x, y, 12, 0.05, activation, residual, loss, optimizer)
+        assert np.array_equal(run.losses, alone.losses) and run.diverged == alone.diverged
+        for got, want in zip([*run.weights, *run.biases], [*alone.weights, *alone.biases], strict=True):
+            assert np.array_equal(got, want)
+        _, start, _ = nn.mlp_gradients(weights, biases, x, y, activation, residual, loss)
+        for got, want in zip(run.start_gradients, start, strict=True):
+            assert np.array_equal(got, want)
+
+
+def test_a_diverging_variant_stops_alone() -> None:
+    weights, biases, x, y = random_problem([3, 8, 8, 2], 6, "mse")
+    variants = [
+        ("sigmoid", False),
+        ("identity", False),
+        ("tanh", False),
+    ]  # at lr 1 only the sigmoid net is stable
+    runs = nn.fit_variants(weights, biases, x, y, 30, 1.0, variants)
+    assert [run.diverged for run in runs] == [False, True, True]
+    assert [run.losses.size for run in runs] == [31, 2, 10]
+    for (activation, _), run in zip(variants, runs, strict=True):
+        alone = nn.fit(weights, biases, x, y, 30, 1.0, activation)
+        assert np.array_equal(run.losses, alone.losses)
+        for got, want in zip([*run.weights, *run.biases], [*alone.weights, *alone.biases], strict=True):
+            assert np.array_equal(got, want)
+
+
+def test_fit_variants_refuses_an_empty_list() -> None:
+    weights, biases, x, y = make_problem([3, 4, 2], 5, "tanh", False, "mse")
+    with pytest.raises(ValueError, match="at least one"):
+        nn.fit_variants(weights, biases, x, y, 1, 0.1, [])
+
+
+@pytest.mark.parametrize(("activation", "residual", "loss"), CASES)
+def test_stacked_gradients_are_those_of_each_network(activation: str, residual: bool, loss: str) -> None:
+    sizes = [3, 4, 4, 2]
+    problems = [random_problem(sizes, 5, loss, seed) for seed in range(3)]
+    x, y = problems[0][2], problems[0][3]
+    weights = [np.stack([p[0][layer] for p in problems]) for layer in range(len(sizes) - 1)]
+    biases = [np.stack([p[1][layer] for p in problems]) for layer in range(len(sizes) - 1)]
+    values, dws, dbs = nn.mlp_gradients_stacked(weights, biases, x, y, activation, residual, loss)
+    for k, (w, b, _, _) in enumerate(problems):
+        value, dw, db = nn.mlp_gradients(w, b, x, y, activation, residual, loss)
+        assert values[k] == value
+        for got, want in zip([d[k] for d in [*dws, *dbs]], [*dw, *db], strict=True):
+            assert np.array_equal(got, want)
+
+
+def test_stacked_gradients_refuse_unstacked_weights() -> None:
+    weights, biases, x, y = make_problem([3, 4, 2], 5, "tanh", False, "mse")
+    with pytest.raises(ValueError, match=r"\(K, out, in\)"):
+        nn.mlp_gradients_stacked(weights, biases, x, y)
+    with pytest.raises(ValueError, match=r"\(K, out\)"):
+        nn.mlp_gradients_stacked([w[None] for w in weights], biases, x, y)

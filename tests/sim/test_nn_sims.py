@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 from scipy import optimize, special
 
 import sim
+from sim import nn
 from sim.simulations import log_sum_exp, mlp, residual, vanishing_gradients
 from tests.sim.test_nn import torch_gradients
 
@@ -172,6 +173,26 @@ def test_a_hidden_layer_fits_what_a_line_cannot() -> None:
 @pytest.mark.parametrize(("target", "hidden", "count"), [("sin", 16, 16 * 2 + 17), ("xor", 5, 5 * 3 + 2 * 6)])
 def test_parameter_count(target: str, hidden: int, count: int) -> None:
     assert answers_of("mlp", {"target": target, "hidden": hidden, "steps": 10})["parameters"] == count
+
+
+def test_the_linear_decision_boundary_is_where_the_linear_model_is_undecided() -> None:
+    result = sim.run("mlp", {"target": "xor", "activation": "tanh"})
+    boundary = result.data["linear_boundary"]
+    axis = result.data["grid_axis"]
+    assert boundary is not None and boundary.shape == (2, 2)
+    assert np.all((boundary >= axis[0] - 1e-9) & (boundary <= axis[-1] + 1e-9))
+    # Both ends lie on the square's edges, and the linear model gives 1/2 all along the segment.
+    assert all(np.isclose(np.abs(end), axis[-1]).any() for end in boundary)
+    params = sim.spec("mlp").resolve({"target": "xor"})
+    rng = np.random.default_rng(0)  # the linear model as compute trains it
+    x, y = mlp.make_data("xor", rng)
+    weights, biases = nn.init_mlp([2, params["hidden"], 2], rng, 1.0, 1.0)
+    linear = nn.fit(
+        weights, biases, x, y, params["steps"], params["lr"], "identity", False, "cross_entropy", "adam"
+    )
+    points = boundary[0] + np.linspace(0.0, 1.0, 9)[:, None] * (boundary[1] - boundary[0])
+    logits = nn.mlp_forward(linear.weights, linear.biases, points, "identity")
+    assert_allclose(nn.sigmoid(logits[:, 1] - logits[:, 0]), 0.5, atol=1e-12)
 
 
 def test_score_is_r_squared_or_accuracy() -> None:
