@@ -21,7 +21,8 @@ from sim.spec import Result, Spec, format_answer
 if TYPE_CHECKING:
     from sim.autodiff import grad, hessian, jacobian, trace
     from sim.conv import FILTERS, conv2d, global_pool, output_size, pool2d
-    from sim.nn import cross_entropy, log_softmax, logsumexp, mlp_gradients, softmax
+    from sim.networks import mlp_gradients
+    from sim.nn import cross_entropy, log_softmax, logsumexp, softmax
     from sim.optim import newton, optimize
     from sim.plotting import Renderer, render, save
 
@@ -31,7 +32,7 @@ _LAZY = {
     "FILTERS": "sim.conv",
     "pool2d": "sim.conv",
     "global_pool": "sim.conv",
-    "mlp_gradients": "sim.nn",
+    "mlp_gradients": "sim.networks",
     "logsumexp": "sim.nn",
     "softmax": "sim.nn",
     "log_softmax": "sim.nn",

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.nn import mlp_gradients_stacked, sigmoid
+from sim.networks import mlp_gradients_stacked
+from sim.nn import sigmoid
 from sim.plotting import is_compact
 from sim.spec import Result
 

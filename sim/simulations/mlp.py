@@ -8,10 +8,12 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.nn import fit_variants, init_mlp, mlp_forward, sigmoid
+from sim.networks import init_mlp, mlp_forward
+from sim.nn import sigmoid
 from sim.plotting import is_compact, quiet_log_axis
 from sim.simulations.residual import log_scaler
 from sim.spec import Result
+from sim.training import fit_variants
 
 CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sin": np.sin,

@@ -11,9 +11,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.nn import fit_variants, init_mlp
+from sim.networks import init_mlp
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
+from sim.training import fit_variants
 
 WIDTH = 16
 POINTS = 16  # as few as tell the story: training cost grows with them, and it is redone live

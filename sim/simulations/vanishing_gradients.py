@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.nn import init_mlp, mlp_gradients
+from sim.networks import init_mlp, mlp_gradients
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 

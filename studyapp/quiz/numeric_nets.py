@@ -9,8 +9,8 @@ import numpy as np
 
 import sim
 from sim.autodiff import trace
+from sim.networks import init_mlp
 from sim.nn import activation as activate
-from sim.nn import init_mlp
 from studyapp.quiz.numeric_base import (
     EXACT,
     SIGNIFICANT,

@@ -20,7 +20,7 @@ from functools import partial  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from sim.nn import mlp_gradients  # noqa: E402
+from sim.networks import mlp_gradients  # noqa: E402
 
 LAYERS, WIDTH, BATCH = 20, 64, 128
 REPEATS, ROUNDS = 20, 15

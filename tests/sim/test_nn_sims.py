@@ -11,9 +11,9 @@ from numpy.testing import assert_allclose
 from scipy import optimize, special
 
 import sim
-from sim import nn
+from sim import networks, nn, training
 from sim.simulations import log_sum_exp, mlp, residual, vanishing_gradients
-from tests.sim.test_nn import torch_gradients
+from tests.sim.test_networks import torch_gradients
 
 
 def answers_of(name: str, params: dict[str, Any] | None = None, seed: int = 0) -> dict[str, Any]:
@@ -186,12 +186,12 @@ def test_the_linear_decision_boundary_is_where_the_linear_model_is_undecided() -
     params = sim.spec("mlp").resolve({"target": "xor"})
     rng = np.random.default_rng(0)  # the linear model as compute trains it
     x, y = mlp.make_data("xor", rng)
-    weights, biases = nn.init_mlp([2, params["hidden"], 2], rng, 1.0, 1.0)
-    linear = nn.fit(
+    weights, biases = networks.init_mlp([2, params["hidden"], 2], rng, 1.0, 1.0)
+    linear = training.fit(
         weights, biases, x, y, params["steps"], params["lr"], "identity", False, "cross_entropy", "adam"
     )
     points = boundary[0] + np.linspace(0.0, 1.0, 9)[:, None] * (boundary[1] - boundary[0])
-    logits = nn.mlp_forward(linear.weights, linear.biases, points, "identity")
+    logits = networks.mlp_forward(linear.weights, linear.biases, points, "identity")
     assert_allclose(nn.sigmoid(logits[:, 1] - logits[:, 0]), 0.5, atol=1e-12)
 
 
