@@ -110,6 +110,19 @@ async def test_a_stepped_value_is_painted_with_its_plot_or_soon_after(
         await wait_until(pilot, lambda: screen.result.params["kind"] == "global_max")  # type: ignore[union-attr]
 
 
+async def test_a_longer_value_gets_the_lines_it_wraps_onto(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "convolution")
+        params = screen.query_one(ParamList)
+        height = params.size.height
+        params.set_value("kernel", "; ".join(["0.5 -0.25 0.125 -0.0625 0.03125"] * 5))
+        await pilot.pause()
+        assert params.size.height > height
+        params.set_value("kernel", "1 0 -1; 2 0 -2; 1 0 -1")
+        await pilot.pause()
+        assert params.size.height == height
+
+
 async def test_bursts_of_changes_end_on_the_latest_parameters(app: StudyApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_sim(app, pilot, "pooling")

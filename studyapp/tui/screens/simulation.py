@@ -127,7 +127,7 @@ class SimulationScreen(Screen[None]):
         if self._value_paint is not None:
             self._value_paint.stop()
             self._value_paint = None
-        self.query_one(ParamList).refresh()
+        self.query_one(ParamList).repaint_values()
 
     def action_reset(self) -> None:
         params = self.query_one(ParamList)

@@ -34,6 +34,7 @@ class ParamList(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.spec = spec
         self.values = values
+        self._painted_widths: list[int] = []
 
     @property
     def current(self) -> Param:
@@ -43,10 +44,20 @@ class ParamList(Widget, can_focus=True):
         self.index = (self.index + delta) % len(self.spec.params)
 
     def set_value(self, name: str, value: Any, repaint: bool = True) -> None:
-        """Set a value; with ``repaint=False`` the list shows it at its next ``refresh()``."""
+        """Set a value; with ``repaint=False`` the list shows it at its next ``repaint_values()``."""
         self.values[name] = value
         if repaint:
-            self.refresh()  # one line per parameter: the height stays
+            self.repaint_values()
+
+    def repaint_values(self) -> None:
+        """Show the current values; the screen is laid out again only if a value's width changed.
+
+        (A long value, such as a kernel typed as text, may wrap onto more lines.)
+        """
+        self.refresh(layout=self._value_widths() != self._painted_widths)
+
+    def _value_widths(self) -> list[int]:
+        return [len(format_value(p, self.values[p.name])) for p in self.spec.params]
 
     def step(self, direction: int, repaint: bool = True) -> Any:
         """Step the current parameter up or down (choices and switches cycle); returns the new value."""
@@ -56,6 +67,7 @@ class ParamList(Widget, can_focus=True):
         return value
 
     def render(self) -> Text:
+        self._painted_widths = self._value_widths()
         text = Text()
         width = max(len(p.name) for p in self.spec.params)
         for number, param in enumerate(self.spec.params):
