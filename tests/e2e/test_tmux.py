@@ -97,7 +97,7 @@ def test_study_undo_simulate_save_and_persist(terminal: Terminal, tmp_path: Path
     db = tmp_path / "collection.sqlite3"
     command = f"{sys.executable} -m studyapp --db {db}"
     terminal.start(command)
-    terminal.wait_for(r"All decks\s+10\s+0\s+0")
+    terminal.wait_for(r"10\s+0\s+0\s+All decks")
 
     terminal.keys("s")
     for _ in range(3):

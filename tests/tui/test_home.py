@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from textual.content import Content
 from textual.widgets import OptionList
 
 from studyapp.collection import open_collection
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.home import ALL_DECKS, HomeScreen
+from studyapp.tui.widgets.bars import bar_lines
 
 from .conftest import FakeClock, text_of, wait_until
 
@@ -16,7 +19,26 @@ from .conftest import FakeClock, text_of, wait_until
 def deck_counts(app: StudyApp, deck: str) -> list[str]:
     """The new, learning and due counts on a deck's row of the Home deck list."""
     decks = app.screen.query_one("#decks", OptionList)
-    return str(decks.get_option(deck).prompt).split()[-3:]
+    return str(decks.get_option(deck).prompt).split()[:3]
+
+
+@pytest.mark.parametrize("width", range(17, 61))
+def test_mastery_bars_fit_their_width(width: int) -> None:
+    rows = [("optimisation", 0.5), ("cnn", None), ("a-very-long-tag-name", 1.0)]
+    for line in bar_lines(rows, width):
+        assert Content.from_markup(line).cell_length <= width
+
+
+async def test_home_fits_the_smallest_terminal(app: StudyApp) -> None:
+    async with app.run_test(size=(60, 20)) as pilot:
+        mastery = app.screen.query_one("#mastery")
+        await wait_until(pilot, lambda: "cnn" in text_of(mastery))
+        await pilot.pause(0.1)
+        tags = {tag for card in app.collection.library.cards for tag in card.tags}
+        assert mastery.size.height == len(tags)  # one line per tag: nothing wrapped
+        decks = app.screen.query_one("#decks", OptionList)
+        assert decks.size.height == decks.option_count  # one line per deck: nothing wrapped
+        assert deck_counts(app, ALL_DECKS) == ["10", "0", "0"]
 
 
 async def test_home_shows_counts_today_and_mastery(app: StudyApp) -> None:

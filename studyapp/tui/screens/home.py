@@ -9,19 +9,19 @@ from textual.markup import escape
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from studyapp.table import shorten
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.bars import bar_lines
 from studyapp.tui.widgets.keybar import KeyBar
 
 ALL_DECKS = "__all__"
-#: Width of the deck title column; the new, learning and due counts follow, right-aligned.
-TITLE_WIDTH = 32
 
 
 def deck_row(title: str, new: object, learning: object, due: object) -> str:
-    """One line of the deck list (or its header)."""
-    return f"{shorten(title, TITLE_WIDTH):<{TITLE_WIDTH}} {new:>5} {learning:>5} {due:>5}"
+    """One line of the deck list (or its header): the counts in fixed columns, then the title.
+
+    The title comes last so that a narrow terminal shortens it, not the counts.
+    """
+    return f"{new!s:<5} {learning!s:<5} {due!s:<5} {title}"
 
 
 def warm_up() -> None:
@@ -122,10 +122,20 @@ class HomeScreen(AppScreen):
 
         tags = sorted({tag for card in self.collection.library.cards for tag in card.tags})
         _overall, per_tag = stats.mastery(self.collection.store, self.study.now(), tags)
-        rows = [(tag, m.retrievability) for tag, m in per_tag.items()]
-        width = max(self.query_one("#mastery").size.width, 30)
-        bars = "\n".join(bar_lines(rows, width)) or "[dim]no cards yet[/dim]"
-        self.query_one("#mastery", Static).update(bars)
+        self.mastery_rows = [(tag, m.retrievability) for tag, m in per_tag.items()]
+        self.draw_mastery()
+
+    mastery_rows: list[tuple[str, float | None]] = []
+
+    def draw_mastery(self) -> None:
+        """The mastery bars, fitted to the panel's width."""
+        mastery = self.query_one("#mastery", Static)
+        lines = bar_lines(self.mastery_rows, mastery.content_size.width)
+        mastery.update("\n".join(lines) or "[dim]no cards yet[/dim]")
+
+    def on_resize(self) -> None:
+        if self.mastery_rows:
+            self.call_after_refresh(self.draw_mastery)  # once the panel has its new width
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.study_deck(event.option_id)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from textual.markup import escape
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
+#: Below these widths bars and labels stop shrinking (the line is then cut at the panel's edge).
+MIN_BAR, MIN_LABEL = 4, 6
 
 
 def bar(fraction: float, width: int) -> str:
@@ -32,7 +34,10 @@ def bar_lines(rows: Sequence[tuple[str, float | None]], width: int) -> list[str]
     if not rows:
         return []
     label_width = min(max(len(label) for label, _ in rows), 16)
-    bar_width = max(width - label_width - 8, 6)
+    bar_width = width - label_width - 7  # two spaces, then " 100%" or "  new"
+    if bar_width < MIN_BAR:  # narrow: shorten the labels before the bars
+        label_width = max(label_width - (MIN_BAR - bar_width), MIN_LABEL)
+        bar_width = max(width - label_width - 7, MIN_BAR)
     lines = []
     for label, value in rows:
         name = escape(label[:label_width].ljust(label_width))
