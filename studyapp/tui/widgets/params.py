@@ -34,7 +34,7 @@ class ParamList(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.spec = spec
         self.values = values
-        self._painted_widths: list[int] = []
+        self._painted_rows_fit = False
 
     @property
     def current(self) -> Param:
@@ -50,14 +50,17 @@ class ParamList(Widget, can_focus=True):
             self.repaint_values()
 
     def repaint_values(self) -> None:
-        """Show the current values; the screen is laid out again only if a value's width changed.
+        """Show the current values; the screen is laid out again only if a row may wrap.
 
-        (A long value, such as a kernel typed as text, may wrap onto more lines.)
+        (A long value, such as a kernel typed as text, wraps onto more lines.)
         """
-        self.refresh(layout=self._value_widths() != self._painted_widths)
+        self.refresh(layout=not (self._rows_fit() and self._painted_rows_fit))
 
-    def _value_widths(self) -> list[int]:
-        return [len(format_value(p, self.values[p.name])) for p in self.spec.params]
+    def _rows_fit(self) -> bool:
+        """Whether every parameter's row fits on one line at the current width."""
+        name_width = max((len(p.name) for p in self.spec.params), default=0)
+        longest = max((len(format_value(p, self.values[p.name])) for p in self.spec.params), default=0)
+        return name_width + longest + len("▶ " + "  " + " ◀▶") <= self.content_size.width
 
     def step(self, direction: int, repaint: bool = True) -> Any:
         """Step the current parameter up or down (choices and switches cycle); returns the new value."""
@@ -67,7 +70,7 @@ class ParamList(Widget, can_focus=True):
         return value
 
     def render(self) -> Text:
-        self._painted_widths = self._value_widths()
+        self._painted_rows_fit = self._rows_fit()
         text = Text()
         width = max(len(p.name) for p in self.spec.params)
         for number, param in enumerate(self.spec.params):
