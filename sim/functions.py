@@ -10,6 +10,7 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -71,6 +72,19 @@ class Function2D(ABC):
             return np.array([[hxx, hxy], [hxy, hyy]], dtype=float)
         hxx, hxy, hyy = np.broadcast_arrays(hxx, hxy, hyy)
         return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
+
+    def gradient_at(self, x: float, y: float) -> tuple[Any, Any]:
+        """The gradient at one point given as two floats: the formula alone, for optimiser loops.
+
+        The formulas are elementwise, so on floats they give exactly what ``gradient`` gives.
+        """
+        gx, gy = self._gradient(x, y)  # type: ignore[arg-type]
+        return gx, gy
+
+    def hessian_at(self, x: float, y: float) -> tuple[Any, Any, Any]:
+        """``(f_xx, f_xy, f_yy)`` at one point given as two floats (see ``gradient_at``)."""
+        hxx, hxy, hyy = self._hessian(x, y)  # type: ignore[arg-type]
+        return hxx, hxy, hyy
 
     @abstractmethod
     def _value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray: ...

@@ -151,7 +151,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     function = make(params["function"], params["conditioning"])
     start = np.array([params["x0"], params["y0"]])
     # ``optimize`` on two Python floats: the same path, several times faster than on arrays.
-    path = optimize_2d("sgd", function._gradient, start, params["lr"], params["steps"])  # type: ignore[arg-type]
+    path = optimize_2d("sgd", function.gradient_at, start, params["lr"], params["steps"])
     path, losses, blew_up = finite_prefix(path, evaluate(function, path))
     gradient = function.gradient(start)
     after_one = start - params["lr"] * gradient

@@ -51,17 +51,17 @@ NEVER = -1
 class NoisyGradient:
     """The function's gradient plus the same pre-drawn noise sequence for every method, on Python floats.
 
-    It calls the function's own formula (``_gradient``) on two floats: a numpy array of two numbers
+    It calls the function's formula on two floats (``gradient_at``): a numpy array of two numbers
     would cost several times more per step, for the same IEEE arithmetic.
     """
 
     def __init__(self, function: Function2D, noise: list[list[float]]) -> None:
-        self.gradient = function._gradient
+        self.gradient = function.gradient_at
         self.noise = noise
         self.calls = 0
 
     def __call__(self, x: float, y: float) -> tuple[Any, Any]:
-        gx, gy = self.gradient(x, y)  # type: ignore[arg-type]
+        gx, gy = self.gradient(x, y)
         nx, ny = self.noise[self.calls]
         self.calls += 1
         return gx + nx, gy + ny
@@ -71,7 +71,7 @@ def hessian(function: Function2D) -> Callable[[float, float], list[list[Any]]]:
     """The function's exact Hessian at ``(x, y)`` on floats, as ``function.hessian`` computes it."""
 
     def at(x: float, y: float) -> list[list[Any]]:
-        hxx, hxy, hyy = function._hessian(x, y)  # type: ignore[arg-type]
+        hxx, hxy, hyy = function.hessian_at(x, y)
         return [[hxx, hxy], [hxy, hyy]]
 
     return at

@@ -55,6 +55,16 @@ def test_hessian_matches_differences_of_the_gradient(function: Function2D) -> No
 
 
 @pytest.mark.parametrize("function", FUNCTIONS, ids=IDS)
+def test_the_float_formulas_give_exactly_what_the_array_ones_give(function: Function2D) -> None:
+    rng = np.random.default_rng(3)
+    x0, x1, y0, y1 = function.view
+    for x, y in zip(rng.uniform(x0, x1, 25).tolist(), rng.uniform(y0, y1, 25).tolist(), strict=True):
+        assert np.array_equal(function.gradient_at(x, y), function.gradient([x, y]))
+        hxx, hxy, hyy = function.hessian_at(x, y)
+        assert np.array_equal([[hxx, hxy], [hxy, hyy]], function.hessian([x, y]))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=IDS)
 def test_minima_are_flat_curved_upwards_and_lowest_on_the_grid(function: Function2D) -> None:
     for minimum in function.minima:
         assert float(function(minimum)) == pytest.approx(function.min_value, abs=1e-12)
