@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib
 import matplotlib.colors
@@ -109,6 +109,10 @@ def new_figure(width_px: int, height_px: int, dpi: int = 100) -> Figure:
     return fig
 
 
+#: Where matplotlib puts an axes' titles.
+TITLE_LOCATIONS: tuple[Literal["left", "center", "right"], ...] = ("left", "center", "right")
+
+
 @dataclass
 class Legend:
     """The text a bare plot leaves out: each axes' title and the legend's labels with their colours."""
@@ -151,8 +155,7 @@ def draw(
                     plot(fig, result)
     legend = Legend()
     for ax in fig.axes:
-        if ax.get_title():
-            legend.titles.append(ax.get_title())
+        legend.titles.extend(title for loc in TITLE_LOCATIONS if (title := ax.get_title(loc)))
         handles, labels = ax.get_legend_handles_labels()
         for handle, label in zip(handles, labels, strict=False):
             if not label.startswith("_") and label not in {text for text, _ in legend.entries}:
@@ -178,7 +181,8 @@ def _strip_text(fig: Figure) -> None:
     """Remove every text artist and tick (ticks and grid cost most of a frame) and widen the axes."""
     fig.suptitle("")
     for ax in fig.axes:
-        ax.set_title("")
+        for loc in TITLE_LOCATIONS:
+            ax.set_title("", loc=loc)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.xaxis.set_major_locator(NullLocator())

@@ -62,6 +62,14 @@ def test_bare_plots_carry_their_text_in_the_legend() -> None:
     )
 
 
+def test_bare_plots_move_left_and_right_titles_to_the_legend_too() -> None:
+    renderer = plotting.Renderer(*SIZE, bare=True)
+    renderer.render(sim.run("backprop"))
+    assert "∂f/∂v" in renderer.legend.titles and any("gradients" in t for t in renderer.legend.titles)
+    for ax in renderer.figure.axes:
+        assert all(not ax.get_title(loc) for loc in plotting.TITLE_LOCATIONS)
+
+
 def test_save_refuses_unknown_formats(tmp_path: object) -> None:
     with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
         plotting.save(sim.run("pooling"), "plot.gif")
