@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -125,7 +127,7 @@ class HomeScreen(AppScreen):
         self.mastery_rows = [(tag, m.retrievability) for tag, m in per_tag.items()]
         self.draw_mastery()
 
-    mastery_rows: list[tuple[str, float | None]] = []
+    mastery_rows: Sequence[tuple[str, float | None]] = ()  # recomputed after each count
 
     def draw_mastery(self) -> None:
         """The mastery bars, fitted to the panel's width."""

@@ -11,6 +11,9 @@ from textual.widget import Widget
 from sim.params import ChoiceParam, Param
 from sim.spec import Spec
 
+#: A row is ``MARKER name GAP value HINT``; the hint follows the selected choice parameter.
+MARKER, GAP, HINT = "▶ ", "  ", " ◀▶"
+
 
 def format_value(param: Param, value: Any) -> str:
     """A parameter value as shown in the list."""
@@ -58,9 +61,11 @@ class ParamList(Widget, can_focus=True):
 
     def _rows_fit(self) -> bool:
         """Whether every parameter's row fits on one line at the current width."""
-        name_width = max((len(p.name) for p in self.spec.params), default=0)
         longest = max((len(format_value(p, self.values[p.name])) for p in self.spec.params), default=0)
-        return name_width + longest + len("▶ " + "  " + " ◀▶") <= self.content_size.width
+        return len(MARKER) + self._name_width() + len(GAP) + longest + len(HINT) <= self.content_size.width
+
+    def _name_width(self) -> int:
+        return max((len(p.name) for p in self.spec.params), default=0)
 
     def step(self, direction: int, repaint: bool = True) -> Any:
         """Step the current parameter up or down (choices and switches cycle); returns the new value."""
@@ -72,14 +77,14 @@ class ParamList(Widget, can_focus=True):
     def render(self) -> Text:
         self._painted_rows_fit = self._rows_fit()
         text = Text()
-        width = max(len(p.name) for p in self.spec.params)
+        width = self._name_width()
         for number, param in enumerate(self.spec.params):
             selected = number == self.index
-            marker = "▶ " if selected else "  "
+            marker = MARKER if selected else " " * len(MARKER)
             style = "bold reverse" if selected and self.has_focus else ("bold" if selected else "")
             value = format_value(param, self.values[param.name])
-            hint = " ◀▶" if isinstance(param, ChoiceParam) and selected else ""
-            text.append(f"{marker}{param.name.ljust(width)}  ", style=style)
+            hint = HINT if isinstance(param, ChoiceParam) and selected else ""
+            text.append(f"{marker}{param.name.ljust(width)}{GAP}", style=style)
             text.append(value, style=f"{style} cyan".strip())
             text.append(hint + "\n", style="dim")
         if self.spec.params:
