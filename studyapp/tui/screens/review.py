@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 CHOICE_KEYS = "abcd"
+REVEAL_HINT = "[dim]Space or Enter shows the answer[/dim]"
 
 
 class ReviewScreen(AppScreen):
@@ -32,11 +33,11 @@ class ReviewScreen(AppScreen):
 
     HELP_TITLE = "Review"
     BINDINGS = [
-        Binding("space,enter", "reveal", "Show answer"),
-        Binding("1", "rate(1)", "Again", show=False),
-        Binding("2", "rate(2)", "Hard", show=False),
-        Binding("3", "rate(3)", "Good", show=False),
-        Binding("4", "rate(4)", "Easy", show=False),
+        Binding("space,enter", "reveal", "Show answer", priority=True),
+        Binding("1", "rate(1)", "Again", show=False, priority=True),
+        Binding("2", "rate(2)", "Hard", show=False, priority=True),
+        Binding("3", "rate(3)", "Good", show=False, priority=True),
+        Binding("4", "rate(4)", "Easy", show=False, priority=True),
         Binding("u", "undo", "Undo"),
         Binding("b", "bury", "Bury"),
         Binding("exclamation_mark", "suspend", "Suspend"),
@@ -61,14 +62,22 @@ class ReviewScreen(AppScreen):
         return self._session
 
     def compose(self) -> ComposeResult:
-        yield SessionProgress(id="review-progress")
+        # Kept as attributes: a rating changes most of them, and a query per change adds up.
+        self.progress = SessionProgress(id="review-progress")
+        self.question = Static(id="question")
+        self.choices = Static(id="choices")
+        self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
+        self.answer = Static(id="answer")
+        self.sim_answer = Static(id="sim-answer")
+        self.ratings = Static(id="ratings")
+        yield self.progress
         with VerticalScroll(id="review-body"):
-            yield Static(id="question")
-            yield Static(id="choices")
-            with Vertical(id="revealed"):  # shown and hidden as one: one change per card, not two
-                yield Static(id="answer")
-                yield Static(id="sim-answer")
-        yield Static(id="ratings")
+            yield self.question
+            yield self.choices
+            with self.revealed_part:
+                yield self.answer
+                yield self.sim_answer
+        yield self.ratings
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -88,13 +97,12 @@ class ReviewScreen(AppScreen):
             return
         self.finished = False
         self.shown_at = time.monotonic()
-        self.query_one("#question", Static).update(f"[b]{escape(self.card.question)}[/b]")
-        choices = self.query_one("#choices", Static)
-        choices.display = self.card.multiple_choice
+        self.question.update(f"[b]{escape(self.card.question)}[/b]")
+        self.choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
-            choices.update(self.choice_lines(self.card))
-        self.query_one("#revealed").display = False
-        self.query_one("#ratings", Static).update("[dim]Space or Enter shows the answer[/dim]")
+            self.choices.update(self.choice_lines(self.card))
+        self.revealed_part.display = False
+        self.ratings.update(REVEAL_HINT)
         self.call_after_refresh(self.prepare_sim_answer, self.card)  # after the question is painted
 
     def choice_lines(self, card: Card, reveal: bool = False) -> str:
@@ -118,7 +126,7 @@ class ReviewScreen(AppScreen):
         counts = self.session.counts(self.study.now())
         done = len(self.session.results)
         remaining = counts.new + counts.learning + counts.due
-        self.query_one(SessionProgress).update(done, done + remaining)
+        self.progress.update(done, done + remaining)
 
     def prepare_sim_answer(self, card: Card) -> None:
         """Compute the linked simulation's headline answer in the worker process (cached per card)."""
@@ -148,9 +156,8 @@ class ReviewScreen(AppScreen):
 
     def show_sim_answer(self) -> None:
         assert self.card is not None
-        widget = self.query_one("#sim-answer", Static)
         text = self.sim_answers.get(self.card.id, "[dim]computing…[/dim]")
-        widget.update(f"[b $accent]▶ simulation {self.card.sim}[/] [dim](s opens it)[/dim]\n{text}")
+        self.sim_answer.update(f"[b $accent]▶ simulation {self.card.sim}[/] [dim](s opens it)[/dim]\n{text}")
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -160,16 +167,16 @@ class ReviewScreen(AppScreen):
         self.revealed = True
         from rich.markdown import Markdown  # one renderable: hiding it again costs no widget tree
 
-        self.query_one("#answer", Static).update(Markdown(self.card.answer_markdown()))
+        self.answer.update(Markdown(self.card.answer_markdown()))
         if self.card.multiple_choice:
-            self.query_one("#choices", Static).update(self.choice_lines(self.card, reveal=True))
-        self.query_one("#sim-answer").display = self.card.sim is not None
+            self.choices.update(self.choice_lines(self.card, reveal=True))
+        self.sim_answer.display = self.card.sim is not None
         if self.card.sim:
             self.show_sim_answer()
-        self.query_one("#revealed").display = True
+        self.revealed_part.display = True
         preview = self.session.preview(self.card.id, self.study.now())
         labels = [f"[b]{n}[/b] {RATINGS[n]} · {format_interval(preview[n])}" for n in RATINGS]
-        self.query_one("#ratings", Static).update("    ".join(labels))
+        self.ratings.update("    ".join(labels))
 
     def action_rate(self, rating: int) -> None:
         if self.card is None or not self.revealed:
@@ -235,7 +242,6 @@ class ReviewScreen(AppScreen):
         if upcoming is not None:
             lines.append(f"Next card due: [b]{format_local(upcoming)}[/b]")
         lines += ["", "[dim]u undoes the last rating · Escape goes back home[/dim]"]
-        self.query_one("#question", Static).update("\n".join(lines))
-        for selector in ("#choices", "#revealed"):
-            self.query_one(selector).display = False
-        self.query_one("#ratings", Static).update("")
+        self.question.update("\n".join(lines))
+        self.choices.display = self.revealed_part.display = False
+        self.ratings.update("")
