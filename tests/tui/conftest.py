@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.color import Color
 
 from studyapp.collection import Collection, open_collection
 from studyapp.tui.app import StudyApp
@@ -58,3 +59,8 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float =
 def text_of(widget: Any) -> str:
     """The plain text a Static shows."""
     return str(widget.render())
+
+
+def near(one: Color, other: Color) -> bool:
+    """Colours equal to within Textual's rounding when it blends them."""
+    return all(abs(a - b) <= 2 for a, b in zip(one.rgb, other.rgb, strict=True))

@@ -7,6 +7,8 @@ from textual.color import Color
 
 from studyapp.tui.widgets.progress import SessionProgress
 
+from .conftest import near
+
 
 class ProgressApp(App[None]):
     CSS = "SessionProgress { width: 30; }"
@@ -23,10 +25,6 @@ def accent_cells(bar: SessionProgress) -> int:
         for segment in bar.render_line(0)
         if segment.style and segment.style.color and near(Color.from_rich_color(segment.style.color), accent)
     )
-
-
-def near(one: Color, other: Color) -> bool:
-    return all(abs(a - b) <= 2 for a, b in zip(one.rgb, other.rgb, strict=True))
 
 
 async def test_the_filled_part_follows_the_count() -> None:

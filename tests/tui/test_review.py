@@ -12,6 +12,7 @@ from studyapp.collection import Collection
 from studyapp.model import StudyState
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.review import ReviewScreen
+from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.progress import SessionProgress
 
 from .conftest import FakeClock, text_of, wait_until
@@ -37,7 +38,7 @@ async def test_reveal_shows_answer_intervals_and_the_simulation_answer(app: Stud
         assert screen.revealed and screen.query_one("#revealed").display
         answer = screen.query_one("#answer", Static).content
         assert isinstance(answer, Markdown) and "universal function approximator" in answer.markup
-        ratings = text_of(screen.query_one("#ratings"))
+        ratings = screen.query_one(ChoiceBar).text
         for label in ("1 Again · 1m", "2 Hard · 6m", "3 Good · 10m", "4 Easy ·"):
             assert label in ratings
         await wait_until(pilot, lambda: "final training loss" in text_of(screen.query_one("#sim-answer")))
@@ -61,7 +62,9 @@ async def test_ratings_are_stored_and_undo_removes_them(app: StudyApp, collectio
         assert screen.card is not None and screen.card.id == "mlp"
 
 
-async def test_rating_keys_act_on_the_review_only_while_it_is_on_top(app: StudyApp, collection: Collection) -> None:
+async def test_rating_keys_act_on_the_review_only_while_it_is_on_top(
+    app: StudyApp, collection: Collection
+) -> None:
     """1-4 and Space are priority keys of the review (ahead of the focused widget), not of screens over it."""
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start(app, pilot)

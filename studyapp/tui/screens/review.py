@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
 from studyapp.errors import UserError
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.progress import SessionProgress
 
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 CHOICE_KEYS = "abcd"
-REVEAL_HINT = "[dim]Space or Enter shows the answer[/dim]"
+REVEAL_HINT = "Space or Enter shows the answer"
 
 
 class ReviewScreen(AppScreen):
@@ -69,7 +71,7 @@ class ReviewScreen(AppScreen):
         self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
         self.answer = Static(id="answer")
         self.sim_answer = Static(id="sim-answer")
-        self.ratings = Static(id="ratings")
+        self.ratings = ChoiceBar(id="ratings")
         yield self.progress
         with VerticalScroll(id="review-body"):
             yield self.question
@@ -97,12 +99,12 @@ class ReviewScreen(AppScreen):
             return
         self.finished = False
         self.shown_at = time.monotonic()
-        self.question.update(f"[b]{escape(self.card.question)}[/b]")
+        self.question.update(Content.styled(self.card.question, "bold"))
         self.choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
             self.choices.update(self.choice_lines(self.card))
         self.revealed_part.display = False
-        self.ratings.update(REVEAL_HINT)
+        self.ratings.show_hint(REVEAL_HINT)
         self.call_after_refresh(self.prepare_sim_answer, self.card)  # after the question is painted
 
     def choice_lines(self, card: Card, reveal: bool = False) -> str:
@@ -175,8 +177,9 @@ class ReviewScreen(AppScreen):
             self.show_sim_answer()
         self.revealed_part.display = True
         preview = self.session.preview(self.card.id, self.study.now())
-        labels = [f"[b]{n}[/b] {RATINGS[n]} · {format_interval(preview[n])}" for n in RATINGS]
-        self.ratings.update("    ".join(labels))
+        self.ratings.show_choices(
+            [(str(n), f"{RATINGS[n]} · {format_interval(preview[n])}") for n in RATINGS]
+        )
 
     def action_rate(self, rating: int) -> None:
         if self.card is None or not self.revealed:
@@ -244,4 +247,4 @@ class ReviewScreen(AppScreen):
         lines += ["", "[dim]u undoes the last rating · Escape goes back home[/dim]"]
         self.question.update("\n".join(lines))
         self.choices.display = self.revealed_part.display = False
-        self.ratings.update("")
+        self.ratings.show_choices(())

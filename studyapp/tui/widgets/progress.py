@@ -51,7 +51,7 @@ class SessionProgress(Widget):
         self._line = self._styles = None  # the theme changed: the colours may have too
 
     def part_styles(self) -> tuple[Style, Style, Style, Style]:
-        """The bar's own style and its done, left and label styles (kept: Textual forgets them on each refresh)."""
+        """The bar's own style and its three parts' styles (kept: a refresh drops Textual's copies)."""
         if self._styles is None:
             part = self.get_component_rich_style
             self._styles = (
