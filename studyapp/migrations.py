@@ -290,7 +290,10 @@ def connect(path: Path, busy_timeout_ms: int) -> tuple[sqlite3.Connection, Path 
     if path.exists() and not os.access(path, os.W_OK):
         raise CollectionError(f"{path} is read-only; make it writable or use --db to choose another file")
     try:
-        conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+        # Used from one thread at a time; the store may run a COMMIT on its commit thread.
+        conn = sqlite3.connect(
+            path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
     except sqlite3.Error as error:
         raise CollectionError(f"cannot open {path}: {error}") from error
     try:

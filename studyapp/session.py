@@ -15,12 +15,15 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from studyapp.errors import UserError
 from studyapp.model import Card, CardState, Deck, RateResult
 from studyapp.scheduler import Scheduler, check_rating, check_utc
 from studyapp.store import CardFilter, Store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 LEARN_AHEAD = timedelta(minutes=20)
 #: A card becomes a leech at this many lapses, and again every ``LEECH_REPEAT`` lapses after that.
@@ -44,6 +47,14 @@ class Counts(NamedTuple):
     new: int
     learning: int
     due: int
+
+
+class Advance(NamedTuple):
+    """A rating and what follows it: the next card (``None``: nothing left) and the counts left."""
+
+    result: RateResult
+    next_card: Card | None
+    counts: Counts
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ class StudySession:
         self._scheduler = scheduler
         self.results: list[RateResult] = []
         self._undo: list[_Undo] = []
+        self._committing: Future[None] | None = None
         self._skipped: set[str] = set()
         self._unknown: set[str] = set()
         self._cram_queue: deque[str] = deque(store.cram_cards(self._filter()) if cram else ())
@@ -212,23 +224,68 @@ class StudySession:
 
     def rate(self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None) -> RateResult:
         """Rate a card 1-4 (again, hard, good, easy) and commit it durably before returning."""
-        rating = check_rating(rating)
-        now = check_utc(now)
-        if duration_ms is not None and duration_ms < 0:
-            raise ValueError(f"duration_ms must be >= 0, got {duration_ms}")
+        rating, now = self._check_rating(rating, now, duration_ms)
         if self.cram:
             return self._rate_cram(card_id, rating, now)
         with self.store.transaction():
-            before = self.store.card_state(card_id)
-            after, when = self.scheduler.review(before, rating, now)
-            leech = is_leech(before, after)
-            if leech:
-                after = replace(after, leech=True, suspended=True)
-            review_id = self.store.record_review(card_id, rating, when, duration_ms, before, after)
-        result = RateResult(card_id, rating, before, after, review_id, leech, when)
-        self._undo.append(_Undo(card_id, review_id=review_id))
-        self.results.append(result)
+            result = self._review(card_id, rating, now, duration_ms)
+        self._remember(result)
         return result
+
+    def rate_and_advance(
+        self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None
+    ) -> Advance:
+        """``rate``, and the next card and the counts left, read in the same transaction.
+
+        The COMMIT runs on the store's commit thread, so the caller can draw the next card while
+        the disk syncs; it must call ``durable()`` before it tells the learner the rating is saved.
+        """
+        rating, now = self._check_rating(rating, now, duration_ms)
+        if self.cram:
+            result = self._rate_cram(card_id, rating, now)
+            return Advance(result, self.next_card(now), self.counts(now))
+        with self.store.transaction(background=True):
+            result = self._review(card_id, rating, now, duration_ms)
+            advance = Advance(result, self.next_card(now), self.counts(now))
+        self._committing = self.store.committing
+        self._remember(result)
+        return advance
+
+    def durable(self) -> None:
+        """Wait until the last ``rate_and_advance`` is on disk.
+
+        If its COMMIT failed, the rating is forgotten, as if it had not been made, and the error
+        raised. Every other change waits for this first.
+        """
+        committing, self._committing = self._committing, None
+        if committing is None:
+            return
+        try:
+            committing.result()
+        except BaseException:
+            self._undo.pop()
+            self.results.pop()
+            raise
+
+    def _check_rating(self, rating: int, now: datetime, duration_ms: int | None) -> tuple[int, datetime]:
+        self.durable()
+        if duration_ms is not None and duration_ms < 0:
+            raise ValueError(f"duration_ms must be >= 0, got {duration_ms}")
+        return check_rating(rating), check_utc(now)
+
+    def _review(self, card_id: str, rating: int, now: datetime, duration_ms: int | None) -> RateResult:
+        """Schedule and log one review (in the caller's transaction)."""
+        before = self.store.card_state(card_id)
+        after, when = self.scheduler.review(before, rating, now)
+        leech = is_leech(before, after)
+        if leech:
+            after = replace(after, leech=True, suspended=True)
+        review_id = self.store.record_review(card_id, rating, when, duration_ms, before, after)
+        return RateResult(card_id, rating, before, after, review_id, leech, when)
+
+    def _remember(self, result: RateResult) -> None:
+        self._undo.append(_Undo(result.card_id, review_id=result.review_id))
+        self.results.append(result)
 
     def _rate_cram(self, card_id: str, rating: int, now: datetime) -> RateResult:
         state = self.store.card_state(card_id)
@@ -246,6 +303,7 @@ class StudySession:
 
         A rating's card gets back exactly its previous state and its log row is deleted.
         """
+        self.durable()
         if not self._undo:
             return None
         entry = self._undo[-1]
@@ -274,6 +332,7 @@ class StudySession:
             self.results.pop()
 
     def _change(self, card_id: str, change: Callable[[CardState], CardState]) -> None:
+        self.durable()
         with self.store.transaction():
             previous = self.store.card_state(card_id)
             self.store.set_state(card_id, change(previous))

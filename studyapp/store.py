@@ -2,7 +2,8 @@
 
 Durable by design: WAL journal, ``synchronous=FULL`` (a committed rating survives a crash or power
 loss), a busy timeout so concurrent studyapp processes wait instead of failing, and every write in a
-``BEGIN IMMEDIATE`` transaction. The hot paths (open, reconcile, queue queries, a rating) use plain SQL
+``BEGIN IMMEDIATE`` transaction (whose COMMIT can run on a commit thread while the app draws, see
+``transaction``). The hot paths (open, reconcile, queue queries, a rating) use plain SQL
 on the stdlib connection; ``database()`` gives a sqlite-utils view (imported lazily: it pulls in
 numpy) for bulk work and export. Times are stored as integer milliseconds since the epoch (UTC).
 """
@@ -23,6 +24,8 @@ from studyapp.migrations import CollectionError, connect, copy_database
 from studyapp.model import CardRecord, CardState, QuizAttempt, ReviewRecord, Settings, StudyState, utc_ms
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import sqlite_utils
 
 __all__ = ["CardFilter", "CollectionError", "Store"]
@@ -62,15 +65,40 @@ class CardFilter:
         return clause, params
 
 
+def _commit(conn: sqlite3.Connection) -> None:
+    """COMMIT, or roll back and raise."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 class Store:
     """An open collection. Use ``Store.open(path)``; close it (or use ``with``) when done."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, backup: Path | None = None) -> None:
-        self.conn = conn
+        self._conn = conn
         self.path = path
         #: The copy made before a schema migration during this open, if one ran.
         self.migration_backup = backup
         self._db: sqlite_utils.Database | None = None
+        self._committer: ThreadPoolExecutor | None = None
+        #: The COMMIT running on the commit thread (see ``transaction(background=True)``), if any.
+        self.committing: Future[None] | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, once a COMMIT running in the background has finished."""
+        if self.committing is not None:
+            self.committing.exception()  # waits; whoever started it reports how it went
+            self.committing = None
+        return self._conn
+
+    @conn.setter
+    def conn(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -82,6 +110,8 @@ class Store:
     def close(self) -> None:
         """Close the connection (the last one to close folds the write-ahead log into the file)."""
         self.conn.close()
+        if self._committer is not None:
+            self._committer.shutdown()
 
     def __enter__(self) -> Store:
         return self
@@ -92,13 +122,20 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A ``BEGIN IMMEDIATE`` write transaction (joins the open one when nested)."""
-        if self.conn.in_transaction:
-            yield self.conn
+    def transaction(self, *, background: bool = False) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` write transaction (joins the open one when nested).
+
+        With ``background``, the COMMIT (the wait for the disk) runs on the store's commit thread
+        when the block ends, and ``committing`` holds it: nothing written is durable before that
+        future is done, and if the COMMIT fails it holds the error, after a rollback. The store
+        waits for it before its next statement.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
                 raise CollectionError(
@@ -107,12 +144,22 @@ class Store:
                 ) from error
             raise
         try:
-            yield self.conn
-            self.conn.execute("COMMIT")
+            yield conn
+            if background:
+                self.committing = self._commit_thread().submit(_commit, conn)
+            else:
+                _commit(conn)
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
+
+    def _commit_thread(self) -> ThreadPoolExecutor:
+        if self._committer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studyapp-commit")
+        return self._committer
 
     def database(self) -> sqlite_utils.Database:
         """A sqlite-utils ``Database`` on this connection, for bulk inserts, queries and export."""

@@ -22,6 +22,8 @@ from textual.theme import Theme
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from studyapp.collection import Collection
 
 Clock = Callable[[], datetime]
@@ -99,6 +101,7 @@ class StudyApp(App[None]):
         self.save_dir = save_dir
         self.renderer_override = renderer
         self._too_small: TooSmallScreen | None = None
+        self._frame_gate: Callable[[], bool] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -129,6 +132,24 @@ class StudyApp(App[None]):
             if self.screen is self._too_small:
                 self.pop_screen()
             self._too_small = None
+
+    # --- frames ------------------------------------------------------------------------------------
+
+    def hold_next_frame(self, gate: Callable[[], bool]) -> None:
+        """Write the next frame to the terminal only after ``gate()`` has returned; ``False`` drops it.
+
+        The review lays out the next card while its rating is still being synced to disk, and shows
+        it only once the rating is saved: the gate waits for that.
+        """
+        self._frame_gate = gate
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        # Textual's single way to the terminal: a held frame waits here for its gate.
+        gate, self._frame_gate = self._frame_gate, None
+        if gate is not None and not gate():
+            self.call_later(screen.refresh)  # what the dropped frame changed is painted with the next one
+            return
+        super()._display(screen, renderable)
 
     def watch_theme(self, theme: str) -> None:
         self.collection.store.set_setting("theme", theme)

@@ -4,6 +4,9 @@ replay."""
 from __future__ import annotations
 
 import random
+import sqlite3
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -120,6 +123,79 @@ def test_undo_restores_the_exact_previous_state_repeatedly(session: StudySession
     assert list(store.iter_reviews()) == [] and session.results == []
     assert session.undo() is None
     assert session.counts(T0).new == 7  # undone reviews of new cards no longer use the daily budget
+
+
+def test_rate_and_advance_is_rate_then_the_next_card_and_counts(collection: Collection) -> None:
+    plain, advancing = collection.session(tz=UTC), collection.session(tz=UTC)
+    for step, rating in enumerate([3, 1, 4, 2, 3]):
+        now = T0 + step * MINUTE
+        card = advancing.next_card(now)
+        assert card is not None
+        advance = advancing.rate_and_advance(card.id, rating, now, 1200)
+        advancing.durable()
+        assert advance.result.card_id == card.id and advance.result.rating == rating
+        assert advance.next_card == advancing.next_card(now) and advance.counts == advancing.counts(now)
+        assert advance.result.review_id == collection.store.latest_review_id(card.id)
+    assert [r.rating for r in advancing.results] == [3, 1, 4, 2, 3]
+    assert plain.undo() is None and advancing.undo() is not None
+
+
+def test_a_rating_whose_commit_fails_is_forgotten_and_reported(
+    collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import studyapp.store
+
+    def disk_full(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    session = collection.session(tz=UTC)
+    session.rate("core-mlp", 3, T0)
+    monkeypatch.setattr(studyapp.store, "_commit", disk_full)
+    advance = session.rate_and_advance("core-relu", 4, T0 + MINUTE)
+    assert advance.next_card is not None and advance.next_card.id != "core-relu"  # read in the transaction
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        session.durable()
+    session.durable()  # reported once
+    assert [r.card_id for r in session.results] == ["core-mlp"]
+    assert [r.card_id for r in collection.store.iter_reviews()] == ["core-mlp"]
+    assert collection.store.card_state("core-relu") == CardState()
+    monkeypatch.undo()
+    assert session.undo() == "core-mlp" and list(collection.store.iter_reviews()) == []
+
+
+def test_every_change_waits_for_a_rating_being_committed(
+    collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import studyapp.store
+
+    commit, commits = studyapp.store._commit, []
+
+    def slow(conn: sqlite3.Connection) -> None:
+        time.sleep(0.05)
+        commit(conn)
+        commits.append(threading.current_thread().name.split("_")[0])
+
+    monkeypatch.setattr(studyapp.store, "_commit", slow)
+    session = collection.session(tz=UTC)
+    session.rate_and_advance("core-mlp", 3, T0)
+    assert session.undo() == "core-mlp"
+    assert commits == ["studyapp-commit", "MainThread"]  # the rating was saved before it was undone
+    session.rate_and_advance("core-mlp", 1, T0)
+    assert session.state("core-mlp").state == StudyState.LEARNING and len(commits) == 3
+    session.rate_and_advance("core-relu", 3, T0)
+    collection.close()  # closing waits too
+    assert len(commits) == 4
+
+
+def test_cram_advances_without_writing(collection: Collection) -> None:
+    session = collection.session(deck="core-cnn", cram=True, tz=UTC)
+    advance = session.rate_and_advance(CNN[0], 3, T0)
+    session.durable()
+    assert (
+        advance.next_card is not None and advance.next_card.id == CNN[1] and advance.counts == Counts(0, 0, 2)
+    )
+    assert list(collection.store.iter_reviews()) == []
 
 
 def test_undo_refuses_when_another_session_reviewed_the_card_since(collection: Collection) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from rich.markdown import Markdown
+from textual.app import App
 from textual.widgets import Static
 
+import studyapp.store
 from studyapp.collection import Collection
 from studyapp.model import StudyState
 from studyapp.tui.app import StudyApp
@@ -141,7 +144,7 @@ async def test_a_locked_collection_is_reported_and_the_card_stays(
         def locked(*args: object, **kwargs: object) -> None:
             raise sqlite3.OperationalError("database is locked")
 
-        monkeypatch.setattr(screen.session, "rate", locked)
+        monkeypatch.setattr(screen.session, "rate_and_advance", locked)
         await pilot.press("3")
         assert screen.card is not None and screen.card.id == "mlp" and screen.revealed
         assert any("could not be written" in n.message for n in app._notifications)
@@ -149,3 +152,54 @@ async def test_a_locked_collection_is_reported_and_the_card_stays(
         monkeypatch.undo()
         await pilot.press("3")
         assert reviews(collection) == [("mlp", 3)]
+
+
+async def test_a_rating_that_cannot_be_saved_is_reported_and_its_card_comes_back(
+    app: StudyApp, collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("space", "3")
+        assert reviews(collection) == [("mlp", 3)]
+        monkeypatch.setattr(studyapp.store, "_commit", disk_full)
+        await pilot.press("space", "4")
+        await pilot.pause()
+        assert any("disk is full" in n.message for n in app._notifications)
+        assert screen.card is not None and screen.card.id == "why-activations" and not screen.revealed
+        assert reviews(collection) == [("mlp", 3)] and len(screen.session.results) == 1
+        assert screen.progress.done == 1
+        monkeypatch.undo()
+        await pilot.press("space", "4")
+        assert reviews(collection) == [("mlp", 3), ("why-activations", 4)]
+
+
+async def test_the_next_card_is_painted_only_once_the_rating_is_saved(
+    app: StudyApp, collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next card is laid out while the rating's COMMIT runs; no frame is written before it ends."""
+    events: list[str] = []
+    commit, display = studyapp.store._commit, App._display
+
+    def slow_commit(conn: sqlite3.Connection) -> None:
+        time.sleep(0.2)
+        commit(conn)
+        events.append("saved")
+
+    def frame(self: App[None], *args: object) -> None:
+        events.append("frame")
+        display(self, *args)  # type: ignore[arg-type]
+
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("space")
+        await pilot.pause()
+        monkeypatch.setattr(studyapp.store, "_commit", slow_commit)
+        monkeypatch.setattr(App, "_display", frame)
+        events.clear()
+        await pilot.press("3")
+        await wait_until(pilot, lambda: "frame" in events)
+        assert events[0] == "saved" and screen.card is not None and screen.card.id == "why-activations"

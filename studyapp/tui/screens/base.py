@@ -43,13 +43,17 @@ class AppScreen(Screen[None]):
         try:
             return True, change()
         except sqlite3.OperationalError as error:
-            self.notify(
-                f"The collection could not be written ({error}); nothing was changed. "
-                "Another studyapp may be writing: try again.",
-                severity="error",
-                timeout=8,
-            )
+            self.report_unwritten(error)
             return False, None
+
+    def report_unwritten(self, error: sqlite3.Error) -> None:
+        """Tell the learner a change could not be saved."""
+        self.notify(
+            f"The collection could not be written ({error}); nothing was changed. "
+            "Another studyapp may be writing: try again.",
+            severity="error",
+            timeout=8,
+        )
 
     def action_back(self) -> None:
         self.dismiss()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,7 +25,9 @@ from studyapp.tui.widgets.progress import SessionProgress
 
 if TYPE_CHECKING:
     from studyapp.model import Card
-    from studyapp.session import StudySession
+    from studyapp.session import Counts, StudySession
+
+T = TypeVar("T")
 
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 CHOICE_KEYS = "abcd"
@@ -34,6 +38,8 @@ class ReviewScreen(AppScreen):
     """One study session: the queue of the chosen deck or tag, until nothing is left."""
 
     HELP_TITLE = "Review"
+    # The study keys are priority bindings: the screen answers them before the focused scroll area
+    # and its parents have looked at the key, which is most of a keypress's routing time.
     BINDINGS = [
         Binding("space,enter", "reveal", "Show answer", priority=True),
         Binding("1", "rate(1)", "Again", show=False, priority=True),
@@ -91,9 +97,14 @@ class ReviewScreen(AppScreen):
     def show_next(self) -> None:
         """Show the next card's question, or the summary when the queue is empty."""
         now = self.study.now()
-        self.card = self.session.next_card(now)
+        self.show(self.session.next_card(now), self.session.counts(now))
+
+    def show(self, card: Card | None, counts: Counts) -> None:
+        """Show ``card``'s question (``None``: the summary), with ``counts`` cards left."""
+        self.card = card
         self.revealed = False
-        self.update_progress()
+        done = len(self.session.results)
+        self.progress.update(done, done + counts.new + counts.learning + counts.due)
         if self.card is None:
             self.show_summary()
             return
@@ -123,12 +134,6 @@ class ReviewScreen(AppScreen):
         options = [card.answer, *card.distractors[:3]]
         random.Random(card.id).shuffle(options)
         return options
-
-    def update_progress(self) -> None:
-        counts = self.session.counts(self.study.now())
-        done = len(self.session.results)
-        remaining = counts.new + counts.learning + counts.due
-        self.progress.update(done, done + remaining)
 
     def prepare_sim_answer(self, card: Card) -> None:
         """Compute the linked simulation's headline answer in the worker process (cached per card)."""
@@ -185,12 +190,30 @@ class ReviewScreen(AppScreen):
         if self.card is None or not self.revealed:
             return
         card, duration = self.card, int((time.monotonic() - self.shown_at) * 1000)
-        written, result = self.write(lambda: self.session.rate(card.id, rating, self.study.now(), duration))
-        if not written or result is None:
+        written, advance = self.write(
+            lambda: self.session.rate_and_advance(card.id, rating, self.study.now(), duration)
+        )
+        if not written or advance is None:
             return
-        if result.became_leech:
-            self.notify(f"'{self.card.question}' is a leech: it is suspended and tagged leech.", timeout=8)
-        self.show_next()
+        # The next card is laid out while the rating is synced to disk; it is painted once saved.
+        self.study.hold_next_frame(self.acknowledge)
+        if advance.result.became_leech:
+            self.notify(f"'{card.question}' is a leech: it is suspended and tagged leech.", timeout=8)
+        self.show(advance.next_card, advance.counts)
+
+    def acknowledge(self) -> bool:
+        """Wait until the last rating is on disk; if saving it failed, say so and show its card again."""
+        try:
+            self.session.durable()
+        except sqlite3.Error as error:
+            self.report_unwritten(error)
+            self.call_later(self.show_next)
+            return False
+        return True
+
+    def write(self, change: Callable[[], T]) -> tuple[bool, T | None]:
+        """``AppScreen.write``, after the last rating is known to be saved."""
+        return super().write(change) if self.acknowledge() else (False, None)
 
     def action_undo(self) -> None:
         try:

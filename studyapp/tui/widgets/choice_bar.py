@@ -12,6 +12,8 @@ from textual.widget import Widget
 GAP = "    "
 #: The gap between choices when the wide one would make the bar wrap.
 NARROW_GAP = "  "
+#: Drawn texts kept (each at one width): the review needs two at a time.
+KEPT = 8
 
 
 class ChoiceBar(Widget):
@@ -45,16 +47,17 @@ class ChoiceBar(Widget):
         self._show(tuple(choices), "")
 
     def show_hint(self, hint: str) -> None:
-        """Show a dimmed line of text instead of choices."""
+        """Show a dimmed line of text instead of choices (cut at the bar's width)."""
         self._show((), hint)
 
     def _show(self, choices: tuple[tuple[str, str], ...], hint: str) -> None:
         if (choices, hint) == (self.choices, self.hint):
             return
         width = self.content_size.width
-        before = len(self.lines(width)) if width else None
+        height = len(self.lines(width))
         self.choices, self.hint = choices, hint
-        self.refresh(layout=before != (len(self.lines(width)) if width else None))
+        # A layout pass only when the bar's height may change.
+        self.refresh(layout=not width or len(self.lines(width)) != height)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -72,7 +75,7 @@ class ChoiceBar(Widget):
         """The lines at ``width`` cells: whole choices, as many per line as fit (closer together first)."""
         key = ((self.choices, self.hint), width)
         if key not in self._lines:
-            if len(self._lines) > 8:
+            if len(self._lines) >= KEPT:
                 self._lines.clear()
             self._lines[key] = [strip.crop_extend(0, width, self.rich_style) for strip in self._layout(width)]
         return self._lines[key]
