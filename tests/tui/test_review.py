@@ -35,7 +35,7 @@ async def test_reveal_shows_answer_intervals_and_the_simulation_answer(app: Stud
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start(app, pilot)
         assert screen.card is not None and screen.card.id == "mlp"
-        assert "Multi-Layer Perceptron" in text_of(screen.query_one("#question"))
+        assert "Multi-Layer Perceptron" in screen.question.text.plain
         assert not screen.query_one("#revealed").display
         await pilot.press("space")
         assert screen.revealed and screen.query_one("#revealed").display
@@ -114,7 +114,7 @@ async def test_summary_after_the_last_card(app: StudyApp, collection: Collection
         assert progress.fraction == 0.5 and progress.render_line(0).text.endswith(" 1/2")
         await pilot.press("space", "4")
         assert screen.finished
-        summary = text_of(screen.query_one("#question"))
+        summary = screen.question.text.plain
         assert "Session complete" in summary and "Reviewed 2 cards" in summary
         assert "Easy: 2" in summary and "Next card due" in summary
         assert screen.query_one(SessionProgress).fraction == 1.0

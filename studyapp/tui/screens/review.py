@@ -9,10 +9,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
@@ -22,6 +22,7 @@ from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.progress import SessionProgress
+from studyapp.tui.widgets.text_block import TextBlock
 
 if TYPE_CHECKING:
     from studyapp.model import Card
@@ -72,7 +73,7 @@ class ReviewScreen(AppScreen):
     def compose(self) -> ComposeResult:
         # Kept as attributes: a rating changes most of them, and a query per change adds up.
         self.progress = SessionProgress(id="review-progress")
-        self.question = Static(id="question")
+        self.question = TextBlock(id="question")
         self.choices = Static(id="choices")
         self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
         self.answer = Static(id="answer")
@@ -110,7 +111,7 @@ class ReviewScreen(AppScreen):
             return
         self.finished = False
         self.shown_at = time.monotonic()
-        self.question.update(Content.styled(self.card.question, "bold"))
+        self.question.update(Text(self.card.question, "bold"))
         self.choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
             self.choices.update(self.choice_lines(self.card))
@@ -268,6 +269,6 @@ class ReviewScreen(AppScreen):
         if upcoming is not None:
             lines.append(f"Next card due: [b]{format_local(upcoming)}[/b]")
         lines += ["", "[dim]u undoes the last rating · Escape goes back home[/dim]"]
-        self.question.update("\n".join(lines))
+        self.question.update(Text.from_markup("\n".join(lines)))
         self.choices.display = self.revealed_part.display = False
         self.ratings.show_choices(())
