@@ -7,6 +7,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
@@ -33,6 +34,8 @@ T = TypeVar("T")
 RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 CHOICE_KEYS = "abcd"
 REVEAL_HINT = "Space or Enter shows the answer"
+#: Seconds between painting a card and asking the worker for its simulation's answer.
+SIM_ANSWER_DELAY = 0.02
 
 
 class ReviewScreen(AppScreen):
@@ -117,7 +120,9 @@ class ReviewScreen(AppScreen):
             self.choices.update(self.choice_lines(self.card))
         self.revealed_part.display = False
         self.ratings.show_hint(REVEAL_HINT)
-        self.call_after_refresh(self.prepare_sim_answer, self.card)  # after the question is painted
+        # Asked a moment after the question is painted: on two cores, the worker computing at once
+        # slows the terminal drawing the card.
+        self.call_after_refresh(self.set_timer, SIM_ANSWER_DELAY, partial(self.prepare_sim_answer, self.card))
 
     def choice_lines(self, card: Card, reveal: bool = False) -> str:
         """The options as ``a) ...`` lines; once revealed, the right one is marked."""
