@@ -145,10 +145,12 @@ class StudyApp(App[None]):
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         # Textual's single way to the terminal: a held frame waits here for its gate.
-        gate, self._frame_gate = self._frame_gate, None
-        if gate is not None and not gate():
-            self.call_later(screen.refresh)  # what the dropped frame changed is painted with the next one
-            return
+        gate = self._frame_gate
+        if gate is not None and renderable is not None:
+            self._frame_gate = None
+            if not gate():
+                self.call_later(screen.refresh)  # what the dropped frame changed is painted with the next one
+                return
         super()._display(screen, renderable)
 
     def watch_theme(self, theme: str) -> None:
