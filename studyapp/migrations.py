@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -270,6 +271,23 @@ def migrate(
     return backup
 
 
+def use_wal(conn: sqlite3.Connection, timeout: float) -> str:
+    """Switch the collection to write-ahead logging; returns the journal mode it is in.
+
+    When another process switches the same new file at that moment, SQLite answers "locked" at
+    once (its busy timeout does not cover this), so the switch is tried again for up to ``timeout``
+    seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def connect(path: Path, busy_timeout_ms: int) -> tuple[sqlite3.Connection, Path | None]:
     """A write connection to the collection at ``path`` (WAL, ``synchronous=FULL``, busy timeout),
     created and migrated as needed; returns it with the pre-migration backup, if one was made.
@@ -298,7 +316,7 @@ def connect(path: Path, busy_timeout_ms: int) -> tuple[sqlite3.Connection, Path 
         raise CollectionError(f"cannot open {path}: {error}") from error
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = use_wal(conn, busy_timeout_ms / 1000)
         if mode != "wal":
             raise CollectionError(f"{path}: cannot use write-ahead logging here (journal mode {mode})")
         conn.execute("PRAGMA synchronous = FULL")

@@ -12,6 +12,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -183,6 +184,41 @@ def test_two_review_processes_interleave_without_losing_a_review(
     assert "locked" not in errors and "Traceback" not in errors
     stored = stored_ratings(tmp_path / "c.db")
     assert sorted(stored) == sorted([1 + t % 4 for t in range(6)] + [4 - t % 4 for t in range(6)])
+
+
+OPEN_ON_SIGNAL = """
+import sys
+from studyapp.store import Store
+print("ready", flush=True)
+sys.stdin.read()  # every process wakes when the test closes the pipes
+Store.open(sys.argv[1]).close()
+"""
+
+
+def test_processes_opening_a_new_collection_at_once_all_succeed(tmp_path: Path) -> None:
+    """Switching a new file to write-ahead logging while another process does fails at once ("locked")
+    in SQLite, whatever the busy timeout: opening tries again."""
+    for round_ in range(6):
+        db = tmp_path / f"new-{round_}.db"
+        starts = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_ON_SIGNAL, str(db)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        for process in starts:
+            assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        for process in starts:
+            assert process.stdin is not None
+            process.stdin.close()
+        codes = [process.wait(TIMEOUT) for process in starts]
+        errors = [process.stderr.read() for process in starts if process.stderr is not None]
+        assert codes == [0] * len(starts), errors
+        assert stored_ratings(db) == []
 
 
 def make_not_sqlite(path: Path, _good: Path) -> None:
