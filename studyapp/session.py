@@ -224,6 +224,7 @@ class StudySession:
 
     def rate(self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None) -> RateResult:
         """Rate a card 1-4 (again, hard, good, easy) and commit it durably before returning."""
+        self.durable()
         rating, now = self._check_rating(rating, now, duration_ms)
         if self.cram:
             return self._rate_cram(card_id, rating, now)
@@ -240,6 +241,7 @@ class StudySession:
         The COMMIT runs on the store's commit thread, so the caller can draw the next card while
         the disk syncs; it must call ``durable()`` before it tells the learner the rating is saved.
         """
+        self.durable()
         rating, now = self._check_rating(rating, now, duration_ms)
         if self.cram:
             result = self._rate_cram(card_id, rating, now)
@@ -267,8 +269,8 @@ class StudySession:
             self.results.pop()
             raise
 
-    def _check_rating(self, rating: int, now: datetime, duration_ms: int | None) -> tuple[int, datetime]:
-        self.durable()
+    @staticmethod
+    def _check_rating(rating: int, now: datetime, duration_ms: int | None) -> tuple[int, datetime]:
         if duration_ms is not None and duration_ms < 0:
             raise ValueError(f"duration_ms must be >= 0, got {duration_ms}")
         return check_rating(rating), check_utc(now)
