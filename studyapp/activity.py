@@ -6,13 +6,9 @@ every statistic (see the rules on days and the streak there).
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
-from typing import Any
 
 from studyapp.scheduler import check_utc
 from studyapp.store import Store
@@ -21,11 +17,6 @@ HEATMAP_DAYS = 365
 MAX_DAYS = 3660
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-# Day ranges go to SQLite as one JSON array of [start, end) pairs in epoch milliseconds.
-RANGES_SQL = (
-    "WITH ranges(i, lo, hi) AS "
-    "(SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"
-)
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -68,17 +59,6 @@ def check_days(name: str, value: int) -> int:
     return value
 
 
-def per_range(
-    conn: sqlite3.Connection, select: str, ranges: Sequence[tuple[int, int]], *params: Any
-) -> list[int]:
-    """``select`` (a scalar subquery over ``lo`` and ``hi``) evaluated for each range, in order."""
-    rows = conn.execute(
-        f"{RANGES_SQL} SELECT ({select}) FROM ranges ORDER BY i",
-        (json.dumps(ranges), *params),
-    ).fetchall()
-    return [int(row[0]) for row in rows]
-
-
 # -- reviews per day and the streak ---------------------------------------------------------------
 
 
@@ -94,11 +74,7 @@ def reviews_per_day(
     days = check_days("days", days)
     calendar = StudyDays(tz, day_start_hour)
     first = calendar.day_of(now) - timedelta(days=days - 1)
-    counts = per_range(
-        store.conn,
-        "SELECT count(*) FROM reviews WHERE reviewed_at >= lo AND reviewed_at < hi",
-        calendar.ranges(first, days),
-    )
+    counts = store.reviews_per_range(calendar.ranges(first, days))
     return [(first + timedelta(days=i), count) for i, count in enumerate(counts)]
 
 
@@ -109,11 +85,7 @@ def current_streak(store: Store, now: datetime, tz: tzinfo | None = None, *, day
     streak, chunk = 0, 32
     while True:
         first = newest - timedelta(days=chunk - 1)
-        flags = per_range(
-            store.conn,
-            "SELECT EXISTS (SELECT 1 FROM reviews WHERE reviewed_at >= lo AND reviewed_at < hi)",
-            calendar.ranges(first, chunk),
-        )
+        flags = store.ranges_with_reviews(calendar.ranges(first, chunk))
         for back, flag in enumerate(reversed(flags)):
             if flag:
                 streak += 1

@@ -12,15 +12,19 @@ import json
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studyapp.model import StudyState
+from studyapp.errors import CollectionReadOnly
+from studyapp.model import CardRecord, Settings, StudyState
 from studyapp.scheduler import Scheduler
 from studyapp.session import LibraryView, StudySession
 from studyapp.store import LIBRARY_FINGERPRINT, Store
+
+if TYPE_CHECKING:
+    from studyapp.stats import Mastery
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,54 @@ class Collection:
             for record in self.store.iter_cards(include_retired=include_retired)
         ]
 
+    # -- settings and summaries, for the app and the commands -----------------------------------
+
+    def settings(self) -> Settings:
+        """The collection's settings (defaults where none is stored)."""
+        return self.store.settings()
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Validate (``ValueError``) and store one setting."""
+        self.store.set_setting(key, value)
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next learning or review card of any deck falls due after ``now``."""
+        return self.store.next_due(now)
+
+    def card_record(self, card_id: str) -> CardRecord | None:
+        """What the collection knows of one card (``None`` if it never saw it)."""
+        return self.store.card(card_id)
+
+    def today(self, now: datetime) -> tuple[int, int]:
+        """Reviews made today and the current streak in days (today as the study queue counts it)."""
+        from studyapp import activity
+
+        hour = self.settings().day_start_hour
+        reviews = activity.reviews_per_day(self.store, now, days=1, day_start_hour=hour)[-1][1]
+        return reviews, activity.current_streak(self.store, now, day_start_hour=hour)
+
+    def mastery(self, now: datetime) -> dict[str, Mastery]:
+        """Mastery per tag of the loaded cards (see ``studyapp.stats``)."""
+        from studyapp import stats
+
+        tags = sorted({tag for card in self.library.cards for tag in card.tags})
+        return stats.mastery(self.store, now, tags)[1]
+
+    def statistics(self, now: datetime) -> dict[str, Any]:
+        """Every statistic as one JSON-ready dict (``studyapp.stats.all_stats``)."""
+        from studyapp.stats import all_stats
+
+        return all_stats(self.store, self.library, now)
+
+    def add_quiz_attempt(self, **attempt: Any) -> int:
+        """Record one answered quiz question (``Store.add_quiz_attempt``'s fields); returns its id."""
+        return self.store.add_quiz_attempt(**attempt)
+
+    @property
+    def created(self) -> bool:
+        """Opening it made a new, empty collection."""
+        return self.store.created
+
     def close(self) -> None:
         """Close the store."""
         self.store.close()
@@ -155,8 +207,14 @@ def open_collection(
     *,
     user_dir: Path | None = None,
     library: LibraryView | None = None,
+    for_reading: bool = False,
 ) -> Collection:
-    """Load the decks (or use ``library``), open the collection (default path if ``None``) and reconcile."""
+    """Load the decks (or use ``library``), open the collection (default path if ``None``) and reconcile.
+
+    ``for_reading`` is for commands that only read: a missing collection raises
+    ``CollectionMissing`` instead of being created, and one that cannot be written (a read-only file,
+    folder or mount) is opened read-only, without reconciling it with the decks.
+    """
     if library is None:
         from studyapp.content import load_library
 
@@ -165,9 +223,14 @@ def open_collection(
         from studyapp.paths import default_db_path
 
         db_path = default_db_path()
-    store = Store.open(db_path)
     try:
-        report = reconcile(store, library)
+        store = Store.open(db_path, create=not for_reading)
+    except CollectionReadOnly:
+        if not for_reading:
+            raise
+        store = Store.open(db_path, create=False, read_only=True)
+    try:
+        report = SyncReport(skipped=True) if store.read_only else reconcile(store, library)
     except BaseException:
         store.close()
         raise

@@ -28,8 +28,6 @@ Rules, so the numbers are unambiguous:
 
 from __future__ import annotations
 
-import math
-import sqlite3
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -41,7 +39,6 @@ from studyapp.activity import (
     check_days,
     current_streak,
     epoch_ms,
-    per_range,
     reviews_per_day,
 )
 from studyapp.model import Card
@@ -52,7 +49,6 @@ FORECAST_DAYS = 30
 RETENTION_WINDOWS: dict[str, int | None] = {"last_7_days": 7, "last_30_days": 30, "all_time": None}
 _DAY_MS = 86_400_000
 _BEFORE_ALL = -(2**62)
-_SCHEDULED = "state IN (1, 2, 3) AND suspended = 0 AND retired = 0"
 
 
 # -- retention, forecast, counts ------------------------------------------------------------------
@@ -84,12 +80,7 @@ def true_retention(
     result = {}
     for name, days in RETENTION_WINDOWS.items():
         since = _BEFORE_ALL if days is None else calendar.start_ms(today - timedelta(days=days - 1))
-        total, passed = store.conn.execute(
-            "SELECT count(*), coalesce(sum(rating != 1), 0) FROM reviews WHERE state_before = 2 "
-            "AND reviewed_at >= ?",
-            (since,),
-        ).fetchone()
-        result[name] = Retention(int(total), int(passed))
+        result[name] = Retention(*store.retention_counts(since))
     return result
 
 
@@ -107,17 +98,9 @@ def due_forecast(
     today = calendar.day_of(now)
     ranges = calendar.ranges(today, days)
     now_ms = epoch_ms(now)
-    counts = per_range(
-        store.conn,
-        f"SELECT count(*) FROM cards WHERE {_SCHEDULED} AND due >= lo AND due < hi "
-        "AND (buried_until IS NULL OR buried_until <= ?)",
-        [(_BEFORE_ALL, ranges[0][1]), *ranges[1:]],
-        now_ms,
-    )
+    counts = store.due_per_range([(_BEFORE_ALL, ranges[0][1]), *ranges[1:]], now_ms)
     ends = [end for _start, end in ranges]
-    for (back,) in store.conn.execute(
-        f"SELECT max(due, buried_until) FROM cards WHERE {_SCHEDULED} AND buried_until > ?", (now_ms,)
-    ):
+    for back in store.buried_returns(now_ms):
         index = bisect_right(ends, back)
         if index < days:
             counts[index] += 1
@@ -144,29 +127,15 @@ class CardCounts:
 
 def card_counts(store: Store, now: datetime) -> CardCounts:
     """How many cards are new, learning, review, relearning, suspended, buried, and leeches."""
-    now_ms = epoch_ms(now)
-    conn = store.conn
-    by_state = dict(
-        conn.execute(
-            "SELECT state, count(*) FROM cards WHERE suspended = 0 AND retired = 0 "
-            "AND (buried_until IS NULL OR buried_until <= ?) GROUP BY state",
-            (now_ms,),
-        ).fetchall()
-    )
-    (buried,) = conn.execute(
-        "SELECT count(*) FROM cards WHERE suspended = 0 AND retired = 0 AND buried_until > ?", (now_ms,)
-    ).fetchone()
-    suspended, leech = conn.execute(
-        "SELECT coalesce(sum(suspended != 0), 0), coalesce(sum(leech != 0), 0) FROM cards WHERE retired = 0"
-    ).fetchone()
+    by_state, buried, suspended, leech = store.cards_by_state(epoch_ms(now))
     return CardCounts(
         new=by_state.get(0, 0),
         learning=by_state.get(1, 0),
         review=by_state.get(2, 0),
         relearning=by_state.get(3, 0),
-        suspended=int(suspended),
-        buried=int(buried),
-        leech=int(leech),
+        suspended=suspended,
+        buried=buried,
+        leech=leech,
     )
 
 
@@ -182,46 +151,26 @@ class Mastery:
     retrievability: float | None
 
 
-def _ensure_pow(conn: sqlite3.Connection) -> None:
-    """Give the connection a ``pow`` SQL function when SQLite was built without its math functions."""
-    try:
-        conn.execute("SELECT pow(2.0, 0.5)").fetchone()
-    except sqlite3.OperationalError:
-        conn.create_function("pow", 2, math.pow, deterministic=True)
-
-
-def _retrievability_sql() -> tuple[str, tuple[float, float]]:
-    """fsrs's ``get_card_retrievability`` of a ``cards`` row as SQL, and its two constants."""
+def _forgetting_curve() -> tuple[float, float]:
+    """fsrs's forgetting-curve constants ``(factor, decay)`` for the default parameters."""
     import fsrs  # only here: the rest of the statistics, on Home's first paint, don't need it
 
     decay = -fsrs.Scheduler(enable_fuzzing=False).parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
-    # (1 + factor * elapsed_days / stability) ** decay, elapsed in whole days; 0 for a card never reviewed.
-    expression = (
-        "CASE WHEN c.last_review IS NULL OR c.stability IS NULL THEN 0.0 "
-        "ELSE pow(1 + :factor * (max(0, :now - c.last_review) / 86400000) / c.stability, :decay) END"
-    )
-    return expression, (factor, decay)
+    return 0.9 ** (1 / decay) - 1, decay
+
+
+def _mastery(cards: int, studied: int, total: float) -> Mastery:
+    return Mastery(cards, studied, total / studied if studied else None)
 
 
 def mastery(store: Store, now: datetime, tags: Iterable[str] = ()) -> tuple[Mastery, dict[str, Mastery]]:
     """Mean retrievability at ``now`` of the studied cards, overall and per tag (each of ``tags`` too)."""
-    _ensure_pow(store.conn)
-    r_sql, (factor, decay) = _retrievability_sql()
-    params = {"factor": factor, "decay": decay, "now": epoch_ms(now)}
-    studied_r = f"CASE WHEN c.state != 0 THEN {r_sql} END"
+    factor, decay = _forgetting_curve()
+    overall_sums, tag_sums = store.retrievability_sums(epoch_ms(now), factor, decay)
     per_tag = {tag: Mastery(0, 0, None) for tag in tags}
-    for tag, cards, studied, total in store.conn.execute(
-        f"SELECT t.tag, count(*), sum(c.state != 0), sum({studied_r}) FROM card_tags t "
-        "JOIN cards c ON c.card_id = t.card_id WHERE c.retired = 0 GROUP BY t.tag",
-        params,
-    ):
-        per_tag[tag] = Mastery(cards, studied, total / studied if studied else None)
-    cards, studied, total = store.conn.execute(
-        f"SELECT count(*), coalesce(sum(c.state != 0), 0), sum({studied_r}) FROM cards c WHERE c.retired = 0",
-        params,
-    ).fetchone()
-    overall = Mastery(cards, studied, total / studied if studied else None)
+    for tag, sums in tag_sums.items():
+        per_tag[tag] = _mastery(*sums)
+    overall = _mastery(*overall_sums)
     return overall, dict(sorted(per_tag.items()))
 
 
@@ -256,21 +205,9 @@ class QuizStats:
 
 def quiz_stats(store: Store) -> QuizStats:
     """Counts and accuracy of every quiz attempt; an attempt about a card counts for each of its tags."""
-    conn = store.conn
-    by_kind = {
-        kind: Accuracy(attempts, correct)
-        for kind, attempts, correct in conn.execute(
-            "SELECT kind, count(*), sum(correct != 0) FROM quiz_attempts GROUP BY kind ORDER BY kind"
-        )
-    }
-    # Driven from the attempts: one tag-index lookup per attempt about a card.
-    by_tag = {
-        tag: Accuracy(attempts, correct)
-        for tag, attempts, correct in conn.execute(
-            "SELECT t.tag, count(*), sum(q.correct != 0) FROM quiz_attempts q "
-            "CROSS JOIN card_tags t ON t.card_id = q.card_id GROUP BY t.tag ORDER BY t.tag"
-        )
-    }
+    kinds, tags = store.quiz_accuracy()
+    by_kind = {kind: Accuracy(attempts, correct) for kind, attempts, correct in kinds}
+    by_tag = {tag: Accuracy(attempts, correct) for tag, attempts, correct in tags}
     overall = Accuracy(sum(a.attempts for a in by_kind.values()), sum(a.correct for a in by_kind.values()))
     return QuizStats(overall, by_kind, by_tag)
 

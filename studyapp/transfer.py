@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -29,10 +28,9 @@ from studyapp.export_format import (
     format_time,
 )
 from studyapp.export_reader import Snapshot, parse_export, read_export
-from studyapp.migrations import check_existing_file, copy_database
-from studyapp.model import Settings, StudyState
+from studyapp.model import StudyState
 from studyapp.scheduler import check_utc
-from studyapp.store import LIBRARY_FINGERPRINT, Store
+from studyapp.store import Store, copy_collection
 
 __all__ = [
     "Counts",
@@ -46,13 +44,6 @@ __all__ = [
     "read_export",
     "write_export",
 ]
-
-BATCH = 2000
-_CARD_COLUMNS = (
-    "card_id, deck_id, position, ord, retired, state, step, stability, difficulty, due, last_review, "
-    "reps, lapses, suspended, buried_until, leech"
-)
-_QUIZ_COLUMNS = "id, at, kind, card_id, seed, params, question, given, expected, correct, duration_ms"
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -69,53 +60,46 @@ def _state_json(values: Mapping[str, Any]) -> dict[str, Any]:
     return state
 
 
-def _cards(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    tags: dict[str, list[str]] = {}
-    for card_id, tag in conn.execute("SELECT card_id, tag FROM card_tags ORDER BY card_id, tag"):
-        tags.setdefault(card_id, []).append(tag)
-    names = [name.strip() for name in _CARD_COLUMNS.split(",")]
-    for row in conn.execute(f"SELECT {_CARD_COLUMNS} FROM cards ORDER BY ord, card_id"):
-        values = dict(zip(names, row, strict=True))
+def _cards(store: Store) -> Iterator[dict[str, Any]]:
+    for values, tags in store.card_rows():
         yield {
             "id": values["card_id"],
             "deck": values["deck_id"],
             "position": values["position"],
             "ord": values["ord"],
             "retired": bool(values["retired"]),
-            "tags": tags.get(values["card_id"], []),
+            "tags": tags,
             **_state_json(values),
         }
 
 
-def _reviews(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    query = "SELECT id, card_id, rating, reviewed_at, duration_ms, before, after FROM reviews ORDER BY id"
-    for review_id, card_id, rating, reviewed_at, duration_ms, before, after in conn.execute(query):
+def _reviews(store: Store) -> Iterator[dict[str, Any]]:
+    for row in store.review_rows():
         yield {
-            "id": review_id,
-            "card": card_id,
-            "rating": rating,
-            "reviewed_at": format_time(reviewed_at),
-            "duration_ms": duration_ms,
-            "before": _state_json(json.loads(before)),
-            "after": _state_json(json.loads(after)),
+            "id": row["id"],
+            "card": row["card_id"],
+            "rating": row["rating"],
+            "reviewed_at": format_time(row["reviewed_at"]),
+            "duration_ms": row["duration_ms"],
+            "before": _state_json(json.loads(row["before"])),
+            "after": _state_json(json.loads(row["after"])),
         }
 
 
-def _quiz_attempts(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    for row in conn.execute(f"SELECT {_QUIZ_COLUMNS} FROM quiz_attempts ORDER BY id"):
-        attempt_id, at, kind, card_id, seed, params, question, given, expected, correct, duration_ms = row
+def _quiz_attempts(store: Store) -> Iterator[dict[str, Any]]:
+    for row in store.quiz_attempt_rows():
         yield {
-            "id": attempt_id,
-            "at": format_time(at),
-            "kind": kind,
-            "card": card_id,
-            "seed": seed,
-            "params": json.loads(params),
-            "question": question,
-            "given": given,
-            "expected": expected,
-            "correct": bool(correct),
-            "duration_ms": duration_ms,
+            "id": row["id"],
+            "at": format_time(row["at"]),
+            "kind": row["kind"],
+            "card": row["card_id"],
+            "seed": row["seed"],
+            "params": json.loads(row["params"]),
+            "question": row["question"],
+            "given": row["given"],
+            "expected": row["expected"],
+            "correct": bool(row["correct"]),
+            "duration_ms": row["duration_ms"],
         }
 
 
@@ -135,21 +119,11 @@ def _write_list(out: IO[str], name: str, items: Iterable[dict[str, Any]], progre
 
 def write_export(store: Store, out: IO[str], now: datetime, progress_stream: TextIO | None = None) -> Counts:
     """Write the whole collection to ``out`` as one JSON document, read in one consistent snapshot."""
-    conn = store.conn
-    own_snapshot = not conn.in_transaction
-    if own_snapshot:
-        conn.execute("BEGIN")
-    try:
-        total = sum(
-            conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("cards", "reviews", "quiz_attempts")
-        )
-        progress = Progress(progress_stream, "exporting", total)
+    with store.read_snapshot():
+        progress = Progress(progress_stream, "exporting", store.row_count())
         decks = [
-            {"id": deck_id, "title": title, "rank": rank, "retired": bool(retired)}
-            for deck_id, title, rank, retired in conn.execute(
-                "SELECT deck_id, title, rank, retired FROM decks ORDER BY rank, deck_id"
-            )
+            {"id": deck_id, "title": title, "rank": rank, "retired": retired}
+            for deck_id, title, rank, retired in store.deck_rows()
         ]
         out.write("{\n")
         header = {"format": FORMAT, "version": VERSION, "exported_at": format_time(epoch_ms(check_utc(now)))}
@@ -157,29 +131,15 @@ def write_export(store: Store, out: IO[str], now: datetime, progress_stream: Tex
             out.write(f"  {json.dumps(key)}: {json.dumps(value)},\n")
         _write_list(out, "decks", decks, None)
         out.write(",\n")
-        cards = _write_list(out, "cards", _cards(conn), progress)
+        cards = _write_list(out, "cards", _cards(store), progress)
         out.write(",\n")
-        reviews = _write_list(out, "reviews", _reviews(conn), progress)
+        reviews = _write_list(out, "reviews", _reviews(store), progress)
         out.write(",\n")
-        attempts = _write_list(out, "quiz_attempts", _quiz_attempts(conn), progress)
-        settings = json.dumps(_stored_settings(conn), ensure_ascii=False)
+        attempts = _write_list(out, "quiz_attempts", _quiz_attempts(store), progress)
+        settings = json.dumps(store.stored_settings(), ensure_ascii=False)
         out.write(f',\n  "settings": {settings}\n}}\n')
         progress.finish()
-    finally:
-        if own_snapshot and conn.in_transaction:
-            conn.execute("COMMIT")
     return Counts(cards, reviews, attempts)
-
-
-def _stored_settings(conn: sqlite3.Connection) -> dict[str, Any]:
-    """The settings the user has set (valid ones; the others take their defaults), by name."""
-    settings = {}
-    for key, text in conn.execute("SELECT key, value FROM settings ORDER BY key"):
-        try:
-            settings[key] = Settings.check(key, json.loads(text))
-        except ValueError:
-            continue
-    return settings
 
 
 def export_to_file(
@@ -212,59 +172,27 @@ def _temp_beside(target: Path) -> Path:
 
 def has_history(store: Store) -> bool:
     """Whether the collection holds any review or quiz attempt (what an import would replace)."""
-    row = store.conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM reviews) OR EXISTS (SELECT 1 FROM quiz_attempts)"
-    ).fetchone()
-    return bool(row[0])
-
-
-def _insert(conn: sqlite3.Connection, sql: str, rows: Sequence[tuple[Any, ...]], progress: Progress) -> None:
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        conn.executemany(sql, batch)
-        progress.advance(len(batch))
+    return store.has_history()
 
 
 def import_snapshot(store: Store, snapshot: Snapshot, progress_stream: TextIO | None = None) -> Counts:
     """Replace the collection's decks, cards, tags, reviews, quiz attempts and settings, in one transaction.
 
-    The next open reconciles the imported cards with the decks on disk (the library fingerprint is
-    cleared, so it runs).
+    The next open reconciles the imported cards with the decks on disk.
     """
     counts = snapshot.counts
     progress = Progress(progress_stream, "importing", counts.cards + counts.reviews + counts.quiz_attempts)
-    with store.transaction() as conn:
-        for table in ("card_tags", "cards", "reviews", "quiz_attempts", "settings", "decks"):
-            conn.execute(f"DELETE FROM {table}")
-        conn.execute("DELETE FROM meta WHERE key = ?", (LIBRARY_FINGERPRINT,))
-        conn.executemany(
-            "INSERT INTO decks (deck_id, title, rank, retired) VALUES (?, ?, ?, ?)", snapshot.decks
-        )
-        _insert(conn, f"INSERT INTO cards ({_CARD_COLUMNS}) VALUES ({_marks(16)})", snapshot.cards, progress)
-        conn.executemany("INSERT INTO card_tags (card_id, tag) VALUES (?, ?)", snapshot.tags)
-        _insert(
-            conn,
-            "INSERT INTO reviews (id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, "
-            f"before, after) VALUES ({_marks(9)})",
-            snapshot.reviews,
-            progress,
-        )
-        _insert(
-            conn,
-            f"INSERT INTO quiz_attempts ({_QUIZ_COLUMNS}) VALUES ({_marks(11)})",
-            snapshot.quiz_attempts,
-            progress,
-        )
-        conn.executemany(
-            "INSERT INTO settings (key, value) VALUES (?, ?)",
-            [(key, json.dumps(value)) for key, value in snapshot.settings.items()],
-        )
+    store.replace_all(
+        decks=snapshot.decks,
+        cards=snapshot.cards,
+        tags=snapshot.tags,
+        reviews=snapshot.reviews,
+        quiz_attempts=snapshot.quiz_attempts,
+        settings=snapshot.settings,
+        advance=progress.advance,
+    )
     progress.finish()
     return counts
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
 
 
 # -- backup ----------------------------------------------------------------------------------------
@@ -288,7 +216,6 @@ def backup_collection(db_path: Path, target: Path | None, now: datetime) -> Path
     """
     if not db_path.is_file():
         raise TransferError(f"no collection at {db_path}; nothing to back up")
-    check_existing_file(db_path)
     target = target if target is not None else default_backup_path(db_path, now)
     if target.exists():
         raise TransferError(f"{target} already exists; choose another file name")
@@ -297,13 +224,11 @@ def backup_collection(db_path: Path, target: Path | None, now: datetime) -> Path
     except OSError as error:
         raise TransferError(f"cannot create the folder {target.parent}: {error.strerror or error}") from error
     temp = _temp_beside(target)
-    source = sqlite3.connect(db_path, timeout=5)
     try:
-        copy_database(source, temp)
+        copy_collection(db_path, temp)
         os.replace(temp, target)
-    except (OSError, sqlite3.Error) as error:
-        raise TransferError(f"cannot back up {db_path} to {target}: {error}") from error
+    except OSError as error:
+        raise TransferError(f"cannot back up {db_path} to {target}: {error.strerror or error}") from error
     finally:
-        source.close()
         temp.unlink(missing_ok=True)
     return target

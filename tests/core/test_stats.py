@@ -26,7 +26,7 @@ from studyapp.commands.stats import heatmap, sparkline
 from studyapp.model import CardState, StudyState
 from studyapp.scheduler import Scheduler
 from studyapp.session import StudySession
-from studyapp.store import Store
+from studyapp.store import Store, statistics
 
 ZONES: list[tzinfo] = [
     UTC,
@@ -354,7 +354,7 @@ class _NoMathFunctions:
 
 def test_pow_is_provided_when_sqlite_lacks_math_functions() -> None:
     conn = _NoMathFunctions()
-    stats._ensure_pow(conn)  # type: ignore[arg-type]
+    statistics._ensure_pow(conn)  # type: ignore[arg-type]
     assert conn.registered == {"pow": (2, math.pow, True)}
 
 

@@ -434,28 +434,26 @@ def test_a_collection_without_history_is_replaced_without_asking(
     assert cards == expected
 
 
-def test_an_import_that_fails_midway_changes_nothing(
-    studied: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_import_that_fails_midway_on_a_full_disk_changes_nothing(
+    closed_collection: tuple[Path, str], tmp_path: Path
 ) -> None:
-    store = studied.store
-    snapshot = transfer.parse_export(export_text(store), "export.json")
-    with store.transaction() as conn:
-        conn.execute("DELETE FROM reviews WHERE id > 5")
-    old = dump(store.path)
-    real = transfer._insert
-    calls = []
-
-    def failing(conn: sqlite3.Connection, sql: str, rows: Any, progress: Any) -> None:
-        calls.append(sql)
-        real(conn, sql, rows, progress)
-        if "INSERT INTO reviews" in sql:
-            raise sqlite3.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(transfer, "_insert", failing)
-    with pytest.raises(sqlite3.OperationalError):
-        transfer.import_snapshot(store, snapshot)
-    assert len(calls) == 2 and not store.conn.in_transaction
-    assert dump(store.path) == old
+    """The import's writes hit a file-size limit (as on a full disk) part-way: nothing is changed."""
+    _db, text = closed_collection
+    source = tmp_path / "export.json"
+    source.write_text(text)
+    target = tmp_path / "fresh.sqlite3"
+    Store.open(target).close()
+    old, size = dump(target), target.stat().st_size
+    command = [sys.executable, "-m", "studyapp", "--db", str(target), "import", str(source)]
+    result = subprocess.run(
+        ["prlimit", f"--fsize={size + 8192}", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "could not be written" in result.stderr and "Traceback" not in result.stderr
+    assert dump(target) == old
 
 
 # -- backup ----------------------------------------------------------------------------------------

@@ -1,0 +1,159 @@
+"""The review log and the quiz attempts: append-only histories."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from studyapp.model import CardState, QuizAttempt, Rating, ReviewRecord, StudyState, utc_ms
+from studyapp.store.base import guarded
+from studyapp.store.cards import CardStore
+
+_REVIEW = "SELECT id, card_id, rating, reviewed_at, duration_ms, before, after FROM reviews"
+
+
+class ReviewLog(CardStore):
+    """The ``reviews`` and ``quiz_attempts`` tables."""
+
+    @guarded
+    def record_review(
+        self,
+        card_id: str,
+        rating: Rating,
+        reviewed_at: datetime,
+        duration_ms: int | None,
+        before: CardState,
+        after: CardState,
+    ) -> int:
+        """Append a review to the log and store the card's new state, atomically; returns the log id."""
+        with self.transaction():
+            self.set_state(card_id, after)
+            cursor = self.conn.execute(
+                "INSERT INTO reviews (card_id, rating, reviewed_at, duration_ms, state_before, state_after, "
+                "before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    card_id,
+                    int(rating),
+                    utc_ms(reviewed_at),
+                    duration_ms,
+                    int(before.state),
+                    int(after.state),
+                    before.to_json(),
+                    after.to_json(),
+                ),
+            )
+            review_id = cursor.lastrowid
+        assert review_id is not None
+        return review_id
+
+    @guarded
+    def review(self, review_id: int) -> ReviewRecord | None:
+        """One review-log row."""
+        row = self.conn.execute(f"{_REVIEW} WHERE id = ?", (review_id,)).fetchone()
+        return None if row is None else ReviewRecord.from_row(row)
+
+    @guarded
+    def latest_review_id(self, card_id: str) -> int | None:
+        """The id of the card's most recent review."""
+        row = self.conn.execute("SELECT max(id) FROM reviews WHERE card_id = ?", (card_id,)).fetchone()
+        return None if row is None else row[0]
+
+    @guarded
+    def delete_review(self, review_id: int, restore: CardState) -> None:
+        """Remove a log row and put its card back into ``restore``, atomically (undo)."""
+        with self.transaction():
+            row = self.conn.execute("SELECT card_id FROM reviews WHERE id = ?", (review_id,)).fetchone()
+            if row is None:
+                raise KeyError(review_id)
+            self.set_state(row[0], restore)
+            self.conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+
+    @guarded
+    def iter_reviews(
+        self, card_id: str | None = None, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[ReviewRecord]:
+        """Review-log rows in the order they were made; optionally one card's, or those in [since, until)."""
+        clauses, params = ["1"], list[Any]()
+        if card_id is not None:
+            clauses.append("card_id = ?")
+            params.append(card_id)
+        if since is not None:
+            clauses.append("reviewed_at >= ?")
+            params.append(utc_ms(since))
+        if until is not None:
+            clauses.append("reviewed_at < ?")
+            params.append(utc_ms(until))
+        for row in self.conn.execute(f"{_REVIEW} WHERE {' AND '.join(clauses)} ORDER BY id", params):
+            yield ReviewRecord.from_row(row)
+
+    @guarded
+    def count_new_reviewed(self, since: datetime) -> int:
+        """How many reviews of new cards were made from ``since`` on (the daily new-card budget)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM reviews WHERE reviewed_at >= ? AND state_before = ?",
+            (utc_ms(since), int(StudyState.NEW)),
+        ).fetchone()
+        return int(row[0])
+
+    @guarded
+    def has_history(self) -> bool:
+        """Whether the collection holds any review or quiz attempt."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM reviews) OR EXISTS (SELECT 1 FROM quiz_attempts)"
+        ).fetchone()
+        return bool(row[0])
+
+    # -- quiz attempts ---------------------------------------------------------------------------
+
+    @guarded
+    def add_quiz_attempt(
+        self,
+        *,
+        at: datetime,
+        kind: str,
+        question: str,
+        given: str,
+        expected: str,
+        correct: bool,
+        card_id: str | None = None,
+        seed: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        duration_ms: int | None = None,
+    ) -> int:
+        """Record one answered quiz question; returns its id."""
+        if not kind:
+            raise ValueError("kind must be a non-empty string")
+        if duration_ms is not None and duration_ms < 0:
+            raise ValueError(f"duration_ms must be >= 0, got {duration_ms}")
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO quiz_attempts (at, kind, card_id, seed, params, question, given, expected, "
+                "correct, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    utc_ms(at),
+                    str(kind),
+                    card_id,
+                    seed,
+                    json.dumps(dict(params or {}), sort_keys=True),
+                    question,
+                    given,
+                    expected,
+                    int(correct),
+                    duration_ms,
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    @guarded
+    def iter_quiz_attempts(self, since: datetime | None = None) -> Iterator[QuizAttempt]:
+        """Quiz attempts in the order they were made."""
+        cursor = self.conn.execute(
+            "SELECT id, at, kind, card_id, seed, params, question, given, expected, correct, duration_ms "
+            "FROM quiz_attempts WHERE at >= ? ORDER BY id",
+            (utc_ms(since) if since is not None else -(2**62),),
+        )
+        for row in cursor:
+            yield QuizAttempt.from_row(row)
