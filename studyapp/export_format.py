@@ -6,11 +6,14 @@ The format itself is documented in ``docs/export-format.md``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from studyapp.errors import UserError
+from studyapp.migrations import SQLITE_MAGIC
 from studyapp.model import CardState, StudyState
 
 FORMAT = "studyapp-export"
@@ -23,6 +26,22 @@ STATE_TIMES = ("due", "last_review", "buried_until")
 INT64 = 2**63
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+
+# The ranges a card's study state must be in for FSRS (py-fsrs 6) to review it. fsrs clamps every
+# difficulty it computes to [1, 10] (``Scheduler._clamp_difficulty``); outside it, reviews divide by zero
+# or raise a negative number to a fractional power. Stability must be positive; fsrs never goes below
+# 0.001 (``STABILITY_MIN``), and no schedule reaches a billion days, but near the float maximum the next
+# interval overflows. Learning and relearning cards need their step.
+MIN_DIFFICULTY, MAX_DIFFICULTY = 1.0, 10.0
+MAX_STABILITY = 1e10
+#: Times an export may hold: from the epoch to the year 9000, so converting to any time zone and adding
+#: fsrs's longest interval (100 years) to a last review stays inside the calendar.
+FIRST_TIME_MS = 0
+END_TIME_MS = (datetime(9000, 1, 1, tzinfo=UTC) - _EPOCH) // _MS
+#: The deepest nesting of lists and objects in a quiz attempt's ``params`` (the quizzes write 1 to 3).
+MAX_PARAMS_DEPTH = 32
+#: The files SQLite keeps beside a database, and what they are.
+SIDE_FILES = {"-wal": "write-ahead log", "-shm": "shared-memory index", "-journal": "rollback journal"}
 
 
 class TransferError(UserError):
@@ -91,3 +110,62 @@ def time_of(ms: int | None) -> datetime | None:
 def epoch_ms(moment: datetime) -> int:
     """Whole milliseconds since the epoch of an aware datetime."""
     return (moment.astimezone(UTC) - _EPOCH) // _MS
+
+
+# -- export targets --------------------------------------------------------------------------------
+
+
+def check_export_target(target: Path, collection: Path) -> None:
+    """Refuse, before anything is written, an export target that is a database or one of its files.
+
+    That is the collection itself (by any path or link), any SQLite database (another collection),
+    a file with SQLite's write-ahead log beside it (a database in use), and a database's own
+    ``-wal``, ``-shm`` or ``-journal`` file. A folder, or a target that does not exist, is left to the
+    writer.
+    """
+    refuse = f"cannot export to {target}:"
+    another = "choose another file name"
+    if _same_file(target, collection):
+        raise TransferError(
+            f"{refuse} it is the collection itself, and the export would overwrite it; {another}, "
+            f"e.g. {collection.with_name(collection.stem + '.json')}"
+        )
+    for suffix, what in SIDE_FILES.items():
+        if target.name.endswith(suffix) and len(target.name) > len(suffix):
+            database = target.with_name(target.name.removesuffix(suffix))
+            if _same_file(database, collection) or _is_database(database, target):
+                raise TransferError(f"{refuse} it is the {what} of the SQLite database {database}; {another}")
+    for suffix in SIDE_FILES:
+        beside = target.with_name(target.name + suffix)
+        if beside.exists():
+            raise TransferError(
+                f"{refuse} {beside.name} is beside it, so it is an SQLite database that is in use (or was "
+                f"not closed cleanly), and the export would overwrite it; {another}"
+            )
+    if _is_database(target, target):
+        raise TransferError(
+            f"{refuse} it is an SQLite database (perhaps another studyapp collection), and the export "
+            f"would overwrite it; {another}, or move that file away first"
+        )
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether both paths exist and are the same file (through links or other spellings)."""
+    try:
+        return os.path.samefile(path, other)
+    except OSError:
+        return False
+
+
+def _is_database(path: Path, target: Path) -> bool:
+    """Whether ``path`` is a file that starts with the SQLite header; unreadable, it refuses ``target``."""
+    if not path.is_file():
+        return False
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError as error:
+        raise TransferError(
+            f"cannot export to {target}: cannot read {path} to check that it is not a database "
+            f"({error.strerror or error}); choose another file name"
+        ) from error

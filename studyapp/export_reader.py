@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,8 +13,14 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from studyapp.export_format import (
+    END_TIME_MS,
+    FIRST_TIME_MS,
     FORMAT,
     INT64,
+    MAX_DIFFICULTY,
+    MAX_PARAMS_DEPTH,
+    MAX_STABILITY,
+    MIN_DIFFICULTY,
     STATE_FIELDS,
     STATE_NAMES,
     TOP_LEVEL,
@@ -22,10 +29,10 @@ from studyapp.export_format import (
     Progress,
     TransferError,
     epoch_ms,
+    format_time,
     time_of,
 )
-from studyapp.model import CardState, Settings, StudyState
-from studyapp.scheduler import RATINGS
+from studyapp.model import CardState, Rating, Settings, StudyState
 
 
 class _Reader:
@@ -85,7 +92,11 @@ class _Reader:
         return value
 
     def time(self, value: Any, where: str, nullable: bool = True) -> int | None:
-        """An ISO 8601 time with a time zone and whole milliseconds, as epoch milliseconds."""
+        """An ISO 8601 time with a time zone and whole milliseconds, as epoch milliseconds.
+
+        Only times from 1970 to 8999 (UTC) are accepted: outside them, converting to a local time or
+        scheduling from them leaves the calendar.
+        """
         if value is None and nullable:
             return None
         text = self.text(value, where)
@@ -97,19 +108,56 @@ class _Reader:
             self.fail(where, f"must include a time zone (e.g. a trailing Z for UTC), got {text!r}")
         if moment.microsecond % 1000:
             self.fail(where, f"must have at most millisecond precision, got {text!r}")
-        return epoch_ms(moment)
+        try:
+            ms = epoch_ms(moment)
+        except OverflowError:  # its UTC time is before the year 1 or after 9999
+            ms = END_TIME_MS
+        if not FIRST_TIME_MS <= ms < END_TIME_MS:
+            first, last = format_time(FIRST_TIME_MS), format_time(END_TIME_MS - 1)
+            self.fail(where, f"must be from {first} to {last}, got {text!r}")
+        return ms
 
-    def state(self, value: Any, where: str) -> tuple[Any, ...]:
-        """A study state, as the store's column values (times in epoch milliseconds)."""
+    def state(self, value: Any, where: str, owner: str) -> tuple[Any, ...]:
+        """A study state FSRS can review, as the store's column values (times in epoch milliseconds).
+
+        ``owner`` names the card or review the state belongs to, for messages about FSRS's ranges.
+        """
         data = self.fields(value, where, STATE_FIELDS)
         name = data["state"]
         if not isinstance(name, str) or name not in STATE_NAMES:
             self.fail(f"{where}.state", f"must be one of {', '.join(STATE_NAMES)}, got {_kind(name)}")
+        state = STATE_NAMES[name]
+        step = self.maybe_integer(data["step"], f"{where}.step", 0)
+        stability = self.number(data["stability"], f"{where}.stability", positive=True)
+        difficulty = self.number(data["difficulty"], f"{where}.difficulty")
+        if stability is not None and stability > MAX_STABILITY:
+            self.fail(
+                f"{where}.stability", f"must be at most {MAX_STABILITY:g} days, got {stability:g} ({owner})"
+            )
+        if difficulty is not None and not MIN_DIFFICULTY <= difficulty <= MAX_DIFFICULTY:
+            self.fail(
+                f"{where}.difficulty",
+                f"must be from {MIN_DIFFICULTY:g} to {MAX_DIFFICULTY:g} (FSRS cannot review a card outside "
+                f"that range), got {_kind(data['difficulty'])} ({owner})",
+            )
+        if state != StudyState.NEW:
+            for field, number in (("stability", stability), ("difficulty", difficulty)):
+                if number is None:
+                    self.fail(
+                        f"{where}.{field}",
+                        f"must be a number for a {name} card (FSRS schedules its next review from it; "
+                        f"only a new card has none), got null ({owner})",
+                    )
+        if state in (StudyState.LEARNING, StudyState.RELEARNING) and step is None:
+            self.fail(
+                f"{where}.step",
+                f"must be an integer >= 0 for a {name} card (its learning step), got null ({owner})",
+            )
         return (
-            int(STATE_NAMES[name]),
-            self.maybe_integer(data["step"], f"{where}.step", 0),
-            self.number(data["stability"], f"{where}.stability", positive=True),
-            self.number(data["difficulty"], f"{where}.difficulty"),
+            int(state),
+            step,
+            stability,
+            difficulty,
             self.time(data["due"], f"{where}.due"),
             self.time(data["last_review"], f"{where}.last_review"),
             self.integer(data["reps"], f"{where}.reps", 0),
@@ -172,24 +220,38 @@ class Snapshot:
 
 
 def parse_export(text: str, source: str, progress_stream: TextIO | None = None) -> Snapshot:
-    """Check an export document completely; ``TransferError`` names the first problem and its place."""
+    """Check an export document completely; ``TransferError`` names the first problem and its place.
+
+    Everything the import will write is checked here, so a refused file changes nothing and makes no
+    backup: JSON syntax, nesting, that all text is valid Unicode, the fields, types and ranges, and
+    the references between decks, cards, reviews and quiz attempts.
+    """
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         raise TransferError(f"{source}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})") from error
     except ValueError as error:
         raise TransferError(f"{source}: not valid JSON ({error})") from error
+    except RecursionError as error:
+        raise TransferError(
+            f"{source}: lists and objects are nested too deeply to read (an export nests them only a few "
+            "levels); check that the file is an export written by studyapp"
+        ) from error
     read = _Reader(source)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         read.fail("format", f"not a studyapp export (the top level must be an object with format {FORMAT!r})")
     version = data.get("version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):  # 1.0 and true are not the version 1
+        read.fail("version", f"must be {VERSION}, got {_kind(version)}")
+    if version > VERSION:
         raise TransferError(
             f"{source} was written by a newer studyapp (export version {version}; this studyapp reads "
             f"version {VERSION}): upgrade studyapp to import it"
         )
-    if version != VERSION or isinstance(version, bool):
+    if version != VERSION:
         read.fail("version", f"must be {VERSION}, got {_kind(version)}")
+    if _may_hold_surrogates(text):
+        _check_text(read, data)
     read.fields(data, "top level", TOP_LEVEL)
     read.time(data["exported_at"], "exported_at", nullable=False)
     lists = {name: read.items(data[name], name) for name in ("decks", "cards", "reviews", "quiz_attempts")}
@@ -207,6 +269,64 @@ def parse_export(text: str, source: str, progress_stream: TextIO | None = None) 
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
+
+
+#: A JSON escape of a UTF-16 surrogate (``\ud800``-``\udfff``): valid only as half of a pair.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _may_hold_surrogates(text: str) -> bool:
+    """Whether the parsed document can contain a lone surrogate (a quick test of the whole text)."""
+    if _SURROGATE_ESCAPE.search(text):
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_text(read: _Reader, data: Any) -> None:
+    """Refuse the first string or field name (in document order) that is not valid Unicode.
+
+    JSON can escape half of a surrogate pair alone (``"\\ud800"``); such a string cannot be stored in
+    UTF-8, so the collection (and every later export) would fail on it.
+    """
+    pending: list[tuple[Any, str]] = [(data, "")]
+    while pending:
+        value, where = pending.pop()
+        if isinstance(value, str):
+            _check_utf8(read, value, where, "")
+        elif isinstance(value, dict):
+            children = []
+            for key, item in value.items():
+                _check_utf8(read, key, where or "top level", f"the field name {key!r} ")
+                children.append((item, f"{where}.{key}" if where else key))
+            pending.extend(reversed(children))
+        elif isinstance(value, list):
+            pending.extend((item, f"{where}[{i}]") for i, item in reversed(list(enumerate(value))))
+
+
+def _check_utf8(read: _Reader, text: str, where: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        read.fail(
+            where,
+            f"{what}contains a lone surrogate {text[error.start]!r} at character {error.start}, which is not "
+            "valid text (a \\ud800-\\udfff escape is only valid as half of a pair); fix or remove it",
+        )
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a number or string), without recursion."""
+    depth, level = 0, [value]
+    while level := [item for item in level if isinstance(item, dict | list)]:
+        depth += 1
+        if depth > MAX_PARAMS_DEPTH:
+            break
+        level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)]
+    return depth
 
 
 def _read_decks(read: _Reader, items: list[Any]) -> list[tuple[Any, ...]]:
@@ -252,7 +372,7 @@ def _read_cards(
                 read.integer(card["position"], f"{where}.position", 0),
                 read.integer(card["ord"], f"{where}.ord"),
                 int(read.boolean(card["retired"], f"{where}.retired")),
-                *read.state(state, where),
+                *read.state(state, where, f"card {card_id!r}"),
             )
         )
         progress.advance()
@@ -264,7 +384,7 @@ def _read_reviews(
 ) -> list[tuple[Any, ...]]:
     fields = ("id", "card", "rating", "reviewed_at", "duration_ms", "before", "after")
     rows, seen = [], set[int]()
-    ratings = ", ".join(f"{value} ({name})" for value, name in RATINGS.items())
+    ratings = ", ".join(f"{int(rating)} ({rating.name.lower()})" for rating in Rating)
     for i, item in enumerate(items):
         where = f"reviews[{i}]"
         review = read.fields(item, where, fields)
@@ -274,10 +394,11 @@ def _read_reviews(
         if card_id not in card_ids:
             read.fail(f"{where}.card", f"unknown card {card_id!r} (not in cards)")
         rating = review["rating"]
-        if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= len(Rating):
             read.fail(f"{where}.rating", f"must be one of {ratings}; got {_kind(rating)}")
-        before = read.state(review["before"], f"{where}.before")
-        after = read.state(review["after"], f"{where}.after")
+        owner = f"review {review_id} of card {card_id!r}"
+        before = read.state(review["before"], f"{where}.before", owner)
+        after = read.state(review["after"], f"{where}.after", owner)
         rows.append(
             (
                 review_id,
@@ -310,6 +431,11 @@ def _read_attempts(
             read.fail(f"{where}.card", f"unknown card {_kind(card_id)} (not in cards)")
         if not isinstance(attempt["params"], dict):
             read.fail(f"{where}.params", f"must be an object, got {_kind(attempt['params'])}")
+        if _depth(attempt["params"]) > MAX_PARAMS_DEPTH:
+            read.fail(
+                f"{where}.params",
+                f"nested more than {MAX_PARAMS_DEPTH} levels deep (a quiz writes a few levels at most)",
+            )
         rows.append(
             (
                 attempt_id,
@@ -334,6 +460,8 @@ def _read_settings(read: _Reader, value: Any) -> dict[str, Any]:
         read.fail("settings", f"must be an object, got {_kind(value)}")
     settings = {}
     for key, item in value.items():
+        if isinstance(item, dict | list):
+            read.fail(f"settings.{key}", f"must be a number, string or boolean, got {_kind(item)}")
         try:
             settings[key] = Settings.check(key, item)
         except ValueError as error:

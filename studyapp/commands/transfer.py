@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from studyapp.commands import announce_created
 from studyapp.errors import UserError
 
 FORMAT_DOC = "docs/export-format.md"
@@ -17,7 +18,8 @@ EXPORT_DESCRIPTION = f"""\
 Write everything in the collection to one JSON file: the decks, every card with its study state and
 tags, the review log, the quiz attempts and the settings. The format is versioned and documented in
 {FORMAT_DOC}. The file is written under a temporary name and renamed when complete, so a failed export
-never leaves a partial file. FILE '-' writes to standard output.
+never leaves a partial file. FILE '-' writes to standard output. FILE is never a database: the
+collection itself, another collection or any SQLite file (or its -wal file) is refused.
 """
 
 IMPORT_DESCRIPTION = f"""\
@@ -87,14 +89,17 @@ def collection_path(args: argparse.Namespace) -> Path:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Export the collection to FILE or standard output."""
+    """Export the collection to FILE or standard output; FILE must not be a database."""
+    from studyapp.export_format import check_export_target
     from studyapp.store import Store
     from studyapp.transfer import export_to_file, write_export
 
     db = collection_path(args)
     if not db.is_file():
         raise UserError(f"no collection at {db}; nothing to export")
-    with Store.open(db) as store:
+    if args.file != "-":
+        check_export_target(Path(args.file).expanduser(), db)
+    with Store.open(db, create=False, read_only=True) as store:
         now = datetime.now(UTC)
         if args.file == "-":
             sys.stdout.flush()
@@ -120,6 +125,7 @@ def run_import(args: argparse.Namespace) -> int:
     snapshot = read_export(args.file, sys.stderr)
     db = collection_path(args)
     with Store.open(db) as store:
+        announce_created(store.created, store.path)
         if has_history(store):
             if not args.yes:
                 raise UserError(
