@@ -6,11 +6,31 @@ Stdlib only, so that decks can be validated without importing numpy.
 from __future__ import annotations
 
 import math
+import re
+import reprlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 Value = int | float | str | bool
+
+#: A typed integer: plain decimal digits with an optional sign (no ``_``, no other scripts' digits).
+DECIMAL = re.compile(r"[+-]?[0-9]+")
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut short: safe for huge integers, long texts and deeply nested values."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "an integer too large to show"
+    return reprlib.repr(value)
+
+
+def parse_decimal(text: str, max_digits: int) -> int | None:
+    """The integer written as plain decimal digits in ``text``, or ``None`` if it is not one or has
+    more than ``max_digits`` significant digits (so that ``int()`` never meets a huge number)."""
+    if not DECIMAL.fullmatch(text) or len(text.lstrip("+-").lstrip("0")) > max_digits:
+        return None
+    return int(text, 10)
 
 
 @dataclass(frozen=True)
@@ -39,7 +59,7 @@ class Param(ABC):
         """The next value up (+1) or down (-1) from ``value``, clamped to the range."""
 
     def error(self, value: Any) -> ValueError:
-        return ValueError(f"parameter '{self.name}' must be {self.describe()}, got {value!r}")
+        return ValueError(f"parameter '{self.name}' must be {self.describe()}, got {shown(value)}")
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -59,10 +79,11 @@ class IntParam(Param):
         if isinstance(value, bool):
             raise self.error(value)
         if isinstance(value, str):
-            try:
-                value = int(value, 10)
-            except ValueError:
-                raise self.error(value) from None
+            # A number with more digits than the bounds is out of range: never hand it to int().
+            number = parse_decimal(value, len(str(max(abs(self.low), abs(self.high)))))
+            if number is None:
+                raise self.error(value)
+            value = number
         elif isinstance(value, float):
             if not value.is_integer():
                 raise self.error(value)
@@ -93,7 +114,7 @@ class FloatParam(Param):
             raise self.error(value)
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int too large for a float
             raise self.error(value) from None
         if not math.isfinite(number) or not self.low <= number <= self.high:
             raise self.error(value)

@@ -8,7 +8,7 @@ A simulation is two modules with the same name: ``sim.specs.<name>`` declares it
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -57,6 +57,26 @@ def spec(name: str) -> Spec:
 def specs() -> list[Spec]:
     """Every simulation's declaration, in registry order."""
     return [spec(name) for name in NAMES]
+
+
+class _Catalog(Mapping[str, Spec]):
+    """Every simulation's spec by name, in registry order; each spec is imported when first looked up."""
+
+    def __getitem__(self, name: str) -> Spec:
+        if name not in NAMES:
+            raise KeyError(name)
+        return spec(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NAMES)
+
+    def __len__(self) -> int:
+        return len(NAMES)
+
+
+#: The simulations as a read-only mapping of name to spec: what a deck loader needs to check
+#: a card's ``sim`` and ``sim_params`` (``studyapp.content.load_library(sims=CATALOG)``).
+CATALOG: Mapping[str, Spec] = _Catalog()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +86,17 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     return build_parser()
 
 
+def on_terminal() -> bool:
+    """Whether standard input and output are both a terminal (the full-screen app needs both)."""
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
+NO_TERMINAL = (
+    "the terminal app needs a terminal, but standard input or output is not one; "
+    "to study line by line, use `studyapp review --plain` or `studyapp quiz --plain`"
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -94,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = getattr(args, "handler", None)
         if handler is None:
+            if not on_terminal():
+                raise UserError(NO_TERMINAL, status=2)
             from studyapp.tui.launch import launch_tui
 
             return launch_tui(args)
@@ -102,13 +114,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"studyapp: error: {error.message}", file=sys.stderr)
         return error.status
-    except sqlite3.DatabaseError as error:
-        print(
-            f"studyapp: error: the collection could not be read or written ({error}); "
-            "check the file and its folder, or restore a backup made with `studyapp backup`.",
-            file=sys.stderr,
-        )
-        return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130

@@ -2,18 +2,23 @@
 
 Every problem is collected with its file, line and card id, so that ``studyapp check`` can
 report all of them in one run. The format is documented in ``content/README.md``.
-Headless: stdlib plus the cheap ``sim`` spec registry (no numpy).
+Headless (stdlib and ``studyapp.model``): the simulations a card may link to are passed in by the
+caller as a mapping of name to spec (``sims``), so this module does not depend on the ``sim`` package.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 import re
+import reprlib
+import stat
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from studyapp.errors import UserError
 from studyapp.model import Card, Deck, Problem
@@ -41,6 +46,11 @@ CARD_KEYS = {
 }
 TEXT_LISTS = ("distractors", "key_terms", "steps")
 
+#: Nesting deeper than this is reported at the place where it starts when the TOML reader runs out of stack.
+NESTING_LIMIT = 100
+#: A run of more digits than this is a number Python refuses to convert (``sys.get_int_max_str_digits``).
+LONG_NUMBER = re.compile(r"[0-9][0-9_]{4300,}")
+
 #: Python types a preset value may have, by parameter kind (TOML gives typed values).
 PRESET_TYPES: dict[str, tuple[type, ...]] = {
     "int": (int,),
@@ -49,6 +59,35 @@ PRESET_TYPES: dict[str, tuple[type, ...]] = {
     "text": (str,),
     "bool": (bool,),
 }
+
+
+class SimParam(Protocol):
+    """What the loader needs of a simulation parameter (``sim.params.Param`` fits)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    def describe(self) -> str:
+        """A short description of the valid values."""
+        ...
+
+    def coerce(self, value: Any) -> Any:
+        """``value`` converted to the parameter's type; ``ValueError`` if it is not valid."""
+        ...
+
+
+class SimSpec(Protocol):
+    """What the loader needs of a simulation's declaration (``sim.spec.Spec`` fits)."""
+
+    @property
+    def params(self) -> Sequence[SimParam]: ...
+
+
+#: The simulations cards may link to, by name (for example ``sim.registry.CATALOG``).
+SimCatalog = Mapping[str, SimSpec]
 
 
 @dataclass
@@ -121,7 +160,103 @@ def _syntax_problem(path: Path, error: tomllib.TOMLDecodeError) -> Problem:
     return Problem(path, f"TOML syntax error: {message}", line, column)
 
 
+def _position(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of ``text[index]``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _skip_string(text: str, index: int) -> int:
+    """The index just after the TOML string that starts at ``text[index]`` (a quote)."""
+    quote = text[index] * 3 if text.startswith(text[index] * 3, index) else text[index]
+    index += len(quote)
+    while index < len(text) and not text.startswith(quote, index):
+        if text[index] == "\\" and quote[0] == '"':
+            index += 1
+        elif text[index] == "\n" and len(quote) == 1:
+            return index
+        index += 1
+    return index + len(quote)
+
+
+def _deep_nesting(text: str, limit: int = NESTING_LIMIT) -> tuple[int, int]:
+    """Line and column of the first ``[`` or ``{`` nested deeper than ``limit``, outside strings and
+    comments; ``(0, 0)`` if there is none."""
+    depth = index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "#":
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+            continue
+        if char in "\"'":
+            index = _skip_string(text, index)
+            continue
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return _position(text, index)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        index += 1
+    return 0, 0
+
+
+def _unreadable_problem(path: Path, text: str, error: RecursionError | ValueError) -> Problem:
+    """The problem for TOML that is valid in form but too deep or too long for Python to read."""
+    if isinstance(error, RecursionError):
+        line, column = _deep_nesting(text)
+        where = f" (more than {NESTING_LIMIT} levels from here)" if line else ""
+        message = f"arrays or tables are nested too deeply to read{where}; flatten them"
+        return Problem(path, message, line, column)
+    match = LONG_NUMBER.search(text)
+    if match:
+        line, column = _position(text, match.start())
+        return Problem(path, "a number has too many digits to read; shorten it", line, column)
+    return Problem(path, f"cannot read the TOML: {error}")
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut short, safe for huge integers and deeply nested tables."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "an integer too large to show"
+    return reprlib.repr(value)
+
+
+def _stat_problem(path: Path) -> tuple[os.stat_result | None, Problem | None]:
+    """The status of ``path`` (following links), or the problem that stops it being read."""
+    try:
+        return path.stat(), None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            message = "is a loop of symbolic links; point the link at a real file or folder"
+        elif error.errno in (errno.ENOENT, errno.ENOTDIR):
+            message = "no such file or folder; check the path"
+        else:
+            message = f"cannot read it: {error.strerror or error}"
+        return None, Problem(path, message)
+
+
+def _not_regular(path: Path, mode: int) -> Problem:
+    """The problem for a path that is neither a folder nor a regular file (it is never opened)."""
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "not a file")
+    return Problem(path, f"is not a regular file ({kind}); give a .toml deck file or a folder of them")
+
+
 def _read_text(path: Path) -> tuple[str | None, Problem | None]:
+    status, problem = _stat_problem(path)
+    if status is None:
+        return None, problem
+    if stat.S_ISDIR(status.st_mode):
+        return None, Problem(path, "is a folder, not a deck file; give a .toml file")
+    if not stat.S_ISREG(status.st_mode):
+        return None, _not_regular(path, status.st_mode)
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -137,9 +272,10 @@ def _read_text(path: Path) -> tuple[str | None, Problem | None]:
 class _DeckReader:
     """Validates one parsed deck file and builds its Deck, collecting every problem."""
 
-    def __init__(self, path: Path, text: str, bundled: bool) -> None:
+    def __init__(self, path: Path, text: str, bundled: bool, sims: SimCatalog | None = None) -> None:
         self.path = path
         self.bundled = bundled
+        self.sims = sims
         self.locate = _Locator(text)
         self.problems: list[Problem] = []
 
@@ -224,7 +360,7 @@ class _DeckReader:
             bad("distractors", f"a multiple-choice card needs at least {MIN_DISTRACTORS} distractors")
         elif distractors and len(distractors) < MIN_DISTRACTORS:
             bad("distractors", f"give at least {MIN_DISTRACTORS} distractors, or none")
-        sim_name, preset = self.read_sim(raw, bad)
+        sim_name, preset = self.read_sim(raw, bad, self.sims)
         if len(self.problems) > before:
             return None
         return Card(
@@ -254,9 +390,10 @@ class _DeckReader:
         return [item.strip() for item in value]
 
     @staticmethod
-    def read_sim(raw: Mapping[str, Any], bad: Any) -> tuple[str | None, dict[str, Any]]:
-        from sim.registry import NAMES, spec
-
+    def read_sim(
+        raw: Mapping[str, Any], bad: Any, sims: SimCatalog | None
+    ) -> tuple[str | None, dict[str, Any]]:
+        """The card's simulation and its preset, checked against ``sims`` (only their form without it)."""
         name = raw.get("sim")
         preset = raw.get("sim_params", {})
         if not isinstance(preset, dict):
@@ -266,27 +403,45 @@ class _DeckReader:
             if preset:
                 bad("sim_params", "'sim_params' given without 'sim'")
             return None, {}
-        if not isinstance(name, str) or name not in NAMES:
-            bad("sim", f"unknown simulation '{name}'{_suggest(str(name), NAMES)}; valid: {', '.join(NAMES)}")
+        if sims is None:
+            return _DeckReader.read_unchecked_sim(name, preset, bad)
+        names = list(sims)
+        declared = sims.get(name) if isinstance(name, str) else None
+        if declared is None:
+            shown = _shown(name)
+            bad("sim", f"unknown simulation {shown}{_suggest(str(name), names)}; valid: {', '.join(names)}")
             return None, {}
-        declared = spec(name)
-        valid_names = [p.name for p in declared.params]
+        params = {p.name: p for p in declared.params}
         values: dict[str, Any] = {}
         for key, value in preset.items():
-            if key not in valid_names:
-                hint = _suggest(key, valid_names) or f"; valid: {', '.join(valid_names)}"
+            param = params.get(key)
+            if param is None:
+                hint = _suggest(key, params) or f"; valid: {', '.join(params)}"
                 bad("sim_params", f"simulation '{name}' has no parameter '{key}'{hint}")
                 continue
-            param = declared.param(key)
             types = PRESET_TYPES.get(param.kind, (object,))
+            wrong = f"'{key}' of '{name}' must be {param.describe()}, got {_shown(value)}"
             if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-                bad("sim_params", f"'{key}' of '{name}' must be {param.describe()}, got {value!r}")
+                bad("sim_params", wrong)
                 continue
             try:
                 values[key] = param.coerce(value)
             except ValueError:
-                bad("sim_params", f"'{key}' of '{name}' must be {param.describe()}, got {value!r}")
+                bad("sim_params", wrong)
         return name, values
+
+    @staticmethod
+    def read_unchecked_sim(name: Any, preset: dict[str, Any], bad: Any) -> tuple[str | None, dict[str, Any]]:
+        """Without a catalog: a non-empty name and plain values, kept as written."""
+        if not isinstance(name, str) or not name.strip():
+            bad("sim", "'sim' must be the name of a simulation (see `studyapp sim list`)")
+            return None, {}
+        plain = (str, int, float, bool)
+        for key, value in preset.items():
+            if not isinstance(value, plain):
+                bad("sim_params", f"'{key}' of '{name}' must be a string, number or true/false")
+                return None, {}
+        return name, dict(preset)
 
     def check_duplicates(self, cards: Sequence[Card]) -> None:
         seen: dict[str, Card] = {}
@@ -300,8 +455,15 @@ class _DeckReader:
                 seen[card.id] = card
 
 
-def read_deck(path: Path, bundled: bool = False) -> tuple[Deck | None, list[Problem]]:
-    """Load one deck file: the deck if it is valid, and every problem found."""
+def read_deck(
+    path: Path, bundled: bool = False, sims: SimCatalog | None = None
+) -> tuple[Deck | None, list[Problem]]:
+    """Load one deck file: the deck if it is valid, and every problem found.
+
+    ``sims`` maps the simulation names a card may link to onto their specs, to check presets;
+    without it a card's ``sim`` and ``sim_params`` are kept as written. A path that is not a
+    regular file (a folder, a FIFO, a device) is reported without being opened.
+    """
     text, problem = _read_text(path)
     if text is None:
         return None, [problem] if problem else []
@@ -309,36 +471,62 @@ def read_deck(path: Path, bundled: bool = False) -> tuple[Deck | None, list[Prob
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return None, [_syntax_problem(path, error)]
-    reader = _DeckReader(path, text, bundled)
+    except (RecursionError, ValueError) as error:  # nesting too deep, a number too long for int()
+        return None, [_unreadable_problem(path, text, error)]
+    reader = _DeckReader(path, text, bundled, sims)
     deck = reader.read(data)
     return deck, reader.problems
+
+
+def _real(path: Path) -> Path:
+    """``path`` with links resolved; a link loop stays as it is instead of raising."""
+    return Path(os.path.realpath(path))
+
+
+def _deck_entries(path: Path) -> tuple[list[Path], Problem | None]:
+    """The deck files ``path`` names: a file as given, a folder's ``*.toml`` entries (not folders)."""
+    status, problem = _stat_problem(path)
+    if status is None:
+        return [], problem
+    if not stat.S_ISDIR(status.st_mode):
+        return [path], None
+    try:
+        entries = sorted(p for p in path.iterdir() if p.suffix == DECK_SUFFIX)
+    except OSError as error:
+        return [], Problem(path, f"cannot list the folder: {error.strerror or error}")
+    return [p for p in entries if not p.is_dir()], None
 
 
 def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Deck files in ``paths``: files as given, folders expanded to their ``*.toml`` files."""
     for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix == DECK_SUFFIX and p.is_file())
-        else:
-            yield path
+        entries, problem = _deck_entries(path)
+        yield from [path] if problem else entries
 
 
-def load_paths(paths: Iterable[Path], bundled: Iterable[Path] = ()) -> Library:
-    """Load every deck in ``paths``; a deck with any problem, or reusing a deck or card id, is skipped."""
+def load_paths(
+    paths: Iterable[Path], bundled: Iterable[Path] = (), sims: SimCatalog | None = None
+) -> Library:
+    """Load every deck in ``paths``; a deck with any problem, or reusing a deck or card id, is skipped.
+
+    A missing path, a link loop or a file that is not a regular file is a problem, never an exception.
+    ``sims`` is passed on to ``read_deck``.
+    """
     library = Library()
-    bundled_files = {p.resolve() for p in deck_files(bundled)}
+    bundled_files = {_real(p) for p in deck_files(bundled)}
     card_origin: dict[str, Card] = {}
-    for path in deck_files(paths):
-        if not path.exists():
-            library.problems.append(Problem(path, "no such file or folder"))
-            continue
-        deck, problems = read_deck(path, bundled=path.resolve() in bundled_files)
-        if deck is not None:
-            problems = _clashes(deck, library, card_origin)
-        library.problems.extend(problems)
-        if deck is not None and not problems:
-            library.decks.append(deck)
-            card_origin.update((card.id, card) for card in deck.cards)
+    for source in paths:
+        entries, problem = _deck_entries(source)
+        if problem is not None:
+            library.problems.append(problem)
+        for path in entries:
+            deck, problems = read_deck(path, bundled=_real(path) in bundled_files, sims=sims)
+            if deck is not None:
+                problems = _clashes(deck, library, card_origin)
+            library.problems.extend(problems)
+            if deck is not None and not problems:
+                library.decks.append(deck)
+                card_origin.update((card.id, card) for card in deck.cards)
     return library
 
 
@@ -366,15 +554,18 @@ def deck_sources(extra_dirs: Sequence[Path] = (), user_dir: Path | None = None) 
     return [bundled_deck_dir(), *([user] if user.is_dir() else []), *extra_dirs]
 
 
-def load_library(extra_dirs: Sequence[Path] = (), user_dir: Path | None = None) -> Library:
+def load_library(
+    extra_dirs: Sequence[Path] = (), user_dir: Path | None = None, sims: SimCatalog | None = None
+) -> Library:
     """The bundled decks, then the user's deck folder, then ``extra_dirs``.
 
     A broken user deck is skipped and reported in ``Library.problems``; a broken bundled
-    deck is an installation fault and raises ``UserError``.
+    deck is an installation fault and raises ``UserError``. Pass ``sims`` (for example
+    ``sim.registry.CATALOG``) to check the cards' simulations and presets.
     """
     bundled = bundled_deck_dir()
-    library = load_paths(deck_sources(extra_dirs, user_dir), bundled=[bundled])
-    broken = [p for p in library.problems if p.path.resolve().parent == bundled.resolve()]
+    library = load_paths(deck_sources(extra_dirs, user_dir), bundled=[bundled], sims=sims)
+    broken = [p for p in library.problems if _real(p.path).parent == _real(bundled)]
     if broken or not any(deck.bundled for deck in library.decks):
         details = "\n".join(str(p) for p in broken) or f"no deck found in {bundled}"
         raise UserError(f"the bundled decks are damaged; reinstall studyapp.\n{details}")

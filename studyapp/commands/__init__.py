@@ -1,9 +1,79 @@
-"""Subcommands of the ``studyapp`` command line; each module defines ``register(subparsers)``."""
+"""Subcommands of the ``studyapp`` command line; each module defines ``register(subparsers)``.
 
-from typing import Any
+The helpers here are what the card commands share: the ``--deck``/``--tag`` options and their
+check, and loading the decks with every problem reported the same way on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studyapp.errors import UserError
+
+if TYPE_CHECKING:
+    from studyapp.content import Library, SimCatalog
+    from studyapp.model import Problem
 
 
 def add_card_filters(parser: Any) -> None:
     """The ``--deck`` and ``--tag`` options that the card commands share."""
     parser.add_argument("--deck", metavar="DECK", help="only cards of the deck with this id")
     parser.add_argument("--tag", metavar="TAG", help="only cards with this tag ('leech' for leeches)")
+
+
+def check_filters(
+    library: Library, deck: str | None, tag: str | None, extra_tags: Iterable[str] = ()
+) -> None:
+    """Refuse an unknown ``--deck`` or ``--tag`` as a bad command line (status 2), listing the valid ones.
+
+    ``extra_tags`` are tags a command understands beyond the cards' own (``leech``).
+    """
+    decks = [d.id for d in library.decks]
+    if deck is not None and deck not in decks:
+        raise UserError(f"no deck '{deck}'; decks: {', '.join(decks) or 'none'}", status=2)
+    tags = sorted({*library.tags, *extra_tags})
+    if tag is not None and tag not in tags:
+        raise UserError(f"no card has the tag '{tag}'; tags: {', '.join(tags) or 'none'}", status=2)
+
+
+def announce_created(created: bool, path: Path) -> None:
+    """Say so on stderr when opening made a new collection, so a mistyped --db path shows at once."""
+    if created:
+        print(f"studyapp: created a new collection at {path}", file=sys.stderr)
+
+
+def simulation_catalog() -> SimCatalog:
+    """The simulations cards may link to, from ``sim.registry`` (specs are imported when looked up)."""
+    from sim.registry import CATALOG
+
+    return CATALOG
+
+
+def report_problems(problems: Sequence[Problem], *, fatal: bool = False) -> None:
+    """Print every deck problem on stderr, then a summary that says what to do.
+
+    ``fatal`` (``check``) reports them as errors; the other commands warn and go on without those decks.
+    """
+    if not problems:
+        return
+    level = "error" if fatal else "warning"
+    for problem in problems:
+        print(f"studyapp: {level}: {problem}", file=sys.stderr)
+    count, files = len(problems), len({p.path for p in problems})
+    summary = f"{count} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+    fix = f"fix {'it' if count == 1 else 'them'} and run `studyapp check`"
+    advice = f"{fix} again" if fatal else f"the other decks are loaded; {fix}"
+    print(f"studyapp: {level}: {summary}; {advice}", file=sys.stderr)
+
+
+def load_decks(content: Sequence[Path]) -> Library:
+    """The bundled decks, the user's deck folder and the ``--content`` folders, checked against the
+    simulations; every broken deck and missing folder is reported on stderr (and skipped)."""
+    from studyapp.content import load_library
+
+    library = load_library(content, sims=simulation_catalog())
+    report_problems(library.problems)
+    return library

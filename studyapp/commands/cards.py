@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from studyapp.commands import add_card_filters
-from studyapp.content import Library, load_library
-from studyapp.errors import UserError
+from studyapp.commands import add_card_filters, check_filters, load_decks
+from studyapp.content import Library
 from studyapp.model import Card
 from studyapp.table import format_table
 
@@ -28,13 +29,25 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def select(library: Library, deck: str | None, tag: str | None) -> list[Card]:
-    """The cards matching ``deck`` and ``tag``; an unknown deck or tag is a UserError listing valid ones."""
-    if deck is not None and deck not in {d.id for d in library.decks}:
-        raise UserError(f"no deck '{deck}'; decks: {', '.join(d.id for d in library.decks)}")
-    if tag is not None and tag not in library.tags:
-        raise UserError(f"no card is tagged '{tag}'; tags: {', '.join(library.tags)}")
-    return [c for c in library.cards if (deck is None or c.deck == deck) and (tag is None or tag in c.tags)]
+#: Tags that name a study state rather than a tag written in a deck.
+STATE_TAGS = ("leech",)
+
+
+def select(
+    library: Library, deck: str | None, tag: str | None, states: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Card]:
+    """The cards matching ``deck`` and ``tag`` (``leech``: the leeches in ``states``).
+
+    An unknown deck or tag is a bad command line: ``UserError`` (status 2) listing the valid ones.
+    """
+    check_filters(library, deck, tag, STATE_TAGS)
+
+    def tagged(card: Card) -> bool:
+        if tag is None or tag in card.tags:
+            return True
+        return tag == "leech" and states is not None and bool(states.get(card.id, {}).get("leech"))
+
+    return [c for c in library.cards if (deck is None or c.deck == deck) and tagged(c)]
 
 
 def card_json(card: Card) -> dict[str, Any]:
@@ -52,26 +65,49 @@ def card_json(card: Card) -> dict[str, Any]:
     }
 
 
-STATE_FIELDS = ("state", "due", "stability", "difficulty", "reps", "lapses", "suspended", "leech")
+STATE_FIELDS = (
+    "state",
+    "due",
+    "stability",
+    "difficulty",
+    "reps",
+    "lapses",
+    "suspended",
+    "buried_until",
+    "leech",
+)
+
+
+def shown_state(card: Mapping[str, Any], now: datetime) -> str:
+    """The state column: ``suspended`` or ``buried`` when the card is out of the queue, else its state."""
+    if card["suspended"]:
+        return "suspended"
+    buried_until = card["buried_until"]
+    if buried_until is not None and datetime.fromisoformat(buried_until) > now:
+        return "buried"
+    return str(card["state"])
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the selected cards with their study state, as a table or JSON."""
     from studyapp.collection import open_collection
 
-    library = load_library(args.content)
-    cards = select(library, args.deck, args.tag)
-    with open_collection(args.db, library=library) as collection:
+    library = load_decks(args.content)
+    check_filters(library, args.deck, args.tag, STATE_TAGS)
+    with open_collection(args.db, library=library, for_reading=True) as collection:
         states = {row["id"]: row for row in collection.cards_with_state()}
+    cards = select(library, args.deck, args.tag, states)
     objects = [{**card_json(c), **{k: states[c.id][k] for k in STATE_FIELDS}} for c in cards]
     if args.json:
         print(json.dumps(objects, indent=2, ensure_ascii=False))
         return 0
+    now = datetime.now(UTC)
     rows = [
         (
             o["id"],
             o["deck"],
             ",".join(o["tags"]),
-            o["state"],
+            shown_state(o, now),
             (o["due"] or "-")[:10],
             o["sim"] or "-",
             o["question"],

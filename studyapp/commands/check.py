@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from studyapp.commands import report_problems, simulation_catalog
 from studyapp.content import Library, deck_sources, load_paths
 from studyapp.paths import bundled_deck_dir
 from studyapp.table import format_table
@@ -42,21 +43,18 @@ def summary(library: Library) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Load the decks, print their summary and every problem; status 1 if there is any problem."""
     sources = args.paths or deck_sources(args.content)
-    library = load_paths(sources, bundled=[bundled_deck_dir()])
+    library = load_paths(sources, bundled=[bundled_deck_dir()], sims=simulation_catalog())
     if library.decks:
         print(summary(library))
-    for problem in library.problems:
-        print(f"error: {problem}", file=sys.stderr)
     if library.problems:
-        files = len({p.path for p in library.problems})
-        count = len(library.problems)
-        print(
-            f"{count} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}",
-            file=sys.stderr,
-        )
+        report_problems(library.problems, fatal=True)
         return 1
     if not library.decks:
-        print("error: no deck files found", file=sys.stderr)
+        print(
+            "studyapp: error: no deck files found; give a .toml deck file or a folder of them",
+            file=sys.stderr,
+        )
         return 1
     return 0

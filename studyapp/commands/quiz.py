@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from studyapp.commands import add_card_filters
+from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks
 from studyapp.errors import UserError
 
 DESCRIPTION = """\
@@ -79,7 +79,7 @@ def register(subparsers: Any) -> None:
         "--kind",
         dest="kinds",
         action="append",
-        choices=KINDS,
+        choices=[kind.value for kind in KINDS],
         metavar="KIND",
         help=f"only this kind of question (repeatable): {', '.join(KINDS)}",
     )
@@ -105,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
 
     seed = args.seed if args.seed is not None else new_seed()
     kinds = tuple(dict.fromkeys(args.kinds)) if args.kinds else KINDS
-    with open_collection(args.db, args.content) as collection:
-        for problem in getattr(collection.library, "problems", ()):
-            print(f"studyapp: warning: skipped deck: {problem}", file=sys.stderr)
+    library = load_decks(args.content)
+    check_filters(library, args.deck, args.tag)
+    with open_collection(args.db, library=library) as collection:
+        announce_created(collection.created, collection.store.path)
         cards = select_cards(collection.library.cards, args.deck, args.tag)
         try:
             questions = build_quiz(cards, args.count, seed, kinds)
@@ -116,8 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
             from studyapp.tui.screens.quiz import run_quiz_app
 
-            run_quiz_app(collection, questions, seed)
-            return 0
+            return run_quiz_app(collection, questions, seed)
         header = quiz_header(args.count, seed, repeat_options(args))
         run_plain_quiz(collection, questions, sys.stdin, sys.stdout, header=header)
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from studyapp.commands import add_card_filters
+from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks
 
 DESCRIPTION = """\
 Review the cards due now. With --plain, review line by line on standard input and output: the
@@ -41,8 +41,11 @@ def run(args: argparse.Namespace) -> int:
     """Review in the full-screen app on a terminal, else (or with ``--plain``) line by line."""
     from studyapp.collection import open_collection
 
-    with open_collection(args.db, args.content) as collection:
-        session = collection.session(deck=args.deck, tag=args.tag, cram=args.cram)  # checks deck and tag
+    library = load_decks(args.content)
+    check_filters(library, args.deck, args.tag, ("leech",))
+    with open_collection(args.db, library=library) as collection:
+        announce_created(collection.created, collection.store.path)
+        session = collection.session(deck=args.deck, tag=args.tag, cram=args.cram)
         if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
             from studyapp.tui.launch import run_app
 
@@ -51,11 +54,8 @@ def run(args: argparse.Namespace) -> int:
 
                 return ReviewScreen(deck=args.deck, tag=args.tag, cram=args.cram)
 
-            run_app(collection, review_screen)
-            return 0
+            return run_app(collection, review_screen)
         from studyapp.plain_review import run_plain_review
 
-        for problem in getattr(collection.library, "problems", ()):
-            print(f"studyapp: warning: skipped deck: {problem}", file=sys.stderr)
         run_plain_review(session, sys.stdin, sys.stdout)
     return 0

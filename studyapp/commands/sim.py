@@ -11,10 +11,11 @@ import json
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sim
-from sim.params import Value
+from sim.params import Value, parse_decimal, shown
 from sim.spec import answer_rows
 from studyapp.errors import UserError
 from studyapp.table import format_table
@@ -23,6 +24,19 @@ if TYPE_CHECKING:
     from sim.spec import Result, Spec
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: Seeds are non-negative integers of at most this many digits (numpy takes any size; people type few).
+SEED_DIGITS = 40
+
+
+def parse_seed(text: str) -> int:
+    """``--seed``: plain decimal digits; ``UserError`` (status 2) otherwise."""
+    value = parse_decimal(text.strip(), SEED_DIGITS)
+    if value is None or value < 0:
+        raise UserError(
+            f"--seed must be a non-negative integer of at most {SEED_DIGITS} digits, got {shown(text)}",
+            status=2,
+        )
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -63,7 +77,7 @@ def register(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="set a parameter (repeatable), e.g. --set lr=0.1",
     )
-    run.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    run.add_argument("--seed", default="0", metavar="N", help="random seed (default: 0)")
     run.add_argument("--out", metavar="FILE", help="also save the plot as FILE (.png, .svg or .pdf)")
     run.add_argument(
         "--json", action="store_true", help='print {"sim": ..., "params": {...}, "answer": {...}}'
@@ -118,18 +132,21 @@ def parse_overrides(spec: Spec, overrides: list[str]) -> dict[str, Value]:
     values: dict[str, Value] = {}
     for item in overrides:
         key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--set expects KEY=VALUE, got {item!r}", status=2)
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--set expects KEY=VALUE, got {shown(item)}", status=2)
+        if key in values:
+            raise UserError(
+                f"--set gives the parameter '{key}' more than once; keep the one you mean", status=2
+            )
         try:
-            values[key.strip()] = spec.param(key.strip()).parse(text)
+            values[key] = spec.param(key).parse(text)
         except ValueError as error:
             raise UserError(str(error), status=2) from None
     return values
 
 
 def _run(spec: Spec, params: dict[str, Value], seed: int) -> Result:
-    if seed < 0:
-        raise UserError(f"--seed must be a non-negative integer, got {seed}", status=2)
     try:
         return sim.run(spec.name, params, seed=seed)
     except ValueError as error:
@@ -161,9 +178,21 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(result: Result, out: str) -> str:
-    from pathlib import Path
+def check_out(out: str) -> None:
+    """Refuse ``--out`` before running when its suffix is not a plot format or its folder is missing."""
+    if not out.lower().endswith(PLOT_SUFFIXES):
+        raise UserError(f"--out must end in .png, .svg or .pdf, got {out!r}", status=2)
+    folder = Path(out).parent
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise UserError(
+            f"cannot write the plot to {out}: the folder {folder} {problem}; create it first or choose "
+            "another --out",
+            status=1,
+        )
 
+
+def _save(result: Result, out: str) -> str:
     from sim.plotting import save
 
     try:
@@ -176,9 +205,10 @@ def _save(result: Result, out: str) -> str:
 def run_sim(args: argparse.Namespace) -> int:
     spec = _spec(args.name)
     params = parse_overrides(spec, args.overrides)
-    if args.out is not None and not args.out.lower().endswith(PLOT_SUFFIXES):
-        raise UserError(f"--out must end in .png, .svg or .pdf, got {args.out!r}", status=2)
-    result = _run(spec, params, args.seed)
+    seed = parse_seed(args.seed)
+    if args.out is not None:
+        check_out(args.out)
+    result = _run(spec, params, seed)
     saved = _save(result, args.out) if args.out is not None else None
     if args.json:
         payload: dict[str, Any] = {"sim": spec.name, "params": result.params, "answer": result.answers}
@@ -190,7 +220,7 @@ def run_sim(args: argparse.Namespace) -> int:
             raise UserError(f"{spec.name}: an answer is not a finite number", status=1) from None
         return 0
     settings = ", ".join(f"{k}={v}" for k, v in result.params.items())
-    print(f"{spec.title}  (seed {args.seed})\n  {settings}\n\nanswers:\n{_rows(spec, result)}")
+    print(f"{spec.title}  (seed {seed})\n  {settings}\n\nanswers:\n{_rows(spec, result)}")
     if saved is not None:
         print(f"\nplot saved to {saved}")
     return 0

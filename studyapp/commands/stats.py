@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from studyapp.commands import load_decks
 from studyapp.table import format_table
 
 DESCRIPTION = """\
@@ -157,11 +157,9 @@ def quiz_lines(quiz: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Open the collection, compute the statistics now in local time and print them."""
     from studyapp.collection import open_collection
-    from studyapp.stats import all_stats
 
-    with open_collection(args.db, args.content) as collection:
-        for problem in getattr(collection.library, "problems", ()):
-            print(f"studyapp: warning: skipped deck: {problem}", file=sys.stderr)
-        stats = all_stats(collection.store, collection.library, datetime.now(UTC))
+    library = load_decks(args.content)
+    with open_collection(args.db, library=library, for_reading=True) as collection:
+        stats = collection.statistics(datetime.now(UTC))
     print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else render(stats))
     return 0

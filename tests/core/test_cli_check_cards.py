@@ -13,6 +13,7 @@ import pytest
 
 from studyapp.cli import main
 from studyapp.collection import open_collection
+from studyapp.store import Store
 
 REQUIRED = {"id", "deck", "question", "answer", "details", "tags", "sim", "sim_params"}
 SCHEDULING = {"state", "due", "stability", "difficulty", "reps", "lapses"}
@@ -77,8 +78,11 @@ def test_cards_json_has_content_and_scheduling_fields(
 
 def test_cards_table_and_unknown_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "c.sqlite3")
+    assert main(["--db", db, "cards"]) == 1  # no collection there yet: cards only reads
+    assert f"no collection at {db}" in capsys.readouterr().err
+    Store.open(db).close()
     assert main(["--db", db, "cards", "--deck", "deep-learning"]) == 0
     table = capsys.readouterr().out
     assert table.count("\n") == 29 and "padding-striding" in table
-    assert main(["--db", db, "cards", "--tag", "nope"]) == 1
-    assert "no card is tagged 'nope'; tags: activations" in capsys.readouterr().err
+    assert main(["--db", db, "cards", "--tag", "nope"]) == 2
+    assert "no card has the tag 'nope'; tags: activations" in capsys.readouterr().err

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.registry import CATALOG
 from studyapp.content import load_library, load_paths, read_deck
 from studyapp.model import Problem
 from studyapp.paths import bundled_deck_dir
@@ -33,7 +34,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def only_problem(path: Path) -> Problem:
-    deck, problems = read_deck(path)
+    deck, problems = read_deck(path, sims=CATALOG)
     assert deck is None
     assert len(problems) == 1, problems
     assert problems[0].path == path
@@ -44,7 +45,7 @@ def only_problem(path: Path) -> Problem:
 
 
 def test_bundled_deck_has_27_complete_cards() -> None:
-    library = load_library(user_dir=Path("/nonexistent"))
+    library = load_library(user_dir=Path("/nonexistent"), sims=CATALOG)
     assert library.problems == []
     cards = library.cards
     assert len(cards) == 27
@@ -62,20 +63,20 @@ def test_bundled_deck_has_27_complete_cards() -> None:
 def test_bundled_sim_links_and_presets_resolve() -> None:
     import sim
 
-    for card in load_library(user_dir=Path("/nonexistent")).cards:
+    for card in load_library(user_dir=Path("/nonexistent"), sims=CATALOG).cards:
         assert card.sim in sim.NAMES
         spec = sim.spec(card.sim)
         assert spec.resolve(card.sim_params)
 
 
 def test_partial_derivative_card_stays_multiple_choice() -> None:
-    card = load_library(user_dir=Path("/nonexistent")).card("partial-derivative")
+    card = load_library(user_dir=Path("/nonexistent"), sims=CATALOG).card("partial-derivative")
     assert card.multiple_choice
     assert "one variable" in card.answer
 
 
 def test_the_three_statement_cards_are_cards_of_their_own() -> None:
-    library = load_library(user_dir=Path("/nonexistent"))
+    library = load_library(user_dir=Path("/nonexistent"), sims=CATALOG)
     assert "vector" in library.card("jacobian").details.lower() + library.card("jacobian").answer.lower()
     assert "second" in library.card("hessian").answer.lower()
     assert (
@@ -93,7 +94,7 @@ def test_bundled_deck_dir_is_found() -> None:
 
 def test_a_valid_user_deck_loads_after_the_bundled_one(tmp_path: Path) -> None:
     write(tmp_path, "extra.toml", deck_text(GOOD_CARD.format(id="max-pool")))
-    library = load_library(user_dir=tmp_path)
+    library = load_library(user_dir=tmp_path, sims=CATALOG)
     assert [d.id for d in library.decks][-1] == "extra"
     assert library.card("max-pool").deck == "extra"
     assert not library.deck("extra").bundled
@@ -101,7 +102,7 @@ def test_a_valid_user_deck_loads_after_the_bundled_one(tmp_path: Path) -> None:
 
 def test_a_broken_user_deck_is_skipped_with_a_problem(tmp_path: Path) -> None:
     write(tmp_path, "broken.toml", "[deck\n")
-    library = load_library(user_dir=tmp_path)
+    library = load_library(user_dir=tmp_path, sims=CATALOG)
     assert len(library.cards) == 27
     assert library.problems and library.problems[0].path.name == "broken.toml"
 
@@ -150,7 +151,7 @@ def test_duplicate_card_id_within_a_deck(tmp_path: Path) -> None:
 def test_duplicate_card_id_across_decks(tmp_path: Path) -> None:
     write(tmp_path, "a.toml", deck_text(GOOD_CARD.format(id="twin"), deck_id="a"))
     second = write(tmp_path, "b.toml", deck_text(GOOD_CARD.format(id="twin"), deck_id="b"))
-    library = load_paths([tmp_path])
+    library = load_paths([tmp_path], sims=CATALOG)
     assert [d.id for d in library.decks] == ["a"]
     (problem,) = library.problems
     assert problem.path == second and problem.card == "twin"
@@ -159,7 +160,7 @@ def test_duplicate_card_id_across_decks(tmp_path: Path) -> None:
 
 def test_bundled_card_id_reused_by_a_user_deck(tmp_path: Path) -> None:
     write(tmp_path, "mine.toml", deck_text(GOOD_CARD.format(id="mlp")))
-    library = load_library(user_dir=tmp_path)
+    library = load_library(user_dir=tmp_path, sims=CATALOG)
     assert len(library.cards) == 27
     assert library.problems[0].card == "mlp" and "deep-learning.toml" in library.problems[0].message
 
@@ -220,7 +221,7 @@ def test_empty_deck(tmp_path: Path) -> None:
 def test_every_problem_is_reported_in_one_run(tmp_path: Path) -> None:
     bad_sim = GOOD_CARD.format(id="b").replace('sim = "activations"', 'sim = "nope"')
     text = deck_text(GOOD_CARD.format(id="a") + "colour = 1\n", bad_sim, '\n[[cards]]\nid = "c"\n')
-    deck, problems = read_deck(write(tmp_path, "d.toml", text))
+    deck, problems = read_deck(write(tmp_path, "d.toml", text), sims=CATALOG)
     assert deck is None
     assert [p.card for p in problems] == ["a", "b", "c", "c"]
 

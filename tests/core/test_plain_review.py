@@ -169,7 +169,7 @@ def test_the_review_command_end_to_end(cli: Any, tmp_path: Path) -> None:
 def test_the_review_command_explains_bad_arguments_and_the_full_screen_app(cli: Any, tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     unknown = cli.run(db, "review", "--plain", "--deck", "nope")
-    assert unknown.returncode == 1 and unknown.stderr.startswith("studyapp: error: no deck 'nope'; decks: ")
+    assert unknown.returncode == 2 and unknown.stderr.startswith("studyapp: error: no deck 'nope'; decks: ")
     assert "core-cnn" in unknown.stderr and "Traceback" not in unknown.stderr
     piped = cli.run(db, "review")  # not a terminal: the review runs line by line
     assert piped.returncode == 0 and "Traceback" not in piped.stderr

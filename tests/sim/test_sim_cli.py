@@ -82,6 +82,7 @@ def test_run_seed_and_matrices_in_json(capsys: pytest.CaptureFixture[str]) -> No
 @pytest.mark.parametrize("suffix", ["png", "svg"])
 def test_run_out_writes_the_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str) -> None:
     target = tmp_path / "plots" / f"backprop.{suffix}"
+    target.parent.mkdir()
     status, out, _ = run_cli(capsys, "run", "backprop", "--out", str(target))
     assert status == 0 and str(target) in out
     assert target.stat().st_size > 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -17,15 +18,23 @@ from .conftest import FakeClock, wait_until
 
 
 def launch(tmp_path: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    """Bare ``studyapp`` on a pseudo-terminal (stdin and stdout), its errors captured."""
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"))
-    return subprocess.run(
-        [sys.executable, "-m", "studyapp", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "studyapp", "--db", str(db)],
+            stdin=terminal,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    return subprocess.CompletedProcess(result.args, result.returncode, "", result.stderr)
 
 
 def test_a_file_that_is_not_a_collection_is_refused_before_the_app_starts(tmp_path: Path) -> None:
@@ -34,7 +43,7 @@ def test_a_file_that_is_not_a_collection_is_refused_before_the_app_starts(tmp_pa
     result = launch(tmp_path, db)
     assert result.returncode == 1
     assert result.stderr.startswith("studyapp: error: ") and str(db) in result.stderr
-    assert "Traceback" not in result.stderr and "\x1b[" not in result.stdout
+    assert "Traceback" not in result.stderr and "\x1b[" not in result.stderr
     assert db.read_text() == "my shopping list\n"
 
 
