@@ -1,20 +1,26 @@
 """Quizzes: multiple choice, typed, true-or-false, ordering and numeric questions, graded and recorded.
 
+The kinds are ``QuestionKind`` members; ``GENERATORS`` and ``GRADERS`` map each kind to its generator and
+its grader.
+
 Numeric questions draw random parameters from a stored seed and take their ground truth from ``sim``;
 ``studyapp.quiz.numeric`` (which imports numpy) is loaded only when a quiz is built.
 """
 
-from studyapp.quiz.grading import AnswerError, Grade, grade
-from studyapp.quiz.questions import KIND_LABELS, KINDS, Question
+from studyapp.quiz.grading import GRADERS, AnswerError, Grade, grade
+from studyapp.quiz.questions import GENERATORS, KIND_LABELS, KINDS, Question, QuestionKind
 from studyapp.quiz.runner import DEFAULT_QUESTIONS, QuizRun, Summary, build_quiz, new_seed, select_cards
 
 __all__ = [
     "DEFAULT_QUESTIONS",
+    "GENERATORS",
+    "GRADERS",
     "KINDS",
     "KIND_LABELS",
     "AnswerError",
     "Grade",
     "Question",
+    "QuestionKind",
     "QuizRun",
     "Summary",
     "build_quiz",

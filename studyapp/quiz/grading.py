@@ -1,5 +1,9 @@
 """Grading quiz answers: lenient text matching, numbers within a tolerance, choices, orders, and the
-diagnosis of known mistakes. Stdlib only.
+diagnosis of known mistakes, each kind of question by its grader in ``GRADERS``. Stdlib only.
+
+Whatever a person types, reading it either succeeds or raises ``AnswerError`` with a message for them:
+superscripts and other digit-like characters that are not decimal digits (``²``, ``½``, ``①``) are not
+numbers, and numbers too long to read are refused before ``int`` or ``float`` could fail on them.
 
 Typed answers are compared after normalising case, accents and punctuation; each key term of the card
 must appear (through any of its ``|``-separated synonyms) anywhere in the answer, and small typos are
@@ -11,10 +15,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from studyapp.quiz.questions import CHOICE, KINDS, NUMERIC, OPTION_KEYS, ORDERING, TRUE_FALSE, TYPED, Question
+from studyapp.quiz.questions import OPTION_KEYS, Question, QuestionKind
 
 #: The edits (insertions, deletions, substitutions, swaps of neighbours) a word of this many letters may
 #: differ by: (longest length, edits allowed), shortest first; longer words allow ``MAX_EDITS``. A word
@@ -28,6 +32,11 @@ FALSE_WORDS = frozenset({"f", "false", "n", "no", "2", "wrong", "incorrect"})
 INFINITY_WORDS = {"inf": math.inf, "infinity": math.inf, "∞": math.inf}
 #: A wrong answer matches a known mistake when it is this close to it, or closer if the question is stricter.
 DIAGNOSIS_TOLERANCE = (5e-3, 5e-4)
+#: A typed number longer than this (in characters) is refused unread.
+MAX_NUMBER_LENGTH = 100
+#: An answer quoted in a message is cut to this many characters.
+QUOTED_LENGTH = 24
+NUMBER_EXAMPLES = "type e.g. 0.25, -3, 1/4, 2e-3 or 0.5^10"
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?"
 _NUMBER_RE = re.compile(rf"^{_NUMBER}$")
@@ -36,6 +45,37 @@ _BINARY_RE = re.compile(rf"^({_NUMBER})\s*(/|\^|\*\*)\s*({_NUMBER})$")
 
 class AnswerError(ValueError):
     """An answer that cannot be read (say so and ask again; it is not graded)."""
+
+
+def quoted(text: str) -> str:
+    """``text`` (stripped) in quotes for a message, cut short when long: ``'1111…' (5000 characters)``."""
+    cleaned = text.strip()
+    if len(cleaned) <= QUOTED_LENGTH:
+        return repr(cleaned)
+    return f"{cleaned[: QUOTED_LENGTH - 1] + '…'!r} ({len(cleaned)} characters)"
+
+
+def has_odd_digits(text: str) -> bool:
+    """Whether ``text`` holds numeric characters that are not decimal digits: ``²``, ``½``, ``①``, ``Ⅻ``.
+
+    ``str.isdigit`` accepts superscripts, but ``int`` and ``float`` refuse them; decimal digits of any
+    script (``٣``, full-width ``３``) are what they read.
+    """
+    return any(char.isnumeric() and not char.isdecimal() for char in text)
+
+
+def small_number(word: str, largest: int) -> int | None:
+    """The whole number ``word`` is, if it is decimal digits only and at most ``largest``; else ``None``.
+
+    Long numbers are refused by their length, before ``int`` (limited to 4300 digits) reads them.
+    """
+    if not word.isdecimal():
+        return None
+    digits = word.lstrip("0") or "0"
+    if len(digits) > len(str(largest)):
+        return None
+    value = int(digits)
+    return value if value <= largest else None
 
 
 @dataclass(frozen=True)
@@ -166,9 +206,12 @@ def grade_typed(answer: str, key_terms: Sequence[str], reference: str) -> Grade:
 def parse_number(text: str) -> float:
     """A number typed by a person: ``-1.5``, ``2e-3``, ``1/4``, ``0.25^10``, ``12.5%``, ``inf``, ``0,5``.
 
-    Raises ``AnswerError`` for anything else (nothing is evaluated as code).
+    Raises ``AnswerError`` for anything else (nothing is evaluated as code), for a number longer than
+    ``MAX_NUMBER_LENGTH`` characters, and for one too large for a float.
     """
     cleaned = text.strip().lower().replace("−", "-").replace("×", "*").replace(" ", "")
+    if len(cleaned) > MAX_NUMBER_LENGTH:
+        raise AnswerError(f"{quoted(text)} is too long to be a number; {NUMBER_EXAMPLES}")
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     sign = -1.0 if cleaned.startswith("-") and cleaned.lstrip("-") in INFINITY_WORDS else 1.0
@@ -178,26 +221,34 @@ def parse_number(text: str) -> float:
     body = cleaned.removesuffix("%")
     value: float | None = None
     if _NUMBER_RE.match(body):
-        value = float(body)
+        value = _finite(body, text)
     elif match := _BINARY_RE.match(body):
-        left, operator, right = float(match[1]), match[2], float(match[3])
+        left, operator, right = _finite(match[1], text), match[2], _finite(match[3], text)
         value = _combine(left, operator, right, text)
     if value is None or math.isnan(value):
-        raise AnswerError(f"{text.strip()!r} is not a number; type e.g. 0.25, -3, 1/4, 2e-3 or 0.5^10")
+        raise AnswerError(f"{quoted(text)} is not a number; {NUMBER_EXAMPLES}")
     return value / 100.0 if percent else value
+
+
+def _finite(literal: str, text: str) -> float:
+    """A number literal matched by ``_NUMBER`` as a float; ``AnswerError`` if it is too large (``1e400``)."""
+    value = float(literal)
+    if math.isinf(value):
+        raise AnswerError(f"{quoted(text)} is out of range; type inf for infinity")
+    return value
 
 
 def _combine(left: float, operator: str, right: float, text: str) -> float:
     if operator == "/":
         if right == 0:
-            raise AnswerError(f"{text.strip()!r} divides by zero")
+            raise AnswerError(f"{quoted(text)} divides by zero")
         return left / right
     try:
         return float(left**right)
     except (OverflowError, ZeroDivisionError):
-        raise AnswerError(f"{text.strip()!r} is out of range") from None
+        raise AnswerError(f"{quoted(text)} is out of range") from None
     except TypeError:  # a negative base with a fractional power is complex
-        raise AnswerError(f"{text.strip()!r} is not a real number") from None
+        raise AnswerError(f"{quoted(text)} is not a real number") from None
 
 
 def close_enough(given: float, expected: float, rel_tol: float, abs_tol: float) -> bool:
@@ -241,15 +292,23 @@ def parse_choice(text: str, count: int) -> int:
     """The 0-based option that ``text`` picks: ``1``..``count`` or ``a``.. (``"b)"`` works too)."""
     word = text.strip().lower().rstrip(").:")
     letters = "abcdefghijklmnopqrstuvwxyz"[:count]
-    if word.isdigit() and 1 <= int(word) <= count:
-        return int(word) - 1
+    how = f"type a number from 1 to {count} or a letter from a to {letters[-1]}"
+    if has_odd_digits(word):
+        raise AnswerError(f"{quoted(text)} is not a number; {how}")
+    if word.isdecimal():
+        number = small_number(word, count)
+        if number is None or number < 1:
+            raise AnswerError(f"there is no option {quoted(text)}; {how}")
+        return number - 1
     if len(word) == 1 and word in letters:
         return letters.index(word)
-    raise AnswerError(f"type a number from 1 to {count} or a letter from a to {letters[-1]}")
+    raise AnswerError(how)
 
 
 def parse_truth(text: str) -> bool:
     """True or false from ``t``/``true``/``yes``/``1`` or ``f``/``false``/``no``/``2``."""
+    if has_odd_digits(text):  # normalising would read "²" as "2"
+        raise AnswerError(f"{quoted(text)} is not a number; type t (true) or f (false)")
     word = normalise(text)
     if word in TRUE_WORDS:
         return True
@@ -261,12 +320,20 @@ def parse_truth(text: str) -> bool:
 def parse_order(text: str, count: int) -> tuple[int, ...]:
     """An order of ``count`` items typed as ``"3142"``, ``"3 1 4 2"`` or ``"3,1,4,2"`` (1-based)."""
     cleaned = text.strip()
+    example = "".join(map(str, range(count, 0, -1)))
+    if has_odd_digits(cleaned):
+        raise AnswerError(
+            f"{quoted(text)} is not a number; type the {count} numbers in order, e.g. {example}"
+        )
     parts = re.findall(r"\d+", cleaned)
     if len(parts) == 1 and count <= 9 and len(parts[0]) == count:
         parts = list(parts[0])
     if re.search(r"[^\d\s,;>\-.]", cleaned) or not parts:
-        raise AnswerError(f"type the {count} numbers in order, e.g. {''.join(map(str, range(count, 0, -1)))}")
-    order = tuple(int(part) for part in parts)
+        raise AnswerError(f"type the {count} numbers in order, e.g. {example}")
+    numbers = [small_number(part, count) for part in parts]
+    if None in numbers:
+        raise AnswerError(f"{quoted(text)} has a number above {count}; use each of 1 to {count} exactly once")
+    order = tuple(number for number in numbers if number is not None)
     if sorted(order) != list(range(1, count + 1)):
         raise AnswerError(f"use each number from 1 to {count} exactly once")
     return order
@@ -280,24 +347,50 @@ def placed_right(given: Sequence[int], solution: Sequence[int]) -> int:
 # -- one question ----------------------------------------------------------------------------------
 
 
+def grade_choice(question: Question, text: str) -> Grade:
+    """A multiple-choice answer: the option's key (``b``) or number (``2``)."""
+    index = parse_choice(text, len(question.options))
+    given = f"{OPTION_KEYS[index]}) {question.options[index]}"
+    return Grade(index == question.solution[0], given)
+
+
+def grade_truth(question: Question, text: str) -> Grade:
+    """A true-or-false answer."""
+    index = 0 if parse_truth(text) else 1
+    return Grade(index == question.solution[0], question.options[index])
+
+
+def grade_typed_question(question: Question, text: str) -> Grade:
+    """A typed answer, on the question's key terms."""
+    return grade_typed(text, question.key_terms, question.reference)
+
+
+def grade_order(question: Question, text: str) -> Grade:
+    """An ordering: right when every item is in its place; the feedback counts those that are."""
+    order = parse_order(text, len(question.options))
+    right = placed_right(order, question.solution)
+    feedback = "" if right == len(order) else f"{right} of {len(order)} in the right place"
+    return Grade(right == len(order), "".join(map(str, order)), feedback)
+
+
+def grade_numeric_question(question: Question, text: str) -> Grade:
+    """A numeric answer, within the question's tolerance; a known mistake is named."""
+    if question.value is None:
+        raise ValueError(f"numeric question {question.form!r} has no value")
+    return grade_numeric(text, question.value, question.rel_tol, question.abs_tol, question.mistakes)
+
+
+Grader = Callable[[Question, str], Grade]
+#: The grader of each kind of question.
+GRADERS: dict[QuestionKind, Grader] = {
+    QuestionKind.CHOICE: grade_choice,
+    QuestionKind.TYPED: grade_typed_question,
+    QuestionKind.NUMERIC: grade_numeric_question,
+    QuestionKind.ORDERING: grade_order,
+    QuestionKind.TRUE_FALSE: grade_truth,
+}
+
+
 def grade(question: Question, text: str) -> Grade:
     """Grade ``text`` as the answer to ``question``; ``AnswerError`` if it cannot be read."""
-    if question.kind == CHOICE:
-        index = parse_choice(text, len(question.options))
-        given = f"{OPTION_KEYS[index]}) {question.options[index]}"
-        return Grade(index == question.solution[0], given)
-    if question.kind == TRUE_FALSE:
-        index = 0 if parse_truth(text) else 1
-        return Grade(index == question.solution[0], question.options[index])
-    if question.kind == TYPED:
-        return grade_typed(text, question.key_terms, question.reference)
-    if question.kind == ORDERING:
-        order = parse_order(text, len(question.options))
-        right = placed_right(order, question.solution)
-        feedback = "" if right == len(order) else f"{right} of {len(order)} in the right place"
-        return Grade(right == len(order), "".join(map(str, order)), feedback)
-    if question.kind == NUMERIC:
-        if question.value is None:
-            raise ValueError(f"numeric question {question.form!r} has no value")
-        return grade_numeric(text, question.value, question.rel_tol, question.abs_tol, question.mistakes)
-    raise ValueError(f"question kind must be one of {', '.join(KINDS)}, got {question.kind!r}")
+    return GRADERS[question.kind](question, text)

@@ -10,7 +10,7 @@ import numpy as np
 from studyapp.model import Card
 from studyapp.quiz import numeric_cnn, numeric_loss, numeric_nets, numeric_optim
 from studyapp.quiz.numeric_base import Numeric, NumericKind, keep_mistakes, number
-from studyapp.quiz.questions import NUMERIC, Question, check_seed
+from studyapp.quiz.questions import Question, QuestionKind, check_seed
 
 #: Every numeric kind by name.
 NUMERIC_KINDS: dict[str, NumericKind] = {
@@ -39,8 +39,8 @@ def numeric_question(name: str, card: Card | None, seed: int) -> Question:
     drawn = generate(name, seed)
     rel_tol, abs_tol = drawn.tolerance
     return Question(
-        kind=NUMERIC,
-        form=f"{NUMERIC}:{name}",
+        kind=QuestionKind.NUMERIC,
+        form=f"{QuestionKind.NUMERIC.value}:{name}",
         prompt=drawn.prompt,
         expected=number(drawn.value) if float(drawn.value).is_integer() else f"{drawn.value:.6g}",
         seed=seed,

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from studyapp.quiz.grading import AnswerError, Grade
-from studyapp.quiz.questions import CHOICE, NUMERIC, OPTION_KEYS, ORDERING, TRUE_FALSE, TYPED, Question
+from studyapp.quiz.questions import Question, QuestionKind
 from studyapp.quiz.runner import QuizRun, Summary
 
 if TYPE_CHECKING:
@@ -25,32 +25,47 @@ QUIT_WORDS = frozenset({"q", "quit"})
 YES_WORDS = frozenset({"y", "yes"})
 
 
+def _choice_help(question: Question) -> str:
+    keys = question.option_keys
+    return f"Answer with 1-{len(keys)} or {keys[0]}-{keys[-1]} (q quits):"
+
+
+def _ordering_help(question: Question) -> str:
+    example = "".join(reversed(question.option_keys))
+    return f"Type the numbers in the right order, e.g. {example} (q quits):"
+
+
+#: How to answer each kind of question, in one line.
+ANSWER_HELP: dict[QuestionKind, Callable[[Question], str]] = {
+    QuestionKind.CHOICE: _choice_help,
+    QuestionKind.TYPED: lambda question: "Type your answer; an empty line gives up (q quits):",
+    QuestionKind.NUMERIC: lambda question: "Type a number, e.g. 0.25, -3, 1/4 or 2e-3 (q quits):",
+    QuestionKind.ORDERING: _ordering_help,
+    QuestionKind.TRUE_FALSE: lambda question: "Answer t (true) or f (false) (q quits):",
+}
+
+
 def answer_help(question: Question) -> str:
     """How to answer ``question``, in one line."""
-    count = len(question.options)
-    if question.kind == CHOICE:
-        return f"Answer with 1-{count} or a-{OPTION_KEYS[count - 1]} (q quits):"
-    if question.kind == TRUE_FALSE:
-        return "Answer t (true) or f (false) (q quits):"
-    if question.kind == ORDERING:
-        return (
-            f"Type the numbers in the right order, e.g. {''.join(map(str, range(count, 0, -1)))} (q quits):"
-        )
-    if question.kind == NUMERIC:
-        return "Type a number, e.g. 0.25, -3, 1/4 or 2e-3 (q quits):"
-    return "Type your answer; an empty line gives up (q quits):"
+    return ANSWER_HELP[question.kind](question)
+
+
+def option_lines(question: Question) -> list[str]:
+    """The options, each after the key that picks it: ``a) ...``, ``t) True``, or ``1. ...`` for a step."""
+    mark = "." if question.kind is QuestionKind.ORDERING else ")"
+    return [f"  {key}{mark} {text}" for key, text in zip(question.option_keys, question.options, strict=True)]
 
 
 def question_lines(question: Question, position: str) -> list[str]:
     """The question as printed: heading, prompt, options."""
     about = f" · card {question.card_id}" if question.card_id else ""
-    lines = ["", f"[{position}] {question.label}{about}", question.prompt]
-    if question.kind in (CHOICE, TRUE_FALSE):
-        lines += [f"  {OPTION_KEYS[i]}) {text}" for i, text in enumerate(question.options)]
-    elif question.kind == ORDERING:
-        lines += [f"  {i}. {text}" for i, text in enumerate(question.options, 1)]
-    lines.append(answer_help(question))
-    return lines
+    return [
+        "",
+        f"[{position}] {question.label}{about}",
+        question.prompt,
+        *option_lines(question),
+        answer_help(question),
+    ]
 
 
 def sim_command(question: Question) -> str:
@@ -71,13 +86,13 @@ def feedback_lines(question: Question, result: Grade, command: bool = True) -> l
     if result.feedback:
         verdict += f" {result.feedback[0].upper()}{result.feedback[1:]}."
     lines = [verdict]
-    if not result.correct or question.kind in (NUMERIC, TYPED):
+    if not result.correct or question.kind in (QuestionKind.NUMERIC, QuestionKind.TYPED):
         lines.append(f"Expected: {question.expected}")
     if question.explanation:
         lines.append(question.explanation)
     if question.card_id:
         lines.append(f"From card {question.card_id}: {question.card_question}")
-    if command and question.kind == NUMERIC and question.sim is not None:
+    if command and question.kind is QuestionKind.NUMERIC and question.sim is not None:
         lines.append(f"See it live: {sim_command(question)}")
     return lines
 
@@ -135,7 +150,7 @@ class PlainQuiz:
                 self.say(f"{error}.")
                 continue
             self.say(*feedback_lines(question, result))
-            if question.kind == TYPED and not result.correct:
+            if question.kind is QuestionKind.TYPED and not result.correct:
                 self.say("Type r if you were right after all, or press Enter to go on:")
                 reply = self.read()
                 if reply is not None and reply.strip().lower() in {"r", "right"}:

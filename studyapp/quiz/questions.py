@@ -1,5 +1,6 @@
-"""Quiz questions: the ``Question`` model and the generators that need only the card's text (multiple
-choice, true or false, typed answer, ordering). Stdlib only.
+"""Quiz questions: the kinds (``QuestionKind``), the ``Question`` model, the generators that need only
+the card's text (multiple choice, true or false, typed answer, ordering), and the tables that map every
+kind to its forms, its generator and its option keys. Stdlib only (numeric questions import numpy lazily).
 
 Every generator takes the card and an integer seed and is deterministic: the same seed gives the same
 question, with the same choice or step order.
@@ -10,24 +11,52 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from studyapp.model import Card
 
-CHOICE, TYPED, NUMERIC, ORDERING, TRUE_FALSE = "choice", "typed", "numeric", "ordering", "true-false"
+
+class QuestionKind(StrEnum):
+    """A kind of quiz question, in the order a quiz cycles through them.
+
+    The value is the name stored in the ``kind`` column of quiz attempts and typed after ``--kind``:
+    it must never change, or existing collections would no longer match.
+    """
+
+    CHOICE = "choice"
+    TYPED = "typed"
+    NUMERIC = "numeric"
+    ORDERING = "ordering"
+    TRUE_FALSE = "true-false"
+
+    @property
+    def label(self) -> str:
+        """The kind for people: "Multiple choice", "Numeric", ..."""
+        return KIND_LABELS[self]
+
+    @property
+    def keyed(self) -> bool:
+        """Whether it is answered with one key per option (no input line)."""
+        return self in (QuestionKind.CHOICE, QuestionKind.TRUE_FALSE)
+
+
 #: Every kind of question, in the order a quiz cycles through them.
-KINDS: tuple[str, ...] = (CHOICE, TYPED, NUMERIC, ORDERING, TRUE_FALSE)
-KIND_LABELS = {
-    CHOICE: "Multiple choice",
-    TYPED: "Typed answer",
-    NUMERIC: "Numeric",
-    ORDERING: "Ordering",
-    TRUE_FALSE: "True or false",
+KINDS: tuple[QuestionKind, ...] = tuple(QuestionKind)
+KIND_LABELS: dict[QuestionKind, str] = {
+    QuestionKind.CHOICE: "Multiple choice",
+    QuestionKind.TYPED: "Typed answer",
+    QuestionKind.NUMERIC: "Numeric",
+    QuestionKind.ORDERING: "Ordering",
+    QuestionKind.TRUE_FALSE: "True or false",
 }
 #: Options of a multiple-choice question: the answer and up to this many distractors.
 MAX_DISTRACTORS = 3
 MIN_STEPS = 3
+#: The keys of a multiple-choice question's options (``1``-``4`` choose them too) ...
 OPTION_KEYS = "abcd"
+#: ... and of a true-or-false question's (``1`` and ``2`` too).
+TRUTH_KEYS = "tf"
 
 
 @dataclass(frozen=True)
@@ -41,7 +70,7 @@ class Question:
     setting in the live simulation; ``params`` are the generator's inputs, stored with every attempt.
     """
 
-    kind: str
+    kind: QuestionKind
     form: str
     prompt: str
     expected: str
@@ -63,10 +92,19 @@ class Question:
     sim_seed: int = 0
     params: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A kind given by its stored name ("choice") becomes the enum member; an unknown one is refused.
+        object.__setattr__(self, "kind", QuestionKind(self.kind))
+
     @property
     def label(self) -> str:
         """The kind for people: "Multiple choice", "Numeric", ..."""
-        return KIND_LABELS.get(self.kind, self.kind)
+        return self.kind.label
+
+    @property
+    def option_keys(self) -> tuple[str, ...]:
+        """The key shown beside each option: ``a``-``d`` for a choice, ``t``/``f``, or ``1``, ``2``, ..."""
+        return OPTION_LABELS[self.kind](len(self.options))
 
     def record(self) -> dict[str, Any]:
         """The JSON-ready parameters stored with an attempt: enough to ask the very same question again."""
@@ -76,7 +114,7 @@ class Question:
         return data
 
 
-def _base(card: Card, kind: str, seed: int) -> dict[str, Any]:
+def _base(card: Card, kind: QuestionKind, seed: int) -> dict[str, Any]:
     return {
         "kind": kind,
         "form": kind,
@@ -99,7 +137,7 @@ def choice_question(card: Card, seed: int) -> Question:
     rng.shuffle(options)
     right = options.index(card.answer)
     return Question(
-        **_base(card, CHOICE, seed),
+        **_base(card, QuestionKind.CHOICE, seed),
         prompt=card.question,
         expected=f"{OPTION_KEYS[right]}) {card.answer}",
         options=tuple(options),
@@ -122,7 +160,7 @@ def true_false_question(card: Card, seed: int) -> Question:
     statement = card.answer if truth else rng.choice(card.distractors)
     expected = "True" if truth else f"False. The answer is: {card.answer}"
     return Question(
-        **_base(card, TRUE_FALSE, seed),
+        **_base(card, QuestionKind.TRUE_FALSE, seed),
         prompt=f"True or false? {card.question}\n“{statement}”",
         expected=expected,
         options=("True", "False"),
@@ -138,7 +176,7 @@ def typed_question(card: Card, seed: int) -> Question:
         hint += f"; mention {len(card.key_terms)} key idea{'s' if len(card.key_terms) != 1 else ''}"
     hint += ")"
     return Question(
-        **_base(card, TYPED, seed),
+        **_base(card, QuestionKind.TYPED, seed),
         prompt=f"{card.question}{hint}",
         expected=card.answer,
         key_terms=card.key_terms,
@@ -158,7 +196,7 @@ def ordering_question(card: Card, seed: int) -> Question:
     # The i-th step in the right order is shown as number position(i) + 1.
     solution = tuple(shown.index(step) + 1 for step in range(count))
     return Question(
-        **_base(card, ORDERING, seed),
+        **_base(card, QuestionKind.ORDERING, seed),
         prompt=f"Put these in the right order.\nAbout: {card.question}",
         expected="".join(map(str, solution)) + ": " + " → ".join(card.steps),
         options=tuple(card.steps[i] for i in shown),
@@ -176,21 +214,76 @@ def check_seed(seed: int) -> int:
 
 TextGenerator = Callable[[Card, int], Question]
 #: The generators that need only a card's text, by kind.
-TEXT_GENERATORS: dict[str, TextGenerator] = {
-    CHOICE: choice_question,
-    TYPED: typed_question,
-    ORDERING: ordering_question,
-    TRUE_FALSE: true_false_question,
+TEXT_GENERATORS: dict[QuestionKind, TextGenerator] = {
+    QuestionKind.CHOICE: choice_question,
+    QuestionKind.TYPED: typed_question,
+    QuestionKind.ORDERING: ordering_question,
+    QuestionKind.TRUE_FALSE: true_false_question,
+}
+#: Whether a card has what each kind of text question needs.
+TEXT_NEEDS: dict[QuestionKind, Callable[[Card], bool]] = {
+    QuestionKind.CHOICE: lambda card: bool(card.distractors),
+    QuestionKind.TYPED: lambda card: bool(card.key_terms),
+    QuestionKind.ORDERING: lambda card: len(card.steps) >= MIN_STEPS,
+    QuestionKind.TRUE_FALSE: lambda card: bool(card.distractors),
 }
 
 
-def text_kinds(card: Card) -> list[str]:
-    """The kinds of text question ``card`` supports, in ``KINDS`` order."""
-    kinds = []
-    if card.distractors:
-        kinds += [CHOICE, TRUE_FALSE]
-    if card.key_terms:
-        kinds.append(TYPED)
-    if len(card.steps) >= MIN_STEPS:
-        kinds.append(ORDERING)
-    return sorted(kinds, key=KINDS.index)
+# -- every kind: its forms, its generator, its option keys -----------------------------------------
+
+FormFinder = Callable[[Card], list[str]]
+#: ``make(card, form, seed)``: the question of one kind in ``form`` about ``card``, drawn with ``seed``.
+Generator = Callable[[Card, str, int], Question]
+
+
+def _text_forms(kind: QuestionKind) -> FormFinder:
+    """A text kind has one form, named after it, for the cards that have what it needs."""
+
+    def find(card: Card) -> list[str]:
+        return [kind.value] if TEXT_NEEDS[kind](card) else []
+
+    return find
+
+
+def _text_generator(kind: QuestionKind) -> Generator:
+    """A text kind's generator (its only form needs no name)."""
+    generator = TEXT_GENERATORS[kind]
+
+    def make(card: Card, form: str, seed: int) -> Question:
+        return generator(card, seed)
+
+    return make
+
+
+def numeric_forms(card: Card) -> list[str]:
+    """The numeric kinds (forms) that suit ``card``; imports numpy, so only when a quiz is built."""
+    from studyapp.quiz.numeric import numeric_kinds_for
+
+    return numeric_kinds_for(card)
+
+
+def numeric_generator(card: Card, form: str, seed: int) -> Question:
+    """The numeric question of kind ``form`` about ``card`` (imports numpy)."""
+    from studyapp.quiz.numeric import numeric_question
+
+    return numeric_question(form, card, seed)
+
+
+#: The forms of each kind a card suits: the kind's name for a text kind, the numeric kinds for numeric.
+FORMS: dict[QuestionKind, FormFinder] = {
+    **{kind: _text_forms(kind) for kind in TEXT_GENERATORS},
+    QuestionKind.NUMERIC: numeric_forms,
+}
+#: The generator of each kind.
+GENERATORS: dict[QuestionKind, Generator] = {
+    **{kind: _text_generator(kind) for kind in TEXT_GENERATORS},
+    QuestionKind.NUMERIC: numeric_generator,
+}
+#: The keys shown beside the options of each kind, for a question with that many options.
+OPTION_LABELS: dict[QuestionKind, Callable[[int], tuple[str, ...]]] = {
+    QuestionKind.CHOICE: lambda count: tuple(OPTION_KEYS[:count]),
+    QuestionKind.TRUE_FALSE: lambda count: tuple(TRUTH_KEYS[:count]),
+    QuestionKind.ORDERING: lambda count: tuple(str(n) for n in range(1, count + 1)),
+    QuestionKind.TYPED: lambda count: (),
+    QuestionKind.NUMERIC: lambda count: (),
+}

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from studyapp.errors import UserError
-from studyapp.model import Card
+from studyapp.model import Card, Rating
 from studyapp.quiz.grading import Grade, grade
-from studyapp.quiz.questions import KINDS, NUMERIC, TEXT_GENERATORS, Question, check_seed, text_kinds
+from studyapp.quiz.questions import FORMS, GENERATORS, KINDS, Question, QuestionKind, check_seed
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 #: An answer slower than this (milliseconds) is rated Hard instead of Good when quizzes update the schedule.
 SLOW_MS = 20_000
-AGAIN, HARD, GOOD = 1, 2, 3
 MAX_QUESTIONS = 200
 DEFAULT_QUESTIONS = 10
 #: Seeds are drawn below this bound.
@@ -47,26 +46,23 @@ def new_seed() -> int:
 # -- building --------------------------------------------------------------------------------------
 
 
-def forms(card: Card, kinds: Sequence[str] = KINDS) -> dict[str, list[str]]:
+def forms(card: Card, kinds: Sequence[QuestionKind] = KINDS) -> dict[QuestionKind, list[str]]:
     """The question forms ``card`` supports, by kind: the kind itself for text kinds, numeric kind names."""
-    from studyapp.quiz.numeric import numeric_kinds_for
-
-    found: dict[str, list[str]] = {kind: [kind] for kind in text_kinds(card) if kind in kinds}
-    numeric = numeric_kinds_for(card)
-    if numeric and NUMERIC in kinds:
-        found[NUMERIC] = numeric
-    return {kind: found[kind] for kind in KINDS if kind in found}
+    found = {kind: FORMS[kind](card) for kind in KINDS if kind in kinds}
+    return {kind: names for kind, names in found.items() if names}
 
 
-def make_question(card: Card, kind: str, form: str, seed: int) -> Question:
-    """The question of ``kind`` and ``form`` about ``card``, drawn with ``seed``."""
-    if kind == NUMERIC:
-        from studyapp.quiz.numeric import numeric_question
+def make_question(card: Card, kind: QuestionKind | str, form: str, seed: int) -> Question:
+    """The question of ``kind`` (or its stored name) and ``form`` about ``card``, drawn with ``seed``."""
+    return GENERATORS[as_kind(kind)](card, form, seed)
 
-        return numeric_question(form, card, seed)
-    if kind not in TEXT_GENERATORS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    return TEXT_GENERATORS[kind](card, seed)
+
+def as_kind(kind: QuestionKind | str) -> QuestionKind:
+    """``kind`` as a ``QuestionKind`` (from its stored name, too); ``ValueError`` naming the valid ones."""
+    try:
+        return QuestionKind(kind)
+    except ValueError:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {str(kind)!r}") from None
 
 
 def _check_count(count: int) -> int:
@@ -75,7 +71,9 @@ def _check_count(count: int) -> int:
     return count
 
 
-def build_quiz(cards: Sequence[Card], count: int, seed: int, kinds: Sequence[str] = KINDS) -> list[Question]:
+def build_quiz(
+    cards: Sequence[Card], count: int, seed: int, kinds: Sequence[QuestionKind | str] = KINDS
+) -> list[Question]:
     """``count`` questions about ``cards``, the same for the same seed.
 
     The quiz goes round the cards in a shuffled order, each card once per round. The kinds take turns
@@ -88,16 +86,17 @@ def build_quiz(cards: Sequence[Card], count: int, seed: int, kinds: Sequence[str
     check_seed(seed)
     unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown or not kinds:
-        raise ValueError(f"kinds must be some of {', '.join(KINDS)}, got {list(kinds)!r}")
+        raise ValueError(f"kinds must be some of {', '.join(KINDS)}, got {[str(k) for k in kinds]!r}")
+    chosen = [QuestionKind(kind) for kind in kinds]
     rng = random.Random(seed)
-    supported = {card.id: forms(card, kinds) for card in cards}
+    supported = {card.id: forms(card, chosen) for card in cards}
     usable = [card for card in cards if supported[card.id]]
     cycle = [kind for kind in KINDS if any(kind in supported[card.id] for card in usable)]
     if not usable:
         raise ValueError("cards must support at least one of the chosen kinds of question")
     rng.shuffle(cycle)
     asked: Counter[tuple[str, str]] = Counter()  # (card, kind) and (card, form)
-    totals: Counter[str] = Counter()
+    totals: Counter[QuestionKind] = Counter()
     questions: list[Question] = []
     remaining: list[Card] = []
     while len(questions) < count:
@@ -209,7 +208,7 @@ class QuizRun:
         self.index = 0
         self.outcomes: list[Outcome] = []
         self.pending: Outcome | None = None
-        self.updates_schedule = collection.store.settings().quiz_updates_schedule
+        self.updates_schedule = collection.settings().quiz_updates_schedule
         self._session: StudySession | None = None
         self.started = timer()
         self.asked_at = self.started
@@ -259,9 +258,9 @@ class QuizRun:
         extra: dict[str, object] = {"overridden": True} if result.overridden else {}
         if result.mistake:
             extra["mistake"] = result.mistake
-        outcome.attempt_id = self.collection.store.add_quiz_attempt(
+        outcome.attempt_id = self.collection.add_quiz_attempt(
             at=self.clock(),
-            kind=question.kind,
+            kind=question.kind.value,  # the stored name: "choice", "true-false", ...
             question=question.prompt,
             given=result.given,
             expected=question.expected,
@@ -276,12 +275,12 @@ class QuizRun:
         self.outcomes.append(outcome)
 
     def _rate(self, card_id: str, correct: bool, duration_ms: int) -> int | None:
-        record = self.collection.store.card(card_id)
+        record = self.collection.card_record(card_id)
         if record is None or record.retired:
             return None
         if self._session is None:
             self._session = self.collection.session()
-        rating = AGAIN if not correct else HARD if duration_ms > SLOW_MS else GOOD
+        rating = Rating.AGAIN if not correct else Rating.HARD if duration_ms > SLOW_MS else Rating.GOOD
         self._session.rate(card_id, rating, self.clock(), duration_ms)
         return rating
 

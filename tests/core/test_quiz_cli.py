@@ -21,7 +21,7 @@ from studyapp.model import Card
 from studyapp.quiz import QuizRun, build_quiz
 from studyapp.quiz.grading import AnswerError
 from studyapp.quiz.plain import run_plain_quiz
-from studyapp.quiz.questions import CHOICE, NUMERIC, ORDERING, TRUE_FALSE, TYPED, Question, typed_question
+from studyapp.quiz.questions import Question, QuestionKind, typed_question
 from studyapp.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,26 +40,26 @@ def cards() -> list[Card]:
 
 def right(q: Question) -> list[str]:
     """The input lines of a right answer."""
-    if q.kind == CHOICE:
+    if q.kind == QuestionKind.CHOICE:
         return ["abcd"[q.solution[0]]]
-    if q.kind == TRUE_FALSE:
+    if q.kind == QuestionKind.TRUE_FALSE:
         return ["true" if q.solution[0] == 0 else "false"]
-    if q.kind == ORDERING:
+    if q.kind == QuestionKind.ORDERING:
         return [" ".join(map(str, q.solution))]
-    if q.kind == NUMERIC:
+    if q.kind == QuestionKind.NUMERIC:
         return [repr(q.value)]
     return [q.reference]
 
 
 def wrong(q: Question) -> list[str]:
     """The input lines of a wrong answer (a wrong typed answer is followed by Enter: no override)."""
-    if q.kind == CHOICE:
+    if q.kind == QuestionKind.CHOICE:
         return ["abcd"[(q.solution[0] + 1) % len(q.options)]]
-    if q.kind == TRUE_FALSE:
+    if q.kind == QuestionKind.TRUE_FALSE:
         return ["f" if q.solution[0] == 0 else "t"]
-    if q.kind == ORDERING:
+    if q.kind == QuestionKind.ORDERING:
         return ["".join(map(str, reversed(q.solution)))]
-    if q.kind == NUMERIC:
+    if q.kind == QuestionKind.NUMERIC:
         assert q.value is not None
         return [repr(q.value + 1000.0)]
     return ["zzz", ""]
@@ -136,7 +136,7 @@ def test_q_quits(tmp_path: Path) -> None:
 
 
 def test_unreadable_answers_are_asked_again(tmp_path: Path) -> None:
-    questions = build_quiz(cards(), 1, 5, (CHOICE,))
+    questions = build_quiz(cards(), 1, 5, (QuestionKind.CHOICE,))
     result = run_quiz(
         tmp_path,
         "--plain",
@@ -149,7 +149,7 @@ def test_unreadable_answers_are_asked_again(tmp_path: Path) -> None:
         stdin=lines([["7"], right(questions[0])]),
     )
     assert "type a number from 1 to 4 or a letter from a to d." in result.stdout
-    assert attempts(tmp_path) == [(CHOICE, questions[0].card_id, questions[0].seed, True)]
+    assert attempts(tmp_path) == [(QuestionKind.CHOICE, questions[0].card_id, questions[0].seed, True)]
 
 
 def test_retry_the_missed_questions(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_retry_the_missed_questions(tmp_path: Path) -> None:
 
 
 def test_i_was_right_counts_a_typed_answer(tmp_path: Path) -> None:
-    question = build_quiz(cards(), 1, 4, (TYPED,))[0]
+    question = build_quiz(cards(), 1, 4, (QuestionKind.TYPED,))[0]
     result = run_quiz(
         tmp_path, "--plain", "--seed", "4", "-n", "1", "--kind", "typed", stdin="my own words\nr\n"
     )
@@ -178,7 +178,7 @@ def test_i_was_right_counts_a_typed_answer(tmp_path: Path) -> None:
 
 
 def test_numeric_feedback_names_the_mistake_and_the_simulation(tmp_path: Path) -> None:
-    question = build_quiz(cards(), 1, 8, (NUMERIC,))[0]
+    question = build_quiz(cards(), 1, 8, (QuestionKind.NUMERIC,))[0]
     assert question.mistakes, "seed 8 should give a question with known mistakes"
     name, value = question.mistakes[0]
     result = run_quiz(
@@ -267,13 +267,25 @@ def test_quiz_answers_rate_the_cards_when_the_setting_is_on(collection: Collecti
     assert str(summary.score) == "2/3"
 
 
+def test_attempts_store_the_kind_by_its_name(collection: Collection) -> None:
+    quiz = build_quiz(cards(), 5, 7)
+    run = QuizRun(collection, quiz, clock=lambda: T0)
+    for question in quiz:
+        run.answer(right(question)[0])
+        run.next()
+    kinds = [attempt.kind for attempt in collection.store.iter_quiz_attempts()]
+    assert kinds == [question.kind.value for question in quiz]
+    assert all(type(kind) is str for kind in kinds)
+    assert {QuestionKind(kind) for kind in kinds} == set(QuestionKind)
+
+
 def test_quiz_answers_leave_the_schedule_alone_by_default(collection: Collection) -> None:
     run = QuizRun(collection, [typed("mlp")], clock=lambda: T0)
     run.answer("layers with non-linear activations: a universal approximator")
     run.finish()
     assert list(collection.store.iter_reviews()) == []
     (attempt,) = collection.store.iter_quiz_attempts()
-    assert attempt.correct and attempt.kind == TYPED and attempt.card_id == "mlp"
+    assert attempt.correct and attempt.kind == QuestionKind.TYPED and attempt.card_id == "mlp"
 
 
 def test_a_pending_answer_is_recorded_only_once_it_is_final(collection: Collection) -> None:
@@ -293,7 +305,7 @@ def test_a_pending_answer_is_recorded_only_once_it_is_final(collection: Collecti
 
 
 def test_an_unreadable_answer_is_not_graded(collection: Collection) -> None:
-    question = build_quiz(cards(), 1, 8, (NUMERIC,))[0]
+    question = build_quiz(cards(), 1, 8, (QuestionKind.NUMERIC,))[0]
     run = QuizRun(collection, [question], clock=lambda: T0)
     with pytest.raises(AnswerError, match="is not a number"):
         run.answer("about five")

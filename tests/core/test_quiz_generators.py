@@ -20,15 +20,14 @@ from scipy.special import expit, logsumexp, softmax
 import sim
 from studyapp.content import load_library
 from studyapp.model import Card
-from studyapp.quiz import KINDS, build_quiz, grade
+from studyapp.quiz import GENERATORS, GRADERS, KIND_LABELS, KINDS, build_quiz, grade
 from studyapp.quiz.numeric import NUMERIC_KINDS, generate, numeric_question
+from studyapp.quiz.plain import ANSWER_HELP
 from studyapp.quiz.questions import (
-    CHOICE,
-    NUMERIC,
-    ORDERING,
-    TRUE_FALSE,
-    TYPED,
+    FORMS,
+    OPTION_LABELS,
     Question,
+    QuestionKind,
     choice_question,
     ordering_question,
     true_false_question,
@@ -304,7 +303,7 @@ def test_numeric_questions_are_valid_and_reproducible(kind: str) -> None:
     )
     for seed in seeds[:40]:
         q = numeric_question(kind, None, seed)
-        assert q.kind == NUMERIC and q.form == f"numeric:{kind}" and q.prompt
+        assert q.kind == QuestionKind.NUMERIC and q.form == f"numeric:{kind}" and q.prompt
         assert q.value is not None and math.isfinite(q.value)
         assert q.sim in sim.NAMES
         sim.spec(q.sim).resolve(q.sim_params)  # raises ValueError for an invalid parameter
@@ -382,8 +381,8 @@ def test_a_short_quiz_has_every_kind_about_different_cards() -> None:
 
 
 def test_a_quiz_keeps_to_the_chosen_kinds() -> None:
-    quiz = build_quiz(deck_cards(), 8, 3, kinds=(NUMERIC, TYPED))
-    assert {q.kind for q in quiz} == {NUMERIC, TYPED}
+    quiz = build_quiz(deck_cards(), 8, 3, kinds=(QuestionKind.NUMERIC, QuestionKind.TYPED))
+    assert {q.kind for q in quiz} == {QuestionKind.NUMERIC, QuestionKind.TYPED}
 
 
 @pytest.mark.parametrize(
@@ -404,13 +403,13 @@ def test_build_quiz_rejects_bad_arguments(
 
 def right_answer(q: Question) -> str:
     """The answer that must be graded right."""
-    if q.kind == CHOICE:
+    if q.kind == QuestionKind.CHOICE:
         return "abcd"[q.solution[0]]
-    if q.kind == TRUE_FALSE:
+    if q.kind == QuestionKind.TRUE_FALSE:
         return "t" if q.solution[0] == 0 else "f"
-    if q.kind == ORDERING:
+    if q.kind == QuestionKind.ORDERING:
         return "".join(map(str, q.solution))
-    if q.kind == NUMERIC:
+    if q.kind == QuestionKind.NUMERIC:
         return repr(q.value)
     return q.reference
 
@@ -449,3 +448,44 @@ def test_importing_the_quiz_package_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(json.loads(out))
     assert not loaded & {"numpy", "textual", "matplotlib"}
+
+
+# -- the kinds and their tables --------------------------------------------------------------------
+
+
+def test_kinds_keep_the_names_stored_in_existing_collections() -> None:
+    assert [kind.value for kind in QuestionKind] == ["choice", "typed", "numeric", "ordering", "true-false"]
+    assert tuple(QuestionKind) == KINDS
+    assert QuestionKind("true-false") is QuestionKind.TRUE_FALSE
+    assert str(QuestionKind.TRUE_FALSE) == f"{QuestionKind.TRUE_FALSE}" == "true-false"
+
+
+def test_every_kind_is_in_every_table() -> None:
+    for table in (FORMS, GENERATORS, GRADERS, OPTION_LABELS, ANSWER_HELP, KIND_LABELS):
+        assert set(table) == set(QuestionKind), table
+
+
+def test_kinds_may_be_given_by_their_stored_names() -> None:
+    cards = deck_cards()
+    by_name = build_quiz(cards, 8, 3, kinds=("numeric", "typed"))
+    assert by_name == build_quiz(cards, 8, 3, kinds=(QuestionKind.NUMERIC, QuestionKind.TYPED))
+    assert all(type(q.kind) is QuestionKind for q in by_name)
+    card = next(c for c in cards if c.distractors)
+    assert make_question(card, "choice", "choice", 1) == choice_question(card, 1)
+    with pytest.raises(ValueError, match="kind must be one of choice, typed, numeric, ordering, true-false"):
+        make_question(card, "essay", "essay", 1)
+
+
+def test_a_quiz_without_numeric_questions_does_not_load_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from studyapp.content import load_library;"
+        "from studyapp.quiz import build_quiz;"
+        f"cards = load_library(user_dir=Path({str(NO_USER_DECKS)!r})).cards;"
+        "build_quiz(cards, 6, 1, ('choice', 'typed', 'ordering', 'true-false'));"
+        "print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -18,6 +18,7 @@ from scipy.signal import convolve2d
 from studyapp.content import load_library
 from studyapp.model import Card
 from studyapp.quiz.grading import (
+    GRADERS,
     AnswerError,
     allowed_edits,
     close_enough,
@@ -37,6 +38,7 @@ from studyapp.quiz.grading import (
 from studyapp.quiz.numeric import numeric_question
 from studyapp.quiz.questions import (
     Question,
+    QuestionKind,
     choice_question,
     ordering_question,
     true_false_question,
@@ -378,3 +380,20 @@ def test_grade_each_text_kind() -> None:
     typed = typed_question(mlp, 1)
     assert grade(typed, mlp.answer).correct
     assert not grade(typed, "a kind of layer").correct
+
+
+# -- the graders, by kind --------------------------------------------------------------------------
+
+
+def test_every_kind_has_a_grader() -> None:
+    assert set(GRADERS) == set(QuestionKind)
+
+
+def test_a_question_rebuilt_from_a_stored_kind_name_is_graded_by_its_kind() -> None:
+    statement = true_false_question(card("mlp"), 3)
+    rebuilt = Question(**{**vars(statement), "kind": "true-false"})
+    assert rebuilt.kind is QuestionKind.TRUE_FALSE and rebuilt == statement
+    answer = "t" if statement.solution[0] == 0 else "f"
+    assert grade(rebuilt, answer).correct
+    with pytest.raises(ValueError, match="'essay' is not a valid QuestionKind"):
+        Question(**{**vars(statement), "kind": "essay"})

@@ -1,21 +1,22 @@
 """The Quiz screen: multiple-choice, typed and numeric answers, feedback, "I was right", the simulation
-of a numeric question, the summary, retrying the missed ones, and the attempts in the store."""
+of a numeric question, the summary, retrying the missed ones, and the attempts in the store; option keys
+that never collide with action keys, and unreadable numbers (``²``, 5,000 digits) asked again."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 import sim
 from studyapp.collection import Collection
 from studyapp.quiz import build_quiz
-from studyapp.quiz.questions import CHOICE, NUMERIC, ORDERING, TRUE_FALSE, TYPED, Question
+from studyapp.quiz.questions import Question, QuestionKind
 from studyapp.tui.app import StudyApp
-from studyapp.tui.screens import quiz as quiz_screen
 from studyapp.tui.screens.home import HomeScreen
-from studyapp.tui.screens.quiz import QuizScreen
+from studyapp.tui.screens.quiz import ANSWER_KEYS, QuizScreen
 from studyapp.tui.screens.simulation import SimulationScreen
 
 from .conftest import START, text_of, wait_until
@@ -23,13 +24,9 @@ from .conftest import START, text_of, wait_until
 SEED = 5
 
 
-@pytest.fixture(autouse=True)
-def fixed_seed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quiz_screen, "new_seed", lambda: SEED)
-
-
-async def open_quiz(app: StudyApp, pilot: Any) -> QuizScreen:
-    app.action_quiz()
+async def open_quiz(app: StudyApp, pilot: Any, **options: Any) -> QuizScreen:
+    """Push a Quiz screen (seed ``SEED`` unless given) and wait until its questions are ready."""
+    app.push_screen(QuizScreen(**({"seed": SEED} | options)))
     screen = app.screen
     assert isinstance(screen, QuizScreen)
     await wait_until(pilot, lambda: screen.run is not None)
@@ -38,20 +35,20 @@ async def open_quiz(app: StudyApp, pilot: Any) -> QuizScreen:
 
 def keys_for(question: Question) -> list[str]:
     """The keys that answer ``question`` right (a typed answer is pasted by ``answer_right``)."""
-    if question.kind == CHOICE:
+    if question.kind == QuestionKind.CHOICE:
         return ["abcd"[question.solution[0]]]
-    if question.kind == TRUE_FALSE:
+    if question.kind == QuestionKind.TRUE_FALSE:
         return ["t" if question.solution[0] == 0 else "f"]
-    if question.kind == ORDERING:
+    if question.kind == QuestionKind.ORDERING:
         return [*"".join(map(str, question.solution)), "enter"]
-    if question.kind == NUMERIC:
+    if question.kind == QuestionKind.NUMERIC:
         return [*f"{question.value:.6g}", "enter"]
     return ["enter"]
 
 
 async def answer_right(pilot: Any, screen: QuizScreen, question: Question) -> None:
     """Answer right: keys for choices, orders and numbers; a typed answer is pasted into the input."""
-    if question.kind == TYPED:
+    if question.kind == QuestionKind.TYPED:
         screen.query_one("#quiz-input", Input).insert_text_at_cursor(question.reference)
     await pilot.press(*keys_for(question))
 
@@ -66,22 +63,22 @@ async def test_a_whole_quiz(app: StudyApp, collection: Collection) -> None:
         assert screen.run is not None
         questions = screen.run.questions
         assert questions == build_quiz(collection.library.cards, 10, SEED)
-        assert {CHOICE, TYPED, NUMERIC} <= {q.kind for q in questions}
+        assert {QuestionKind.CHOICE, QuestionKind.TYPED, QuestionKind.NUMERIC} <= {q.kind for q in questions}
         done: set[str] = set()
         for question in questions:
             assert screen.run.current == question
             assert question.prompt.splitlines()[0] in text_of(screen.query_one("#quiz-question"))
-            if question.kind == CHOICE and CHOICE not in done:
+            if question.kind == QuestionKind.CHOICE and QuestionKind.CHOICE not in done:
                 await pilot.press(*keys_for(question))
                 assert feedback(screen).startswith("Right.")
                 assert f"From card {question.card_id}" in feedback(screen)
-            elif question.kind == TYPED and TYPED not in done:
+            elif question.kind == QuestionKind.TYPED and QuestionKind.TYPED not in done:
                 await pilot.press(*"my own words", "enter")
                 assert feedback(screen).startswith("Wrong. Missing:")
                 assert f"Expected: {question.expected}" in feedback(screen)
                 await pilot.press("r")
                 assert feedback(screen).startswith("Counted as right")
-            elif question.kind == NUMERIC and NUMERIC not in done:
+            elif question.kind == QuestionKind.NUMERIC and QuestionKind.NUMERIC not in done:
                 await answer_numeric_with_a_mistake(app, pilot, screen, question)
             else:
                 await answer_right(pilot, screen, question)
@@ -96,14 +93,14 @@ async def test_a_whole_quiz(app: StudyApp, collection: Collection) -> None:
             (q.kind, q.card_id, q.seed) for q in questions
         ]
         assert all(a.at == START for a in recorded)
-        typed = next(a for a in recorded if a.kind == TYPED)
+        typed = next(a for a in recorded if a.kind == QuestionKind.TYPED)
         assert typed.correct and typed.params["overridden"] is True and typed.given == "my own words"
         wrong = [a for a in recorded if not a.correct]
-        assert len(wrong) == 1 and wrong[0].kind == NUMERIC
+        assert len(wrong) == 1 and wrong[0].kind == QuestionKind.NUMERIC
         await pilot.press("m")
         assert (
             screen.state == "asking"
-            and screen.run.questions == [q for q in questions if q.kind == NUMERIC][:1]
+            and screen.run.questions == [q for q in questions if q.kind == QuestionKind.NUMERIC][:1]
         )
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
@@ -138,18 +135,18 @@ async def test_home_key_opens_the_quiz(app: StudyApp) -> None:
         screen = app.screen
         assert isinstance(screen, QuizScreen)
         await wait_until(pilot, lambda: screen.run is not None)
-        assert screen.seed == SEED and screen.state == "asking"
+        assert 0 <= screen.seed < 2**31 and screen.state == "asking"
 
 
 async def test_unreadable_keys_and_answers_are_asked_again(app: StudyApp, collection: Collection) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
-        app.push_screen(QuizScreen(seed=3, count=2, kinds=(NUMERIC, TRUE_FALSE)))
+        app.push_screen(QuizScreen(seed=3, count=2, kinds=(QuestionKind.NUMERIC, QuestionKind.TRUE_FALSE)))
         screen = app.screen
         assert isinstance(screen, QuizScreen)
         await wait_until(pilot, lambda: screen.run is not None)
         assert screen.run is not None
         for question in screen.run.questions:
-            if question.kind == NUMERIC:
+            if question.kind == QuestionKind.NUMERIC:
                 await pilot.press(*"five", "enter")
                 assert "is not a number" in text_of(screen.query_one("#quiz-hint"))
                 await pilot.press(*["backspace"] * 4)
@@ -166,7 +163,7 @@ async def test_unreadable_keys_and_answers_are_asked_again(app: StudyApp, collec
 async def test_answers_rate_the_cards_when_the_setting_is_on(app: StudyApp, collection: Collection) -> None:
     collection.store.set_setting("quiz_updates_schedule", True)
     async with app.run_test(size=(100, 32)) as pilot:
-        app.push_screen(QuizScreen(seed=1, count=1, kinds=(CHOICE,)))
+        app.push_screen(QuizScreen(seed=1, count=1, kinds=(QuestionKind.CHOICE,)))
         screen = app.screen
         assert isinstance(screen, QuizScreen)
         await wait_until(pilot, lambda: screen.run is not None)
@@ -186,3 +183,89 @@ async def test_a_quiz_that_cannot_be_built_says_why(app: StudyApp) -> None:
         assert "no card has the tag 'no-such-tag'" in text_of(screen.query_one("#quiz-question"))
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
+
+
+# -- option keys and action keys -------------------------------------------------------------------
+
+
+async def test_option_keys_choose_options_and_never_trigger_an_action(
+    app: StudyApp, collection: Collection
+) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(app, pilot, count=2, kinds=(QuestionKind.CHOICE,))
+        assert screen.run is not None
+        actions = {
+            key: active.binding.action
+            for key, active in screen.active_bindings.items()
+            if not active.binding.action.startswith("press(")
+        }
+        assert not set(actions) & set(ANSWER_KEYS), actions
+        first, second = screen.run.questions
+        options = text_of(screen.query_one("#quiz-options")).splitlines()
+        assert [line.strip()[:3] for line in options] == ["a) ", "b) ", "c) ", "d) "]
+        assert first.options[1] in options[1]
+        assert "Press 1-4 or a-d to answer" in text_of(screen.query_one("#quiz-hint"))
+        await pilot.press("b")
+        assert app.screen is screen and screen.state == "answered"
+        assert screen.run.pending is not None
+        assert screen.run.pending.grade.given == f"b) {first.options[1]}"
+        await pilot.press("enter")
+        assert screen.run.current == second
+        await pilot.press("2")  # the number of option b
+        assert screen.run.pending is not None
+        assert screen.run.pending.grade.given == f"b) {second.options[1]}"
+        await pilot.press("enter")
+        assert screen.state == "summary"
+        given = [attempt.given for attempt in collection.store.iter_quiz_attempts()]
+        assert given == [f"b) {first.options[1]}", f"b) {second.options[1]}"]
+        assert list(collection.store.iter_reviews()) == []  # nothing was rated, buried or suspended
+
+
+async def test_true_or_false_shows_the_keys_that_answer_it(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(app, pilot, count=1, kinds=(QuestionKind.TRUE_FALSE,))
+        assert screen.run is not None
+        question = screen.run.questions[0]
+        options = text_of(screen.query_one("#quiz-options")).splitlines()
+        assert [line.strip() for line in options] == ["t) True", "f) False"]
+        assert "Press t (true) or f (false)" in text_of(screen.query_one("#quiz-hint"))
+        await pilot.press("f")
+        assert screen.run.pending is not None
+        assert screen.run.pending.grade.given == "False"
+        assert screen.run.pending.grade.correct is (question.solution[0] == 1)
+
+
+# -- unreadable numbers ----------------------------------------------------------------------------
+
+#: 5,000 digits: more than ``int`` reads (4,300) and more than a float holds.
+LONG_NUMBER = "1" * 5000
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+async def test_superscripts_and_huge_numbers_are_asked_again(
+    app: StudyApp, collection: Collection, seed: int
+) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(
+            app, pilot, seed=seed, count=2, kinds=(QuestionKind.NUMERIC, QuestionKind.ORDERING)
+        )
+        assert screen.run is not None
+        assert {q.kind for q in screen.run.questions} == {QuestionKind.NUMERIC, QuestionKind.ORDERING}
+        field = screen.query_one("#quiz-input", Input)
+        for question in screen.run.questions:
+            await pilot.press("²", "enter")
+            assert "'²' is not a number" in text_of(screen.query_one("#quiz-hint"))
+            assert app.screen is screen and screen.state == "asking" and screen.run.pending is None
+            await pilot.press("backspace")
+            field.post_message(events.Paste(LONG_NUMBER))  # what a terminal sends for a paste
+            await wait_until(pilot, lambda: field.value == LONG_NUMBER)
+            await pilot.press("enter")
+            hint = text_of(screen.query_one("#quiz-hint"))
+            assert hint.startswith("'111") and "…' (5000 characters)" in hint and len(hint) < 200, hint
+            assert app.screen is screen and screen.state == "asking" and screen.run.pending is None
+            field.clear()
+            await answer_right(pilot, screen, question)
+            assert feedback(screen).startswith("Right.")
+            await pilot.press("enter")
+        assert screen.state == "summary"
+        assert [a.correct for a in collection.store.iter_quiz_attempts()] == [True, True]

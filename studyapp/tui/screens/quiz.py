@@ -1,6 +1,7 @@
 """Quiz: one question at a time, feedback after each, a summary at the end, and a retry of the missed ones.
 
-Multiple choice and true-or-false are answered with keys (1-4 or a-d; t or f); typed, numeric and
+Multiple choice and true-or-false are answered with keys (1-4 or a-d; t or f), shown beside the options;
+no other key of the screen is an option key, so choosing never triggers an action. Typed, numeric and
 ordering answers go into the input line. After an answer: Enter goes on, r counts a wrong typed answer
 as right, s opens the question's simulation with its exact parameters. The quiz is built in a worker
 thread (numeric questions run simulations).
@@ -28,15 +29,16 @@ from studyapp.quiz import (
     new_seed,
     select_cards,
 )
-from studyapp.quiz.plain import answer_help, feedback_lines
-from studyapp.quiz.questions import CHOICE, OPTION_KEYS, ORDERING, TRUE_FALSE, TYPED
+from studyapp.quiz.plain import answer_help, feedback_lines, option_lines
+from studyapp.quiz.questions import OPTION_KEYS, TRUTH_KEYS, QuestionKind
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
 
-KEYED = (CHOICE, TRUE_FALSE)
+#: The keys that answer a keyed question: the options' numbers and letters, t and f.
+ANSWER_KEYS = (*(str(n) for n in range(1, len(OPTION_KEYS) + 1)), *OPTION_KEYS, *TRUTH_KEYS)
 LOADING, ASKING, ANSWERED, SUMMARY, FAILED = "loading", "asking", "answered", "summary", "failed"
 
 
@@ -53,12 +55,7 @@ class QuizScreen(AppScreen):
     QuizScreen #quiz-hint { height: auto; padding: 0 2; color: $text-muted; }
     """
     BINDINGS = [
-        *(
-            Binding(key, f"press('{key}')", "Answer", show=False)
-            for key in ("1", "2", "3", "4", "a", "b", "c", "d")
-        ),
-        Binding("t", "press('t')", "True", show=False),
-        Binding("f", "press('f')", "False", show=False),
+        *(Binding(key, f"press('{key}')", "Answer", show=False) for key in ANSWER_KEYS),
         Binding("enter,n", "next", "Next"),
         Binding("r", "override", "I was right"),
         Binding("s", "simulate", "Simulation"),
@@ -73,7 +70,7 @@ class QuizScreen(AppScreen):
         tag: str | None = None,
         count: int = DEFAULT_QUESTIONS,
         seed: int | None = None,
-        kinds: Sequence[str] = KINDS,
+        kinds: Sequence[QuestionKind | str] = KINDS,
         questions: Sequence[Question] | None = None,
     ) -> None:
         super().__init__()
@@ -140,16 +137,11 @@ class QuizScreen(AppScreen):
         )
         self.query_one("#quiz-question", Static).update(f"[b]{escape(question.prompt)}[/b]")
         options = self.query_one("#quiz-options", Static)
-        options.display = question.kind in (*KEYED, ORDERING)
-        if question.kind in KEYED:
-            options.update(
-                "\n".join(f"  {OPTION_KEYS[i]}) {escape(t)}" for i, t in enumerate(question.options))
-            )
-        elif question.kind == ORDERING:
-            options.update("\n".join(f"  {i}. {escape(t)}" for i, t in enumerate(question.options, 1)))
+        options.display = bool(question.options)
+        options.update("\n".join(escape(line) for line in option_lines(question)))
         self.query_one("#quiz-feedback", Static).display = False
         field = self.query_one("#quiz-input", Input)
-        typed = question.kind not in KEYED
+        typed = not question.kind.keyed
         field.display = typed
         field.disabled = not typed
         field.value = ""
@@ -163,10 +155,11 @@ class QuizScreen(AppScreen):
 
     @staticmethod
     def key_help(question: Question) -> str:
-        if question.kind == TRUE_FALSE:
-            return "Press t (true) or f (false)"
-        count = len(question.options)
-        return f"Press 1-{count} or a-{OPTION_KEYS[count - 1]}"
+        """The keys that answer a keyed question."""
+        keys = question.option_keys
+        if question.kind is QuestionKind.TRUE_FALSE:
+            return f"Press {keys[0]} (true) or {keys[1]} (false) · Escape goes back"
+        return f"Press 1-{len(keys)} or {keys[0]}-{keys[-1]} to answer · Escape goes back"
 
     def hint(self, text: str) -> None:
         self.query_one("#quiz-hint", Static).update(escape(text))
@@ -213,7 +206,7 @@ class QuizScreen(AppScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         question = self.run.current if self.run is not None else None
         if action == "press":
-            return self.state == ASKING and question is not None and question.kind in KEYED
+            return self.state == ASKING and question is not None and question.kind.keyed
         if action == "next":
             return self.state == ANSWERED
         if action == "override":
@@ -221,7 +214,7 @@ class QuizScreen(AppScreen):
             return (
                 self.state == ANSWERED
                 and pending is not None
-                and pending.question.kind == TYPED
+                and pending.question.kind is QuestionKind.TYPED
                 and not pending.grade.correct
             )
         if action == "simulate":
@@ -285,8 +278,8 @@ class QuizScreen(AppScreen):
             self.write(self.run.commit)
 
 
-def run_quiz_app(collection: Collection, questions: Sequence[Question], seed: int) -> None:
-    """Run the full-screen app opened on the Quiz screen with ``questions`` until the user quits."""
+def run_quiz_app(collection: Collection, questions: Sequence[Question], seed: int) -> int:
+    """Run the full-screen app opened on the Quiz screen with ``questions``; returns the exit status."""
     from studyapp.tui.launch import run_app
 
-    run_app(collection, lambda: QuizScreen(seed=seed, questions=list(questions)))
+    return run_app(collection, lambda: QuizScreen(seed=seed, questions=list(questions)))
