@@ -83,6 +83,35 @@ class StudyState(IntEnum):
     RELEARNING = 3
 
 
+class Rating(IntEnum):
+    """A learner's answer to "did you remember it?", as fsrs numbers it (Anki's keys 1-4)."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+    @property
+    def label(self) -> str:
+        """The name shown to the learner: "Again", "Hard", "Good" or "Easy"."""
+        return self.name.capitalize()
+
+    @classmethod
+    def parse(cls, value: object) -> Rating:
+        """A rating from 1-4 (an int, not a bool); anything else raises ``ValueError``."""
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+            raise ValueError(f"rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy), got {value!r}")
+        return cls(value)
+
+    @classmethod
+    def from_word(cls, word: str) -> Rating | None:
+        """The rating named by ``word`` ("1"-"4" or "again", "hard", "good", "easy"), else ``None``."""
+        word = word.strip().lower()
+        if word in ("1", "2", "3", "4"):
+            return cls(int(word))
+        return cls.__members__.get(word.upper())
+
+
 def _utc_from_ms(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
 
@@ -217,7 +246,7 @@ class ReviewRecord:
 
     id: int
     card_id: str
-    rating: int
+    rating: Rating
     reviewed_at: datetime
     duration_ms: int | None
     before: CardState
@@ -229,7 +258,13 @@ class ReviewRecord:
         at = _utc_from_ms(row[3])
         assert at is not None
         return cls(
-            row[0], row[1], row[2], at, row[4], CardState.from_json(row[5]), CardState.from_json(row[6])
+            row[0],
+            row[1],
+            Rating(row[2]),
+            at,
+            row[4],
+            CardState.from_json(row[5]),
+            CardState.from_json(row[6]),
         )
 
 
@@ -313,7 +348,7 @@ class RateResult:
     """What a rating did: the states before and after, its log row, and whether the card became a leech."""
 
     card_id: str
-    rating: int
+    rating: Rating
     before: CardState
     after: CardState
     review_id: int | None

@@ -4,7 +4,8 @@ screen readers.
 For each card the question is printed; an empty line shows the answer and its details, with the
 interval each rating would give; ``1``-``4`` (or again/hard/good/easy) rates, ``u`` undoes the last
 action, ``s`` skips the card, ``q`` or the end of input quits. Every rating is committed before the
-next line is printed, and stdout is flushed after each step.
+next line is printed, and stdout is flushed after each step. While another program holds the
+collection's write lock, a rating waits (and says so) until it can be saved; Ctrl-C gives it up.
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
-from studyapp.errors import UserError
-from studyapp.model import Card, RateResult, StudyState
-from studyapp.scheduler import RATING_BY_NAME, RATINGS, format_interval, format_local
+from studyapp.errors import CollectionBusy, UserError
+from studyapp.model import Card, RateResult, Rating, StudyState
+from studyapp.scheduler import format_interval, format_local
 from studyapp.session import StudySession
 
 QUESTION_HELP = "(Enter: show the answer · s skip · u undo · q quit)"
 ANSWER_HELP = "type 1-4 (or again/hard/good/easy) to rate · u undo · s skip · q quit"
+WAITING = (
+    "waiting for the collection… another program is writing to it; your rating is saved as soon as "
+    "it is free (Ctrl-C gives up)"
+)
+#: How long one attempt to save waits for the write lock before it is tried again.
+SAVE_WAIT_MS = 1000
 STATE_LABELS = {
     StudyState.NEW: "new",
     StudyState.LEARNING: "learning",
@@ -50,19 +57,14 @@ class Summary:
 
     def __str__(self) -> str:
         minutes, seconds = divmod(round(self.seconds), 60)
-        per = " · ".join(f"{name} {self.ratings.get(value, 0)}" for value, name in RATINGS.items())
+        per = " · ".join(f"{rating.name.lower()} {self.ratings.get(rating, 0)}" for rating in Rating)
         noun = "card" if self.count == 1 else "cards"
         return f"Session: {self.count} {noun} reviewed in {minutes}m {seconds:02d}s · {per}"
 
 
-def parse_rating(text: str) -> int | None:
-    """The rating 1-4 that ``text`` names ("3", "good", "g"), or ``None``."""
-    word = text.strip().lower()
-    if word in {"1", "2", "3", "4"}:
-        return int(word)
-    if word in RATING_BY_NAME:
-        return RATING_BY_NAME[word]
-    return None
+def parse_rating(text: str) -> Rating | None:
+    """The rating that ``text`` names ("3", "good"), or ``None``."""
+    return Rating.from_word(text)
 
 
 class PlainReview:
@@ -145,8 +147,19 @@ class PlainReview:
                 self.say(f"Unknown input {line.strip()!r}: {ANSWER_HELP}")
                 continue
             duration = max(round((self.timer() - shown) * 1000), 0)
-            self.acknowledge(self.session.rate(card.id, rating, self.clock(), duration))
+            self.acknowledge(self.save(card, rating, duration))
             return True
+
+    def save(self, card: Card, rating: Rating, duration: int) -> RateResult:
+        """Rate ``card`` now; while the collection is busy, say so once and keep trying until it is saved."""
+        when, waiting = self.clock(), False
+        while True:
+            try:
+                return self.session.rate(card.id, rating, when, duration, wait_ms=SAVE_WAIT_MS)
+            except CollectionBusy:
+                if not waiting:
+                    self.say(WAITING)
+                    waiting = True
 
     def reveal(self, card: Card) -> None:
         """Print the answer, its details, and the rating prompt with each rating's interval."""
@@ -155,13 +168,13 @@ class PlainReview:
             lines.append(card.details)
         preview = self.session.preview(card.id, self.clock())
         choices = " · ".join(
-            f"{value} {name} {format_interval(preview[value])}" for value, name in RATINGS.items()
+            f"{int(rating)} {rating.name.lower()} {format_interval(preview[rating])}" for rating in Rating
         )
         self.say(*lines, choices)
 
     def acknowledge(self, result: RateResult) -> None:
         """Confirm a committed rating (the line a script can wait for)."""
-        name = RATINGS[result.rating]
+        name = Rating(result.rating).name.lower()
         if result.review_id is None:
             self.say(f"rated {name} (cram: schedule unchanged)")
         else:

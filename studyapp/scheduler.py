@@ -10,13 +10,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from studyapp.model import CardState, StudyState
+from studyapp.model import CardState, Rating, StudyState
 
 if TYPE_CHECKING:
     import fsrs  # imported where used: opening a collection and counting cards never need it
 
-RATINGS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
-RATING_BY_NAME = {name: value for value, name in RATINGS.items()}
 MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
 # fsrs only puts the card id into its ReviewLog; an explicit one avoids its 1 ms sleep.
 _FSRS_CARD_ID = 0
@@ -29,11 +27,9 @@ def check_utc(now: datetime, name: str = "now") -> datetime:
     return now.astimezone(UTC)
 
 
-def check_rating(rating: int) -> int:
-    """``rating`` as an int in 1-4 (Again, Hard, Good, Easy); anything else raises ``ValueError``."""
-    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
-        raise ValueError(f"rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy), got {rating!r}")
-    return int(rating)
+def check_rating(rating: int) -> Rating:
+    """``rating`` as a ``Rating``; anything but 1-4 raises ``ValueError``."""
+    return Rating.parse(rating)
 
 
 def review_time(state: CardState, now: datetime) -> datetime:
@@ -80,19 +76,19 @@ class Scheduler:
             else fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
         )
 
-    def review(self, state: CardState, rating: int, now: datetime) -> tuple[CardState, datetime]:
+    def review(self, state: CardState, rating: Rating, now: datetime) -> tuple[CardState, datetime]:
         """The state after rating the card at ``now``, and the (clamped) time the review counts at."""
         rating = check_rating(rating)
         when = review_time(state, now)
         after = self._review_with(self._fsrs, state, rating, when)
         return after, when
 
-    def preview(self, state: CardState, now: datetime) -> dict[int, timedelta]:
+    def preview(self, state: CardState, now: datetime) -> dict[Rating, timedelta]:
         """The interval each rating (1-4) would give at ``now``, computed on a copy without fuzz."""
         when = review_time(state, now)
         return {
             rating: self._due_or_now(self._review_with(self._exact, state, rating, when), when) - when
-            for rating in RATINGS
+            for rating in Rating
         }
 
     def retrievability(self, state: CardState, now: datetime) -> float:
@@ -105,7 +101,9 @@ class Scheduler:
         return state.due if state.due is not None else now
 
     @staticmethod
-    def _review_with(scheduler: fsrs.Scheduler, state: CardState, rating: int, when: datetime) -> CardState:
+    def _review_with(
+        scheduler: fsrs.Scheduler, state: CardState, rating: Rating, when: datetime
+    ) -> CardState:
         import fsrs
 
         card, _log = scheduler.review_card(to_fsrs(state, when), fsrs.Rating(rating), when)

@@ -6,7 +6,12 @@ learning cards due within the next ``LEARN_AHEAD``. The day starts at ``day_star
 
 Cram mode goes through every card of the deck or tag in deck order, ahead of schedule, and writes
 nothing: no state change and no review-log row, so statistics and scheduling never see it. A card
-rated Again in cram comes back at the end of the cram queue.
+rated Again in cram comes back at the end of the cram queue; burying or suspending a card in cram
+only takes it out of this session.
+
+Every write is committed before the call returns. When another program holds the collection's
+write lock, a call raises ``CollectionBusy`` after its wait and changes nothing, so it can simply be
+made again.
 """
 
 from __future__ import annotations
@@ -15,15 +20,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from studyapp.errors import UserError
-from studyapp.model import Card, CardState, Deck, RateResult
-from studyapp.scheduler import Scheduler, check_rating, check_utc
+from studyapp.model import Card, CardState, Deck, RateResult, Rating
+from studyapp.scheduler import Scheduler, check_utc
 from studyapp.store import CardFilter, Store
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 LEARN_AHEAD = timedelta(minutes=20)
 #: A card becomes a leech at this many lapses, and again every ``LEECH_REPEAT`` lapses after that.
@@ -49,20 +51,13 @@ class Counts(NamedTuple):
     due: int
 
 
-class Advance(NamedTuple):
-    """A rating and what follows it: the next card (``None``: nothing left) and the counts left."""
-
-    result: RateResult
-    next_card: Card | None
-    counts: Counts
-
-
 @dataclass(frozen=True)
 class _Undo:
     card_id: str
     review_id: int | None = None
     previous: CardState | None = None
     cram: RateResult | None = None
+    skipped: bool = False
 
 
 def _at_hour(day: datetime, hour: int, tz: tzinfo | None) -> datetime:
@@ -124,7 +119,6 @@ class StudySession:
         self._scheduler = scheduler
         self.results: list[RateResult] = []
         self._undo: list[_Undo] = []
-        self._committing: Future[None] | None = None
         self._skipped: set[str] = set()
         self._unknown: set[str] = set()
         self._cram_queue: deque[str] = deque(store.cram_cards(self._filter()) if cram else ())
@@ -218,64 +212,57 @@ class StudySession:
         """The card's current study state."""
         return self.store.card_state(card_id)
 
-    def preview(self, card_id: str, now: datetime) -> dict[int, timedelta]:
+    def preview(self, card_id: str, now: datetime) -> dict[Rating, timedelta]:
         """The interval each rating would give the card at ``now`` (without fuzz)."""
         return self.scheduler.preview(self.store.card_state(card_id), now)
 
-    def rate(self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None) -> RateResult:
-        """Rate a card 1-4 (again, hard, good, easy) and commit it durably before returning."""
-        self.durable()
+    def rate(
+        self,
+        card_id: str,
+        rating: int,
+        now: datetime,
+        duration_ms: int | None = None,
+        *,
+        wait_ms: int | None = None,
+    ) -> RateResult:
+        """Rate a card 1-4 (again, hard, good, easy); it is on disk when this returns.
+
+        ``wait_ms`` bounds the wait for another program's write lock; past it, ``CollectionBusy`` is
+        raised, nothing was written, and the same call can be made again.
+        """
+        result = self.rate_unless(lambda: False, card_id, rating, now, duration_ms, wait_ms=wait_ms)
+        assert result is not None
+        return result
+
+    def rate_unless(
+        self,
+        withdrawn: Callable[[], bool],
+        card_id: str,
+        rating: int,
+        now: datetime,
+        duration_ms: int | None = None,
+        *,
+        wait_ms: int | None = None,
+    ) -> RateResult | None:
+        """``rate``, unless ``withdrawn()`` is true once the write lock is held: then nothing is
+        written and ``None`` is returned (a rating given up while it waited for the lock)."""
         rating, now = self._check_rating(rating, now, duration_ms)
         if self.cram:
             return self._rate_cram(card_id, rating, now)
-        with self.store.transaction():
+        with self.store.transaction(wait_ms=wait_ms):
+            if withdrawn():
+                return None
             result = self._review(card_id, rating, now, duration_ms)
         self._remember(result)
         return result
 
-    def rate_and_advance(
-        self, card_id: str, rating: int, now: datetime, duration_ms: int | None = None
-    ) -> Advance:
-        """``rate``, and the next card and the counts left, read in the same transaction.
-
-        The COMMIT runs on the store's commit thread, so the caller can draw the next card while
-        the disk syncs; it must call ``durable()`` before it tells the learner the rating is saved.
-        """
-        self.durable()
-        rating, now = self._check_rating(rating, now, duration_ms)
-        if self.cram:
-            result = self._rate_cram(card_id, rating, now)
-            return Advance(result, self.next_card(now), self.counts(now))
-        with self.store.transaction(background=True):
-            result = self._review(card_id, rating, now, duration_ms)
-            advance = Advance(result, self.next_card(now), self.counts(now))
-        self._committing = self.store.committing
-        self._remember(result)
-        return advance
-
-    def durable(self) -> None:
-        """Wait until the last ``rate_and_advance`` is on disk.
-
-        If its COMMIT failed, the rating is forgotten, as if it had not been made, and the error
-        raised. Every other change waits for this first.
-        """
-        committing, self._committing = self._committing, None
-        if committing is None:
-            return
-        try:
-            committing.result()
-        except BaseException:
-            self._undo.pop()
-            self.results.pop()
-            raise
-
     @staticmethod
-    def _check_rating(rating: int, now: datetime, duration_ms: int | None) -> tuple[int, datetime]:
+    def _check_rating(rating: int, now: datetime, duration_ms: int | None) -> tuple[Rating, datetime]:
         if duration_ms is not None and duration_ms < 0:
             raise ValueError(f"duration_ms must be >= 0, got {duration_ms}")
-        return check_rating(rating), check_utc(now)
+        return Rating.parse(rating), check_utc(now)
 
-    def _review(self, card_id: str, rating: int, now: datetime, duration_ms: int | None) -> RateResult:
+    def _review(self, card_id: str, rating: Rating, now: datetime, duration_ms: int | None) -> RateResult:
         """Schedule and log one review (in the caller's transaction)."""
         before = self.store.card_state(card_id)
         after, when = self.scheduler.review(before, rating, now)
@@ -289,23 +276,27 @@ class StudySession:
         self._undo.append(_Undo(result.card_id, review_id=result.review_id))
         self.results.append(result)
 
-    def _rate_cram(self, card_id: str, rating: int, now: datetime) -> RateResult:
+    def _rate_cram(self, card_id: str, rating: Rating, now: datetime) -> RateResult:
         state = self.store.card_state(card_id)
         if card_id in self._cram_queue:
             self._cram_queue.remove(card_id)
-        if rating == 1:
+        if rating == Rating.AGAIN:
             self._cram_queue.append(card_id)
         result = RateResult(card_id, rating, state, state, None, False, now)
         self._undo.append(_Undo(card_id, cram=result))
         self.results.append(result)
         return result
 
+    @property
+    def can_undo(self) -> bool:
+        """Whether this session has a rating, bury or suspend to undo."""
+        return bool(self._undo)
+
     def undo(self) -> str | None:
         """Undo the session's last rating, bury or suspend; returns its card id (``None``: nothing left).
 
         A rating's card gets back exactly its previous state and its log row is deleted.
         """
-        self.durable()
         if not self._undo:
             return None
         entry = self._undo[-1]
@@ -319,7 +310,11 @@ class StudySession:
             self.store.delete_review(entry.review_id, record.before)
             self._pop_result(entry.card_id)
         elif entry.cram is not None:
-            if entry.cram.rating == 1 and self._cram_queue and self._cram_queue[-1] == entry.card_id:
+            if (
+                entry.cram.rating == Rating.AGAIN
+                and self._cram_queue
+                and self._cram_queue[-1] == entry.card_id
+            ):
                 self._cram_queue.pop()
             self._cram_queue.appendleft(entry.card_id)
             self._pop_result(entry.card_id)
@@ -334,7 +329,10 @@ class StudySession:
             self.results.pop()
 
     def _change(self, card_id: str, change: Callable[[CardState], CardState]) -> None:
-        self.durable()
+        if self.cram:  # cram writes nothing: the card only leaves this session's queue
+            self.skip(card_id)
+            self._undo.append(_Undo(card_id, skipped=True))
+            return
         with self.store.transaction():
             previous = self.store.card_state(card_id)
             self.store.set_state(card_id, change(previous))

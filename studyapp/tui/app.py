@@ -22,8 +22,6 @@ from textual.theme import Theme
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from studyapp.collection import Collection
 
 Clock = Callable[[], datetime]
@@ -101,7 +99,6 @@ class StudyApp(App[None]):
         self.save_dir = save_dir
         self.renderer_override = renderer
         self._too_small: TooSmallScreen | None = None
-        self._frame_gate: Callable[[], bool] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -112,7 +109,7 @@ class StudyApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
-        theme = self.collection.store.settings().theme
+        theme = self.collection.settings().theme
         if theme in self.available_themes:
             self.theme = theme
         if self.first_screen is not None:
@@ -133,34 +130,30 @@ class StudyApp(App[None]):
                 self.pop_screen()
             self._too_small = None
 
-    # --- frames ------------------------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit, unless the screen holds work not saved yet: giving that up is the learner's own choice."""
+        from studyapp.tui.screens.base import AppScreen
 
-    def hold_next_frame(self, gate: Callable[[], bool]) -> None:
-        """Write the next frame to the terminal only after ``gate()`` has returned; ``False`` drops it.
-
-        The review lays out the next card while its rating is still being synced to disk, and shows
-        it only once the rating is saved: the gate waits for that.
-        """
-        self._frame_gate = gate
-
-    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
-        # Textual's single way to the terminal: a held frame waits here for its gate.
-        gate = self._frame_gate
-        if gate is not None and renderable is not None:
-            self._frame_gate = None
-            if not gate():
-                self.call_later(screen.refresh)  # what the dropped frame changed is painted with the next one
-                return
-        super()._display(screen, renderable)
+        screen = self.screen
+        reason = screen.unsaved() if isinstance(screen, AppScreen) else None
+        if reason is not None:
+            self.notify(reason, severity="warning", timeout=8)
+            return
+        await super().action_quit()
 
     def watch_theme(self, theme: str) -> None:
-        self.collection.store.set_setting("theme", theme)
+        from studyapp.errors import CollectionError
+
+        try:
+            self.collection.set_setting("theme", theme)
+        except CollectionError as error:
+            self.notify(f"The theme could not be saved: {error.message}", severity="warning", timeout=8)
 
     # --- navigation --------------------------------------------------------------------------------
 
     @property
     def plot_renderer(self) -> str:
-        return self.renderer_override or self.collection.store.settings().plot_renderer
+        return self.renderer_override or self.collection.settings().plot_renderer
 
     @property
     def dark(self) -> bool:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from studyapp import __version__
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -36,21 +42,65 @@ FRAMES_PER_SECOND = "250"
 SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def run_app(collection: Collection, first_screen: Callable[[], Screen[Any]] | None = None) -> None:
-    """Run the app on ``collection`` until the user quits, optionally opening ``first_screen()`` over Home."""
+def crash_report_path(collection: Collection, now: datetime) -> Path:
+    """A new file for a crash report: ``crashes/`` beside the collection, named by the UTC time."""
+    folder = collection.store.path.parent / "crashes"
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate, number = folder / f"crash-{stamp}.txt", 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"crash-{stamp}-{number}.txt"
+    return candidate
+
+
+def run_app(collection: Collection, first_screen: Callable[[], Screen[Any]] | None = None) -> int:
+    """Run the app on ``collection`` until the user quits, optionally opening ``first_screen()`` over Home.
+
+    Returns the exit status. If the app crashes, Textual restores the terminal and the traceback
+    goes to a crash report file instead of the screen; one short message names that file.
+    """
     os.environ.setdefault("TEXTUAL_FPS", FRAMES_PER_SECOND)  # read when Textual is imported
     for name in SINGLE_THREADED_MATH:  # read when numpy is imported (later, by the first simulation)
         os.environ.setdefault(name, "1")
-    detect_graphics(collection.store.settings().plot_renderer)
+    detect_graphics(collection.settings().plot_renderer)
+    from rich.console import Console
+
     from studyapp.tui.app import StudyApp
 
-    StudyApp(collection, first_screen=first_screen).run()
+    app = StudyApp(collection, first_screen=first_screen)
+    report = io.StringIO()
+    # Textual prints an unhandled error's traceback to its error console when it exits.
+    app.error_console = Console(file=report, width=120, color_system=None, markup=False, highlight=False)
+    app.run()
+    if not app.return_code:
+        return 0
+    path = crash_report_path(collection, datetime.now(UTC))
+    text = report.getvalue() or "studyapp stopped with an error but left no traceback.\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"studyapp {__version__} crash report, {datetime.now(UTC).isoformat()}\n\n{text}")
+    except OSError as error:
+        print(text, file=sys.stderr)
+        print(
+            f"studyapp: error: the app stopped unexpectedly (the report could not be saved: {error})",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"studyapp: error: the app stopped unexpectedly; your reviews up to the last one shown are saved. "
+        f"The details are in {path}; please include that file when you report the problem.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def launch_tui(args: argparse.Namespace) -> int:
     """Open the collection (problems are reported before the screen changes) and run the app."""
+    from sim.registry import CATALOG
     from studyapp.collection import open_collection
+    from studyapp.content import load_library
 
-    with open_collection(args.db, args.content) as collection:
-        run_app(collection)
-    return 0
+    # Broken decks are not printed here: Home lists them, where the learner looks.
+    library = load_library(args.content, sims=CATALOG)
+    with open_collection(args.db, library=library) as collection:
+        return run_app(collection)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,10 +14,11 @@ import fsrs
 import pytest
 
 from studyapp.collection import Collection
-from studyapp.errors import UserError
+from studyapp.errors import CollectionBusy, UserError
 from studyapp.model import CardState, StudyState
 from studyapp.scheduler import Scheduler
 from studyapp.session import Counts, StudySession, day_start, next_day_start
+from tests.hold_lock import hold, release
 
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 BASICS = ["core-mlp", "core-relu", "core-backprop", "core-loss"]
@@ -125,77 +125,64 @@ def test_undo_restores_the_exact_previous_state_repeatedly(session: StudySession
     assert session.counts(T0).new == 7  # undone reviews of new cards no longer use the daily budget
 
 
-def test_rate_and_advance_is_rate_then_the_next_card_and_counts(collection: Collection) -> None:
-    plain, advancing = collection.session(tz=UTC), collection.session(tz=UTC)
-    for step, rating in enumerate([3, 1, 4, 2, 3]):
-        now = T0 + step * MINUTE
-        card = advancing.next_card(now)
-        assert card is not None
-        advance = advancing.rate_and_advance(card.id, rating, now, 1200)
-        advancing.durable()
-        assert advance.result.card_id == card.id and advance.result.rating == rating
-        assert advance.next_card == advancing.next_card(now) and advance.counts == advancing.counts(now)
-        assert advance.result.review_id == collection.store.latest_review_id(card.id)
-    assert [r.rating for r in advancing.results] == [3, 1, 4, 2, 3]
-    assert plain.undo() is None and advancing.undo() is not None
-
-
-def test_a_rating_whose_commit_fails_is_forgotten_and_reported(
-    collection: Collection, monkeypatch: pytest.MonkeyPatch
+def test_a_rating_while_another_program_holds_the_lock_is_refused_whole_and_can_be_made_again(
+    collection: Collection,
 ) -> None:
-    import studyapp.store
+    session = collection.session(tz=UTC)
+    holder = hold(collection.store.path)
+    started = time.monotonic()
+    with pytest.raises(CollectionBusy, match="busy"):
+        session.rate("core-mlp", 3, T0, wait_ms=50)
+    assert time.monotonic() - started < 2  # waited about wait_ms, not the whole busy timeout
+    assert session.results == [] and not session.can_undo
+    release(holder)
+    result = session.rate("core-mlp", 3, T0)  # the same call again, once the lock is free
+    assert [r.card_id for r in collection.store.iter_reviews()] == ["core-mlp"]
+    assert result.review_id == collection.store.latest_review_id("core-mlp")
 
-    def disk_full(conn: sqlite3.Connection) -> None:
-        conn.execute("ROLLBACK")
-        raise sqlite3.OperationalError("database or disk is full")
 
+def test_a_rating_waits_for_a_lock_released_within_its_wait(collection: Collection) -> None:
+    session = collection.session(tz=UTC)
+    holder = hold(collection.store.path, 0.3)
+    session.rate("core-mlp", 3, T0, wait_ms=5000)
+    holder.wait(timeout=10)
+    assert [r.card_id for r in collection.store.iter_reviews()] == ["core-mlp"]
+
+
+def test_a_rating_withdrawn_while_it_waited_for_the_lock_writes_nothing(collection: Collection) -> None:
+    session = collection.session(tz=UTC)
+    holder = hold(collection.store.path, 0.3)
+    assert session.rate_unless(lambda: True, "core-mlp", 3, T0, wait_ms=5000) is None
+    holder.wait(timeout=10)
+    assert list(collection.store.iter_reviews()) == [] and not session.can_undo
+    result = session.rate_unless(lambda: False, "core-mlp", 3, T0)
+    assert result is not None and [r.card_id for r in collection.store.iter_reviews()] == ["core-mlp"]
+
+
+def test_rate_and_undo_commit_before_returning(collection: Collection) -> None:
     session = collection.session(tz=UTC)
     session.rate("core-mlp", 3, T0)
-    monkeypatch.setattr(studyapp.store, "_commit", disk_full)
-    advance = session.rate_and_advance("core-relu", 4, T0 + MINUTE)
-    assert advance.next_card is not None and advance.next_card.id != "core-relu"  # read in the transaction
-    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
-        session.durable()
-    session.durable()  # reported once
-    assert [r.card_id for r in session.results] == ["core-mlp"]
-    assert [r.card_id for r in collection.store.iter_reviews()] == ["core-mlp"]
-    assert collection.store.card_state("core-relu") == CardState()
-    monkeypatch.undo()
-    assert session.undo() == "core-mlp" and list(collection.store.iter_reviews()) == []
+    reader = sqlite3.connect(str(collection.store.path))
+    assert reader.execute("SELECT card_id FROM reviews").fetchall() == [("core-mlp",)]
+    session.undo()
+    assert reader.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+    reader.close()
 
 
-def test_every_change_waits_for_a_rating_being_committed(
-    collection: Collection, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import studyapp.store
-
-    commit, commits = studyapp.store._commit, []
-
-    def slow(conn: sqlite3.Connection) -> None:
-        time.sleep(0.05)
-        commit(conn)
-        commits.append(threading.current_thread().name.split("_")[0])
-
-    monkeypatch.setattr(studyapp.store, "_commit", slow)
-    session = collection.session(tz=UTC)
-    session.rate_and_advance("core-mlp", 3, T0)
-    assert session.undo() == "core-mlp"
-    assert commits == ["studyapp-commit", "MainThread"]  # the rating was saved before it was undone
-    session.rate_and_advance("core-mlp", 1, T0)
-    assert session.state("core-mlp").state == StudyState.LEARNING and len(commits) == 3
-    session.rate_and_advance("core-relu", 3, T0)
-    collection.close()  # closing waits too
-    assert len(commits) == 4
-
-
-def test_cram_advances_without_writing(collection: Collection) -> None:
+def test_cram_bury_and_suspend_write_nothing_and_move_on(collection: Collection) -> None:
     session = collection.session(deck="core-cnn", cram=True, tz=UTC)
-    advance = session.rate_and_advance(CNN[0], 3, T0)
-    session.durable()
-    assert (
-        advance.next_card is not None and advance.next_card.id == CNN[1] and advance.counts == Counts(0, 0, 2)
-    )
-    assert list(collection.store.iter_reviews()) == []
+    before = {card_id: collection.store.card_state(card_id) for card_id in CNN}
+    session.bury(CNN[0], T0)
+    card = session.next_card(T0)
+    assert card is not None and card.id == CNN[1]
+    session.suspend(CNN[1])
+    card = session.next_card(T0)
+    assert card is not None and card.id == CNN[2]
+    assert {card_id: collection.store.card_state(card_id) for card_id in CNN} == before
+    assert session.undo() == CNN[1]
+    card = session.next_card(T0)
+    assert card is not None and card.id == CNN[1]
+    assert {card_id: collection.store.card_state(card_id) for card_id in CNN} == before
 
 
 def test_undo_refuses_when_another_session_reviewed_the_card_since(collection: Collection) -> None:

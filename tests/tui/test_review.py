@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
-import pytest
 from rich.markdown import Markdown
-from textual.app import App
 from textual.widgets import Static
 
-import studyapp.store
 from studyapp.collection import Collection
 from studyapp.model import StudyState
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.widgets.choice_bar import ChoiceBar
+from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.progress import SessionProgress
+from tests.hold_lock import hold, release
 
 from .conftest import FakeClock, text_of, wait_until
 
@@ -84,7 +82,7 @@ async def test_rating_keys_act_on_the_review_only_while_it_is_on_top(
 async def test_bury_and_suspend_take_the_card_out(app: StudyApp, collection: Collection) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start(app, pilot)
-        await pilot.press("b")
+        await pilot.press("minus")
         assert collection.store.card_state("mlp").buried_until is not None
         assert screen.card is not None and screen.card.id == "why-activations"
         await pilot.press("exclamation_mark")
@@ -134,72 +132,115 @@ async def test_a_multiple_choice_card_shows_its_options_and_marks_the_answer(app
         assert len(marked) == 1 and "keeping the others constant" in marked[0]
 
 
-async def test_a_locked_collection_is_reported_and_the_card_stays(
-    app: StudyApp, collection: Collection, monkeypatch: pytest.MonkeyPatch
+def reviews_on_disk(collection: Collection) -> list[tuple[str, int]]:
+    """The review log as another program reading the file sees it."""
+    with sqlite3.connect(f"file:{collection.store.path}?mode=ro", uri=True) as reader:
+        return [tuple(row) for row in reader.execute("SELECT card_id, rating FROM reviews ORDER BY id")]
+
+
+async def test_a_rating_waits_for_another_programs_lock_and_is_saved_once_it_is_free(
+    app: StudyApp, collection: Collection
 ) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start(app, pilot)
         await pilot.press("space")
+        holder = hold(collection.store.path)
+        try:
+            await pilot.press("3")
+            await wait_until(pilot, lambda: screen.saving is not None)
+            assert "Waiting for the collection" in screen.ratings.text
+            assert screen.card is not None and screen.card.id == "mlp"
+            keys = text_of(screen.query_one(KeyBar))
+            assert "Give up" in keys and "Undo" not in keys
+            await pilot.press("3", "u", "minus", "escape")  # nothing else happens while the rating waits
+            await pilot.press("ctrl+q")  # not even quitting: giving the rating up is an explicit choice
+            await pilot.pause(0.3)
+            assert reviews_on_disk(collection) == [] and screen.saving is not None
+            assert app.screen is screen and app.is_running
+        finally:
+            release(holder)
+        await wait_until(pilot, lambda: screen.saving is None, timeout=10)
+        assert reviews_on_disk(collection) == [("mlp", 3)]
+        assert screen.card is not None and screen.card.id == "why-activations"
 
-        def locked(*args: object, **kwargs: object) -> None:
-            raise sqlite3.OperationalError("database is locked")
 
-        monkeypatch.setattr(screen.session, "rate_and_advance", locked)
-        await pilot.press("3")
-        assert screen.card is not None and screen.card.id == "mlp" and screen.revealed
-        assert any("could not be written" in n.message for n in app._notifications)
-        assert reviews(collection) == []
-        monkeypatch.undo()
-        await pilot.press("3")
-        assert reviews(collection) == [("mlp", 3)]
-
-
-async def test_a_rating_that_cannot_be_saved_is_reported_and_its_card_comes_back(
-    app: StudyApp, collection: Collection, monkeypatch: pytest.MonkeyPatch
+async def test_a_waiting_rating_is_given_up_only_by_the_learner(
+    app: StudyApp, collection: Collection
 ) -> None:
-    def disk_full(conn: sqlite3.Connection) -> None:
-        conn.execute("ROLLBACK")
-        raise sqlite3.OperationalError("database or disk is full")
-
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await start(app, pilot)
-        await pilot.press("space", "3")
-        assert reviews(collection) == [("mlp", 3)]
-        monkeypatch.setattr(studyapp.store, "_commit", disk_full)
-        await pilot.press("space", "4")
-        await pilot.pause()
-        assert any("disk is full" in n.message for n in app._notifications)
-        assert screen.card is not None and screen.card.id == "why-activations" and not screen.revealed
-        assert reviews(collection) == [("mlp", 3)] and len(screen.session.results) == 1
-        assert screen.progress.done == 1
-        monkeypatch.undo()
-        await pilot.press("space", "4")
-        assert reviews(collection) == [("mlp", 3), ("why-activations", 4)]
-
-
-async def test_the_next_card_is_painted_only_once_the_rating_is_saved(
-    app: StudyApp, collection: Collection, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The next card is laid out while the rating's COMMIT runs; no frame is written before it ends."""
-    events: list[str] = []
-    commit, display = studyapp.store._commit, App._display
-
-    def slow_commit(conn: sqlite3.Connection) -> None:
-        time.sleep(0.2)
-        commit(conn)
-        events.append("saved")
-
-    def frame(self: App[None], *args: object) -> None:
-        events.append("frame")
-        display(self, *args)  # type: ignore[arg-type]
-
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start(app, pilot)
         await pilot.press("space")
-        await pilot.pause()
-        monkeypatch.setattr(studyapp.store, "_commit", slow_commit)
-        monkeypatch.setattr(App, "_display", frame)
-        events.clear()
+        holder = hold(collection.store.path)
+        try:
+            await pilot.press("4")
+            await wait_until(pilot, lambda: screen.saving is not None)
+            await pilot.press("x")
+            assert screen.saving is None and screen.revealed
+            assert screen.card is not None and screen.card.id == "mlp"
+        finally:
+            release(holder)
+        await pilot.pause(1.2)  # the worker's attempt ends without saving
+        assert reviews_on_disk(collection) == []
         await pilot.press("3")
-        await wait_until(pilot, lambda: "frame" in events)
-        assert events[0] == "saved" and screen.card is not None and screen.card.id == "why-activations"
+        assert reviews_on_disk(collection) == [("mlp", 3)]
+
+
+async def test_a_rating_is_on_disk_before_the_next_card_is_shown(
+    app: StudyApp, collection: Collection
+) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        for expected in ([("mlp", 3)], [("mlp", 3), ("why-activations", 1)]):
+            await pilot.press("space")
+            shown = screen.card
+            await pilot.press(str(expected[-1][1]))
+            assert screen.card is not shown
+            assert reviews_on_disk(collection) == expected
+
+
+async def test_option_keys_pick_an_option_and_never_bury(app: StudyApp, collection: Collection) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        while screen.card is not None and screen.card.id != "partial-derivative":
+            await pilot.press("space", "4")
+        assert screen.card is not None and "a–d picks an option" in screen.ratings.text
+        await pilot.press("b")
+        assert collection.store.card_state("partial-derivative").buried_until is None
+        assert screen.revealed and screen.chosen == 1
+        lines = text_of(screen.query_one("#choices")).splitlines()
+        assert "(your pick)" in lines[1] and any("✓" in line for line in lines)
+
+
+async def test_the_key_bar_shows_the_keys_of_each_state(app: StudyApp, collection: Collection) -> None:
+    collection.store.set_setting("new_per_day", 1)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        keys = text_of(screen.query_one(KeyBar))
+        assert "Show answer" in keys and "Undo" not in keys and "Give up" not in keys
+        await pilot.press("space")
+        keys = text_of(screen.query_one(KeyBar))
+        assert "Show answer" not in keys and "Bury" in keys
+        await pilot.press("4")
+        assert screen.finished
+        keys = text_of(screen.query_one(KeyBar))
+        assert "Undo" in keys and "Bury" not in keys and "Suspend" not in keys and "Show answer" not in keys
+        await pilot.press("u")
+        await pilot.press("space", "4")
+        assert screen.finished
+
+
+async def test_cram_is_labelled_shows_no_intervals_and_writes_nothing(
+    app: StudyApp, collection: Collection
+) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.push_screen(ReviewScreen(cram=True))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        assert "Cram — nothing is saved" in text_of(screen.query_one("#cram-label"))
+        before = collection.store.cards()
+        await pilot.press("space")
+        assert "Good" in screen.ratings.text and "·" not in screen.ratings.text
+        await pilot.press("3", "minus", "exclamation_mark")
+        await pilot.pause()
+        assert collection.store.cards() == before and reviews_on_disk(collection) == []

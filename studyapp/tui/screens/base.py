@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.binding import Binding
 from textual.screen import Screen
+
+from studyapp.errors import CollectionError
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
@@ -37,23 +38,22 @@ class AppScreen(Screen[None]):
     def write(self, change: Callable[[], T]) -> tuple[bool, T | None]:
         """Run ``change``, a write to the collection: ``(True, its result)``.
 
-        If the collection is locked for longer than the busy timeout, or failing, the app says so
-        and goes on: ``(False, None)``, and nothing was changed.
+        If the collection cannot be written (busy for longer than its timeout, read-only, a full
+        disk), the app says so and goes on: ``(False, None)``, and nothing was changed.
         """
         try:
             return True, change()
-        except sqlite3.OperationalError as error:
+        except CollectionError as error:
             self.report_unwritten(error)
             return False, None
 
-    def report_unwritten(self, error: sqlite3.Error) -> None:
-        """Tell the learner a change could not be saved."""
-        self.notify(
-            f"The collection could not be written ({error}); nothing was changed. "
-            "Another studyapp may be writing: try again.",
-            severity="error",
-            timeout=8,
-        )
+    def report_unwritten(self, error: CollectionError) -> None:
+        """Tell the learner a change could not be saved, and why."""
+        self.notify(f"Nothing was changed: {error.message}", severity="error", timeout=8)
+
+    def unsaved(self) -> str | None:
+        """What would be lost by quitting now, as a message (``None``: nothing)."""
+        return None
 
     def action_back(self) -> None:
         self.dismiss()

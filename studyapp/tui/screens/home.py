@@ -94,7 +94,6 @@ class HomeScreen(AppScreen):
 
     def refresh_counts(self) -> None:
         """Recount the decks, today's reviews and the streak; the mastery map follows."""
-        from studyapp import activity
 
         now = self.study.now()
         session = self.collection.session()
@@ -110,20 +109,14 @@ class HomeScreen(AppScreen):
         highlighted = decks.highlighted
         decks.clear_options().add_options(rows)
         decks.highlighted = min(highlighted or 0, len(rows) - 1)
-        store = self.collection.store
-        hour = store.settings().day_start_hour
-        reviews_today = activity.reviews_per_day(store, now, days=1, day_start_hour=hour)[-1][1]
-        streak = activity.current_streak(store, now, day_start_hour=hour)
+        reviews_today, streak = self.collection.today(now)
         self.query_one("#today", Static).update(
             f"Today: [b]{reviews_today}[/b] reviews · streak [b]{streak}[/b] day{'s' if streak != 1 else ''}"
         )
 
     def refresh_mastery(self) -> None:
         """The mastery map: mean recall probability per tag, as bars."""
-        from studyapp import stats
-
-        tags = sorted({tag for card in self.collection.library.cards for tag in card.tags})
-        _overall, per_tag = stats.mastery(self.collection.store, self.study.now(), tags)
+        per_tag = self.collection.mastery(self.study.now())
         self.mastery_rows = [(tag, m.retrievability) for tag, m in per_tag.items()]
         self.draw_mastery()
 

@@ -1,14 +1,20 @@
-"""Review: question, reveal, rate with the next interval on each choice, undo, bury, suspend, simulate."""
+"""Review: question, reveal, rate with the next interval on each choice, undo, bury, suspend, simulate.
+
+A rating is on disk before the next card is laid out. When another program holds the collection's
+write lock for longer than a moment, the card stays on screen with a "waiting for the collection"
+notice while a worker thread keeps trying; the rating is saved once the lock is free, and only the
+learner's explicit ``x`` gives it up.
+"""
 
 from __future__ import annotations
 
 import random
-import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,8 +22,10 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
-from studyapp.errors import UserError
+from studyapp.errors import CollectionBusy, CollectionError, UserError
+from studyapp.model import Rating
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.choice_bar import ChoiceBar
@@ -26,14 +34,32 @@ from studyapp.tui.widgets.progress import SessionProgress
 from studyapp.tui.widgets.text_block import TextBlock
 
 if TYPE_CHECKING:
-    from studyapp.model import Card
+    from studyapp.model import Card, RateResult
     from studyapp.session import Counts, StudySession
 
-T = TypeVar("T")
-
-RATINGS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 CHOICE_KEYS = "abcd"
 REVEAL_HINT = "Space or Enter shows the answer"
+CHOICE_HINT = "a–d picks an option · Space or Enter shows the answer"
+#: How long a rating waits for the write lock on the UI thread before the wait moves to a worker.
+QUICK_WAIT_MS = 100
+#: How long each of the worker's attempts waits for the lock before it tries again.
+WORKER_WAIT_MS = 1000
+CRAM_LABEL = "Cram — nothing is saved: ratings, bury and suspend leave the schedule as it is"
+CRAM_SET_ASIDE = "Set aside for this cram session; nothing is saved"
+#: Actions that stay available while a rating waits to be saved.
+WHILE_SAVING = frozenset({"give_up", "help"})
+
+
+@dataclass(frozen=True)
+class PendingRating:
+    """A rating the learner gave that is not on disk yet."""
+
+    card: Card
+    rating: Rating
+    at: datetime
+    duration_ms: int
+
+
 #: Seconds between painting a card and asking the worker for its simulation's answer.
 SIM_ANSWER_DELAY = 0.02
 
@@ -50,8 +76,10 @@ class ReviewScreen(AppScreen):
         Binding("2", "rate(2)", "Hard", show=False, priority=True),
         Binding("3", "rate(3)", "Good", show=False, priority=True),
         Binding("4", "rate(4)", "Easy", show=False, priority=True),
+        *(Binding(key, f"choose({i})", "Pick an option", show=False) for i, key in enumerate(CHOICE_KEYS)),
+        Binding("x", "give_up", "Give up this rating", priority=True),
         Binding("u", "undo", "Undo"),
-        Binding("b", "bury", "Bury"),
+        Binding("minus", "bury", "Bury"),
         Binding("exclamation_mark", "suspend", "Suspend"),
         Binding("s", "simulate", "Simulation"),
         Binding("question_mark", "help", "Help"),
@@ -68,20 +96,28 @@ class ReviewScreen(AppScreen):
         self.sim_answers: dict[str, str] = {}
         self.pending_answers: set[str] = set()
         self.finished = False
+        #: The rating waiting for the collection's write lock, if any.
+        self.saving: PendingRating | None = None
+        self.chosen: int | None = None
+        self._session: StudySession | None = None
 
     @property
     def session(self) -> StudySession:
+        assert self._session is not None, "the session starts when the screen is mounted"
         return self._session
 
     def compose(self) -> ComposeResult:
         # Kept as attributes: a rating changes most of them, and a query per change adds up.
         self.progress = SessionProgress(id="review-progress")
+        self.cram_label = Static(CRAM_LABEL, id="cram-label")
+        self.cram_label.display = self.cram
         self.question = TextBlock(id="question")
         self.choices = Static(id="choices")
         self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
         self.answer = Static(id="answer")
         self.sim_answer = Static(id="sim-answer")
         self.ratings = ChoiceBar(id="ratings")
+        yield self.cram_label
         yield self.progress
         with VerticalScroll(id="review-body"):
             yield self.question
@@ -113,23 +149,28 @@ class ReviewScreen(AppScreen):
             self.show_summary()
             return
         self.finished = False
+        self.chosen = None
         self.shown_at = time.monotonic()
         self.question.update(Text(self.card.question, "bold"))
         self.choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
             self.choices.update(self.choice_lines(self.card))
         self.revealed_part.display = False
-        self.ratings.show_hint(REVEAL_HINT)
+        self.ratings.show_hint(CHOICE_HINT if self.card.multiple_choice else REVEAL_HINT)
+        self.refresh_keys()
         # Asked a moment after the question is painted: on two cores, the worker computing at once
         # slows the terminal drawing the card.
         self.call_after_refresh(self.set_timer, SIM_ANSWER_DELAY, partial(self.prepare_sim_answer, self.card))
 
     def choice_lines(self, card: Card, reveal: bool = False) -> str:
-        """The options as ``a) ...`` lines; once revealed, the right one is marked."""
+        """The options as ``a) ...`` lines; once revealed, the right one and the learner's pick are marked."""
         lines = []
-        for key, text in zip(CHOICE_KEYS, self.choice_order(card), strict=False):
+        for index, (key, text) in enumerate(zip(CHOICE_KEYS, self.choice_order(card), strict=False)):
+            picked = " [dim](your pick)[/dim]" if index == self.chosen else ""
             if reveal and text == card.answer:
-                lines.append(f"[b $success]✓ {key}) {escape(text)}[/]")
+                lines.append(f"[b $success]✓ {key}) {escape(text)}[/]{picked}")
+            elif reveal and picked:
+                lines.append(f"[b $error]✗ {key}) {escape(text)}[/]{picked}")
             else:
                 lines.append(f"  {key}) {escape(text)}")
         return "\n".join(lines)
@@ -172,7 +213,48 @@ class ReviewScreen(AppScreen):
         text = self.sim_answers.get(self.card.id, "[dim]computing…[/dim]")
         self.sim_answer.update(f"[b $accent]▶ simulation {self.card.sim}[/] [dim](s opens it)[/dim]\n{text}")
 
+    # --- which keys work now ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the keys that do something in the current state are active and shown."""
+        if self.saving is not None:
+            return action in WHILE_SAVING
+        if self._session is None:  # asked while the screen is being built
+            return action not in ("give_up", "rate", "choose")
+        card = self.card
+        if action == "give_up":
+            return False
+        if action == "reveal":
+            return card is not None and not self.revealed
+        if action == "rate":
+            return card is not None and self.revealed
+        if action == "choose":
+            return card is not None and card.multiple_choice and not self.revealed
+        if action in ("bury", "suspend"):
+            return card is not None
+        if action == "undo":
+            return self.session.can_undo
+        if action == "simulate":
+            return self.simulation_card() is not None
+        return True
+
+    def refresh_keys(self) -> None:
+        """Show the keys of the current state in the key bar."""
+        self.refresh_bindings()
+        self.query_one(KeyBar).refresh_keys()
+
     # --- actions -----------------------------------------------------------------------------------
+
+    def action_choose(self, index: int) -> None:
+        """Pick option ``index`` of a multiple-choice card: the answer is shown with the pick marked."""
+        if self.card is None or not self.card.multiple_choice or self.revealed:
+            return
+        if index >= len(self.choice_order(self.card)):
+            return
+        self.chosen = index
+        self.action_reveal()
+        right = self.choice_order(self.card)[index] == self.card.answer
+        self.notify("Right: rate how easily you knew it." if right else "Not quite: see the marked answer.")
 
     def action_reveal(self) -> None:
         if self.card is None or self.revealed:
@@ -187,39 +269,115 @@ class ReviewScreen(AppScreen):
         if self.card.sim:
             self.show_sim_answer()
         self.revealed_part.display = True
+        self.refresh_keys()
+        if self.cram:  # nothing is scheduled in cram: no intervals to show
+            self.ratings.show_choices([(str(int(r)), r.label) for r in Rating])
+            return
         preview = self.session.preview(self.card.id, self.study.now())
         self.ratings.show_choices(
-            [(str(n), f"{RATINGS[n]} · {format_interval(preview[n])}") for n in RATINGS]
+            [(str(int(r)), f"{r.label} · {format_interval(preview[r])}") for r in Rating]
         )
 
     def action_rate(self, rating: int) -> None:
-        if self.card is None or not self.revealed:
+        if self.card is None or not self.revealed or self.saving is not None:
             return
-        card, duration = self.card, int((time.monotonic() - self.shown_at) * 1000)
-        written, advance = self.write(
-            lambda: self.session.rate_and_advance(card.id, rating, self.study.now(), duration)
+        pending = PendingRating(
+            self.card, Rating(rating), self.study.now(), int((time.monotonic() - self.shown_at) * 1000)
         )
-        if not written or advance is None:
-            return
-        # The next card is laid out while the rating is synced to disk; it is painted once saved.
-        self.study.hold_next_frame(self.acknowledge)
-        if advance.result.became_leech:
-            self.notify(f"'{card.question}' is a leech: it is suspended and tagged leech.", timeout=8)
-        self.show(advance.next_card, advance.counts)
-
-    def acknowledge(self) -> bool:
-        """Wait until the last rating is on disk; if saving it failed, say so and show its card again."""
         try:
-            self.session.durable()
-        except sqlite3.Error as error:
+            result = self.session.rate(
+                pending.card.id, pending.rating, pending.at, pending.duration_ms, wait_ms=QUICK_WAIT_MS
+            )
+        except CollectionBusy:
+            self.wait_to_save(pending)
+            return
+        except CollectionError as error:
             self.report_unwritten(error)
-            self.call_later(self.show_next)
-            return False
-        return True
+            return
+        self.rated(result)
 
-    def write(self, change: Callable[[], T]) -> tuple[bool, T | None]:
-        """``AppScreen.write``, after the last rating is known to be saved."""
-        return super().write(change) if self.acknowledge() else (False, None)
+    def rated(self, result: RateResult) -> None:
+        """A rating is on disk: say so if the card became a leech, and show the next card."""
+        card = self.session.card(result.card_id)
+        if result.became_leech and card is not None:
+            self.notify(f"'{card.question}' is a leech: it is suspended and tagged leech.", timeout=8)
+        self.show_next()
+
+    # --- a rating that waits for the collection ----------------------------------------------------
+
+    def wait_to_save(self, pending: PendingRating) -> None:
+        """Keep the card on screen, say that the rating waits, and keep trying in a worker thread."""
+        self.saving = pending
+        self.ratings.show_hint(
+            f"Waiting for the collection… another program is writing to it. Your rating "
+            f"({pending.rating.label}) is saved as soon as it is free · x gives it up"
+        )
+        self.notify(
+            "Waiting for the collection… another program is writing to it.", severity="warning", timeout=5
+        )
+        self.refresh_keys()
+        self.run_worker(partial(self.save_when_free, pending), thread=True, exclusive=True, group="save")
+
+    def save_when_free(self, pending: PendingRating) -> None:
+        """Worker thread: try to save ``pending`` until it is saved, fails for good, or is given up."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                # Given up while this attempt waited for the lock: it writes nothing.
+                result = self.session.rate_unless(
+                    lambda: worker.is_cancelled,
+                    pending.card.id,
+                    pending.rating,
+                    pending.at,
+                    pending.duration_ms,
+                    wait_ms=WORKER_WAIT_MS,
+                )
+            except CollectionBusy:
+                continue
+            except CollectionError as error:
+                self.app.call_from_thread(self.save_failed, error)
+                return
+            if result is not None:
+                self.app.call_from_thread(self.saved, result)
+            return
+
+    def unsaved(self) -> str | None:
+        if self.saving is None:
+            return None
+        return (
+            f"Your rating ({self.saving.rating.label}) still waits for the collection; press x to give it "
+            "up before quitting, or wait until it is saved."
+        )
+
+    def saved(self, result: RateResult) -> None:
+        """The waiting rating is on disk."""
+        given_up, self.saving = self.saving is None, None
+        self.notify(
+            "Saved: the collection was free before the rating could be given up."
+            if given_up
+            else f"Saved: {Rating(result.rating).label}."
+        )
+        self.rated(result)
+
+    def save_failed(self, error: CollectionError) -> None:
+        """The waiting rating cannot be saved: say why, and let the learner rate again."""
+        self.saving = None
+        self.report_unwritten(error)
+        self.action_reveal_again()
+
+    def action_give_up(self) -> None:
+        """Give up the rating that waits for the collection: nothing is saved, the card stays."""
+        if self.saving is None:
+            return
+        self.workers.cancel_group(self, "save")
+        self.saving = None
+        self.notify("The rating was given up; nothing was saved. Rate the card again when you like.")
+        self.action_reveal_again()
+
+    def action_reveal_again(self) -> None:
+        """Show the current card's rating choices again (after a rating that was not saved)."""
+        self.revealed = False
+        self.action_reveal()
 
     def action_undo(self) -> None:
         try:
@@ -239,19 +397,30 @@ class ReviewScreen(AppScreen):
         if card is not None:
             written, until = self.write(lambda: self.session.bury(card.id, self.study.now()))
             if written and until is not None:
-                self.notify(f"Buried until {format_local(until)} (u undoes)")
+                if self.cram:
+                    self.notify(f"{CRAM_SET_ASIDE} (u undoes)")
+                else:
+                    self.notify(f"Buried until {format_local(until)} (u undoes)")
                 self.show_next()
 
     def action_suspend(self) -> None:
         card = self.card
         if card is not None and self.write(lambda: self.session.suspend(card.id))[0]:
-            self.notify("Suspended (u undoes; unsuspend in Browse)")
+            if self.cram:
+                self.notify(f"{CRAM_SET_ASIDE} (u undoes)")
+            else:
+                self.notify("Suspended (u undoes; unsuspend in Browse)")
             self.show_next()
 
-    def action_simulate(self) -> None:
+    def simulation_card(self) -> Card | None:
+        """The card whose simulation ``s`` opens: the one shown, or after the last card the last rated."""
         card = self.card
         if card is None and self.session.results:
             card = self.session.card(self.session.results[-1].card_id)
+        return card if card is not None and card.sim is not None else None
+
+    def action_simulate(self) -> None:
+        card = self.simulation_card()
         if card is None or card.sim is None:
             self.notify("This card has no simulation.")
             return
@@ -269,11 +438,13 @@ class ReviewScreen(AppScreen):
         if results:
             plural = "s" if len(results) != 1 else ""
             lines.append(f"Reviewed [b]{len(results)}[/b] card{plural} in {minutes}m {seconds}s")
-            lines.append("  ".join(f"{RATINGS[n]}: [b]{ratings.get(n, 0)}[/b]" for n in RATINGS))
-        upcoming = self.collection.store.next_due(self.study.now())
+            lines.append("  ".join(f"{r.label}: [b]{ratings.get(r, 0)}[/b]" for r in Rating))
+        upcoming = self.collection.next_due(self.study.now())
         if upcoming is not None:
             lines.append(f"Next card due: [b]{format_local(upcoming)}[/b]")
-        lines += ["", "[dim]u undoes the last rating · Escape goes back home[/dim]"]
+        undo = "u undoes the last rating · " if self.session.can_undo else ""
+        lines += ["", f"[dim]{undo}Escape goes back home[/dim]"]
         self.question.update(Text.from_markup("\n".join(lines)))
         self.choices.display = self.revealed_part.display = False
         self.ratings.show_choices(())
+        self.refresh_keys()

@@ -25,7 +25,7 @@ class SettingsScreen(AppScreen):
     HELP_TITLE = "Settings"
 
     def compose(self) -> ComposeResult:
-        settings = self.collection.store.settings()
+        settings = self.collection.settings()
         yield Static("[b]Settings[/b]  [dim]saved as you change them[/dim]", classes="screen-title")
         with VerticalScroll(id="settings-form"):
             for key, (label, hint) in NUMBER_FIELDS.items():
@@ -50,7 +50,7 @@ class SettingsScreen(AppScreen):
         """Validate and store one setting; show what happened."""
         status = self.query_one("#settings-status", Static)
         try:
-            if not self.write(lambda: self.collection.store.set_setting(key, value))[0]:
+            if not self.write(lambda: self.collection.set_setting(key, value))[0]:
                 return False
         except ValueError as error:
             status.update(f"[b $error]{error}[/]")

@@ -48,9 +48,7 @@ class StatsScreen(AppScreen):
         self.action_reload()
 
     def action_reload(self) -> None:
-        from studyapp.stats import all_stats
-
-        data = all_stats(self.collection.store, self.collection.library, self.study.now())
+        data = self.collection.statistics(self.study.now())
         self.show(data)
 
     def show(self, data: dict[str, Any]) -> None:
