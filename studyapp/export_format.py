@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TextIO
 
 from studyapp.errors import UserError
-from studyapp.migrations import SQLITE_MAGIC
 from studyapp.model import CardState, StudyState
 
+#: The first bytes of every SQLite database file (its format's documented magic string).
+SQLITE_MAGIC = b"SQLite format 3\x00"
 FORMAT = "studyapp-export"
 VERSION = 1
 TOP_LEVEL = ("format", "version", "exported_at", "decks", "cards", "reviews", "quiz_attempts", "settings")

@@ -29,8 +29,9 @@ from studyapp.errors import (
     CollectionReadOnly,
     CollectionWriteFailed,
 )
-from studyapp.migrations import copy_database, open_connection
 from studyapp.model import Settings
+from studyapp.store.opening import open_connection
+from studyapp.store.schema import copy_database
 
 if TYPE_CHECKING:
     import sqlite_utils

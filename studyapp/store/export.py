@@ -9,28 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from studyapp.migrations import check_existing_file, copy_database
+from studyapp.model import CardState
 from studyapp.store.base import BUSY_TIMEOUT_MS, LIBRARY_FINGERPRINT, StoreBase, domain_error, guarded
+from studyapp.store.checks import check_existing_file
+from studyapp.store.schema import copy_database
 
 BATCH = 2000
-CARD_COLUMNS = (
-    "card_id",
-    "deck_id",
-    "position",
-    "ord",
-    "retired",
-    "state",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-    "suspended",
-    "buried_until",
-    "leech",
-)
+CARD_COLUMNS = ("card_id", "deck_id", "position", "ord", "retired", *CardState.COLUMNS)
 REVIEW_COLUMNS = ("id", "card_id", "rating", "reviewed_at", "duration_ms", "before", "after")
 QUIZ_COLUMNS = (
     "id",

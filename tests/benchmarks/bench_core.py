@@ -27,10 +27,10 @@ from typing import Any
 
 from studyapp.collection import library_fingerprint, reconcile
 from studyapp.content import Library, load_library
-from studyapp.migrations import QUICK_CHECK_MAX_BYTES
 from studyapp.model import CardState, StudyState, utc_ms
 from studyapp.session import StudySession
 from studyapp.store import LIBRARY_FINGERPRINT, CardFilter, Store
+from studyapp.store.checks import QUICK_CHECK_MAX_BYTES
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 DAY_MS = 86_400_000

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from studyapp.errors import CollectionError
-from studyapp.migrations import open_connection
+from studyapp.store.opening import open_connection
 
 BUSY_TIMEOUT_MS = 5000
 #: How far a file may grow past its size during the full-disk close, in 4 KiB pages.

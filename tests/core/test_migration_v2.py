@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from studyapp.collection import open_collection
-from studyapp.migrations import CURRENT_VERSION, STEPS, migrate
+from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 

@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from studyapp.migrations import (
-    APPLICATION_ID,
-    CURRENT_VERSION,
-    STEPS,
-    CollectionError,
-    check_existing_file,
-    migrate,
-    user_version,
-)
+from studyapp.errors import CollectionError
 from studyapp.store import Store
+from studyapp.store.checks import check_existing_file
+from studyapp.store.schema import APPLICATION_ID, CURRENT_VERSION, STEPS, migrate, user_version
 
 NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 

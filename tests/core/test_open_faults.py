@@ -29,14 +29,10 @@ from studyapp.errors import (
     CollectionNewer,
     CollectionReadOnly,
 )
-from studyapp.migrations import (
-    APPLICATION_ID,
-    CURRENT_VERSION,
-    Opened,
-    check_existing_file,
-    connect,
-    open_connection,
-)
+from studyapp.store import Store
+from studyapp.store.checks import check_existing_file
+from studyapp.store.opening import Opened, open_connection
+from studyapp.store.schema import APPLICATION_ID, CURRENT_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("open_fault_child.py")
@@ -224,7 +220,7 @@ def test_a_refused_wal_mode_file_gets_no_wal_or_shm_beside_it(
         lambda: check_existing_file(path, for_writing=False),
         lambda: open_connection(path, TIMEOUT_MS),
         lambda: open_connection(path, TIMEOUT_MS, create=False, read_only=True),
-        lambda: connect(path, TIMEOUT_MS),
+        lambda: Store.open(path),
     ]
     for attempt in attempts:
         with pytest.raises(kind, match=message):
@@ -333,7 +329,7 @@ def unprivileged() -> Iterator[tuple[Path, tuple[str, ...]]]:
     folder = Path(tempfile.mkdtemp(prefix="studyapp-read-only-"))
     folder.chmod(0o755)
     probe = subprocess.run(
-        [*prefix, sys.executable, "-c", "import studyapp.migrations"],
+        [*prefix, sys.executable, "-c", "import studyapp.store.opening"],
         capture_output=True,
         text=True,
         cwd=folder,

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from studyapp.errors import UserError
-from studyapp.migrations import APPLICATION_ID, CURRENT_VERSION
 from studyapp.model import CardState, Settings, StudyState
 from studyapp.store import CardFilter, CollectionError, Store
+from studyapp.store.schema import APPLICATION_ID, CURRENT_VERSION
 
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 Fingerprint = Callable[[Path], tuple[bytes, int]]

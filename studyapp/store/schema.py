@@ -1,0 +1,187 @@
+"""The collection's schema: ordered migration steps, each run once, after a backup.
+
+``STEPS[i]`` upgrades a collection from version ``i`` to ``i + 1`` (``PRAGMA user_version``). Adding a
+version is one new function appended to ``STEPS``. Before any step runs on an existing collection,
+it is copied beside itself with the SQLite backup API. Every time in the schema is an integer
+number of milliseconds since the Unix epoch (UTC).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studyapp.errors import (
+    CollectionNewer,
+)
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+#: ``PRAGMA application_id`` of a studyapp collection ("SDYA").
+APPLICATION_ID = 0x53445941
+
+Step = Callable[["sqlite_utils.Database"], None]
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    """Version 1: decks, cards, tags, the review log, quiz attempts, settings and metadata."""
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("settings").create({"key": str, "value": str}, pk="key", not_null={"value"})
+    db.table("decks").create(
+        {"deck_id": str, "title": str, "rank": int, "retired": int},
+        pk="deck_id",
+        not_null={"title", "rank", "retired"},
+        defaults={"retired": 0},
+    )
+    db.table("cards").create(
+        {
+            "card_id": str,
+            "deck_id": str,
+            "position": int,
+            "ord": int,
+            "retired": int,
+            "state": int,
+            "step": int,
+            "stability": float,
+            "difficulty": float,
+            "due": int,
+            "last_review": int,
+            "reps": int,
+            "lapses": int,
+            "suspended": int,
+            "buried_until": int,
+            "leech": int,
+        },
+        pk="card_id",
+        not_null={"deck_id", "position", "ord", "retired", "state", "reps", "lapses", "suspended", "leech"},
+        defaults={"retired": 0, "state": 0, "reps": 0, "lapses": 0, "suspended": 0, "leech": 0},
+    )
+    db.table("card_tags").create({"card_id": str, "tag": str}, pk=("card_id", "tag"))
+    db.table("reviews").create(
+        {
+            "id": int,
+            "card_id": str,
+            "rating": int,
+            "reviewed_at": int,
+            "duration_ms": int,
+            "state_before": int,
+            "state_after": int,
+            "before": str,
+            "after": str,
+        },
+        pk="id",
+        not_null={"card_id", "rating", "reviewed_at", "state_before", "state_after", "before", "after"},
+    )
+    db.table("quiz_attempts").create(
+        {
+            "id": int,
+            "at": int,
+            "kind": str,
+            "card_id": str,
+            "seed": int,
+            "params": str,
+            "question": str,
+            "given": str,
+            "expected": str,
+            "correct": int,
+            "duration_ms": int,
+        },
+        pk="id",
+        not_null={"at", "kind", "params", "question", "given", "expected", "correct"},
+    )
+    db.table("card_tags").create_index(["tag", "card_id"], index_name="card_tags_by_tag")
+    db.table("cards").create_index(["deck_id", "position"], index_name="cards_by_deck")
+    db.table("reviews").create_index(["card_id", "reviewed_at"], index_name="reviews_by_card")
+    db.table("reviews").create_index(["reviewed_at"], index_name="reviews_by_time")
+    db.table("quiz_attempts").create_index(["at"], index_name="quiz_attempts_by_time")
+    # The study queue reads only cards that are neither suspended nor retired: partial indexes.
+    # Covering, so ordering due cards by retrievability and counting them per deck never reads the table.
+    db.execute(
+        "CREATE INDEX cards_queue_due ON cards (state, due, buried_until, deck_id, last_review, stability, "
+        "card_id) WHERE suspended = 0 AND retired = 0"
+    )
+    db.execute(
+        "CREATE INDEX cards_queue_new ON cards (state, ord, buried_until) WHERE suspended = 0 AND retired = 0"
+    )
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _v2_retention_index(db: sqlite_utils.Database) -> None:
+    """True retention filters the review log by the state before each review: index it."""
+    db.execute("CREATE INDEX reviews_by_state ON reviews (state_before, reviewed_at, rating)")
+
+
+STEPS: tuple[Step, ...] = (_v1_initial, _v2_retention_index)
+CURRENT_VERSION = len(STEPS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version stored in the file."""
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def backup_path(path: Path, version: int, now: datetime) -> Path:
+    """A fresh file name beside ``path`` for a copy taken before migrating from ``version``."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.v{version}-{stamp}.backup")
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}.v{version}-{stamp}-{number}.backup")
+    return candidate
+
+
+def copy_database(conn: sqlite3.Connection, target: Path) -> None:
+    """Copy the open database to ``target`` with the SQLite backup API (consistent while others write)."""
+    destination = sqlite3.connect(target)
+    try:
+        conn.backup(destination)
+    finally:
+        destination.close()
+
+
+def newer_version(path: Path, version: int, known: int) -> CollectionNewer:
+    return CollectionNewer(
+        f"{path} was written by a newer studyapp (collection version {version}; this studyapp knows "
+        f"up to version {known}): upgrade studyapp to open it"
+    )
+
+
+def migrate(
+    conn: sqlite3.Connection, path: Path, steps: Sequence[Step] = STEPS, now: datetime | None = None
+) -> Path | None:
+    """Bring the collection up to ``len(steps)``; returns the backup made first, if any.
+
+    A brand-new (version 0) collection is created without a backup. Each step runs in its own
+    ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash leaves either the
+    old or the new version, and a second process migrating at the same time waits and skips.
+    """
+    version = user_version(conn)
+    if version > len(steps):
+        raise newer_version(path, version, len(steps))
+    if version == len(steps):
+        return None
+    backup = None
+    if version > 0:
+        backup = backup_path(path, version, now or datetime.now(UTC))
+        copy_database(conn, backup)
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    for target, step in enumerate(steps[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if user_version(conn) < target:
+                step(db)
+                conn.execute(f"PRAGMA user_version = {int(target)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return backup
