@@ -100,6 +100,8 @@ class ReviewScreen(AppScreen):
         self.saving: PendingRating | None = None
         self.chosen: int | None = None
         self._session: StudySession | None = None
+        self.shown_key_state: tuple[object, ...] | None = None
+        self.key_texts: dict[tuple[object, ...], str] = {}
 
     @property
     def session(self) -> StudySession:
@@ -126,7 +128,8 @@ class ReviewScreen(AppScreen):
                 yield self.answer
                 yield self.sim_answer
         yield self.ratings
-        yield KeyBar()
+        self.keybar = KeyBar()
+        yield self.keybar
 
     def on_mount(self) -> None:
         self._session = self.collection.session(deck=self.deck, tag=self.tag, cram=self.cram)
@@ -238,10 +241,27 @@ class ReviewScreen(AppScreen):
             return self.simulation_card() is not None
         return True
 
+    def key_state(self) -> tuple[object, ...]:
+        """What decides which keys work (see ``check_action``)."""
+        card = self.card
+        return (
+            self.saving is not None,
+            card is None,
+            self.revealed,
+            card is not None and card.multiple_choice,
+            self._session is not None and self.session.can_undo,
+            self._session is not None and self.simulation_card() is not None,
+        )
+
     def refresh_keys(self) -> None:
-        """Show the keys of the current state in the key bar."""
-        self.refresh_bindings()
-        self.query_one(KeyBar).refresh_keys()
+        """Show the keys of the current state in the key bar (each state's text is worked out once)."""
+        state = self.key_state()
+        if state == self.shown_key_state:
+            return
+        self.shown_key_state = state
+        if state not in self.key_texts:
+            self.key_texts[state] = self.keybar.keys_text()
+        self.keybar.update(self.key_texts[state])
 
     # --- actions -----------------------------------------------------------------------------------
 

@@ -28,6 +28,10 @@ class KeyBar(Static):
 
     def refresh_keys(self) -> None:
         """Re-read the screen's bindings."""
+        self.update(self.keys_text())
+
+    def keys_text(self) -> str:
+        """``key description`` for each active binding marked ``show``, then the palette key."""
         shown: dict[str, list[str]] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
@@ -38,4 +42,4 @@ class KeyBar(Static):
             for text, keys in shown.items()
         ]
         parts.append("[b $accent]^p[/] palette")
-        self.update("  ".join(parts))
+        return "  ".join(parts)
