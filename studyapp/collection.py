@@ -184,6 +184,11 @@ class Collection:
         return self.store.add_quiz_attempt(**attempt)
 
     @property
+    def path(self) -> Path:
+        """The collection's file."""
+        return self.store.path
+
+    @property
     def created(self) -> bool:
         """Opening it made a new, empty collection."""
         return self.store.created

@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     library = load_decks(args.content)
     check_filters(library, args.deck, args.tag)
     with open_collection(args.db, library=library) as collection:
-        announce_created(collection.created, collection.store.path)
+        announce_created(collection.created, collection.path)
         cards = select_cards(collection.library.cards, args.deck, args.tag)
         try:
             questions = build_quiz(cards, args.count, seed, kinds)

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     library = load_decks(args.content)
     check_filters(library, args.deck, args.tag, ("leech",))
     with open_collection(args.db, library=library) as collection:
-        announce_created(collection.created, collection.store.path)
+        announce_created(collection.created, collection.path)
         session = collection.session(deck=args.deck, tag=args.tag, cram=args.cram)
         if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
             from studyapp.tui.launch import run_app

@@ -44,7 +44,7 @@ SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THRE
 
 def crash_report_path(collection: Collection, now: datetime) -> Path:
     """A new file for a crash report: ``crashes/`` beside the collection, named by the UTC time."""
-    folder = collection.store.path.parent / "crashes"
+    folder = collection.path.parent / "crashes"
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate, number = folder / f"crash-{stamp}.txt", 1
     while candidate.exists():
