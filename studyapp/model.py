@@ -18,7 +18,9 @@ class Card:
     ``key_terms`` are what a typed answer must mention; each term may list synonyms
     separated by ``|`` (for example ``"non-linearity|nonlinear"``). ``choices`` marks a
     card that is asked as multiple choice in review too; ``steps`` is an ordered list
-    for ordering questions.
+    for ordering questions. ``note`` corrects or clarifies the author's words, which stay
+    verbatim (``note_kind`` is ``"correction"`` or ``"clarification"``); ``headline`` names the
+    answers of the card's simulation that the review shows after the answer (their labels).
     """
 
     id: str
@@ -33,6 +35,9 @@ class Card:
     key_terms: tuple[str, ...] = ()
     steps: tuple[str, ...] = ()
     multiple_choice: bool = False
+    note: str = ""
+    note_kind: str = ""
+    headline: tuple[str, ...] = ()
     position: int = 0
     source: Path | None = None
     line: int = 0
