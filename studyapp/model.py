@@ -20,7 +20,7 @@ class Card:
     card that is asked as multiple choice in review too; ``steps`` is an ordered list
     for ordering questions. ``note`` corrects or clarifies the author's words, which stay
     verbatim (``note_kind`` is ``"correction"`` or ``"clarification"``); ``headline`` names the
-    answers of the card's simulation that the review shows after the answer (their labels).
+    answers of the card's simulation that the review shows after the answer (their keys).
     """
 
     id: str
