@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
 
+from sim.cell_text import CellText, Taken, collect, place, prepare
 from sim.layout_cache import LayoutCache, LayoutChanged, empty_axes
 from sim.registry import get
 from sim.spec import Result
@@ -32,12 +33,23 @@ SAVE_DPI = 120
 COMPACT_HEIGHT = 360
 
 PALETTE = ("#4e9af1", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7")
+#: On a light background: the same hues, dark enough to stand out on white (contrast >= 3:1).
+PALETTE_LIGHT = ("#1f5fbf", "#c05a00", "#2f7d32", "#c62828", "#7b3f9e", "#8a6d00", "#00796b", "#ad1457")
+#: Without colour (NO_COLOR), series differ by line style.
+LINE_STYLES = ("-", "--", ":", "-.")
 
 
-def theme(width_px: int, height_px: int, dark: bool = False) -> dict[str, Any]:
-    """rcParams for a figure of this size: bigger fonts and thicker lines when small."""
+def theme(width_px: int, height_px: int, dark: bool = False, monochrome: bool = False) -> dict[str, Any]:
+    """rcParams for a figure of this size: bigger fonts and thicker lines when small.
+
+    ``monochrome`` cycles line styles with the colours, for terminals without colour.
+    """
     compact = height_px < COMPACT_HEIGHT
     fg, bg = ("#e6e6e6", "#101418") if dark else ("#222222", "#ffffff")
+    colours = list(PALETTE if dark else PALETTE_LIGHT)
+    cycle = cycler(color=colours)
+    if monochrome:
+        cycle = cycler(color=colours[:4]) + cycler(linestyle=list(LINE_STYLES))
     grid = "#3a4048" if dark else "#dddddd"
     base = 8.5 if compact else 10.0
     return {
@@ -51,7 +63,7 @@ def theme(width_px: int, height_px: int, dark: bool = False) -> dict[str, Any]:
         "ytick.color": fg,
         "grid.color": grid,
         "axes.grid": True,
-        "axes.prop_cycle": cycler(color=list(PALETTE)),
+        "axes.prop_cycle": cycle,
         "font.size": base,
         "axes.titlesize": base + 1,
         "axes.labelsize": base,
@@ -61,7 +73,7 @@ def theme(width_px: int, height_px: int, dark: bool = False) -> dict[str, Any]:
         "legend.framealpha": 0.6,
         "legend.facecolor": bg,
         "legend.edgecolor": grid,
-        "lines.linewidth": 2.2 if compact else 1.8,
+        "lines.linewidth": 2.6 if compact else 1.8,
         "lines.markersize": 5 if compact else 6,
         "xtick.major.size": 2 if compact else 3.5,
         "ytick.major.size": 2 if compact else 3.5,
@@ -115,24 +127,33 @@ TITLE_LOCATIONS: tuple[Literal["left", "center", "right"], ...] = ("left", "cent
 
 @dataclass
 class Legend:
-    """The text a bare plot leaves out: each axes' title and the legend's labels with their colours."""
+    """Each axes' title, and the legend's labels with their colours and line styles."""
 
     titles: list[str] = field(default_factory=list)
     entries: list[tuple[str, str]] = field(default_factory=list)
+    #: Each entry's line style ("-", "--", ":", "-.", or "" for a patch or marker).
+    styles: list[str] = field(default_factory=list)
 
 
 def draw(
-    fig: Figure, result: Result, dark: bool = False, bare: bool = False, layout: LayoutCache | None = None
-) -> Legend:
+    fig: Figure,
+    result: Result,
+    dark: bool = False,
+    cells: tuple[float, float] | None = None,
+    layout: LayoutCache | None = None,
+    monochrome: bool = False,
+) -> tuple[Legend, Taken | None]:
     """Draw ``result`` on ``fig`` with the theme for the figure's size.
 
-    ``bare`` removes all text (titles, tick labels, legends, annotations) for plots too small to
-    read it, such as terminal half-blocks; the returned Legend carries that text instead.
+    With ``cells`` (a terminal cell's size in pixels), the text is taken out of the figure to be
+    drawn as terminal characters (``sim.cell_text``); the returned ``Taken`` says where it goes,
+    once the figure is rasterised, and the Legend carries the legend's entries.
     With a ``layout`` cache, a redraw of the same simulation reuses the axes of the last draw.
     """
+    bare = cells is not None
     width, height = (int(v) for v in fig.get_size_inches() * fig.dpi)
     plot = get(result.sim).plot
-    theme_params = theme(width, height, dark)
+    theme_params = theme(width, height, dark, monochrome)
     # Log axes over extreme (but valid) data overflow inside matplotlib's autoscaling: not a fault.
     with matplotlib.rc_context(theme_params), np.errstate(over="ignore", invalid="ignore"):  # type: ignore[arg-type]
         replayed = False
@@ -160,9 +181,11 @@ def draw(
         for handle, label in zip(handles, labels, strict=False):
             if not label.startswith("_") and label not in {text for text, _ in legend.entries}:
                 legend.entries.append((label, _colour_of(handle)))
-    if bare:
-        _strip_text(fig)
-    return legend
+                style = handle.get_linestyle() if hasattr(handle, "get_linestyle") else ""
+                legend.styles.append(style if isinstance(style, str) and style in LINE_STYLES else "")
+    if cells is None:
+        return legend, None
+    return legend, prepare(fig, cells)
 
 
 def _colour_of(handle: Any) -> str:
@@ -177,28 +200,6 @@ def _colour_of(handle: Any) -> str:
     return "#888888"
 
 
-def _strip_text(fig: Figure) -> None:
-    """Remove every text artist and tick (ticks and grid cost most of a frame) and widen the axes."""
-    fig.suptitle("")
-    for ax in fig.axes:
-        for loc in TITLE_LOCATIONS:
-            ax.set_title("", loc=loc)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        ax.xaxis.set_major_locator(NullLocator())
-        ax.yaxis.set_major_locator(NullLocator())
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_minor_locator(NullLocator())
-        legend = ax.get_legend()
-        if legend is not None:
-            legend.remove()
-        for text in list(ax.texts):
-            text.remove()
-    for text in list(fig.texts):
-        text.remove()
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.03, top=0.97, wspace=0.06, hspace=0.08)
-
-
 def to_rgba(fig: Figure) -> np.ndarray:
     """Rasterise ``fig`` to an (H, W, 4) uint8 array."""
     canvas = fig.canvas
@@ -210,23 +211,40 @@ def to_rgba(fig: Figure) -> np.ndarray:
 
 
 class Renderer:
-    """Renders results to RGBA at a fixed size, reusing one Figure between redraws."""
+    """Renders results to RGBA at a fixed size, reusing one Figure between redraws.
+
+    With ``cells`` (a terminal cell's size in pixels) the pixels carry no text: ``texts`` then
+    holds the figure's text placed on the cell grid, and ``legend`` the legend's entries.
+    """
 
     def __init__(
-        self, width_px: int, height_px: int, dark: bool = True, dpi: int = 100, bare: bool = False
+        self,
+        width_px: int,
+        height_px: int,
+        dark: bool = True,
+        dpi: int = 100,
+        cells: tuple[float, float] | None = None,
+        monochrome: bool = False,
     ) -> None:
         self.size = (width_px, height_px)
         self.dark = dark
-        self.bare = bare
+        self.cells = cells
+        self.monochrome = monochrome
         self.figure = new_figure(width_px, height_px, dpi)
         self.legend = Legend()
+        self.texts: list[CellText] = []
         # Live plots redraw on every parameter change: keep their axes between frames.
         self.layout = LayoutCache()
 
     def render(self, result: Result) -> np.ndarray:
-        """Draw ``result`` and return its pixels; ``legend`` then holds the plot's text."""
-        self.legend = draw(self.figure, result, self.dark, self.bare, self.layout)
-        return to_rgba(self.figure)
+        """Draw ``result`` and return its pixels; ``legend`` and ``texts`` then hold the plot's text."""
+        self.legend, taken = draw(self.figure, result, self.dark, self.cells, self.layout, self.monochrome)
+        pixels = to_rgba(self.figure)
+        if self.cells is not None and taken is not None:
+            width, height = self.size
+            cols, rows = int(width / self.cells[0]), int(height / self.cells[1])
+            self.texts = place(collect(self.figure, taken, self.cells), cols, rows, self.cells)
+        return pixels
 
 
 def render(result: Result, width_px: int = 800, height_px: int = 520, dark: bool = False) -> np.ndarray:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from studyapp import __version__
+from studyapp.commands import NO_TERMINAL, on_terminal
 from studyapp.errors import UserError
 
 #: Every subcommand and the module of ``studyapp.commands`` that registers it, in help order.
@@ -84,17 +85,6 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     if command is None and not {"-h", "--help"} & set(argv):
         return build_parser([])
     return build_parser()
-
-
-def on_terminal() -> bool:
-    """Whether standard input and output are both a terminal (the full-screen app needs both)."""
-    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
-
-
-NO_TERMINAL = (
-    "the terminal app needs a terminal, but standard input or output is not one; "
-    "to study line by line, use `studyapp review --plain` or `studyapp quiz --plain`"
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

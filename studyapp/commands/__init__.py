@@ -39,6 +39,17 @@ def check_filters(
         raise UserError(f"no card has the tag '{tag}'; tags: {', '.join(tags) or 'none'}", status=2)
 
 
+NO_TERMINAL = (
+    "the terminal app needs a terminal, but standard input or output is not one; "
+    "to study line by line, use `studyapp review --plain` or `studyapp quiz --plain`"
+)
+
+
+def on_terminal() -> bool:
+    """Whether standard input and output are both a terminal (the full-screen app needs both)."""
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
 def announce_created(created: bool, path: Path) -> None:
     """Say so on stderr when opening made a new collection, so a mistyped --db path shows at once."""
     if created:

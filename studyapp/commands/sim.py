@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sim
 from sim.params import Value, parse_decimal, shown
 from sim.spec import answer_rows
+from studyapp.commands import NO_TERMINAL, announce_created, load_decks, on_terminal
 from studyapp.errors import UserError
 from studyapp.table import format_table
 
@@ -84,9 +85,28 @@ def register(subparsers: Any) -> None:
     )
     run.set_defaults(handler=run_sim)
 
+    live = commands.add_parser(
+        "open",
+        help="open a simulation in the terminal app",
+        description="Open the terminal app on a live simulation, with its defaults changed by --set.",
+    )
+    live.add_argument("name", metavar="NAME", help="the simulation (see 'studyapp sim list')")
+    live.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a parameter (repeatable), e.g. --set lr=0.1",
+    )
+    live.add_argument("--seed", default="0", metavar="N", help="random seed (default: 0)")
+    live.set_defaults(handler=run_open)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
-    raise UserError(f"choose a sim command: list, show or run\n{parser.format_usage().strip()}", status=2)
+    raise UserError(
+        f"choose a sim command: list, show, run or open\n{parser.format_usage().strip()}", status=2
+    )
 
 
 def _spec(name: str) -> Spec:
@@ -224,3 +244,21 @@ def run_sim(args: argparse.Namespace) -> int:
     if saved is not None:
         print(f"\nplot saved to {saved}")
     return 0
+
+
+def run_open(args: argparse.Namespace) -> int:
+    """Check the simulation and its parameters like ``run``, then open the app on it."""
+    spec = _spec(args.name)
+    params = parse_overrides(spec, args.overrides)
+    seed = parse_seed(args.seed)
+    _run(spec, params, seed)  # parameters that cannot run together are refused here, not in the app
+    if not on_terminal():
+        raise UserError(NO_TERMINAL, status=2)
+    from studyapp.collection import open_collection
+    from studyapp.tui.launch import run_app
+    from studyapp.tui.screens.simulation import SimulationScreen
+
+    library = load_decks(args.content)
+    with open_collection(args.db, library=library) as collection:
+        announce_created(collection.created, collection.path)
+        return run_app(collection, lambda: SimulationScreen(spec.name, dict(params), seed=seed))

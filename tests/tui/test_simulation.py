@@ -187,11 +187,11 @@ async def test_a_failing_computation_shows_a_message(app: StudyApp) -> None:
         assert "Cannot compute" in text_of(screen.query_one("#answers"))
 
 
-@pytest.mark.parametrize("renderer", ["halfcell", "unicode"])
-async def test_textual_image_renderers_show_the_plot(
+@pytest.mark.parametrize("renderer", ["tgp", "sixel"])
+async def test_graphics_renderers_show_the_plot(
     collection: Collection, clock: FakeClock, tmp_path: Path, renderer: str
 ) -> None:
-    """The renderers textual-image offers (Kitty and Sixel use the same widget path) take the plot too."""
+    """Kitty and Sixel graphics take the whole plot, its text drawn in pixels by matplotlib."""
     app = StudyApp(collection, clock=clock, save_dir=tmp_path, renderer=renderer)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_sim(app, pilot, "pooling")
@@ -203,3 +203,108 @@ async def test_textual_image_renderers_show_the_plot(
         frames = plot.frames
         await pilot.press("right")
         await wait_until(pilot, lambda: plot.frames > frames)
+
+
+def plot_text(screen: SimulationScreen) -> str:
+    plot = screen.query_one(PlotView)
+    return "\n".join(plot.render_line(y).text for y in range(plot.size.height))
+
+
+async def test_the_plot_text_is_drawn_as_characters(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        text = plot_text(screen)
+        assert "activation f(x)" in text and "derivative f'(x)" in text
+        assert "−5" in text and "0.25" in text  # tick labels on the x and y axes
+        assert sum(line.count("▀") for line in text.splitlines()) > 1000  # and the pixels around them
+
+
+async def test_p_hides_the_panel_and_the_plot_takes_the_room(app: StudyApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        plot = screen.query_one(PlotView)
+        narrow = plot.size.width
+        await pilot.press("p")
+        await wait_until(pilot, lambda: plot.size.width > narrow)
+        assert not screen.query_one("#sim-side").display
+        # Redrawn for the new width: the plot's own rows are as wide as the screen.
+        await wait_until(pilot, lambda: plot.drawn_width == 80)
+        await pilot.press("p")
+        assert screen.query_one("#sim-side").display and screen.query_one(ParamList).has_focus
+
+
+async def test_f_shows_the_plot_alone_and_back(app: StudyApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        plot = screen.query_one(PlotView)
+        await pilot.press("f")
+        await pilot.pause()
+        assert not screen.query_one("#sim-title").display and not screen.query_one("#sim-side").display
+        await wait_until(pilot, lambda: plot.size.height >= 22)
+        assert plot.size.width == 80
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.query_one("#sim-title").display and screen.query_one("#sim-side").display
+
+
+async def test_a_long_answers_list_scrolls_and_says_so(app: StudyApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sim(app, pilot, "optimizers")
+        scroll = screen.query_one("#answers-scroll")
+        await pilot.pause()
+        assert scroll.max_scroll_y > 0 and scroll.show_vertical_scrollbar
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+
+
+async def test_a_renderer_chosen_in_settings_reaches_an_open_simulation(
+    collection: Collection, clock: FakeClock, tmp_path: Path
+) -> None:
+    from studyapp.tui.screens.settings import SettingsScreen
+
+    collection.set_setting("plot_renderer", "halfblock")
+    app = StudyApp(collection, clock=clock, save_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        assert screen.query_one(PlotView).renderer == "halfblock"
+        app.push_screen(SettingsScreen())
+        await pilot.pause()
+        collection.set_setting("plot_renderer", "unicode")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.query_one(PlotView).renderer == "unicode")
+        plot = screen.query_one(PlotView)
+        await wait_until(pilot, lambda: plot.frames > 0)
+        text = plot_text(screen)
+        assert (
+            "activation f(x)" in text
+            and "▀" in text
+            and not any(s.style and s.style.color for s in plot.render_line(5))
+        )
+
+
+async def test_a_theme_change_redraws_an_open_simulation_in_its_colours(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        plot = screen.query_one(PlotView)
+        dark_corner = list(plot.render_line(plot.size.height - 1))[0].style
+        frames = plot.frames
+        app.theme = "textual-light"
+        await wait_until(pilot, lambda: plot.frames > frames)
+        assert screen.dark is False
+        light_corner = list(plot.render_line(plot.size.height - 1))[0].style
+        assert dark_corner is not None and light_corner is not None
+        assert dark_corner.bgcolor != light_corner.bgcolor
+        background = light_corner.bgcolor
+        assert background is not None and background.get_truecolor().red > 200
+
+
+async def test_without_colour_the_legend_shows_line_styles(
+    collection: Collection, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = StudyApp(collection, clock=clock, renderer="unicode")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        legend = text_of(screen.query_one("#legend"))
+        assert "━━ sigmoid" in legend and "╍╍ tanh" in legend and "┈┈ relu" in legend

@@ -10,7 +10,7 @@ from textual.widgets import Input, Label, Select, Static, Switch
 
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
-from studyapp.tui.widgets.plot import RENDERERS
+from studyapp.tui.widgets.plot import RENDERERS, resolve_setting
 
 NUMBER_FIELDS = {
     "desired_retention": ("Desired retention", "probability of recall when a card comes due, 0.7 to 0.99"),
@@ -33,8 +33,8 @@ class SettingsScreen(AppScreen):
                 yield Input(str(getattr(settings, key)), id=key, classes="setting")
             yield Label("Plot renderer [dim](auto picks terminal graphics where supported)[/dim]")
             yield Select(
-                [(r, r) for r in RENDERERS],
-                value=settings.plot_renderer,
+                [(label, name) for name, label in RENDERERS.items()],
+                value=resolve_setting(settings.plot_renderer),
                 allow_blank=False,
                 id="plot_renderer",
             )

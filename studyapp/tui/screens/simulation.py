@@ -1,8 +1,10 @@
-"""One live simulation: parameters on the left, the plot and the named answers on the right.
+"""One live simulation: parameters and answers on the left, the plot with its text on the right.
 
 Every change recomputes and replots in a worker thread. Only one computation runs at a time;
 when it finishes, it starts again if the parameters changed meanwhile, so stale frames are
-dropped and the latest parameters are always what ends up on screen.
+dropped and the latest parameters are always what ends up on screen. ``p`` hides the side panel
+and ``f`` shows the plot alone on the whole screen; the plot is redrawn for the space it gets.
+The plot follows the renderer and theme chosen in Settings, also while it is open.
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Static
 
 from sim.registry import spec as sim_spec
 from sim.spec import Result, answer_rows
-from studyapp.tui.widgets.halfblock import halfblock_strips
+from studyapp.tui.widgets.halfblock import halfblock_strips, shade_strips
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.params import ParamList
-from studyapp.tui.widgets.plot import PlotView
+from studyapp.tui.widgets.plot import CELL_RENDERERS, PlotView, resolve_renderer
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 
 #: The plot is drawn at this multiple of the half-block resolution, then downsampled.
 OVERSAMPLE = 2
+#: One terminal cell in the oversampled figure's pixels: one column, two half-block rows.
+CELL_PX = (OVERSAMPLE, 2 * OVERSAMPLE)
+#: Line styles as characters, for the legend without colour.
+STYLE_GLYPHS = {"-": "━━", "--": "╍╍", ":": "┈┈", "-.": "─·", "": "■"}
 #: A stepped value is painted with its new plot, or after this many seconds if the plot takes longer.
 VALUE_PAINT_DELAY = 0.05
 
@@ -53,6 +59,8 @@ class SimulationScreen(Screen[None]):
         Binding("r", "reset", "Defaults"),
         Binding("w", "save", "Save PNG+SVG"),
         Binding("c", "cards", "Cards"),
+        Binding("p", "toggle_panel", "Panel"),
+        Binding("f", "full_screen", "Full screen"),
         Binding("question_mark", "explain", "Explain + keys"),
     ]
 
@@ -63,45 +71,77 @@ class SimulationScreen(Screen[None]):
         seed: int = 0,
         cards: list[Card] | None = None,
         save_dir: Path | None = None,
-        renderer: str = "halfblock",
-        dark: bool = True,
+        renderer: str | None = None,
+        dark: bool | None = None,
     ) -> None:
+        """``cards``, ``renderer`` and ``dark`` default to the app's (its cards about the simulation,
+        the renderer setting and the theme)."""
         super().__init__()
         self.spec = sim_spec(name)
         self.values = self.spec.resolve(params)
         self.seed = seed
-        self.cards = cards or []
+        self.cards = cards
         self.save_dir = save_dir
         self.renderer_name = renderer
-        self.dark = dark
+        self.dark = dark if dark is not None else True
         self.result: Result | None = None
         self.error: str | None = None
         self._generation = 0
         self._shown_generation = 0
         self._lock = threading.Lock()
         self._busy = False
-        self._target = (16, 16, True)
+        self._target: tuple[int, int, str, bool, bool] = (16, 16, "halfblock", True, False)
         self._renderer: Renderer | None = None  # used by one worker at a time
         self.last_frame_ms = 0.0
         self._texts: dict[str, str] = {}  # what each text panel shows, by selector
         self._value_paint: Timer | None = None  # paints stepped values if the plot is slow
 
     def compose(self) -> ComposeResult:
+        app: Any = self.app
+        if self.renderer_name is None:
+            self.renderer_name = str(getattr(app, "plot_renderer", "halfblock"))
+            self.dark = bool(app.current_theme.dark)
+        if self.cards is None:
+            library = getattr(getattr(app, "collection", None), "library", None)
+            self.cards = [card for card in getattr(library, "cards", ()) if card.sim == self.spec.name]
         yield Static(f"[b]{self.spec.title}[/b]  [dim]{self.spec.name}[/dim]", id="sim-title")
         with Horizontal(id="sim-body"):
             with Vertical(id="sim-side"):
                 yield ParamList(self.spec, self.values, id="params")
-                yield Static(id="answers")
+                with VerticalScroll(id="answers-scroll"):
+                    yield Static(id="answers")
             with Vertical(id="sim-main"):
                 yield Static(id="legend")
-                yield PlotView(self.renderer_name, id="plot")
+                yield PlotView(self.renderer_name or "halfblock", id="plot")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ParamList).focus()
+        self.app.theme_changed_signal.subscribe(self, self.on_theme_changed)
         self.call_after_refresh(self.request)
 
     def on_resize(self) -> None:
+        self.call_after_refresh(self.request)
+
+    async def on_screen_resume(self) -> None:
+        """Back from another screen (Settings, say): follow a renderer chosen there."""
+        wanted = str(getattr(self.app, "plot_renderer", self.renderer_name))
+        plots = self.query(PlotView)
+        if plots and resolve_renderer(wanted) != plots.first().renderer:
+            await self.use_renderer(wanted)
+
+    def on_theme_changed(self, _theme: object) -> None:
+        """Redraw in the new theme's colours (light or dark figure)."""
+        self.dark = bool(self.app.current_theme.dark)
+        self._renderer = None
+        self.request()
+
+    async def use_renderer(self, renderer: str) -> None:
+        """Show the plot with another renderer from now on."""
+        self.renderer_name = renderer
+        await self.query_one(PlotView).remove()
+        await self.query_one("#sim-main", Vertical).mount(PlotView(renderer, id="plot"))
+        self._renderer = None
         self.call_after_refresh(self.request)
 
     # --- actions -----------------------------------------------------------------------------------
@@ -128,6 +168,25 @@ class SimulationScreen(Screen[None]):
             self._value_paint.stop()
             self._value_paint = None
         self.query_one(ParamList).repaint_values()
+
+    def action_toggle_panel(self) -> None:
+        """Hide or show the parameters and answers; the plot takes the room."""
+        side = self.query_one("#sim-side")
+        side.display = not side.display
+        if side.display:
+            self.query_one(ParamList).focus()
+        self.call_after_refresh(self.request)  # redrawn for the room it gets
+
+    def action_full_screen(self) -> None:
+        """The plot alone on the whole screen, or back."""
+        self.toggle_class("full-screen")
+        full = self.has_class("full-screen")
+        self.query_one("#sim-side").display = not full
+        self.query_one("#sim-title").display = not full
+        self.query_one(KeyBar).display = not full
+        if not full:
+            self.query_one(ParamList).focus()
+        self.call_after_refresh(self.request)
 
     def action_reset(self) -> None:
         params = self.query_one(ParamList)
@@ -195,7 +254,7 @@ class SimulationScreen(Screen[None]):
         plot = plots.first()
         with self._lock:
             self._generation += 1
-            self._target = (*plot.pixel_size, plot.renderer == "halfblock")
+            self._target = (*plot.pixel_size, plot.renderer, self.dark, bool(self.app.no_color))
             if self._busy:
                 return
             self._busy = True
@@ -210,16 +269,27 @@ class SimulationScreen(Screen[None]):
         while True:
             with self._lock:
                 generation, values = self._generation, dict(self.values)
-                width, height, bare = self._target
+                width, height, mode, dark, monochrome = self._target
             started = time.perf_counter()
+            cells = mode in CELL_RENDERERS
             try:
                 result = simulation.run(values, self.seed)
                 size = (width * OVERSAMPLE, height * OVERSAMPLE)
                 renderer = self._renderer  # kept between workers: its figure and axes are reused
-                if renderer is None or renderer.size != size or renderer.bare != bare:
-                    renderer = self._renderer = Renderer(*size, dark=self.dark, bare=bare)
+                wanted = (size, CELL_PX if cells else None, dark, monochrome)
+                if (
+                    renderer is None
+                    or (renderer.size, renderer.cells, renderer.dark, renderer.monochrome) != wanted
+                ):
+                    renderer = self._renderer = Renderer(
+                        *size, dark=dark, cells=CELL_PX if cells else None, monochrome=monochrome
+                    )
                 rgba = downsample(renderer.render(result), width, height)
-                strips = halfblock_strips(rgba) if bare else None  # converted off the UI thread
+                strips = None  # converted off the UI thread
+                if mode == "halfblock":
+                    strips = halfblock_strips(rgba, renderer.texts)
+                elif mode == "unicode":
+                    strips = shade_strips(rgba, renderer.texts)
                 frame: tuple[Result | None, Any, Any] = (result, (rgba, strips), renderer.legend)
             except (ValueError, ArithmeticError) as error:
                 frame = (None, None, str(error))
@@ -249,7 +319,7 @@ class SimulationScreen(Screen[None]):
         self.result = result
         pixels, strips = rgba
         self.query_one(PlotView).show(pixels, strips)
-        self._set_text("#legend", legend_markup(extra))
+        self._set_text("#legend", legend_markup(extra, bool(self.app.no_color)))
         rows = answer_rows(self.spec, result)
         self._set_text(
             "#answers",
@@ -261,14 +331,18 @@ class SimulationScreen(Screen[None]):
         if self._texts.get(selector) == markup:
             return
         self._texts[selector] = markup
-        self.query_one(selector, Static).update(markup, layout=selector == "#legend")
+        self.query_one(selector, Static).update(markup, layout=True)
 
 
-def legend_markup(legend: Legend) -> str:
-    """The plot's titles and coloured legend entries as one or two lines of markup."""
-    titles = " · ".join(escape(t) for t in legend.titles)
-    entries = "  ".join(f"[{colour}]■[/] {escape(label)}" for label, colour in legend.entries)
-    return "\n".join(part for part in (f"[b]{titles}[/b]" if titles else "", entries) if part)
+def legend_markup(legend: Legend, monochrome: bool = False) -> str:
+    """The legend's entries as one line of markup: each with its colour, or without colour its line
+    style drawn in characters (the panel titles are drawn on the plot itself)."""
+    styles = legend.styles or [""] * len(legend.entries)
+    entries = []
+    for (label, colour), style in zip(legend.entries, styles, strict=False):
+        glyph = STYLE_GLYPHS.get(style, "■") if monochrome else "■"
+        entries.append(f"[{colour}]{glyph}[/] {escape(label)}")
+    return "  ".join(entries)
 
 
 def downsample(rgba: Any, width: int, height: int) -> Any:

@@ -1,4 +1,5 @@
-"""A widget that shows a plot: colour half-blocks, or terminal graphics through textual-image."""
+"""A widget that shows a plot: colour half-blocks or shades with the plot's text as characters, or
+terminal graphics (Kitty, Sixel) through textual-image."""
 
 from __future__ import annotations
 
@@ -14,15 +15,32 @@ from studyapp.tui.widgets.halfblock import halfblock_strips
 if TYPE_CHECKING:
     import numpy as np
 
-#: Renderers a user can pick: our fast half-blocks, or one of textual-image's.
-RENDERERS = ("auto", "halfblock", "tgp", "sixel", "halfcell", "unicode")
-GRAPHICS = {"tgp": "TGPImage", "sixel": "SixelImage", "halfcell": "HalfcellImage", "unicode": "UnicodeImage"}
+#: Renderers a user can pick, with the names Settings shows.
+RENDERERS = {
+    "auto": "automatic (graphics where the terminal has them)",
+    "halfblock": "half-blocks (colour, text as characters)",
+    "unicode": "shades (no colour needed)",
+    "tgp": "graphics (Kitty)",
+    "sixel": "graphics (Sixel)",
+}
+#: Text-cell renderers: the plot's text is drawn as terminal characters over them.
+CELL_RENDERERS = ("halfblock", "unicode")
+GRAPHICS = {"tgp": "TGPImage", "sixel": "SixelImage"}
+#: Names of earlier versions, and what they are now.
+FORMER_NAMES = {"halfcell": "halfblock"}
 #: Pixels per terminal cell assumed for graphics protocols.
 CELL_PIXELS = (10, 20)
 
 
+def resolve_setting(setting: str) -> str:
+    """A stored setting as one of ``RENDERERS`` (former names mapped, unknown ones ``auto``)."""
+    setting = FORMER_NAMES.get(setting, setting)
+    return setting if setting in RENDERERS else "auto"
+
+
 def resolve_renderer(setting: str) -> str:
     """The concrete renderer for a setting; ``auto`` picks graphics only where textual-image detected them."""
+    setting = resolve_setting(setting)
     if setting != "auto":
         return setting
     import sys
@@ -58,10 +76,15 @@ class PlotView(Widget):
             self.mount(self._image_widget)
 
     @property
+    def drawn_width(self) -> int:
+        """The width in cells of the text-cell plot on show (0 before the first one)."""
+        return self._strips[0].cell_length if self._strips else 0
+
+    @property
     def pixel_size(self) -> tuple[int, int]:
         """The image size in pixels that fills this widget."""
         width, height = self.size.width, self.size.height
-        if self.renderer == "halfblock":
+        if self.renderer in CELL_RENDERERS:
             return max(width, 16), max(height * 2, 16)
         return max(width * CELL_PIXELS[0], 16), max(height * CELL_PIXELS[1], 16)
 
