@@ -49,13 +49,13 @@ class Terminal:
         )
         return result.stdout
 
-    def start(self, command: str) -> None:
+    def start(self, command: str, width: int = WIDTH, height: int = HEIGHT) -> None:
         """Run ``command`` in a new pane on a new private server (a restart never races a shutdown)."""
         self.close()
         self.socket = f"studyapp-e2e-{uuid.uuid4().hex[:8]}"
         self.used.append(self.socket)
         wrapped = f"{command}; echo STUDYAPP-EXITED-$?; sleep 600"
-        self.tmux("new-session", "-d", "-s", "main", "-x", str(WIDTH), "-y", str(HEIGHT), wrapped)
+        self.tmux("new-session", "-d", "-s", "main", "-x", str(width), "-y", str(height), wrapped)
 
     def keys(self, *keys: str) -> None:
         for key in keys:
