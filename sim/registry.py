@@ -8,8 +8,8 @@ A simulation is two modules with the same name: ``sim.specs.<name>`` declares it
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -112,8 +112,14 @@ def run(name: str, params: Mapping[str, Any] | None = None, seed: int = 0) -> Re
     return get(name).run(params, seed)
 
 
-def answers_of(name: str, params: Mapping[str, Any] | None = None, seed: int = 0) -> list[tuple[str, str]]:
-    """(label, formatted value) for each answer of a run: what a card shows beside its answer."""
+def answers_of(
+    name: str, params: Mapping[str, Any] | None = None, seed: int = 0, keys: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """(label, formatted value) for each answer of a run, or for the answers ``keys`` in that order:
+    what a card shows beside its answer."""
     from sim.spec import answer_rows
 
-    return answer_rows(spec(name), run(name, params, seed))
+    result = run(name, params, seed)
+    if keys:
+        result = replace(result, answers={key: result.answers[key] for key in keys if key in result.answers})
+    return answer_rows(spec(name), result)

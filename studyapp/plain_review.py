@@ -62,6 +62,20 @@ class Summary:
         return f"Session: {self.count} {noun} reviewed in {minutes}m {seconds:02d}s · {per}"
 
 
+def plain_markdown(text: str, width: int = 100) -> str:
+    """Markdown as readable plain text (no ``**`` or ``#``): lists keep their bullets, for screen readers
+    and pipes."""
+    import io
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, no_color=True, emoji=False, highlight=False)
+    console.print(Markdown(text))
+    return "\n".join(line.rstrip() for line in out.getvalue().strip("\n").splitlines())
+
+
 def parse_rating(text: str) -> Rating | None:
     """The rating that ``text`` names ("3", "good"), or ``None``."""
     return Rating.from_word(text)
@@ -162,10 +176,14 @@ class PlainReview:
                     waiting = True
 
     def reveal(self, card: Card) -> None:
-        """Print the answer, its details, and the rating prompt with each rating's interval."""
+        """Print the answer, its details and note as plain text, and the rating prompt with each
+        rating's interval."""
         lines = [f"Answer: {card.answer}"]
         if card.details:
-            lines.append(card.details)
+            lines.append(plain_markdown(card.details))
+        if card.note:
+            label = "Correction" if card.note_kind == "correction" else "Clarification"
+            lines.append(f"{label} (added to the course notes): {plain_markdown(card.note)}")
         preview = self.session.preview(card.id, self.clock())
         choices = " · ".join(
             f"{int(rating)} {rating.name.lower()} {format_interval(preview[rating])}" for rating in Rating

@@ -3,7 +3,8 @@
 Running a simulation holds Python's GIL for tens of milliseconds (hundreds the first time, importing
 numpy and matplotlib); in the app's own process that would stall its keys.
 
-Each request is one line ``{"id": 1, "op": "answers", "sim": ..., "params": {...}}``; the reply is
+Each request is one line ``{"id": 1, "op": "answers", "sim": ..., "params": {...}, "keys": [...]}``
+(``keys``, optional, picks answers and their order); the reply is
 ``{"id": 1, "rows": [[label, value], ...]}``, or ``{"id": 1, "error": "..."}`` when the simulation
 cannot run. Run with ``python -m studyapp.sim_worker``; it ends when its input closes.
 """
@@ -19,7 +20,8 @@ def answers(request: dict[str, Any]) -> dict[str, Any]:
     """The labelled answer rows of one run."""
     from sim.registry import answers_of
 
-    rows = answers_of(str(request["sim"]), request.get("params") or {}, int(request.get("seed", 0)))
+    keys = [str(key) for key in request.get("keys") or ()]
+    rows = answers_of(str(request["sim"]), request.get("params") or {}, int(request.get("seed", 0)), keys)
     return {"rows": [list(row) for row in rows]}
 
 

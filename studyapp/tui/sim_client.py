@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 #: Called with the worker's reply (a dict; ``error`` set when the simulation could not run).
@@ -94,12 +94,16 @@ def worker() -> SimWorker:
 
 
 def answers(
-    sim: str, params: Mapping[str, Any], callback: Callable[[list[tuple[str, str]] | None, str | None], None]
+    sim: str,
+    params: Mapping[str, Any],
+    callback: Callable[[list[tuple[str, str]] | None, str | None], None],
+    keys: Sequence[str] = (),
 ) -> None:
-    """The (label, value) answers of ``sim`` with ``params``: ``callback(rows, error)``."""
+    """The (label, value) answers of ``sim`` with ``params`` (only ``keys``, in order, if given):
+    ``callback(rows, error)``."""
 
     def unpack(reply: dict[str, Any]) -> None:
         rows = reply.get("rows")
         callback([(str(a), str(b)) for a, b in rows] if rows is not None else None, reply.get("error"))
 
-    worker().call({"op": "answers", "sim": sim, "params": dict(params)}, unpack)
+    worker().call({"op": "answers", "sim": sim, "params": dict(params), "keys": list(keys)}, unpack)

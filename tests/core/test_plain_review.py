@@ -175,3 +175,37 @@ def test_the_review_command_explains_bad_arguments_and_the_full_screen_app(cli: 
     assert piped.returncode == 0 and "Traceback" not in piped.stderr
     helped = cli.run(db, "review", "--help")
     assert helped.returncode == 0 and "--plain" in helped.stdout and "full-screen app" in helped.stdout
+
+
+MARKDOWN_DECK = '''
+[deck]
+id = "md"
+title = "Markdown"
+
+[[cards]]
+id = "md-card"
+question = "What does backpropagation compute?"
+answer = "The gradients."
+details = """
+**Backpropagation:**
+- the chain rule, *backwards*
+- one pass
+"""
+note = "It computes the **gradients**; the update is the optimiser's job."
+note_kind = "correction"
+'''
+
+
+def test_markdown_in_details_and_notes_is_printed_as_plain_text(tmp_path: Path) -> None:
+    from studyapp.collection import open_collection
+    from studyapp.content import load_paths
+
+    (tmp_path / "decks").mkdir()
+    (tmp_path / "decks" / "md.toml").write_text(MARKDOWN_DECK)
+    library = load_paths([tmp_path / "decks"])
+    assert not library.problems
+    with open_collection(tmp_path / "c.db", library=library) as collection:
+        out = run(collection.session(tz=UTC), "\n3\n")
+    assert "**" not in out and "*backwards*" not in out
+    assert "Backpropagation:" in out and "• the chain rule, backwards" in out
+    assert "Correction (added to the course notes): It computes the gradients; the update is" in out

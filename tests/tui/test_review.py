@@ -7,6 +7,7 @@ import sqlite3
 from rich.markdown import Markdown
 from textual.widgets import Static
 
+import sim
 from studyapp.collection import Collection
 from studyapp.model import StudyState
 from studyapp.tui.app import StudyApp
@@ -244,3 +245,31 @@ async def test_cram_is_labelled_shows_no_intervals_and_writes_nothing(
         await pilot.press("3", "minus", "exclamation_mark")
         await pilot.pause()
         assert collection.store.cards() == before and reviews_on_disk(collection) == []
+
+
+async def test_a_note_follows_the_answer_marked_as_a_correction_or_clarification(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        card = screen.card
+        assert card is not None and card.note and card.note_kind == "clarification"
+        assert not screen.query_one("#revealed").display
+        await pilot.press("space")
+        note = screen.query_one("#note", Static)
+        assert note.display and not note.has_class("correction")
+        heading, body = note.content.renderables  # type: ignore[union-attr]
+        assert str(heading) == "Clarification (added to the course notes)"
+        assert isinstance(body, Markdown) and body.markup == card.note
+
+
+async def test_the_headline_shows_the_answers_the_deck_names(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        card = screen.card
+        assert card is not None and card.sim is not None and card.headline
+        await pilot.press("space")
+        await wait_until(pilot, lambda: card.id in screen.sim_answers)
+        labels = sim.spec(card.sim).answers
+        shown = screen.sim_answers[card.id]
+        expected = [labels[key] for key in card.headline][:4]
+        positions = [shown.index(label) for label in expected]
+        assert positions == sorted(positions)

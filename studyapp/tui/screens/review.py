@@ -60,6 +60,9 @@ class PendingRating:
     duration_ms: int
 
 
+#: Answers shown under a card's answer when its deck names none (``headline``), and at most.
+HEADLINE_ROWS = 4
+NOTE_LABELS = {"correction": "Correction", "clarification": "Clarification"}
 #: Seconds between painting a card and asking the worker for its simulation's answer.
 SIM_ANSWER_DELAY = 0.02
 
@@ -117,6 +120,7 @@ class ReviewScreen(AppScreen):
         self.choices = Static(id="choices")
         self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
         self.answer = Static(id="answer")
+        self.note = Static(id="note")
         self.sim_answer = Static(id="sim-answer")
         self.ratings = ChoiceBar(id="ratings")
         yield self.cram_label
@@ -126,6 +130,7 @@ class ReviewScreen(AppScreen):
             yield self.choices
             with self.revealed_part:
                 yield self.answer
+                yield self.note
                 yield self.sim_answer
         yield self.ratings
         self.keybar = KeyBar()
@@ -192,12 +197,19 @@ class ReviewScreen(AppScreen):
         from studyapp.tui.sim_client import answers
 
         self.pending_answers.add(card.id)
-        answers(card.sim, card.sim_params, lambda rows, error: self._answer_done(card.id, rows, error))
+        answers(
+            card.sim,
+            card.sim_params,
+            lambda rows, error: self._answer_done(card.id, rows, error),
+            keys=card.headline,
+        )
 
     def _answer_done(self, card_id: str, rows: list[tuple[str, str]] | None, error: str | None) -> None:
         """Runs on the worker's reader thread: format the answer and hand it to the UI thread."""
         if rows is not None:
-            text = "\n".join(f"{escape(label)}: [b]{escape(value)}[/b]" for label, value in rows[:3])
+            text = "\n".join(
+                f"{escape(label)}: [b]{escape(value)}[/b]" for label, value in rows[:HEADLINE_ROWS]
+            )
         else:
             text = f"[red]the simulation could not run: {escape(error or 'unknown error')}[/red]"
         try:
@@ -210,6 +222,18 @@ class ReviewScreen(AppScreen):
         self.sim_answers[card_id] = text
         if self.card is not None and self.card.id == card_id and self.revealed:
             self.show_sim_answer()
+
+    def show_note(self, card: Card) -> None:
+        """A note that corrects or clarifies the course notes' words, marked as such, after the answer."""
+        self.note.display = bool(card.note)
+        if card.note:
+            from rich.console import Group
+            from rich.markdown import Markdown
+
+            label = NOTE_LABELS.get(card.note_kind, "Note")
+            heading = Text(f"{label} (added to the course notes)", style="bold")
+            self.note.update(Group(heading, Markdown(card.note)))
+            self.note.set_class(card.note_kind == "correction", "correction")
 
     def show_sim_answer(self) -> None:
         assert self.card is not None
@@ -283,6 +307,7 @@ class ReviewScreen(AppScreen):
         from rich.markdown import Markdown  # one renderable: hiding it again costs no widget tree
 
         self.answer.update(Markdown(self.card.answer_markdown()))
+        self.show_note(self.card)
         if self.card.multiple_choice:
             self.choices.update(self.choice_lines(self.card, reveal=True))
         self.sim_answer.display = self.card.sim is not None
