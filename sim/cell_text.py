@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 import matplotlib.colors
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import AutoLocator, Locator, MaxNLocator, NullLocator
 
 #: Which text wins where two would overlap: lower ranks are placed first.
@@ -234,19 +235,38 @@ def collect(fig: Figure, taken: Taken, cell: tuple[float, float]) -> list[Placed
         placed.extend(_tick_labels(item, height, cell_w, cell_h))
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     for text, rank in taken.artists:
-        text.set_visible(True)
-        try:
-            extent = text.get_window_extent(renderer)
-        finally:
-            text.set_visible(False)
-        if not (math.isfinite(extent.x0) and math.isfinite(extent.y0)):
+        anchor = _anchor(text, renderer)
+        if anchor is None:
             continue
-        x, y = (extent.x0 + extent.x1) / 2, height - (extent.y0 + extent.y1) / 2
+        x, y = anchor[0], height - anchor[1]
         weight = str(text.get_fontweight())
         bold = weight in ("bold", "heavy", "black", "semibold") or (weight.isdigit() and int(weight) >= 600)
         colour = hex_colour(text.get_color())
         placed.append(PlacedText(plain_text(text.get_text()), x, y, "center", "center", colour, rank, bold))
     return placed
+
+
+def _anchor(text: Text, renderer: RendererBase) -> tuple[float, float] | None:
+    """The centre of ``text`` in display pixels (from the bottom-left), or ``None`` off the figure.
+
+    A text centred on its position needs no layout: its position through its transform is its centre.
+    Others (aligned to a side, rotated, or an annotation placed at an offset) are laid out (never
+    drawn) to find their extent.
+    """
+    centred = text.get_horizontalalignment() == "center" and text.get_verticalalignment() in (
+        "center",
+        "center_baseline",
+    )
+    if centred and not isinstance(text, Annotation) and not text.get_rotation():
+        x, y = text.get_transform().transform(text.get_position())
+    else:
+        text.set_visible(True)
+        try:
+            extent = text.get_window_extent(renderer)
+        finally:
+            text.set_visible(False)
+        x, y = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
+    return (float(x), float(y)) if math.isfinite(x) and math.isfinite(y) else None
 
 
 def _tick_labels(item: _AxesText, height: float, cell_w: float, cell_h: float) -> list[PlacedText]:

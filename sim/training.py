@@ -51,6 +51,20 @@ def fit(
     return run
 
 
+def _stacked_starts(
+    ws: list[Array], bs: list[Array], x0: Array, starts: Sequence[Sequence[ArrayLike]] | None, count: int
+) -> Sequence[Array]:
+    """The shared weights ``ws``, or every variant's own weights stacked layer by layer (checked)."""
+    if starts is None:
+        return ws
+    if len(starts) != count:
+        raise ValueError(f"starts must hold one weight list per variant ({count}), got {len(starts)}")
+    own = [_check_network(start, bs, x0)[0] for start in starts]
+    if any(_shapes(weights) != _shapes(ws) for weights in own):
+        raise ValueError(f"every entry of starts must have the shapes of weights, {_shapes(ws)}")
+    return [np.stack(layer) for layer in zip(*own, strict=True)]
+
+
 def fit_variants(
     weights: Sequence[ArrayLike],
     biases: Sequence[ArrayLike],
@@ -61,10 +75,13 @@ def fit_variants(
     variants: Sequence[tuple[str, bool]],
     loss: str = "mse",
     optimizer: str = "gd",
+    starts: Sequence[Sequence[ArrayLike]] | None = None,
 ) -> list[Fit]:
     """``fit`` of one starting network in several variants, ``(activation, residual)`` each, side by side.
 
-    Gives exactly what one ``fit`` call per variant gives, in about the time of one.
+    Gives exactly what one ``fit`` call per variant gives, in about the time of one. ``starts``, if
+    given, holds each variant's own starting weights (one list per variant, shaped like ``weights``),
+    for comparing networks that are initialised differently; ``weights`` then only gives the shapes.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
@@ -79,7 +96,7 @@ def fit_variants(
     ws, bs, x0 = _check_network(weights, biases, x)
     target = _check_y(y, ws[-1].shape[0], x0, loss)
     networks = _Networks(_shapes(ws), x0, variants, target, loss)
-    networks.set_params(ws, bs)
+    networks.set_params(_stacked_starts(ws, bs, x0, starts, len(variants)), bs)
     flat, flat_grad = networks.params, networks.grads
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     # Adam's first and second moments side by side, so that one call updates both.

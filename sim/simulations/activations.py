@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -34,20 +35,29 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
+#: Line styles that keep ReLU and leaky ReLU apart where they coincide (for x > 0).
+STYLES = {"leaky_relu": (0, (4, 2))}
+
+
 def plot(fig: Figure, result: Result) -> None:
+    small = is_compact(fig)
     chosen = result.params["function"]
     x = result.data["x"]
     left, right = fig.subplots(1, 2)
+    # Where the theme already tells the curves apart by line style (no colour), it keeps its own.
+    styled = "linestyle" in matplotlib.rcParams["axes.prop_cycle"].keys
     for name, (y, dy) in result.data["curves"].items():
-        width, alpha = (3.0, 1.0) if name == chosen else (1.2, 0.45)
-        left.plot(x, y, label=name, linewidth=width, alpha=alpha)
-        right.plot(x, dy, label=name, linewidth=width, alpha=alpha)
+        width, alpha = (3.0, 1.0) if name == chosen else (1.6, 0.6)
+        style: dict[str, Any] = {} if styled or name not in STYLES else {"linestyle": STYLES[name]}
+        left.plot(x, y, label=name, linewidth=width, alpha=alpha, **style)
+        right.plot(x, dy, label=name, linewidth=width, alpha=alpha, **style)
     left.set_title("activation f(x)")
     right.set_title("derivative f'(x)")
     peak = result.answers["max_derivative"]
-    right.axhline(peak, color="#e15759", linestyle="--", linewidth=1)
+    right.axhline(peak, color="#888888", linestyle="--", linewidth=1)
     right.annotate(f"max {peak:.3g}", (x[0], peak), va="bottom", fontsize="small")
-    left.legend(loc="upper left")
-    if not is_compact(fig):
-        for ax in (left, right):
-            ax.set_xlabel("x")
+    left.legend(loc="upper left", fontsize="small" if small else None)
+    for ax in (left, right):
+        ax.set_xlabel("x")
+    left.set_ylabel("f(x)")
+    right.set_ylabel("f'(x)")

@@ -18,7 +18,8 @@ from sim.spec import Result
 BOX_WIDTH = 0.72
 BOX_HEIGHT = 0.62
 CONSTANT_COLOUR = "#9a9a9a"
-MIN_FONT, MAX_FONT = 5.5, 11.0  # points: below MIN_FONT the boxes show only their operation
+MIN_FONT, MAX_FONT = 5.5, 11.0  # points: below MIN_FONT the boxes leave out their gradient
+SMALLEST_FONT = 3.0  # points: operation and value are written at any size (terminals draw them as text)
 
 
 def layout(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +111,12 @@ def _box_font(ax: Any, xs: np.ndarray, ys: np.ndarray, texts: list[str]) -> floa
     return float(min(by_height, by_width, MAX_FONT))
 
 
+def _operation_and_value(label: str, value: float) -> str:
+    """A node's operation (or name) over its value; a constant is its value, written once."""
+    shown = f"{value:.3g}"
+    return label if label == shown else f"{label}\n{shown}"
+
+
 def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str) -> None:
     fg = matplotlib.rcParams["text.color"]
     edges = sorted(set(graph.edges()))
@@ -130,12 +137,15 @@ def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str
     widths[-1] = 2.5
     colours = _node_colours(graph)
     ax.add_collection(PathCollection(boxes, facecolors=colours, edgecolors=fg, linewidths=widths))
-    texts = [n.label for n in graph.nodes]
-    font = _box_font(ax, xs, ys, texts)
-    legend = "colour: ∂f/∂node (blue < 0 < red)"
+    # Every node shows its operation and its value; with room, also its gradient.
+    texts = [_operation_and_value(n.label, n.value) for n in graph.nodes]
+    font = max(_box_font(ax, xs, ys, texts), SMALLEST_FONT)
+    legend = "per node: value; colour: ∂f/∂node (blue < 0 < red)"
     if size == "full":
         detailed = [
-            f"{n.label}\n{n.value:.3g}\n∂ {n.grad:.3g}" if n.grad is not None else n.label
+            f"{n.label}\n{n.value:.3g}\n∂ {n.grad:.3g}"
+            if n.grad is not None
+            else _operation_and_value(n.label, n.value)
             for n in graph.nodes
         ]
         detailed_font = _box_font(ax, xs, ys, detailed)
@@ -184,6 +194,7 @@ def _draw_check(ax: Any, result: Result, size: str) -> None:
     ax.set_yticks(rows, names)
     ax.locator_params(axis="x", nbins=3)
     ax.set_title(f"∂f/∂v  (max diff {result.answers['fd_max_error']:.1e})")
+    ax.set_xlabel("∂f/∂v")
     ax.legend(loc="best")
 
 

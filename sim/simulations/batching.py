@@ -18,6 +18,7 @@ COLOURS = ("#4e9af1", "#59a14f", "#e15759")
 BLOW_UP = 1e6
 #: At most this many points per curve are drawn.
 DRAW_POINTS = 1500
+BLOW_UP_EDGE = "#000000"
 
 
 def regression(
@@ -103,12 +104,14 @@ def _thin(values: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def plot(fig: Figure, result: Result) -> None:
+    small = is_compact(fig)
     updates_ax, epochs_ax = fig.subplots(1, 2, sharey=True)
     # Each scale is set once (the shared y axis too): setting it per curve costs more than drawing them.
     updates_ax.set_xscale("log")
     updates_ax.set_yscale("log")
     optimal = float(result.data["optimal"])
     per_epoch: list[int] = list(result.answers["updates_per_epoch"])  # type: ignore[arg-type]
+    blown = str(result.answers["diverged"]).split(", ")
     for method, colour, losses, updates in zip(
         METHODS, COLOURS, result.data["curves"], per_epoch, strict=True
     ):
@@ -117,11 +120,30 @@ def plot(fig: Figure, result: Result) -> None:
         updates_ax.plot(*_thin(excess, count + 1), color=colour, linewidth=1.4, label=method)
         ends = count[::updates]
         epochs_ax.plot(ends / updates, excess[ends], color=colour, marker="o", markersize=3, label=method)
+        if method in blown:
+            # Blown up within an epoch: the curve goes on to the last update before it did.
+            last = (count[-1] / updates, excess[-1])
+            epochs_ax.plot([ends[-1] / updates, last[0]], [excess[ends[-1]], last[1]], color=colour)
+            epochs_ax.plot(*last, marker="X", markersize=9, color=colour, markeredgecolor=BLOW_UP_EDGE)
+            verdict = f"{method}: blew up"
+        elif losses[-1] > losses[0]:
+            verdict = f"{method}: loss grew"
+        else:
+            continue
+        # Where the curve ends: the last update before the loss blew up, or the last one.
+        end = (float(count[-1] + 1), float(excess[-1]))
+        updates_ax.plot(*end, marker="X", markersize=9, color=colour, markeredgecolor=BLOW_UP_EDGE)
+        updates_ax.annotate(
+            verdict, end, xytext=(-8, -2), textcoords="offset points", ha="right", va="top",
+            color=colour, fontweight="bold", fontsize="small" if small else None,
+        )  # fmt: skip
     quiet_log_axis(updates_ax)
     updates_ax.set_title("loss - best, per update")
     updates_ax.set_xlabel("updates + 1")
+    updates_ax.set_ylabel("loss - best" if small else "training loss - lowest possible")
     epochs_ax.set_title("loss - best, per epoch")
     epochs_ax.set_xlabel("epoch")
+    epochs_ax.set_ylabel("loss - best" if small else "training loss - lowest possible")
     epochs_ax.set_xlim(0, int(result.params["epochs"]))
-    if not is_compact(fig):
+    if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
         epochs_ax.legend(loc="upper right")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -10,12 +11,23 @@ from typing import Any, Literal
 import matplotlib
 import numpy as np
 from matplotlib import cbook
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.collections import PatchCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Affine2D, Transform
+from matplotlib.transforms import (
+    Affine2D,
+    Affine2DBase,
+    ScaledTranslation,
+    Transform,
+    TransformedPatchPath,
+    blended_transform_factory,
+)
 from PIL import Image
 
 from sim.conv import FILTERS, conv2d, pad
@@ -23,6 +35,9 @@ from sim.plotting import is_compact
 from sim.spec import Result
 
 MAX_KERNEL = 7
+#: Room kept right of a terminal plot's feature map for its colour scale, in map sides.
+SCALE_ROOM = 0.4
+SCALE_STEPS = 32
 PHOTO = "grace_hopper.jpg"
 PROBE_COLOUR = "#f28e2b"
 PEAK_COLOUR = "#59a14f"
@@ -138,11 +153,13 @@ class Panel:
     transform: Transform
     aspect: Literal["equal", "auto"]
     title_at: tuple[float, float] | None = None
+    #: The side of one image pixel in points (about, at full size): for fitting text and markers to it.
+    cell: float = 10.0
 
-    def image(self, values: np.ndarray, left: float = -0.5, top: float = -0.5, **style: Any) -> None:
+    def image(self, values: np.ndarray, left: float = -0.5, top: float = -0.5, **style: Any) -> AxesImage:
         """Show ``values`` with its top-left pixel corner at (left, top)."""
         extent = (left, left + values.shape[1], top + values.shape[0], top)
-        self.ax.imshow(
+        return self.ax.imshow(
             values,
             extent=extent,
             transform=self.transform,
@@ -151,17 +168,71 @@ class Panel:
             **style,
         )
 
-    def box(self, top: float, left: float, height: float, width: float, **style: Any) -> None:
+    def box(self, top: float, left: float, height: float, width: float, **style: Any) -> Rectangle:
         """Outline the pixels from (top, left) spanning height x width."""
-        corner = (left - 0.5, top - 0.5)
-        self.ax.add_patch(Rectangle(corner, width, height, fill=False, transform=self.transform, **style))
+        outline = Rectangle(
+            (left - 0.5, top - 0.5), width, height, fill=False, transform=self.transform, **style
+        )
+        self.ax.add_patch(outline)
+        return outline
 
     def title(self, text: str) -> None:
         if self.title_at is None:
             self.ax.set_title(text)
         else:
             size = matplotlib.rcParams["axes.titlesize"]
-            self.ax.text(*self.title_at, text, ha="center", va="bottom", fontsize=size, clip_on=False)
+            # Bold marks it as a panel's title where the terminal draws the figure's text as characters.
+            self.ax.text(
+                *self.title_at,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=size,
+                fontweight="bold",
+                clip_on=False,
+            )
+
+
+def cell_fontsize(cell: float, chars: int, largest: float = 10.0) -> float:
+    """A font size (points) at which ``chars`` characters fit in a cell ``cell`` points wide."""
+    return float(np.clip(min(0.9 * cell / (0.62 * max(chars, 1)), 0.7 * cell), 3.0, largest))
+
+
+def add_texts(ax: Axes, items: list[tuple[float, float, str, str]], **style: Any) -> None:
+    """Many small texts ``(x, y, text, colour)`` on ``ax``, unclipped: what ``ax.text`` makes, faster.
+
+    ``ax.text`` works out the clipping box from the axes patch for every text, which costs more than
+    the text itself; one clip path shared by all (unused, as they are not clipped) avoids that.
+    """
+    clip = TransformedPatchPath(ax.patch)
+    for x, y, text, colour in items:
+        artist = Text(x, y, text, color=colour, clip_on=False, **style)
+        artist.set_clip_path(clip)
+        artist.set_in_layout(False)  # labels of cells, not of the axes: the layout leaves them be
+        ax.add_artist(artist)
+
+
+def annotate_cells(
+    panel: Panel, values: np.ndarray, labels: list[str], cmap: str, low: float, high: float, **style: Any
+) -> None:
+    """Write ``labels`` (one per cell, row by row) on the cells of ``values`` shown with ``cmap`` from
+    ``low`` to ``high``: black on bright colours, white on dark ones, in a font that fits the cells."""
+    rows, cols = values.shape
+    chars = max((len(label) for label in labels), default=1)
+    size = cell_fontsize(panel.cell, chars)
+    span = high - low or 1.0
+    shades = matplotlib.colormaps[cmap](np.clip((values.ravel() - low) / span, 0.0, 1.0))
+    bright = shades[:, :3] @ np.array([0.299, 0.587, 0.114]) > 0.5
+    items = [
+        (j, i, label, "black" if light else "white")
+        for (i, j), label, light in zip(np.ndindex(rows, cols), labels, bright, strict=True)
+    ]
+    add_texts(panel.ax, items, ha="center", va="center", fontsize=size, transform=panel.transform, **style)
+
+
+#: Where terminal-sized image panels go, as fractions of the figure: fixed, so that a redraw on kept
+#: axes lays them out exactly as a fresh draw does, whatever margins the figure has been given since.
+COMPACT_BOX = {"left": 0.005, "right": 0.995, "bottom": 0.01, "top": 0.99}
 
 
 def image_panels(
@@ -173,27 +244,36 @@ def image_panels(
     integers (an image with its first pixel at (0, 0) has its corner at (-0.5, -0.5)).
     ``ratios`` gives every column's relative width, images first. At full size each image gets its own
     axes with ticks; at terminal size the images share one axis-less axes, because each axes costs more
-    to create, clear and draw than the images themselves.
+    to create, clear and draw than the images themselves. Its place is fixed (``COMPACT_BOX``), as are
+    the ordinary axes' beside it there.
     """
-    grid = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
     count = len(bounds)
+    dpi = fig.dpi
+    fig_w, fig_h = fig.bbox.width, fig.bbox.height
     if not compact:
+        grid = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
         axes = [fig.add_subplot(grid[0, i]) for i in range(len(ratios))]
-        for ax in axes[:count]:
+        panels = []
+        for ax, ratio, (_, _, rows, cols) in zip(axes, ratios, bounds, strict=False):
             ax.grid(False)
             for axis in (ax.xaxis, ax.yaxis):
                 axis.set_major_locator(MaxNLocator(nbins=4, integer=True, min_n_ticks=1))
-        return [Panel(ax, ax.transData, "equal") for ax in axes[:count]], axes[count:]
+            ax.set_xlabel("column")
+            ax.set_ylabel("row")
+            # Nominal room for the image (the layout engine settles it when drawing).
+            side = min(0.8 * fig_w * ratio / sum(ratios) / cols, 0.7 * fig_h / rows)
+            panels.append(Panel(ax, ax.transData, "equal", cell=side * 72 / dpi))
+        return panels, axes[count:]
+    grid = fig.add_gridspec(1, len(ratios), width_ratios=ratios, wspace=0.0, **COMPACT_BOX)
     shared = fig.add_subplot(grid[0, :count])
     spare = [fig.add_subplot(grid[0, i]) for i in range(count, len(ratios))]
     box = shared.get_position()
-    shared.set_position((0.005, 0.01, box.x1 - 0.005, 0.98))
     shared.set_axis_off()
-    width, height = (box.x1 - 0.005) * fig.bbox.width, 0.98 * fig.bbox.height
+    width, height = box.width * fig_w, box.height * fig_h
     shared.set_xlim(0.0, width)
     shared.set_ylim(height, 0.0)
     shared.set_autoscale_on(False)
-    room = 1.6 * matplotlib.rcParams["font.size"] * fig.dpi / 72  # title height in pixels
+    room = 1.6 * matplotlib.rcParams["font.size"] * dpi / 72  # title height in pixels
     slots = np.cumsum([0.0, *ratios[:count]]) / sum(ratios[:count]) * width
     panels = []
     for (corner_top, corner_left, rows, cols), start, end in zip(bounds, slots[:-1], slots[1:], strict=True):
@@ -202,7 +282,7 @@ def image_panels(
         top = room + (height - room - rows * scale) / 2
         to_slot = Affine2D().translate(-corner_left, -corner_top).scale(scale).translate(left, top)
         transform = to_slot + shared.transData
-        panels.append(Panel(shared, transform, "auto", ((start + end) / 2, top - 2)))
+        panels.append(Panel(shared, transform, "auto", ((start + end) / 2, top - 2), scale * 72 / dpi))
     return panels, spare
 
 
@@ -214,43 +294,109 @@ def plot(fig: Figure, result: Result) -> None:
     probe, peak = result.data["probe"], result.data["peak"]
     rows, cols = image.shape
     corner = -pad_px - 0.5
-    bounds = [(corner, corner, *padded.shape), (-0.5, -0.5, *kernel.shape), (-0.5, -0.5, *output.shape)]
-    (show_in, show_k, show_out), _ = image_panels(fig, bounds, [3, 1.4, 3], compact)
+    # The colour scale: at terminal size in the feature map's slot, which keeps room for it on the
+    # right; at full size on an axes of its own, a narrow column beside the feature map.
+    out_rows, out_cols = output.shape
+    room = SCALE_ROOM * max(out_cols, out_rows) if compact else 0.0
+    bounds = [
+        (corner, corner, *padded.shape),
+        (-0.5, -0.5, *kernel.shape),
+        (-0.5, -0.5, out_rows, out_cols + room),
+    ]
+    (show_in, show_k, show_out), _ = image_panels(fig, bounds, [3.0, 1.4, 3.0], compact)
 
     show_in.image(padded, corner, corner, cmap="gray", vmin=padded.min(), vmax=padded.max())
     show_in.box(0, 0, rows, cols, edgecolor="#4e9af1", linestyle="--")
     kh, kw = kernel.shape
     for (r, c), colour in ((probe, PROBE_COLOUR), (peak, PEAK_COLOUR)):
         show_in.box(r * stride - pad_px, c * stride - pad_px, kh, kw, edgecolor=colour, linewidth=2)
+    handles: list[Artist] = []
     if probe[1] + 1 < output.shape[1]:  # the next position along the row shows the stride
         top, left = probe[0] * stride - pad_px, (probe[1] + 1) * stride - pad_px
-        show_in.box(top, left, kh, kw, edgecolor=PROBE_COLOUR, linewidth=2, linestyle=":")
+        label = f"next (stride {stride})"
+        handles.append(
+            show_in.box(top, left, kh, kw, edgecolor=PROBE_COLOUR, linewidth=2, linestyle=":", label=label)
+        )
     mode = result.params["padding_mode"]
     show_in.title("input" if compact else f"input {rows}x{cols} + padding {pad_px} ({mode})")
 
     limit = float(np.abs(kernel).max()) or 1.0
     show_k.image(kernel, cmap=cmap, vmin=-limit, vmax=limit)
-    if not compact and kernel.size <= 25:
-        for (i, j), weight in np.ndenumerate(kernel):
-            colour = "white" if abs(weight) > 0.6 * limit else "black"
-            show_k.ax.text(j, i, f"{weight:.3g}", ha="center", va="center", fontsize="small", color=colour)
+    annotate_cells(show_k, kernel, [f"{weight:.3g}" for weight in kernel.ravel()], cmap, -limit, limit)
     show_k.title("kernel" if compact else str(result.params["filter"]).replace("_", " "))
+    if not compact:
+        show_k.ax.set_axis_off()  # its weights are written in its cells
 
     if output.min() < 0:
         # Scale to the 99th percentile so that a few extreme pixels don't leave the edges too faint to see.
         magnitude = np.abs(output)
         spread = float(np.percentile(magnitude, 99)) or float(magnitude.max()) or 1.0
-        show_out.image(output, cmap=cmap, vmin=-spread, vmax=spread)
+        out_cmap, low, high = cmap, -spread, spread
     else:
-        show_out.image(output, cmap="gray")
+        out_cmap, low, high = "gray", float(output.min()), float(output.max())
+    show_out.image(output, cmap=out_cmap, vmin=low, vmax=high)
     marker: dict[str, Any] = {
         "transform": show_out.transform,
         "markeredgewidth": 2,
         "markersize": 6 if compact else 8,
+        "linestyle": "",
     }
-    show_out.ax.plot(
-        [probe[1]], [probe[0]], "o", markerfacecolor="none", markeredgecolor=PROBE_COLOUR, **marker
-    )
-    show_out.ax.plot([peak[1]], [peak[0]], "x", color=PEAK_COLOUR, **marker)
+    probe_text, peak_text = f"({probe[0]}, {probe[1]})", f"({peak[0]}, {peak[1]})"
+    (probe_mark,) = show_out.ax.plot(
+        [probe[1]], [probe[0]], marker="o", markerfacecolor="none", markeredgecolor=PROBE_COLOUR,
+        label=f"reported {probe_text}",
+        **marker,
+    )  # fmt: skip
+    (peak_mark,) = show_out.ax.plot(
+        [peak[1]], [peak[0]], marker="x", color=PEAK_COLOUR,
+        label=f"strongest {peak_text}",
+        **marker,
+    )  # fmt: skip
     shape = f"{output.shape[0]}x{output.shape[1]}"
     show_out.title(shape if compact else f"feature map {shape} (stride {stride})")
+    colour_scale(show_out, out_cmap, low, high, out_rows, out_cols)
+    legend = show_k.ax.legend(  # below the kernel
+        handles=[probe_mark, peak_mark, *handles],
+        loc="lower center" if compact else "upper center",
+        bbox_to_anchor=None if compact else (0.5, -0.04),
+        fontsize="x-small" if compact else "small",
+        handlelength=1.2,
+        borderaxespad=0.2,
+    )
+    legend.set_in_layout(False)  # it may be wider than the kernel's column: the layout must not chase it
+
+
+def colour_scale(panel: Panel, cmap: str, low: float, high: float, rows: int, cols: int) -> None:
+    """A colour bar from ``low`` to ``high`` right of the ``rows`` x ``cols`` image in ``panel``, its
+    ends (and zero) written beside it.
+
+    It needs no axes of its own (an axes costs more to build than the whole bar). At terminal size it
+    sits in the room the image's slot keeps for it; at full size just outside the image's axes, as
+    high as the axes, a fixed number of points to its right (so that the layout engine, which makes
+    room for it, finds the same layout on a redraw as on a fresh figure).
+    """
+    if panel.aspect == "auto":  # a slot of the terminal-sized shared axes
+        side = max(rows, cols)
+        transform, x0, width = panel.transform, cols - 0.5 + 0.04 * side, 0.06 * side
+        y0, y1 = rows - 0.5, -0.5
+    else:  # x in points from the axes' right edge, y from the axes' bottom (0) to its top (1)
+        fig = panel.ax.get_figure(root=True)
+        assert fig is not None
+        box = panel.ax.transAxes
+        assert isinstance(box, Affine2DBase)
+        right = Affine2D().scale(fig.dpi / 72.0, 1.0) + ScaledTranslation(1.0, 0.0, box)
+        transform = blended_transform_factory(right, panel.ax.transAxes)
+        x0, width, y0, y1 = 6.0, 9.0, 0.0, 1.0
+    steps = np.linspace(0.0, 1.0, SCALE_STEPS + 1)
+    heights = y0 + (y1 - y0) * steps
+    strip = [Rectangle((x0, a), width, b - a) for a, b in itertools.pairwise(heights)]
+    shades = matplotlib.colormaps[cmap]((steps[:-1] + steps[1:]) / 2)
+    bar = PatchCollection(strip, facecolors=shades, edgecolors="none", transform=transform, clip_on=False)
+    panel.ax.add_collection(bar, autolim=False)
+    size = matplotlib.rcParams["ytick.labelsize"]
+    for fraction in (0.0, 0.5, 1.0) if low < 0 < high else (0.0, 1.0):
+        value = low + fraction * (high - low)
+        panel.ax.text(
+            x0 + 1.3 * width, y0 + fraction * (y1 - y0), f"{value:.3g}", ha="left", va="center",
+            fontsize=size, transform=transform, clip_on=False,
+        )  # fmt: skip

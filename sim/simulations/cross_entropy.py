@@ -93,5 +93,7 @@ def plot(fig: Figure, result: Result) -> None:
     gradients.set_title("gradient dL/dz")
     if not small:
         losses.legend(loc="best")
-        losses.set_xlabel("logit z")
-        gradients.set_xlabel("logit z")
+    losses.set_xlabel("logit z")
+    gradients.set_xlabel("logit z")
+    losses.set_ylabel("loss L")
+    gradients.set_ylabel("dL/dz")

@@ -104,7 +104,10 @@ def plot(fig: Figure, result: Result) -> None:
     error_ax.set_ylim(bottom=max(held_out, 1e-300) * 0.3)
     error_ax.axvline(best, color="#e15759", linestyle="--", linewidth=1.2)
     error_ax.set_title(f"error by degree; chosen {best}")
-    error_ax.set_xlabel("degree")
+    error_ax.set_xlabel("polynomial degree")
+    error_ax.set_ylabel("mean squared error")
+    curve_ax.set_xlabel("x")
+    curve_ax.set_ylabel("y")
     if not is_compact(fig):
         curve_ax.legend(loc="best", ncols=2)
         error_ax.legend(loc="upper left")

@@ -194,9 +194,14 @@ def plot(fig: Figure, result: Result) -> None:
         )
         surface.add_artist(arrow)  # not ``add_patch``: the limits are set, and its extent costs time
     mark(surface, *start, marker="o", color=UPHILL, markersize=6, label="start, gradient (uphill)")
-    if not is_compact(fig):
+    small = is_compact(fig)
+    if not small:  # on a terminal-sized figure the legend would hide the path; its entries are listed
         surface.legend(loc="upper right")
+    # Equal scales on x and y, so that the gradient arrow is seen at right angles to the contours.
+    surface.set_aspect("equal", adjustable="box")
     surface.set_title("path of x - lr * grad f")
+    surface.set_xlabel("x")
+    surface.set_ylabel("y")
     steps = np.arange(len(losses))
     curve.semilogy(steps, floored(losses - function.min_value), color=PATH)
     quiet_log_axis(curve)
@@ -205,4 +210,5 @@ def plot(fig: Figure, result: Result) -> None:
     else:
         curve.set_title("loss - min")
     curve.set_xlabel("step")
+    curve.set_ylabel("f - min f" if small else "f(x, y) - minimum")
     curve.set_xlim(0, max(int(result.params["steps"]), 1))

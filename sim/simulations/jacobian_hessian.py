@@ -18,6 +18,7 @@ from matplotlib.path import Path
 
 from sim.autodiff import Sweep, Tape, backward, evaluate, field, grad, hessian
 from sim.plotting import PALETTE, figure_size
+from sim.simulations.convolution import add_texts, cell_fontsize
 from sim.spec import Result
 from sim.specs.jacobian_hessian import MAX_OUTPUTS
 
@@ -26,6 +27,12 @@ ARROWS = 9  # gradient-field arrows per axis
 HIDDEN = 6  # hidden units of the network g
 UP, DOWN, GRADIENT = PALETTE[2], PALETTE[3], PALETTE[1]
 ARROW = "#1d2b3a"
+MATRIX_CMAP = "RdBu_r"
+#: The panels' relative widths, and about what part of the figure's width each gets (of 80% in all).
+WIDTHS = (1.5, 1.0, 1.1)
+SHARE = tuple(0.8 * w / sum(WIDTHS) for w in WIDTHS)
+#: Rows of room between the Hessian and the Jacobian below it, for the Jacobian's title and names.
+JACOBIAN_GAP = {"full": 2.6, "compact": 2.0, "tiny": 2.0}
 #: What contourpy returns for one band: point arrays and their path codes, one pair per polygon.
 Pieces = tuple[list[np.ndarray], list[np.ndarray]]
 
@@ -267,24 +274,81 @@ def _draw_function(ax: Axes, result: Result, size: str) -> None:
     ax.set_ylim(py - span, py + span)
     ax.set_aspect("equal", adjustable="box")
     ax.locator_params(nbins=3)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
     if size == "full":
-        expression = textwrap.shorten(str(result.params["function"]), 48, placeholder=" …")
-        ax.set_title(f"f = {expression}")
+        expression = textwrap.shorten(str(result.params["function"]), 40, placeholder=" …")
+        ax.set_title(f"f(x, y) = {expression}\n∇f and the Hessian's curvatures")
         ax.legend(loc="lower left")
     else:
-        ax.set_title("∇f, curvature" if size == "compact" else "∇f, λ")
+        ax.set_title("f: ∇f, curvature" if size == "compact" else "f: ∇f, λ")
 
 
-def _draw_jacobian(ax: Any, result: Result, size: str) -> None:
-    matrix = result.data["jacobian"]
+def _draw_matrix(
+    ax: Axes, matrix: np.ndarray, corner: tuple[float, float], names: tuple[list[str], list[str]], font: float
+) -> None:
+    """``matrix`` as coloured cells (blue below zero, red above) with each value written in it, its top-left
+    cell centred at ``corner`` (x, y; y grows downwards), its rows and columns named beside and above it."""
     limit = float(np.max(np.abs(matrix))) or 1.0
-    ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-    rows, cols = matrix.shape
-    ax.set_title(f"Jacobian {rows}×{cols}" if size != "tiny" else f"J {rows}×{cols}")
+    n_rows, n_cols = matrix.shape
+    left, top = corner
+    extent = (left - 0.5, left + n_cols - 0.5, top + n_rows - 0.5, top - 0.5)
+    ax.imshow(matrix, cmap=MATRIX_CMAP, vmin=-limit, vmax=limit, interpolation="nearest", extent=extent)
+    labels = [f"{value:.2f}" for value in matrix.ravel()]
+    shades = matplotlib.colormaps[MATRIX_CMAP](0.5 + 0.5 * np.clip(matrix.ravel() / limit, -1.0, 1.0))
+    bright = shades[:, :3] @ np.array([0.299, 0.587, 0.114]) > 0.5
+    cells = [
+        (left + c, top + r, label, "black" if light else "white")
+        for (r, c), label, light in zip(np.ndindex(n_rows, n_cols), labels, bright, strict=True)
+    ]
+    add_texts(ax, cells, ha="center", va="center", fontsize=font)
+    size = min(font + 1.0, float(matplotlib.rcParams["xtick.labelsize"]))
+    fg = str(matplotlib.rcParams["text.color"])
+    rows, cols = names
+    add_texts(ax, [(left - 0.6, top + r, name, fg) for r, name in enumerate(rows)], ha="right", va="center",
+              fontsize=size)  # fmt: skip
+    add_texts(ax, [(left + c, top - 0.6, name, fg) for c, name in enumerate(cols)], ha="center", va="bottom",
+              fontsize=size)  # fmt: skip
+
+
+def _draw_matrices(ax: Axes, result: Result, size: str) -> None:
+    """The Hessian of f above the Jacobian of g, on one axis-less axes (one axes each would cost more to
+    build than they cost to draw), each with its title, its values and its rows and columns named."""
+    hessian = np.asarray(result.answers["hessian"], dtype=float)
+    jacobian = result.data["jacobian"]
+    rows, cols = jacobian.shape
+    width = max(cols, 2)
+    gap = JACOBIAN_GAP[size]  # rows of room between the two grids for the Jacobian's title and names
+    below = 2 + gap  # the Jacobian's first row
+    height = below + rows
     ax.set_axis_off()
+    ax.set_xlim(-1.3, width - 0.3)
+    ax.set_ylim(height - 0.4, -1.1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_autoscale_on(False)
+    # The font fits the cells of the room the axes has as laid out (not its current position, which a
+    # terminal plot's margins change).
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    room_w, room_h = SHARE[1] * fig.bbox.width, 0.8 * fig.bbox.height
+    cell = min(room_w / (width + 1.0), room_h / (height + 0.7)) * 72 / fig.dpi
+    font = cell_fontsize(cell, 5, 10.0 if size == "full" else 8.0)
+    _draw_matrix(ax, hessian, ((width - 2) / 2, 0.0), (["x", "y"], ["x", "y"]), font)
+    names = [f"g{i + 1}" for i in range(rows)], [f"v{j + 1}" for j in range(cols)]
+    _draw_matrix(ax, jacobian, ((width - cols) / 2, below), names, font)
+    px, py, _ = result.data["point"]
     if size == "full":
-        for (r, c), value in np.ndenumerate(matrix):
-            ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize="small", color="black")
+        hessian_title = f"Hessian of f at ({px:g}, {py:g})"
+        jacobian_title = f"Jacobian of g, {rows}×{cols}\ng(v) = W2 tanh(W1 v + b)"
+    else:
+        hessian_title = "Hessian of f" if size == "compact" else "H of f"
+        jacobian_title = f"Jacobian of g {rows}×{cols}" if size == "compact" else f"J of g {rows}×{cols}"
+    ax.set_title(hessian_title, pad=18 if size == "full" else 9)
+    # The second grid's title, bold as titles are where a terminal draws the figure's text.
+    title_size = matplotlib.rcParams["axes.titlesize"]
+    title = ax.text((width - 1) / 2, below - 1.25, jacobian_title, ha="center", va="bottom",
+                    fontsize=title_size, fontweight="bold", clip_on=False)  # fmt: skip
+    title.set_in_layout(False)  # it may be wider than the grid: the layout must not chase it
 
 
 def _draw_costs(ax: Any, result: Result, size: str) -> None:
@@ -299,19 +363,19 @@ def _draw_costs(ax: Any, result: Result, size: str) -> None:
     ax.set_ylim(bottom=0)
     ax.set_xticks([1, MAX_OUTPUTS // 2, MAX_OUTPUTS])
     ax.locator_params(axis="y", nbins=3)
+    ax.set_xlabel("outputs m of g")
+    ax.set_ylabel("multiply-adds")
     if size == "full":
-        ax.set_title("backward-pass cost")
-        ax.set_xlabel("outputs m")
-        ax.set_ylabel("multiply-adds")
+        ax.set_title("cost of g's derivatives")
         ax.legend(loc="upper left")
     else:
-        ax.set_title("cost vs outputs" if size == "compact" else "cost")
-        ax.set_yticks([])
+        ax.set_title("g: backward cost" if size == "compact" else "g: cost")
+        ax.set_yticks([])  # the slopes tell; tick-free axes draw faster
 
 
 def plot(fig: Figure, result: Result) -> None:
     size = figure_size(fig)
-    grid = fig.add_gridspec(1, 3, width_ratios=(1.5, 1.0, 1.1))
+    grid = fig.add_gridspec(1, 3, width_ratios=WIDTHS)
     _draw_function(fig.add_subplot(grid[0]), result, size)
-    _draw_jacobian(fig.add_subplot(grid[1]), result, size)
+    _draw_matrices(fig.add_subplot(grid[1]), result, size)
     _draw_costs(fig.add_subplot(grid[2]), result, size)

@@ -6,9 +6,11 @@ import math
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from sim.nn import logsumexp, softmax
+from sim.nn import log_softmax, logsumexp, softmax
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
@@ -58,6 +60,18 @@ def failure_scale(u: np.ndarray, dtype: str) -> float:
     return math.exp(high)
 
 
+def naive_failure(logits: np.ndarray, dtype: str) -> str:
+    """What goes wrong in the naive softmax of ``logits`` in ``dtype``, or "" if nothing does."""
+    x = logits.astype(DTYPES[dtype])
+    with np.errstate(over="ignore", under="ignore"):
+        e = np.exp(x)
+    if not np.isfinite(e).all():
+        return f"exp({float(x.max()):.4g}) = inf in {dtype}: inf / inf = nan"
+    if float(e.sum()) == 0.0:
+        return f"every exp(x) underflows to 0 in {dtype}: 0 / 0 = nan"
+    return ""
+
+
 def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     u = pattern(params["logits"], params["sign"], rng)
     logits = params["scale"] * u
@@ -81,9 +95,28 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
             "stable_curve": logsumexp(SWEEP[:, None] * u, axis=1),
             "naive_curves": curves,
             "probabilities": probabilities,
+            "log10_probabilities": log_softmax(logits) / math.log(10.0),
             "naive_probabilities": naive_probabilities,
         },
     )
+
+
+#: Digits and minus as superscripts: powers of ten as plain text (mathtext costs milliseconds a label).
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _power_of_ten(exponent: float, _position: object) -> str:
+    return "10" + f"{exponent:g}".translate(SUPERSCRIPTS)
+
+
+def _log_tick(value: float, _position: object) -> str:
+    """A log axis' tick as plain text: ``10³``, ``-10²``, ``0``."""
+    if value == 0:
+        return "0"
+    exponent = math.log10(abs(value))
+    if abs(exponent - round(exponent)) > 1e-9:
+        return f"{value:g}"
+    return ("-" if value < 0 else "") + _power_of_ten(round(exponent), None)
 
 
 def plot(fig: Figure, result: Result) -> None:
@@ -104,26 +137,50 @@ def plot(fig: Figure, result: Result) -> None:
     else:
         sweep.set_yscale("symlog", linthresh=1.0)
     quiet_log_axis(sweep)
+    sweep.xaxis.set_major_formatter(_log_tick)
+    sweep.yaxis.set_major_formatter(_log_tick)
     sweep.set_title("log-sum-exp" if small else "log-sum-exp as the logits grow")
-
-    order = np.argsort(result.data["probabilities"])[::-1]
-    ranks = np.arange(order.size + 1)
-    bars.stairs(
-        result.data["probabilities"][order], ranks, fill=True, color="#888888", alpha=0.6, label="stable"
-    )
-    dtype = str(result.params["dtype"])
-    if result.answers["naive_failed"]:
-        bars.set_title(
-            "naive softmax: nan" if small else f"softmax: naive {dtype} gives nan", color="#e15759"
-        )
-    else:
-        naive_probabilities = result.data["naive_probabilities"][order]
-        bars.plot(ranks[:-1] + 0.5, naive_probabilities, "o", color=COLORS[dtype], label=f"naive {dtype}")
-        bars.set_title("softmax" if small else f"softmax at scale {result.params['scale']:g}")
-    bars.set_ylim(0.0, 1.05)
-    bars.locator_params(nbins=4, integer=True)
-    if not small:
+    sweep.set_xlabel("scale" if small else "scale (largest |logit|)")
+    sweep.set_ylabel("log-sum-exp")
+    if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
         sweep.legend(loc="best")
-        sweep.set_xlabel("scale (largest |logit|)")
-        bars.set_xlabel("logits, largest probability first")
-        bars.legend(loc="best")
+    _softmax(bars, result, small)
+
+
+def _softmax(ax: Axes, result: Result, small: bool) -> None:
+    """The stable softmax on a log scale, largest first, with the naive one's values or its failure.
+
+    The heights are log10 of the probabilities, computed as log-softmax (so that even the smallest
+    probability, far below what a float can hold, has its exact place) on a linear axis ticked at
+    powers of ten.
+    """
+    order = np.argsort(result.data["probabilities"])[::-1]
+    logs = result.data["log10_probabilities"][order]
+    ranks = np.arange(order.size + 1)
+    span = max(float(-logs.min()), 1.0)
+    floor = float(logs.min()) - 0.08 * span
+    ax.stairs(logs, ranks, baseline=floor, fill=True, color="#888888", alpha=0.6, label="stable")
+    dtype = str(result.params["dtype"])
+    failure = naive_failure(result.params["scale"] * result.data["u"], dtype)
+    if failure:
+        ax.text(
+            0.97, 0.96, f"naive: {failure}" if not small else f"naive {dtype}: nan",
+            transform=ax.transAxes, ha="right", va="top", color="#e15759",
+            fontsize="x-small" if small else "small", wrap=not small,
+        )  # fmt: skip
+        ax.set_title("naive softmax: nan" if small else f"softmax: naive {dtype} gives nan", color="#e15759")
+    else:
+        naive = result.data["naive_probabilities"][order]
+        with np.errstate(divide="ignore"):
+            heights = np.where(naive > 0, np.log10(np.where(naive > 0, naive, 1.0)), np.nan)
+        ax.plot(ranks[:-1] + 0.5, heights, "o", color=COLORS[dtype], label=f"naive {dtype}")
+        ax.set_title("softmax" if small else f"softmax at scale {result.params['scale']:g}")
+    ax.set_xlim(0, order.size)
+    ax.set_ylim(floor, 0.08 * span)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax.yaxis.set_major_formatter(_power_of_ten)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax.set_xlabel("logit, most probable first")
+    ax.set_ylabel("probability (log scale)")
+    if not small:
+        ax.legend(loc="lower left")

@@ -154,7 +154,10 @@ def plot(fig: Figure, result: Result) -> None:
     if not small:
         right.legend(loc="best")
         left.legend(loc="best")
-        right.set_xlabel("Adam step")
+    right.set_xlabel("Adam step")
+    right.set_ylabel("cross-entropy" if "fits" not in result.data else "mean squared error")
+    left.set_xlabel("x" if "fits" in result.data else "x1")
+    left.set_ylabel("y" if "fits" in result.data else "x2")
     left.locator_params(nbins=4)
     right.locator_params(axis="x", nbins=4)
     quiet_log_axis(right)

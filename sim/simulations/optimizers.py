@@ -48,6 +48,17 @@ COLOURS = {
 NEVER = -1
 
 
+def shown_methods(show: str) -> tuple[str, ...]:
+    """The optimisers a ``show`` choice names, in the order of ``METHODS``."""
+    if show == "all":
+        return METHODS
+    names = set(show.split(","))
+    unknown = names - set(METHODS)
+    if unknown:
+        raise ValueError(f"show must name optimisers among {', '.join(METHODS)}, got {show!r}")
+    return tuple(method for method in METHODS if method in names)
+
+
 class NoisyGradient:
     """The function's gradient plus the same pre-drawn noise sequence for every method, on Python floats.
 
@@ -136,7 +147,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     answers: dict[str, Any] = {"fastest": min(arrived, key=arrived.__getitem__) if arrived else "none"}
     answers.update({f"steps_{m}": reached[m] for m in METHODS})
     answers["final_gap"] = final
-    return Result(sim="optimizers", params=dict(params), answers=answers, data={"paths": paths, "gaps": gaps})
+    data = {"paths": paths, "gaps": gaps, "reached": reached}
+    return Result(sim="optimizers", params=dict(params), answers=answers, data=data)
 
 
 def ends(ax: Axes, points: np.ndarray, colours: list[str], size: float) -> None:
@@ -151,22 +163,24 @@ def ends(ax: Axes, points: np.ndarray, colours: list[str], size: float) -> None:
 
 
 def plot(fig: Figure, result: Result) -> None:
+    small = is_compact(fig)
     function = make(str(result.params["function"]))
+    methods = shown_methods(str(result.params.get("show", "all")))
     surface, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
     draw_landscape(surface, function)
     x0, y0 = function.start
     mark(surface, x0, y0, linestyle="", marker="o", color="#edc948", markersize=6)
     # Few artists, as each costs more to make than to draw: the paths are one collection, their ends
     # another, and the labelled loss curves carry the legend.
-    paths = [result.data["paths"][method] for method in METHODS]
-    colours = [COLOURS[method] for method in METHODS]
+    paths = [result.data["paths"][method] for method in methods]
+    colours = [COLOURS[method] for method in methods]
     shown = [drawable(path, function.view) for path in paths]
     surface.add_collection(LineCollection(shown, colors=colours, linewidths=1.4), autolim=False)
     ended = [i for i, path in enumerate(paths) if not far(path[-1], function.view)]
     if ended:
         ends(surface, np.array([paths[i][-1] for i in ended]), [colours[i] for i in ended], 4.0)
     curve.set_yscale("log")
-    for method in METHODS:
+    for method in methods:
         gaps = floored(result.data["gaps"][method])
         line = Line2D(np.arange(len(gaps)), gaps, color=COLOURS[method], linewidth=1.4, label=LABELS[method])
         curve.add_line(line)
@@ -176,11 +190,19 @@ def plot(fig: Figure, result: Result) -> None:
         [0, steps], [tolerance] * 2, color="#888888", linestyle="--", linewidth=1, label="tolerance"
     )
     curve.add_line(line)
+    # Where each method first reaches the tolerance: also Newton's, whose curve drops out of sight at once.
+    reached = {m: float(result.data["reached"][m]) for m in methods if result.data["reached"][m] != NEVER}
+    if reached:
+        points = np.array([[step, tolerance] for step in reached.values()])
+        ends(curve, points, [COLOURS[m] for m in reached], 5.0)
     surface.set_title("paths")
+    surface.set_xlabel("x")
+    surface.set_ylabel("y")
     curve.set_title("loss - min")
     curve.set_xlabel("step")
+    curve.set_ylabel("f - min f" if small else "f(x, y) - minimum")
     curve.set_xlim(0, steps)
     curve.autoscale_view(scalex=False)  # ``add_line`` leaves the limits to us
     curve.set_ylim(bottom=tolerance * 1e-3)
-    if not is_compact(fig):
+    if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
         curve.legend(loc="lower left", ncols=2)

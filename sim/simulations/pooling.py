@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
@@ -13,13 +14,21 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from sim.conv import FILTERS, conv2d, global_pool, pool2d
 from sim.plotting import is_compact
-from sim.simulations.convolution import Panel, image_panels, shapes
+from sim.simulations.convolution import Panel, annotate_cells, image_panels, shapes
 from sim.spec import Result
 
 KINDS = ("max", "avg", "global_max", "global_avg")
-SHORT_NAMES = {"raw": "input", "max": "max", "avg": "avg", "global_max": "gmax", "global_avg": "gavg"}
+SHORT_NAMES = {
+    "raw": "input",
+    "max": "max",
+    "avg": "avg",
+    "global_max": "global\nmax",
+    "global_avg": "global\navg",
+}
 MAX_ANNOTATED = 64  # cells; more numbers than this are unreadable even at full size
 RATIOS = [3.0, 3.0, 2.4]
+BACKWARD_RATIOS = [3.0, 3.0, 3.0]
+GRADIENT_CMAP = "magma"
 HIGHLIGHT = "#f28e2b"
 RAW_COLOUR = "#9aa0a6"
 OTHER_COLOUR = "#4e9af1"
@@ -64,6 +73,32 @@ def winners(x: np.ndarray, kind: str, window: int, stride: int) -> np.ndarray:
     return np.stack([top.ravel(), left.ravel()], axis=1)
 
 
+def input_gradient(x: np.ndarray, kind: str, window: int, stride: int) -> np.ndarray:
+    """dL/dx for L = the sum of the pooled map: every pooled value sends gradient 1 back to its window.
+
+    Max pooling routes it to the window's maximum (the first one, row by row, on a tie, as PyTorch
+    does) and the other pixels get 0; average pooling spreads it equally, 1 / window² to each pixel.
+    Where windows overlap, a pixel adds up what each of its windows sends.
+    """
+    grad = np.zeros_like(x, dtype=np.float64)
+    if kind == "global_avg":
+        grad += 1.0 / x.size
+    elif kind in ("max", "global_max"):
+        picked = winners(x, kind, window, stride)
+        np.add.at(grad, (picked[:, 0], picked[:, 1]), 1.0)
+    elif kind == "avg":
+        rows = (x.shape[0] - window) // stride + 1
+        cols = (x.shape[1] - window) // stride + 1
+        for i in range(window):
+            for j in range(window):
+                grad[i : i + stride * (rows - 1) + 1 : stride, j : j + stride * (cols - 1) + 1 : stride] += (
+                    1.0 / (window * window)
+                )
+    else:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    return grad
+
+
 def shift_change(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
     """Mean absolute change between two maps, and that change relative to the first map's mean magnitude."""
     change = float(np.mean(np.abs(after - before)))
@@ -79,6 +114,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     for name in KINDS:
         changes[name] = shift_change(pool(x, name, window, stride), pool(shifted, name, window, stride))
     output = pool(x, kind, window, stride)
+    gradient = input_gradient(x, kind, window, stride)
     return Result(
         sim="pooling",
         params=dict(params),
@@ -90,6 +126,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
             "raw_relative_change": changes["raw"][1],
             "pooled_relative_change": changes[kind][1],
             "shift_reduces_change": changes[kind][1] < changes["raw"][1],
+            "input_gradient": gradient.tolist(),
+            "gradient_receivers": int(np.count_nonzero(gradient)),
         },
         data={
             "input": x,
@@ -97,31 +135,45 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
             "windows": windows(x.shape, kind, window, stride),
             "winners": winners(x, kind, window, stride),
             "relative_changes": {name: relative for name, (_, relative) in changes.items()},
+            "gradient": gradient,
         },
     )
 
 
-def _annotate(ax: Axes, values: np.ndarray, low: float, high: float) -> None:
-    """Write each cell's value on it, dark on bright cells and light on dark ones."""
-    span = high - low or 1.0
-    for (i, j), value in np.ndenumerate(values):
-        colour = "black" if (value - low) / span > 0.6 else "white"
-        ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize="small", color=colour)
+def _values(values: np.ndarray) -> list[str]:
+    """Each cell's value as text, row by row."""
+    return [f"{value:.3g}" for value in values.ravel()]
+
+
+def _rings(panel: Panel, picked: np.ndarray) -> None:
+    """A ring around each pixel that max pooling keeps, sized to the pixel cells."""
+    cell = panel.cell
+    panel.ax.plot(
+        picked[:, 1], picked[:, 0], "o", markerfacecolor="none", markeredgecolor=WINNER,
+        markeredgewidth=1.5 if cell < 12 else 2.0, markersize=0.85 * cell, transform=panel.transform,
+    )  # fmt: skip
 
 
 def plot(fig: Figure, result: Result) -> None:
     compact = is_compact(fig)
+    backward = result.params.get("view", "forward") == "backward"
     x, output = result.data["input"], result.data["output"]
     kind = str(result.params["kind"])
     low, high = float(x.min()), float(x.max())
     bounds = [(-0.5, -0.5, *x.shape), (-0.5, -0.5, *output.shape)]
-    if compact:  # the comparison shares the images' axes: another axes would double the drawing time
+    ax_bar: Axes | None = None
+    if backward:
+        (show_in, show_out, show_grad), _ = image_panels(
+            fig, [*bounds, (-0.5, -0.5, *x.shape)], BACKWARD_RATIOS, compact
+        )
+    elif compact:  # the comparison shares the images' axes: another axes would double the drawing time
         (show_in, show_out, show_bars), _ = image_panels(
             fig, [*bounds, (0.0, 0.0, 1.0, 1.0)], RATIOS, compact
         )
     else:
         (show_in, show_out), (ax_bar,) = image_panels(fig, bounds, RATIOS, compact)
     changes = result.data["relative_changes"]
+    cmap = str(matplotlib.rcParams["image.cmap"])
 
     show_in.image(x, vmin=low, vmax=high)
     boxes = [Rectangle((left - 0.5, top - 0.5), w, h) for top, left, h, w in result.data["windows"]]
@@ -131,35 +183,43 @@ def plot(fig: Figure, result: Result) -> None:
     show_in.box(*result.data["windows"][0], edgecolor=HIGHLIGHT, linewidth=2.5)
     picked = result.data["winners"]
     if 0 < len(picked) <= MAX_ANNOTATED:
-        fill = WINNER if compact else "none"
-        ring: dict[str, Any] = {"markersize": 4 if compact else 15, "markerfacecolor": fill}
-        show_in.ax.plot(
-            picked[:, 1],
-            picked[:, 0],
-            "o",
-            markeredgecolor=WINNER,
-            markeredgewidth=2,
-            transform=show_in.transform,
-            **ring,
-        )
-    if not compact and x.size <= MAX_ANNOTATED:
-        _annotate(show_in.ax, x, low, high)
+        _rings(show_in, picked)
+    if x.size <= MAX_ANNOTATED:
+        annotate_cells(show_in, x, _values(x), cmap, low, high)
     show_in.title("input" if compact else f"input {x.shape[0]}x{x.shape[1]} and windows")
 
     show_out.image(output, vmin=low, vmax=high)
     show_out.box(0, 0, 1, 1, edgecolor=HIGHLIGHT, linewidth=2.5)
-    if not compact and output.size <= MAX_ANNOTATED:
-        _annotate(show_out.ax, output, low, high)
+    if output.size <= MAX_ANNOTATED:
+        annotate_cells(show_out, output, _values(output), cmap, low, high)
     shape = f"{output.shape[0]}x{output.shape[1]}"
+    if backward:
+        show_out.title(
+            f"{shape}, each ∂L/∂y = 1" if compact else f"{kind.replace('_', ' ')} {shape}, ∂L/∂y = 1 each"
+        )
+        _gradient(show_grad, result, compact)
+        return
     show_out.title(shape if compact else f"{kind.replace('_', ' ')} pooled {shape}")
-
-    if compact:
-        _compare_bars(show_bars, changes["raw"], changes[kind])
+    if ax_bar is None:
+        _compare_bars(show_bars, changes["raw"], changes[kind], kind)
     else:
         _all_bars(ax_bar, changes, kind, int(result.params["shift"]))
 
 
-def _compare_bars(panel: Panel, raw: float, pooled: float) -> None:
+def _gradient(panel: Panel, result: Result, compact: bool) -> None:
+    """The gradient reaching each input pixel, with the kept maxima ringed."""
+    gradient = result.data["gradient"]
+    top = float(gradient.max()) or 1.0
+    panel.image(gradient, cmap=GRADIENT_CMAP, vmin=0.0, vmax=top)
+    picked = result.data["winners"]
+    if 0 < len(picked) <= MAX_ANNOTATED:
+        _rings(panel, picked)
+    if gradient.size <= MAX_ANNOTATED:
+        annotate_cells(panel, gradient, _values(gradient), GRADIENT_CMAP, 0.0, top)
+    panel.title("∂L/∂input" if compact else "gradient to the input, ∂L/∂x")
+
+
+def _compare_bars(panel: Panel, raw: float, pooled: float, kind: str) -> None:
     """Two bars in a 1 x 1 panel: the input's relative change (grey) and the pooled map's (orange)."""
     top = max(raw, pooled) or 1.0
     bars = [
@@ -170,7 +230,11 @@ def _compare_bars(panel: Panel, raw: float, pooled: float) -> None:
     collection.set_transform(panel.transform)
     panel.ax.add_collection(collection, autolim=False)
     panel.ax.plot([0.0, 1.0], [1.0, 1.0], color=RAW_COLOUR, linewidth=1, transform=panel.transform)
-    panel.title("shift")
+    size = matplotlib.rcParams["xtick.labelsize"]
+    for i, name in enumerate(("input", SHORT_NAMES[kind].replace("\n", " "))):
+        panel.ax.text(0.275 + 0.45 * i, 1.02, name, ha="center", va="top", fontsize=size,
+                      transform=panel.transform, clip_on=False)  # fmt: skip
+    panel.title("shift change")
 
 
 def _all_bars(ax: Axes, changes: dict[str, float], kind: str, shift: int) -> None:
@@ -183,7 +247,8 @@ def _all_bars(ax: Axes, changes: dict[str, float], kind: str, shift: int) -> Non
     ax.bar(range(len(names)), values, color=colours)
     # A thick cap on every bar keeps a change of exactly zero (global pooling) visible.
     ax.scatter(range(len(names)), values, c=colours, marker="_", s=400, linewidths=3)
-    ax.set_xticks(range(len(names)), [SHORT_NAMES[name] for name in names], rotation=30)
+    ax.set_xticks(range(len(names)), [SHORT_NAMES[name] for name in names])
     ax.set_title(f"relative change, shift {shift} px")
+    ax.set_ylabel("mean |change| / mean |map|")
     ax.grid(axis="x", visible=False)
     ax.locator_params(axis="y", nbins=4)

@@ -20,27 +20,55 @@ WIDTH = 16
 POINTS = 16  # as few as tell the story: training cost grows with them, and it is redone live
 BIAS_SCALE = 0.1
 VARIANTS = ("plain", "residual")
+#: How the plain network starts: its own standard initialisation, or the residual network's weights.
+INITS = ("standard", "residual")
+#: Weight gain of the standard initialisation: LeCun/Xavier (1) for tanh and sigmoid, He (sqrt 2) for ReLU.
+GAINS = {"tanh": 1.0, "sigmoid": 1.0, "relu": math.sqrt(2.0)}
 
 
 def network(
-    depth: int, rng: np.random.Generator
-) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
-    """Weights shared by both variants (blocks scaled by 1 / sqrt(depth)) and the sin(x) data."""
-    weights, biases = init_mlp([1] + [WIDTH] * (depth + 1) + [1], rng, 1.0, BIAS_SCALE)
-    for w in weights[1:-1]:  # the WIDTH -> WIDTH blocks
+    depth: int, activation: str, init: str, rng: np.random.Generator
+) -> tuple[dict[str, list[np.ndarray]], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Each variant's starting weights, the shared biases and the sin(x) data.
+
+    Both variants come from the same random draws (weights normal with standard deviation
+    1 / sqrt(fan_in)). The residual network scales its WIDTH -> WIDTH blocks by 1 / sqrt(depth), as
+    deep residual networks are initialised. The plain network gets, with ``init="standard"``, the
+    standard initialisation for its activation (the draws times ``GAINS[activation]`` in every layer
+    that feeds an activation), or with ``init="residual"`` the residual network's very weights.
+    """
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    drawn, biases = init_mlp([1] + [WIDTH] * (depth + 1) + [1], rng, 1.0, BIAS_SCALE)
+    shortcut = [w.copy() for w in drawn]
+    for w in shortcut[1:-1]:  # the WIDTH -> WIDTH blocks
         w /= math.sqrt(depth)
+    if init == "residual":
+        plain = [w.copy() for w in shortcut]
+    else:
+        gain = GAINS[activation]
+        plain = [w * gain for w in drawn[:-1]] + [drawn[-1].copy()]
     x = np.linspace(-2.0, 2.0, POINTS)[:, None]
-    return weights, biases, x, np.sin(x)
+    return {"plain": plain, "residual": shortcut}, biases, x, np.sin(x)
 
 
 def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     activation = params["activation"]
-    weights, biases, x, y = network(params["depth"], rng)
+    starts, biases, x, y = network(params["depth"], activation, params["init"], rng)
     norms: dict[str, np.ndarray] = {}
     losses: dict[str, np.ndarray] = {}
     diverged: dict[str, bool] = {}
     shortcuts = [(activation, variant == "residual") for variant in VARIANTS]
-    runs = fit_variants(weights, biases, x, y, params["steps"], params["lr"], shortcuts)
+    runs = fit_variants(
+        starts["residual"],
+        biases,
+        x,
+        y,
+        params["steps"],
+        params["lr"],
+        shortcuts,
+        starts=[starts[variant] for variant in VARIANTS],
+    )
     for variant, run in zip(VARIANTS, runs, strict=True):
         norms[variant] = np.array([np.linalg.norm(dw) for dw in run.start_gradients])
         losses[variant] = run.losses
@@ -94,13 +122,15 @@ def plot(fig: Figure, result: Result) -> None:
         losses = result.data["losses"][variant]
         label = f"{variant} (diverged)" if result.data["diverged"][variant] else variant
         curves.plot(np.arange(losses.size), scale_losses(losses), label=label)
-    grads.set_title("gradient per layer")
+    init = "standard" if result.params.get("init", "standard") == "standard" else "residual"
+    grads.set_title("gradient per layer" if small else f"gradient per layer (plain: {init} init)")
     curves.set_title("training loss")
-    if not small:
+    grads.set_xlabel("layer" if small else "layer (input → output)")
+    grads.set_ylabel("|dL/dW|" if small else "weight-gradient norm")
+    curves.set_xlabel("step" if small else "gradient-descent step")
+    curves.set_ylabel("loss" if small else "mean squared error")
+    if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
         grads.legend(loc="best")
-        grads.set_xlabel("layer (input → output)")
-        grads.set_ylabel("weight-gradient norm")
-        curves.set_xlabel("gradient-descent step")
         curves.legend(loc="best")
     for ax in (grads, curves):
         ax.locator_params(axis="x", nbins=4, integer=True)

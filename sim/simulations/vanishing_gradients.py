@@ -17,6 +17,13 @@ BATCH = 32
 #: |log10 ratio| above which the gradient counts as vanishing or exploding.
 REGIME_DECADES = 2.0
 TINY = float(np.finfo(np.float64).tiny)
+#: Weight gain of each initialisation: Xavier/LeCun keeps a linear layer's variance, He a ReLU layer's.
+GAINS = {"xavier": 1.0, "he": math.sqrt(2.0)}
+
+
+def weight_scale(params: dict[str, Any]) -> float:
+    """The weights' standard deviation times sqrt(width): the initialisation's gain times ``weight_scale``."""
+    return GAINS[params["init"]] * float(params["weight_scale"])
 
 
 def layer_gradient_norms(
@@ -43,7 +50,7 @@ def network(
 ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
     """Random weights (zero biases), a batch of normal inputs and a target of 1 for every example."""
     width = params["width"]
-    weights, biases = init_mlp([width] * (params["depth"] + 1) + [1], rng, params["weight_scale"])
+    weights, biases = init_mlp([width] * (params["depth"] + 1) + [1], rng, weight_scale(params))
     x = rng.normal(size=(BATCH, width))
     y = np.ones((BATCH, 1))  # one target for every example, so output errors share a sign
     return weights, biases, x, y
@@ -67,28 +74,33 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
             "regime": regime(first, log10_ratio),
             "first_layer_norm": first,
             "last_layer_norm": last,
+            "weight_std": weight_scale(params) / math.sqrt(params["width"]),
         },
         data={"layers": np.arange(1, depth + 2), "norms": norms},
     )
 
 
 def plot(fig: Figure, result: Result) -> None:
+    small = is_compact(fig)
     chosen = result.params["activation"]
     layers = result.data["layers"]
     ax = fig.add_subplot()
     for name, norms in result.data["norms"].items():
         width, alpha = (3.0, 1.0) if name == chosen else (1.6, 0.75)
         ax.semilogy(layers, norms, label=name, linewidth=width, alpha=alpha)
-    ax.axhline(result.data["norms"][chosen][-1], color="#888888", linestyle=":", linewidth=1)
+    level = result.data["norms"][chosen][-1]
+    ax.axhline(level, color="#888888", linestyle=":", linewidth=1, label=f"{chosen} at the last layer")
     ratio = result.answers["gradient_ratio"]
-    if is_compact(fig):
-        ax.set_title(f"first / last = {ratio:.0e}")
+    regime = result.answers["regime"]
+    if small:
+        ax.set_title(f"{chosen}: first / last = {ratio:.0e} ({regime})")
     else:
-        ax.set_title(f"{chosen}: first / last layer = {ratio:.1e} ({result.answers['regime']})")
+        init = f"{result.params['init']} init, weight_scale {float(result.params['weight_scale']):g}"
+        ax.set_title(f"{chosen}, {init}: first / last layer = {ratio:.1e} ({regime})")
     ax.set_xlim(layers[0], layers[-1])
     ax.locator_params(axis="x", nbins=6, integer=True)
     quiet_log_axis(ax)
-    if not is_compact(fig):
+    if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
         ax.legend(loc="best")
-        ax.set_xlabel("layer (input → output)")
-        ax.set_ylabel("gradient norm")
+    ax.set_xlabel("layer" if small else "layer (input → output)")
+    ax.set_ylabel("|dL/db|" if small else "gradient norm (bias gradient)")

@@ -23,7 +23,14 @@ SPEC = Spec(
         ),
         IntParam("layers", 10, "number of layers the gradient passes through", low=1, high=50),
         FloatParam("x_range", 6.0, "plot inputs from -x_range to x_range", low=1.0, high=20.0, increment=1.0),
-        FloatParam("leak", 0.01, "negative slope of leaky ReLU", low=0.0, high=0.5, increment=0.01),
+        FloatParam(
+            "leak",
+            0.1,
+            "negative slope of leaky ReLU (PyTorch's default is 0.01; 0.1 is easier to see)",
+            low=0.0,
+            high=0.5,
+            increment=0.01,
+        ),
     ),
     answers={
         "max_derivative": "largest derivative",

@@ -28,7 +28,13 @@ SPEC = Spec(
         "edge detectors in its first layers. Padding adds a border (zeros, copies of the edge, a mirror "
         "image or a wrap-around) so the kernel can also sit on the edge pixels, and the stride is how far "
         "the kernel jumps between positions. Each axis of the feature map has "
-        "floor((n + 2 * padding - kernel) / stride) + 1 entries."
+        "floor((n + 2 * padding - kernel) / stride) + 1 entries. Strictly, what is computed here, as in "
+        "PyTorch, TensorFlow and every deep-learning framework, is a cross-correlation: the kernel slides "
+        "over the image as it is, without being flipped. A true (mathematical) convolution flips the "
+        "kernel in both directions, a 180-degree rotation, before sliding it. For symmetric kernels such "
+        "as blur and the Laplacian the two agree; a flipped Sobel kernel finds the same edges with the "
+        "opposite sign. A CNN learns its kernels, so the difference does not matter there: it would "
+        "simply learn the flipped kernel."
     ),
     params=(
         ChoiceParam(

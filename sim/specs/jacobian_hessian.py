@@ -17,8 +17,10 @@ SPEC = Spec(
         "negative one curves down; mixed signs make a saddle). Left: the contours of f(x, y), its gradient "
         "field (arrows point uphill, across the contours), and at the chosen point the gradient (orange) and "
         "the Hessian's eigen-directions (green curves up, red curves down), found by differentiating the "
-        "expression's graph twice. Middle: the Jacobian of a small network g(v) = W2 tanh(W1 v + b) with "
-        "random weights. Right: the cost. One reverse (backward) pass gives one vector-Jacobian product "
+        "expression's graph twice. Middle, top: the Hessian of f at that point, as a 2x2 grid. Middle, "
+        "bottom: the Jacobian of another function, a small network g(v) = W2 tanh(W1 v + b) with random "
+        "weights (rows: outputs g1, g2, ...; columns: inputs v1, v2, ...). Right: the cost of g's "
+        "derivatives. One reverse (backward) pass gives one vector-Jacobian product "
         "u^T J, which is all that backpropagation of a scalar loss needs; the full Jacobian takes one pass "
         "per output, so its cost grows with the number of outputs while the VJP's stays one pass."
     ),

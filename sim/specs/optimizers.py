@@ -3,6 +3,22 @@
 from sim.params import ChoiceParam, FloatParam, IntParam
 from sim.spec import Spec
 
+#: Which optimisers the plot draws: a few at a time, as six paths hide each other. Every answer is
+#: computed for all six whatever is drawn.
+SHOW_CHOICES = (
+    "sgd,momentum,adam",
+    "adagrad,rmsprop,adam",
+    "sgd,adam,newton",
+    "sgd,momentum",
+    "all",
+    "sgd",
+    "momentum",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "newton",
+)
+
 SPEC = Spec(
     name="optimizers",
     title="SGD, momentum, Adagrad, RMSprop, Adam and Newton's method",
@@ -15,7 +31,8 @@ SPEC = Spec(
         "past gradients and its steps shrink for good, RMSprop keeps a decaying average instead, and Adam "
         "adds momentum to RMSprop. Newton's method uses the exact Hessian: it jumps to the minimum of a "
         "quadratic in one step, but every step costs a matrix solve and it heads for any flat point, "
-        "minimum or not. Gradient noise imitates minibatches."
+        "minimum or not. Gradient noise imitates minibatches. The plot draws three of them at a time "
+        "(show), as six paths hide each other; the answers cover all six."
     ),
     params=(
         ChoiceParam(
@@ -54,6 +71,12 @@ SPEC = Spec(
             low=0.0,
             high=10.0,
             increment=0.5,
+        ),
+        ChoiceParam(
+            "show",
+            "sgd,momentum,adam",
+            "which optimisers to draw (every answer covers all six)",
+            choices=SHOW_CHOICES,
         ),
     ),
     answers={

@@ -15,7 +15,13 @@ SPEC = Spec(
         "changes the pooled map much less than it changes the input itself: the network cares more about "
         "what is present than exactly where. Here the input is shifted to the right with wrap-around and "
         "the mean change of both maps is measured, also relative to each map's mean size (max pooling "
-        "picks large values, so its absolute changes are larger numbers); global pooling does not change."
+        "picks large values, so its absolute changes are larger numbers); global pooling does not change. "
+        "Having no weights does not stop the gradient: backpropagation passes through pooling. The "
+        "backward view (view = backward) shows where it goes when every pooled value sends back a "
+        "gradient of 1 (the gradient of L = the sum of the pooled map): max pooling routes each window's "
+        "gradient to the pixel that was the maximum and the others get 0, while average pooling spreads "
+        "it equally, 1 / window² to every pixel of the window. Where windows overlap (stride smaller "
+        "than the window) a pixel collects from each of its windows."
     ),
     params=(
         ChoiceParam(
@@ -36,6 +42,13 @@ SPEC = Spec(
         IntParam(
             "shift", 1, "pixels the input moves right (wrapping around) for the shift test", low=1, high=4
         ),
+        ChoiceParam(
+            "view",
+            "forward",
+            "what the plot shows beside the pooled map: forward, how much a shift changes it; backward, "
+            "where the gradient goes (dL/dx for L = the sum of the pooled map)",
+            choices=("forward", "backward"),
+        ),
     ),
     answers={
         "output": "pooled values",
@@ -45,5 +58,7 @@ SPEC = Spec(
         "raw_relative_change": "input change / mean |input|",
         "pooled_relative_change": "pooled change / mean |pooled map|",
         "shift_reduces_change": "pooling reduces the relative change",
+        "input_gradient": "gradient reaching each input pixel, dL/dx for L = the sum of the pooled map",
+        "gradient_receivers": "input pixels that receive a gradient",
     },
 )

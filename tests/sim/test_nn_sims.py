@@ -101,20 +101,41 @@ def test_regime_names() -> None:
 # --- residual -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("init", ["standard", "residual"])
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
-def test_residual_gradients_match_torch(activation: str) -> None:
-    result = sim.run("residual", {"activation": activation, "depth": 8, "steps": 10}, seed=2)
-    weights, biases, x, y = residual.network(8, np.random.default_rng(2))
+def test_residual_gradients_match_torch(activation: str, init: str) -> None:
+    params = {"activation": activation, "depth": 8, "steps": 10, "init": init}
+    result = sim.run("residual", params, seed=2)
+    starts, biases, x, y = residual.network(8, activation, init, np.random.default_rng(2))
     for variant, shortcut in (("plain", False), ("residual", True)):
-        dws, _ = torch_layer_gradients(weights, biases, x, y, activation, shortcut)
+        dws, _ = torch_layer_gradients(starts[variant], biases, x, y, activation, shortcut)
         assert_allclose(result.data["norms"][variant], [np.linalg.norm(dw) for dw in dws], rtol=1e-10)
     answers: dict[str, Any] = result.answers
     assert answers["first_layer_gradient_plain"] == result.data["norms"]["plain"][0]
     assert answers["first_layer_gradient_residual"] == result.data["norms"]["residual"][0]
 
 
-def test_shortcuts_keep_the_gradient_and_the_network_learns() -> None:
-    answers = answers_of("residual")
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_each_network_starts_from_its_own_initialisation(activation: str) -> None:
+    depth = 6
+    starts, _, _, _ = residual.network(depth, activation, "standard", np.random.default_rng(3))
+    drawn, _ = networks.init_mlp(
+        [1] + [residual.WIDTH] * (depth + 1) + [1], np.random.default_rng(3), 1.0, 0.1
+    )
+    gain = math.sqrt(2.0) if activation == "relu" else 1.0
+    for layer, w in enumerate(drawn):
+        plain_gain = 1.0 if layer == len(drawn) - 1 else gain  # the output layer is linear
+        shortcut_scale = 1.0 if layer in (0, len(drawn) - 1) else 1.0 / math.sqrt(depth)
+        assert_allclose(starts["plain"][layer], plain_gain * w, rtol=1e-15)
+        assert_allclose(starts["residual"][layer], shortcut_scale * w, rtol=1e-15)
+    shared, _, _, _ = residual.network(depth, activation, "residual", np.random.default_rng(3))
+    for plain, shortcut in zip(shared["plain"], shared["residual"], strict=True):
+        assert_allclose(plain, shortcut, rtol=0)
+
+
+def test_with_the_residual_init_the_plain_network_cannot_learn() -> None:
+    # The shortcut network's small weights without shortcuts: the gradient fades before the first layers.
+    answers = answers_of("residual", {"init": "residual"})
     assert answers["first_layer_gradient_residual"] > 1e6 * answers["first_layer_gradient_plain"]
     assert not answers["diverged_residual"] and not answers["diverged_plain"]
     # The plain network cannot do better than predicting the mean: the variance of sin(x).
@@ -123,14 +144,40 @@ def test_shortcuts_keep_the_gradient_and_the_network_learns() -> None:
     assert answers["final_loss_residual"] < 0.05 * variance
 
 
-def test_residual_loss_curves_start_at_the_initial_loss() -> None:
-    result = sim.run("residual", {"depth": 4, "steps": 10})
-    weights, biases, x, y = residual.network(4, np.random.default_rng(0))
+@pytest.mark.parametrize("init", ["standard", "residual"])
+def test_residual_loss_curves_start_at_the_initial_loss(init: str) -> None:
+    result = sim.run("residual", {"depth": 4, "steps": 10, "init": init})
+    starts, biases, x, y = residual.network(4, "tanh", init, np.random.default_rng(0))
     for variant, shortcut in (("plain", False), ("residual", True)):
-        initial, _, _ = sim.mlp_gradients(weights, biases, x, y, "tanh", residual=shortcut)
+        initial, _, _ = sim.mlp_gradients(starts[variant], biases, x, y, "tanh", residual=shortcut)
         losses = result.data["losses"][variant]
         assert losses[0] == pytest.approx(initial, rel=1e-14)
         assert losses.size == 11
+
+
+def test_variants_with_their_own_starts_train_as_separate_fits() -> None:
+    starts, biases, x, y = residual.network(5, "tanh", "standard", np.random.default_rng(1))
+    variants = [("tanh", False), ("tanh", True)]
+    together = training.fit_variants(
+        starts["residual"], biases, x, y, 12, 0.01, variants, starts=[starts["plain"], starts["residual"]]
+    )
+    for run, (activation, shortcut), start in zip(
+        together, variants, [starts["plain"], starts["residual"]], strict=True
+    ):
+        alone = training.fit(start, biases, x, y, 12, 0.01, activation, shortcut)
+        assert_allclose(run.losses, alone.losses, rtol=0, atol=0)
+        for got, want in zip([*run.weights, *run.biases], [*alone.weights, *alone.biases], strict=True):
+            assert_allclose(got, want, rtol=0, atol=0)
+
+
+def test_starts_must_match_the_variants_and_the_shapes() -> None:
+    starts, biases, x, y = residual.network(3, "tanh", "standard", np.random.default_rng(1))
+    variants = [("tanh", False), ("tanh", True)]
+    with pytest.raises(ValueError, match="one weight list per variant"):
+        training.fit_variants(starts["plain"], biases, x, y, 2, 0.01, variants, starts=[starts["plain"]])
+    wrong = [w[:, :1] if w.shape[1] > 1 else w for w in starts["plain"]]
+    with pytest.raises(ValueError, match="shape"):
+        training.fit_variants(starts["plain"], biases, x, y, 2, 0.01, variants, starts=[wrong, wrong])
 
 
 def test_too_large_a_learning_rate_is_reported_as_divergence() -> None:

@@ -103,7 +103,7 @@ def test_run_out_writes_the_plot(capsys: pytest.CaptureFixture[str], tmp_path: P
         (["run", "activations", "--out", "plot.txt"], ".png, .svg or .pdf"),
         (["run", "backprop", "--set", "expression=__import__('os')"], "calls to '__import__'"),
         (["run", "backprop", "--set", "values=w=1"], "undefined variable 'x'"),
-        ([], "list, show or run"),
+        ([], "list, show, run or open"),
     ],
 )
 def test_mistakes_exit_with_status_2_and_a_message(

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from PIL import Image
 
 import sim
 from sim import plotting
 from sim.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
+from sim.simulations import optimizers
 
 
 def extremes(param: Param) -> list[Any]:
@@ -125,3 +129,153 @@ def test_any_combination_in_range_computes_or_explains(name: str) -> None:
             assert str(error), params
             continue
         assert_finite(result.answers)
+
+
+# --- figures that show the lesson --------------------------------------------------------------------
+
+SIZES = {"full": (1080, 720), "compact": (480, 240), "tiny": (300, 160)}
+
+
+def drawn(name: str, params: dict[str, Any] | None = None, size: str = "full") -> Figure:
+    """The figure of a simulation's run, drawn as the project draws it, at one of ``SIZES``."""
+    width, height = SIZES[size]
+    fig = plotting.new_figure(width, height)
+    with matplotlib.rc_context(plotting.theme(width, height)):  # type: ignore[arg-type]
+        sim.get(name).plot(fig, sim.run(name, params))
+        fig.canvas.draw()
+    return fig
+
+
+def texts_of(fig: Figure) -> list[str]:
+    """Every text the figure shows: titles, axis labels, legends' labels and ``ax.text`` artists."""
+    found: list[str] = []
+    for ax in fig.axes:
+        found += [ax.get_title(loc) for loc in ("left", "center", "right")]
+        found += [ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+        legend = ax.get_legend()
+        if legend is not None:
+            found += [t.get_text() for t in legend.get_texts()]
+    return [text for text in found if text]
+
+
+def numeric(labels: list[str]) -> bool:
+    """Whether tick labels show numbers (``1.5``, ``−2``, ``$\\mathdefault{10^{-3}}$``), not categories."""
+    plain = [re.sub(r"\\mathdefault|[${}^\\]", "", label).replace("−", "-") for label in labels]
+    return any(re.fullmatch(r"-?[0-9.]+(e-?[0-9]+)?|10-?[0-9]+", text.strip()) for text in plain)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("name", sim.NAMES)
+def test_every_numeric_axis_is_labelled(name: str, size: str) -> None:
+    fig = drawn(name, size=size)
+    for index, ax in enumerate(fig.axes):
+        if not ax.axison:
+            continue
+        for axis, label in ((ax.xaxis, ax.get_xlabel()), (ax.yaxis, ax.get_ylabel())):
+            ticks = [t.get_text() for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            if numeric(ticks):
+                assert label, f"{name} ({size}): axes {index} shows numbers {ticks} without a label"
+
+
+def test_gradient_descent_draws_x_and_y_to_the_same_scale() -> None:
+    for size in SIZES:
+        surface = drawn("gradient-descent", {"function": "rosenbrock"}, size).axes[0]
+        assert surface.get_aspect() == 1.0
+        x0, x1 = surface.get_xlim()
+        y0, y1 = surface.get_ylim()
+        box = surface.get_window_extent()
+        assert box.width / (x1 - x0) == pytest.approx(box.height / (y1 - y0), rel=0.02)
+
+
+def test_optimizers_draw_the_chosen_three_by_default() -> None:
+    param = sim.spec("optimizers").param("show")
+    assert isinstance(param, ChoiceParam) and param.default == "sgd,momentum,adam"
+    for show in param.choices:
+        curve = drawn("optimizers", {"show": show}).axes[1]
+        labels = curve.get_legend_handles_labels()[1]
+        methods = optimizers.METHODS if show == "all" else show.split(",")
+        assert labels == [optimizers.LABELS[m] for m in optimizers.METHODS if m in methods] + ["tolerance"]
+    answers = sim.run("optimizers", {"show": "sgd"}).answers
+    assert all(f"steps_{m}" in answers for m in optimizers.METHODS), "the answers still cover all six"
+
+
+def test_relu_and_leaky_relu_can_be_told_apart() -> None:
+    assert float(sim.spec("activations").defaults["leak"]) >= 0.1  # a slope the eye can see
+    for size in SIZES:
+        left = drawn("activations", size=size).axes[0]
+        styles = {line.get_label(): line.get_linestyle() for line in left.lines}
+        assert styles["relu"] != styles["leaky_relu"]
+        colours = {line.get_label(): line.get_color() for line in left.lines}
+        assert colours["relu"] != colours["leaky_relu"]
+
+
+def test_batching_marks_a_method_that_blew_up() -> None:
+    params = {"lr": 0.2, "features": 8}
+    assert sim.run("batching", params).answers["diverged"] == "SGD"
+    for size in SIZES:
+        assert "SGD: blew up" in texts_of(drawn("batching", params, size))
+    assert not any("blew up" in text for text in texts_of(drawn("batching")))
+
+
+def test_jacobian_hessian_panels_name_their_function_and_show_their_numbers() -> None:
+    rows, cols = sim.run("jacobian-hessian").data["jacobian"].shape
+    for size in SIZES:
+        function, matrices, costs = drawn("jacobian-hessian", size=size).axes
+        assert function.get_title().startswith("f")
+        assert "of f" in matrices.get_title()
+        assert costs.get_title().startswith(("g", "cost of g"))
+        texts = [t.get_text() for t in matrices.texts]
+        # The Hessian of f: values, row names, column names; then the Jacobian of g alike, then its title.
+        assert texts[:8] == ["-1.25", "1.00", "1.00", "2.00", "x", "y", "x", "y"]
+        jacobian = texts[8:]
+        assert jacobian[rows * cols : -1] == [f"g{i + 1}" for i in range(rows)] + [
+            f"v{j + 1}" for j in range(cols)
+        ]
+        assert "of g" in jacobian[-1] and matrices.texts[-1].get_fontweight() == "bold"
+
+
+def test_log_sum_exp_softmax_panel_shows_every_logit_at_the_defaults() -> None:
+    result = sim.run("log-sum-exp")
+    for size in SIZES:
+        bars = drawn("log-sum-exp", size=size).axes[1]
+        (steps,) = [c for c in bars.patches if c.get_label() == "stable"]
+        heights = steps.get_data().values  # type: ignore[attr-defined]
+        assert len(heights) == result.params["logits"] and len(np.unique(heights)) == len(heights)
+        assert any("nan" in t.get_text() for t in bars.texts), "the naive failure is said in the panel"
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_small_matrices_show_their_numbers_at_every_size(size: str) -> None:
+    conv = drawn("convolution", size=size)
+    kernel = sim.run("convolution").data["kernel"]
+    kernel_texts = [t.get_text() for ax in conv.axes for t in ax.texts]
+    for weight in kernel.ravel():
+        assert f"{weight:.3g}" in kernel_texts
+    pooled = drawn("pooling", {"view": "backward"}, size)
+    result = sim.run("pooling", {"view": "backward"})
+    cells = result.data["input"].size * 2 + result.data["output"].size
+    assert sum(1 for ax in pooled.axes for t in ax.texts if t.get_text()[:1].isdigit()) >= cells
+    graph = sim.run("backprop").data["graph"]
+    node_texts = [t.get_text() for t in drawn("backprop", size=size).axes[0].texts]
+    for node, text in zip(graph.nodes, node_texts, strict=True):
+        value = f"{node.value:.3g}"
+        assert text.startswith(node.label if node.label == value else f"{node.label}\n{value}")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_convolution_explains_its_markers_and_colours(size: str) -> None:
+    fig = drawn("convolution", size=size)
+    legends = [legend for ax in fig.axes if (legend := ax.get_legend()) is not None]
+    assert len(legends) == 1
+    labels = [t.get_text() for t in legends[0].get_texts()]
+    assert any("reported" in label for label in labels) and any("strongest" in label for label in labels)
+    assert any("stride" in label for label in labels)
+    output = sim.run("convolution").data["output"]
+    spread = float(np.percentile(np.abs(output), 99))
+    assert f"{spread:.3g}" in texts_of(fig) and f"{-spread:.3g}" in texts_of(fig)  # the colour scale's ends
+
+
+def test_pooling_backward_view_shows_where_the_gradient_goes() -> None:
+    for size in SIZES:
+        titles = texts_of(drawn("pooling", {"view": "backward"}, size))
+        assert any("∂L/∂" in title for title in titles)
