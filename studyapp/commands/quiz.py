@@ -10,18 +10,22 @@ from studyapp.commands import add_card_filters, announce_created, check_filters,
 from studyapp.errors import UserError
 
 DESCRIPTION = """\
-Take a quiz: multiple choice (1-4 or a-d), typed answers graded on the card's key terms (typos,
-case and accents are forgiven), true or false, ordering the steps of a process (type e.g. 3142), and
-numeric questions with random parameters whose answers the simulations compute. A wrong number that
-matches a known mistake (forgot the padding, flipped the kernel, forgot the learning rate...) is named.
-Every attempt is saved; with the setting quiz_updates_schedule on, answers also rate the cards.
+Take a quiz: multiple choice (1-4 or a-d), short answers (a term, a name or a blank in the card's
+answer: synonyms and typos are forgiven, negations and swapped terms are not), explanations in your own
+words (judged by the card's key ideas: when the judge is not sure, you tick the ideas your answer
+covered), true or false (t/f, a/b or 1/2), ordering the steps of a process (type e.g. 3142), and
+numeric questions with random parameters whose answers the simulations compute, graded to the
+significant figures asked. A wrong number that matches a known mistake (forgot the padding, flipped the
+kernel, forgot the learning rate...) is named. Every attempt is saved; with the setting
+quiz_updates_schedule on, answers also rate the cards.
 
 The same --seed gives the same quiz: questions, order, parameters and choice order. Without --seed a
 random one is drawn and printed.
 
 When standard input and output are a terminal the quiz opens in the full-screen app; otherwise, or
 with --plain, it runs line by line: one line answers a question, q quits, and the end of input stops
-with the summary. After a wrong typed answer one more line is read (r: "I was right").
+with the summary. After a wrong typed answer one more line is read (r: "I was right"); for an
+explanation the judge is unsure of, the key ideas are listed and one line takes the numbers you covered.
 """
 
 

@@ -7,8 +7,10 @@ Numeric questions draw random parameters from a stored seed and take their groun
 ``studyapp.quiz.numeric`` (which imports numpy) is loaded only when a quiz is built.
 """
 
+from studyapp.quiz.generators import GENERATORS
 from studyapp.quiz.grading import GRADERS, AnswerError, Grade, grade
-from studyapp.quiz.questions import GENERATORS, KIND_LABELS, KINDS, Question, QuestionKind
+from studyapp.quiz.judge import Judgement, Verdict, judge, judge_answer
+from studyapp.quiz.questions import KIND_LABELS, KINDS, Question, QuestionKind
 from studyapp.quiz.runner import DEFAULT_QUESTIONS, QuizRun, Summary, build_quiz, new_seed, select_cards
 
 __all__ = [
@@ -19,12 +21,16 @@ __all__ = [
     "KIND_LABELS",
     "AnswerError",
     "Grade",
+    "Judgement",
     "Question",
     "QuestionKind",
     "QuizRun",
     "Summary",
+    "Verdict",
     "build_quiz",
     "grade",
+    "judge",
+    "judge_answer",
     "new_seed",
     "select_cards",
 ]

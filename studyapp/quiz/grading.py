@@ -1,88 +1,120 @@
-"""Grading quiz answers: lenient text matching, numbers within a tolerance, choices, orders, and the
-diagnosis of known mistakes, each kind of question by its grader in ``GRADERS``. Stdlib only.
+"""Grading quiz answers, each kind of question by its grader in ``GRADERS``. Stdlib only.
 
-Whatever a person types, reading it either succeeds or raises ``AnswerError`` with a message for them:
-superscripts and other digit-like characters that are not decimal digits (``²``, ``½``, ``①``) are not
-numbers, and numbers too long to read are refused before ``int`` or ``float`` could fail on them.
-
-Typed answers are compared after normalising case, accents and punctuation; each key term of the card
-must appear (through any of its ``|``-separated synonyms) anywhere in the answer, and small typos are
-forgiven: the number of edits allowed grows with the length of the term.
+- Choices, true or false and orders are read from keys and numbers.
+- Numbers must be as close as the question asks (``studyapp.quiz.numbers``); a wrong one that matches a
+  known mistake names it.
+- Short answers (a term, a name) are graded automatically: synonyms and typos are accepted, a negation
+  ("not steepest ascent") or the opposite term ("steepest descent") is not.
+- Answers in the learner's own words are judged against the card's rubric (``studyapp.quiz.judge``): a
+  confident verdict is given with its reason, and when the judge is unsure the learner ticks the key
+  ideas their answer covered (``Checklist``), the recognised ones pre-ticked; the ticks give the grade.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
+from studyapp.quiz.judge import NO_ANSWERS, Judgement, Verdict, judge_answer
+from studyapp.quiz.numbers import (
+    AnswerError,
+    Tolerance,
+    diagnose,
+    has_odd_digits,
+    parse_number,
+    quoted,
+    small_number,
+)
+from studyapp.quiz.patterns import Found, best
 from studyapp.quiz.questions import OPTION_KEYS, Question, QuestionKind
+from studyapp.quiz.rubric import NameQuestion
+from studyapp.quiz.text import normalise, read
 
-#: The edits (insertions, deletions, substitutions, swaps of neighbours) a word of this many letters may
-#: differ by: (longest length, edits allowed), shortest first; longer words allow ``MAX_EDITS``. A word
-#: with a typo must still start with the right letter, so "decreasing" never passes for "increasing".
-TYPO_STEPS = ((3, 0), (8, 1), (13, 2))
-MAX_EDITS = 3
-#: A typed answer to a card without key terms counts when it is this similar to the card's answer.
-SIMILAR_ENOUGH = 0.8
-TRUE_WORDS = frozenset({"t", "true", "y", "yes", "1", "right", "correct"})
-FALSE_WORDS = frozenset({"f", "false", "n", "no", "2", "wrong", "incorrect"})
-INFINITY_WORDS = {"inf": math.inf, "infinity": math.inf, "∞": math.inf}
-#: A wrong answer matches a known mistake when it is this close to it, or closer if the question is stricter.
-DIAGNOSIS_TOLERANCE = (5e-3, 5e-4)
-#: A typed number longer than this (in characters) is refused unread.
-MAX_NUMBER_LENGTH = 100
-#: An answer quoted in a message is cut to this many characters.
-QUOTED_LENGTH = 24
-NUMBER_EXAMPLES = "type e.g. 0.25, -3, 1/4, 2e-3 or 0.5^10"
+__all__ = ["AnswerError", "Checklist", "Grade", "grade", "parse_number"]
 
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?"
-_NUMBER_RE = re.compile(rf"^{_NUMBER}$")
-_BINARY_RE = re.compile(rf"^({_NUMBER})\s*(/|\^|\*\*)\s*({_NUMBER})$")
+TRUE_WORDS = frozenset({"t", "true", "a", "1", "y", "yes", "right", "correct"})
+FALSE_WORDS = frozenset({"f", "false", "b", "2", "n", "no", "wrong", "incorrect"})
+TRUTH_HELP = "type t (true) or f (false); 1 and 2 or a and b work too"
 
 
-class AnswerError(ValueError):
-    """An answer that cannot be read (say so and ask again; it is not graded)."""
+@dataclass(frozen=True)
+class Checklist:
+    """A rubric's key ideas for the learner to tick: which a right answer needs, and which are ticked."""
+
+    ideas: tuple[str, ...]
+    required: tuple[bool, ...]
+    ticked: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, judgement: Judgement) -> Checklist:
+        """The judgement's ideas, the recognised ones ticked."""
+        return cls(judgement.ideas, judgement.required, frozenset(judgement.ticked))
+
+    def tick(self, covered: Iterable[int]) -> Checklist:
+        """The same ideas with exactly ``covered`` (0-based positions) ticked."""
+        chosen = frozenset(covered)
+        if not chosen <= set(range(len(self.ideas))):
+            raise ValueError(
+                f"covered must be positions from 0 to {len(self.ideas) - 1}, got {sorted(chosen)}"
+            )
+        return replace(self, ticked=chosen)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every required idea is ticked."""
+        return all(i in self.ticked for i, needed in enumerate(self.required) if needed)
+
+    def lines(self) -> list[str]:
+        """One line per idea: ``[x] 1. the idea`` (optional ones say so)."""
+        return [
+            f"[{'x' if i in self.ticked else ' '}] {i + 1}. {idea}{'' if needed else ' (optional)'}"
+            for i, (idea, needed) in enumerate(zip(self.ideas, self.required, strict=True))
+        ]
+
+    def summary(self) -> str:
+        """What the ticks say: all the key ideas covered, or which are missing."""
+        needed = [i for i, required in enumerate(self.required) if required]
+        covered = [i for i in needed if i in self.ticked]
+        if len(covered) == len(needed):
+            every = "the key idea" if len(needed) == 1 else f"all {len(needed)} key ideas"
+            return f"your answer covers {every}"
+        missing = "; ".join(self.ideas[i] for i in needed if i not in self.ticked)
+        return f"your answer covers {len(covered)} of {len(needed)} key ideas; missing: {missing}"
 
 
-def quoted(text: str) -> str:
-    """``text`` (stripped) in quotes for a message, cut short when long: ``'1111…' (5000 characters)``."""
-    cleaned = text.strip()
-    if len(cleaned) <= QUOTED_LENGTH:
-        return repr(cleaned)
-    return f"{cleaned[: QUOTED_LENGTH - 1] + '…'!r} ({len(cleaned)} characters)"
-
-
-def has_odd_digits(text: str) -> bool:
-    """Whether ``text`` holds numeric characters that are not decimal digits: ``²``, ``½``, ``①``, ``Ⅻ``.
-
-    ``str.isdigit`` accepts superscripts, but ``int`` and ``float`` refuse them; decimal digits of any
-    script (``٣``, full-width ``３``) are what they read.
-    """
-    return any(char.isnumeric() and not char.isdecimal() for char in text)
-
-
-def small_number(word: str, largest: int) -> int | None:
-    """The whole number ``word`` is, if it is decimal digits only and at most ``largest``; else ``None``.
-
-    Long numbers are refused by their length, before ``int`` (limited to 4300 digits) reads them.
-    """
-    if not word.isdecimal():
+def parse_covered(text: str, count: int) -> list[int] | None:
+    """The ideas a learner says their answer covered, 0-based, from ``"1 3"``, ``"1,3"`` or ``"13"``;
+    ``None`` for an empty line (keep the ticks); ``[]`` for ``0``, ``none`` or ``-``."""
+    cleaned = text.strip().lower()
+    if not cleaned:
         return None
-    digits = word.lstrip("0") or "0"
-    if len(digits) > len(str(largest)):
-        return None
-    value = int(digits)
-    return value if value <= largest else None
+    if cleaned in ("0", "none", "-", "no"):
+        return []
+    example = " ".join(str(n) for n in range(1, min(count, 3) + 1))
+    how = (
+        f"type the numbers of the ideas your answer covered (e.g. {example}), 0 for none, "
+        "or Enter to keep the ticks"
+    )
+    if has_odd_digits(cleaned) or re.search(r"[^\d\s,;]", cleaned):
+        raise AnswerError(how)
+    parts = re.findall(r"\d+", cleaned)
+    if len(parts) == 1 and count <= 9 and len(parts[0]) > 1:
+        parts = list(parts[0])
+    numbers = [small_number(part, count) for part in parts]
+    if any(number is None or number < 1 for number in numbers):
+        raise AnswerError(f"there are ideas 1 to {count}; {how}")
+    return sorted({number - 1 for number in numbers if number is not None})
 
 
 @dataclass(frozen=True)
 class Grade:
     """The verdict on one answer: whether it is right, the answer as understood, and why.
 
-    ``mistake`` names the known mistake a wrong numeric answer matches, if any.
+    ``mistake`` names the known mistake a wrong numeric answer matches, if any. An answer in the
+    learner's own words has the judge's ``verdict`` and a ``checklist`` of the rubric's key ideas; while
+    ``awaiting`` (the judge was unsure) the learner still has to tick them, and ``self_graded`` once they
+    did.
     """
 
     correct: bool
@@ -90,199 +122,101 @@ class Grade:
     feedback: str = ""
     mistake: str | None = None
     overridden: bool = False
+    verdict: str = ""
+    checklist: Checklist | None = None
+    self_graded: bool = False
+
+    @property
+    def awaiting(self) -> bool:
+        """Whether the learner still has to tick the ideas their answer covered."""
+        return self.verdict == Verdict.UNSURE and not self.self_graded
+
+    def ticked(self, covered: Iterable[int]) -> Grade:
+        """The grade the learner's ticks give: right when every required idea is ticked."""
+        if self.checklist is None:
+            raise ValueError("only an answer judged against a rubric has ideas to tick")
+        checklist = self.checklist.tick(covered)
+        return replace(
+            self,
+            correct=checklist.complete,
+            feedback=checklist.summary(),
+            checklist=checklist,
+            self_graded=True,
+            overridden=False,
+        )
 
 
 # -- text ------------------------------------------------------------------------------------------
 
 
-def normalise(text: str) -> str:
-    """Lower case without accents or punctuation, single spaces: ``"Non-Linéarité!"`` -> ``non linearite``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
-
-
-def allowed_edits(length: int) -> int:
-    """How many edits a term of ``length`` letters may be off by (0 for short words)."""
-    for longest, edits in TYPO_STEPS:
-        if length <= longest:
-            return edits
-    return MAX_EDITS
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps."""
-    if a == b:
-        return 0
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _close(word: str, target: str, edits: int) -> bool:
-    """Equal, or off by at most ``edits`` with the same first letter."""
-    if word == target:
-        return True
-    return (
-        edits > 0
-        and word[:1] == target[:1]
-        and abs(len(word) - len(target)) <= edits
-        and edit_distance(word, target) <= edits
+def grade_typed(question: Question, text: str) -> Grade:
+    """An answer in the learner's own words, judged against the question's rubric."""
+    if question.rubric is None:
+        raise ValueError(f"typed question {question.form!r} has no rubric")
+    judgement = judge_answer(question.rubric, text)
+    checklist = Checklist.of(judgement)
+    given = text.strip()
+    if judgement.verdict is Verdict.UNSURE:
+        return Grade(
+            False,
+            given,
+            "check your answer against the key ideas",
+            verdict=judgement.verdict,
+            checklist=checklist,
+        )
+    return Grade(
+        judgement.verdict is Verdict.RIGHT,
+        given,
+        judgement.reason,
+        verdict=judgement.verdict,
+        checklist=checklist,
     )
 
 
-def _phrase_in(phrase: str, words: Sequence[str]) -> bool:
-    """Whether the normalised ``phrase`` appears in ``words``, up to typos and word breaks.
-
-    Word by word, each word may be off by the edits its length allows. Runs of one word fewer to one word
-    more are also compared with their spaces removed ("non-linear", "non linear" and "nonlinear" match
-    each other), allowing the edits of the phrase's longest word only, so "steepest descent" never
-    passes for "steepest ascent".
-    """
-    parts = phrase.split()
-    if not parts:
-        return False
-    size = len(parts)
-    for start in range(len(words) - size + 1):
-        if all(
-            _close(w, t, allowed_edits(len(t)))
-            for w, t in zip(words[start : start + size], parts, strict=True)
-        ):
-            return True
-    target = "".join(parts)
-    edits = allowed_edits(max(len(part) for part in parts))
-    for width in range(max(size - 1, 1), size + 2):
-        for start in range(len(words) - width + 1):
-            if _close("".join(words[start : start + width]), target, edits):
-                return True
-    return False
-
-
-def term_present(term: str, answer: str) -> bool:
-    """Whether key ``term`` (synonyms separated by ``|``) appears in ``answer``, leniently."""
-    words = normalise(answer).split()
-    return any(_phrase_in(normalise(synonym), words) for synonym in term.split("|"))
-
-
-def missing_terms(answer: str, key_terms: Sequence[str]) -> list[str]:
-    """The key terms ``answer`` lacks, each shown by its first synonym."""
-    return [term.split("|")[0].strip() for term in key_terms if not term_present(term, answer)]
-
-
-def similarity(a: str, b: str) -> float:
-    """How alike two texts are after normalising, from 0 to 1 (difflib's ratio)."""
-    import difflib
-
-    return difflib.SequenceMatcher(None, normalise(a), normalise(b)).ratio()
-
-
-def grade_typed(answer: str, key_terms: Sequence[str], reference: str) -> Grade:
-    """Right when every key term is present; without key terms, when close enough to ``reference``."""
-    given = answer.strip()
-    if not normalise(given):
+def grade_term(short: NameQuestion, text: str) -> Grade:
+    """A short answer: right when it names an accepted term (synonyms and typos are fine), not negated,
+    and names none of the rejected ones (the opposite term, a confusable name)."""
+    given = text.strip()
+    if normalise(given) in NO_ANSWERS:
         return Grade(False, given, "no answer given")
-    if not key_terms:
-        score = similarity(given, reference)
-        if score >= SIMILAR_ENOUGH:
-            return Grade(True, given)
-        return Grade(False, given, f"only {score:.0%} like the expected answer")
-    missing = missing_terms(given, key_terms)
-    if not missing:
-        return Grade(True, given)
-    return Grade(False, given, "missing: " + ", ".join(missing))
+    reading = read(given, short.known)
+    for rejected in short.reject:
+        if best(rejected.patterns, reading) is Found.PRESENT:
+            return Grade(False, given, rejected.reason)
+    found = best(short.accept, reading)
+    if found is Found.NEGATED:
+        return Grade(False, given, "a negation: the question asks for the term itself")
+    return Grade(found is Found.PRESENT, given)
+
+
+def grade_short(question: Question, text: str) -> Grade:
+    """A short answer to a fill-in-the-blank or "name the ..." question."""
+    if question.short is None:
+        raise ValueError(f"short question {question.form!r} has nothing to accept")
+    return grade_term(question.short, text)
 
 
 # -- numbers ---------------------------------------------------------------------------------------
 
 
-def parse_number(text: str) -> float:
-    """A number typed by a person: ``-1.5``, ``2e-3``, ``1/4``, ``0.25^10``, ``12.5%``, ``inf``, ``0,5``.
-
-    Raises ``AnswerError`` for anything else (nothing is evaluated as code), for a number longer than
-    ``MAX_NUMBER_LENGTH`` characters, and for one too large for a float.
-    """
-    cleaned = text.strip().lower().replace("−", "-").replace("×", "*").replace(" ", "")
-    if len(cleaned) > MAX_NUMBER_LENGTH:
-        raise AnswerError(f"{quoted(text)} is too long to be a number; {NUMBER_EXAMPLES}")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    sign = -1.0 if cleaned.startswith("-") and cleaned.lstrip("-") in INFINITY_WORDS else 1.0
-    if cleaned.lstrip("+-") in INFINITY_WORDS:
-        return sign * INFINITY_WORDS[cleaned.lstrip("+-")]
-    percent = cleaned.endswith("%")
-    body = cleaned.removesuffix("%")
-    value: float | None = None
-    if _NUMBER_RE.match(body):
-        value = _finite(body, text)
-    elif match := _BINARY_RE.match(body):
-        left, operator, right = _finite(match[1], text), match[2], _finite(match[3], text)
-        value = _combine(left, operator, right, text)
-    if value is None or math.isnan(value):
-        raise AnswerError(f"{quoted(text)} is not a number; {NUMBER_EXAMPLES}")
-    return value / 100.0 if percent else value
-
-
-def _finite(literal: str, text: str) -> float:
-    """A number literal matched by ``_NUMBER`` as a float; ``AnswerError`` if it is too large (``1e400``)."""
-    value = float(literal)
-    if math.isinf(value):
-        raise AnswerError(f"{quoted(text)} is out of range; type inf for infinity")
-    return value
-
-
-def _combine(left: float, operator: str, right: float, text: str) -> float:
-    if operator == "/":
-        if right == 0:
-            raise AnswerError(f"{quoted(text)} divides by zero")
-        return left / right
-    try:
-        return float(left**right)
-    except (OverflowError, ZeroDivisionError):
-        raise AnswerError(f"{quoted(text)} is out of range") from None
-    except TypeError:  # a negative base with a fractional power is complex
-        raise AnswerError(f"{quoted(text)} is not a real number") from None
-
-
-def close_enough(given: float, expected: float, rel_tol: float, abs_tol: float) -> bool:
-    """Whether ``given`` is within the relative or absolute tolerance of ``expected`` (inf equals inf)."""
-    if math.isinf(given) or math.isinf(expected):
-        return given == expected
-    return math.isclose(given, expected, rel_tol=rel_tol, abs_tol=abs_tol)
-
-
-def diagnose(
-    given: float, mistakes: Sequence[tuple[str, float]], rel_tol: float, abs_tol: float
-) -> str | None:
-    """The names of the known mistakes whose result ``given`` equals (within tolerance), or ``None``."""
-    names = [name for name, value in mistakes if close_enough(given, value, rel_tol, abs_tol)]
-    return " or ".join(dict.fromkeys(names)) if names else None
-
-
 def grade_numeric(
-    text: str,
-    expected: float,
-    rel_tol: float,
-    abs_tol: float,
-    mistakes: Sequence[tuple[str, float]] = (),
+    text: str, expected: float, tolerance: Tolerance, mistakes: Sequence[tuple[str, float]] = ()
 ) -> Grade:
     """Grade a typed number; a wrong one that matches a known mistake names it."""
     given = parse_number(text)
     shown = text.strip()
-    if close_enough(given, expected, rel_tol, abs_tol):
+    if tolerance.accepts(given, expected):
         return Grade(True, shown)
-    mistake = diagnose(
-        given, mistakes, max(rel_tol, DIAGNOSIS_TOLERANCE[0]), max(abs_tol, DIAGNOSIS_TOLERANCE[1])
-    )
+    mistake = diagnose(given, mistakes, tolerance)
     feedback = f"it looks like you {mistake}" if mistake else ""
     return Grade(False, shown, feedback, mistake)
+
+
+def grade_numeric_question(question: Question, text: str) -> Grade:
+    """A numeric answer, as close as the question asks; a known mistake is named."""
+    if question.value is None:
+        raise ValueError(f"numeric question {question.form!r} has no value")
+    return grade_numeric(text, question.value, question.tolerance, question.mistakes)
 
 
 # -- choices and orders ----------------------------------------------------------------------------
@@ -306,15 +240,15 @@ def parse_choice(text: str, count: int) -> int:
 
 
 def parse_truth(text: str) -> bool:
-    """True or false from ``t``/``true``/``yes``/``1`` or ``f``/``false``/``no``/``2``."""
+    """True or false from ``t``/``true``/``a``/``1`` or ``f``/``false``/``b``/``2`` (and yes or no)."""
     if has_odd_digits(text):  # normalising would read "²" as "2"
-        raise AnswerError(f"{quoted(text)} is not a number; type t (true) or f (false)")
-    word = normalise(text)
+        raise AnswerError(f"{quoted(text)} is not a number; {TRUTH_HELP}")
+    word = normalise(text.strip().rstrip(").:"))
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    raise AnswerError("type t (true) or f (false)")
+    raise AnswerError(TRUTH_HELP)
 
 
 def parse_order(text: str, count: int) -> tuple[int, ...]:
@@ -344,9 +278,6 @@ def placed_right(given: Sequence[int], solution: Sequence[int]) -> int:
     return sum(a == b for a, b in zip(given, solution, strict=True))
 
 
-# -- one question ----------------------------------------------------------------------------------
-
-
 def grade_choice(question: Question, text: str) -> Grade:
     """A multiple-choice answer: the option's key (``b``) or number (``2``)."""
     index = parse_choice(text, len(question.options))
@@ -360,11 +291,6 @@ def grade_truth(question: Question, text: str) -> Grade:
     return Grade(index == question.solution[0], question.options[index])
 
 
-def grade_typed_question(question: Question, text: str) -> Grade:
-    """A typed answer, on the question's key terms."""
-    return grade_typed(text, question.key_terms, question.reference)
-
-
 def grade_order(question: Question, text: str) -> Grade:
     """An ordering: right when every item is in its place; the feedback counts those that are."""
     order = parse_order(text, len(question.options))
@@ -373,21 +299,15 @@ def grade_order(question: Question, text: str) -> Grade:
     return Grade(right == len(order), "".join(map(str, order)), feedback)
 
 
-def grade_numeric_question(question: Question, text: str) -> Grade:
-    """A numeric answer, within the question's tolerance; a known mistake is named."""
-    if question.value is None:
-        raise ValueError(f"numeric question {question.form!r} has no value")
-    return grade_numeric(text, question.value, question.rel_tol, question.abs_tol, question.mistakes)
-
-
 Grader = Callable[[Question, str], Grade]
 #: The grader of each kind of question.
 GRADERS: dict[QuestionKind, Grader] = {
     QuestionKind.CHOICE: grade_choice,
-    QuestionKind.TYPED: grade_typed_question,
+    QuestionKind.TYPED: grade_typed,
     QuestionKind.NUMERIC: grade_numeric_question,
     QuestionKind.ORDERING: grade_order,
     QuestionKind.TRUE_FALSE: grade_truth,
+    QuestionKind.SHORT: grade_short,
 }
 
 

@@ -9,9 +9,12 @@ import numpy as np
 
 from studyapp.model import Card
 from studyapp.quiz import numeric_cnn, numeric_loss, numeric_nets, numeric_optim
-from studyapp.quiz.numeric_base import Numeric, NumericKind, keep_mistakes, number
+from studyapp.quiz.numeric_base import Numeric, NumericKind, keep_mistakes, shown, significant
 from studyapp.quiz.questions import Question, QuestionKind, check_seed
+from studyapp.quiz.text import normalise
 
+#: A computed value this close to 0 is float rounding of an exact 0 (it is graded as 0).
+ROUNDING_DUST = 1e-12
 #: Every numeric kind by name.
 NUMERIC_KINDS: dict[str, NumericKind] = {
     kind.name: kind
@@ -20,10 +23,23 @@ NUMERIC_KINDS: dict[str, NumericKind] = {
 
 
 def numeric_kinds_for(card: Card) -> list[str]:
-    """The numeric kinds that suit ``card``: those made for its simulation."""
+    """The numeric kinds that suit ``card``: of those made for its simulation, the ones whose topic the
+    card's question names, or all of them when it names none."""
     if card.sim is None:
         return []
-    return [name for name, kind in NUMERIC_KINDS.items() if card.sim in kind.sims]
+    made = [name for name, kind in NUMERIC_KINDS.items() if card.sim in kind.sims]
+    question = f" {normalise(card.question)} "
+    topical = [
+        name
+        for name in made
+        if any(f" {normalise(topic)}" in question for topic in NUMERIC_KINDS[name].topics)
+    ]
+    return topical or made
+
+
+def expected_text(value: float) -> str:
+    """The expected number as shown: whole numbers exactly, others to 6 significant figures."""
+    return shown(value) if float(value).is_integer() else significant(value, 6)
 
 
 def generate(name: str, seed: int) -> Numeric:
@@ -31,25 +47,24 @@ def generate(name: str, seed: int) -> Numeric:
     if name not in NUMERIC_KINDS:
         raise ValueError(f"name must be one of {', '.join(NUMERIC_KINDS)}, got {name!r}")
     drawn = NUMERIC_KINDS[name].make(np.random.default_rng(check_seed(seed)), seed)
-    return replace(drawn, mistakes=keep_mistakes(drawn.value, drawn.mistakes, drawn.tolerance))
+    value = 0.0 if abs(drawn.value) < ROUNDING_DUST else drawn.value
+    return replace(drawn, value=value, mistakes=keep_mistakes(value, drawn.mistakes, drawn.tolerance))
 
 
 def numeric_question(name: str, card: Card | None, seed: int) -> Question:
     """The numeric question of kind ``name`` drawn with ``seed``, about ``card`` (if any)."""
     drawn = generate(name, seed)
-    rel_tol, abs_tol = drawn.tolerance
     return Question(
         kind=QuestionKind.NUMERIC,
         form=f"{QuestionKind.NUMERIC.value}:{name}",
         prompt=drawn.prompt,
-        expected=number(drawn.value) if float(drawn.value).is_integer() else f"{drawn.value:.6g}",
+        expected=expected_text(drawn.value),
         seed=seed,
         card_id=card.id if card is not None else None,
         card_question=card.question if card is not None else "",
         tags=card.tags if card is not None else (),
         value=drawn.value,
-        rel_tol=rel_tol,
-        abs_tol=abs_tol,
+        tolerance=drawn.tolerance,
         mistakes=drawn.mistakes,
         explanation=drawn.explanation,
         sim=drawn.sim,

@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from sim.spec import Result
+from studyapp.quiz.numbers import EXACT, THREE_FIGURES, Tolerance
 
-#: Tolerances: integers must be exact; other answers need about three significant figures.
-EXACT = (0.0, 1e-9)
-THREE_FIGURES = (5e-3, 5e-4)
+__all__ = ["EXACT", "THREE_FIGURES", "Numeric", "NumericKind", "Tolerance"]
+
 SIGNIFICANT = "give at least 3 significant figures"
+#: The minus sign as a mathematician writes it.
+MINUS = "−"
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Numeric:
     sim_seed: int = 0
     mistakes: tuple[tuple[str, float], ...] = ()
     explanation: str = ""
-    tolerance: tuple[float, float] = THREE_FIGURES
+    tolerance: Tolerance = THREE_FIGURES
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,16 @@ class NumericKind:
     """One kind of numeric question: its name, the simulations of the cards it suits, and its generator.
 
     ``make(rng, seed)`` gets a generator seeded with ``seed`` and the seed itself (for simulations that
-    take one).
+    take one). ``topics`` are the words of a card's question that make this kind its topic: a card gets,
+    of the kinds made for its simulation, those whose topic its question names, or all of them if it
+    names none (so the Jacobian card never gets the Hessian's questions).
     """
 
     name: str
     title: str
     sims: tuple[str, ...]
     make: Callable[[np.random.Generator, int], Numeric]
+    topics: tuple[str, ...] = ()
 
 
 def pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
@@ -64,14 +69,52 @@ def number(value: float) -> str:
     return f"{value:.4g}"
 
 
+def shown(value: float) -> str:
+    """A number as a mathematician writes it: ``number`` with a true minus sign (``−0.375``)."""
+    text = number(value)
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def significant(value: float, figures: int = 4) -> str:
+    """``value`` to ``figures`` significant figures, with a true minus sign: ``−0.8808``, ``2.328e-10``."""
+    text = f"{value:.{figures}g}"
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def fixed(value: float, places: int = 4) -> str:
+    """``value`` to ``places`` decimal places, with a true minus sign: ``−797.6931``."""
+    text = f"{value:.{places}f}"
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def factor(value: float) -> str:
+    """A number as a factor of a product: a negative one in brackets, ``0.05·(−0.375)``."""
+    return f"({shown(value)})" if value < 0 else shown(value)
+
+
+def plus(value: float) -> str:
+    """A number added to a term: ``+ 0.5``, or ``− 0.5`` for a negative one (never ``+ -0.5``)."""
+    return f"{MINUS} {shown(-value)}" if value < 0 else f"+ {shown(value)}"
+
+
+def minus(value: float) -> str:
+    """A number subtracted from a term: ``− 0.5``, or ``+ 0.5`` for a negative one (never ``− -0.5``)."""
+    return f"+ {shown(-value)}" if value < 0 else f"{MINUS} {shown(value)}"
+
+
+def power(base: str, exponent: float) -> str:
+    """``e^2``, or ``e^(−1.5)`` for a negative exponent."""
+    return f"{base}^({shown(exponent)})" if exponent < 0 else f"{base}^{shown(exponent)}"
+
+
 def vector(values: Iterable[float]) -> str:
-    """``[1, -0.5, 2]``."""
-    return "[" + ", ".join(number(v) for v in values) + "]"
+    """``[1, −0.5, 2]``."""
+    return "[" + ", ".join(shown(v) for v in values) + "]"
 
 
 def grid(rows: Sequence[Sequence[float]] | np.ndarray, indent: str = "    ") -> str:
     """A small matrix as right-aligned columns, one row per line."""
-    cells = [[number(v) for v in row] for row in rows]
+    cells = [[shown(v) for v in row] for row in rows]
     width = max(len(cell) for row in cells for cell in row)
     return "\n".join(indent + " ".join(cell.rjust(width) for cell in row) for row in cells)
 
@@ -87,16 +130,15 @@ def side_by_side(left: str, right: str, gap: int = 6) -> str:
 
 
 def keep_mistakes(
-    truth: float, candidates: Iterable[tuple[str, float]], tolerance: tuple[float, float]
+    truth: float, candidates: Iterable[tuple[str, float]], tolerance: Tolerance
 ) -> tuple[tuple[str, float], ...]:
-    """The candidate mistakes whose value differs from ``truth`` (NaN values are dropped)."""
-    rel, tol = tolerance
+    """The candidate mistakes whose value the tolerance tells from ``truth`` (NaN values are dropped)."""
     kept: list[tuple[str, float]] = []
     for name, value in candidates:
         value = float(value)
         if math.isnan(value):
             continue
-        if math.isinf(value) or not math.isclose(value, truth, rel_tol=rel, abs_tol=tol):
+        if not tolerance.accepts(value, truth):
             kept.append((name, value))
     return tuple(kept)
 

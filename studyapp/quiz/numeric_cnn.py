@@ -12,9 +12,9 @@ from studyapp.quiz.numeric_base import (
     Numeric,
     NumericKind,
     grid,
-    number,
     ordinal_cell,
     pick,
+    shown,
     side_by_side,
 )
 
@@ -112,7 +112,7 @@ def filter_cell(rng: np.random.Generator, seed: int) -> Numeric:
         mistakes=tuple(candidates),
         explanation=(
             f"Multiply the kernel element-wise with the input window at {where} (top-left corner there) "
-            f"and add up the products: {number(value)}."
+            f"and add up the products: {shown(value)}."
         ),
         tolerance=EXACT,
     )
@@ -133,11 +133,11 @@ def pooled_value(rng: np.random.Generator, seed: int) -> Numeric:
     rule = kind.removeprefix("global_")
     other = "avg" if rule == "max" else "max"
     swapped = f"used {POOL_NAMES[other]} instead of {POOL_NAMES[rule]} pooling"
-    shown = "this map:\n" + grid(x)
+    the_map = "this map:\n" + grid(x)
     if kind.startswith("global_"):
         candidates = [(swapped, sim.global_pool(x, other))]
-        prompt = f"Global {POOL_NAMES[rule]} pooling reduces {shown}\nto one number. What is it?"
-        explanation = f"The {POOL_NAMES[rule]} of all {size * size} values: {number(value)}."
+        prompt = f"Global {POOL_NAMES[rule]} pooling reduces {the_map}\nto one number. What is it?"
+        explanation = f"The {POOL_NAMES[rule]} of all {size * size} values: {shown(value)}."
     else:
         candidates = [(swapped, sim.pool2d(x, window, stride, other)[r, c])]
         if stride != 1:
@@ -146,13 +146,13 @@ def pooled_value(rng: np.random.Generator, seed: int) -> Numeric:
             )
         where = ordinal_cell(r, c)
         prompt = (
-            f"{window}x{window} {POOL_NAMES[rule]} pooling with stride {stride} turns {shown}\n"
+            f"{window}x{window} {POOL_NAMES[rule]} pooling with stride {stride} turns {the_map}\n"
             f"into a {output.shape[0]}x{output.shape[1]} map. What is its value at {where}?"
             + ("" if rule == "max" else f" ({SIGNIFICANT})")
         )
         explanation = (
             f"The window at {where} starts at input row {r * stride + 1}, column {c * stride + 1}; "
-            f"its {POOL_NAMES[rule]} is {number(value)}."
+            f"its {POOL_NAMES[rule]} is {shown(value)}."
         )
     tolerance = EXACT if rule == "max" else THREE_FIGURES
     return Numeric(
@@ -169,7 +169,15 @@ def pooled_value(rng: np.random.Generator, seed: int) -> Numeric:
 
 
 KINDS = (
-    NumericKind("conv-output-size", "Output size of a convolution", ("convolution",), output_size),
-    NumericKind("conv-filter-cell", "A filter's response", ("convolution",), filter_cell),
+    NumericKind(
+        "conv-output-size",
+        "Output size of a convolution",
+        ("convolution",),
+        output_size,
+        ("padding", "stride", "striding"),
+    ),
+    NumericKind(
+        "conv-filter-cell", "A filter's response", ("convolution",), filter_cell, ("filter", "kernel")
+    ),
     NumericKind("pool-value", "A pooled value", ("pooling",), pooled_value),
 )

@@ -7,18 +7,20 @@ import math
 import numpy as np
 
 import sim
+from studyapp.quiz.numbers import TWO_DECIMALS
 from studyapp.quiz.numeric_base import (
     SIGNIFICANT,
     Numeric,
     NumericKind,
     answer,
-    number,
+    fixed,
     pick,
+    power,
+    shown,
+    significant,
     vector,
 )
 
-#: Log-sum-exp answers are compared to two decimal places, whatever their size.
-TWO_DECIMALS = (0.0, 5e-3)
 LARGE_LOGITS = (100.0, 500.0, 800.0, 1000.0, -800.0, -1000.0)
 SMALL_LOGITS = tuple(np.arange(-2.0, 3.5, 0.5).tolist())
 BINARY_LOGITS = tuple(np.arange(-6.0, 6.5, 0.5).tolist())
@@ -46,7 +48,7 @@ def log_sum_exp(rng: np.random.Generator, seed: int) -> Numeric:
         ("forgot to add the maximum back", float(sim.logsumexp(x - top))),
         (f"computed it as written: exp {broke} (subtract the maximum first)", naive),
     ]
-    terms = " + ".join(f"e^{number(v)}" for v in x)
+    terms = " + ".join(power("e", v) for v in x)
     return Numeric(
         prompt=f"What is log({terms})? (to 2 decimal places; the natural log)",
         value=value,
@@ -60,8 +62,8 @@ def log_sum_exp(rng: np.random.Generator, seed: int) -> Numeric:
         },
         mistakes=tuple(candidates),
         explanation=(
-            f"Take out the maximum m = {number(top)}: m + log(sum(e^(x − m))) = {number(top)} + "
-            f"{value - top:.4f} = {value:.4f}."
+            f"Take out the maximum m = {shown(top)}: m + log(sum(e^(x − m))) = {shown(top)} + "
+            f"{fixed(value - top)} = {fixed(value)}."
         ),
         tolerance=TWO_DECIMALS,
     )
@@ -93,7 +95,7 @@ def softmax_probability(rng: np.random.Generator, seed: int) -> Numeric:
             "sign": "mixed",
         },
         mistakes=tuple(candidates),
-        explanation=f"e^{number(x[k])} / ({' + '.join(f'e^{number(v)}' for v in x)}) = {value:.4g}",
+        explanation=f"{power('e', x[k])} / ({' + '.join(power('e', v) for v in x)}) = {significant(value)}",
     )
 
 
@@ -115,14 +117,17 @@ def binary_cross_entropy(rng: np.random.Generator, seed: int) -> Numeric:
             ("took the probability of the other class", -math.log(1.0 - picked)),
         ]
         what = "the cross-entropy loss −log p(true class) (natural log)"
-        explanation = f"p = σ({number(z)}) = {p:.4g}; the loss is −log {picked:.4g} = {value:.4g}."
+        explanation = (
+            f"p = σ({shown(z)}) = {significant(p)}; the loss is −log {significant(picked)} = "
+            f"{significant(value)}."
+        )
     elif asked == "ce_gradient":
         candidates = [
             ("got the sign wrong (y − p instead of p − y)", y - p),
             ("gave the squared-error gradient", mse),
         ]
         what = "dL/dz, the gradient of the cross-entropy loss with respect to the logit"
-        explanation = f"For cross-entropy dL/dz = p − y = {p:.4g} − {y} = {value:.4g}."
+        explanation = f"For cross-entropy dL/dz = p − y = {significant(p)} − {y} = {significant(value)}."
     else:
         candidates = [
             ("forgot the sigmoid's slope p(1 − p)", 2.0 * (p - y)),
@@ -130,10 +135,13 @@ def binary_cross_entropy(rng: np.random.Generator, seed: int) -> Numeric:
             ("gave the cross-entropy gradient", ce),
         ]
         what = "dL/dz for the squared error L = (p − y)² after the sigmoid"
-        explanation = f"dL/dz = 2(p − y)·p(1 − p) with p = {p:.4g}: {value:.4g}, tiny when p saturates."
+        explanation = (
+            f"dL/dz = 2(p − y)·p(1 − p) with p = {significant(p)}: {significant(value)}, "
+            "tiny when p saturates."
+        )
     return Numeric(
         prompt=(
-            f"A binary classifier outputs the logit z = {number(z)}, so p = σ(z) is its probability of "
+            f"A binary classifier outputs the logit z = {shown(z)}, so p = σ(z) is its probability of "
             f"class 1; the true class is y = {y}. What is {what}? ({SIGNIFICANT})"
         ),
         value=value,
@@ -146,11 +154,21 @@ def binary_cross_entropy(rng: np.random.Generator, seed: int) -> Numeric:
 
 
 KINDS = (
-    NumericKind("log-sum-exp", "Log-sum-exp of large logits", ("log-sum-exp",), log_sum_exp),
     NumericKind(
-        "softmax-probability", "A softmax probability", ("log-sum-exp", "cross-entropy"), softmax_probability
+        "log-sum-exp", "Log-sum-exp of large logits", ("log-sum-exp",), log_sum_exp, ("log-sum-exp",)
     ),
     NumericKind(
-        "cross-entropy", "Cross-entropy loss and gradients", ("cross-entropy",), binary_cross_entropy
+        "softmax-probability",
+        "A softmax probability",
+        ("log-sum-exp", "cross-entropy"),
+        softmax_probability,
+        ("softmax", "log-sum-exp", "cross-entropy"),
+    ),
+    NumericKind(
+        "cross-entropy",
+        "Cross-entropy loss and gradients",
+        ("cross-entropy",),
+        binary_cross_entropy,
+        ("cross-entropy", "loss"),
     ),
 )

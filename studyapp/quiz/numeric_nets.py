@@ -14,19 +14,25 @@ from sim.nn import activation as activate
 from studyapp.quiz.numeric_base import (
     EXACT,
     SIGNIFICANT,
+    THREE_FIGURES,
     Numeric,
     NumericKind,
     answer,
     answer_list,
     number,
     pick,
+    plus,
+    shown,
+    significant,
 )
 
-#: Small powers must match to about three significant figures however tiny they are.
-RELATIVE = (5e-3, 0.0)
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 VALUES = (-1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0)
 COORDINATES = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
+#: A residual branch's weight and input are drawn so that its derivative F′(x) is never negative: the
+#: gradient through the block, 1 + F′(x), is then at least 1 and never 0, as its explanation says.
+RESIDUAL_WEIGHTS = (0.5, 1.0, 1.5, 2.0)
+RESIDUAL_INPUTS = (0.0, 0.5, 1.0, 1.5, 2.0)
 #: Residual branches F(x): (expression, as written for people).
 BRANCHES = (
     ("w*tanh(x)", "w·tanh(x)"),
@@ -85,8 +91,8 @@ def activation_gradient(rng: np.random.Generator, seed: int) -> Numeric:
         sim="activations",
         sim_params=params,
         mistakes=tuple(candidates),
-        explanation=f"The peak of {label}′ is {number(peak)}: {number(peak)}^{layers} = {value:.4g}.",
-        tolerance=RELATIVE,
+        explanation=f"The peak of {label}′ is {shown(peak)}: {shown(peak)}^{layers} = {significant(value)}.",
+        tolerance=THREE_FIGURES,
     )
 
 
@@ -131,15 +137,18 @@ def per_layer_factor(rng: np.random.Generator, seed: int) -> Numeric:
         sim_params=params,
         sim_seed=sim_seed,
         mistakes=tuple(candidates),
-        explanation=f"(first / last)^(1/{depth}) = ({first:.4g} / {last:.4g})^(1/{depth}) = {value:.4g}",
-        tolerance=RELATIVE,
+        explanation=(
+            f"(first / last)^(1/{depth}) = ({significant(first)} / {significant(last)})^(1/{depth}) = "
+            f"{significant(value)}"
+        ),
+        tolerance=THREE_FIGURES,
     )
 
 
 def residual_gradient(rng: np.random.Generator, seed: int) -> Numeric:
     """dy/dx through a residual block y = x + F(x)."""
     branch, label = pick(rng, BRANCHES)
-    values = {"x": float(pick(rng, COORDINATES)), "w": float(pick(rng, VALUES))}
+    values = {"x": float(pick(rng, RESIDUAL_INPUTS)), "w": float(pick(rng, RESIDUAL_WEIGHTS))}
     expression = f"x + {branch}"
     value = sim.grad(expression, values)[1]["x"]
     inner = sim.grad(branch, values)[1]["x"]
@@ -147,8 +156,9 @@ def residual_gradient(rng: np.random.Generator, seed: int) -> Numeric:
     w, x = number(values["w"]), number(values["x"])
     return Numeric(
         prompt=(
-            f"A residual block computes y = x + F(x) with F(x) = {label}. With w = {w}, at x = {x}, what is "
-            f"dy/dx, the gradient through the block with its shortcut? ({SIGNIFICANT})"
+            f"A residual block computes y = x + F(x) with F(x) = {label}. With w = {shown(values['w'])}, at "
+            f"x = {shown(values['x'])}, what is dy/dx, the gradient through the block with its shortcut? "
+            f"({SIGNIFICANT})"
         ),
         value=value,
         params={"expression": expression, **values},
@@ -156,8 +166,8 @@ def residual_gradient(rng: np.random.Generator, seed: int) -> Numeric:
         sim_params={"expression": expression, "values": f"x={x}, w={w}"},
         mistakes=tuple(candidates),
         explanation=(
-            f"dy/dx = 1 + F′(x) = 1 + {number(inner)} = {number(value)}: the shortcut adds 1, so the "
-            "gradient cannot vanish through the block."
+            f"dy/dx = 1 + F′(x) = 1 {plus(inner)} = {shown(value)}: the shortcut adds 1 to the branch's "
+            "derivative, so even where F′(x) is tiny the gradient through the block stays at least 1."
         ),
     )
 
@@ -187,7 +197,7 @@ def backprop_gradient(rng: np.random.Generator, seed: int) -> Numeric:
         mistakes=tuple(candidates),
         explanation=(
             f"Backpropagate from f with gradient 1, multiplying by each operation's local derivative (the "
-            f"chain rule) and adding the paths that meet: ∂f/∂{asked} = {number(value)}."
+            f"chain rule) and adding the paths that meet: ∂f/∂{asked} = {shown(value)}."
         ),
     )
 
@@ -205,10 +215,11 @@ def jacobian_entry(rng: np.random.Generator, seed: int) -> Numeric:
         (f"differentiated with respect to {names[1 - col]} instead", jacobian[row, 1 - col]),
     ]
     x, y = number(values["x"]), number(values["y"])
+    point = f"({shown(values['x'])}, {shown(values['y'])})"
     return Numeric(
         prompt=(
             f"g(x, y) = (f1, f2) with f1 = {pair[0]} and f2 = {pair[1]}. What is the Jacobian entry "
-            f"J[{row + 1}, {col + 1}] = ∂f{row + 1}/∂{names[col]} at (x, y) = ({x}, {y})? ({SIGNIFICANT})"
+            f"J[{row + 1}, {col + 1}] = ∂f{row + 1}/∂{names[col]} at (x, y) = {point}? ({SIGNIFICANT})"
         ),
         value=value,
         params={"f1": pair[0], "f2": pair[1], **values, "row": row, "col": col},
@@ -217,7 +228,7 @@ def jacobian_entry(rng: np.random.Generator, seed: int) -> Numeric:
         mistakes=tuple(candidates),
         explanation=(
             f"Row {row + 1} of the Jacobian is the gradient of f{row + 1}; column {col + 1} is its "
-            f"derivative with respect to {names[col]}: {number(value)}."
+            f"derivative with respect to {names[col]}: {shown(value)}."
         ),
     )
 
@@ -237,16 +248,17 @@ def hessian_entry(rng: np.random.Generator, seed: int) -> Numeric:
         candidates = [(f"gave the first derivative ∂f/∂{first} instead", gradient[first])]
     else:
         candidates = [("gave ∂²f/∂x² instead of the mixed derivative", hessian[0, 0])]
-    x, y = number(values["x"]), number(values["y"])
+    point = f"({shown(values['x'])}, {shown(values['y'])})"
     return Numeric(
-        prompt=f"f(x, y) = {function}. What is the Hessian entry {entry} at (x, y) = ({x}, {y})? "
-        f"({SIGNIFICANT})",
+        prompt=(
+            f"f(x, y) = {function}. What is the Hessian entry {entry} at (x, y) = {point}? ({SIGNIFICANT})"
+        ),
         value=value,
         params={"function": function, **values, "entry": first + second},
         sim="jacobian-hessian",
         sim_params={"function": function, **values},
         mistakes=tuple(candidates),
-        explanation=f"Differentiate f by {first}, then by {second}, and put in the point: {number(value)}.",
+        explanation=f"Differentiate f by {first}, then by {second}, and put in the point: {shown(value)}.",
     )
 
 
@@ -288,11 +300,18 @@ KINDS = (
         "Gradient left after L layers",
         ("activations", "vanishing-gradients"),
         activation_gradient,
+        ("activation", "vanishing"),
     ),
-    NumericKind("per-layer-factor", "Gradient change per layer", ("vanishing-gradients",), per_layer_factor),
+    NumericKind(
+        "per-layer-factor",
+        "Gradient change per layer",
+        ("vanishing-gradients",),
+        per_layer_factor,
+        ("vanishing", "exploding"),
+    ),
     NumericKind("residual-gradient", "Gradient through a residual block", ("residual",), residual_gradient),
     NumericKind("backprop-gradient", "A gradient by backpropagation", ("backprop",), backprop_gradient),
-    NumericKind("jacobian-entry", "A Jacobian entry", ("jacobian-hessian",), jacobian_entry),
-    NumericKind("hessian-entry", "A Hessian entry", ("jacobian-hessian",), hessian_entry),
+    NumericKind("jacobian-entry", "A Jacobian entry", ("jacobian-hessian",), jacobian_entry, ("jacobian",)),
+    NumericKind("hessian-entry", "A Hessian entry", ("jacobian-hessian",), hessian_entry, ("hessian",)),
     NumericKind("mlp-parameters", "Weights and biases of an MLP", ("mlp",), mlp_parameters),
 )

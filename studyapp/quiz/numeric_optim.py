@@ -18,8 +18,10 @@ from studyapp.quiz.numeric_base import (
     NumericKind,
     answer,
     answer_list,
+    factor,
     number,
     pick,
+    shown,
 )
 
 #: Starting coordinates: multiples of 0.5 in the gradient-descent simulation's range, never 0.
@@ -92,13 +94,13 @@ def gradient_step(rng: np.random.Generator, seed: int) -> Numeric:
         ("got the sign of the step wrong (stepped uphill)", start + lr * g),
         ("used the other coordinate's gradient", start - lr * gradient[1 - at.axis]),
     ]
-    x0, y0 = number(at.params["x0"]), number(at.params["y0"])
+    x0, y0 = shown(at.params["x0"]), shown(at.params["y0"])
     return at.question(
         f"Gradient descent on f(x, y) = {at.formula} starts at (x, y) = ({x0}, {y0}) with learning rate "
-        f"{number(lr)}. What is {name} after one step? ({SIGNIFICANT})",
+        f"{shown(lr)}. What is {name} after one step? ({SIGNIFICANT})",
         value,
         candidates,
-        f"{name} ← {name} − lr·∂f/∂{name} = {number(start)} − {number(lr)}·{number(g)} = {number(value)}",
+        f"{name} ← {name} − lr·∂f/∂{name} = {shown(start)} − {shown(lr)}·{factor(g)} = {shown(value)}",
     )
 
 
@@ -110,13 +112,14 @@ def partial_derivative(rng: np.random.Generator, seed: int) -> Numeric:
     candidates = [(f"gave ∂f/∂{other} instead", gradient[1 - at.axis])]
     if at.params["function"] == "bowl":
         candidates.append(("dropped the ½ in front of f", 2.0 * value))
-    x0, y0 = number(at.params["x0"]), number(at.params["y0"])
+    x0, y0 = shown(at.params["x0"]), shown(at.params["y0"])
     return at.question(
-        f"f(x, y) = {at.formula}. What is the partial derivative ∂f/∂{name} at (x, y) = ({x0}, {y0})?",
+        f"f(x, y) = {at.formula}. What is the partial derivative ∂f/∂{name} at (x, y) = ({x0}, {y0})? "
+        f"({SIGNIFICANT})",
         value,
         candidates,
         f"Differentiate with respect to {name}, holding {other} constant, then put in the point: "
-        f"∂f/∂{name} = {number(value)}; the gradient is ({number(gradient[0])}, {number(gradient[1])}).",
+        f"∂f/∂{name} = {shown(value)}; the gradient is ({shown(gradient[0])}, {shown(gradient[1])}).",
     )
 
 
@@ -144,11 +147,11 @@ def adam_first_step(rng: np.random.Generator, seed: int) -> Numeric:
         ("forgot the bias correction", uncorrected),
     ]
     coordinate = AXES[axis]
-    x0, y0 = (number(v) for v in function.start)
+    x0, y0 = (shown(v) for v in function.start)
     return Numeric(
         prompt=(
             f"Adam (β1 = {beta1}, β2 = {beta2}, ε = 1e-8, with bias correction) minimises "
-            f"f(x, y) = {ADAM_FUNCTIONS[name]} from (x, y) = ({x0}, {y0}) with learning rate {number(lr)}. "
+            f"f(x, y) = {ADAM_FUNCTIONS[name]} from (x, y) = ({x0}, {y0}) with learning rate {shown(lr)}. "
             f"What is {coordinate} after its first step? ({SIGNIFICANT})"
         ),
         value=value,
@@ -158,8 +161,8 @@ def adam_first_step(rng: np.random.Generator, seed: int) -> Numeric:
         mistakes=tuple(candidates),
         explanation=(
             "On the first step the bias-corrected moments are m̂ = g and v̂ = g², so Adam moves every "
-            f"coordinate by lr·g/(|g| + ε) ≈ lr against its gradient's sign (here g = {number(g)}): "
-            f"{number(value)}."
+            f"coordinate by lr·g/(|g| + ε) ≈ lr against its gradient's sign (here g = {shown(g)}): "
+            f"{shown(value)}."
         ),
     )
 
@@ -190,7 +193,7 @@ def minibatch_updates(rng: np.random.Generator, seed: int) -> Numeric:
         value=float(value),
         params={**params, "whole_run": whole},
         sim="batching",
-        sim_params=params,
+        sim_params={**params, "epochs": epochs if whole else 1},  # the run the question is about
         sim_seed=seed,
         mistakes=tuple(candidates),
         explanation=f"ceil({samples} / {batch}) = {per_epoch[1]} updates per epoch"
@@ -232,8 +235,20 @@ def split_size(rng: np.random.Generator, seed: int) -> Numeric:
 
 
 KINDS = (
-    NumericKind("gd-step", "One gradient-descent step", ("gradient-descent",), gradient_step),
-    NumericKind("partial-derivative", "A partial derivative", ("gradient-descent",), partial_derivative),
+    NumericKind(
+        "gd-step",
+        "One gradient-descent step",
+        ("gradient-descent",),
+        gradient_step,
+        ("gradient descent", "learning rate"),
+    ),
+    NumericKind(
+        "partial-derivative",
+        "A partial derivative",
+        ("gradient-descent",),
+        partial_derivative,
+        ("partial derivative",),
+    ),
     NumericKind("adam-first-step", "Adam's first step", ("optimizers",), adam_first_step),
     NumericKind("minibatch-updates", "Updates per epoch", ("batching",), minibatch_updates),
     NumericKind("split-size", "Sizes of the data splits", ("data-splits",), split_size),

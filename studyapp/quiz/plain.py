@@ -1,10 +1,13 @@
 """A quiz line by line on plain text streams (``studyapp quiz --plain``): for pipes, scripts and screen
 readers.
 
-Each question is printed with how to answer it; one input line answers it (``q`` quits). After a wrong
-typed answer one more line is read: ``r`` counts it as right ("I was right"), anything else goes on. At
-the end, or when input ends, the summary is printed; after a complete round with mistakes, ``y`` retries
-the missed questions. Output is flushed after every step.
+Each question is printed with how to answer it; one input line answers it (``q`` quits). When the judge
+cannot tell whether an answer in the learner's own words is right, the key ideas are printed, numbered,
+those recognised marked ``[x]``, and one more line is read: the numbers of the ideas the answer covered
+(``1 3``), ``0`` for none, or an empty line to keep the marks. After a wrong written answer that the
+learner did not grade themselves one more line is read: ``r`` counts it as right ("I was right"),
+anything else goes on. At the end, or when input ends, the summary is printed; after a complete round
+with mistakes, ``y`` retries the missed questions. Output is flushed after every step.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from studyapp.quiz.grading import AnswerError, Grade
+from studyapp.quiz.grading import AnswerError, Grade, parse_covered
 from studyapp.quiz.questions import Question, QuestionKind
 from studyapp.quiz.runner import QuizRun, Summary
 
@@ -38,11 +41,18 @@ def _ordering_help(question: Question) -> str:
 #: How to answer each kind of question, in one line.
 ANSWER_HELP: dict[QuestionKind, Callable[[Question], str]] = {
     QuestionKind.CHOICE: _choice_help,
-    QuestionKind.TYPED: lambda question: "Type your answer; an empty line gives up (q quits):",
+    QuestionKind.TYPED: lambda question: (
+        "Type your answer in your own words; an empty line gives up (q quits):"
+    ),
     QuestionKind.NUMERIC: lambda question: "Type a number, e.g. 0.25, -3, 1/4 or 2e-3 (q quits):",
     QuestionKind.ORDERING: _ordering_help,
-    QuestionKind.TRUE_FALSE: lambda question: "Answer t (true) or f (false) (q quits):",
+    QuestionKind.TRUE_FALSE: lambda question: "Answer t (true) or f (false); 1/2 or a/b work too (q quits):",
+    QuestionKind.SHORT: lambda question: "Type the term; synonyms and small typos are fine (q quits):",
 }
+#: What the learner is asked when the judge cannot tell.
+RUBRIC_INTRO = (
+    "Not sure from the words alone. Check your answer against the key ideas ([x]: recognised in it)."
+)
 
 
 def answer_help(question: Question) -> str:
@@ -79,17 +89,51 @@ def sim_command(question: Question) -> str:
     return shlex.join(words)
 
 
+def verdict_word(result: Grade) -> str:
+    """ "Right.", "Wrong.", or "Not yet." for an answer the learner graded incomplete by its key ideas."""
+    if result.correct:
+        return "Right."
+    return "Not yet." if result.self_graded else "Wrong."
+
+
+def rubric_lines(result: Grade) -> list[str]:
+    """The key ideas to tick, numbered, those recognised marked, and how to answer."""
+    assert result.checklist is not None
+    count = len(result.checklist.ideas)
+    example = " ".join(str(n) for n in range(1, min(count, 2) + 1))
+    return [
+        RUBRIC_INTRO,
+        *(f"  {line}" for line in result.checklist.lines()),
+        f"Type the numbers of the ideas your answer covered (e.g. {example}), 0 for none, "
+        "or press Enter to keep the ticks:",
+    ]
+
+
+def note_line(question: Question) -> str:
+    """The card's note, when it has one, on one line."""
+    if not question.note.strip():
+        return ""
+    kind = "Correction" if question.note_kind == "correction" else "Note"
+    return f"{kind}: {' '.join(question.note.split())}"
+
+
 def feedback_lines(question: Question, result: Grade, command: bool = True) -> list[str]:
-    """Right or wrong (and why), the expected answer, the card, and (with ``command``) the command line
-    that shows a numeric question's simulation."""
-    verdict = "Right." if result.correct else "Wrong."
+    """Right or wrong (and why), the expected answer, the key ideas ticked, the card's note, the card, and
+    (with ``command``) the command line that shows a numeric question's simulation."""
+    verdict = verdict_word(result)
     if result.feedback:
         verdict += f" {result.feedback[0].upper()}{result.feedback[1:]}."
     lines = [verdict]
-    if not result.correct or question.kind in (QuestionKind.NUMERIC, QuestionKind.TYPED):
+    if question.kind is QuestionKind.TYPED:
+        lines.append(f"A model answer: {question.expected}")
+        if result.checklist is not None:
+            lines += ["Key ideas:", *(f"  {line}" for line in result.checklist.lines())]
+    elif not result.correct or question.kind in (QuestionKind.NUMERIC, QuestionKind.SHORT):
         lines.append(f"Expected: {question.expected}")
     if question.explanation:
         lines.append(question.explanation)
+    if note := note_line(question):
+        lines.append(note)
     if question.card_id:
         lines.append(f"From card {question.card_id}: {question.card_question}")
     if command and question.kind is QuestionKind.NUMERIC and question.sim is not None:
@@ -149,8 +193,13 @@ class PlainQuiz:
             except AnswerError as error:
                 self.say(f"{error}.")
                 continue
+            if result.awaiting:
+                ticked = self.ask_ticks(result)
+                if ticked is None:
+                    return False
+                result = ticked
             self.say(*feedback_lines(question, result))
-            if question.kind is QuestionKind.TYPED and not result.correct:
+            if self.run.can_override():
                 self.say("Type r if you were right after all, or press Enter to go on:")
                 reply = self.read()
                 if reply is not None and reply.strip().lower() in {"r", "right"}:
@@ -159,6 +208,22 @@ class PlainQuiz:
                 if reply is None:
                     return False
             return True
+
+    def ask_ticks(self, result: Grade) -> Grade | None:
+        """Show the key ideas and read which the answer covered; the grade they give, ``None`` at the end of
+        input (the recognised ideas then stand)."""
+        assert result.checklist is not None
+        self.say(*rubric_lines(result))
+        while True:
+            line = self.read()
+            if line is None or line.strip().lower() in QUIT_WORDS:
+                return None
+            try:
+                covered = parse_covered(line, len(result.checklist.ideas))
+            except AnswerError as error:
+                self.say(f"{error}.")
+                continue
+            return self.run.tick(result.checklist.ticked if covered is None else covered)
 
 
 def quiz_header(count: int, seed: int, options: Iterable[str] = ()) -> str:

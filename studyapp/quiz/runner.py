@@ -1,7 +1,9 @@
 """A quiz: build it from the decks with a seed, ask, grade, record every attempt, sum up, retry the missed.
 
-An answer stays pending until the next question (or the end): until then "I was right" can still turn a
-typed answer's grade around. Moving on records the attempt in the store and, when the setting
+An answer stays pending until the next question (or the end). Until then "I was right" can still turn a
+wrong written answer's grade around, and an answer in the learner's own words that the judge was unsure
+about waits for the learner to tick the key ideas it covered (``tick``; moving on keeps the ideas the
+judge recognised). Moving on records the attempt in the store and, when the setting
 ``quiz_updates_schedule`` is on, rates the card: right and fast is Good, right but slower than
 ``SLOW_MS`` is Hard, wrong is Again.
 """
@@ -11,15 +13,16 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from studyapp.errors import UserError
 from studyapp.model import Card, Rating
+from studyapp.quiz.generators import FORMS, GENERATORS
 from studyapp.quiz.grading import Grade, grade
-from studyapp.quiz.questions import FORMS, GENERATORS, KINDS, Question, QuestionKind, check_seed
+from studyapp.quiz.questions import KINDS, Question, QuestionKind, check_seed
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
@@ -234,9 +237,33 @@ class QuizRun:
         self.pending = Outcome(question, result, duration)
         return result
 
+    @property
+    def awaiting_ticks(self) -> bool:
+        """Whether the pending answer waits for the learner to tick the key ideas it covered."""
+        return self.pending is not None and self.pending.grade.awaiting
+
+    def tick(self, covered: Iterable[int]) -> Grade:
+        """Grade the pending answer by the key ideas the learner says it covered (0-based positions)."""
+        if self.pending is None or self.pending.grade.checklist is None:
+            raise ValueError("only a pending answer in your own words has key ideas to tick")
+        self.pending.grade = self.pending.grade.ticked(covered)
+        return self.pending.grade
+
+    def can_override(self) -> bool:
+        """Whether "I was right" applies: a pending wrong written answer that the learner did not grade."""
+        pending = self.pending
+        return (
+            pending is not None
+            and pending.question.kind.written
+            and bool(pending.grade.given)
+            and not pending.grade.correct
+            and not pending.grade.awaiting
+            and not pending.grade.self_graded
+        )
+
     def override(self) -> Grade:
-        """ "I was right": count the pending wrong answer as right."""
-        if self.pending is None or self.pending.grade.correct:
+        """ "I was right": count the pending wrong written answer as right."""
+        if self.pending is None or not self.can_override():
             raise ValueError("only a pending wrong answer can be overridden")
         self.pending.grade = replace(self.pending.grade, correct=True, overridden=True)
         return self.pending.grade
@@ -253,11 +280,19 @@ class QuizRun:
         outcome = self.pending
         if outcome is None:
             return
+        if outcome.grade.awaiting and outcome.grade.checklist is not None:
+            outcome.grade = outcome.grade.ticked(outcome.grade.checklist.ticked)
         self.pending = None
         question, result = outcome.question, outcome.grade
         extra: dict[str, object] = {"overridden": True} if result.overridden else {}
         if result.mistake:
             extra["mistake"] = result.mistake
+        if result.verdict:
+            extra["verdict"] = str(result.verdict)
+        if result.checklist is not None:
+            extra["ideas_covered"] = sorted(i + 1 for i in result.checklist.ticked)
+        if result.self_graded:
+            extra["self_graded"] = True
         outcome.attempt_id = self.collection.add_quiz_attempt(
             at=self.clock(),
             kind=question.kind.value,  # the stored name: "choice", "true-false", ...

@@ -1,5 +1,6 @@
 """``studyapp quiz --plain`` from stdin in a subprocess, reproducibility with a fixed seed, and the quiz
-session itself: recording, "I was right", retrying the missed, and updating the schedule."""
+session itself: recording, the checklist of key ideas when the judge is unsure (line by line too), "I was
+right", retrying the missed, and updating the schedule."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from studyapp.collection import Collection, open_collection
 from studyapp.content import Library, load_library
 from studyapp.model import Card
 from studyapp.quiz import QuizRun, build_quiz
+from studyapp.quiz.generators import name_question, typed_question
 from studyapp.quiz.grading import AnswerError
 from studyapp.quiz.plain import run_plain_quiz
-from studyapp.quiz.questions import Question, QuestionKind, typed_question
+from studyapp.quiz.questions import Question, QuestionKind
 from studyapp.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,11 +50,12 @@ def right(q: Question) -> list[str]:
         return [" ".join(map(str, q.solution))]
     if q.kind == QuestionKind.NUMERIC:
         return [repr(q.value)]
-    return [q.reference]
+    return [q.reference]  # typed: a model answer; short: the term
 
 
 def wrong(q: Question) -> list[str]:
-    """The input lines of a wrong answer (a wrong typed answer is followed by Enter: no override)."""
+    """The input lines of a wrong answer: a written one is followed by Enter (keep the ticks of the
+    checklist, or no "I was right")."""
     if q.kind == QuestionKind.CHOICE:
         return ["abcd"[(q.solution[0] + 1) % len(q.options)]]
     if q.kind == QuestionKind.TRUE_FALSE:
@@ -164,17 +167,69 @@ def test_retry_the_missed_questions(tmp_path: Path) -> None:
     assert [seed for _, _, seed, _ in recorded[4:]] == [q.seed for q in questions]
 
 
-def test_i_was_right_counts_a_typed_answer(tmp_path: Path) -> None:
-    question = build_quiz(cards(), 1, 4, (QuestionKind.TYPED,))[0]
+def test_i_was_right_counts_a_short_answer(tmp_path: Path) -> None:
+    question = build_quiz(cards(), 1, 4, (QuestionKind.SHORT,))[0]
     result = run_quiz(
-        tmp_path, "--plain", "--seed", "4", "-n", "1", "--kind", "typed", stdin="my own words\nr\n"
+        tmp_path, "--plain", "--seed", "4", "-n", "1", "--kind", "short", stdin="my own words\nr\n"
     )
-    assert "Wrong. Missing:" in result.stdout and "Counted as right." in result.stdout
+    assert "\nWrong.\n" in result.stdout and "Counted as right." in result.stdout
     assert f"Expected: {question.expected}" in result.stdout
     assert "Score: 1/1 (100%)" in result.stdout
     with Store.open(tmp_path / "quiz.sqlite3") as store:
         (attempt,) = store.iter_quiz_attempts()
     assert attempt.correct and attempt.params["overridden"] is True and attempt.given == "my own words"
+
+
+def typed_quiz(tmp_path: Path, stdin: str) -> tuple[Question, subprocess.CompletedProcess[str]]:
+    """A one-question quiz in the learner's own words, answered with ``stdin``."""
+    question = build_quiz(cards(), 1, 4, (QuestionKind.TYPED,))[0]
+    result = run_quiz(tmp_path, "--plain", "--seed", "4", "-n", "1", "--kind", "typed", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    return question, result
+
+
+def test_an_answer_the_judge_is_unsure_of_is_graded_by_the_learners_ticks(tmp_path: Path) -> None:
+    question, result = typed_quiz(tmp_path, "my own words\n1 2\n")
+    assert question.rubric is not None
+    count = len(question.rubric.ideas)
+    out = result.stdout
+    assert "Not sure from the words alone. Check your answer against the key ideas" in out
+    assert f"  [ ] 1. {question.rubric.ideas[0].text}" in out
+    assert "Type the numbers of the ideas your answer covered (e.g. 1 2), 0 for none, or press Enter" in out
+    assert "Right. Your answer covers" in out and f"A model answer: {question.expected}" in out
+    assert "Type r if you were right" not in out  # the learner graded it
+    with Store.open(tmp_path / "quiz.sqlite3") as store:
+        (attempt,) = store.iter_quiz_attempts()
+    assert attempt.correct and attempt.params["verdict"] == "unsure" and attempt.params["self_graded"] is True
+    assert attempt.params["ideas_covered"] == [1, 2][: min(count, 2)]
+
+
+def test_enter_keeps_the_recognised_ideas_and_zero_ticks_none(tmp_path: Path) -> None:
+    _, result = typed_quiz(tmp_path / "a", "my own words\n\n")
+    assert "Not yet. Your answer covers 0 of" in result.stdout and "Score: 0/1" in result.stdout
+    _, again = typed_quiz(tmp_path / "b", "my own words\nseven\n0\n")
+    assert "type the numbers of the ideas your answer covered" in again.stdout
+    assert "Not yet." in again.stdout
+
+
+def test_a_confident_verdict_is_shown_with_its_reason(tmp_path: Path) -> None:
+    with open_collection(tmp_path / "verdicts.sqlite3", library=library()) as collection:
+        right, wrong = StringIO(), StringIO()
+        run_plain_quiz(
+            collection, [typed("jacobian")], StringIO("the matrix of all first derivatives\n"), right
+        )
+        run_plain_quiz(
+            collection, [typed("jacobian")], StringIO("the matrix of second-order derivatives\nr\n"), wrong
+        )
+    assert (
+        "Right. It covers the key ideas: first-order partial derivatives; arranged in a matrix"
+        in right.getvalue()
+    )
+    assert "Not sure" not in right.getvalue()
+    assert "Wrong. Second-order partial derivatives form the Hessian." in wrong.getvalue()
+    assert (
+        "Type r if you were right after all" in wrong.getvalue() and "Counted as right." in wrong.getvalue()
+    )
 
 
 def test_numeric_feedback_names_the_mistake_and_the_simulation(tmp_path: Path) -> None:
@@ -268,7 +323,7 @@ def test_quiz_answers_rate_the_cards_when_the_setting_is_on(collection: Collecti
 
 
 def test_attempts_store_the_kind_by_its_name(collection: Collection) -> None:
-    quiz = build_quiz(cards(), 5, 7)
+    quiz = build_quiz(cards(), len(QuestionKind), 7)
     run = QuizRun(collection, quiz, clock=lambda: T0)
     for question in quiz:
         run.answer(right(question)[0])
@@ -281,15 +336,19 @@ def test_attempts_store_the_kind_by_its_name(collection: Collection) -> None:
 
 def test_quiz_answers_leave_the_schedule_alone_by_default(collection: Collection) -> None:
     run = QuizRun(collection, [typed("mlp")], clock=lambda: T0)
-    run.answer("layers with non-linear activations: a universal approximator")
+    run.answer("several layers of neurons with non-linear activations: a universal approximator")
     run.finish()
     assert list(collection.store.iter_reviews()) == []
     (attempt,) = collection.store.iter_quiz_attempts()
     assert attempt.correct and attempt.kind == QuestionKind.TYPED and attempt.card_id == "mlp"
 
 
+def named(card_id: str) -> Question:
+    return name_question(next(card for card in cards() if card.id == card_id), 1)
+
+
 def test_a_pending_answer_is_recorded_only_once_it_is_final(collection: Collection) -> None:
-    run = QuizRun(collection, [typed("mlp"), typed("cnn")], clock=lambda: T0 + timedelta(minutes=1))
+    run = QuizRun(collection, [named("jacobian"), typed("cnn")], clock=lambda: T0 + timedelta(minutes=1))
     result = run.answer("wrong")
     assert not result.correct and list(collection.store.iter_quiz_attempts()) == []
     with pytest.raises(ValueError, match="call next"):
@@ -347,3 +406,30 @@ def test_run_plain_quiz_in_process(collection: Collection) -> None:
     assert out.getvalue().startswith("hello\n")
     assert str(summary.score) == "3/3"
     assert len(list(collection.store.iter_quiz_attempts())) == 3
+
+
+def test_the_learners_ticks_grade_an_answer_the_judge_is_unsure_of(collection: Collection) -> None:
+    run = QuizRun(collection, [typed("backpropagation"), typed("gradient")], clock=lambda: T0)
+    result = run.answer("it uses the chain rule going backwards through the network")
+    assert result.awaiting and run.awaiting_ticks and not run.can_override()
+    with pytest.raises(ValueError, match="only a pending wrong answer"):
+        run.override()
+    assert run.tick([0, 1]).correct and not run.awaiting_ticks
+    run.next()
+    result = run.answer("something vague")  # moving on keeps the ideas the judge recognised (none)
+    run.finish()
+    first, second = collection.store.iter_quiz_attempts()
+    assert first.correct and first.params["ideas_covered"] == [1, 2] and first.params["self_graded"] is True
+    assert (
+        not second.correct and second.params["ideas_covered"] == [] and second.params["verdict"] == "unsure"
+    )
+
+
+def test_a_true_or_false_question_reads_a_and_b(collection: Collection) -> None:
+    question = build_quiz(cards(), 1, 2, (QuestionKind.TRUE_FALSE,))[0]
+    out = StringIO()
+    answer = "a" if question.solution[0] == 0 else "b"
+    summary = run_plain_quiz(collection, [question], StringIO(f"c\n{answer}\n"), out)
+    assert "type t (true) or f (false); 1 and 2 or a and b work too." in out.getvalue()
+    assert "Answer t (true) or f (false); 1/2 or a/b work too (q quits):" in out.getvalue()
+    assert str(summary.score) == "1/1"

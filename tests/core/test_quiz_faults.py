@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import cache
 from io import StringIO
 from pathlib import Path
 
@@ -114,6 +115,21 @@ def test_any_text_is_read_or_refused_with_an_answer_error(text: str) -> None:
             assert isinstance(result, Grade)
 
 
+@cache
+def written_questions() -> list[Question]:
+    """A question in the learner's own words and a short one about every card that has them."""
+    kinds = (QuestionKind.TYPED, QuestionKind.SHORT)
+    return build_quiz(cards(), 2 * len(cards()), 3, kinds)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_written_answer_is_graded(text: str) -> None:
+    for question in written_questions():
+        result = grade(question, text)
+        assert isinstance(result, Grade) and result.given == text.strip()
+
+
 # -- the plain quiz --------------------------------------------------------------------------------
 
 
@@ -142,7 +158,7 @@ def test_the_plain_quiz_asks_again_through_a_pipe(tmp_path: Path) -> None:
     out = result.stdout
     assert out.count("'²' is not a number") == len(questions)
     assert out.count("…' (5000 characters)") == len(PARSED) - 1  # true or false: "type t (true) or f"
-    assert "type t (true) or f (false)." in out
+    assert "type t (true) or f (false); 1 and 2 or a and b work too." in out
     assert "Score: 4/4 (100%)" in out
     with Store.open(tmp_path / "c.db") as store:
         recorded = [(a.kind, a.correct) for a in store.iter_quiz_attempts()]

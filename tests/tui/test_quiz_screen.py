@@ -1,6 +1,7 @@
-"""The Quiz screen: multiple-choice, typed and numeric answers, feedback, "I was right", the simulation
-of a numeric question, the summary, retrying the missed ones, and the attempts in the store; option keys
-that never collide with action keys, and unreadable numbers (``²``, 5,000 digits) asked again."""
+"""The Quiz screen: multiple-choice, typed, short and numeric answers, feedback, the checklist of key ideas
+when the judge is unsure, "I was right", the simulation of a numeric question, the summary, retrying the
+missed ones, and the attempts in the store; option keys that never collide with action keys, true or false
+by t/f, a/b or 1/2, and unreadable numbers (``²``, 5,000 digits) asked again."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from textual.widgets import Input
 import sim
 from studyapp.collection import Collection
 from studyapp.quiz import build_quiz
+from studyapp.quiz.generators import typed_question
 from studyapp.quiz.questions import Question, QuestionKind
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.home import HomeScreen
-from studyapp.tui.screens.quiz import ANSWER_KEYS, QuizScreen
+from studyapp.tui.screens.quiz import ANSWER_KEYS, IdeaList, QuizScreen
 from studyapp.tui.screens.simulation import SimulationScreen
 
 from .conftest import START, text_of, wait_until
@@ -47,8 +49,8 @@ def keys_for(question: Question) -> list[str]:
 
 
 async def answer_right(pilot: Any, screen: QuizScreen, question: Question) -> None:
-    """Answer right: keys for choices, orders and numbers; a typed answer is pasted into the input."""
-    if question.kind == QuestionKind.TYPED:
+    """Answer right: keys for choices, orders and numbers; a written answer is pasted into the input."""
+    if question.kind.written:
         screen.query_one("#quiz-input", Input).insert_text_at_cursor(question.reference)
     await pilot.press(*keys_for(question))
 
@@ -73,11 +75,16 @@ async def test_a_whole_quiz(app: StudyApp, collection: Collection) -> None:
                 assert feedback(screen).startswith("Right.")
                 assert f"From card {question.card_id}" in feedback(screen)
             elif question.kind == QuestionKind.TYPED and QuestionKind.TYPED not in done:
+                assert question.rubric is not None
                 await pilot.press(*"my own words", "enter")
-                assert feedback(screen).startswith("Wrong. Missing:")
-                assert f"Expected: {question.expected}" in feedback(screen)
-                await pilot.press("r")
-                assert feedback(screen).startswith("Counted as right")
+                assert screen.state == "rubric" and feedback(screen).startswith(
+                    "Not sure from the words alone."
+                )
+                await pilot.press(*(str(n) for n in range(1, len(question.rubric.ideas) + 1)), "enter")
+                assert screen.state == "answered" and feedback(screen).startswith("Right. Your answer covers")
+                assert f"A model answer: {question.expected}" in feedback(screen)
+                await pilot.press("r")  # the learner graded it: nothing to overrule
+                assert feedback(screen).startswith("Right.")
             elif question.kind == QuestionKind.NUMERIC and QuestionKind.NUMERIC not in done:
                 await answer_numeric_with_a_mistake(app, pilot, screen, question)
             else:
@@ -94,7 +101,8 @@ async def test_a_whole_quiz(app: StudyApp, collection: Collection) -> None:
         ]
         assert all(a.at == START for a in recorded)
         typed = next(a for a in recorded if a.kind == QuestionKind.TYPED)
-        assert typed.correct and typed.params["overridden"] is True and typed.given == "my own words"
+        assert typed.correct and typed.params["self_graded"] is True and typed.given == "my own words"
+        assert typed.params["verdict"] == "unsure" and typed.params["ideas_covered"]
         wrong = [a for a in recorded if not a.correct]
         assert len(wrong) == 1 and wrong[0].kind == QuestionKind.NUMERIC
         await pilot.press("m")
@@ -228,11 +236,94 @@ async def test_true_or_false_shows_the_keys_that_answer_it(app: StudyApp) -> Non
         question = screen.run.questions[0]
         options = text_of(screen.query_one("#quiz-options")).splitlines()
         assert [line.strip() for line in options] == ["t) True", "f) False"]
-        assert "Press t (true) or f (false)" in text_of(screen.query_one("#quiz-hint"))
-        await pilot.press("f")
+        assert "Press t (true) or f (false); 1/2 or a/b work too" in text_of(screen.query_one("#quiz-hint"))
+        await pilot.press("b")
         assert screen.run.pending is not None
         assert screen.run.pending.grade.given == "False"
         assert screen.run.pending.grade.correct is (question.solution[0] == 1)
+
+
+@pytest.mark.parametrize(("true_key", "false_key"), [("t", "f"), ("a", "b"), ("1", "2")])
+async def test_true_or_false_takes_t_f_a_b_and_1_2(app: StudyApp, true_key: str, false_key: str) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(app, pilot, count=1, kinds=(QuestionKind.TRUE_FALSE,))
+        assert screen.run is not None
+        question = screen.run.questions[0]
+        await pilot.press(true_key if question.solution[0] == 0 else false_key)
+        assert screen.state == "answered" and feedback(screen).startswith("Right.")
+
+
+# -- answers in the learner's own words ------------------------------------------------------------
+
+
+def typed(collection: Collection, card_id: str) -> Question:
+    return typed_question(next(card for card in collection.library.cards if card.id == card_id), 1)
+
+
+async def test_the_checklist_when_the_judge_is_unsure(app: StudyApp, collection: Collection) -> None:
+    question = typed(collection, "backpropagation")
+    assert question.rubric is not None
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(app, pilot, questions=[question])
+        await pilot.press(*"it uses the chain rule going backwards through the network", "enter")
+        assert screen.state == "rubric"
+        ideas = screen.query_one("#quiz-ideas", IdeaList)
+        assert ideas.display and ideas.has_focus and ideas.option_count == len(question.rubric.ideas)
+        assert ideas.selected == [1]  # the judge recognised the chain rule backwards
+        assert "Space or 1-2 ticks or unticks an idea · Enter: done" in text_of(
+            screen.query_one("#quiz-hint")
+        )
+        assert not screen.check_action("override", ()) and not screen.check_action("simulate", ())
+        await pilot.press("2")  # untick
+        assert ideas.selected == []
+        await pilot.press("space")  # the highlighted idea, the first
+        await pilot.press("2")
+        assert sorted(ideas.selected) == [0, 1]
+        await pilot.press("enter")
+        assert screen.state == "answered" and not ideas.display
+        shown = feedback(screen)
+        assert shown.startswith("Right. Your answer covers all 2 key ideas.")
+        assert "Correction: This answer describes the whole training loop." in shown
+        await pilot.press("enter")
+        assert screen.state == "summary"
+        (attempt,) = collection.store.iter_quiz_attempts()
+        assert attempt.correct and attempt.params["ideas_covered"] == [1, 2]
+
+
+async def test_an_incomplete_checklist_is_not_yet_right(app: StudyApp, collection: Collection) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(app, pilot, questions=[typed(collection, "backpropagation")])
+        await pilot.press(*"the chain rule backwards", "enter", "enter")
+        assert screen.state == "answered" and feedback(screen).startswith(
+            "Not yet. Your answer covers 1 of 2"
+        )
+        await pilot.press("escape")
+        (attempt,) = collection.store.iter_quiz_attempts()
+        assert not attempt.correct and attempt.params["self_graded"] is True
+
+
+async def test_a_confident_verdict_is_shown_with_its_reason(app: StudyApp, collection: Collection) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(app, pilot, questions=[typed(collection, "gradient")])
+        await pilot.press(*"the direction of steepest descent", "enter")
+        assert screen.state == "answered" and not screen.query_one("#quiz-ideas", IdeaList).display
+        assert feedback(screen).startswith("Wrong. That is −∇f: the gradient itself points uphill")
+        assert "r: I was right" in text_of(screen.query_one("#quiz-hint"))
+        await pilot.press("r")
+        assert feedback(screen).startswith("Counted as right")
+
+
+async def test_escape_during_the_checklist_keeps_the_recognised_ideas(
+    app: StudyApp, collection: Collection
+) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_quiz(app, pilot, questions=[typed(collection, "backpropagation")])
+        await pilot.press(*"the chain rule backwards", "enter")
+        assert screen.state == "rubric"
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        (attempt,) = collection.store.iter_quiz_attempts()
+        assert not attempt.correct and attempt.params["ideas_covered"] == [2]
 
 
 # -- unreadable numbers ----------------------------------------------------------------------------
