@@ -43,8 +43,13 @@ CARD_KEYS = {
     "key_terms": False,
     "steps": False,
     "multiple_choice": False,
+    "note": False,
+    "note_kind": False,
+    "headline": False,
 }
 TEXT_LISTS = ("distractors", "key_terms", "steps")
+#: What a card's ``note`` does to the author's words, which stay as written.
+NOTE_KINDS = ("correction", "clarification")
 
 #: Nesting deeper than this is reported at the place where it starts when the TOML reader runs out of stack.
 NESTING_LIMIT = 100
@@ -84,6 +89,11 @@ class SimSpec(Protocol):
 
     @property
     def params(self) -> Sequence[SimParam]: ...
+
+    @property
+    def answers(self) -> Mapping[str, str]:
+        """The keys of the answers the simulation computes, with their labels."""
+        ...
 
 
 #: The simulations cards may link to, by name (for example ``sim.registry.CATALOG``).
@@ -135,17 +145,35 @@ class _Locator:
     def card(self, index: int) -> int:
         return self.card_starts[index] if index < len(self.card_starts) else 0
 
+    def end(self, index: int) -> int:
+        """The last line of card ``index``."""
+        return self.card_starts[index + 1] - 1 if index + 1 < len(self.card_starts) else len(self.lines)
+
     def key(self, index: int, key: str) -> int:
         """The line of ``key`` in card ``index`` (or of ``[cards.key]``), else the card's line."""
         start = self.card(index)
         if not start:
             return 0
-        end = self.card_starts[index + 1] - 1 if index + 1 < len(self.card_starts) else len(self.lines)
         pattern = re.compile(rf"\s*(\[\s*cards\.)?{re.escape(key)}\s*(=|\])")
-        for number in range(start, end + 1):
+        for number in range(start, self.end(index) + 1):
             if pattern.match(self.lines[number - 1]):
                 return number
         return start
+
+    def place(self, index: int, key: str, item: str | None = None) -> tuple[int, int]:
+        """Line and column of the quoted string ``item`` in the value of ``key`` (which may span lines),
+        else of ``key`` itself; ``(0, 0)`` if the card is not found."""
+        line = self.key(index, key)
+        if not line:
+            return 0, 0
+        if item is not None:
+            for number in range(line, self.end(index) + 1):
+                text = self.lines[number - 1]
+                found = [i for i in (text.find(f'"{item}"'), text.find(f"'{item}'")) if i >= 0]
+                if found:
+                    return number, min(found) + 1
+        text = self.lines[line - 1]
+        return line, len(text) - len(text.lstrip()) + 1
 
 
 def _suggest(word: str, options: Iterable[str]) -> str:
@@ -279,8 +307,8 @@ class _DeckReader:
         self.locate = _Locator(text)
         self.problems: list[Problem] = []
 
-    def problem(self, message: str, line: int = 0, card: str | None = None) -> None:
-        self.problems.append(Problem(self.path, message, line, 0, card))
+    def problem(self, message: str, line: int = 0, card: str | None = None, column: int = 0) -> None:
+        self.problems.append(Problem(self.path, message, line, column, card))
 
     def unknown_keys(
         self, table: Mapping[str, Any], known: Iterable[str], where: str, line: int, card: str | None
@@ -361,6 +389,13 @@ class _DeckReader:
         elif distractors and len(distractors) < MIN_DISTRACTORS:
             bad("distractors", f"give at least {MIN_DISTRACTORS} distractors, or none")
         sim_name, preset = self.read_sim(raw, bad, self.sims)
+
+        def bad_at(key: str, message: str, item: str | None = None) -> None:
+            line, column = self.locate.place(index, key, item)
+            self.problem(message, line, card_id, column)
+
+        note, note_kind = self.read_note(raw, bad_at)
+        headline = self.read_headline(raw, bad_at, sim_name)
         if len(self.problems) > before:
             return None
         return Card(
@@ -376,6 +411,9 @@ class _DeckReader:
             key_terms=tuple(lists["key_terms"]),
             steps=tuple(lists["steps"]),
             multiple_choice=raw.get("multiple_choice", False),
+            note=note,
+            note_kind=note_kind,
+            headline=headline,
             position=index,
             source=self.path,
             line=line,
@@ -429,6 +467,49 @@ class _DeckReader:
             except ValueError:
                 bad("sim_params", wrong)
         return name, values
+
+    @staticmethod
+    def read_note(raw: Mapping[str, Any], bad: Any) -> tuple[str, str]:
+        """The card's ``note`` (Markdown) and its ``note_kind``; both or neither."""
+        note, kind = raw.get("note"), raw.get("note_kind")
+        if note is not None and (not isinstance(note, str) or not note.strip()):
+            bad("note", "'note' must be a non-empty string (Markdown)")
+        kinds = " or ".join(f"'{k}'" for k in NOTE_KINDS)
+        if kind is None:
+            if note is not None:
+                bad("note", f"a card with a 'note' needs 'note_kind': {kinds}")
+        elif not isinstance(kind, str) or kind not in NOTE_KINDS:
+            shown = kind if isinstance(kind, str) else None
+            hint = _suggest(kind, NOTE_KINDS) if isinstance(kind, str) else ""
+            bad("note_kind", f"'note_kind' must be {kinds}, got {_shown(kind)}{hint}", shown)
+        elif note is None:
+            bad("note_kind", "'note_kind' given without 'note'")
+        if isinstance(note, str) and isinstance(kind, str) and kind in NOTE_KINDS:
+            return note.strip(), kind
+        return "", ""
+
+    def read_headline(self, raw: Mapping[str, Any], bad: Any, sim_name: str | None) -> tuple[str, ...]:
+        """The answer keys of the card's simulation that its review shows, checked against the
+        simulation's answers when there is a catalog."""
+        if "headline" not in raw:
+            return ()
+        keys = raw["headline"]
+        if not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
+            bad("headline", "'headline' must be a list of answer keys (see `studyapp sim show NAME`)")
+            return ()
+        if "sim" not in raw:
+            bad("headline", "'headline' given without 'sim'")
+            return ()
+        for key in dict.fromkeys(k for k in keys if keys.count(k) > 1):
+            bad("headline", f"'headline' lists '{key}' more than once", key)
+        declared = self.sims.get(sim_name) if self.sims is not None and sim_name is not None else None
+        if declared is not None:
+            answers = list(declared.answers)
+            for key in keys:
+                if key not in answers:
+                    hint = _suggest(key, answers) or f"; valid: {', '.join(answers)}"
+                    bad("headline", f"simulation '{sim_name}' has no answer '{key}'{hint}", key)
+        return tuple(keys)
 
     @staticmethod
     def read_unchecked_sim(name: Any, preset: dict[str, Any], bad: Any) -> tuple[str | None, dict[str, Any]]:

@@ -20,8 +20,8 @@ def register(subparsers: Any) -> None:
         help="list cards (id, deck, tags, study state, simulation, question)",
         description=(
             "List the cards of every loaded deck with their study state, optionally filtered by deck or tag. "
-            "--json adds the answer, details, simulation preset, due time, stability, difficulty, reps and "
-            "lapses."
+            "--json adds the answer, details, note (a correction or clarification of the author's words), "
+            "simulation preset and headline answers, due time, stability, difficulty, reps and lapses."
         ),
     )
     add_card_filters(parser)
@@ -58,9 +58,12 @@ def card_json(card: Card) -> dict[str, Any]:
         "question": card.question,
         "answer": card.answer,
         "details": card.details,
+        "note": card.note,
+        "note_kind": card.note_kind,
         "tags": list(card.tags),
         "sim": card.sim,
         "sim_params": dict(card.sim_params),
+        "headline": list(card.headline),
         "multiple_choice": card.multiple_choice,
     }
 

@@ -206,6 +206,12 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     assert "unknown key 'detials'" in problem.message and "did you mean 'details'" in problem.message
 
 
+def test_a_misspelt_note_key_suggests_the_right_one(tmp_path: Path) -> None:
+    card = GOOD_CARD.format(id="typo") + 'note_kynd = "correction"\nnote = "It is so."\n'
+    messages = [p.message for p in read_deck(write(tmp_path, "d.toml", deck_text(card)), sims=CATALOG)[1]]
+    assert any("unknown key 'note_kynd'" in m and "did you mean 'note_kind'" in m for m in messages)
+
+
 def test_non_utf8_file(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes(deck_text(GOOD_CARD.format(id="c")).replace("largest", "größte").encode("latin-1"))
