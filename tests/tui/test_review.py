@@ -43,7 +43,9 @@ async def test_reveal_shows_answer_intervals_and_the_simulation_answer(app: Stud
         ratings = screen.query_one(ChoiceBar).text
         for label in ("1 Again · 1m", "2 Hard · 6m", "3 Good · 10m", "4 Easy ·"):
             assert label in ratings
-        await wait_until(pilot, lambda: "final training loss" in text_of(screen.query_one("#sim-answer")))
+        assert screen.card.headline
+        label = sim.spec("mlp").answers[screen.card.headline[0]]
+        await wait_until(pilot, lambda: label in text_of(screen.query_one("#sim-answer")))
 
 
 async def test_ratings_are_stored_and_undo_removes_them(app: StudyApp, collection: Collection) -> None:

@@ -287,12 +287,12 @@ async def test_a_theme_change_redraws_an_open_simulation_in_its_colours(app: Stu
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_sim(app, pilot, "activations")
         plot = screen.query_one(PlotView)
-        dark_corner = list(plot.render_line(plot.size.height - 1))[0].style
+        dark_corner = next(iter(plot.render_line(plot.size.height - 1))).style
         frames = plot.frames
         app.theme = "textual-light"
         await wait_until(pilot, lambda: plot.frames > frames)
         assert screen.dark is False
-        light_corner = list(plot.render_line(plot.size.height - 1))[0].style
+        light_corner = next(iter(plot.render_line(plot.size.height - 1))).style
         assert dark_corner is not None and light_corner is not None
         assert dark_corner.bgcolor != light_corner.bgcolor
         background = light_corner.bgcolor
