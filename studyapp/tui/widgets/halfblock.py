@@ -79,8 +79,20 @@ def _contrast(first: int, second: int) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+_text_styles: dict[tuple[str, int, bool], Style] = {}
+
+
 def _text_style(colour: str, key: int, bold: bool) -> Style:
-    """A character's style over the cell whose packed pixel pair is ``key``."""
+    """A character's style over the cell whose packed pixel pair is ``key`` (cached)."""
+    style = _text_styles.get((colour, key, bold))
+    if style is None:
+        if len(_text_styles) > 65536:
+            _text_styles.clear()
+        style = _text_styles[(colour, key, bold)] = _make_text_style(colour, key, bold)
+    return style
+
+
+def _make_text_style(colour: str, key: int, bold: bool) -> Style:
     top, bottom = key >> 24, key & 0xFFFFFF
     background = 0
     for shift in (16, 8, 0):  # the two pixels' mean
