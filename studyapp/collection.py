@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.errors import CollectionReadOnly
 from studyapp.model import CardRecord, Settings, StudyState
-from studyapp.scheduler import Scheduler
-from studyapp.session import LibraryView, StudySession
+from studyapp.scheduler import Scheduler, check_utc
+from studyapp.search import Query, parse, resolve
+from studyapp.session import LibraryView, StudySession, next_day_start
 from studyapp.store import LIBRARY_FINGERPRINT, Store
+from studyapp.store.search import SearchContext
 
 if TYPE_CHECKING:
     from studyapp.stats import Mastery
@@ -112,11 +114,39 @@ class Collection:
         cram: bool = False,
         tz: tzinfo | None = None,
         scheduler: Scheduler | None = None,
+        search: str | Query | None = None,
+        now: datetime | None = None,
     ) -> StudySession:
-        """A study session over this collection (see ``StudySession``)."""
+        """A study session over this collection (see ``StudySession``).
+
+        ``search`` keeps the session to the cards it matches at ``now`` (which it then needs), like
+        Anki's filtered decks: a card stays in the session once its state no longer matches.
+        """
+        cards = None
+        if search is not None:
+            if now is None:
+                raise ValueError("a session with a search needs now, the time the search runs")
+            cards = self.search(search, now, tz)
         return StudySession(
-            self.store, self.library, deck=deck, tag=tag, cram=cram, tz=tz, scheduler=scheduler
+            self.store, self.library, deck=deck, tag=tag, cram=cram, tz=tz, scheduler=scheduler, cards=cards
         )
+
+    def search(self, query: str | Query, now: datetime, tz: tzinfo | None = None) -> list[str]:
+        """The ids of the loaded cards that ``query`` (``studyapp.search``'s syntax) matches at ``now``, in
+        deck order; a bad query raises ``SearchError``. "Today" is the study day of ``tz`` (default: local
+        time) that the collection's ``day_start_hour`` sets, as in the study queue."""
+        parsed = parse(query) if isinstance(query, str) else query
+        now = check_utc(now)
+        context = SearchContext(now, next_day_start(now, self.settings().day_start_hour, tz))
+        if parsed.uses_retrievability:
+            from studyapp.stats import _forgetting_curve  # the curve the mastery statistics use
+
+            factor, decay = _forgetting_curve()
+            context = replace(context, factor=factor, decay=decay)
+        cards = self.library.cards
+        root = resolve(parsed.root, cards) if parsed.root is not None else None
+        matched = set(self.store.search_cards(root, context))
+        return [card.id for card in cards if card.id in matched]
 
     def cards_with_state(self, include_retired: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per card, in deck order: its study state, due time, stability and counts."""

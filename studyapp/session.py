@@ -17,7 +17,7 @@ made again.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import NamedTuple, Protocol
@@ -26,6 +26,7 @@ from studyapp.errors import UserError
 from studyapp.model import Card, CardState, Deck, RateResult, Rating
 from studyapp.scheduler import Scheduler, check_utc
 from studyapp.store import CardFilter, Store
+from studyapp.store.search import CardSet, SearchFilter
 
 LEARN_AHEAD = timedelta(minutes=20)
 #: A card becomes a leech at this many lapses, and again every ``LEECH_REPEAT`` lapses after that.
@@ -104,7 +105,10 @@ class StudySession:
         cram: bool = False,
         tz: tzinfo | None = None,
         scheduler: Scheduler | None = None,
+        cards: Iterable[str] | None = None,
     ) -> None:
+        """``cards``: keep to these card ids (a search's matches when the session starts, as in
+        Anki's filtered decks), within ``deck`` and ``tag``."""
         self.store = store
         self.library = library
         self._cards = {card.id: card for card in library.cards}
@@ -121,6 +125,7 @@ class StudySession:
         self._undo: list[_Undo] = []
         self._skipped: set[str] = set()
         self._unknown: set[str] = set()
+        self._only = CardSet(frozenset(cards)) if cards is not None else None
         self._cram_queue: deque[str] = deque(store.cram_cards(self._filter()) if cram else ())
 
     @property
@@ -145,7 +150,7 @@ class StudySession:
     # -- the queue -------------------------------------------------------------------------------
 
     def _filter(self, deck: str | None = None) -> CardFilter:
-        return CardFilter(deck or self.deck, self.tag, frozenset(self._skipped | self._unknown))
+        return SearchFilter(deck or self.deck, self.tag, frozenset(self._skipped | self._unknown), self._only)
 
     def next_card(self, now: datetime) -> Card | None:
         """The card to show at ``now``, or ``None`` when the session has nothing left."""

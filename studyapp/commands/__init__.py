@@ -1,7 +1,7 @@
 """Subcommands of the ``studyapp`` command line; each module defines ``register(subparsers)``.
 
-The helpers here are what the card commands share: the ``--deck``/``--tag`` options and their
-check, and loading the decks with every problem reported the same way on stderr.
+The helpers here are what the card commands share: the ``--deck``/``--tag``/``--search`` options and
+their checks, and loading the decks with every problem reported the same way on stderr.
 """
 
 from __future__ import annotations
@@ -16,12 +16,34 @@ from studyapp.errors import UserError
 if TYPE_CHECKING:
     from studyapp.content import Library, SimCatalog
     from studyapp.model import Problem
+    from studyapp.search import Query
+
+SEARCH_HELP = (
+    'only cards matching QUERY, in Anki\'s search syntax: words and "phrases" (question, answer, details, '
+    "id), tag:T, deck:D, is:new|learn|review|due|suspended|buried|leech, sim:S, prop:r<0.8 (also s, d, "
+    "reps, lapses), rated:7 or rated:7:1, -negation, or, (parentheses); a query that starts with - "
+    "goes as --search=-..."
+)
 
 
 def add_card_filters(parser: Any) -> None:
-    """The ``--deck`` and ``--tag`` options that the card commands share."""
+    """The ``--deck``, ``--tag`` and ``--search`` options that the card commands share."""
     parser.add_argument("--deck", metavar="DECK", help="only cards of the deck with this id")
     parser.add_argument("--tag", metavar="TAG", help="only cards with this tag ('leech' for leeches)")
+    parser.add_argument("--search", metavar="QUERY", help=SEARCH_HELP)
+
+
+def parse_search(text: str | None) -> Query | None:
+    """``--search`` parsed (``None`` without it); a bad query is a bad command line (status 2), with the
+    query printed and the problem marked under it."""
+    if text is None:
+        return None
+    from studyapp.search import SearchError, parse
+
+    try:
+        return parse(text)
+    except SearchError as error:
+        raise UserError(f"--search: {error.message}\n{error.pointer()}", status=2) from None
 
 
 def check_filters(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
-from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks
+from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks, parse_search
 from studyapp.errors import UserError
 
 DESCRIPTION = """\
@@ -96,6 +97,8 @@ def repeat_options(args: argparse.Namespace) -> list[str]:
     for flag, value in (("--deck", args.deck), ("--tag", args.tag)):
         if value is not None:
             options += [flag, value]
+    if args.search is not None:  # one word: a query may start with '-'
+        options.append(f"--search={args.search}")
     for kind in args.kinds or ():
         options += ["--kind", kind]
     return options
@@ -109,11 +112,17 @@ def run(args: argparse.Namespace) -> int:
 
     seed = args.seed if args.seed is not None else new_seed()
     kinds = tuple(dict.fromkeys(args.kinds)) if args.kinds else KINDS
+    query = parse_search(args.search)
     library = load_decks(args.content)
     check_filters(library, args.deck, args.tag)
     with open_collection(args.db, library=library) as collection:
         announce_created(collection.created, collection.path)
         cards = select_cards(collection.library.cards, args.deck, args.tag)
+        if query is not None:
+            matched = set(collection.search(query, datetime.now(UTC)))
+            cards = [card for card in cards if card.id in matched]
+            if not cards:
+                raise UserError(f"no card matches --search {args.search!r} (with --deck and --tag)", status=2)
         try:
             questions = build_quiz(cards, args.count, seed, kinds)
         except ValueError as error:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
-from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks
+from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks, parse_search
 
 DESCRIPTION = """\
 Review the cards due now. With --plain, review line by line on standard input and output: the
@@ -16,6 +17,9 @@ the next line is printed, so it works from pipes, scripts and screen readers.
 
 Without --plain, on a terminal, the full-screen app opens on the review of the same cards; when
 standard input or output is not a terminal, the review runs line by line as with --plain.
+
+--search keeps the review to the cards the query matches when it starts (like Anki's filtered decks);
+it works line by line for now (--plain, or without a terminal).
 """
 
 
@@ -41,18 +45,22 @@ def run(args: argparse.Namespace) -> int:
     """Review in the full-screen app on a terminal, else (or with ``--plain``) line by line."""
     from studyapp.collection import open_collection
 
+    query = parse_search(args.search)
+    in_app = not args.plain and sys.stdin.isatty() and sys.stdout.isatty()
     library = load_decks(args.content)
     check_filters(library, args.deck, args.tag, ("leech",))
     with open_collection(args.db, library=library) as collection:
         announce_created(collection.created, collection.path)
-        session = collection.session(deck=args.deck, tag=args.tag, cram=args.cram)
-        if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+        session = collection.session(
+            deck=args.deck, tag=args.tag, cram=args.cram, search=query, now=datetime.now(UTC)
+        )
+        if in_app:
             from studyapp.tui.launch import run_app
 
             def review_screen() -> Any:
                 from studyapp.tui.screens.review import ReviewScreen
 
-                return ReviewScreen(deck=args.deck, tag=args.tag, cram=args.cram)
+                return ReviewScreen(deck=args.deck, tag=args.tag, cram=args.cram, search=query)
 
             return run_app(collection, review_screen)
         from studyapp.plain_review import run_plain_review

@@ -23,6 +23,7 @@ from studyapp.store.base import BUSY_TIMEOUT_MS, LIBRARY_FINGERPRINT
 from studyapp.store.export import ExportQueries, copy_collection
 from studyapp.store.queue import CardFilter, QueueQueries
 from studyapp.store.reviews import ReviewLog
+from studyapp.store.search import SearchQueries
 from studyapp.store.statistics import StatisticsQueries
 
 __all__ = [
@@ -41,5 +42,5 @@ __all__ = [
 ]
 
 
-class Store(ReviewLog, QueueQueries, StatisticsQueries, ExportQueries):
+class Store(ReviewLog, QueueQueries, StatisticsQueries, ExportQueries, SearchQueries):
     """An open collection. Use ``Store.open(path)``; close it (or use ``with``) when done."""

@@ -29,7 +29,7 @@ _STUDIED_R = f"CASE WHEN c.state != 0 THEN {_RETRIEVABILITY} END"
 Ranges = Sequence[tuple[int, int]]
 
 
-def _ensure_pow(conn: sqlite3.Connection) -> None:
+def ensure_pow(conn: sqlite3.Connection) -> None:
     """Give the connection a ``pow`` SQL function when SQLite was built without its math functions."""
     try:
         conn.execute("SELECT pow(2.0, 0.5)").fetchone()
@@ -119,7 +119,7 @@ class StatisticsQueries(StoreBase):
         Retrievability is fsrs's power forgetting curve with ``factor`` and ``decay``, elapsed
         time in whole days.
         """
-        _ensure_pow(self.conn)
+        ensure_pow(self.conn)
         params = {"factor": factor, "decay": decay, "now": now_ms}
         per_tag = {
             tag: (int(cards), int(studied), float(total or 0.0))
