@@ -23,7 +23,9 @@ Rules, so the numbers are unambiguous:
   any deck) are left out everywhere.
 - **Mastery**: per tag, the mean fsrs retrievability at ``now`` of the tag's *studied* cards (reviewed
   at least once, suspended ones included). New cards are excluded from the mean, which measures what
-  you have learnt; ``studied`` out of ``cards`` says how much of the tag that is.
+  you have learnt; ``studied`` out of ``cards`` says how much of the tag that is. ``known`` is the share
+  of the whole tag you would recall now: the sum of retrievability over *all* its cards divided by
+  their number, an unstudied card counting as not known (``retrievability * studied / cards``).
 """
 
 from __future__ import annotations
@@ -150,6 +152,18 @@ class Mastery:
     studied: int
     retrievability: float | None
 
+    @property
+    def known(self) -> float | None:
+        """Retrievability summed over all the cards, divided by their number (unstudied cards count 0);
+        ``None`` for a group without cards."""
+        if not self.cards:
+            return None
+        return (self.retrievability or 0.0) * self.studied / self.cards
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: cards, studied, retrievability (of the studied cards) and known (of all)."""
+        return {**asdict(self), "known": self.known}
+
 
 def _forgetting_curve() -> tuple[float, float]:
     """fsrs's forgetting-curve constants ``(factor, decay)`` for the default parameters."""
@@ -250,8 +264,8 @@ def all_stats(
             for day, count in due_forecast(store, now, tz, day_start_hour=hour)
         ],
         "mastery": {
-            "overall": asdict(overall),
-            "tags": {tag: asdict(value) for tag, value in per_tag.items()},
+            "overall": overall.to_dict(),
+            "tags": {tag: value.to_dict() for tag, value in per_tag.items()},
         },
         "quiz": {
             **quiz.overall.to_dict(),

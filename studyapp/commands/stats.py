@@ -14,9 +14,10 @@ DESCRIPTION = """\
 Print statistics of the collection: cards by state, reviews per day as a small heatmap of the last
 weeks and the current streak, true retention (the share of reviews of cards in the Review state not
 rated Again) over 7 days, 30 days and all time, the cards due on each of the next 30 days (today
-includes overdue cards), mastery per tag (the mean recall probability of the cards studied), and quiz
-accuracy. Days are local days that start at the day_start_hour setting. The streak counts consecutive
-days with a review up to today; today without a review yet does not break it.
+includes overdue cards), mastery per tag (the share of the tag's cards you would recall now, cards not
+studied counting as not known, with how many were studied), and quiz accuracy. Days are local days
+that start at the day_start_hour setting. The streak counts consecutive days with a review up to
+today; today without a review yet does not break it.
 """
 
 HEATMAP_WEEKS = 16
@@ -36,6 +37,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print every statistic as one JSON object")
     parser.set_defaults(handler=run)
+
+
+def counted(count: int, word: str) -> str:
+    """``count`` with ``word``, plural unless the count is one: "1 review", "3 reviews"."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def percent(value: float | None) -> str:
@@ -91,8 +97,8 @@ def render(stats: dict[str, Any]) -> str:
         f"review {cards['review']}, relearning {cards['relearning']}, "
         f"suspended {cards['suspended']}, buried {cards['buried']}; "
         f"leeches {cards['leech']})",
-        f"Today ({stats['today']}): {stats['reviews_today']} reviews.  "
-        f"Streak: {stats['streak']} day{'s' if stats['streak'] != 1 else ''}.",
+        f"Today ({stats['today']}): {counted(stats['reviews_today'], 'review')}.  "
+        f"Streak: {counted(stats['streak'], 'day')}.",
         "",
         "Reviews per day",
         *heatmap(stats["reviews_per_day"]),
@@ -128,17 +134,21 @@ def forecast_lines(forecast: list[dict[str, Any]]) -> list[str]:
 
 
 def mastery_lines(mastery: dict[str, Any]) -> list[str]:
-    """Mastery bars: overall, then one per tag."""
+    """Mastery bars (the share of all the cards recalled now), overall and per tag, with how many were
+    studied and the mean recall of those."""
     rows = [("all cards", mastery["overall"]), *mastery["tags"].items()]
     width = max(len(name) for name, _value in rows)
-    lines = ["Mastery (mean recall probability now of the cards studied)"]
+    count_width = max(len(f"{value['studied']}/{value['cards']}") for _name, value in rows)
+    lines = ["Mastery (the share of the cards you would recall now; cards not studied count as not known)"]
     for name, value in rows:
-        studied = f"{value['studied']}/{value['cards']} studied"
-        if value["retrievability"] is None:
+        studied = f"{value['studied']}/{value['cards']}".rjust(count_width) + " studied"
+        if value["retrievability"] is not None:
+            studied += f", recall of those {value['retrievability'] * 100:.0f}%"
+        known = value["known"]
+        if known is None:
             lines.append(f"{name.ljust(width)}  {'·' * BAR_WIDTH}     -  {studied}")
         else:
-            r = value["retrievability"]
-            lines.append(f"{name.ljust(width)}  {bar(r)}  {r * 100:3.0f}%  {studied}")
+            lines.append(f"{name.ljust(width)}  {bar(known)}  {known * 100:3.0f}%  {studied}")
     return lines
 
 
@@ -146,7 +156,7 @@ def quiz_lines(quiz: dict[str, Any]) -> list[str]:
     """Quiz attempts and accuracy, overall, per kind and per tag."""
     if not quiz["attempts"]:
         return ["Quizzes: no attempts yet"]
-    lines = [f"Quizzes: {quiz['attempts']} attempts, {percent(quiz['accuracy'])} correct"]
+    lines = [f"Quizzes: {counted(quiz['attempts'], 'attempt')}, {percent(quiz['accuracy'])} correct"]
     for title, groups in (("kind", quiz["by_kind"]), ("tag", quiz["by_tag"])):
         if groups:
             rows = [(name, v["attempts"], v["correct"], percent(v["accuracy"])) for name, v in groups.items()]

@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose
 
 from studyapp import activity, stats
 from studyapp.collection import Collection
-from studyapp.commands.stats import heatmap, sparkline
+from studyapp.commands.stats import heatmap, render, sparkline
 from studyapp.model import CardState, StudyState
 from studyapp.scheduler import Scheduler
 from studyapp.session import StudySession
@@ -337,6 +337,41 @@ def test_mastery_of_a_new_collection_has_no_retrievability(collection: Collectio
     overall, per_tag = stats.mastery(collection.store, T0)
     assert overall == stats.Mastery(7, 0, None)
     assert per_tag["cnn"] == stats.Mastery(3, 0, None)
+    assert overall.known == 0.0 and per_tag["cnn"].known == 0.0  # nothing studied: nothing known
+
+
+def test_known_sums_retrievability_over_all_cards_unstudied_ones_as_zero(
+    collection: Collection, session: StudySession
+) -> None:
+    end = simulate(session, T0, 25, seed=2)
+    store = collection.store
+    set_states(store, {"core-pool": CardState()})  # a new card in "cnn"
+    scheduler = Scheduler()
+    for now in (end, end + timedelta(days=40)):
+        sums: dict[str, list[float]] = {}
+        for record in store.iter_cards(include_retired=False):
+            value = (
+                0.0 if record.state.state == StudyState.NEW else scheduler.retrievability(record.state, now)
+            )
+            for name in (*record.tags, "*"):
+                sums.setdefault(name, []).append(value)
+        overall, per_tag = stats.mastery(store, now, ["unused-tag"])
+        assert per_tag.pop("unused-tag").known is None  # no cards: nothing to know
+        assert_allclose(overall.known or 0.0, sum(sums["*"]) / len(sums["*"]), rtol=1e-12)
+        for tag, value in per_tag.items():
+            assert value.known is not None
+            assert_allclose(value.known, sum(sums[tag]) / len(sums[tag]), rtol=1e-12)
+            assert value.to_dict() == {
+                "cards": value.cards,
+                "studied": value.studied,
+                "retrievability": value.retrievability,
+                "known": value.known,
+            }
+        cnn = per_tag["cnn"]
+        assert cnn.studied < cnn.cards and cnn.retrievability is not None
+        assert cnn.known is not None and cnn.known < cnn.retrievability
+    result = stats.all_stats(store, collection.library, end, UTC)
+    assert result["mastery"]["tags"]["cnn"] == stats.mastery(store, end)[1]["cnn"].to_dict()
 
 
 class _NoMathFunctions:
@@ -354,7 +389,7 @@ class _NoMathFunctions:
 
 def test_pow_is_provided_when_sqlite_lacks_math_functions() -> None:
     conn = _NoMathFunctions()
-    statistics._ensure_pow(conn)  # type: ignore[arg-type]
+    statistics.ensure_pow(conn)  # type: ignore[arg-type]
     assert conn.registered == {"pow": (2, math.pow, True)}
 
 
@@ -411,6 +446,23 @@ def test_all_stats_is_json_and_agrees_with_the_parts(collection: Collection, ses
 
 
 # -- the command -----------------------------------------------------------------------------------
+
+
+def test_the_text_counts_in_words(collection: Collection) -> None:
+    store = collection.store
+    log_review(store, "core-mlp", T0 - timedelta(hours=2))  # one review today: a streak of one day
+    store.add_quiz_attempt(
+        at=T0, kind="choice", question="q", given="a", expected="a", correct=True, card_id="core-mlp"
+    )
+    text = render(stats.all_stats(store, collection.library, T0, UTC))
+    assert ": 1 review.  Streak: 1 day." in text
+    assert "Quizzes: 1 attempt, 100.0% correct" in text
+    log_review(store, "core-relu", T0 - timedelta(hours=1))
+    log_review(store, "core-relu", T0 - timedelta(days=1))
+    text = render(stats.all_stats(store, collection.library, T0, UTC))
+    assert ": 2 reviews.  Streak: 2 days." in text
+    mastery = [line for line in text.splitlines() if line.startswith("cnn ")]
+    assert len(mastery) == 1 and "0/3 studied" in mastery[0] and mastery[0].split()[2] == "0%"
 
 
 def test_text_helpers_draw_what_they_are_given() -> None:

@@ -1,52 +1,86 @@
-"""The session progress bar: a line drawn directly, kept until the count, width or theme changes."""
+"""The review header: Anki's new, learning and due counts in blue, red and green, the current queue
+underlined; in cram, the cards left. A line drawn directly, kept until something it shows changes."""
 
 from __future__ import annotations
 
+import pytest
+from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.color import Color
 
-from studyapp.tui.widgets.progress import SessionProgress
+from studyapp.model import StudyState
+from studyapp.tui.widgets.progress import Queue, QueueCounts
 
-from .conftest import near
 
-
-class ProgressApp(App[None]):
-    CSS = "SessionProgress { width: 30; }"
+class CountsApp(App[None]):
+    CSS = "QueueCounts { width: 40; }"
 
     def compose(self) -> ComposeResult:
-        yield SessionProgress()
+        yield QueueCounts()
 
 
-def accent_cells(bar: SessionProgress) -> int:
-    """How many cells of the drawn line have the theme's accent colour (to within rounding)."""
-    accent = Color.parse(bar.app.current_theme.accent or "")
-    return sum(
-        len(segment.text)
-        for segment in bar.render_line(0)
-        if segment.style and segment.style.color and near(Color.from_rich_color(segment.style.color), accent)
-    )
+def hue(colour: Color) -> str:
+    """Which of blue, red, green or amber a colour is, by its channels (an oracle independent of the CSS)."""
+    r, g, b = colour.rgb
+    if b > r and b > g:
+        return "blue"
+    if g > r and g > b:
+        return "green"
+    if r > g and r > b:
+        return "amber" if g > 2 * b and g > r * 0.35 else "red"
+    return "grey"
 
 
-async def test_the_filled_part_follows_the_count() -> None:
-    async with ProgressApp().run_test() as pilot:
-        bar = pilot.app.query_one(SessionProgress)
-        for done, total in [(0, 4), (1, 4), (3, 4), (4, 4), (7, 40)]:
-            bar.update(done, total)
-            line = bar.render_line(0)
-            label = f" {done}/{total}"
-            assert line.cell_length == 30 and line.text.endswith(label)
-            filled = round((30 - len(label)) * done / total)
-            assert accent_cells(bar) == filled
-            assert line.text.count("━") == 30 - len(label)
+def pieces(counts: QueueCounts) -> dict[str, Segment]:
+    """The drawn segments that carry text, by their text."""
+    return {segment.text: segment for segment in counts.render_line(0) if segment.text.strip()}
 
 
-async def test_nothing_to_do_is_a_full_bar_and_the_colours_follow_the_theme() -> None:
-    async with ProgressApp().run_test() as pilot:
-        app, bar = pilot.app, pilot.app.query_one(SessionProgress)
-        assert bar.fraction == 1.0 and bar.render_line(0).text.endswith(" 0/0")
-        bar.update(2, 4)
-        for theme in ("nord", "gruvbox"):
-            app.theme = theme
-            await pilot.pause()
-            assert accent_cells(bar) == round((30 - 4) / 2)
-        assert bar.render_line(1).text == " " * 30  # below the bar: blank
+def colour_of(segment: Segment) -> Color:
+    assert segment.style is not None and segment.style.color is not None
+    return Color.from_rich_color(segment.style.color)
+
+
+def test_each_study_state_has_its_queue() -> None:
+    assert [Queue.of(state) for state in StudyState] == [Queue.NEW, Queue.LEARNING, Queue.DUE, Queue.LEARNING]
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "nord", "gruvbox"])
+async def test_counts_are_in_ankis_colours_and_the_current_queue_is_underlined(theme: str) -> None:
+    async with CountsApp().run_test() as pilot:
+        pilot.app.theme = theme
+        await pilot.pause()
+        counts = pilot.app.query_one(QueueCounts)
+        for current in (*Queue, None):
+            counts.show(9, 1, 12, current)
+            drawn = pieces(counts)
+            assert list(drawn) == ["New 9", "Learning 1", "Due 12"]
+            assert counts.text == "New 9   Learning 1   Due 12"
+            colours = {text.split()[0]: hue(colour_of(segment)) for text, segment in drawn.items()}
+            assert colours == {"New": "blue", "Learning": "red", "Due": "green"}
+            underlined = [
+                text for text, segment in drawn.items() if segment.style and segment.style.underline
+            ]
+            assert underlined == ([] if current is None else [f"{current.label} {counts.counts[current]}"])
+
+
+async def test_the_line_is_kept_until_the_counts_change() -> None:
+    async with CountsApp().run_test() as pilot:
+        counts = pilot.app.query_one(QueueCounts)
+        counts.show(3, 0, 2, Queue.NEW)
+        line = counts.render_line(0)
+        assert line.cell_length == 40 - 2  # padding on both sides
+        counts.show(3, 0, 2, Queue.NEW)
+        assert counts.render_line(0) is line
+        counts.show(2, 1, 2, Queue.LEARNING)
+        assert counts.render_line(0) is not line and counts.text.startswith("New 2   Learning 1")
+        assert counts.render_line(1).text.strip() == ""
+
+
+async def test_cram_shows_only_the_cards_left() -> None:
+    async with CountsApp().run_test() as pilot:
+        counts = pilot.app.query_one(QueueCounts)
+        for left, text in [(27, "27 cards left"), (1, "1 card left"), (0, "0 cards left")]:
+            counts.show_left(left)
+            assert counts.text == text and list(pieces(counts)) == [text]
+            assert counts.current is None

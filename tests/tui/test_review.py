@@ -1,23 +1,28 @@
-"""Review: reveal, rate with interval previews, undo, bury, suspend, simulation link, summary."""
+"""Review: reveal, rate with interval previews, undo, bury, suspend, simulation link, summary; Anki's
+counts in the header, coloured ratings, and the help listing each key once."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from rich.markdown import Markdown
+from rich.segment import Segment
+from textual.color import Color
 from textual.widgets import Static
 
 import sim
 from studyapp.collection import Collection
 from studyapp.model import StudyState
 from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.help import EVERYWHERE, HelpScreen
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.keybar import KeyBar
-from studyapp.tui.widgets.progress import SessionProgress
+from studyapp.tui.widgets.progress import Queue, QueueCounts
 from tests.hold_lock import hold, release
 
 from .conftest import FakeClock, text_of, wait_until
+from .test_progress import hue
 
 
 def reviews(collection: Collection) -> list[tuple[str, int]]:
@@ -108,17 +113,105 @@ async def test_summary_after_the_last_card(app: StudyApp, collection: Collection
     collection.store.set_setting("new_per_day", 2)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await start(app, pilot)
-        progress = screen.query_one(SessionProgress)
-        assert (progress.done, progress.total) == (0, 2) and progress.render_line(0).text.endswith(" 0/2")
+        header = screen.query_one(QueueCounts)
+        assert header.text == "New 2   Learning 0   Due 0" and header.current == Queue.NEW
         await pilot.press("space", "4")
         await pilot.pause()
-        assert progress.fraction == 0.5 and progress.render_line(0).text.endswith(" 1/2")
+        assert header.text == "New 1   Learning 0   Due 0"
         await pilot.press("space", "4")
         assert screen.finished
         summary = screen.question.text.plain
         assert "Session complete" in summary and "Reviewed 2 cards" in summary
         assert "Easy: 2" in summary and "Next card due" in summary
-        assert screen.query_one(SessionProgress).fraction == 1.0
+        assert header.text == "New 0   Learning 0   Due 0" and header.current is None
+
+
+async def test_one_card_reviewed_is_one_card(app: StudyApp, collection: Collection) -> None:
+    collection.store.set_setting("new_per_day", 1)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("space", "4")
+        assert screen.finished and "Reviewed 1 card in" in screen.question.text.plain
+
+
+def header_state(screen: ReviewScreen) -> tuple[tuple[int, int, int], Queue | None]:
+    """The counts the header shows and the queue it underlines."""
+    header = screen.queue_counts
+    return (header.counts[Queue.NEW], header.counts[Queue.LEARNING], header.counts[Queue.DUE]), header.current
+
+
+def expected_header(collection: Collection, clock: FakeClock, card_id: str | None) -> tuple[object, ...]:
+    """The oracle: the queue's counts now, and the queue of the card's study state in the collection."""
+    counts = tuple(collection.session().counts(clock.now))
+    if card_id is None:
+        return counts, None
+    state = collection.store.card_state(card_id).state
+    queue = {
+        StudyState.NEW: Queue.NEW,
+        StudyState.LEARNING: Queue.LEARNING,
+        StudyState.RELEARNING: Queue.LEARNING,
+        StudyState.REVIEW: Queue.DUE,
+    }[state]
+    return counts, queue
+
+
+async def test_the_header_counts_new_learning_and_due_and_underlines_the_cards_queue(
+    app: StudyApp, collection: Collection, clock: FakeClock
+) -> None:
+    collection.store.set_setting("new_per_day", 1)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        seen: list[tuple[str, StudyState, Queue | None]] = []
+
+        async def check() -> None:
+            await pilot.pause()
+            card_id = screen.card.id if screen.card is not None else None
+            assert header_state(screen) == expected_header(collection, clock, card_id)
+            if card_id is not None:
+                seen.append(
+                    (card_id, collection.store.card_state(card_id).state, screen.queue_counts.current)
+                )
+
+        await check()  # a new card
+        assert header_state(screen) == ((1, 0, 0), Queue.NEW)
+        await pilot.press("space", "3")  # learning, due again in 10 minutes: shown ahead
+        await check()
+        await pilot.press("space", "4")  # graduates to review: nothing left today
+        assert screen.finished
+        await check()
+        clock.advance(days=60)
+        collection.store.set_setting("new_per_day", 0)
+        await pilot.press("escape", "s")
+        screen = app.screen  # type: ignore[assignment]
+        assert isinstance(screen, ReviewScreen)
+        await check()  # the review card is due
+        assert header_state(screen) == ((0, 0, 1), Queue.DUE)
+        await pilot.press("space", "1")  # lapses: relearning, shown ahead of its step
+        await check()
+        assert header_state(screen) == ((0, 1, 0), Queue.LEARNING)
+        assert {(state, queue) for _card, state, queue in seen} == {
+            (StudyState.NEW, Queue.NEW),
+            (StudyState.LEARNING, Queue.LEARNING),
+            (StudyState.REVIEW, Queue.DUE),
+            (StudyState.RELEARNING, Queue.LEARNING),
+        }
+        colours = {text.split()[0]: hue(Color.from_rich_color(s.style.color)) for text, s in pieces(screen)}
+        assert colours == {"New": "blue", "Learning": "red", "Due": "green"}
+
+
+def pieces(screen: ReviewScreen) -> list[tuple[str, Segment]]:
+    return [(segment.text, segment) for segment in screen.queue_counts.render_line(0) if segment.text.strip()]
+
+
+async def test_the_ratings_are_coloured_again_red_hard_amber_good_green_easy_blue(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("space")
+        assert screen.ratings.tones == ("again", "hard", "good", "easy")
+        labels = [s for s in screen.ratings.render_line(0) if s.text.strip() and not s.text[0].isdigit()]
+        assert [s.text.split()[0] for s in labels] == ["Again", "Hard", "Good", "Easy"]
+        colours = [hue(Color.from_rich_color(s.style.color)) for s in labels]  # type: ignore[union-attr]
+        assert colours == ["red", "amber", "green", "blue"]
 
 
 async def test_a_multiple_choice_card_shows_its_options_and_marks_the_answer(app: StudyApp) -> None:
@@ -241,11 +334,17 @@ async def test_cram_is_labelled_shows_no_intervals_and_writes_nothing(
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         assert "Cram — nothing is saved" in text_of(screen.query_one("#cram-label"))
+        total = len(collection.library.cards)
+        assert screen.queue_counts.text == f"{total} cards left" and screen.queue_counts.current is None
         before = collection.store.cards()
         await pilot.press("space")
         assert "Good" in screen.ratings.text and "·" not in screen.ratings.text
-        await pilot.press("3", "minus", "exclamation_mark")
+        assert screen.ratings.tones == ("again", "hard", "good", "easy")
+        await pilot.press("1")  # Again: the card comes back at the end, still left
+        assert screen.queue_counts.text == f"{total} cards left"
+        await pilot.press("space", "3", "minus", "exclamation_mark")
         await pilot.pause()
+        assert screen.queue_counts.text == f"{total - 3} cards left"
         assert collection.store.cards() == before and reviews_on_disk(collection) == []
 
 
@@ -275,3 +374,28 @@ async def test_the_headline_shows_the_answers_the_deck_names(app: StudyApp) -> N
         expected = [labels[key] for key in card.headline][:4]
         positions = [shown.index(label) for label in expected]
         assert positions == sorted(positions)
+
+
+async def test_help_lists_each_review_key_once_in_groups(app: StudyApp) -> None:
+    async with app.run_test(size=(100, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("question_mark")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        groups = help_screen.groups
+        assert list(groups) == ["Answer", "Rate", "This card", EVERYWHERE]
+        descriptions = [text for rows in groups.values() for _keys, text in rows]
+        assert len(descriptions) == len(set(descriptions))
+        rows = {text: keys for rows in groups.values() for keys, text in rows}
+        assert rows["Show answer"] == "space, ⏎" and rows["Pick an option"] == "a–d"
+        assert [rows[label] for label in ("Again", "Hard", "Good", "Easy")] == ["1", "2", "3", "4"]
+        assert {text for _keys, text in groups[EVERYWHERE]} == {
+            "Back",
+            "Help",
+            "Quit",
+            "Command palette: every action",
+        }
+        shown = text_of(help_screen.query_one("#help-keys"))
+        for generic in ("Scroll", "Focus Next", "Copy selected text", "Page Up"):
+            assert generic not in shown
+        assert shown.count("palette") == 1 and shown.count("Undo") == 1

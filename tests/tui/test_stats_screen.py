@@ -1,9 +1,12 @@
-"""Stats: heatmap, forecast, retention, counts and mastery drawn from the collection."""
+"""Stats: heatmap, forecast, retention, counts and mastery drawn from the collection, counted in words."""
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Sparkline
 
+from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
 
 from .conftest import FakeClock, text_of
@@ -17,7 +20,7 @@ async def test_stats_reflect_the_reviews(app: StudyApp, clock: FakeClock) -> Non
         await pilot.press("escape", "t")
         screen = app.screen
         assert type(screen).__name__ == "StatsScreen"
-        assert "today 3 · streak 1 days" in text_of(screen.query_one("#heatmap"))
+        assert "today 3 reviews · streak 1 day\n" in text_of(screen.query_one("#heatmap"))
         assert "■" in text_of(screen.query_one("#heatmap"))
         counts = text_of(screen.query_one("#counts"))
         assert "new" in counts and "review" in counts
@@ -25,3 +28,31 @@ async def test_stats_reflect_the_reviews(app: StudyApp, clock: FakeClock) -> Non
         assert sum(forecast.data or []) == 3
         assert "—  (0/0)" in text_of(screen.query_one("#retention"))
         assert "%" in text_of(screen.query_one("#stats-mastery"))
+        assert "0 questions answered" in text_of(screen.query_one("#quiz-stats"))
+
+
+async def test_mastery_shows_studied_of_all_and_the_share_known(
+    app: StudyApp, collection: Collection, clock: FakeClock
+) -> None:
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("s", "space", "4", "escape", "t")
+        await pilot.pause()
+        data = collection.statistics(clock.now)["mastery"]["tags"]
+        text = text_of(app.screen.query_one("#stats-mastery"))
+        assert text.splitlines()[0] == "Mastery studied · known now"
+        studied_tags = [tag for tag, value in data.items() if value["studied"]]
+        assert studied_tags
+        for tag, value in data.items():
+            line = next(line for line in text.splitlines() if line.startswith(f"{tag} "))
+            assert re.search(rf" {value['studied']}/{value['cards']} ", line)
+            assert line.rstrip().endswith(f"{value['known'] * 100:.0f}%")
+            # a topic with unstudied cards is known less than its studied cards are recalled
+            if value["studied"] and value["studied"] < value["cards"]:
+                assert value["known"] < value["retrievability"]
+
+
+async def test_one_review_is_one_review(app: StudyApp) -> None:
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("s", "space", "4", "escape", "t")
+        await pilot.pause()
+        assert "today 1 review · streak 1 day\n" in text_of(app.screen.query_one("#heatmap"))

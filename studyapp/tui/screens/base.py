@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -26,6 +26,8 @@ class AppScreen(Screen[None]):
         Binding("question_mark", "help", "Help"),
     ]
     HELP_TITLE = "Keys"
+    #: Keys the screen's widgets handle themselves, as (keys, description) rows for ``?``.
+    HELP_KEYS: ClassVar[Sequence[tuple[str, str]]] = ()
 
     @property
     def study(self) -> StudyApp:

@@ -1,8 +1,11 @@
-"""Home: decks with their counts, today's reviews and streak, the mastery map, and the way everywhere."""
+"""Home: decks with their counts, today's reviews and streak, when the next card is due, the mastery map,
+the due forecast of the week and the heatmap of the last weeks, and the way everywhere."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,11 +14,23 @@ from textual.markup import escape
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from studyapp.model import StudyState
+from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.widgets.bars import bar_lines
+from studyapp.tui.widgets.bars import MasteryRow, mastery_lines, mastery_rows
+from studyapp.tui.widgets.forecast import DueForecast
+from studyapp.tui.widgets.heatmap import Heatmap
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.words import plural
+
+if TYPE_CHECKING:
+    from studyapp.session import StudySession
 
 ALL_DECKS = "__all__"
+#: Days of the due forecast and weeks of the heatmap on Home.
+FORECAST_DAYS = 7
+HEATMAP_WEEKS = 12
+MASTERY_TITLE = "[b]Mastery[/b] [dim]studied · known now[/dim]"
 
 
 def deck_row(title: str, new: object, learning: object, due: object) -> str:
@@ -24,6 +39,15 @@ def deck_row(title: str, new: object, learning: object, due: object) -> str:
     The title comes last so that a narrow terminal shortens it, not the counts.
     """
     return f"{new!s:<5} {learning!s:<5} {due!s:<5} {title}"
+
+
+def next_due_text(now: datetime, due_now: bool, upcoming: datetime | None) -> str:
+    """When the next card is due: ``now`` while a studied card waits, else the time and how soon."""
+    if due_now:
+        return "Next card due: [b]now[/b]"
+    if upcoming is None:
+        return "Next card due: [dim]none scheduled[/dim]"
+    return f"Next card due: [b]{format_local(upcoming)}[/b] (in {format_interval(upcoming - now)})"
 
 
 def warm_up() -> None:
@@ -37,6 +61,7 @@ class HomeScreen(AppScreen):
     """The first screen: what is due, how it's going, and where to go."""
 
     HELP_TITLE = "Home"
+    HELP_KEYS = [("↑, ↓", "Choose a deck"), ("⏎", "Study the chosen deck")]
     BINDINGS = [
         Binding("s", "study", "Study"),
         Binding("z", "app.quiz", "Quiz"),
@@ -44,6 +69,7 @@ class HomeScreen(AppScreen):
         Binding("m", "app.simulations", "Simulations"),
         Binding("t", "app.stats", "Stats"),
         Binding("o", "app.settings", "Settings"),
+        Binding("a", "app.add_card", "Add card"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "back", show=False),
@@ -57,9 +83,13 @@ class HomeScreen(AppScreen):
                 yield Static(deck_row("Deck", "New", "Learn", "Due"), id="decks-header", markup=False)
                 yield OptionList(id="decks", markup=False)
                 yield Static(id="today")
+                self.forecast = DueForecast(id="home-forecast")
+                yield self.forecast
             with Vertical(id="home-right"):
-                yield Static("[b]Mastery by topic[/b] [dim](average recall probability)[/dim]")
+                yield Static(MASTERY_TITLE)
                 yield Static(id="mastery")
+                self.heatmap = Heatmap(id="home-heatmap")
+                yield self.heatmap
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -83,18 +113,18 @@ class HomeScreen(AppScreen):
             self.counted_at_mount = False
             return
         self.refresh_counts()
-        self.refresh_mastery()
+        # After the counts are painted: the statistics cost more than the counts on a big collection.
+        self.call_after_refresh(self.refresh_statistics)
 
     counted_at_mount = False
 
     def after_paint(self) -> None:
-        """Once the counts are on screen: the mastery map, and warming up the review screen."""
-        self.refresh_mastery()
+        """Once the counts are on screen: the mastery map, forecast and heatmap, and warming up the review."""
+        self.refresh_statistics()
         self.run_worker(warm_up, thread=True, group="warm-up")
 
     def refresh_counts(self) -> None:
-        """Recount the decks, today's reviews and the streak; the mastery map follows."""
-
+        """Recount the decks, today's reviews, the streak and when the next card is due."""
         now = self.study.now()
         session = self.collection.session()
         counts = session.deck_counts(now)
@@ -110,23 +140,47 @@ class HomeScreen(AppScreen):
         decks.clear_options().add_options(rows)
         decks.highlighted = min(highlighted or 0, len(rows) - 1)
         reviews_today, streak = self.collection.today(now)
+        due_now = self.card_due_now(session, now)
+        upcoming = None if due_now else self.collection.next_due(now)
         self.query_one("#today", Static).update(
-            f"Today: [b]{reviews_today}[/b] reviews · streak [b]{streak}[/b] day{'s' if streak != 1 else ''}"
+            f"Today: [b]{reviews_today}[/b] {plural(reviews_today, 'review')} · "
+            f"streak [b]{streak}[/b] {plural(streak, 'day')}\n{next_due_text(now, due_now, upcoming)}"
         )
 
-    def refresh_mastery(self) -> None:
-        """The mastery map: mean recall probability per tag, as bars."""
-        per_tag = self.collection.mastery(self.study.now())
-        self.mastery_rows = [(tag, m.retrievability) for tag, m in per_tag.items()]
-        self.draw_mastery()
+    @staticmethod
+    def card_due_now(session: StudySession, now: datetime) -> bool:
+        """Whether a card that was studied before waits now: a review card due today, or a learning
+        card whose step has come (the queue shows those first; a learning card shown ahead of its step,
+        or a new card, is not due)."""
+        card = session.next_card(now)
+        if card is None:
+            return False
+        state = session.state(card.id)
+        if state.state == StudyState.REVIEW:
+            return True
+        return state.state != StudyState.NEW and state.due is not None and state.due <= now
 
-    mastery_rows: Sequence[tuple[str, float | None]] = ()  # recomputed after each count
+    def refresh_statistics(self) -> None:
+        """The mastery map, the week's due forecast and the heatmap of the last weeks."""
+        data = self.collection.statistics(self.study.now())
+        self.mastery_rows = mastery_rows(data["mastery"]["tags"])
+        self.draw_mastery()
+        forecast = [(date.fromisoformat(day["date"]), day["due"]) for day in data["forecast"]]
+        self.forecast.show(forecast[:FORECAST_DAYS])
+        self.draw_heatmap(data)
+
+    mastery_rows: Sequence[MasteryRow] = ()  # recomputed after each count
 
     def draw_mastery(self) -> None:
         """The mastery bars, fitted to the panel's width."""
         mastery = self.query_one("#mastery", Static)
-        lines = bar_lines(self.mastery_rows, mastery.content_size.width)
+        lines = mastery_lines(self.mastery_rows, mastery.content_size.width)
         mastery.update("\n".join(lines) or "[dim]no cards yet[/dim]")
+
+    def draw_heatmap(self, data: dict[str, Any]) -> None:
+        """The reviews of the last ``HEATMAP_WEEKS`` weeks (today's count and the streak are on the left)."""
+        days = [(date.fromisoformat(day), count) for day, count in data["reviews_per_day"].items()]
+        self.heatmap.show(f"[b]Reviews[/b] [dim]last {HEATMAP_WEEKS} weeks[/dim]", days, HEATMAP_WEEKS)
 
     def on_resize(self) -> None:
         if self.mastery_rows:

@@ -30,11 +30,13 @@ from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.keybar import KeyBar
-from studyapp.tui.widgets.progress import SessionProgress
+from studyapp.tui.widgets.progress import Queue, QueueCounts
 from studyapp.tui.widgets.text_block import TextBlock
+from studyapp.tui.widgets.words import plural
 
 if TYPE_CHECKING:
     from studyapp.model import Card, RateResult
+    from studyapp.search import Query
     from studyapp.session import Counts, StudySession
 
 CHOICE_KEYS = "abcd"
@@ -46,6 +48,8 @@ QUICK_WAIT_MS = 100
 WORKER_WAIT_MS = 1000
 CRAM_LABEL = "Cram — nothing is saved: ratings, bury and suspend leave the schedule as it is"
 CRAM_SET_ASIDE = "Set aside for this cram session; nothing is saved"
+#: The rating choices, each coloured as in Anki (Again red, Hard amber, Good green, Easy blue).
+RATING_TONES = tuple(rating.name.lower() for rating in Rating)
 #: Actions that stay available while a rating waits to be saved.
 WHILE_SAVING = frozenset({"give_up", "help"})
 
@@ -67,6 +71,12 @@ NOTE_LABELS = {"correction": "Correction", "clarification": "Clarification"}
 SIM_ANSWER_DELAY = 0.02
 
 
+#: The groups of the review's keys in its help (``?``).
+ANSWER = Binding.Group("Answer")
+RATE = Binding.Group("Rate")
+CARD = Binding.Group("This card")
+
+
 class ReviewScreen(AppScreen):
     """One study session: the queue of the chosen deck or tag, until nothing is left."""
 
@@ -74,24 +84,29 @@ class ReviewScreen(AppScreen):
     # The study keys are priority bindings: the screen answers them before the focused scroll area
     # and its parents have looked at the key, which is most of a keypress's routing time.
     BINDINGS = [
-        Binding("space,enter", "reveal", "Show answer", priority=True),
-        Binding("1", "rate(1)", "Again", show=False, priority=True),
-        Binding("2", "rate(2)", "Hard", show=False, priority=True),
-        Binding("3", "rate(3)", "Good", show=False, priority=True),
-        Binding("4", "rate(4)", "Easy", show=False, priority=True),
-        *(Binding(key, f"choose({i})", "Pick an option", show=False) for i, key in enumerate(CHOICE_KEYS)),
-        Binding("x", "give_up", "Give up this rating", priority=True),
-        Binding("u", "undo", "Undo"),
-        Binding("minus", "bury", "Bury"),
-        Binding("exclamation_mark", "suspend", "Suspend"),
-        Binding("s", "simulate", "Simulation"),
+        Binding("space,enter", "reveal", "Show answer", priority=True, group=ANSWER),
+        *(
+            Binding(key, f"choose({i})", "Pick an option", show=False, group=ANSWER)
+            for i, key in enumerate(CHOICE_KEYS)
+        ),
+        Binding("1", "rate(1)", "Again", show=False, priority=True, group=RATE),
+        Binding("2", "rate(2)", "Hard", show=False, priority=True, group=RATE),
+        Binding("3", "rate(3)", "Good", show=False, priority=True, group=RATE),
+        Binding("4", "rate(4)", "Easy", show=False, priority=True, group=RATE),
+        Binding("u", "undo", "Undo", group=RATE),
+        Binding("x", "give_up", "Give up the rating waiting to be saved", priority=True, group=RATE),
+        Binding("minus", "bury", "Bury", group=CARD),
+        Binding("exclamation_mark", "suspend", "Suspend", group=CARD),
+        Binding("s", "simulate", "Simulation", group=CARD),
         Binding("question_mark", "help", "Help"),
         Binding("escape,q", "back", "Back"),
     ]
 
-    def __init__(self, deck: str | None = None, tag: str | None = None, cram: bool = False) -> None:
+    def __init__(
+        self, deck: str | None = None, tag: str | None = None, cram: bool = False, search: Query | None = None
+    ) -> None:
         super().__init__()
-        self.deck, self.tag, self.cram = deck, tag, cram
+        self.deck, self.tag, self.cram, self.search = deck, tag, cram, search
         self.card: Card | None = None
         self.revealed = False
         self.started = time.monotonic()
@@ -113,7 +128,7 @@ class ReviewScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         # Kept as attributes: a rating changes most of them, and a query per change adds up.
-        self.progress = SessionProgress(id="review-progress")
+        self.queue_counts = QueueCounts(id="review-counts")
         self.cram_label = Static(CRAM_LABEL, id="cram-label")
         self.cram_label.display = self.cram
         self.question = TextBlock(id="question")
@@ -124,7 +139,7 @@ class ReviewScreen(AppScreen):
         self.sim_answer = Static(id="sim-answer")
         self.ratings = ChoiceBar(id="ratings")
         yield self.cram_label
-        yield self.progress
+        yield self.queue_counts
         with VerticalScroll(id="review-body"):
             yield self.question
             yield self.choices
@@ -137,7 +152,9 @@ class ReviewScreen(AppScreen):
         yield self.keybar
 
     def on_mount(self) -> None:
-        self._session = self.collection.session(deck=self.deck, tag=self.tag, cram=self.cram)
+        self._session = self.collection.session(
+            deck=self.deck, tag=self.tag, cram=self.cram, search=self.search, now=self.study.now()
+        )
         self.show_next()
 
     # --- showing cards -----------------------------------------------------------------------------
@@ -151,8 +168,7 @@ class ReviewScreen(AppScreen):
         """Show ``card``'s question (``None``: the summary), with ``counts`` cards left."""
         self.card = card
         self.revealed = False
-        done = len(self.session.results)
-        self.progress.update(done, done + counts.new + counts.learning + counts.due)
+        self.show_counts(card, counts)
         if self.card is None:
             self.show_summary()
             return
@@ -169,6 +185,14 @@ class ReviewScreen(AppScreen):
         # Asked a moment after the question is painted: on two cores, the worker computing at once
         # slows the terminal drawing the card.
         self.call_after_refresh(self.set_timer, SIM_ANSWER_DELAY, partial(self.prepare_sim_answer, self.card))
+
+    def show_counts(self, card: Card | None, counts: Counts) -> None:
+        """The header: Anki's new, learning and due counts, ``card``'s queue underlined (cram: cards left)."""
+        if self.cram:
+            self.queue_counts.show_left(counts.new + counts.learning + counts.due)
+            return
+        current = Queue.of(self.session.state(card.id).state) if card is not None else None
+        self.queue_counts.show(counts.new, counts.learning, counts.due, current)
 
     def choice_lines(self, card: Card, reveal: bool = False) -> str:
         """The options as ``a) ...`` lines; once revealed, the right one and the learner's pick are marked."""
@@ -316,11 +340,11 @@ class ReviewScreen(AppScreen):
         self.revealed_part.display = True
         self.refresh_keys()
         if self.cram:  # nothing is scheduled in cram: no intervals to show
-            self.ratings.show_choices([(str(int(r)), r.label) for r in Rating])
+            self.ratings.show_choices([(str(int(r)), r.label) for r in Rating], RATING_TONES)
             return
         preview = self.session.preview(self.card.id, self.study.now())
         self.ratings.show_choices(
-            [(str(int(r)), f"{r.label} · {format_interval(preview[r])}") for r in Rating]
+            [(str(int(r)), f"{r.label} · {format_interval(preview[r])}") for r in Rating], RATING_TONES
         )
 
     def action_rate(self, rating: int) -> None:
@@ -481,8 +505,8 @@ class ReviewScreen(AppScreen):
         minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
         lines = ["[b]Session complete[/b]" if results else "[b]Nothing is due right now[/b]", ""]
         if results:
-            plural = "s" if len(results) != 1 else ""
-            lines.append(f"Reviewed [b]{len(results)}[/b] card{plural} in {minutes}m {seconds}s")
+            cards = plural(len(results), "card")
+            lines.append(f"Reviewed [b]{len(results)}[/b] {cards} in {minutes}m {seconds}s")
             lines.append("  ".join(f"{r.label}: [b]{ratings.get(r, 0)}[/b]" for r in Rating))
         upcoming = self.collection.next_due(self.study.now())
         if upcoming is not None:

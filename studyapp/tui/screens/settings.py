@@ -1,4 +1,8 @@
-"""Settings: each change is validated and saved in the collection at once."""
+"""Settings: each change is validated and saved in the collection at once, and nothing that did not change.
+
+Opening the screen, moving through its fields or leaving it writes nothing: a field is saved only when
+its value differs from the one it showed (or last saved).
+"""
 
 from __future__ import annotations
 
@@ -23,31 +27,47 @@ class SettingsScreen(AppScreen):
     """Retention, new cards per day, the day's start, the plot renderer, the theme, quiz scheduling."""
 
     HELP_TITLE = "Settings"
+    HELP_KEYS = [
+        ("tab, shift+tab", "Next / previous setting"),
+        ("⏎", "Save a typed value (leaving the field saves it too)"),
+    ]
+    AUTO_FOCUS = "#desired_retention"
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: What each field shows as saved: a field is written only when its value differs from this.
+        self.saved: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         settings = self.collection.settings()
         yield Static("[b]Settings[/b]  [dim]saved as you change them[/dim]", classes="screen-title")
         with VerticalScroll(id="settings-form"):
             for key, (label, hint) in NUMBER_FIELDS.items():
+                self.saved[key] = getattr(settings, key)
                 yield Label(f"{label} [dim]({hint})[/dim]")
-                yield Input(str(getattr(settings, key)), id=key, classes="setting")
+                yield Input(str(self.saved[key]), id=key, classes="setting")
             yield Label("Plot renderer [dim](auto picks terminal graphics where supported)[/dim]")
+            self.saved["plot_renderer"] = resolve_setting(settings.plot_renderer)
             yield Select(
                 [(label, name) for name, label in RENDERERS.items()],
-                value=resolve_setting(settings.plot_renderer),
+                value=self.saved["plot_renderer"],
                 allow_blank=False,
                 id="plot_renderer",
             )
             yield Label("Theme")
             themes = sorted(self.app.available_themes)
+            self.saved["theme"] = self.app.theme
             yield Select([(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="theme")
             yield Label("Quiz answers update the card's schedule")
+            self.saved["quiz_updates_schedule"] = settings.quiz_updates_schedule
             yield Switch(settings.quiz_updates_schedule, id="quiz_updates_schedule")
             yield Static(id="settings-status")
         yield KeyBar()
 
     def save(self, key: str, value: Any) -> bool:
-        """Validate and store one setting; show what happened."""
+        """Validate and store one setting if it changed; show what happened. True if it was saved."""
+        if key in self.saved and value == self.saved[key]:
+            return False
         status = self.query_one("#settings-status", Static)
         try:
             if not self.write(lambda: self.collection.set_setting(key, value))[0]:
@@ -55,6 +75,7 @@ class SettingsScreen(AppScreen):
         except ValueError as error:
             status.update(f"[b $error]{error}[/]")
             return False
+        self.saved[key] = value
         status.update(f"[$success]Saved {key} = {value}[/]")
         return True
 
@@ -65,6 +86,7 @@ class SettingsScreen(AppScreen):
         self.save_input(event.input)
 
     def save_input(self, field: Input) -> None:
+        """Save a number field if its text is a number different from the saved one."""
         key = field.id or ""
         text = field.value.strip()
         try:

@@ -9,12 +9,14 @@ from textual.widgets.option_list import Option
 from sim.registry import specs
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.words import counted
 
 
 class SimListScreen(AppScreen):
     """The registry of simulations, with the cards that link to each."""
 
     HELP_TITLE = "Simulations"
+    HELP_KEYS = [("↑, ↓", "Choose a simulation"), ("⏎", "Open it")]
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Simulations[/b]  [dim]Enter opens one[/dim]", classes="screen-title")
@@ -22,7 +24,8 @@ class SimListScreen(AppScreen):
         options = []
         for spec in specs():
             count = sum(1 for card in library.cards if card.sim == spec.name)
-            options.append(Option(f"{spec.title}  [dim]{spec.name} · {count} cards[/dim]", id=spec.name))
+            cards = counted(count, "card")
+            options.append(Option(f"{spec.title}  [dim]{spec.name} · {cards}[/dim]", id=spec.name))
         yield OptionList(*options, id="sim-options")
         yield KeyBar()
 

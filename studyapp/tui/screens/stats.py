@@ -10,11 +10,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.widgets.bars import bar_lines
+from studyapp.tui.widgets.bars import MasteryRow, mastery_lines, mastery_rows
 from studyapp.tui.widgets.heatmap import heatmap_lines
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.words import counted, plural
 
 RETENTION_LABELS = {"last_7_days": "last 7 days", "last_30_days": "last 30 days", "all_time": "all time"}
+MASTERY_TITLE = "[b]Mastery[/b] [dim]studied · known now[/dim]"
+#: The mastery bars' width before the panel has been laid out.
+MASTERY_WIDTH = 40
 
 
 def percent(value: float | None) -> str:
@@ -25,7 +29,9 @@ class StatsScreen(AppScreen):
     """Headless statistics from ``studyapp.stats``, drawn with Textual widgets."""
 
     HELP_TITLE = "Statistics"
+    HELP_KEYS = [("↑, ↓, pgup, pgdn", "Scroll the statistics")]
     BINDINGS = [Binding("r", "reload", "Refresh")]
+    mastery_rows: list[MasteryRow] = []
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Statistics[/b]", classes="screen-title")
@@ -58,8 +64,9 @@ class StatsScreen(AppScreen):
         days = [(date.fromisoformat(day), count) for day, count in data["reviews_per_day"].items()]
         weeks = min(max(self.size.width - 8, 8), 52)
         heat = heatmap_lines(days, weeks)
+        today, streak = data["reviews_today"], data["streak"]
         self.query_one("#heatmap", Static).update(
-            f"[b]Reviews[/b] · today {data['reviews_today']} · streak {data['streak']} days\n"
+            f"[b]Reviews[/b] · today {counted(today, 'review')} · streak {streak} {plural(streak, 'day')}\n"
             + "\n".join(heat)
         )
         forecast = [entry["due"] for entry in data["forecast"]]
@@ -80,13 +87,21 @@ class StatsScreen(AppScreen):
         self.query_one("#counts", Static).update(
             "[b]Cards[/b]\n" + "\n".join(f"{name:<11} {cards[name]:>5}" for name in names)
         )
-        tags = data["mastery"]["tags"]
-        rows = [(tag, value["retrievability"]) for tag, value in tags.items()]
-        self.query_one("#stats-mastery", Static).update(
-            "[b]Mastery by topic[/b]\n" + "\n".join(bar_lines(rows, 40))
-        )
+        self.mastery_rows = mastery_rows(data["mastery"]["tags"])
+        self.draw_mastery()
         quiz = data["quiz"]
         kinds = ", ".join(f"{k} {percent(v['accuracy'])}" for k, v in quiz["by_kind"].items()) or "none yet"
         self.query_one("#quiz-stats", Static).update(
-            f"[b]Quizzes[/b] {quiz['attempts']} answered · {percent(quiz['accuracy'])} correct · {kinds}"
+            f"[b]Quizzes[/b] {counted(quiz['attempts'], 'question')} answered · "
+            f"{percent(quiz['accuracy'])} correct · {kinds}"
         )
+
+    def draw_mastery(self) -> None:
+        """The mastery bars at the panel's width: studied/cards, and the share of the topic recalled now."""
+        panel = self.query_one("#stats-mastery", Static)
+        width = panel.content_size.width or MASTERY_WIDTH
+        lines = mastery_lines(self.mastery_rows, width) or ["[dim]no cards yet[/dim]"]
+        panel.update("\n".join([MASTERY_TITLE, *lines]))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.draw_mastery)  # once the panel has its new width

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from textual.markup import escape
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 #: Below these widths bars and labels stop shrinking (the line is then cut at the panel's edge).
-MIN_BAR, MIN_LABEL = 4, 6
+MIN_BAR, MIN_LABEL = 3, 5
+#: The widest label before it is shortened.
+MAX_LABEL = 16
+#: " 100%": the share after the bar.
+PERCENT_WIDTH = 5
 
 
 def bar(fraction: float, width: int) -> str:
@@ -29,20 +34,46 @@ def colour_for(fraction: float) -> str:
     return "$success"
 
 
-def bar_lines(rows: Sequence[tuple[str, float | None]], width: int) -> list[str]:
-    """``label  ████▌   87%`` lines in markup; ``None`` values show as not studied yet."""
+class MasteryRow(NamedTuple):
+    """One topic of the mastery map: its cards, how many were studied, and the share known now."""
+
+    label: str
+    studied: int
+    cards: int
+    #: Recall probability summed over all the cards, divided by their number (``None``: no cards).
+    known: float | None
+
+
+def mastery_rows(tags: Mapping[str, Mapping[str, Any]]) -> list[MasteryRow]:
+    """Rows from the ``mastery.tags`` part of ``Collection.statistics`` (``Mastery.to_dict`` per tag)."""
+    return [MasteryRow(tag, value["studied"], value["cards"], value["known"]) for tag, value in tags.items()]
+
+
+def mastery_lines(rows: Sequence[MasteryRow], width: int) -> list[str]:
+    """``label  3/6 ████▌      42%`` lines in markup, fitted to ``width`` cells (labels shorten first).
+
+    The counts say how much of the topic was studied; the bar and the share say how much of the whole
+    topic would be recalled now, so a topic with unstudied cards is never shown as mastered.
+    """
     if not rows:
         return []
-    label_width = min(max(len(label) for label, _ in rows), 16)
-    bar_width = width - label_width - 7  # two spaces, then " 100%" or "  new"
+    counts = [f"{row.studied}/{row.cards}" for row in rows]
+    count_width = max(map(len, counts))
+    label_width = min(max(len(row.label) for row in rows), MAX_LABEL)
+    fixed = 2 + count_width + PERCENT_WIDTH  # a space after the label and one after the counts
+    bar_width = width - label_width - fixed
     if bar_width < MIN_BAR:  # narrow: shorten the labels before the bars
         label_width = max(label_width - (MIN_BAR - bar_width), MIN_LABEL)
-        bar_width = max(width - label_width - 7, MIN_BAR)
+        bar_width = max(width - label_width - fixed, MIN_BAR)
     lines = []
-    for label, value in rows:
-        name = escape(label[:label_width].ljust(label_width))
-        if value is None:
-            lines.append(f"{name}  [dim]{'·' * bar_width}  new[/dim]")
-        else:
-            lines.append(f"{name}  [{colour_for(value)}]{bar(value, bar_width)}[/] {value * 100:3.0f}%")
+    for row, count in zip(rows, counts, strict=True):
+        name = escape(row.label[:label_width].ljust(label_width))
+        head = f"{name} [dim]{count.rjust(count_width)}[/dim] "
+        if row.known is None:
+            lines.append(f"{head}[dim]{'·' * bar_width}{'—':>{PERCENT_WIDTH}}[/dim]")
+            continue
+        drawn = bar(row.known, bar_width).rstrip()
+        track = "·" * (bar_width - len(drawn))
+        percent = f"{row.known * 100:.0f}%".rjust(PERCENT_WIDTH)
+        lines.append(f"{head}[{colour_for(row.known)}]{drawn}[/][dim]{track}[/dim]{percent}")
     return lines

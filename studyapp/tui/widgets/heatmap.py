@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
+
+from studyapp.tui.widgets.whole_lines import WholeLines
 
 SHADES = ("#2d333b", "#0e4429", "#006d32", "#26a641", "#39d353")
 WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+CELL = "■"
 
 
 def shade(count: int, peak: int) -> str:
@@ -17,25 +20,44 @@ def shade(count: int, peak: int) -> str:
     return SHADES[level]
 
 
-def heatmap_lines(days: Sequence[tuple[date, int]], weeks: int) -> list[str]:
-    """Markup lines for the last ``weeks`` weeks of ``days`` (oldest first, ending today)."""
+def first_day(last: date, weeks: int) -> date:
+    """The Monday that starts the first of ``weeks`` week columns, the last of which holds ``last``."""
+    return last - timedelta(days=last.weekday() + 7 * (weeks - 1))
+
+
+def heatmap_lines(days: Sequence[tuple[date, int]], weeks: int, spaced: bool = False) -> list[str]:
+    """Markup lines for the last ``weeks`` weeks of ``days`` (oldest first, ending today).
+
+    Every day of those weeks up to the last day has a cell (days missing from ``days`` count as none);
+    the shades are relative to the busiest day shown. ``spaced`` puts a space after each cell, which
+    makes the cells about square in a terminal.
+    """
     if not days:
         return []
-    recent = list(days)[-(weeks * 7) :]
-    counts = dict(recent)
+    last = days[-1][0]
+    start = first_day(last, weeks)
+    counts = {day: count for day, count in days if start <= day <= last}
     peak = max(counts.values(), default=0)
-    last = recent[-1][0]
-    first_monday = last.toordinal() - last.weekday() - 7 * (weeks - 1)
+    gap = " " if spaced else ""
     rows = []
     for weekday in range(7):
         cells = []
         for week in range(weeks):
-            day = date.fromordinal(first_monday + 7 * week + weekday)
-            if day > last or day not in counts:
-                cells.append(" ")
-            else:
-                cells.append(f"[{shade(counts[day], peak)}]■[/]")
-        rows.append(f"{WEEKDAYS[weekday]:>3} " + "".join(cells))
-    legend = " ".join(f"[{colour}]■[/]" for colour in SHADES)
+            day = start + timedelta(days=7 * week + weekday)
+            cells.append(" " if day > last else f"[{shade(counts.get(day, 0), peak)}]{CELL}[/]")
+        rows.append(f"{WEEKDAYS[weekday]:>3} " + gap.join(cells))
+    legend = "".join(f"[{colour}]{CELL}[/]" for colour in SHADES)
     rows.append(f"    less {legend} more · busiest day {peak}")
     return rows
+
+
+class Heatmap(WholeLines):
+    """A titled heatmap of reviews per day, shown whole or not at all (see ``WholeLines``)."""
+
+    DEFAULT_CSS = """
+    Heatmap { margin-top: 1; }
+    """
+
+    def show(self, title: str, days: Sequence[tuple[date, int]], weeks: int, spaced: bool = True) -> None:
+        """Draw ``title`` over the last ``weeks`` weeks of ``days`` (``spaced``: see ``heatmap_lines``)."""
+        self.show_lines([title, *heatmap_lines(days, weeks, spaced)])
