@@ -26,6 +26,8 @@ COMMANDS = {
     "quiz": "quiz",
     "stats": "stats",
     "sim": "sim",
+    "add": "authoring",
+    "edit": "authoring",
     "export": "transfer",
     "import": "transfer",
     "backup": "transfer",

@@ -16,7 +16,7 @@ import reprlib
 import stat
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -590,25 +590,59 @@ def load_paths(
 ) -> Library:
     """Load every deck in ``paths``; a deck with any problem, or reusing a deck or card id, is skipped.
 
+    A card of a user's deck whose id is a bundled card's overrides that card (an edited copy of a
+    read-only bundled card): it takes the bundled card's deck and place, so it keeps its history.
     A missing path, a link loop or a file that is not a regular file is a problem, never an exception.
     ``sims`` is passed on to ``read_deck``.
     """
     library = Library()
     bundled_files = {_real(p) for p in deck_files(bundled)}
     card_origin: dict[str, Card] = {}
+    overridden: set[str] = set()
     for source in paths:
         entries, problem = _deck_entries(source)
         if problem is not None:
             library.problems.append(problem)
         for path in entries:
             deck, problems = read_deck(path, bundled=_real(path) in bundled_files, sims=sims)
+            if deck is not None and not deck.bundled:
+                deck = _take_overrides(deck, library, card_origin, overridden)
             if deck is not None:
                 problems = _clashes(deck, library, card_origin)
             library.problems.extend(problems)
-            if deck is not None and not problems:
+            if deck is not None and deck.cards and not problems:
                 library.decks.append(deck)
                 card_origin.update((card.id, card) for card in deck.cards)
     return library
+
+
+def _take_overrides(deck: Deck, library: Library, card_origin: dict[str, Card], overridden: set[str]) -> Deck:
+    """Put each card of a user's ``deck`` that overrides a bundled card in that card's place; returns
+    the deck with the rest of its cards (a second override of the same card stays, a duplicate)."""
+    own = []
+    for card in deck.cards:
+        origin = card_origin.get(card.id)
+        index = None if card.id in overridden else _bundled_deck_of(origin, library)
+        if origin is None or index is None:
+            own.append(card)
+            continue
+        bundled = library.decks[index]
+        copy = replace(card, deck=bundled.id, position=origin.position)
+        cards = tuple(copy if other.id == card.id else other for other in bundled.cards)
+        library.decks[index] = replace(bundled, cards=cards)
+        card_origin[card.id] = copy
+        overridden.add(card.id)
+    return replace(deck, cards=tuple(own))
+
+
+def _bundled_deck_of(card: Card | None, library: Library) -> int | None:
+    """The index in ``library.decks`` of the bundled deck ``card`` was authored in, if it was."""
+    if card is None or card.source is None:
+        return None
+    for index, deck in enumerate(library.decks):
+        if deck.bundled and deck.id == card.deck:
+            return index
+    return None
 
 
 def _clashes(deck: Deck, library: Library, card_origin: Mapping[str, Card]) -> list[Problem]:

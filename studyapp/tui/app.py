@@ -60,8 +60,16 @@ class StudyCommands(Provider):
         yield "Statistics", app.action_stats, "Heatmap, retention, forecast, mastery"
         yield "Settings", app.action_settings, "Retention, limits, renderer, theme"
         yield "Home", app.action_home, "Back to the home screen"
+        yield "Add a card", app.action_add_card, "A new card in one of your decks"
         for spec in specs():
             yield f"Simulation: {spec.title}", partial(app.open_simulation, spec.name), spec.name
+
+    def card_entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
+        """One entry per card, found by searching (too many to list when the palette opens)."""
+        app = self.app
+        assert isinstance(app, StudyApp)
+        for card in app.collection.library.cards:
+            yield f"Edit card: {card.id}", partial(app.action_edit_card, card.id), card.question
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self.entries():
@@ -69,7 +77,7 @@ class StudyCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, callback, help_text in self.entries():
+        for title, callback, help_text in [*self.entries(), *self.card_entries()]:
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
@@ -207,6 +215,19 @@ class StudyApp(App[None]):
         from studyapp.tui.screens.settings import SettingsScreen
 
         self.push_screen(SettingsScreen())
+
+    def action_add_card(self, deck: str | None = None) -> None:
+        """Open the form that adds a card to one of the learner's decks (``deck`` filled in)."""
+        from studyapp.tui.screens.add_card import AddCardScreen
+
+        self.push_screen(AddCardScreen(deck))
+
+    def action_edit_card(self, card_id: str) -> None:
+        """Edit card ``card_id`` in ``$EDITOR`` at its line, then check its deck; a bundled card is
+        edited in the learner's own copy (same id and history) if they agree."""
+        from studyapp.tui.screens.add_card import CardEditor
+
+        CardEditor(self).start(card_id)
 
     def open_simulation(self, name: str, params: dict[str, Any] | None = None, seed: int = 0) -> None:
         """Push the live simulation ``name`` with ``params``."""

@@ -158,11 +158,24 @@ def test_duplicate_card_id_across_decks(tmp_path: Path) -> None:
     assert "a.toml" in problem.message
 
 
-def test_bundled_card_id_reused_by_a_user_deck(tmp_path: Path) -> None:
+def test_a_user_deck_card_with_a_bundled_id_overrides_it_in_place(tmp_path: Path) -> None:
+    bundled = load_library(user_dir=tmp_path / "none", sims=CATALOG)
     write(tmp_path, "mine.toml", deck_text(GOOD_CARD.format(id="mlp")))
     library = load_library(user_dir=tmp_path, sims=CATALOG)
-    assert len(library.cards) == 27
-    assert library.problems[0].card == "mlp" and "deep-learning.toml" in library.problems[0].message
+    assert not library.problems and len(library.cards) == 27
+    assert [card.id for card in library.cards] == [card.id for card in bundled.cards]
+    mine, original = library.card("mlp"), bundled.card("mlp")
+    assert mine.question == "What does max pooling keep?" and mine.source == tmp_path / "mine.toml"
+    assert (mine.deck, mine.position) == (original.deck, original.position)
+    assert [deck.id for deck in library.decks] == ["deep-learning"]  # the user deck had nothing else
+
+
+def test_two_overrides_of_one_bundled_card_are_a_duplicate(tmp_path: Path) -> None:
+    write(tmp_path, "a.toml", deck_text(GOOD_CARD.format(id="mlp")))
+    write(tmp_path, "b.toml", deck_text(GOOD_CARD.format(id="mlp"), deck_id="other"))
+    library = load_library(user_dir=tmp_path, sims=CATALOG)
+    assert len(library.problems) == 1 and library.problems[0].card == "mlp"
+    assert "duplicate card id 'mlp'" in library.problems[0].message
 
 
 def test_unknown_simulation(tmp_path: Path) -> None:

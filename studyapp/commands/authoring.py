@@ -1,0 +1,148 @@
+"""``studyapp add`` and ``studyapp edit``: write cards into your own decks from the command line.
+
+``add`` appends a card to a user deck (made if new) and prints its id and file; ``edit`` opens a
+card in ``$EDITOR`` at its line, then checks its deck again. Both check with the real loader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from studyapp.commands import load_decks, on_terminal, simulation_catalog
+from studyapp.errors import UserError
+
+
+def register(subparsers: Any) -> None:
+    add = subparsers.add_parser(
+        "add",
+        help="add a card to one of your decks",
+        description=(
+            "Append a card to your deck DECK (~/.local/share/studyapp/decks/DECK.toml, made if new), keeping "
+            "the file's comments and layout. The card's id is made from the question; it and the file are "
+            "printed. The card is checked like `studyapp check` before it is written."
+        ),
+    )
+    add.add_argument("--deck", required=True, metavar="DECK", help="your deck's id (new or existing)")
+    add.add_argument("--question", required=True, metavar="TEXT", help="the question")
+    add.add_argument("--answer", required=True, metavar="TEXT", help="the short answer")
+    add.add_argument("--details", default="", metavar="TEXT", help="Markdown shown after the answer")
+    add.add_argument(
+        "--tag", dest="tags", action="append", default=[], metavar="TAG", help="a topic tag (repeatable)"
+    )
+    add.add_argument("--sim", metavar="NAME", help="the card's simulation (see `studyapp sim list`)")
+    add.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a preset parameter of --sim (repeatable), e.g. --set kind=max",
+    )
+    add.add_argument("--json", action="store_true", help='print {"id": ..., "file": ..., "line": ...}')
+    add.set_defaults(handler=run_add)
+
+    edit = subparsers.add_parser(
+        "edit",
+        help="edit a card in $EDITOR, then check it",
+        description=(
+            "Open the file of card CARD_ID in $EDITOR (else $VISUAL, else vi) at the card's line; when the "
+            "editor exits, check the deck again. A problem is printed as file:line with exit status 1. "
+            "Bundled cards are read-only: --copy (or answering yes) edits your own copy, with the same id "
+            "and so the same history."
+        ),
+    )
+    edit.add_argument("card_id", metavar="CARD_ID", help="the card's id (see `studyapp cards`)")
+    edit.add_argument(
+        "--copy", action="store_true", help="for a bundled card, make and edit your own copy without asking"
+    )
+    edit.set_defaults(handler=run_edit)
+
+
+def _retired(args: argparse.Namespace, library: Any) -> set[str]:
+    """The retired card ids of the collection, when there is one (a new id must not take their history)."""
+    from studyapp.authoring import retired_ids
+    from studyapp.collection import open_collection
+    from studyapp.errors import CollectionError, CollectionMissing
+
+    try:
+        with open_collection(args.db, library=library, for_reading=True) as collection:
+            return retired_ids(collection)
+    except CollectionMissing:
+        return set()
+    except CollectionError as error:
+        print(f"studyapp: warning: retired card ids not checked: {error.message}", file=sys.stderr)
+        return set()
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Append the card, then print its id and file (or JSON)."""
+    from studyapp import authoring
+
+    sims = simulation_catalog()
+    if args.sim is not None and args.sim not in sims:
+        raise UserError(f"unknown simulation '{args.sim}'; valid: {', '.join(sims)}", status=2)
+    try:
+        tags = authoring.parse_tags(args.tags)
+        pairs = []
+        for item in args.overrides:
+            key, sep, text = item.partition("=")
+            if not sep or not key.strip():
+                raise ValueError(f"--set expects KEY=VALUE, got '{item}'")
+            pairs.append((key.strip(), text))
+        preset = authoring.check_preset(args.sim, pairs, sims)
+    except ValueError as error:
+        raise UserError(str(error), status=2) from None
+    library = load_decks(args.content)
+    draft = authoring.CardDraft(args.question, args.answer, args.details, tags, args.sim, preset)
+    saved = authoring.add_card(
+        args.deck,
+        draft,
+        library=library,
+        sims=sims,
+        extra_dirs=args.content,
+        reserved=_retired(args, library),
+    )
+    if args.json:
+        print(json.dumps({"id": saved.card_id, "file": str(saved.path), "line": saved.line}))
+    else:
+        print(f"{saved.card_id} {saved.path}:{saved.line}")
+    return 0
+
+
+def _confirm_copy(card_id: str, path: str) -> bool:
+    """Ask on the terminal whether to edit an override copy of a bundled card."""
+    if not on_terminal():
+        return False
+    answer = input(
+        f"Card '{card_id}' is bundled with studyapp and read-only. Make your own copy in {path} "
+        "(same id, it keeps its history) and edit that? [y/N] "
+    )
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    """Edit the card in $EDITOR, then check its deck: status 1 with file:line on a problem."""
+    from studyapp import authoring
+    from studyapp.content import load_library
+    from studyapp.paths import user_deck_dir
+
+    sims = simulation_catalog()
+    library = load_library(args.content, sims=sims)  # the edited file's own problems are reported after
+    location = authoring.find_card(library, args.card_id)
+    copy = args.copy
+    if location.bundled and location.deck is not None and not copy:
+        deck_id, _title = authoring.edits_deck(location.deck)
+        copy = _confirm_copy(args.card_id, f"{user_deck_dir() / deck_id}.toml")
+    checked = authoring.edit_card(
+        library, args.card_id, sims=sims, extra_dirs=args.content, copy_bundled=copy
+    )
+    if not checked.ok:
+        for problem in checked.problems:
+            print(f"studyapp: error: {problem}", file=sys.stderr)
+        print(f"studyapp: error: fix it with `studyapp edit {args.card_id}`", file=sys.stderr)
+        return 1
+    print(checked.message())
+    return 0

@@ -1,0 +1,455 @@
+"""Writing cards into the learner's decks: ids, tomlkit keeping the file, checks, override copies,
+editing with a real editor script, and the ``add`` and ``edit`` commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sim.registry import CATALOG
+from studyapp import authoring
+from studyapp.authoring import AuthoringError, CardDraft
+from studyapp.collection import open_collection
+from studyapp.content import Library, load_library, read_deck
+from studyapp.model import Rating
+from studyapp.paths import bundled_deck_dir
+
+from .conftest import ROOT, file_fingerprint
+
+NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
+
+COMMENTED = """\
+# My CNN cards -- a comment that must survive.
+[deck]
+id = "mine"            # the deck's id
+title = "Mine"
+
+# A card about pooling.
+[[cards]]
+id = "pool-kept"
+question = "What does max pooling keep?"   # inline comment
+answer = "The largest value."
+tags = [ "cnn",  "pooling" ]   # odd spacing stays
+
+# trailing comment"""
+
+EDITOR = """\
+import pathlib, sys
+
+log = pathlib.Path({log!r})
+line, path = sys.argv[1], pathlib.Path(sys.argv[2])
+log.write_text(f"{{line}} {{path}}")
+text = path.read_text(encoding="utf-8")
+path.write_text(text.replace({old!r}, {new!r}), encoding="utf-8")
+"""
+
+
+def bundled_only(user_dir: Path) -> Library:
+    return load_library(user_dir=user_dir, sims=CATALOG)
+
+
+def editor(tmp_path: Path, old: str, new: str, name: str = "editor.py") -> tuple[str, Path]:
+    """An editor for $EDITOR: a Python script that replaces ``old`` by ``new`` in the file it is given
+    and writes its arguments to a log."""
+    script, log = tmp_path / name, tmp_path / f"{name}.log"
+    script.write_text(EDITOR.format(log=str(log), old=old, new=new), encoding="utf-8")
+    return f"{sys.executable} {script}", log
+
+
+def pooling_draft(question: str = "What does max pooling keep from each window?") -> CardDraft:
+    return CardDraft(
+        question=question,
+        answer="The largest value in the window.",
+        details='- it has no weights\n- "shift" tolerant, a \\ backslash',
+        tags=("cnn", "pooling"),
+        sim="pooling",
+        sim_params={"kind": "max", "window": 3},
+    )
+
+
+# --- ids --------------------------------------------------------------------------------------------
+
+
+def test_an_id_is_made_from_the_question_s_meaningful_words() -> None:
+    assert authoring.slugify("What does max pooling keep from each window?") == "max-pooling-keep-each-window"
+    assert authoring.slugify("Qu'est-ce que ∂L/∂w ?") == "quest-ce-que-l-w"
+    assert authoring.slugify("What is ReLU's output?") == "relu-output"
+    assert authoring.slugify("What is it?") == "what-is-it"  # only stop words: all of them
+    assert authoring.slugify("???") == "card"
+    assert len(authoring.slugify("word " * 40)) <= authoring.ID_LENGTH
+
+
+def test_an_id_never_collides_with_a_loaded_or_written_one(tmp_path: Path) -> None:
+    library = bundled_only(tmp_path / "decks")
+    assert "mlp" in {card.id for card in library.cards}
+    assert authoring.unique_id("MLP?", authoring.taken_ids(library, tmp_path / "decks")) == "mlp-2"
+    # A broken user deck is not loaded, but its ids are taken too; so are retired ones.
+    broken = tmp_path / "decks" / "broken.toml"
+    broken.parent.mkdir()
+    broken.write_text('[deck]\nid = "b"\n\n[[cards]]\nid = "relu-output"\nquestion = "?"\n', encoding="utf-8")
+    taken = authoring.taken_ids(bundled_only(tmp_path / "decks"), tmp_path / "decks", reserved={"gone"})
+    assert {"relu-output", "gone", "mlp"} <= taken
+    assert authoring.unique_id("What is ReLU's output?", taken) == "relu-output-2"
+    assert authoring.unique_id("Gone?", taken) == "gone-2"
+
+
+def test_the_same_question_twice_gets_two_stable_ids(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    first = authoring.add_card(
+        "mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    second = authoring.add_card("mine", pooling_draft(), library=first.library, sims=CATALOG, user_dir=user)
+    assert (first.card_id, second.card_id) == (
+        "max-pooling-keep-each-window",
+        "max-pooling-keep-each-window-2",
+    )
+
+
+# --- adding -----------------------------------------------------------------------------------------
+
+
+def test_a_new_deck_file_is_made_and_the_card_loads(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    saved = authoring.add_card(
+        "my-cards", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    assert saved.path == user / "my-cards.toml"
+    data = tomllib.loads(saved.path.read_text(encoding="utf-8"))
+    assert data["deck"] == {"id": "my-cards", "title": "My cards"}
+    card = saved.library.card(saved.card_id)
+    assert (card.deck, card.source, card.line) == ("my-cards", saved.path, saved.line)
+    assert card.answer == "The largest value in the window."
+    assert card.details == '- it has no weights\n- "shift" tolerant, a \\ backslash'
+    assert card.tags == ("cnn", "pooling")
+    assert (card.sim, dict(card.sim_params)) == ("pooling", {"kind": "max", "window": 3})
+    assert saved.path.read_text(encoding="utf-8").splitlines()[saved.line - 1] == "[[cards]]"
+    assert read_deck(saved.path, sims=CATALOG)[1] == []
+
+
+def test_appending_keeps_the_file_s_comments_and_layout(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    user.mkdir()
+    path = user / "mine.toml"
+    path.write_text(COMMENTED, encoding="utf-8")  # no newline at the end
+    saved = authoring.add_card(
+        "mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(COMMENTED + "\n\n[[cards]]\n")
+    assert text.count("[[cards]]") == 2
+    assert [card.id for card in saved.library.deck("mine").cards] == ["pool-kept", saved.card_id]
+
+
+def test_a_card_goes_to_the_file_of_an_existing_user_deck(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    user.mkdir()
+    (user / "extra.toml").write_text(COMMENTED + "\n", encoding="utf-8")
+    saved = authoring.add_card(
+        "mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    assert saved.path == user / "extra.toml"
+    assert not (user / "mine.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("deck", "draft", "field", "message"),
+    [
+        ("deep-learning", pooling_draft(), "deck", "bundled with studyapp and read-only"),
+        ("My Cards", pooling_draft(), "deck", "lowercase letters, digits and dashes"),
+        ("mine", CardDraft("  ", "A"), "question", "must not be empty"),
+        ("mine", CardDraft("Q?", ""), "answer", "must not be empty"),
+        ("mine", CardDraft("Q?", "A", tags=("Max Pool",)), "tags", "lowercase letters"),
+        ("mine", CardDraft("Q?", "A", sim="pooling", sim_params={"kind": "maxx"}), "preset", "one of max"),
+        ("mine", CardDraft("Q?", "A", sim="pooling", sim_params={"lr": 1}), "preset", "no parameter 'lr'"),
+        ("mine", CardDraft("Q?", "A", sim="poolin"), "sim", "unknown simulation 'poolin'"),
+    ],
+)
+def test_a_bad_card_is_refused_at_its_field_and_nothing_is_written(
+    tmp_path: Path, deck: str, draft: CardDraft, field: str, message: str
+) -> None:
+    user = tmp_path / "decks"
+    with pytest.raises(AuthoringError) as refused:
+        authoring.add_card(deck, draft, library=bundled_only(user), sims=CATALOG, user_dir=user)
+    assert message in refused.value.fields[field]
+    assert refused.value.status == 2
+    assert not user.exists() or not list(user.glob("*.toml"))
+
+
+def test_a_file_holding_another_deck_is_not_used_for_this_one(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    user.mkdir()
+    (user / "other.toml").write_text("[deck\n", encoding="utf-8")  # broken: not loaded
+    (user / "cnn.toml").write_text('[deck]\nid = "not-cnn"\ntitle = "X"\n', encoding="utf-8")
+    with pytest.raises(AuthoringError, match="holds the deck 'not-cnn'"):
+        authoring.add_card("cnn", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user)
+
+
+def test_a_deck_file_with_problems_is_left_as_it_is(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    user.mkdir()
+    path = user / "mine.toml"
+    path.write_text(COMMENTED.replace('answer = "The largest value."', 'answer = ""'), encoding="utf-8")
+    before = file_fingerprint(path)
+    with pytest.raises(AuthoringError) as refused:
+        authoring.add_card("mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user)
+    assert "fix them first" in refused.value.message
+    assert refused.value.problems[0].path == path and refused.value.problems[0].line == 10
+    assert file_fingerprint(path) == before
+    assert not [p for p in user.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_presets_are_parsed_and_checked_against_the_spec() -> None:
+    parse = authoring.parse_preset
+    assert parse("kind=max, window=3", "pooling", CATALOG) == {"kind": "max", "window": 3}
+    assert parse("kind = avg  stride=1", "pooling", CATALOG) == {"kind": "avg", "stride": 1}
+    assert parse("", "pooling", CATALOG) == {}
+    # A text value may hold name=value pairs of its own.
+    values = parse(
+        "expression=sigmoid(w*x + b), values=w=0.5, x=1.5, b=0.1, fd_step=0.001", "backprop", CATALOG
+    )
+    assert values == {"expression": "sigmoid(w*x + b)", "values": "w=0.5, x=1.5, b=0.1", "fd_step": 0.001}
+    for text, message in [
+        ("window=99", "parameter 'window' must be an integer from"),
+        ("windoww=2", "has no parameter 'windoww'; valid parameters: kind, window"),
+        ("kind=max kind=avg", "more than once"),
+        ("max", "expected name=value"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            parse(text, "pooling", CATALOG)
+    with pytest.raises(ValueError, match="choose one first"):
+        parse("kind=max", None, CATALOG)
+
+
+def test_tags_are_split_and_lowercased() -> None:
+    assert authoring.parse_tags("CNN, pooling  cnn") == ("cnn", "pooling")
+    assert authoring.parse_tags(["a,b", "c"]) == ("a", "b", "c")
+    with pytest.raises(ValueError, match="'max_pool'"):
+        authoring.parse_tags("max_pool")
+
+
+# --- the collection ---------------------------------------------------------------------------------
+
+
+def test_the_collection_takes_the_reloaded_library(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    with open_collection(tmp_path / "c.sqlite3", library=bundled_only(user)) as collection:
+        saved = authoring.add_card(
+            "mine", pooling_draft(), library=collection.library, sims=CATALOG, user_dir=user
+        )
+        report = authoring.adopt(collection, saved.library)
+        assert report.added == (saved.card_id,)
+        assert saved.card_id in {card.id for card in collection.library.cards}
+        record = collection.card_record(saved.card_id)
+        assert record is not None and record.deck_id == "mine" and not record.retired
+        assert collection.session().counts(NOW).new > 0
+
+
+def test_a_retired_id_is_not_given_to_a_new_card(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    with open_collection(tmp_path / "c.sqlite3", library=bundled_only(user)) as collection:
+        saved = authoring.add_card(
+            "mine", pooling_draft(), library=collection.library, sims=CATALOG, user_dir=user
+        )
+        authoring.adopt(collection, saved.library)
+        saved.path.unlink()
+        authoring.adopt(collection, bundled_only(user))
+        assert authoring.retired_ids(collection) == {saved.card_id}
+        again = authoring.add_card(
+            "mine",
+            pooling_draft(),
+            library=collection.library,
+            sims=CATALOG,
+            user_dir=user,
+            reserved=authoring.retired_ids(collection),
+        )
+        assert again.card_id == f"{saved.card_id}-2"
+
+
+# --- override copies of bundled cards ---------------------------------------------------------------
+
+
+def test_an_override_copy_keeps_the_bundled_card_s_id_and_every_key(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    library = bundled_only(user)
+    location = authoring.override_copy(library, "mlp", sims=CATALOG, user_dir=user)
+    assert location.path == user / "deep-learning-edits.toml" and not location.bundled
+    copy = tomllib.loads(location.path.read_text(encoding="utf-8"))
+    bundled = tomllib.loads((bundled_deck_dir() / "deep-learning.toml").read_text(encoding="utf-8"))
+    original = next(card for card in bundled["cards"] if card["id"] == "mlp")
+    assert copy["deck"]["id"] == "deep-learning-edits"
+    assert copy["cards"] == [original]
+    assert location.path.read_text(encoding="utf-8").splitlines()[location.line - 1] == "[[cards]]"
+    assert read_deck(location.path, sims=CATALOG)[1] == []  # valid on its own
+    again = authoring.override_copy(library, "mlp", sims=CATALOG, user_dir=user)
+    assert again == location and location.path.read_text(encoding="utf-8").count("[[cards]]") == 1
+
+
+def test_an_override_copy_keeps_the_card_s_history(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    with open_collection(tmp_path / "c.sqlite3", library=bundled_only(user)) as collection:
+        collection.session(tz=UTC).rate("mlp", Rating.GOOD, NOW)
+        authoring.override_copy(collection.library, "mlp", sims=CATALOG, user_dir=user)
+        authoring.adopt(collection, bundled_only(user))
+        record = collection.card_record("mlp")
+        assert record is not None and record.state.reps == 1 and not record.retired
+
+
+def test_an_override_copy_replaces_the_bundled_card(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    location = authoring.override_copy(bundled_only(user), "mlp", sims=CATALOG, user_dir=user)
+    library = bundled_only(user)
+    assert library.problems == []
+    assert library.card("mlp").source == location.path
+    assert [card.id for card in library.cards].count("mlp") == 1
+    assert not authoring.find_card(library, "mlp", user).bundled  # the copy is edited, without asking again
+
+
+def test_a_bundled_card_is_not_edited_in_place(tmp_path: Path) -> None:
+    with pytest.raises(AuthoringError, match="--copy"):
+        authoring.edit_card(bundled_only(tmp_path), "mlp", sims=CATALOG, user_dir=tmp_path, environ={})
+
+
+# --- editing ----------------------------------------------------------------------------------------
+
+
+def test_the_editor_command_opens_the_card_s_line() -> None:
+    path = Path("/d/mine.toml")
+    assert authoring.editor_command(path, 12, {"EDITOR": "vim -u NONE"}) == [
+        "vim",
+        "-u",
+        "NONE",
+        "+12",
+        str(path),
+    ]
+    assert authoring.editor_command(path, 3, {"VISUAL": "nano"}) == ["nano", "+3", str(path)]
+    assert authoring.editor_command(path, 3, {}) == ["vi", "+3", str(path)]
+
+
+def test_editing_with_a_real_editor_then_checking(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    saved = authoring.add_card(
+        "mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    command, log = editor(tmp_path, "The largest value in the window.", "The maximum of the window.")
+    checked = authoring.edit_card(
+        saved.library, saved.card_id, sims=CATALOG, user_dir=user, environ={"EDITOR": command}
+    )
+    assert log.read_text() == f"+{saved.line} {saved.path}"
+    assert checked.ok and checked.card is not None
+    assert checked.card.answer == "The maximum of the window."
+    assert checked.library.card(saved.card_id).answer == "The maximum of the window."
+    assert "no problems" in checked.message()
+
+
+def test_a_problem_after_editing_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    saved = authoring.add_card(
+        "mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    command, _log = editor(tmp_path, 'sim = "pooling"', 'sim = "poolin"')
+    checked = authoring.edit_card(
+        saved.library, saved.card_id, sims=CATALOG, user_dir=user, environ={"EDITOR": command}
+    )
+    assert not checked.ok
+    (problem,) = checked.problems
+    line = saved.path.read_text(encoding="utf-8").splitlines().index('sim = "poolin"') + 1
+    assert (problem.path, problem.line) == (saved.path, line)
+    assert checked.message().startswith(f"{saved.path}:{line}:")
+    assert "did you mean 'pooling'" in checked.message()
+    # The broken deck is skipped, but its card can still be found and opened to fix it.
+    fix, _ = editor(tmp_path, 'sim = "poolin"', 'sim = "pooling"', name="fix.py")
+    fixed = authoring.edit_card(
+        checked.library, saved.card_id, sims=CATALOG, user_dir=user, environ={"EDITOR": fix}
+    )
+    assert fixed.ok
+
+
+# --- the command line -------------------------------------------------------------------------------
+
+
+def run_cli(
+    tmp_path: Path, *args: str, editor_command: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("STUDYAPP_DB", "EDITOR", "VISUAL")}
+    env.update(HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
+    if editor_command is not None:
+        env["EDITOR"] = editor_command
+    command = [sys.executable, "-m", "studyapp", "--db", str(tmp_path / "c.sqlite3"), *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL
+    )
+
+
+def test_cli_add_prints_the_id_and_file(tmp_path: Path) -> None:
+    user = tmp_path / "data" / "studyapp" / "decks"
+    args = ["--question", "What does max pooling keep?", "--answer", "The largest value."]
+    result = run_cli(
+        tmp_path, "add", "--deck", "mine", *args, "--tag", "cnn", "--sim", "pooling", "--set", "kind=max"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"max-pooling-keep {user / 'mine.toml'}:8\n"
+    result = run_cli(tmp_path, "add", "--deck", "mine", *args, "--json")
+    lines = (user / "mine.toml").read_text(encoding="utf-8").splitlines()
+    second = [number for number, line in enumerate(lines, 1) if line == "[[cards]]"][1]
+    assert json.loads(result.stdout) == {
+        "id": "max-pooling-keep-2",
+        "file": str(user / "mine.toml"),
+        "line": second,
+    }
+    card = load_library(user_dir=user, sims=CATALOG).card("max-pooling-keep")
+    assert (card.tags, dict(card.sim_params)) == (("cnn",), {"kind": "max"})
+
+
+def test_cli_add_refuses_a_bad_preset_as_a_bad_command_line(tmp_path: Path) -> None:
+    args = ["add", "--deck", "mine", "--question", "Q?", "--answer", "A", "--sim", "pooling"]
+    result = run_cli(tmp_path, *args, "--set", "window=99")
+    assert result.returncode == 2
+    assert "parameter 'window' must be an integer from" in result.stderr
+    assert not (tmp_path / "data" / "studyapp" / "decks" / "mine.toml").exists()
+
+
+def test_cli_edit_runs_the_editor_and_checks(tmp_path: Path) -> None:
+    user = tmp_path / "data" / "studyapp" / "decks"
+    assert (
+        run_cli(tmp_path, "add", "--deck", "mine", "--question", "Q one?", "--answer", "Old").returncode == 0
+    )
+    good, log = editor(tmp_path, 'answer = "Old"', 'answer = "New"')
+    result = run_cli(tmp_path, "edit", "q-one", editor_command=good)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text() == f"+8 {user / 'mine.toml'}"
+    assert "no problems" in result.stdout
+    assert load_library(user_dir=user).card("q-one").answer == "New"
+    bad, _ = editor(tmp_path, 'answer = "New"', 'answer = ""', name="bad.py")
+    result = run_cli(tmp_path, "edit", "q-one", editor_command=bad)
+    assert result.returncode == 1
+    assert f"{user / 'mine.toml'}:11: [card q-one] 'answer' must be a non-empty string" in result.stderr
+
+
+def test_cli_edit_of_a_bundled_card_needs_copy(tmp_path: Path) -> None:
+    user = tmp_path / "data" / "studyapp" / "decks"
+    result = run_cli(tmp_path, "edit", "mlp", editor_command="true")
+    assert result.returncode == 1 and "studyapp edit mlp --copy" in result.stderr
+    assert not user.exists()
+    result = run_cli(tmp_path, "edit", "mlp", "--copy", editor_command="true")
+    copy = tomllib.loads((user / "deep-learning-edits.toml").read_text(encoding="utf-8"))
+    assert [card["id"] for card in copy["cards"]] == ["mlp"]
+    assert f"{user / 'deep-learning-edits.toml'}:" in result.stdout + result.stderr
+
+
+def test_cli_edit_of_an_unknown_card(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "edit", "no-such-card", editor_command="true")
+    assert result.returncode == 2 and "no deck has a card 'no-such-card'" in result.stderr
+
+
+def test_deck_text_helpers_round_trip() -> None:
+    text = authoring.appended(None, "d", "D", authoring.card_table("c", {"question": "Q", "answer": "A\nB"}))
+    assert tomllib.loads(text)["cards"] == [{"id": "c", "question": "Q", "answer": "A\nB\n"}]
+    assert textwrap.dedent(text).startswith("# Your own cards.")
