@@ -48,11 +48,26 @@ def utc_now() -> datetime:
 class StudyCommands(Provider):
     """Command palette entries for every screen and every simulation."""
 
+    def screen_entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
+        """The actions of the screen the palette was opened on that work now, each once."""
+        screen, seen = self.screen, set()
+        title = str(getattr(screen, "HELP_TITLE", "")) or type(screen).__name__
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            description = binding.description
+            if not active.enabled or not description or description in seen or active.node is self.app:
+                continue
+            seen.add(description)
+            keys = self.app.get_key_display(binding)
+            action = partial(self.app.run_action, binding.action, active.node)
+            yield f"{title}: {description}", action, f"key {keys}"
+
     def entries(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
         from sim.registry import specs
 
         app = self.app
         assert isinstance(app, StudyApp)
+        yield from self.screen_entries()
         yield "Study: review due cards", app.action_study, "Start a study session"
         yield "Quiz", app.action_quiz, "Multiple choice, typed and numeric questions"
         yield "Browse cards", app.action_browse, "Search, sort, suspend"

@@ -399,3 +399,18 @@ async def test_help_lists_each_review_key_once_in_groups(app: StudyApp) -> None:
         for generic in ("Scroll", "Focus Next", "Copy selected text", "Page Up"):
             assert generic not in shown
         assert shown.count("palette") == 1 and shown.count("Undo") == 1
+
+
+async def test_the_palette_lists_the_screens_own_actions(app: StudyApp, collection: Collection) -> None:
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(app, pilot)
+        card = screen.card
+        assert card is not None
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        for character in "Bury":
+            await pilot.press(character)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is screen and screen.card is not card)
+        assert collection.store.card_state(card.id).buried_until is not None
