@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -119,7 +120,7 @@ class ReviewScreen(AppScreen):
         self.chosen: int | None = None
         self._session: StudySession | None = None
         self.shown_key_state: tuple[object, ...] | None = None
-        self.key_texts: dict[tuple[object, ...], str] = {}
+        self.key_texts: dict[tuple[object, ...], Content] = {}
 
     @property
     def session(self) -> StudySession:
@@ -307,8 +308,8 @@ class ReviewScreen(AppScreen):
         if state == self.shown_key_state:
             return
         self.shown_key_state = state
-        if state not in self.key_texts:
-            self.key_texts[state] = self.keybar.keys_text()
+        if state not in self.key_texts:  # parsed once: markup parsing is most of a key bar update
+            self.key_texts[state] = Content.from_markup(self.keybar.keys_text())
         self.keybar.update(self.key_texts[state])
 
     # --- actions -----------------------------------------------------------------------------------
