@@ -69,16 +69,7 @@ def register(subparsers: Any) -> None:
         help="run a simulation and print its answers",
         description="Run a simulation with its defaults, changed by --set, and print the answers.",
     )
-    run.add_argument("name", metavar="NAME", help="the simulation (see 'studyapp sim list')")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set a parameter (repeatable), e.g. --set lr=0.1",
-    )
-    run.add_argument("--seed", default="0", metavar="N", help="random seed (default: 0)")
+    add_run_options(run)
     run.add_argument("--out", metavar="FILE", help="also save the plot as FILE (.png, .svg or .pdf)")
     run.add_argument(
         "--json", action="store_true", help='print {"sim": ..., "params": {...}, "answer": {...}}'
@@ -90,8 +81,14 @@ def register(subparsers: Any) -> None:
         help="open a simulation in the terminal app",
         description="Open the terminal app on a live simulation, with its defaults changed by --set.",
     )
-    live.add_argument("name", metavar="NAME", help="the simulation (see 'studyapp sim list')")
-    live.add_argument(
+    add_run_options(live)
+    live.set_defaults(handler=run_open)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The simulation's name, ``--set KEY=VALUE`` (repeatable) and ``--seed``, as run and open share them."""
+    parser.add_argument("name", metavar="NAME", help="the simulation (see 'studyapp sim list')")
+    parser.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -99,8 +96,7 @@ def register(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="set a parameter (repeatable), e.g. --set lr=0.1",
     )
-    live.add_argument("--seed", default="0", metavar="N", help="random seed (default: 0)")
-    live.set_defaults(handler=run_open)
+    parser.add_argument("--seed", default="0", metavar="N", help="random seed (default: 0)")
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
