@@ -56,11 +56,11 @@ def check_plot_text(name: str, screen: str, left: int) -> None:
 def open_sim(terminal: Terminal, tmp_path: Path, name: str, width: int, height: int) -> str:  # noqa: F811
     db = tmp_path / "collection.sqlite3"
     terminal.start(f"{sys.executable} -m studyapp --db {db} sim open {name}", width, height)
-    return terminal.wait_for(r"esc/q Back")
+    return terminal.wait_for(r"esc/q Back", timeout=60)
 
 
 def wait_for_plot(terminal: Terminal, name: str, left: int) -> str:  # noqa: F811
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     screen = terminal.screen()
     while time.monotonic() < deadline:
         screen = terminal.screen()
