@@ -8,7 +8,6 @@ import random
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -374,23 +373,14 @@ def test_known_sums_retrievability_over_all_cards_unstudied_ones_as_zero(
     assert result["mastery"]["tags"]["cnn"] == stats.mastery(store, end)[1]["cnn"].to_dict()
 
 
-class _NoMathFunctions:
-    """A connection stand-in whose SQLite lacks ``pow``, recording the function registered instead."""
-
-    def __init__(self) -> None:
-        self.registered: dict[str, Any] = {}
-
-    def execute(self, sql: str) -> Iterator[Any]:
-        raise sqlite3.OperationalError("no such function: pow")
-
-    def create_function(self, name: str, arity: int, function: Any, deterministic: bool) -> None:
-        self.registered[name] = (arity, function, deterministic)
-
-
-def test_pow_is_provided_when_sqlite_lacks_math_functions() -> None:
-    conn = _NoMathFunctions()
-    statistics.ensure_pow(conn)  # type: ignore[arg-type]
-    assert conn.registered == {"pow": (2, math.pow, True)}
+def test_pow_works_on_a_real_connection_after_ensure_pow() -> None:
+    """Built in (SQLite's math functions) or registered by ``ensure_pow``: either way it is fsrs's power."""
+    conn = sqlite3.connect(":memory:")
+    statistics.ensure_pow(conn)
+    for base, exponent in ((2.0, 0.5), (1.3, -0.5), (10.0, 3.0)):
+        (value,) = conn.execute("SELECT pow(?, ?)", (base, exponent)).fetchone()
+        assert value == pytest.approx(math.pow(base, exponent), rel=1e-12)
+    conn.close()
 
 
 # -- quizzes and everything together ---------------------------------------------------------------
