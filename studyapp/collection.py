@@ -167,7 +167,7 @@ class Collection:
                 "leech": record.state.leech,
                 "retired": record.retired,
             }
-            for record in self.store.iter_cards(include_retired=include_retired)
+            for record in self.store.cards(include_retired=include_retired)
         ]
 
     # -- settings and summaries, for the app and the commands -----------------------------------

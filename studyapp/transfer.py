@@ -170,11 +170,6 @@ def _temp_beside(target: Path) -> Path:
 # -- import: writing -------------------------------------------------------------------------------
 
 
-def has_history(store: Store) -> bool:
-    """Whether the collection holds any review or quiz attempt (what an import would replace)."""
-    return store.has_history()
-
-
 def import_snapshot(store: Store, snapshot: Snapshot, progress_stream: TextIO | None = None) -> Counts:
     """Replace the collection's decks, cards, tags, reviews, quiz attempts and settings, in one transaction.
 

@@ -120,13 +120,13 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     """Check FILE, then replace the collection's contents with it."""
     from studyapp.store import Store
-    from studyapp.transfer import backup_collection, has_history, import_snapshot, read_export
+    from studyapp.transfer import backup_collection, import_snapshot, read_export
 
     snapshot = read_export(args.file, sys.stderr)
     db = collection_path(args)
     with Store.open(db) as store:
         announce_created(store.created, store.path)
-        if has_history(store):
+        if store.has_history():
             if not args.yes:
                 raise UserError(
                     f"the collection {db} already has reviews or quiz attempts, and importing replaces "

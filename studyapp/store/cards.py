@@ -48,10 +48,6 @@ class CardStore(StoreBase):
         rows = self.conn.execute(f"{_RECORD} {where} ORDER BY ord").fetchall()
         return [_record(row, tags.get(row[0], ())) for row in rows]
 
-    def iter_cards(self, include_retired: bool = True) -> list[CardRecord]:
-        """The same as ``cards`` (kept for callers that iterate)."""
-        return self.cards(include_retired)
-
     @guarded
     def set_state(self, card_id: str, state: CardState) -> None:
         """Overwrite a card's study state (bury, suspend, undo)."""

@@ -325,7 +325,7 @@ def test_the_clock_moving_backwards_keeps_the_collection_consistent(db_path: Pat
             result = session.rate(card.id, rng.randint(1, 4), now)
             assert result.interval > timedelta(0)
             assert before.last_review is None or result.reviewed_at >= before.last_review
-        for record in collection.store.iter_cards():
+        for record in collection.store.cards():
             state = record.state
             if state.state != StudyState.NEW:
                 assert (

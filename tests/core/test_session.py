@@ -332,7 +332,7 @@ def test_replaying_the_log_reproduces_every_cards_stability_and_difficulty(colle
             )
     replayer = fsrs.Scheduler(enable_fuzzing=False)
     reviewed = 0
-    for record in collection.store.iter_cards():
+    for record in collection.store.cards():
         logs = list(collection.store.iter_reviews(card_id=record.card_id))
         if not logs:
             assert record.state == CardState()

@@ -274,7 +274,7 @@ def test_card_counts_partition_the_cards(collection: Collection) -> None:
     set_states(store, states)
     retire(store, "core-padding")
     expected = Counter[str]()
-    for record in store.iter_cards(include_retired=False):
+    for record in store.cards(include_retired=False):
         state = record.state
         if state.suspended:
             expected["suspended"] += 1
@@ -294,7 +294,7 @@ def test_card_counts_partition_the_cards(collection: Collection) -> None:
 def mastery_oracle(collection: Collection, now: datetime) -> dict[str, tuple[int, int, float | None]]:
     scheduler = Scheduler()
     groups: dict[str, list[tuple[bool, float]]] = {}
-    for record in collection.store.iter_cards(include_retired=False):
+    for record in collection.store.cards(include_retired=False):
         studied = record.state.state != StudyState.NEW
         value = scheduler.retrievability(record.state, now)
         for name in (*record.tags, "*"):
@@ -348,7 +348,7 @@ def test_known_sums_retrievability_over_all_cards_unstudied_ones_as_zero(
     scheduler = Scheduler()
     for now in (end, end + timedelta(days=40)):
         sums: dict[str, list[float]] = {}
-        for record in store.iter_cards(include_retired=False):
+        for record in store.cards(include_retired=False):
             value = (
                 0.0 if record.state.state == StudyState.NEW else scheduler.retrievability(record.state, now)
             )
@@ -399,7 +399,7 @@ def test_quiz_stats_match_a_loop_over_the_attempts(collection: Collection) -> No
             card_id=rng.choice([None, *CARDS]),
         )
     attempts = list(store.iter_quiz_attempts())
-    tags = {record.card_id: record.tags for record in store.iter_cards()}
+    tags = {record.card_id: record.tags for record in store.cards()}
     result = stats.quiz_stats(store)
     assert result.overall == stats.Accuracy(60, sum(a.correct for a in attempts))
     for kind, value in result.by_kind.items():

@@ -216,7 +216,7 @@ def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
     store.set_setting("new_per_day", 3)
     target = store.backup(tmp_path / "backups" / "copy.db")
     with Store.open(target) as copy:
-        assert [c.card_id for c in copy.iter_cards()] == ["a", "b"]
+        assert [c.card_id for c in copy.cards()] == ["a", "b"]
         assert copy.settings().new_per_day == 3
     with pytest.raises(ValueError, match="target"):
         store.backup(store.path)

@@ -31,7 +31,7 @@ def remove_card(deck_dir: Path, name: str, card_id: str) -> None:
 def test_first_open_adds_every_card_as_new(db_path: Path, deck_dir: Path) -> None:
     with open_collection(db_path, library=load_paths([deck_dir])) as collection:
         assert collection.sync.added == tuple(ALL)
-        records = list(collection.store.iter_cards())
+        records = list(collection.store.cards())
     assert [r.card_id for r in records] == ALL
     assert all(r.state.state == StudyState.NEW and not r.retired for r in records)
     assert [(r.deck_id, r.position, r.ord) for r in records[3:5]] == [
@@ -97,7 +97,7 @@ def test_a_new_card_and_a_moved_deck(db_path: Path, deck_dir: Path) -> None:
     (deck_dir / "b-cnn.toml").rename(deck_dir / "0-cnn.toml")  # now loaded first
     with open_collection(db_path, library=load_paths([deck_dir])) as collection:
         assert collection.sync.added == ("core-kernel",)
-        ids = [r.card_id for r in collection.store.iter_cards()]
+        ids = [r.card_id for r in collection.store.cards()]
         assert ids[:4] == ["core-kernel", "core-pool", "core-stride", "core-padding"]
         ranks = collection.store.conn.execute("SELECT deck_id FROM decks ORDER BY rank").fetchall()
         assert [r[0] for r in ranks] == ["core-cnn", "core-basics"]
@@ -125,5 +125,5 @@ def test_cards_json_lists_state_due_stability_difficulty_and_counts(db_path: Pat
 def test_open_collection_loads_the_decks_itself(tmp_path: Path, deck_dir: Path) -> None:
     """The real loader: bundled decks plus an extra folder, with a private (empty) user folder."""
     with open_collection(tmp_path / "c.db", [deck_dir], user_dir=tmp_path / "none") as collection:
-        ids = {record.card_id for record in collection.store.iter_cards()}
+        ids = {record.card_id for record in collection.store.cards()}
     assert set(ALL) <= ids and len(ids) > len(ALL)

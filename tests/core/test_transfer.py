@@ -129,7 +129,7 @@ def test_the_export_matches_the_store_item_by_item(studied: Collection) -> None:
         assert datetime.fromisoformat(review["reviewed_at"]) == record.reviewed_at
         assert review["before"]["state"] == record.before.state.name.lower()
         assert review["after"]["stability"] == record.after.stability
-    records = {record.card_id: record for record in store.iter_cards()}
+    records = {record.card_id: record for record in store.cards()}
     for card in data["cards"]:
         state = records[card["id"]].state
         assert card["tags"] == sorted(records[card["id"]].tags)

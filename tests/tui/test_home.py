@@ -245,7 +245,7 @@ def mastery_oracle(collection: Collection, now: datetime) -> dict[str, tuple[int
     """Per tag: studied cards, all cards, and fsrs retrievability summed over all cards / their number."""
     scheduler = Scheduler()
     groups: dict[str, list[tuple[bool, float]]] = {}
-    for record in collection.store.iter_cards(include_retired=False):
+    for record in collection.store.cards(include_retired=False):
         studied = record.state.state != StudyState.NEW
         value = scheduler.retrievability(record.state, now) if studied else 0.0
         for tag in record.tags:
@@ -260,7 +260,7 @@ def forecast_oracle(collection: Collection, now: datetime, days: int = 7) -> lis
     """Cards in learning, review or relearning due on each of the next days (overdue ones today)."""
     today = study_day(now)
     counts = [0] * days
-    for record in collection.store.iter_cards(include_retired=False):
+    for record in collection.store.cards(include_retired=False):
         state = record.state
         if state.state == StudyState.NEW or state.suspended or state.due is None:
             continue
@@ -334,7 +334,7 @@ async def test_home_shows_mastery_forecast_heatmap_and_next_due_against_oracles(
         # when the next card is due: a review card due today or a learning step come is due now
         studied = [
             record.state
-            for record in collection.store.iter_cards(include_retired=False)
+            for record in collection.store.cards(include_retired=False)
             if record.state.state != StudyState.NEW and not record.state.suspended and record.state.due
         ]
         due_now = any(
