@@ -116,11 +116,13 @@ class Collection:
         scheduler: Scheduler | None = None,
         search: str | Query | None = None,
         now: datetime | None = None,
+        ahead: bool = False,
     ) -> StudySession:
         """A study session over this collection (see ``StudySession``).
 
         ``search`` keeps the session to the cards it matches at ``now`` (which it then needs), like
         Anki's filtered decks: a card stays in the session once its state no longer matches.
+        ``ahead`` studies every matching card now, due or not, and saves the ratings (custom study).
         """
         cards = None
         if search is not None:
@@ -128,7 +130,15 @@ class Collection:
                 raise ValueError("a session with a search needs now, the time the search runs")
             cards = self.search(search, now, tz)
         return StudySession(
-            self.store, self.library, deck=deck, tag=tag, cram=cram, tz=tz, scheduler=scheduler, cards=cards
+            self.store,
+            self.library,
+            deck=deck,
+            tag=tag,
+            cram=cram,
+            tz=tz,
+            scheduler=scheduler,
+            cards=cards,
+            ahead=ahead,
         )
 
     def search(self, query: str | Query, now: datetime, tz: tzinfo | None = None) -> list[str]:

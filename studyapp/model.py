@@ -310,6 +310,28 @@ class QuizAttempt:
         )
 
 
+#: The settings a deck may set for itself; the global setting of the same name is the default.
+DECK_LIMITS = ("new_per_day", "review_limit")
+DECK_KEY_PREFIX = "deck:"
+
+
+def deck_setting_key(deck_id: str, name: str) -> str:
+    """The stored key of one deck's own value of setting ``name`` (``deck:ID:NAME``)."""
+    return f"{DECK_KEY_PREFIX}{deck_id}:{name}"
+
+
+def split_deck_key(key: str) -> tuple[str, str] | None:
+    """``(deck id, setting name)`` for a per-deck key, ``None`` for a global one; ``ValueError`` if bad."""
+    if not key.startswith(DECK_KEY_PREFIX):
+        return None
+    deck_id, _, name = key.removeprefix(DECK_KEY_PREFIX).rpartition(":")
+    if not deck_id or name not in DECK_LIMITS:
+        raise ValueError(
+            f"unknown deck setting {key!r}; a deck may set {' or '.join(DECK_LIMITS)} as deck:DECK_ID:NAME"
+        )
+    return deck_id, name
+
+
 @dataclass(frozen=True)
 class Settings:
     """The user's settings, with their defaults; ``check`` validates one value."""
@@ -320,10 +342,15 @@ class Settings:
     plot_renderer: str = "auto"
     theme: str = "textual-dark"
     quiz_updates_schedule: bool = False
+    review_limit: int = 200
 
     @classmethod
     def check(cls, key: str, value: Any) -> Any:
-        """``value`` if it is valid for setting ``key``; otherwise ``ValueError`` naming the valid range."""
+        """``value`` if it is valid for setting ``key`` (global, or a deck's own as ``deck:ID:NAME``);
+        otherwise ``ValueError`` naming the valid range."""
+        deck_key = split_deck_key(key)
+        if deck_key is not None:
+            return cls.check(deck_key[1], value)
         kinds: dict[str, tuple[type, ...]] = {
             "desired_retention": (float, int),
             "new_per_day": (int,),
@@ -331,10 +358,16 @@ class Settings:
             "plot_renderer": (str,),
             "theme": (str,),
             "quiz_updates_schedule": (bool,),
+            "review_limit": (int,),
         }
         if key not in kinds:
             raise ValueError(f"unknown setting {key!r}; valid settings: {', '.join(kinds)}")
-        ranges = {"desired_retention": (0.7, 0.99), "new_per_day": (0, 9999), "day_start_hour": (0, 23)}
+        ranges = {
+            "desired_retention": (0.7, 0.99),
+            "new_per_day": (0, 9999),
+            "day_start_hour": (0, 23),
+            "review_limit": (0, 99999),
+        }
         wrong_type = not isinstance(value, kinds[key]) or (isinstance(value, bool) and bool not in kinds[key])
         if key in ranges:
             low, high = ranges[key]
@@ -346,6 +379,22 @@ class Settings:
         if isinstance(value, str) and not value.strip():
             raise ValueError(f"{key} must be a non-empty string")
         return value
+
+
+@dataclass(frozen=True)
+class DeckLimits:
+    """A deck's daily limits: its own values where it set them, else the global settings'."""
+
+    new_per_day: int
+    review_limit: int
+    #: The names of the limits the deck set for itself.
+    own: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, settings: Settings, own: Mapping[str, int]) -> DeckLimits:
+        """The limits of a deck that set ``own`` (by name), under the global ``settings``."""
+        values = {name: own.get(name, getattr(settings, name)) for name in DECK_LIMITS}
+        return cls(**values, own=frozenset(own))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@
 ``is:new`` / ``learn`` / ...      new, learn (incl. relearning), review (incl. relearning), due
                                   (today), suspended, buried, leech
 ``prop:r<0.8``                    retrievability now; also ``s`` (stability, days), ``d`` (difficulty
-                                  0-1, Anki's scale), ``reps``, ``lapses``; ``< <= > >= = !=``
+                                  0-1, Anki's scale), ``reps``, ``lapses``, ``due`` (days until a
+                                  studied card is due: 0 today, 1 tomorrow, -1 yesterday);
+                                  ``< <= > >= = !=``
 ``rated:1`` / ``rated:7:1``       reviewed today / rated Again (1-4) in the last 7 days
 ``a b`` / ``a and b``             both
 ``a or b``                        either
@@ -111,13 +113,14 @@ class CardIs(StrEnum):
 
 
 class Property(StrEnum):
-    """The values of ``prop:``: retrievability, stability, difficulty, reps and lapses."""
+    """The values of ``prop:``: retrievability, stability, difficulty, reps, lapses and days until due."""
 
     R = "r"
     S = "s"
     D = "d"
     REPS = "reps"
     LAPSES = "lapses"
+    DUE = "due"
 
 
 class Compare(StrEnum):
@@ -556,7 +559,7 @@ class _Parser:
                 column,
                 len(number),
             )
-        if prop in (Property.REPS, Property.LAPSES) and not parsed.is_integer():
+        if prop in (Property.REPS, Property.LAPSES, Property.DUE) and not parsed.is_integer():
             raise self.error(
                 f"prop:{prop} takes a whole number, got {number} at column {column}", column, len(number)
             )
@@ -602,6 +605,7 @@ PROP_EXAMPLES = {
     Property.D: "prop:d>0.5",
     Property.REPS: "prop:reps>5",
     Property.LAPSES: "prop:lapses>2",
+    Property.DUE: "prop:due<=3",
 }
 
 

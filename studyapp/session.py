@@ -1,8 +1,15 @@
 """The study queue and the actions on it: rate, undo, bury, suspend, skip, and cram.
 
 Order of the queue: learning and relearning cards whose step is due; review cards due today, lowest
-retrievability first; new cards in deck order up to the daily limit; and, when nothing else is left,
-learning cards due within the next ``LEARN_AHEAD``. The day starts at ``day_start_hour`` local time.
+retrievability first, up to each deck's review limit; new cards in deck order up to each deck's new-card
+limit; and, when nothing else is left, learning cards due within the next ``LEARN_AHEAD``. The day
+starts at ``day_start_hour`` local time. A deck's limits are its own where it set them (``deck:ID:NAME``
+settings), else the global ``new_per_day`` and ``review_limit``; reviews of cards that were new, and
+of cards in review, count against them.
+
+Studying ahead (Anki's custom study) goes through a fixed set of cards now, due or not, and saves the
+ratings: studied cards by due time, then new cards, and no daily limit applies. A card forgotten comes
+back as its learning steps fall due.
 
 Cram mode goes through every card of the deck or tag in deck order, ahead of schedule, and writes
 nothing: no state change and no review-log row, so statistics and scheduling never see it. A card
@@ -23,9 +30,9 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import NamedTuple, Protocol
 
 from studyapp.errors import UserError
-from studyapp.model import Card, CardState, Deck, RateResult, Rating
+from studyapp.model import Card, CardState, Deck, DeckLimits, RateResult, Rating
 from studyapp.scheduler import Scheduler, check_utc
-from studyapp.store import CardFilter, Store
+from studyapp.store import Store
 from studyapp.store.search import CardSet, SearchFilter
 
 LEARN_AHEAD = timedelta(minutes=20)
@@ -51,6 +58,14 @@ class Counts(NamedTuple):
     learning: int
     due: int
 
+    @classmethod
+    def total(cls, counts: Iterable[Counts]) -> Counts:
+        """The counts of several decks together."""
+        new = learning = due = 0
+        for part in counts:
+            new, learning, due = new + part.new, learning + part.learning, due + part.due
+        return cls(new, learning, due)
+
 
 @dataclass(frozen=True)
 class _Undo:
@@ -59,6 +74,8 @@ class _Undo:
     previous: CardState | None = None
     cram: RateResult | None = None
     skipped: bool = False
+    #: The card left the queue of a cram or study-ahead session; undoing puts it back in front.
+    dequeued: bool = False
 
 
 def _at_hour(day: datetime, hour: int, tz: tzinfo | None) -> datetime:
@@ -106,9 +123,13 @@ class StudySession:
         tz: tzinfo | None = None,
         scheduler: Scheduler | None = None,
         cards: Iterable[str] | None = None,
+        ahead: bool = False,
     ) -> None:
         """``cards``: keep to these card ids (a search's matches when the session starts, as in
-        Anki's filtered decks), within ``deck`` and ``tag``."""
+        Anki's filtered decks), within ``deck`` and ``tag``. ``ahead``: study every one of them now,
+        due or not, saving the ratings (needs ``cards``)."""
+        if ahead and (cram or cards is None):
+            raise ValueError("studying ahead needs the cards to study, and saves its ratings (not cram)")
         self.store = store
         self.library = library
         self._cards = {card.id: card for card in library.cards}
@@ -118,15 +139,19 @@ class StudySession:
         tags = sorted({t for card in self._cards.values() for t in card.tags} | {"leech"})
         if tag is not None and tag not in tags:
             raise UserError(f"no card has the tag '{tag}'; tags: {', '.join(tags)}")
-        self.deck, self.tag, self.cram, self.tz = deck, tag, cram, tz
+        self.deck, self.tag, self.cram, self.ahead, self.tz = deck, tag, cram, ahead, tz
         self.settings = store.settings()
+        self._limits = store.deck_limits()
         self._scheduler = scheduler
         self.results: list[RateResult] = []
         self._undo: list[_Undo] = []
         self._skipped: set[str] = set()
         self._unknown: set[str] = set()
         self._only = CardSet(frozenset(cards)) if cards is not None else None
-        self._cram_queue: deque[str] = deque(store.cram_cards(self._filter()) if cram else ())
+        #: Cram's and studying ahead's cards still to show, in order (a normal session asks the store).
+        self._queue: deque[str] = deque(store.cram_cards(self._filter()) if cram else ())
+        self._new_in_queue: set[str] = set()
+        self._ahead_queued = False
 
     @property
     def scheduler(self) -> Scheduler:
@@ -142,22 +167,34 @@ class StudySession:
         hour = self.settings.day_start_hour
         return day_start(now, hour, self.tz), next_day_start(now, hour, self.tz)
 
-    def new_left_today(self, now: datetime) -> int:
-        """How many new cards the daily limit still allows."""
+    def deck_limits(self, deck_id: str) -> DeckLimits:
+        """The deck's daily limits: its own where it set them, else the global settings'."""
+        return self._limits.get(deck_id) or DeckLimits.of(self.settings, {})
+
+    def left_today(self, now: datetime) -> dict[str, tuple[int, int]]:
+        """``(new, reviews)`` that each deck's daily limits still allow today, by deck id."""
         start, _end = self.day_bounds(now)
-        return max(self.settings.new_per_day - self.store.count_new_reviewed(start), 0)
+        done = self.store.count_reviewed_by_deck(start)
+        left = {}
+        for deck in self.library.decks:
+            limits = self.deck_limits(deck.id)
+            new_done, reviews_done = done.get(deck.id, (0, 0))
+            new_left, reviews_left = limits.new_per_day - new_done, limits.review_limit - reviews_done
+            left[deck.id] = (max(new_left, 0), max(reviews_left, 0))
+        return left
 
     # -- the queue -------------------------------------------------------------------------------
 
-    def _filter(self, deck: str | None = None) -> CardFilter:
-        return SearchFilter(deck or self.deck, self.tag, frozenset(self._skipped | self._unknown), self._only)
+    def _filter(self, deck: str | None = None) -> SearchFilter:
+        exclude = frozenset(self._skipped | self._unknown)
+        return SearchFilter(deck or self.deck, self.tag, exclude, cards=self._only)
 
     def next_card(self, now: datetime) -> Card | None:
         """The card to show at ``now``, or ``None`` when the session has nothing left."""
         now = check_utc(now)
         if self.cram:
-            known = [c for c in self._cram_queue if c not in self._skipped and c in self._cards]
-            return self._cards[known[0]] if known else None
+            card_id = self._queue_head()
+            return None if card_id is None else self._cards[card_id]
         while True:
             card_id = self._next_id(now)
             if card_id is None:
@@ -166,46 +203,75 @@ class StudySession:
                 return self._cards[card_id]
             self._unknown.add(card_id)  # reconciled by another process with other decks
 
+    def _queue_ahead(self, now: datetime) -> None:
+        """Studying ahead: the cards to go through, in order, taken when the session first looks."""
+        if self.ahead and not self._ahead_queued:
+            self._ahead_queued = True
+            for card_id, new in self.store.ahead_cards(now, self._filter()):
+                self._queue.append(card_id)
+                if new:
+                    self._new_in_queue.add(card_id)
+
+    def _queue_head(self) -> str | None:
+        """The first card of cram's or studying ahead's queue that is still to be shown."""
+        return next((c for c in self._queue if c not in self._skipped and c in self._cards), None)
+
     def _next_id(self, now: datetime) -> str | None:
+        self._queue_ahead(now)
         card_filter = self._filter()
-        _start, end = self.day_bounds(now)
-        found = self.store.next_learning(now, now, card_filter) or self.store.next_review(
-            end, now, card_filter
-        )
-        if found is None and self.new_left_today(now) > 0:
-            found = self.store.next_new(now, card_filter)
+        found = self.store.next_learning(now, now, card_filter)
+        if found is None and self.ahead:
+            found = self._queue_head()
+        elif found is None:
+            _start, end = self.day_bounds(now)
+            left = self.left_today(now)
+            with_reviews = frozenset(deck for deck, (_new, reviews) in left.items() if reviews > 0)
+            found = self.store.next_review(end, now, replace(card_filter, decks=with_reviews))
+            with_new = frozenset(deck for deck, (new, _reviews) in left.items() if new > 0)
+            if found is None and with_new:
+                found = self.store.next_new(now, replace(card_filter, decks=with_new))
         return found or self.store.next_learning(now + LEARN_AHEAD, now, card_filter)
 
     def next_due(self, now: datetime) -> datetime | None:
         """When the next learning or review card in this session's filter falls due after ``now``."""
         return None if self.cram else self.store.next_due(check_utc(now), self._filter())
 
-    def counts(self, now: datetime, deck: str | None = None) -> Counts:
-        """``(new, learning, due)`` left today in this session's filter (and ``deck``, if given)."""
+    def counts(self, now: datetime) -> Counts:
+        """``(new, learning, due)`` left today in this session (cram: every card left, as due)."""
         now = check_utc(now)
         if self.cram:
-            return Counts(0, 0, len([c for c in self._cram_queue if c not in self._skipped]))
-        card_filter = self._filter(deck)
+            return Counts(0, 0, len([c for c in self._queue if c not in self._skipped]))
+        if self.ahead:
+            return self._ahead_counts(now)
+        return Counts.total(self.deck_counts(now).values())
+
+    def _ahead_counts(self, now: datetime) -> Counts:
+        """Studying ahead: the queue's new and studied cards, and its forgotten cards back in learning."""
+        self._queue_ahead(now)
+        queued = [c for c in self._queue if c not in self._skipped]
+        new = len([c for c in queued if c in self._new_in_queue])
         _start, end = self.day_bounds(now)
-        learning = due = 0
-        for deck_learning, deck_due in self.store.count_due(end, now, card_filter).values():
-            learning, due = learning + deck_learning, due + deck_due
-        return Counts(self.store.count_new(now, card_filter, self.new_left_today(now)), learning, due)
+        card_filter = self._filter()
+        card_filter = replace(card_filter, exclude=card_filter.exclude | set(queued))
+        learning = sum(part[0] for part in self.store.count_due(end, now, card_filter).values())
+        return Counts(new, learning, len(queued) - new)
 
     def deck_counts(self, now: datetime) -> dict[str, Counts]:
-        """``Counts`` for every loaded deck (within this session's tag filter), for the home screen."""
+        """``Counts`` for every loaded deck (within this session's filter), each within its daily limits."""
         now = check_utc(now)
         card_filter = self._filter()
         _start, end = self.day_bounds(now)
         due = self.store.count_due(end, now, card_filter, by_deck=True)
-        left = self.new_left_today(now)
-        return {
-            deck.id: Counts(
-                self.store.count_new(now, replace(card_filter, deck=deck.id), left), *due.get(deck.id, (0, 0))
-            )
-            for deck in self.library.decks
-            if self.deck is None or deck.id == self.deck
-        }
+        left = self.left_today(now)
+        counts = {}
+        for deck in self.library.decks:
+            if self.deck is not None and deck.id != self.deck:
+                continue
+            new_left, reviews_left = left[deck.id]
+            learning, reviews = due.get(deck.id, (0, 0))
+            new = self.store.count_new(now, replace(card_filter, deck=deck.id), new_left) if new_left else 0
+            counts[deck.id] = Counts(new, learning, min(reviews, reviews_left))
+        return counts
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -278,15 +344,23 @@ class StudySession:
         return RateResult(card_id, rating, before, after, review_id, leech, when)
 
     def _remember(self, result: RateResult) -> None:
-        self._undo.append(_Undo(result.card_id, review_id=result.review_id))
+        dequeued = self._dequeue(result.card_id)
+        self._undo.append(_Undo(result.card_id, review_id=result.review_id, dequeued=dequeued))
         self.results.append(result)
+
+    def _dequeue(self, card_id: str) -> bool:
+        """Take the card out of studying ahead's queue; whether it was in it."""
+        if self.ahead and card_id in self._queue:
+            self._queue.remove(card_id)
+            return True
+        return False
 
     def _rate_cram(self, card_id: str, rating: Rating, now: datetime) -> RateResult:
         state = self.store.card_state(card_id)
-        if card_id in self._cram_queue:
-            self._cram_queue.remove(card_id)
+        if card_id in self._queue:
+            self._queue.remove(card_id)
         if rating == Rating.AGAIN:
-            self._cram_queue.append(card_id)
+            self._queue.append(card_id)
         result = RateResult(card_id, rating, state, state, None, False, now)
         self._undo.append(_Undo(card_id, cram=result))
         self.results.append(result)
@@ -315,16 +389,14 @@ class StudySession:
             self.store.delete_review(entry.review_id, record.before)
             self._pop_result(entry.card_id)
         elif entry.cram is not None:
-            if (
-                entry.cram.rating == Rating.AGAIN
-                and self._cram_queue
-                and self._cram_queue[-1] == entry.card_id
-            ):
-                self._cram_queue.pop()
-            self._cram_queue.appendleft(entry.card_id)
+            if entry.cram.rating == Rating.AGAIN and self._queue and self._queue[-1] == entry.card_id:
+                self._queue.pop()
+            self._queue.appendleft(entry.card_id)
             self._pop_result(entry.card_id)
         elif entry.previous is not None:
             self.store.set_state(entry.card_id, entry.previous)
+        if entry.dequeued:
+            self._queue.appendleft(entry.card_id)
         self._undo.pop()
         self._skipped.discard(entry.card_id)
         return entry.card_id
@@ -341,7 +413,7 @@ class StudySession:
         with self.store.transaction():
             previous = self.store.card_state(card_id)
             self.store.set_state(card_id, change(previous))
-        self._undo.append(_Undo(card_id, previous=previous))
+        self._undo.append(_Undo(card_id, previous=previous, dequeued=self._dequeue(card_id)))
 
     def bury(self, card_id: str, now: datetime) -> datetime:
         """Hide the card until the next day starts; returns that time."""

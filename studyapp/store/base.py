@@ -29,7 +29,7 @@ from studyapp.errors import (
     CollectionReadOnly,
     CollectionWriteFailed,
 )
-from studyapp.model import Settings
+from studyapp.model import DeckLimits, Settings, deck_setting_key, split_deck_key
 from studyapp.store.opening import open_connection
 from studyapp.store.schema import copy_database
 
@@ -230,9 +230,39 @@ class StoreBase:
                 continue
         return values
 
+    def _settings_and_deck_values(self) -> tuple[Settings, dict[str, dict[str, int]]]:
+        """The global settings, and each deck's own limits by deck id and name."""
+        values: dict[str, Any] = {}
+        own: dict[str, dict[str, int]] = {}
+        for key, value in self.stored_settings().items():
+            deck_key = split_deck_key(key)
+            if deck_key is None:
+                values[key] = value
+            else:
+                own.setdefault(deck_key[0], {})[deck_key[1]] = value
+        return Settings(**values), own
+
     def settings(self) -> Settings:
-        """All settings; stored values that are no longer valid fall back to their defaults."""
-        return Settings(**self.stored_settings())
+        """All global settings; stored values that are no longer valid fall back to their defaults."""
+        return self._settings_and_deck_values()[0]
+
+    def deck_limits(self) -> dict[str, DeckLimits]:
+        """The limits of every deck that set one of its own, by deck id (the others follow ``settings``)."""
+        settings, own = self._settings_and_deck_values()
+        return {deck_id: DeckLimits.of(settings, values) for deck_id, values in own.items()}
+
+    @guarded
+    def set_deck_limit(self, deck_id: str, name: str, value: int | None) -> None:
+        """Store deck ``deck_id``'s own limit ``name``; ``None`` makes it follow the global setting again."""
+        key = deck_setting_key(deck_id, name)
+        with self.transaction():
+            if value is None:
+                self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+            else:
+                value = Settings.check(key, value)
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
+                )
 
     def get_setting(self, key: str) -> Any:
         """One setting's value (its default if never set); ``ValueError`` for an unknown key."""

@@ -15,7 +15,7 @@ _ACTIVE = "suspended = 0 AND retired = 0 AND (buried_until IS NULL OR buried_unt
 
 @dataclass(frozen=True)
 class CardFilter:
-    """Which cards a queue query may return: one deck and/or one tag, minus some card ids.
+    """Which cards a queue query may return: one deck (or some) and/or one tag, minus some card ids.
 
     The tag ``leech`` also matches every card flagged as a leech.
     """
@@ -23,6 +23,8 @@ class CardFilter:
     deck: str | None = None
     tag: str | None = None
     exclude: frozenset[str] = frozenset()
+    #: Keep to these decks (those whose daily limit is not used up, for instance); ``None``: any deck.
+    decks: frozenset[str] | None = None
 
     def sql(self) -> tuple[str, list[Any]]:
         """An ``AND ...`` clause and its parameters."""
@@ -30,6 +32,9 @@ class CardFilter:
         if self.deck is not None:
             clause += " AND deck_id = ?"
             params.append(self.deck)
+        if self.decks is not None:
+            clause += f" AND deck_id IN ({', '.join('?' * len(self.decks))})" if self.decks else " AND 0"
+            params.extend(sorted(self.decks))
         if self.tag is not None:
             clause += " AND (card_id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
             clause += " OR leech = 1)" if self.tag == "leech" else ")"
@@ -124,5 +129,18 @@ class QueueQueries(StoreBase):
             row[0]
             for row in self.conn.execute(
                 f"SELECT card_id FROM cards WHERE suspended = 0 AND retired = 0{clause} ORDER BY ord", extra
+            )
+        ]
+
+    @guarded
+    def ahead_cards(self, now: datetime, card_filter: CardFilter) -> list[tuple[str, bool]]:
+        """``(card id, is new)`` of every active card, for studying ahead of schedule: studied cards by
+        due time, then new cards in deck order."""
+        clause, extra = card_filter.sql()
+        return [
+            (str(card_id), state == StudyState.NEW)
+            for card_id, state in self.conn.execute(
+                f"SELECT card_id, state FROM cards WHERE {_ACTIVE}{clause} ORDER BY state = 0, due, ord",
+                (utc_ms(now), *extra),
             )
         ]

@@ -89,13 +89,17 @@ class ReviewLog(CardStore):
             yield ReviewRecord.from_row(row)
 
     @guarded
-    def count_new_reviewed(self, since: datetime) -> int:
-        """How many reviews of new cards were made from ``since`` on (the daily new-card budget)."""
-        row = self.conn.execute(
-            "SELECT count(*) FROM reviews WHERE reviewed_at >= ? AND state_before = ?",
-            (utc_ms(since), int(StudyState.NEW)),
-        ).fetchone()
-        return int(row[0])
+    def count_reviewed_by_deck(self, since: datetime) -> dict[str, tuple[int, int]]:
+        """``(new, review)`` per deck id: reviews made from ``since`` on of cards that were new, and of
+        cards in review (the daily budgets of new cards and of reviews)."""
+        counts: dict[str, list[int]] = {}
+        for deck_id, state, count in self.conn.execute(
+            "SELECT c.deck_id, r.state_before, count(*) FROM reviews AS r JOIN cards AS c USING (card_id) "
+            "WHERE r.state_before IN (?, ?) AND r.reviewed_at >= ? GROUP BY c.deck_id, r.state_before",
+            (int(StudyState.NEW), int(StudyState.REVIEW), utc_ms(since)),
+        ):
+            counts.setdefault(deck_id, [0, 0])[0 if state == StudyState.NEW else 1] += count
+        return {deck_id: (new, review) for deck_id, (new, review) in counts.items()}
 
     @guarded
     def has_history(self) -> bool:

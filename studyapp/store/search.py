@@ -41,6 +41,11 @@ _RETRIEVABILITY = (
     "CASE WHEN c.state != 0 AND c.last_review IS NOT NULL AND c.stability > 0 "
     "THEN pow(1 + ? * (max(0, ? - c.last_review) / 86400000) / c.stability, ?) END"
 )
+#: Study days from today until a card is due (0: today, 1: tomorrow, -1: yesterday), in whole-day
+#: integer arithmetic from the end of today (SQLite's division truncates toward zero).
+_DAYS_UNTIL_DUE = (
+    f"CASE WHEN c.due >= ? THEN (c.due - ?) / {_DAY_MS} + 1 ELSE -((? - c.due - 1) / {_DAY_MS}) END"
+)
 _COLUMNS = {
     Property.S: "c.stability",
     Property.D: "c.difficulty",
@@ -125,6 +130,9 @@ class _Compiler:
         if node.prop is Property.R:
             self.params += [self.context.factor, self.now_ms, self.context.decay, node.value]
             return f"coalesce(({_RETRIEVABILITY}) {compare} ?, 0)"
+        if node.prop is Property.DUE:
+            self.params += [self.day_end_ms, self.day_end_ms, self.day_end_ms, node.value]
+            return f"coalesce(c.state != 0 AND ({_DAYS_UNTIL_DUE}) {compare} ?, 0)"
         value = 1 + 9 * node.value if node.prop is Property.D else node.value  # Anki's 0-1 scale to fsrs's
         self.params.append(value)
         return f"coalesce({_COLUMNS[node.prop]} {compare} ?, 0)"

@@ -114,7 +114,7 @@ def test_end_of_input_quits_cleanly_with_a_summary(session: StudySession) -> Non
 
 def test_running_out_of_cards(collection: Collection) -> None:
     collection.store.set_setting("new_per_day", 1)
-    out = run(collection.session(tz=UTC), "\n4\n")
+    out = run(collection.session(deck="core-basics", tz=UTC), "\n4\n")
     due = collection.store.card_state("core-mlp").due
     assert due is not None
     assert f"Nothing more to review now. The next card is due {format_local(due)}." in out

@@ -42,7 +42,7 @@ from studyapp.search import (
     Wild,
     parse,
 )
-from studyapp.session import StudySession
+from studyapp.session import StudySession, day_start
 
 from .conftest import DECKS, ROOT, T0, Cli, write_decks
 
@@ -123,6 +123,7 @@ def ids(collection: Collection, query: str, now: datetime = T0) -> list[str]:
         ("prop:reps=3", Prop(Property.REPS, Compare.EQ, 3.0)),
         ("prop:lapses!=0", Prop(Property.LAPSES, Compare.NE, 0.0)),
         ("prop:s>.5", Prop(Property.S, Compare.GT, 0.5)),
+        ("prop:due<=-1", Prop(Property.DUE, Compare.LE, -1.0)),
         ("rated:1", Rated(1)),
         ("rated:7:1", Rated(7, Rating.AGAIN)),
         ("rated:31:4", Rated(31, Rating.EASY)),
@@ -202,6 +203,7 @@ def test_query_lists_its_terms() -> None:
         ("prop:r<1.5", "prop:r takes a number from 0 to 1, got 1.5 at column 8", 8),
         ("prop:d>2", "prop:d takes a number from 0 to 1, got 2 at column 8", 8),
         ("prop:lapses>=2.5", "prop:lapses takes a whole number, got 2.5 at column 14", 14),
+        ("prop:due<0.5", "prop:due takes a whole number, got 0.5 at column 10", 10),
         ("rated:0", "bad number of days '0' at column 7", 7),
         ("rated:x", "bad number of days 'x' at column 7", 7),
         ("rated:7:5", "bad rating '5' at column 9", 9),
@@ -352,6 +354,21 @@ def test_prop_stability_difficulty_reps_and_lapses(studied: Collection) -> None:
     assert set(ids(studied, "prop:reps=2")) == {c for c, st in states.items() if st.reps == 2}
     assert set(ids(studied, "prop:reps!=0")) == {c for c, st in states.items() if st.reps}
     assert set(ids(studied, "prop:reps<1")) == {c for c, st in states.items() if st.reps == 0}
+
+
+def test_prop_due_counts_study_days_until_due(studied: Collection) -> None:
+    """Days until due as Anki counts them: whole study days (from 04:00) between today and the due day."""
+    today = day_start(T0, 4, UTC)
+    days = {
+        c: (day_start(state.due, 4, UTC) - today).days
+        for c in ALL
+        if (state := studied.store.card_state(c)).state != StudyState.NEW and state.due is not None
+    }
+    assert len(set(days.values())) >= 3  # overdue, today and later are all in the fixture
+    for value in range(min(days.values()) - 1, max(days.values()) + 2):
+        for compare, wanted in (("<=", int.__le__), ("=", int.__eq__), (">", int.__gt__), ("!=", int.__ne__)):
+            expected = {c for c, d in days.items() if wanted(d, value)}
+            assert set(ids(studied, f"prop:due{compare}{value}")) == expected, (compare, value)
 
 
 def test_rated_today_follows_the_day_start_hour(studied: Collection) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from studyapp.collection import Collection
 from studyapp.errors import CollectionBusy, UserError
-from studyapp.model import CardState, StudyState
+from studyapp.model import CardState, DeckLimits, StudyState
 from studyapp.scheduler import Scheduler
 from studyapp.session import Counts, StudySession, day_start, next_day_start
 from tests.hold_lock import hold, release
@@ -33,17 +33,18 @@ def study(session: StudySession, now: datetime, rating: int = 3) -> str:
     return card.id
 
 
-def test_new_cards_come_in_deck_order_up_to_the_daily_limit(collection: Collection) -> None:
-    collection.store.set_setting("new_per_day", 5)
+def test_new_cards_come_in_deck_order_up_to_each_decks_daily_limit(collection: Collection) -> None:
+    collection.store.set_setting("new_per_day", 3)  # the default of each deck
     session = collection.session(tz=UTC)
-    assert session.counts(T0) == Counts(5, 0, 0)
-    seen = [study(session, T0 + i * MINUTE, rating=4) for i in range(5)]
-    assert seen == [*BASICS, "core-pool"]
-    assert session.counts(T0 + 5 * MINUTE) == Counts(0, 0, 0)
-    assert session.next_card(T0 + 5 * MINUTE) is None
+    assert session.counts(T0) == Counts(6, 0, 0)
+    assert session.deck_counts(T0) == {"core-basics": Counts(3, 0, 0), "core-cnn": Counts(3, 0, 0)}
+    seen = [study(session, T0 + i * MINUTE, rating=4) for i in range(6)]
+    assert seen == [*BASICS[:3], *CNN]  # core-basics's budget runs out before its last card
+    assert session.counts(T0 + 6 * MINUTE) == Counts(0, 0, 0)
+    assert session.next_card(T0 + 6 * MINUTE) is None
     # The next study day (04:00 UTC) brings the budget back.
     tomorrow = datetime(2025, 3, 4, 4, 0, tzinfo=UTC)
-    assert session.counts(tomorrow).new == 2
+    assert session.counts(tomorrow).new == 1
     assert session.next_card(tomorrow) is not None
 
 
@@ -59,7 +60,7 @@ def test_learning_cards_come_back_when_their_step_is_due(session: StudySession) 
 
 def test_learning_cards_are_shown_early_only_when_nothing_else_is_left(collection: Collection) -> None:
     collection.store.set_setting("new_per_day", 1)
-    session = collection.session(tz=UTC)
+    session = collection.session(deck="core-basics", tz=UTC)
     first = study(session, T0)  # Good on a new card: due again in 10 minutes
     card = session.next_card(T0 + MINUTE)
     assert card is not None and card.id == first  # within the 20-minute learn-ahead window
@@ -98,7 +99,7 @@ def test_day_boundary_is_the_day_start_hour_in_local_time() -> None:
 def test_new_card_budget_resets_at_the_local_day_start(collection: Collection) -> None:
     berlin = ZoneInfo("Europe/Berlin")
     collection.store.set_setting("new_per_day", 2)
-    session = collection.session(tz=berlin)
+    session = collection.session(deck="core-basics", tz=berlin)
     late = datetime(2025, 3, 4, 3, 50, tzinfo=berlin)
     study(session, late, rating=4)
     study(session, late + MINUTE, rating=4)
@@ -287,8 +288,44 @@ def test_deck_counts_for_the_home_screen(collection: Collection) -> None:
     session = collection.session(tz=UTC)
     study(session, T0, rating=1)
     counts = session.deck_counts(T0)
-    assert counts == {"core-basics": Counts(2, 1, 0), "core-cnn": Counts(2, 0, 0)}
-    assert session.counts(T0) == Counts(2, 1, 0)  # the daily limit caps the total too
+    assert counts == {"core-basics": Counts(2, 1, 0), "core-cnn": Counts(3, 0, 0)}
+    assert session.counts(T0) == Counts(5, 1, 0)  # each deck's own budget, added up
+
+
+def test_a_deck_sets_its_own_limits_and_the_global_ones_are_the_default(collection: Collection) -> None:
+    store = collection.store
+    store.set_setting("new_per_day", 2)
+    store.set_deck_limit("core-cnn", "new_per_day", 1)
+    assert store.deck_limits()["core-cnn"] == DeckLimits(1, 200, frozenset({"new_per_day"}))
+    session = collection.session(tz=UTC)
+    assert session.deck_counts(T0) == {"core-basics": Counts(2, 0, 0), "core-cnn": Counts(1, 0, 0)}
+    assert [study(session, T0 + i * MINUTE, rating=4) for i in range(3)] == [*BASICS[:2], CNN[0]]
+    assert session.next_card(T0 + 3 * MINUTE) is None
+    store.set_deck_limit("core-cnn", "new_per_day", None)  # back to the global value
+    assert collection.session(tz=UTC).deck_counts(T0 + 3 * MINUTE)["core-cnn"] == Counts(1, 0, 0)
+    with pytest.raises(ValueError, match="new_per_day must be a number from 0 to 9999"):
+        store.set_deck_limit("core-cnn", "new_per_day", -1)
+    with pytest.raises(ValueError, match="a deck may set new_per_day or review_limit"):
+        store.set_deck_limit("core-cnn", "theme", 3)
+
+
+def test_a_review_limit_caps_the_reviews_of_each_deck(collection: Collection) -> None:
+    store = collection.store
+    due = CardState(StudyState.REVIEW, None, 5.0, 5.0, T0 - DAY, T0 - 6 * DAY, 3)
+    for card_id in [*BASICS, *CNN]:
+        store.set_state(card_id, due)
+    store.set_setting("review_limit", 3)
+    store.set_deck_limit("core-cnn", "review_limit", 1)
+    session = collection.session(tz=UTC, scheduler=Scheduler(fuzz=False))
+    assert session.deck_counts(T0) == {"core-basics": Counts(0, 0, 3), "core-cnn": Counts(0, 0, 1)}
+    seen = [study(session, T0 + i * MINUTE, rating=3) for i in range(4)]
+    assert len(set(seen) & set(BASICS)) == 3 and len(set(seen) & set(CNN)) == 1
+    assert session.next_card(T0 + 4 * MINUTE) is None
+    assert session.counts(T0 + 4 * MINUTE) == Counts(0, 0, 0)
+    fresh = collection.session(tz=UTC)
+    store.set_deck_limit("core-cnn", "review_limit", 2)
+    assert collection.session(tz=UTC).counts(T0 + 4 * MINUTE) == Counts(0, 0, 1)
+    assert fresh.deck_limits("core-cnn").review_limit == 1  # a session keeps the limits it started with
 
 
 def test_skip_leaves_a_card_out_for_this_session_only(collection: Collection) -> None:

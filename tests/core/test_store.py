@@ -163,7 +163,8 @@ def test_record_review_updates_the_card_and_the_log_atomically(store: Store) -> 
     with pytest.raises(KeyError):
         store.record_review("missing", 3, T0, None, CardState(), after)
     assert [r.card_id for r in store.iter_reviews()] == ["a"]  # the failed write left nothing behind
-    assert store.count_new_reviewed(T0) == 1 and store.count_new_reviewed(T0 + timedelta(seconds=1)) == 0
+    assert store.count_reviewed_by_deck(T0) == {"d": (1, 0)}
+    assert store.count_reviewed_by_deck(T0 + timedelta(seconds=1)) == {}
     store.delete_review(review_id, CardState())
     assert store.card_state("a") == CardState() and list(store.iter_reviews()) == []
 
