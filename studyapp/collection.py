@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from studyapp.errors import CollectionReadOnly
-from studyapp.model import CardRecord, Settings, StudyState
+from studyapp.model import CardRecord, DeckLimits, Settings, StudyState, split_deck_key
 from studyapp.scheduler import Scheduler, check_utc
 from studyapp.search import Query, parse, resolve
 from studyapp.session import LibraryView, StudySession, next_day_start
@@ -187,8 +187,17 @@ class Collection:
         return self.store.settings()
 
     def set_setting(self, key: str, value: Any) -> None:
-        """Validate (``ValueError``) and store one setting."""
-        self.store.set_setting(key, value)
+        """Validate (``ValueError``) and store one setting; a deck's own limit (``deck:ID:NAME``) may be
+        ``None``, which makes it follow the global value again."""
+        deck_key = split_deck_key(key)
+        if deck_key is None:
+            self.store.set_setting(key, value)
+        else:
+            self.store.set_deck_limit(*deck_key, value)
+
+    def deck_limits(self) -> dict[str, DeckLimits]:
+        """The limits of every deck that set one of its own, by deck id."""
+        return self.store.deck_limits()
 
     def next_due(self, now: datetime) -> datetime | None:
         """When the next learning or review card of any deck falls due after ``now``."""

@@ -76,6 +76,7 @@ class StudyCommands(Provider):
         yield "Settings", app.action_settings, "Retention, limits, renderer, theme"
         yield "Home", app.action_home, "Back to the home screen"
         yield "Add a card", app.action_add_card, "A new card in one of your decks"
+        yield "Custom study", app.action_custom_study, "Study ahead, today's Again cards, a search, or cram"
         for spec in specs():
             yield f"Simulation: {spec.title}", partial(app.open_simulation, spec.name), spec.name
 
@@ -230,6 +231,12 @@ class StudyApp(App[None]):
         from studyapp.tui.screens.settings import SettingsScreen
 
         self.push_screen(SettingsScreen())
+
+    def action_custom_study(self, deck: str | None = None) -> None:
+        """Custom study of ``deck`` (``None``: every deck)."""
+        from studyapp.tui.screens.custom_study import CustomStudyScreen
+
+        self.push_screen(CustomStudyScreen(deck))
 
     def action_add_card(self, deck: str | None = None) -> None:
         """Open the form that adds a card to one of the learner's decks (``deck`` filled in)."""

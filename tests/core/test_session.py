@@ -383,3 +383,37 @@ def test_replaying_the_log_reproduces_every_cards_stability_and_difficulty(colle
         assert int(replayed.state) == int(record.state.state)
         assert record.state.reps == len(logs)
     assert reviewed == 7
+
+
+def test_studying_ahead_goes_through_the_chosen_cards_now_and_saves(collection: Collection) -> None:
+    store = collection.store
+    review = CardState(StudyState.REVIEW, None, 30.0, 5.0, T0 + 3 * DAY, T0 - 6 * DAY, 3)
+    store.set_state("core-pool", replace(review, due=T0 + 5 * DAY))
+    store.set_state("core-stride", review)  # due first
+    session = StudySession(
+        store, collection.library, tz=UTC, scheduler=Scheduler(fuzz=False), cards=CNN, ahead=True
+    )
+    assert session.counts(T0) == Counts(1, 0, 2)  # core-padding is new; nothing is due today
+    assert study(session, T0, rating=1) == "core-stride"  # by due time, a forgotten card relearns
+    assert session.counts(T0) == Counts(1, 1, 1)
+    assert study(session, T0 + MINUTE) == "core-pool"
+    assert store.card_state("core-pool").due > T0 + 5 * DAY  # the rating was saved
+    session.bury("core-padding", T0 + 2 * MINUTE)
+    assert session.counts(T0 + 2 * MINUTE) == Counts(0, 1, 0)
+    assert session.undo() == "core-padding"  # back in the queue, in front
+    card = session.next_card(T0 + 2 * MINUTE)
+    assert card is not None and card.id == "core-padding"
+    assert session.undo() == "core-pool"
+    card = session.next_card(T0 + 2 * MINUTE)
+    assert card is not None and card.id == "core-pool"
+    assert [study(session, T0 + 3 * MINUTE), study(session, T0 + 4 * MINUTE)] == ["core-pool", "core-padding"]
+    card = session.next_card(T0 + 5 * MINUTE)  # the forgotten card, within the learn-ahead window
+    assert card is not None and card.id == "core-stride"
+    assert [r.card_id for r in store.iter_reviews()] == ["core-stride", "core-pool", "core-padding"]
+
+
+def test_studying_ahead_needs_its_cards_and_saves(collection: Collection) -> None:
+    with pytest.raises(ValueError, match="studying ahead needs"):
+        StudySession(collection.store, collection.library, ahead=True)
+    with pytest.raises(ValueError, match="studying ahead needs"):
+        StudySession(collection.store, collection.library, cards=CNN, cram=True, ahead=True)

@@ -82,6 +82,7 @@ def studied(collection: Collection, session: StudySession) -> Collection:
         )
     store.set_setting("new_per_day", 15)
     store.set_setting("desired_retention", 0.85)
+    store.set_deck_limit("core-cnn", "review_limit", 40)
     store.apply_sync(
         decks=[("core-basics", "Core basics"), ("core-cnn", "Core CNN")],
         insert=[],
@@ -108,7 +109,11 @@ def test_export_import_export_is_exact(studied: Collection, tmp_path: Path) -> N
     assert (data["format"], data["version"]) == ("studyapp-export", 1)
     assert len(data["cards"]) == 7 and len(data["quiz_attempts"]) == 5 and len(data["reviews"]) > 40
     assert {card["id"]: card["retired"] for card in data["cards"]}["core-stride"] is True
-    assert data["settings"] == {"desired_retention": 0.85, "new_per_day": 15}
+    assert data["settings"] == {
+        "deck:core-cnn:review_limit": 40,
+        "desired_retention": 0.85,
+        "new_per_day": 15,
+    }
     fresh = tmp_path / "fresh.sqlite3"
     with Store.open(fresh) as store:
         counts = transfer.import_snapshot(store, transfer.parse_export(first, "first.json"))

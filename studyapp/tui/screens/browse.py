@@ -32,7 +32,8 @@ SEARCH_HELP = """\
 **Search** (Anki's syntax): `dog` a word in the question, answer, details or id · `"max pooling"` a phrase ·
 `d*g` `d_g` wildcards · `tag:cnn` · `deck:deep-learning` · `sim:pooling` ·
 `is:new` `learn` `review` `due` `suspended` `buried` `leech` ·
-`prop:r<0.8` retrievability, also `s` stability (days), `d` difficulty (0-1), `reps`, `lapses`, with
+`prop:r<0.8` retrievability, also `s` stability (days), `d` difficulty (0-1), `reps`, `lapses`,
+`due` (days until due), with
 `<` `<=` `>` `>=` `=` `!=` · `rated:1` reviewed today, `rated:7:1` rated Again in the last 7 days ·
 `-` not · `a b` both · `a or b` either · `( )` grouping. `-` binds tightest, then and, then or.
 """

@@ -64,6 +64,7 @@ class HomeScreen(AppScreen):
     HELP_KEYS = [("↑, ↓", "Choose a deck"), ("⏎", "Study the chosen deck")]
     BINDINGS = [
         Binding("s", "study", "Study"),
+        Binding("c", "custom_study", "Custom study"),
         Binding("z", "app.quiz", "Quiz"),
         Binding("b", "app.browse", "Browse"),
         Binding("m", "app.simulations", "Simulations"),
@@ -190,8 +191,16 @@ class HomeScreen(AppScreen):
         self.study_deck(event.option_id)
 
     def action_study(self) -> None:
+        self.study_deck(self.chosen_deck())
+
+    def chosen_deck(self) -> str | None:
+        """The deck of the highlighted row (``None``: every deck)."""
         option = self.query_one("#decks", OptionList).highlighted_option
-        self.study_deck(option.id if option is not None else None)
+        return None if option is None or option.id == ALL_DECKS else option.id
+
+    def action_custom_study(self) -> None:
+        """Custom study of the highlighted deck: ahead, today's Again cards, a search, or cram."""
+        self.study.action_custom_study(self.chosen_deck())
 
     def study_deck(self, deck: str | None) -> None:
         """Study one deck, or every deck for the "All decks" row."""

@@ -49,6 +49,7 @@ QUICK_WAIT_MS = 100
 WORKER_WAIT_MS = 1000
 CRAM_LABEL = "Cram — nothing is saved: ratings, bury and suspend leave the schedule as it is"
 CRAM_SET_ASIDE = "Set aside for this cram session; nothing is saved"
+AHEAD_LABEL = "Custom study — every chosen card now, due or not; ratings are saved"
 #: The rating choices, each coloured as in Anki (Again red, Hard amber, Good green, Easy blue).
 RATING_TONES = tuple(rating.name.lower() for rating in Rating)
 #: Actions that stay available while a rating waits to be saved.
@@ -104,10 +105,17 @@ class ReviewScreen(AppScreen):
     ]
 
     def __init__(
-        self, deck: str | None = None, tag: str | None = None, cram: bool = False, search: Query | None = None
+        self,
+        deck: str | None = None,
+        tag: str | None = None,
+        cram: bool = False,
+        search: Query | None = None,
+        ahead: bool = False,
     ) -> None:
+        """``search`` keeps to its matches; ``ahead`` studies every match now (custom study), ``cram``
+        goes through them without saving."""
         super().__init__()
-        self.deck, self.tag, self.cram, self.search = deck, tag, cram, search
+        self.deck, self.tag, self.cram, self.search, self.ahead = deck, tag, cram, search, ahead
         self.card: Card | None = None
         self.revealed = False
         self.started = time.monotonic()
@@ -130,8 +138,8 @@ class ReviewScreen(AppScreen):
     def compose(self) -> ComposeResult:
         # Kept as attributes: a rating changes most of them, and a query per change adds up.
         self.queue_counts = QueueCounts(id="review-counts")
-        self.cram_label = Static(CRAM_LABEL, id="cram-label")
-        self.cram_label.display = self.cram
+        self.cram_label = Static(CRAM_LABEL if self.cram else AHEAD_LABEL, id="cram-label")
+        self.cram_label.display = self.cram or self.ahead
         self.question = TextBlock(id="question")
         self.choices = Static(id="choices")
         self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
@@ -154,7 +162,12 @@ class ReviewScreen(AppScreen):
 
     def on_mount(self) -> None:
         self._session = self.collection.session(
-            deck=self.deck, tag=self.tag, cram=self.cram, search=self.search, now=self.study.now()
+            deck=self.deck,
+            tag=self.tag,
+            cram=self.cram,
+            search=self.search,
+            now=self.study.now(),
+            ahead=self.ahead,
         )
         self.show_next()
 
