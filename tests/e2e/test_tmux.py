@@ -151,3 +151,60 @@ def test_study_undo_simulate_save_and_persist(terminal: Terminal, tmp_path: Path
     terminal.wait_for(r"Today: 2 reviews")
     terminal.keys("C-q")
     terminal.wait_for(r"STUDYAPP-EXITED-0")
+
+
+def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, tmp_path: Path) -> None:
+    db = tmp_path / "collection.sqlite3"
+    command = f"{sys.executable} -m studyapp --db {db}"
+    terminal.start(command)
+    terminal.wait_for(r"10\s+0\s+0\s+All decks")
+
+    # Add a card with `a`: it goes to a new deck of the learner's own, with its own new-card budget.
+    terminal.keys("a")
+    terminal.wait_for(r"Add a card")
+    for key in ("What does the tmux test check?", "Tab", "The whole app.", "Tab", "Tab", "e2etag", "C-s"):
+        terminal.keys(key)
+        time.sleep(0.2)
+    terminal.wait_for(r"Added 'tmux-test-check'")
+    deck_file = tmp_path / "data" / "studyapp" / "decks" / "my-cards.toml"
+    assert 'question = "What does the tmux test check?"' in deck_file.read_text(encoding="utf-8")
+    terminal.keys("Escape")
+    terminal.wait_for(r"1\s+0\s+0\s+My cards")
+    terminal.wait_for(r"11\s+0\s+0\s+All decks")
+
+    # Find it in Browse with `/` and `tag:`.
+    terminal.keys("b")
+    terminal.wait_for(r"28 of 28 cards")
+    terminal.keys("/")
+    time.sleep(0.3)  # the search box takes the focus
+    for key in ("tag:e2etag", "Enter"):
+        terminal.keys(key)
+        time.sleep(0.2)
+    screen = terminal.wait_for(r"1 of \d+ cards")
+    assert "What does the tmux test check?" in screen and "What is a" not in screen  # only the match
+    terminal.keys("Escape")
+    terminal.wait_for(r"All decks")
+
+    # Study it with custom study (a search, ahead of schedule); the header counts follow the ratings.
+    terminal.keys("Down", "c")  # custom study of the highlighted deck, now "My cards"
+    terminal.wait_for(r"Custom study · My cards")
+    terminal.keys("Down", "Down", "Enter")
+    time.sleep(0.3)
+    terminal.keys("tag:e2etag")
+    terminal.wait_for(r"1 card to study")
+    terminal.keys("Enter")
+    terminal.wait_for(r"What does the tmux test check\?")
+    terminal.wait_for(r"New 1\s+Learning 0\s+Due 0")
+    terminal.keys("Space")
+    terminal.wait_for(r"1 Again · \S+")
+    terminal.keys("1")
+    terminal.wait_for(r"New 0\s+Learning 1\s+Due 0")  # forgotten: back in learning, shown again soon
+    terminal.keys("Space")
+    terminal.wait_for(r"4 Easy · \S+")
+    terminal.keys("4")
+    terminal.wait_for(r"New 0\s+Learning 0\s+Due 0")
+    terminal.keys("Escape")
+    terminal.wait_for(r"0\s+0\s+0\s+My cards")  # today's budget of the deck is used
+    terminal.wait_for(r"Today: 2 reviews")
+    terminal.keys("C-q")
+    terminal.wait_for(r"STUDYAPP-EXITED-0")
