@@ -9,8 +9,9 @@ same matplotlib figure that makes the saved PNG/SVG:
    characters have room. Ticks get a locator sized to the axis' length in cells.
 2. The figure is rasterised without its text (``sim.plotting``).
 3. ``collect`` then asks matplotlib's transforms where each text belongs: tick positions through
-   ``transData``, titles and labels around each axes' bounding box, and the window extent of each
-   ``Text`` artist (laid out, never drawn). ``place`` turns those anchors into cell positions,
+   ``transData``, titles and labels around each axes' bounding box, the window extent of each
+   ``Text`` artist (laid out, never drawn), and the positions of a ``TextBatch``'s texts through its
+   transform, all at once (the numbers in matrix cells). ``place`` turns those anchors into cell positions,
    dropping a text that would overlap one placed before it (titles first, tick labels last).
 
 The terminal then draws each ``CellText`` as real characters over the half-block cells. Nothing here
@@ -29,6 +30,8 @@ from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation, Text
 from matplotlib.ticker import AutoLocator, Locator, MaxNLocator, NullLocator
+
+from sim.text_batch import TextBatch
 
 #: Which text wins where two would overlap: lower ranks are placed first.
 RANK_TITLE, RANK_LABEL, RANK_ANNOTATION, RANK_TICK = 0, 1, 2, 3
@@ -86,6 +89,7 @@ class Taken:
 
     axes: list[_AxesText] = field(default_factory=list)
     artists: list[tuple[Text, int]] = field(default_factory=list)
+    batches: list[TextBatch] = field(default_factory=list)
     suptitle: tuple[str, str] = ("", "")
 
 
@@ -162,6 +166,10 @@ def prepare(fig: Figure, cell: tuple[float, float]) -> Taken:
             if text.get_visible() and text.get_text().strip():
                 taken.artists.append((text, RANK_ANNOTATION))
                 text.set_visible(False)
+        for artist in ax.artists:
+            if isinstance(artist, TextBatch) and artist.get_visible():
+                taken.batches.append(artist)
+                artist.set_visible(False)
         taken.axes.append(item)
     for text in fig.texts:
         if text.get_visible() and text.get_text().strip():
@@ -239,11 +247,32 @@ def collect(fig: Figure, taken: Taken, cell: tuple[float, float]) -> list[Placed
         if anchor is None:
             continue
         x, y = anchor[0], height - anchor[1]
-        weight = str(text.get_fontweight())
-        bold = weight in ("bold", "heavy", "black", "semibold") or (weight.isdigit() and int(weight) >= 600)
+        bold = _is_bold(text.get_fontweight())
         colour = hex_colour(text.get_color())
         placed.append(PlacedText(plain_text(text.get_text()), x, y, "center", "center", colour, rank, bold))
+    for batch in taken.batches:
+        placed.extend(_batch_texts(batch, height))
     return placed
+
+
+def _is_bold(weight: object) -> bool:
+    text = str(weight)
+    return text in ("bold", "heavy", "black", "semibold") or (text.isdigit() and int(text) >= 600)
+
+
+#: Matplotlib's vertical alignments as the cell grid's.
+_VERTICAL = {"top": "top", "bottom": "bottom", "baseline": "bottom", "center": "center"}
+
+
+def _batch_texts(batch: TextBatch, height: float) -> list[PlacedText]:
+    """A ``TextBatch``'s texts, anchored as the batch aligns them."""
+    bold = _is_bold(batch.style.get("fontweight", "normal"))
+    ha, va, rank = batch.ha, _VERTICAL.get(batch.va, "center"), RANK_ANNOTATION
+    return [
+        PlacedText(plain_text(text), float(x), height - float(y), ha, va, hex_colour(colour), rank, bold)
+        for (x, y), text, colour in zip(batch.display_positions(), batch.strings, batch.colours, strict=True)
+        if math.isfinite(x) and math.isfinite(y) and text.strip()
+    ]
 
 
 def _anchor(text: Text, renderer: RendererBase) -> tuple[float, float] | None:

@@ -13,19 +13,17 @@ import numpy as np
 from matplotlib import cbook
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
-from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import (
     Affine2D,
     Affine2DBase,
     ScaledTranslation,
     Transform,
-    TransformedPatchPath,
     blended_transform_factory,
 )
 from PIL import Image
@@ -33,6 +31,7 @@ from PIL import Image
 from sim.conv import FILTERS, conv2d, pad
 from sim.plotting import is_compact
 from sim.spec import Result
+from sim.text_batch import add_texts
 
 MAX_KERNEL = 7
 #: Room kept right of a terminal plot's feature map for its colour scale, in map sides.
@@ -173,7 +172,10 @@ class Panel:
         outline = Rectangle(
             (left - 0.5, top - 0.5), width, height, fill=False, transform=self.transform, **style
         )
-        self.ax.add_patch(outline)
+        if self.ax.get_autoscale_on():
+            self.ax.add_patch(outline)
+        else:  # the limits are fixed: working out the patch's extent for them only costs time
+            self.ax.add_artist(outline)
         return outline
 
     def title(self, text: str) -> None:
@@ -196,20 +198,6 @@ class Panel:
 def cell_fontsize(cell: float, chars: int, largest: float = 10.0) -> float:
     """A font size (points) at which ``chars`` characters fit in a cell ``cell`` points wide."""
     return float(np.clip(min(0.9 * cell / (0.62 * max(chars, 1)), 0.7 * cell), 3.0, largest))
-
-
-def add_texts(ax: Axes, items: list[tuple[float, float, str, str]], **style: Any) -> None:
-    """Many small texts ``(x, y, text, colour)`` on ``ax``, unclipped: what ``ax.text`` makes, faster.
-
-    ``ax.text`` works out the clipping box from the axes patch for every text, which costs more than
-    the text itself; one clip path shared by all (unused, as they are not clipped) avoids that.
-    """
-    clip = TransformedPatchPath(ax.patch)
-    for x, y, text, colour in items:
-        artist = Text(x, y, text, color=colour, clip_on=False, **style)
-        artist.set_clip_path(clip)
-        artist.set_in_layout(False)  # labels of cells, not of the axes: the layout leaves them be
-        ax.add_artist(artist)
 
 
 def annotate_cells(
@@ -389,9 +377,10 @@ def colour_scale(panel: Panel, cmap: str, low: float, high: float, rows: int, co
         x0, width, y0, y1 = 6.0, 9.0, 0.0, 1.0
     steps = np.linspace(0.0, 1.0, SCALE_STEPS + 1)
     heights = y0 + (y1 - y0) * steps
-    strip = [Rectangle((x0, a), width, b - a) for a, b in itertools.pairwise(heights)]
+    # Built from vertex arrays: a Rectangle patch per step costs more than drawing the whole figure's text.
+    strip = [((x0, a), (x0 + width, a), (x0 + width, b), (x0, b)) for a, b in itertools.pairwise(heights)]
     shades = matplotlib.colormaps[cmap]((steps[:-1] + steps[1:]) / 2)
-    bar = PatchCollection(strip, facecolors=shades, edgecolors="none", transform=transform, clip_on=False)
+    bar = PolyCollection(strip, facecolors=shades, edgecolors="none", transform=transform, clip_on=False)
     panel.ax.add_collection(bar, autolim=False)
     size = matplotlib.rcParams["ytick.labelsize"]
     for fraction in (0.0, 0.5, 1.0) if low < 0 < high else (0.0, 1.0):

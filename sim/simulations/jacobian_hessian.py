@@ -18,9 +18,10 @@ from matplotlib.path import Path
 
 from sim.autodiff import Sweep, Tape, backward, evaluate, field, grad, hessian
 from sim.plotting import PALETTE, figure_size
-from sim.simulations.convolution import add_texts, cell_fontsize
+from sim.simulations.convolution import cell_fontsize
 from sim.spec import Result
 from sim.specs.jacobian_hessian import MAX_OUTPUTS
+from sim.text_batch import add_texts
 
 GRID = 41  # contour grid points per axis
 ARROWS = 9  # gradient-field arrows per axis

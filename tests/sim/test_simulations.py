@@ -10,13 +10,16 @@ from typing import Any
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 import sim
 from sim import plotting
 from sim.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
 from sim.simulations import optimizers
+from sim.text_batch import TextBatch
 
 
 def extremes(param: Param) -> list[Any]:
@@ -146,12 +149,23 @@ def drawn(name: str, params: dict[str, Any] | None = None, size: str = "full") -
     return fig
 
 
+def shown_texts(ax: Axes) -> list[str]:
+    """The texts drawn on ``ax`` in the order they were added: ``Text`` artists and ``TextBatch`` strings."""
+    found: list[str] = []
+    for child in ax.get_children():
+        if isinstance(child, TextBatch):
+            found += child.strings
+        elif isinstance(child, Text) and child in ax.texts:
+            found.append(child.get_text())
+    return found
+
+
 def texts_of(fig: Figure) -> list[str]:
-    """Every text the figure shows: titles, axis labels, legends' labels and ``ax.text`` artists."""
+    """Every text the figure shows: titles, axis labels, legends' labels, ``ax.text`` artists and batches."""
     found: list[str] = []
     for ax in fig.axes:
         found += [ax.get_title(loc) for loc in ("left", "center", "right")]
-        found += [ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+        found += [ax.get_xlabel(), ax.get_ylabel(), *shown_texts(ax)]
         legend = ax.get_legend()
         if legend is not None:
             found += [t.get_text() for t in legend.get_texts()]
@@ -224,14 +238,15 @@ def test_jacobian_hessian_panels_name_their_function_and_show_their_numbers() ->
         assert function.get_title().startswith("f")
         assert "of f" in matrices.get_title()
         assert costs.get_title().startswith(("g", "cost of g"))
-        texts = [t.get_text() for t in matrices.texts]
+        texts = shown_texts(matrices)
         # The Hessian of f: values, row names, column names; then the Jacobian of g alike, then its title.
         assert texts[:8] == ["-1.25", "1.00", "1.00", "2.00", "x", "y", "x", "y"]
         jacobian = texts[8:]
         assert jacobian[rows * cols : -1] == [f"g{i + 1}" for i in range(rows)] + [
             f"v{j + 1}" for j in range(cols)
         ]
-        assert "of g" in jacobian[-1] and matrices.texts[-1].get_fontweight() == "bold"
+        assert "of g" in jacobian[-1] and matrices.texts[-1].get_text() == jacobian[-1]
+        assert matrices.texts[-1].get_fontweight() == "bold"
 
 
 def test_log_sum_exp_softmax_panel_shows_every_logit_at_the_defaults() -> None:
@@ -248,13 +263,13 @@ def test_log_sum_exp_softmax_panel_shows_every_logit_at_the_defaults() -> None:
 def test_small_matrices_show_their_numbers_at_every_size(size: str) -> None:
     conv = drawn("convolution", size=size)
     kernel = sim.run("convolution").data["kernel"]
-    kernel_texts = [t.get_text() for ax in conv.axes for t in ax.texts]
+    kernel_texts = [text for ax in conv.axes for text in shown_texts(ax)]
     for weight in kernel.ravel():
         assert f"{weight:.3g}" in kernel_texts
     pooled = drawn("pooling", {"view": "backward"}, size)
     result = sim.run("pooling", {"view": "backward"})
     cells = result.data["input"].size * 2 + result.data["output"].size
-    assert sum(1 for ax in pooled.axes for t in ax.texts if t.get_text()[:1].isdigit()) >= cells
+    assert sum(1 for ax in pooled.axes for text in shown_texts(ax) if text[:1].isdigit()) >= cells
     graph = sim.run("backprop").data["graph"]
     node_texts = [t.get_text() for t in drawn("backprop", size=size).axes[0].texts]
     for node, text in zip(graph.nodes, node_texts, strict=True):
