@@ -21,6 +21,7 @@ from studyapp.errors import (
 )
 from studyapp.store.base import BUSY_TIMEOUT_MS, LIBRARY_FINGERPRINT
 from studyapp.store.export import ExportQueries, copy_collection
+from studyapp.store.merge import MergeWrites
 from studyapp.store.queue import CardFilter, QueueQueries
 from studyapp.store.reviews import ReviewLog
 from studyapp.store.search import SearchQueries
@@ -42,5 +43,5 @@ __all__ = [
 ]
 
 
-class Store(ReviewLog, QueueQueries, StatisticsQueries, ExportQueries, SearchQueries):
+class Store(ReviewLog, QueueQueries, StatisticsQueries, ExportQueries, SearchQueries, MergeWrites):
     """An open collection. Use ``Store.open(path)``; close it (or use ``with``) when done."""
