@@ -25,6 +25,8 @@ COMMANDS = {
     "review": "review",
     "quiz": "quiz",
     "stats": "stats",
+    "plan": "plan",
+    "optimize": "optimize",
     "sim": "sim",
     "add": "authoring",
     "edit": "authoring",

@@ -6,8 +6,10 @@ last review is clamped to that review, so elapsed time and intervals are never n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING
 
 from studyapp.model import CardState, Rating, StudyState
@@ -59,9 +61,14 @@ def to_fsrs(state: CardState, now: datetime) -> fsrs.Card:
 
 
 class Scheduler:
-    """Reviews card states with FSRS; ``preview`` shows each rating's interval without fuzz."""
+    """Reviews card states with FSRS; ``preview`` shows each rating's interval without fuzz.
 
-    def __init__(self, desired_retention: float = 0.9, *, fuzz: bool = True) -> None:
+    ``parameters``: FSRS's 21 parameters (fitted to the learner's history); ``None`` or empty: the defaults.
+    """
+
+    def __init__(
+        self, desired_retention: float = 0.9, *, fuzz: bool = True, parameters: Sequence[float] | None = None
+    ) -> None:
         import fsrs
 
         if not MIN_RETENTION <= desired_retention <= MAX_RETENTION:
@@ -69,12 +76,26 @@ class Scheduler:
                 f"desired_retention must be from {MIN_RETENTION} to {MAX_RETENTION}, got {desired_retention}"
             )
         self.desired_retention = desired_retention
-        self._fsrs = fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=fuzz)
+        make = partial(fsrs.Scheduler, tuple(parameters)) if parameters else fsrs.Scheduler
+        self._fsrs = make(desired_retention=desired_retention, enable_fuzzing=fuzz)
         self._exact = (
-            self._fsrs
-            if not fuzz
-            else fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+            self._fsrs if not fuzz else make(desired_retention=desired_retention, enable_fuzzing=False)
         )
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """The 21 FSRS parameters this scheduler uses."""
+        return tuple(self._fsrs.parameters)
+
+    @property
+    def learning_steps(self) -> int:
+        """How many same-day steps a new card goes through before its first interval in days."""
+        return len(self._fsrs.learning_steps)
+
+    @property
+    def relearning_steps(self) -> int:
+        """How many same-day steps a forgotten card goes through before it is back in review."""
+        return len(self._fsrs.relearning_steps)
 
     def review(self, state: CardState, rating: Rating, now: datetime) -> tuple[CardState, datetime]:
         """The state after rating the card at ``now``, and the (clamped) time the review counts at."""

@@ -157,7 +157,9 @@ class StudySession:
     def scheduler(self) -> Scheduler:
         """The fsrs scheduler at the collection's desired retention, made on first use."""
         if self._scheduler is None:
-            self._scheduler = Scheduler(self.settings.desired_retention)
+            self._scheduler = Scheduler(
+                self.settings.desired_retention, parameters=self.settings.fsrs_parameters
+            )
         return self._scheduler
 
     # -- time ------------------------------------------------------------------------------------

@@ -3,16 +3,25 @@
 Opening the screen, moving through its fields or leaving it writes nothing: a field is saved only when
 its value differs from the one it showed (or last saved). Each deck may set its own new cards per day
 and review limit; an empty field follows the global value.
+
+The last section shows the FSRS parameters in use; "Fit to my reviews" fits parameters to the review
+history in a background thread (``studyapp.fsrs_tools.optimizer``), "Apply" schedules with them when
+they fit better, and "Reset to defaults" goes back to FSRS's defaults.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Label, Select, Static, Switch
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Select, Static, Switch
 
+from studyapp.errors import CollectionError
+from studyapp.fsrs_tools import optimizer
+from studyapp.fsrs_tools.optimizer import FitReport
 from studyapp.model import DECK_LIMITS, Settings, deck_setting_key, split_deck_key
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
@@ -66,6 +75,7 @@ class SettingsScreen(AppScreen):
             self.saved["quiz_updates_schedule"] = settings.quiz_updates_schedule
             yield Switch(settings.quiz_updates_schedule, id="quiz_updates_schedule")
             yield from self.deck_fields(settings)
+            yield from self.fsrs_fields()
         yield Static(id="settings-status")
         yield KeyBar()
 
@@ -153,3 +163,89 @@ class SettingsScreen(AppScreen):
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         self.save(event.switch.id or "", event.value)
+
+    # -- FSRS parameters ---------------------------------------------------------------------------
+
+    class Fitted(Message):
+        """A fit of FSRS parameters to the review history finished (``report``), or failed (``error``)."""
+
+        def __init__(self, report: FitReport | None, error: str = "") -> None:
+            super().__init__()
+            self.report, self.error = report, error
+
+    fit_report: FitReport | None = None
+
+    def fsrs_fields(self) -> ComposeResult:
+        """The parameters in use, and the buttons that fit, apply and reset them."""
+        yield Label(
+            "[b]FSRS parameters[/b] [dim](fitted to your own reviews by fsrs-rs, as Anki's Optimize)[/]",
+            id="fsrs-title",
+        )
+        yield Static(self.parameters_line(), id="fsrs-status", markup=False)
+        with Horizontal(id="fsrs-buttons"):
+            yield Button("Fit to my reviews", id="fsrs-fit")
+            yield Button("Apply", id="fsrs-apply", variant="primary", disabled=True)
+            in_use = bool(self.collection.settings().fsrs_parameters)
+            yield Button("Reset to defaults", id="fsrs-reset", disabled=not in_use)
+        yield Static(id="fsrs-result", markup=False)
+
+    def parameters_line(self) -> str:
+        return f"In use: {optimizer.describe_parameters(self.collection)}"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "fsrs-fit":
+            event.button.disabled = True
+            self.query_one("#fsrs-result", Static).update("Fitting to your reviews…")
+            self.fit_parameters()
+        elif button == "fsrs-apply" and self.fit_report is not None:
+            report = self.fit_report
+            if self.write(lambda: optimizer.apply(self.collection, report, self.study.now()))[0]:
+                self.parameters_changed("Applied: your reviews are now scheduled with the fitted parameters.")
+        elif button == "fsrs-reset" and self.write(lambda: optimizer.reset(self.collection))[0]:
+            self.parameters_changed("Reset: your reviews are scheduled with FSRS's default parameters again.")
+
+    @work(thread=True, exclusive=True, group="fsrs-fit")
+    def fit_parameters(self) -> None:
+        """Fit in a thread: reading the history and fsrs-rs's fit take a moment on a long history."""
+        try:
+            self.post_message(self.Fitted(optimizer.fit(self.collection)))
+        except CollectionError as error:
+            self.post_message(self.Fitted(None, error.message))
+
+    def on_settings_screen_fitted(self, message: Fitted) -> None:
+        self.query_one("#fsrs-fit", Button).disabled = False
+        self.fit_report = report = message.report
+        result = self.query_one("#fsrs-result", Static)
+        if report is None:
+            result.update(f"The fit failed: {message.error}")
+            return
+        self.query_one("#fsrs-apply", Button).disabled = not report.improves
+        result.update("\n".join([*fit_lines(report), *(f"⚠ {warning}" for warning in report.warnings)]))
+
+    def parameters_changed(self, text: str) -> None:
+        """Show the parameters now in use after an apply or a reset."""
+        self.fit_report = None
+        self.query_one("#fsrs-status", Static).update(self.parameters_line())
+        self.query_one("#fsrs-apply", Button).disabled = True
+        self.query_one("#fsrs-reset", Button).disabled = not self.collection.settings().fsrs_parameters
+        self.query_one("#fsrs-result", Static).update(text)
+
+
+def fit_lines(report: FitReport) -> list[str]:
+    """A fit's outcome in words: the two evaluations and what Apply would do, or what is missing."""
+    if report.fitted is None or report.fitted_evaluation is None:
+        return optimizer.shortfall(report.readiness)
+    now, fitted = report.in_use_evaluation, report.fitted_evaluation
+    before = "" if now is None else f"{now.log_loss:.4f} → "
+    rmse_before = "" if now is None else f"{now.rmse * 100:.2f}% → "
+    verdict = (
+        "They fit your history better: Apply schedules with them."
+        if report.improves
+        else "The parameters in use fit your history at least as well; there is nothing to apply."
+    )
+    return [
+        f"Fitted on {report.reviews} reviews: log loss {before}{fitted.log_loss:.4f}, "
+        f"RMSE {rmse_before}{fitted.rmse * 100:.2f}%.",
+        verdict,
+    ]
