@@ -20,6 +20,21 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 FORMAT = "studyapp-export"
 VERSION = 1
 TOP_LEVEL = ("format", "version", "exported_at", "decks", "cards", "reviews", "quiz_attempts", "settings")
+#: The fields of a quiz attempt, and those it may leave out (files written before they existed do).
+QUIZ_FIELDS = (
+    "id",
+    "at",
+    "kind",
+    "card",
+    "seed",
+    "params",
+    "question",
+    "given",
+    "expected",
+    "correct",
+    "duration_ms",
+)
+QUIZ_OPTIONAL_FIELDS = ("diagnosis",)
 #: The fields of a study state, in the store's snapshot order (``CardState.to_json``).
 STATE_FIELDS: tuple[str, ...] = tuple(json.loads(CardState().to_json()))
 STATE_NAMES = {state.name.lower(): state for state in StudyState}

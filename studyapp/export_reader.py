@@ -21,6 +21,8 @@ from studyapp.export_format import (
     MAX_PARAMS_DEPTH,
     MAX_STABILITY,
     MIN_DIFFICULTY,
+    QUIZ_FIELDS,
+    QUIZ_OPTIONAL_FIELDS,
     STATE_FIELDS,
     STATE_NAMES,
     TOP_LEVEL,
@@ -44,15 +46,18 @@ class _Reader:
     def fail(self, where: str, message: str) -> NoReturn:
         raise TransferError(f"{self.source}: {where}: {message}")
 
-    def fields(self, value: Any, where: str, fields: Sequence[str]) -> dict[str, Any]:
+    def fields(
+        self, value: Any, where: str, fields: Sequence[str], optional: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """``value`` as an object with every one of ``fields``, and nothing else but ``optional`` ones."""
         if not isinstance(value, dict):
             self.fail(where, f"must be an object, got {_kind(value)}")
         missing = [name for name in fields if name not in value]
         if missing:
             self.fail(where, f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-        unknown = sorted(set(value) - set(fields))
+        unknown = sorted(set(value) - set(fields) - set(optional))
         if unknown:
-            self.fail(where, f"unknown field {unknown[0]!r}; fields: {', '.join(fields)}")
+            self.fail(where, f"unknown field {unknown[0]!r}; fields: {', '.join([*fields, *optional])}")
         return value
 
     def items(self, value: Any, where: str) -> list[Any]:
@@ -419,11 +424,10 @@ def _read_reviews(
 def _read_attempts(
     read: _Reader, items: list[Any], card_ids: set[str], progress: Progress
 ) -> list[tuple[Any, ...]]:
-    fields = ("id", "at", "kind", "card", "seed", "params", "question", "given", "expected", "correct")
     rows, seen = [], set[int]()
     for i, item in enumerate(items):
         where = f"quiz_attempts[{i}]"
-        attempt = read.fields(item, where, (*fields, "duration_ms"))
+        attempt = read.fields(item, where, QUIZ_FIELDS, QUIZ_OPTIONAL_FIELDS)
         attempt_id = read.integer(attempt["id"], f"{where}.id", 1)
         read.unique(seen, attempt_id, f"{where}.id")
         card_id = attempt["card"]
@@ -436,6 +440,9 @@ def _read_attempts(
                 f"{where}.params",
                 f"nested more than {MAX_PARAMS_DEPTH} levels deep (a quiz writes a few levels at most)",
             )
+        diagnosis = attempt.get("diagnosis")
+        if diagnosis is not None:
+            diagnosis = read.text(diagnosis, f"{where}.diagnosis", non_empty=True)
         rows.append(
             (
                 attempt_id,
@@ -449,6 +456,7 @@ def _read_attempts(
                 read.text(attempt["expected"], f"{where}.expected"),
                 int(read.boolean(attempt["correct"], f"{where}.correct")),
                 read.maybe_integer(attempt["duration_ms"], f"{where}.duration_ms", 0),
+                diagnosis,
             )
         )
         progress.advance()
@@ -460,7 +468,7 @@ def _read_settings(read: _Reader, value: Any) -> dict[str, Any]:
         read.fail("settings", f"must be an object, got {_kind(value)}")
     settings = {}
     for key, item in value.items():
-        if isinstance(item, dict | list):
+        if isinstance(item, dict) or (isinstance(item, list) and key != "fsrs_parameters"):
             read.fail(f"settings.{key}", f"must be a number, string or boolean, got {_kind(item)}")
         try:
             settings[key] = Settings.check(key, item)

@@ -87,7 +87,9 @@ def _reviews(store: Store) -> Iterator[dict[str, Any]]:
 
 
 def _quiz_attempts(store: Store) -> Iterator[dict[str, Any]]:
+    """Quiz attempts for the export; ``diagnosis`` only where there is one (older readers skip nothing)."""
     for row in store.quiz_attempt_rows():
+        diagnosis = {} if row["diagnosis"] is None else {"diagnosis": row["diagnosis"]}
         yield {
             "id": row["id"],
             "at": format_time(row["at"]),
@@ -100,6 +102,7 @@ def _quiz_attempts(store: Store) -> Iterator[dict[str, Any]]:
             "expected": row["expected"],
             "correct": bool(row["correct"]),
             "duration_ms": row["duration_ms"],
+            **diagnosis,
         }
 
 

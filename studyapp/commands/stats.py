@@ -15,8 +15,10 @@ Print statistics of the collection: cards by state, reviews per day as a small h
 weeks and the current streak, true retention (the share of reviews of cards in the Review state not
 rated Again) over 7 days, 30 days and all time, the cards due on each of the next 30 days (today
 includes overdue cards), mastery per tag (the share of the tag's cards you would recall now, cards not
-studied counting as not known, with how many were studied), and quiz accuracy. Days are local days
-that start at the day_start_hour setting. The streak counts consecutive days with a review up to
+studied counting as not known, with how many were studied), quiz accuracy, and your most frequent
+misconceptions (the known mistakes behind wrong numbers, with how often and when last; one seen twice in
+14 days offers its simulation and practice). Days are local days that start at the day_start_hour
+setting. The streak counts consecutive days with a review up to
 today; today without a review yet does not break it.
 """
 
@@ -31,7 +33,7 @@ def register(subparsers: Any) -> None:
     """Add the ``stats`` command."""
     parser = subparsers.add_parser(
         "stats",
-        help="statistics: reviews per day, streak, retention, forecast, mastery per tag, quizzes",
+        help="statistics: reviews per day, streak, retention, forecast, mastery, quizzes, misconceptions",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -117,6 +119,8 @@ def render(stats: dict[str, Any]) -> str:
         *mastery_lines(stats["mastery"]),
         "",
         *quiz_lines(stats["quiz"]),
+        "",
+        *misconception_lines(stats["misconceptions"]),
     ]
     return "\n".join(parts)
 
@@ -161,6 +165,29 @@ def quiz_lines(quiz: dict[str, Any]) -> list[str]:
         if groups:
             rows = [(name, v["attempts"], v["correct"], percent(v["accuracy"])) for name, v in groups.items()]
             lines += ["", format_table([title, "attempts", "correct", "accuracy"], rows)]
+    return lines
+
+
+def misconception_lines(found: list[dict[str, Any]]) -> list[str]:
+    """The most frequent misconceptions: how often, the question kind, when last; and what a recurring one
+    offers (its simulation preset, and practice in a quiz or in the app's Stats)."""
+    if not found:
+        return ["Misconceptions: none yet (a wrong number that matches a known mistake is recorded here)"]
+    from studyapp.quiz.plain import simulation_command
+
+    width = len(str(max(entry["count"] for entry in found)))
+    lines = ["Misconceptions (the known mistakes behind wrong answers, most frequent first)"]
+    for entry in found:
+        last = entry["last_seen"][:10]
+        lines.append(f"{entry['count']:>{width}}×  {entry['diagnosis']} · {entry['kind']} · last {last}")
+        offer = entry["offer"]
+        if offer is not None:
+            command = simulation_command(offer["sim"], offer["sim_params"], offer["sim_seed"], "open")
+            recent = f"{counted(entry['recent'], 'time')} in the last {entry['recent_days']} days"
+            lines.append(
+                f"{'':>{width}}   {recent}: see it with `{command}`, and practise {offer['practice']} "
+                "(p after such an answer in a quiz, or on the app's Stats screen)"
+            )
     return lines
 
 

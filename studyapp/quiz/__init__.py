@@ -4,7 +4,9 @@ The kinds are ``QuestionKind`` members; ``GENERATORS`` and ``GRADERS`` map each 
 its grader.
 
 Numeric questions draw random parameters from a stored seed and take their ground truth from ``sim``;
-``studyapp.quiz.numeric`` (which imports numpy) is loaded only when a quiz is built.
+``studyapp.quiz.numeric`` (which imports numpy) is loaded only when a quiz is built. Each comes with a
+worked solution computed from the same numbers (``studyapp.quiz.worked``), and a wrong number that matches
+a known mistake is recorded with its diagnosis; a recurring one offers practice (``studyapp.quiz.practice``).
 """
 
 from studyapp.quiz.generators import GENERATORS

@@ -8,17 +8,24 @@ from dataclasses import replace
 import numpy as np
 
 from studyapp.model import Card
-from studyapp.quiz import numeric_cnn, numeric_loss, numeric_nets, numeric_optim
-from studyapp.quiz.numeric_base import Numeric, NumericKind, keep_mistakes, shown, significant
+from studyapp.quiz import numeric_cnn, numeric_grads, numeric_loss, numeric_nets, numeric_optim
+from studyapp.quiz.numeric_base import Numeric, NumericKind, keep_mistakes
 from studyapp.quiz.questions import Question, QuestionKind, check_seed
 from studyapp.quiz.text import normalise
+from studyapp.quiz.worked import exact
 
 #: A computed value this close to 0 is float rounding of an exact 0 (it is graded as 0).
 ROUNDING_DUST = 1e-12
 #: Every numeric kind by name.
 NUMERIC_KINDS: dict[str, NumericKind] = {
     kind.name: kind
-    for kind in (*numeric_cnn.KINDS, *numeric_optim.KINDS, *numeric_nets.KINDS, *numeric_loss.KINDS)
+    for kind in (
+        *numeric_cnn.KINDS,
+        *numeric_optim.KINDS,
+        *numeric_nets.KINDS,
+        *numeric_grads.KINDS,
+        *numeric_loss.KINDS,
+    )
 }
 
 
@@ -39,16 +46,24 @@ def numeric_kinds_for(card: Card) -> list[str]:
 
 def expected_text(value: float) -> str:
     """The expected number as shown: whole numbers exactly, others to 6 significant figures."""
-    return shown(value) if float(value).is_integer() else significant(value, 6)
+    return exact(value)
 
 
 def generate(name: str, seed: int) -> Numeric:
-    """Draw numeric kind ``name`` with ``seed``: the same seed gives the same question."""
+    """Draw numeric kind ``name`` with ``seed``: the same seed gives the same question.
+
+    A value that is float rounding of 0 becomes 0, in the last step of its worked solution too.
+    """
     if name not in NUMERIC_KINDS:
         raise ValueError(f"name must be one of {', '.join(NUMERIC_KINDS)}, got {name!r}")
     drawn = NUMERIC_KINDS[name].make(np.random.default_rng(check_seed(seed)), seed)
-    value = 0.0 if abs(drawn.value) < ROUNDING_DUST else drawn.value
-    return replace(drawn, value=value, mistakes=keep_mistakes(value, drawn.mistakes, drawn.tolerance))
+    value, solution = drawn.value, drawn.solution
+    if abs(value) < ROUNDING_DUST:
+        value = 0.0
+        solution = (*solution[:-1], replace(solution[-1], value=0.0)) if solution else ()
+    return replace(
+        drawn, value=value, solution=solution, mistakes=keep_mistakes(value, drawn.mistakes, drawn.tolerance)
+    )
 
 
 def numeric_question(name: str, card: Card | None, seed: int) -> Question:
@@ -67,6 +82,7 @@ def numeric_question(name: str, card: Card | None, seed: int) -> Question:
         tolerance=drawn.tolerance,
         mistakes=drawn.mistakes,
         explanation=drawn.explanation,
+        worked=drawn.solution,
         sim=drawn.sim,
         sim_params=drawn.sim_params,
         sim_seed=drawn.sim_seed,

@@ -16,18 +16,53 @@ import numpy as np
 
 from sim.spec import Result
 from studyapp.quiz.numbers import EXACT, THREE_FIGURES, Tolerance
+from studyapp.quiz.worked import (
+    FULL,
+    MINUS,
+    Step,
+    exact,
+    factor,
+    minus,
+    number,
+    plus,
+    power,
+    pretty,
+    shown,
+    significant,
+    substitute,
+    total,
+)
 
-__all__ = ["EXACT", "THREE_FIGURES", "Numeric", "NumericKind", "Tolerance"]
+__all__ = [
+    "EXACT",
+    "FULL",
+    "MINUS",
+    "THREE_FIGURES",
+    "Numeric",
+    "NumericKind",
+    "Step",
+    "Tolerance",
+    "exact",
+    "factor",
+    "minus",
+    "number",
+    "plus",
+    "power",
+    "pretty",
+    "shown",
+    "significant",
+    "substitute",
+    "total",
+]
 
 SIGNIFICANT = "give at least 3 significant figures"
-#: The minus sign as a mathematician writes it.
-MINUS = "−"
 
 
 @dataclass(frozen=True)
 class Numeric:
-    """A generated numeric question: prompt, true value, tolerance, its simulation, and the values known
-    mistakes give (``generate`` keeps those that differ from the true value)."""
+    """A generated numeric question: prompt, true value, tolerance, its simulation, the values known
+    mistakes give (``generate`` keeps those that differ from the true value), and its worked ``solution``
+    (the last step's value is the true value)."""
 
     prompt: str
     value: float
@@ -38,6 +73,7 @@ class Numeric:
     mistakes: tuple[tuple[str, float], ...] = ()
     explanation: str = ""
     tolerance: Tolerance = THREE_FIGURES
+    solution: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,49 +98,10 @@ def pick(rng: np.random.Generator, options: Sequence[Any]) -> Any:
     return options[int(rng.integers(len(options)))]
 
 
-def number(value: float) -> str:
-    """A number for a prompt: integers without a decimal point, others to 4 significant figures."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.4g}"
-
-
-def shown(value: float) -> str:
-    """A number as a mathematician writes it: ``number`` with a true minus sign (``−0.375``)."""
-    text = number(value)
-    return MINUS + text[1:] if text.startswith("-") else text
-
-
-def significant(value: float, figures: int = 4) -> str:
-    """``value`` to ``figures`` significant figures, with a true minus sign: ``−0.8808``, ``2.328e-10``."""
-    text = f"{value:.{figures}g}"
-    return MINUS + text[1:] if text.startswith("-") else text
-
-
 def fixed(value: float, places: int = 4) -> str:
     """``value`` to ``places`` decimal places, with a true minus sign: ``−797.6931``."""
     text = f"{value:.{places}f}"
     return MINUS + text[1:] if text.startswith("-") else text
-
-
-def factor(value: float) -> str:
-    """A number as a factor of a product: a negative one in brackets, ``0.05·(−0.375)``."""
-    return f"({shown(value)})" if value < 0 else shown(value)
-
-
-def plus(value: float) -> str:
-    """A number added to a term: ``+ 0.5``, or ``− 0.5`` for a negative one (never ``+ -0.5``)."""
-    return f"{MINUS} {shown(-value)}" if value < 0 else f"+ {shown(value)}"
-
-
-def minus(value: float) -> str:
-    """A number subtracted from a term: ``− 0.5``, or ``+ 0.5`` for a negative one (never ``− -0.5``)."""
-    return f"+ {shown(-value)}" if value < 0 else f"{MINUS} {shown(value)}"
-
-
-def power(base: str, exponent: float) -> str:
-    """``e^2``, or ``e^(−1.5)`` for a negative exponent."""
-    return f"{base}^({shown(exponent)})" if exponent < 0 else f"{base}^{shown(exponent)}"
 
 
 def vector(values: Iterable[float]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import sim
@@ -11,11 +13,14 @@ from studyapp.quiz.numeric_base import (
     THREE_FIGURES,
     Numeric,
     NumericKind,
+    Step,
+    factor,
     grid,
     ordinal_cell,
     pick,
     shown,
     side_by_side,
+    total,
 )
 
 KERNEL_SIZES = (1, 2, 3, 5, 7)
@@ -46,6 +51,15 @@ def output_size(rng: np.random.Generator, seed: int) -> Numeric:
     p = int(rng.integers(0, 5))
     s = int(rng.integers(1, 5))
     value = sim.output_size(n, k, stride=s, padding=p)
+    span = n + 2 * p - k
+    positions = span / s
+    solution = (
+        Step("output size", "⌊(n + 2p − k)/s⌋ + 1", f"⌊({n} + 2·{p} − {k})/{s}⌋ + 1", value),
+        Step("n + 2p − k", "", f"{n} + {2 * p} − {k}", span),
+        Step("(n + 2p − k)/s", "", f"{span}/{s}", positions),
+        Step("⌊(n + 2p − k)/s⌋", "", f"⌊{shown(positions)}⌋", math.floor(positions)),
+        Step("output size", "⌊(n + 2p − k)/s⌋ + 1", f"{math.floor(positions)} + 1", value),
+    )
     candidates = [
         ("forgot the padding", sim.output_size(n, k, stride=s, padding=0)),
         ("padded one side only", sim.output_size(n + p, k, stride=s, padding=0)),
@@ -71,8 +85,12 @@ def output_size(rng: np.random.Generator, seed: int) -> Numeric:
             "padding_mode": "zeros",
         },
         mistakes=tuple(candidates),
-        explanation=f"floor((n + 2p − k) / s) + 1 = floor(({n} + {2 * p} − {k}) / {s}) + 1 = {value}",
+        explanation=(
+            "The kernel fits once at the start of the padded input and once more per whole stride that "
+            "still leaves room for it: a stride that does not fit is dropped (rounded down)."
+        ),
         tolerance=EXACT,
+        solution=solution,
     )
 
 
@@ -85,6 +103,8 @@ def filter_cell(rng: np.random.Generator, seed: int) -> Numeric:
     out = sim.conv2d(patch, kernel)
     r, c = int(rng.integers(out.shape[0])), int(rng.integers(out.shape[1]))
     value = float(out[r, c])
+    where = ordinal_cell(r, c)
+    solution = filter_steps(kernel, patch[r : r + kernel.shape[0], c : c + kernel.shape[1]], where, value)
     candidates = [
         (
             "flipped the kernel (true convolution instead of cross-correlation)",
@@ -95,9 +115,11 @@ def filter_cell(rng: np.random.Generator, seed: int) -> Numeric:
     if name in OTHER_SOBEL:
         other = OTHER_SOBEL[name]
         candidates.append(
-            (f"used the {FILTER_NAMES[other]} kernel", sim.conv2d(patch, sim.FILTERS[other])[r, c])
+            (
+                "used the other Sobel kernel (horizontal for vertical or the reverse)",
+                sim.conv2d(patch, sim.FILTERS[other])[r, c],
+            )
         )
-    where = ordinal_cell(r, c)
     shape = f"{out.shape[0]}x{out.shape[1]}"
     return Numeric(
         prompt=(
@@ -115,6 +137,23 @@ def filter_cell(rng: np.random.Generator, seed: int) -> Numeric:
             f"and add up the products: {shown(value)}."
         ),
         tolerance=EXACT,
+        solution=solution,
+    )
+
+
+def filter_steps(kernel: np.ndarray, window: np.ndarray, where: str, value: float) -> tuple[Step, ...]:
+    """Cross-correlation at one place: every product, the sum of each row of products, and their total."""
+    label = f"output at {where}"
+    rows = [
+        [f"{factor(k)}·{factor(x)}" for k, x in zip(krow, xrow, strict=True)]
+        for krow, xrow in zip(kernel, window, strict=True)
+    ]
+    sums = [float(np.sum(krow * xrow)) for krow, xrow in zip(kernel, window, strict=True)]
+    every = " + ".join(product for row in rows for product in row)
+    return (
+        Step(label, "Σᵢ Σⱼ K[i, j]·x[r + i, c + j]", every, value),
+        *(Step(f"row {i + 1} of products", "", " + ".join(row), sums[i]) for i, row in enumerate(rows)),
+        Step(label, "sum of the rows", total(sums), value),
     )
 
 
@@ -134,11 +173,14 @@ def pooled_value(rng: np.random.Generator, seed: int) -> Numeric:
     other = "avg" if rule == "max" else "max"
     swapped = f"used {POOL_NAMES[other]} instead of {POOL_NAMES[rule]} pooling"
     the_map = "this map:\n" + grid(x)
+    values = np.asarray(x, dtype=np.float64)
     if kind.startswith("global_"):
+        solution = global_pool_steps(values, rule, value)
         candidates = [(swapped, sim.global_pool(x, other))]
         prompt = f"Global {POOL_NAMES[rule]} pooling reduces {the_map}\nto one number. What is it?"
         explanation = f"The {POOL_NAMES[rule]} of all {size * size} values: {shown(value)}."
     else:
+        solution = window_pool_steps(values, rule, window, stride, (r, c), value)
         candidates = [(swapped, sim.pool2d(x, window, stride, other)[r, c])]
         if stride != 1:
             candidates.append(
@@ -165,6 +207,64 @@ def pooled_value(rng: np.random.Generator, seed: int) -> Numeric:
         mistakes=tuple(candidates),
         explanation=explanation,
         tolerance=tolerance,
+        solution=solution,
+    )
+
+
+def listed(values: np.ndarray) -> str:
+    """``3, 5, 2, 7``: the values of an array, row after row."""
+    return ", ".join(shown(v) for v in values.ravel())
+
+
+def window_pool_steps(
+    x: np.ndarray, rule: str, window: int, stride: int, cell: tuple[int, int], value: float
+) -> tuple[Step, ...]:
+    """Where the window of output ``cell`` starts, its values, and their max or average."""
+    r, c = cell
+    top, left = r * stride, c * stride
+    part = x[top : top + window, left : left + window]
+    label = f"output at {ordinal_cell(r, c)}"
+    name = POOL_NAMES[rule]
+    formula = f"{name} of the {window}x{window} window at row (R − 1)·s + 1, column (C − 1)·s + 1"
+    numbers = f"{name} of the window at row ({r + 1} − 1)·{stride} + 1, column ({c + 1} − 1)·{stride} + 1"
+    steps = [
+        Step(label, formula, numbers, value),
+        Step("first row of the window", "(R − 1)·s + 1", f"({r + 1} − 1)·{stride} + 1", top + 1),
+        Step("first column of the window", "(C − 1)·s + 1", f"({c + 1} − 1)·{stride} + 1", left + 1),
+    ]
+    if rule == "max":
+        steps.append(Step(label, "max of the window", f"max({listed(part)})", value))
+    else:
+        summed = float(np.sum(part))
+        steps.append(Step("sum of the window", "", total(part.ravel().tolist()), summed))
+        steps.append(Step(label, f"sum/{window}²", f"{shown(summed)}/{window * window}", value))
+    return tuple(steps)
+
+
+def global_pool_steps(x: np.ndarray, rule: str, value: float) -> tuple[Step, ...]:
+    """Global pooling row by row: each row's max (or sum), then the max (or average) of the whole map."""
+    size = x.shape[0] * x.shape[1]
+    label = f"global {POOL_NAMES[rule]}"
+    if rule == "max":
+        maxima = [float(np.max(row)) for row in x]
+        return (
+            Step(label, "max of the row maxima", f"max of the maxima of the {x.shape[0]} rows", value),
+            *(
+                Step(f"max of row {i + 1}", "", f"max({listed(row)})", m)
+                for i, (row, m) in enumerate(zip(x, maxima, strict=True))
+            ),
+            Step(label, "max of the row maxima", f"max({', '.join(shown(m) for m in maxima)})", value),
+        )
+    sums = [float(np.sum(row)) for row in x]
+    summed = float(np.sum(sums))
+    return (
+        Step(label, "sum of all values/n²", f"(sum of the {x.shape[0]} row sums)/{size}", value),
+        *(
+            Step(f"sum of row {i + 1}", "", total(row.tolist()), v)
+            for i, (row, v) in enumerate(zip(x, sums, strict=True))
+        ),
+        Step("sum of all values", "", total(sums), summed),
+        Step(label, "sum of all values/n²", f"{shown(summed)}/{size}", value),
     )
 
 

@@ -9,15 +9,19 @@ import numpy as np
 import sim
 from studyapp.quiz.numbers import TWO_DECIMALS
 from studyapp.quiz.numeric_base import (
+    FULL,
+    MINUS,
     SIGNIFICANT,
     Numeric,
     NumericKind,
+    Step,
     answer,
-    fixed,
+    exact,
+    factor,
     pick,
+    plus,
     power,
     shown,
-    significant,
     vector,
 )
 
@@ -62,10 +66,33 @@ def log_sum_exp(rng: np.random.Generator, seed: int) -> Numeric:
         },
         mistakes=tuple(candidates),
         explanation=(
-            f"Take out the maximum m = {shown(top)}: m + log(sum(e^(x − m))) = {shown(top)} + "
-            f"{fixed(value - top)} = {fixed(value)}."
+            "Subtracting the largest logit m first keeps every exponential between 0 and 1, so nothing "
+            "overflows or underflows; adding m back gives the exact result."
         ),
         tolerance=TWO_DECIMALS,
+        solution=log_sum_exp_steps(x, value),
+    )
+
+
+def log_sum_exp_steps(x: np.ndarray, value: float) -> tuple[Step, ...]:
+    """log Σ e^xᵢ with the maximum taken out: each e^(xᵢ − m), their sum, its log, and m added back."""
+    top = float(np.max(x))
+    shifted = [float(v - top) for v in x]
+    exps = [math.exp(d) for d in shifted]
+    summed = math.fsum(exps)
+    log_sum = math.log(summed)
+    label = "log Σ e^xᵢ"
+    formula = "m + log Σ e^(xᵢ − m)"
+    return (
+        Step(label, formula, f"{shown(top)} + log({' + '.join(power('e', d) for d in shifted)})", value),
+        Step("m", "max xᵢ", f"max({', '.join(shown(v) for v in x)})", top),
+        *(
+            Step(f"e^(x{i + 1} − m)", "", power("e", d), e)
+            for i, (d, e) in enumerate(zip(shifted, exps, strict=True))
+        ),
+        Step("Σ e^(xᵢ − m)", "", " + ".join(exact(e) for e in exps), summed),
+        Step("log Σ e^(xᵢ − m)", "", f"log {exact(summed)}", log_sum),
+        Step(label, formula, f"{shown(top)} {plus(log_sum, FULL)}", value),
     )
 
 
@@ -82,6 +109,15 @@ def softmax_probability(rng: np.random.Generator, seed: int) -> Numeric:
     ]
     if total != 0:
         candidates.append(("divided the logit by the sum of the logits (no exponentials)", x[k] / total))
+    exps = [math.exp(v) for v in x]
+    summed = math.fsum(exps)
+    label, formula = f"p{k + 1}", f"e^x{k + 1} / Σ e^xᵢ"
+    solution = (
+        Step(label, formula, f"{power('e', x[k])} / ({' + '.join(power('e', v) for v in x)})", value),
+        *(Step(f"e^x{i + 1}", "", power("e", v), e) for i, (v, e) in enumerate(zip(x, exps, strict=True))),
+        Step("Σ e^xᵢ", "", " + ".join(exact(e) for e in exps), summed),
+        Step(label, formula, f"{exact(exps[k])} / {exact(summed)}", value),
+    )
     return Numeric(
         prompt=f"The logits are {vector(x)}. What is the softmax probability of class {k + 1}? "
         f"({SIGNIFICANT})",
@@ -95,7 +131,11 @@ def softmax_probability(rng: np.random.Generator, seed: int) -> Numeric:
             "sign": "mixed",
         },
         mistakes=tuple(candidates),
-        explanation=f"{power('e', x[k])} / ({' + '.join(power('e', v) for v in x)}) = {significant(value)}",
+        explanation=(
+            "Softmax exponentiates every logit and divides by the sum, so the probabilities are positive "
+            "and add up to 1."
+        ),
+        solution=solution,
     )
 
 
@@ -118,8 +158,8 @@ def binary_cross_entropy(rng: np.random.Generator, seed: int) -> Numeric:
         ]
         what = "the cross-entropy loss −log p(true class) (natural log)"
         explanation = (
-            f"p = σ({shown(z)}) = {significant(p)}; the loss is −log {significant(picked)} = "
-            f"{significant(value)}."
+            "Cross-entropy is −log of the probability given to the true class: near 0 when the model is "
+            "confidently right, large when it is confidently wrong."
         )
     elif asked == "ce_gradient":
         candidates = [
@@ -127,7 +167,10 @@ def binary_cross_entropy(rng: np.random.Generator, seed: int) -> Numeric:
             ("gave the squared-error gradient", mse),
         ]
         what = "dL/dz, the gradient of the cross-entropy loss with respect to the logit"
-        explanation = f"For cross-entropy dL/dz = p − y = {significant(p)} − {y} = {significant(value)}."
+        explanation = (
+            "With a sigmoid and cross-entropy the gradient with respect to the logit is simply p − y: it "
+            "stays large while the prediction is confidently wrong."
+        )
     else:
         candidates = [
             ("forgot the sigmoid's slope p(1 − p)", 2.0 * (p - y)),
@@ -136,8 +179,8 @@ def binary_cross_entropy(rng: np.random.Generator, seed: int) -> Numeric:
         ]
         what = "dL/dz for the squared error L = (p − y)² after the sigmoid"
         explanation = (
-            f"dL/dz = 2(p − y)·p(1 − p) with p = {significant(p)}: {significant(value)}, "
-            "tiny when p saturates."
+            "After a sigmoid, the squared error's gradient carries the sigmoid's slope p(1 − p), so it is "
+            "tiny when p saturates, even when the prediction is wrong."
         )
     return Numeric(
         prompt=(
@@ -150,6 +193,40 @@ def binary_cross_entropy(rng: np.random.Generator, seed: int) -> Numeric:
         sim_params=params,
         mistakes=tuple(candidates),
         explanation=explanation,
+        solution=cross_entropy_steps(z, y, asked, p, value),
+    )
+
+
+def cross_entropy_steps(z: float, y: int, asked: str, p: float, value: float) -> tuple[Step, ...]:
+    """p = σ(z) first, then the loss −log p(true class), or the gradient p − y, or 2(p − y)·p(1 − p)."""
+    sigma = f"σ({shown(z)})"
+    probability = Step("p = σ(z)", "1/(1 + e^(−z))", f"1/(1 + {power('e', -z)})", p)
+    if asked == "ce_loss":
+        picked = p if y == 1 else 1.0 - p
+        formula = "−log σ(z)" if y == 1 else f"−log(1 {MINUS} σ(z))"
+        start = f"{MINUS}log {sigma}" if y == 1 else f"{MINUS}log(1 {MINUS} {sigma})"
+        middle = [] if y == 1 else [Step("1 − p", "", f"1 {MINUS} {exact(p)}", picked)]
+        return (
+            Step("L", formula, start, value),
+            probability,
+            *middle,
+            Step("L", "−log p(true class)", f"{MINUS}log {exact(picked)}", value),
+        )
+    if asked == "ce_gradient":
+        return (
+            Step("dL/dz", "σ(z) − y", f"{sigma} {MINUS} {y}", value),
+            probability,
+            Step("dL/dz", "p − y", f"{exact(p)} {MINUS} {y}", value),
+        )
+    error, slope = p - y, p * (1.0 - p)
+    return (
+        Step(
+            "dL/dz", "2(σ(z) − y)·σ(z)(1 − σ(z))", f"2({sigma} {MINUS} {y})·{sigma}(1 {MINUS} {sigma})", value
+        ),
+        probability,
+        Step("p − y", "", f"{exact(p)} {MINUS} {y}", error),
+        Step("σ′(z) = p(1 − p)", "", f"{exact(p)}·(1 {MINUS} {exact(p)})", slope),
+        Step("dL/dz", "2(p − y)·p(1 − p)", f"2·{factor(error, FULL)}·{factor(slope, FULL)}", value),
     )
 
 

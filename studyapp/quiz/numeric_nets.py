@@ -1,14 +1,13 @@
-"""Numeric questions about networks: activations, vanishing gradients, residual blocks, backpropagation,
-Jacobians and Hessians, and the size of an MLP."""
+"""Numeric questions about networks: activations, vanishing gradients and the size of an MLP."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 import sim
-from sim.autodiff import trace
 from sim.networks import init_mlp
 from sim.nn import activation as activate
 from studyapp.quiz.numeric_base import (
@@ -17,47 +16,16 @@ from studyapp.quiz.numeric_base import (
     THREE_FIGURES,
     Numeric,
     NumericKind,
+    Step,
     answer,
-    answer_list,
-    number,
+    exact,
     pick,
-    plus,
+    power,
     shown,
     significant,
 )
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
-VALUES = (-1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0)
-COORDINATES = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
-#: A residual branch's weight and input are drawn so that its derivative F′(x) is never negative: the
-#: gradient through the block, 1 + F′(x), is then at least 1 and never 0, as its explanation says.
-RESIDUAL_WEIGHTS = (0.5, 1.0, 1.5, 2.0)
-RESIDUAL_INPUTS = (0.0, 0.5, 1.0, 1.5, 2.0)
-#: Residual branches F(x): (expression, as written for people).
-BRANCHES = (
-    ("w*tanh(x)", "w·tanh(x)"),
-    ("w*sigmoid(x)", "w·σ(x)"),
-    ("tanh(w*x)", "tanh(w·x)"),
-    ("w*x**2", "w·x²"),
-)
-#: Expressions for backpropagation: (expression, its variables in order, the ones to ask about).
-GRAPHS = (
-    ("(w*x + b - y)**2", ("w", "x", "b", "y"), ("w", "b", "x")),
-    ("sigmoid(w*x + b)", ("w", "x", "b"), ("w", "b")),
-    ("(sigmoid(w*x + b) - y)**2", ("w", "x", "b", "y"), ("w", "b")),
-    ("w*x*x + b*x", ("w", "x", "b"), ("x", "w")),
-    ("log(1 + exp(w*x))", ("w", "x"), ("w", "x")),
-    ("tanh(w*x + b)*v", ("w", "x", "b", "v"), ("w", "v")),
-)
-JACOBIAN_PAIRS = (("x*y", "x + y**2"), ("x**2*y", "sin(x) + y"), ("exp(x*y)", "x - y"), ("x*x + y", "x*y*y"))
-HESSIAN_FUNCTIONS = (
-    "x**2*y + y**3",
-    "x*y + x**3",
-    "x**2 + 3*x*y + 2*y**2",
-    "0.25*x**4 - x**2 + y**2 + x*y",
-    "x**3*y**2",
-    "exp(x*y)",
-)
 MLP_TARGETS = {"sin": "y = sin(x)", "step": "a step function", "abs": "y = |x|", "xor": "the xor classes"}
 XOR_WIDTH = 2
 #: Networks drawn before a dead ReLU network gives way to tanh.
@@ -91,8 +59,33 @@ def activation_gradient(rng: np.random.Generator, seed: int) -> Numeric:
         sim="activations",
         sim_params=params,
         mistakes=tuple(candidates),
-        explanation=f"The peak of {label}′ is {shown(peak)}: {shown(peak)}^{layers} = {significant(value)}.",
+        explanation=(
+            f"Each layer multiplies the gradient by at most the peak of {label}′, so after {layers} layers "
+            "at most that peak to the power of the number of layers is left."
+        ),
         tolerance=THREE_FIGURES,
+        solution=activation_steps(function, layers, peak, value),
+    )
+
+
+def activation_steps(function: str, layers: int, peak: float, value: float) -> tuple[Step, ...]:
+    """The activation's largest derivative (where it is, and its value), then its power over the layers."""
+    label = ACTIVATION_LABELS[function]
+    middle: tuple[Step, ...]
+    if function == "sigmoid":
+        half = float(activate("sigmoid", 0.0)[0][0])
+        middle = (
+            Step("σ(0)", "1/(1 + e^0)", "1/(1 + 1)", half),
+            Step("max σ′ = σ′(0)", "σ(0)·(1 − σ(0))", f"{shown(half)}·(1 − {shown(half)})", peak),
+        )
+    elif function == "tanh":
+        middle = (Step("max tanh′ = tanh′(0)", "1 − tanh(0)²", "1 − 0²", peak),)
+    else:
+        middle = (Step("max ReLU′", "ReLU′(x) for x > 0", "", peak),)
+    return (
+        Step("gradient left", "(max f′)^L", f"(max {label}′)^{layers}", value),
+        *middle,
+        Step("gradient left", "(max f′)^L", f"{shown(peak)}^{layers}", value),
     )
 
 
@@ -118,7 +111,7 @@ def per_layer_factor(rng: np.random.Generator, seed: int) -> Numeric:
     candidates = [
         ("divided the ratio by the number of steps instead of taking the root", ratio / depth),
         (
-            f"took the root over the {depth + 1} layers instead of the {depth} steps between them",
+            "took the root over the layers instead of the steps between them (one too many)",
             ratio ** (1 / (depth + 1)),
         ),
         ("inverted the ratio (last / first)", (1 / ratio) ** (1 / depth)),
@@ -138,127 +131,24 @@ def per_layer_factor(rng: np.random.Generator, seed: int) -> Numeric:
         sim_seed=sim_seed,
         mistakes=tuple(candidates),
         explanation=(
-            f"(first / last)^(1/{depth}) = ({significant(first)} / {significant(last)})^(1/{depth}) = "
-            f"{significant(value)}"
+            f"Over {depth} steps the gradient changes by first/last in all, so on average by the "
+            f"{depth}th root of that per step (a geometric mean); above 1 it vanishes going back."
         ),
         tolerance=THREE_FIGURES,
+        solution=per_layer_steps(first, last, depth, value),
     )
 
 
-def residual_gradient(rng: np.random.Generator, seed: int) -> Numeric:
-    """dy/dx through a residual block y = x + F(x)."""
-    branch, label = pick(rng, BRANCHES)
-    values = {"x": float(pick(rng, RESIDUAL_INPUTS)), "w": float(pick(rng, RESIDUAL_WEIGHTS))}
-    expression = f"x + {branch}"
-    value = sim.grad(expression, values)[1]["x"]
-    inner = sim.grad(branch, values)[1]["x"]
-    candidates = [("dropped the shortcut's identity path (the +1)", inner)]
-    w, x = number(values["w"]), number(values["x"])
-    return Numeric(
-        prompt=(
-            f"A residual block computes y = x + F(x) with F(x) = {label}. With w = {shown(values['w'])}, at "
-            f"x = {shown(values['x'])}, what is dy/dx, the gradient through the block with its shortcut? "
-            f"({SIGNIFICANT})"
-        ),
-        value=value,
-        params={"expression": expression, **values},
-        sim="backprop",
-        sim_params={"expression": expression, "values": f"x={x}, w={w}"},
-        mistakes=tuple(candidates),
-        explanation=(
-            f"dy/dx = 1 + F′(x) = 1 {plus(inner)} = {shown(value)}: the shortcut adds 1 to the branch's "
-            "derivative, so even where F′(x) is tiny the gradient through the block stays at least 1."
-        ),
-    )
-
-
-def backprop_gradient(rng: np.random.Generator, seed: int) -> Numeric:
-    """A partial derivative of a small expression, as the backpropagation simulation computes it."""
-    expression, variables, askable = pick(rng, GRAPHS)
-    values = {name: float(pick(rng, (0.0, 1.0) if name == "y" else VALUES)) for name in variables}
-    asked = str(pick(rng, askable))
-    text = ", ".join(f"{name}={number(v)}" for name, v in values.items())
-    params = {"expression": expression, "values": text}
-    result = sim.run("backprop", params)
-    value = float(answer_list(result, "gradient")[variables.index(asked)])
-    candidates = []
-    graph = trace(expression, values)
-    var = next(i for i, node in enumerate(graph.nodes) if node.op == "var" and node.label == asked)
-    users = [node for node in graph.nodes if var in node.inputs]
-    if len(users) == 1 and users[0].inputs.count(var) == 1 and users[0].grad is not None:
-        step = f"∂({users[0].text})/∂{asked}"
-        candidates.append((f"stopped the chain rule one factor early (left out {step})", users[0].grad))
-    return Numeric(
-        prompt=f"f = {expression} with {text}. What is ∂f/∂{asked}? ({SIGNIFICANT})",
-        value=value,
-        params={**params, "asked": asked},
-        sim="backprop",
-        sim_params=params,
-        mistakes=tuple(candidates),
-        explanation=(
-            f"Backpropagate from f with gradient 1, multiplying by each operation's local derivative (the "
-            f"chain rule) and adding the paths that meet: ∂f/∂{asked} = {shown(value)}."
-        ),
-    )
-
-
-def jacobian_entry(rng: np.random.Generator, seed: int) -> Numeric:
-    """One entry of the Jacobian of a map from (x, y) to two outputs."""
-    pair = pick(rng, JACOBIAN_PAIRS)
-    values = {"x": float(pick(rng, COORDINATES)), "y": float(pick(rng, COORDINATES))}
-    row, col = int(rng.integers(2)), int(rng.integers(2))
-    jacobian = sim.jacobian(list(pair), values)
-    value = float(jacobian[row, col])
-    names = ("x", "y")
-    candidates = [
-        ("read the Jacobian transposed (its rows are outputs, its columns inputs)", jacobian[col, row]),
-        (f"differentiated with respect to {names[1 - col]} instead", jacobian[row, 1 - col]),
-    ]
-    x, y = number(values["x"]), number(values["y"])
-    point = f"({shown(values['x'])}, {shown(values['y'])})"
-    return Numeric(
-        prompt=(
-            f"g(x, y) = (f1, f2) with f1 = {pair[0]} and f2 = {pair[1]}. What is the Jacobian entry "
-            f"J[{row + 1}, {col + 1}] = ∂f{row + 1}/∂{names[col]} at (x, y) = {point}? ({SIGNIFICANT})"
-        ),
-        value=value,
-        params={"f1": pair[0], "f2": pair[1], **values, "row": row, "col": col},
-        sim="backprop",
-        sim_params={"expression": pair[row], "values": f"x={x}, y={y}"},
-        mistakes=tuple(candidates),
-        explanation=(
-            f"Row {row + 1} of the Jacobian is the gradient of f{row + 1}; column {col + 1} is its "
-            f"derivative with respect to {names[col]}: {shown(value)}."
-        ),
-    )
-
-
-def hessian_entry(rng: np.random.Generator, seed: int) -> Numeric:
-    """One second-order partial derivative of f(x, y), as the Jacobian-Hessian simulation computes it."""
-    function = str(pick(rng, HESSIAN_FUNCTIONS))
-    values = {"x": float(pick(rng, COORDINATES)), "y": float(pick(rng, COORDINATES))}
-    row, col = pick(rng, ((0, 0), (0, 1), (1, 1)))
-    hessian = sim.hessian(function, values)
-    gradient = sim.grad(function, values)[1]
-    value = float(hessian[row, col])
-    names = ("x", "y")
-    first, second = names[row], names[col]
-    entry = f"∂²f/∂{first}²" if row == col else "∂²f/∂x∂y"
-    if row == col:
-        candidates = [(f"gave the first derivative ∂f/∂{first} instead", gradient[first])]
-    else:
-        candidates = [("gave ∂²f/∂x² instead of the mixed derivative", hessian[0, 0])]
-    point = f"({shown(values['x'])}, {shown(values['y'])})"
-    return Numeric(
-        prompt=(
-            f"f(x, y) = {function}. What is the Hessian entry {entry} at (x, y) = {point}? ({SIGNIFICANT})"
-        ),
-        value=value,
-        params={"function": function, **values, "entry": first + second},
-        sim="jacobian-hessian",
-        sim_params={"function": function, **values},
-        mistakes=tuple(candidates),
-        explanation=f"Differentiate f by {first}, then by {second}, and put in the point: {shown(value)}.",
+def per_layer_steps(first: float, last: float, depth: int, value: float) -> tuple[Step, ...]:
+    """The ratio of the norms, its logarithm shared over the steps, and back: (first/last)^(1/L)."""
+    ratio = first / last
+    share = math.log(ratio) / depth
+    label, formula = "factor per layer", "(first/last)^(1/L)"
+    return (
+        Step(label, formula, f"({significant(first)}/{significant(last)})^(1/{depth})", value),
+        Step("first/last", "", f"{significant(first)}/{significant(last)}", ratio),
+        Step("ln(first/last)/L", "", f"ln({exact(ratio)})/{depth}", share),
+        Step(label, "e^(ln(first/last)/L)", power("e", float(f"{share:.6g}")), value),
     )
 
 
@@ -287,10 +177,25 @@ def mlp_parameters(rng: np.random.Generator, seed: int) -> Numeric:
         sim_params={"target": target, "hidden": hidden},
         mistakes=tuple(candidates),
         explanation=(
-            f"{width}x{hidden} + {hidden} in the hidden layer, {hidden}x{width} + {width} in the output "
-            f"layer: {value}."
+            "Each layer has a weight from every neuron of the layer before to each of its neurons, and one "
+            "bias per neuron."
         ),
         tolerance=EXACT,
+        solution=mlp_steps(width, hidden, weights, biases, value),
+    )
+
+
+def mlp_steps(
+    width: int, hidden: int, weights: list[np.ndarray], biases: list[np.ndarray], value: int
+) -> tuple[Step, ...]:
+    """Weights and biases of each layer of the network the simulation builds, then their total."""
+    layers = [w.size + b.size for w, b in zip(weights, biases, strict=True)]
+    formula = "(d·h + h) + (h·d + d)"
+    return (
+        Step("parameters", formula, f"({width}·{hidden} + {hidden}) + ({hidden}·{width} + {width})", value),
+        Step("hidden layer", "d·h + h", f"{width}·{hidden} + {hidden}", layers[0]),
+        Step("output layer", "h·d + d", f"{hidden}·{width} + {width}", layers[1]),
+        Step("parameters", "hidden layer + output layer", f"{layers[0]} + {layers[1]}", value),
     )
 
 
@@ -309,9 +214,5 @@ KINDS = (
         per_layer_factor,
         ("vanishing", "exploding"),
     ),
-    NumericKind("residual-gradient", "Gradient through a residual block", ("residual",), residual_gradient),
-    NumericKind("backprop-gradient", "A gradient by backpropagation", ("backprop",), backprop_gradient),
-    NumericKind("jacobian-entry", "A Jacobian entry", ("jacobian-hessian",), jacobian_entry, ("jacobian",)),
-    NumericKind("hessian-entry", "A Hessian entry", ("jacobian-hessian",), hessian_entry, ("hessian",)),
     NumericKind("mlp-parameters", "Weights and biases of an MLP", ("mlp",), mlp_parameters),
 )

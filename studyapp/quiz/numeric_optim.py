@@ -11,16 +11,22 @@ import numpy as np
 import sim
 from sim.functions import make
 from sim.spec import Result
+from studyapp.quiz.chain_rule import worked_formula
 from studyapp.quiz.numeric_base import (
     EXACT,
+    FULL,
     SIGNIFICANT,
     Numeric,
     NumericKind,
+    Step,
     answer,
     answer_list,
+    exact,
     factor,
+    minus,
     number,
     pick,
+    pretty,
     shown,
 )
 
@@ -33,6 +39,13 @@ ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 AXES = ("x", "y")
 ADAM_FUNCTIONS = {"ravine": "½(x² + 100y²)", "rosenbrock": "(1 − x)² + 10(y − x²)²"}
+#: The partial derivatives of the test functions as a textbook writes them (in ``sim``'s syntax); the
+#: bowl's y-derivative is its conditioning times y. Each one shown is checked against ``sim``.
+GRADIENTS = {
+    "saddle": ("x", "y**3 - y"),
+    "ravine": ("x", "100*y"),
+    "rosenbrock": ("-2*(1 - x) - 40*x*(y - x**2)", "20*(y - x**2)"),
+}
 TRAIN_FRACTIONS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SPLITS = ("training", "validation", "test")
 
@@ -51,8 +64,29 @@ class _Surface:
     def name(self) -> str:
         return AXES[self.axis]
 
+    @property
+    def point(self) -> dict[str, float]:
+        """The starting point as variable values."""
+        return {"x": float(self.params["x0"]), "y": float(self.params["y0"])}
+
+    @property
+    def derivative(self) -> str:
+        """∂f/∂(this axis) in ``sim``'s syntax."""
+        if self.params["function"] == "bowl":
+            return ("x", f"{number(self.params['conditioning'])}*y")[self.axis]
+        return GRADIENTS[str(self.params["function"])][self.axis]
+
+    def derivative_steps(self) -> list[Step]:
+        """∂f/∂(this axis) worked out at the start, ending in the simulation's value."""
+        return worked_formula(self.derivative, self.point, f"∂f/∂{self.name}", self.gradient[self.axis])
+
     def question(
-        self, prompt: str, value: float, candidates: list[tuple[str, float]], explanation: str
+        self,
+        prompt: str,
+        value: float,
+        candidates: list[tuple[str, float]],
+        explanation: str,
+        solution: tuple[Step, ...],
     ) -> Numeric:
         """The numeric question about this start; opening it shows this very run."""
         return Numeric(
@@ -63,6 +97,7 @@ class _Surface:
             sim_params=dict(self.params),
             mistakes=tuple(candidates),
             explanation=explanation,
+            solution=solution,
         )
 
 
@@ -95,12 +130,20 @@ def gradient_step(rng: np.random.Generator, seed: int) -> Numeric:
         ("used the other coordinate's gradient", start - lr * gradient[1 - at.axis]),
     ]
     x0, y0 = shown(at.params["x0"]), shown(at.params["y0"])
+    label, rule = f"{name} after one step", f"{name} − lr·∂f/∂{name}"
+    solution = (
+        Step(label, rule, f"{shown(start)} − {shown(lr)}·∂f/∂{name}({x0}, {y0})", value),
+        *at.derivative_steps(),
+        Step("lr·∂f/∂" + name, "", f"{shown(lr)}·{factor(g, FULL)}", lr * g),
+        Step(label, rule, f"{shown(start)} {minus(lr * g, FULL)}", value),
+    )
     return at.question(
         f"Gradient descent on f(x, y) = {at.formula} starts at (x, y) = ({x0}, {y0}) with learning rate "
         f"{shown(lr)}. What is {name} after one step? ({SIGNIFICANT})",
         value,
         candidates,
-        f"{name} ← {name} − lr·∂f/∂{name} = {shown(start)} − {shown(lr)}·{factor(g)} = {shown(value)}",
+        f"Gradient descent moves {name} against its partial derivative, by the learning rate times it.",
+        solution,
     )
 
 
@@ -109,17 +152,22 @@ def partial_derivative(rng: np.random.Generator, seed: int) -> Numeric:
     at = _surface(rng)
     name, other, gradient = at.name, AXES[1 - at.axis], at.gradient
     value = gradient[at.axis]
-    candidates = [(f"gave ∂f/∂{other} instead", gradient[1 - at.axis])]
+    candidates = [("gave the partial derivative with respect to the other variable", gradient[1 - at.axis])]
     if at.params["function"] == "bowl":
         candidates.append(("dropped the ½ in front of f", 2.0 * value))
     x0, y0 = shown(at.params["x0"]), shown(at.params["y0"])
+    solution = (
+        Step(f"∂f/∂{name}", f"∂/∂{name} [{at.formula}]", f"{pretty(at.derivative)} at ({x0}, {y0})", value),
+        *at.derivative_steps(),
+    )
     return at.question(
         f"f(x, y) = {at.formula}. What is the partial derivative ∂f/∂{name} at (x, y) = ({x0}, {y0})? "
         f"({SIGNIFICANT})",
         value,
         candidates,
-        f"Differentiate with respect to {name}, holding {other} constant, then put in the point: "
-        f"∂f/∂{name} = {shown(value)}; the gradient is ({shown(gradient[0])}, {shown(gradient[1])}).",
+        f"Differentiate with respect to {name}, holding {other} constant, then put in the point; the "
+        f"gradient is ({shown(gradient[0])}, {shown(gradient[1])}).",
+        solution,
     )
 
 
@@ -161,9 +209,33 @@ def adam_first_step(rng: np.random.Generator, seed: int) -> Numeric:
         mistakes=tuple(candidates),
         explanation=(
             "On the first step the bias-corrected moments are m̂ = g and v̂ = g², so Adam moves every "
-            f"coordinate by lr·g/(|g| + ε) ≈ lr against its gradient's sign (here g = {shown(g)}): "
-            f"{shown(value)}."
+            "coordinate by lr·g/(|g| + ε) ≈ lr against its gradient's sign, however large the gradient."
         ),
+        solution=adam_steps(name, axis, start, lr, g, value),
+    )
+
+
+def adam_steps(
+    name: str, axis: int, start: np.ndarray, lr: float, g: float, value: float
+) -> tuple[Step, ...]:
+    """Adam's first step on one coordinate: the gradient, both moments, their bias correction, the step."""
+    beta1, beta2 = ADAM_BETAS
+    m, v = (1.0 - beta1) * g, (1.0 - beta2) * g * g
+    m_hat, v_hat = m / (1.0 - beta1), v / (1.0 - beta2)
+    step = lr * m_hat / (math.sqrt(v_hat) + ADAM_EPS)
+    coordinate = AXES[axis]
+    point = {"x": float(start[0]), "y": float(start[1])}
+    label, rule = f"{coordinate} after one step", f"{coordinate} − lr·m̂/(√v̂ + ε)"
+    given = f"with g = ∂f/∂{coordinate}({shown(point['x'])}, {shown(point['y'])})"
+    return (
+        Step(label, rule, f"{shown(start[axis])} − {shown(lr)}·m̂/(√v̂ + 1e-8) {given}", value),
+        *worked_formula(GRADIENTS[name][axis], point, "g", g),
+        Step("m", f"(1 − {beta1})·g", f"(1 − {beta1})·{factor(g, FULL)}", m),
+        Step("v", f"(1 − {beta2})·g²", f"(1 − {beta2})·{factor(g, FULL)}²", v),
+        Step("m̂", f"m/(1 − {beta1})", f"{exact(m)}/(1 − {beta1})", m_hat),
+        Step("v̂", f"v/(1 − {beta2})", f"{exact(v)}/(1 − {beta2})", v_hat),
+        Step("lr·m̂/(√v̂ + ε)", "", f"{shown(lr)}·{factor(m_hat, FULL)}/(√{exact(v_hat)} + 1e-8)", step),
+        Step(label, f"{coordinate} − lr·m̂/(√v̂ + ε)", f"{shown(start[axis])} {minus(step, FULL)}", value),
     )
 
 
@@ -196,10 +268,32 @@ def minibatch_updates(rng: np.random.Generator, seed: int) -> Numeric:
         sim_params={**params, "epochs": epochs if whole else 1},  # the run the question is about
         sim_seed=seed,
         mistakes=tuple(candidates),
-        explanation=f"ceil({samples} / {batch}) = {per_epoch[1]} updates per epoch"
-        + (f", × {epochs}" if whole else ""),
+        explanation=(
+            "Each batch gives one update, and the last, smaller batch counts too: the number of batches "
+            "is the number of examples over the batch size, rounded up."
+        ),
         tolerance=EXACT,
+        solution=minibatch_steps(samples, batch, epochs if whole else None, per_epoch[1], value),
     )
+
+
+def minibatch_steps(
+    samples: int, batch: int, epochs: int | None, per_epoch: int, value: int
+) -> tuple[Step, ...]:
+    """Batches per epoch (N/B rounded up), times the epochs when the question asks about several."""
+    rule = "⌈N/B⌉" if epochs is None else "⌈N/B⌉·E"
+    numbers = f"⌈{samples}/{batch}⌉" + ("" if epochs is None else f"·{epochs}")
+    ratio = samples / batch
+    steps = [
+        Step("updates", rule, numbers, value),
+        Step("N/B", "", f"{samples}/{batch}", ratio),
+        Step("updates per epoch", "⌈N/B⌉", f"⌈{shown(ratio)}⌉", per_epoch),
+    ]
+    if epochs is not None:
+        steps.append(Step("updates", rule, f"{per_epoch}·{epochs}", value))
+    else:
+        steps[-1] = Step("updates", "⌈N/B⌉", f"⌈{shown(ratio)}⌉", value)
+    return tuple(steps)
 
 
 def split_size(rng: np.random.Generator, seed: int) -> Numeric:
@@ -213,7 +307,7 @@ def split_size(rng: np.random.Generator, seed: int) -> Numeric:
     value = sizes[asked]
     other = 3 - asked
     candidates = [
-        (f"gave the {SPLITS[other]} set's size", sizes[other]),
+        ("gave the other held-out set's size (validation and test swapped)", sizes[other]),
         ("gave the training set's size", sizes[0]),
         ("split all the data into three equal sets", samples / 3),
     ]
@@ -229,9 +323,40 @@ def split_size(rng: np.random.Generator, seed: int) -> Numeric:
         sim_params=params,
         sim_seed=seed,
         mistakes=tuple(candidates),
-        explanation=f"training {sizes[0]}, validation {sizes[1]}, test {sizes[2]}",
+        explanation=(
+            f"Training takes its share first (rounded to a whole sample); validation and test halve the "
+            f"rest: training {sizes[0]}, validation {sizes[1]}, test {sizes[2]}."
+        ),
         tolerance=EXACT,
+        solution=split_steps(samples, fraction, SPLITS[asked], sizes),
     )
+
+
+def split_steps(samples: int, fraction: float, asked: str, sizes: list[int]) -> tuple[Step, ...]:
+    """The training set's size, the rest, its half for validation, and what is left for the test set."""
+    train, validation, test = sizes
+    rest = samples - train
+    share = fraction * samples
+    half = f"⌊({samples} − round({shown(fraction)}·{samples}))/2⌋"
+    if asked == "validation":
+        first = Step("validation", "⌊(N − round(f·N))/2⌋", half, validation)
+    else:
+        first = Step(
+            "test",
+            "N − round(f·N) − ⌊(N − round(f·N))/2⌋",
+            f"{samples} − round({shown(fraction)}·{samples}) − {half}",
+            test,
+        )
+    steps = [
+        first,
+        Step("f·N", "", f"{shown(fraction)}·{samples}", share),
+        Step("training", "round(f·N)", f"round({exact(share)})", train),
+        Step("rest", "N − training", f"{samples} − {train}", rest),
+        Step("validation", "⌊rest/2⌋", f"⌊{rest}/2⌋", validation),
+    ]
+    if asked == "test":
+        steps.append(Step("test", "rest − validation", f"{rest} − {validation}", test))
+    return tuple(steps)
 
 
 KINDS = (

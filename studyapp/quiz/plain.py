@@ -6,26 +6,32 @@ cannot tell whether an answer in the learner's own words is right, the key ideas
 those recognised marked ``[x]``, and one more line is read: the numbers of the ideas the answer covered
 (``1 3``), ``0`` for none, or an empty line to keep the marks. After a wrong written answer that the
 learner did not grade themselves one more line is read: ``r`` counts it as right ("I was right"),
-anything else goes on. At the end, or when input ends, the summary is printed; after a complete round
-with mistakes, ``y`` retries the missed questions. Output is flushed after every step.
+anything else goes on. After a wrong number whose diagnosis repeats a recent mistake, its simulation
+preset is printed and one more line is read: ``p`` asks a practice question of the same kind next. At the
+end, or when input ends, the summary is printed; after a complete round with mistakes, ``y`` retries the
+missed questions. Output is flushed after every step.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.quiz.grading import AnswerError, Grade, parse_covered
 from studyapp.quiz.questions import Question, QuestionKind
-from studyapp.quiz.runner import QuizRun, Summary
+from studyapp.quiz.runner import Outcome, QuizRun, Summary
+from studyapp.quiz.worked import solution_lines
+from studyapp.stats import MISCONCEPTION_DAYS
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
 
 QUIT_WORDS = frozenset({"q", "quit"})
 YES_WORDS = frozenset({"y", "yes"})
+PRACTICE_WORDS = frozenset({"p", "practise", "practice"})
+PRACTICE_PROMPT = "Type p for a practice question of this kind, or press Enter to go on:"
 
 
 def _choice_help(question: Question) -> str:
@@ -78,15 +84,37 @@ def question_lines(question: Question, position: str) -> list[str]:
     ]
 
 
-def sim_command(question: Question) -> str:
-    """The command line that runs the question's simulation with its parameters."""
+def sim_command(question: Question, verb: str = "run") -> str:
+    """The command line that runs (or, with ``verb`` ``open``, opens) the question's simulation with its
+    parameters."""
     assert question.sim is not None
-    words = ["studyapp", "sim", "run", question.sim]
-    for key, value in question.sim_params.items():
+    return simulation_command(question.sim, question.sim_params, question.sim_seed, verb)
+
+
+def simulation_command(sim: str, params: Mapping[str, Any], seed: int = 0, verb: str = "run") -> str:
+    """``studyapp sim run NAME --set k=v ... [--seed S]`` (or ``sim open``)."""
+    words = ["studyapp", "sim", verb, sim]
+    for key, value in params.items():
         words += ["--set", f"{key}={value}"]
-    if question.sim_seed:
-        words += ["--seed", str(question.sim_seed)]
+    if seed:
+        words += ["--seed", str(seed)]
     return shlex.join(words)
+
+
+def offer_lines(outcome: Outcome, command: bool = True) -> list[str]:
+    """What a recurring mistake offers: how often it came up lately, its simulation with the question's
+    numbers (the command line, with ``command``; else the key), and a practice question."""
+    question = outcome.question
+    lines = [
+        f"This mistake again: {outcome.recurring} times in the last {MISCONCEPTION_DAYS} days "
+        f"({outcome.grade.mistake})."
+    ]
+    practice = "a practice question like it comes next" if outcome.practised else "p asks one like it"
+    if question.sim is not None and command:
+        lines.append(f"Watch it in the simulation: {sim_command(question, 'open')}")
+    elif question.sim is not None:
+        lines.append(f"s opens the simulation with this question's numbers; {practice}.")
+    return lines
 
 
 def verdict_word(result: Grade) -> str:
@@ -118,8 +146,9 @@ def note_line(question: Question) -> str:
 
 
 def feedback_lines(question: Question, result: Grade, command: bool = True) -> list[str]:
-    """Right or wrong (and why), the expected answer, the key ideas ticked, the card's note, the card, and
-    (with ``command``) the command line that shows a numeric question's simulation."""
+    """Right or wrong (and why), the expected answer, the worked solution of a numeric question, the key
+    ideas ticked, the card's note, the card, and (with ``command``) the command line that shows a numeric
+    question's simulation."""
     verdict = verdict_word(result)
     if result.feedback:
         verdict += f" {result.feedback[0].upper()}{result.feedback[1:]}."
@@ -130,6 +159,7 @@ def feedback_lines(question: Question, result: Grade, command: bool = True) -> l
             lines += ["Key ideas:", *(f"  {line}" for line in result.checklist.lines())]
     elif not result.correct or question.kind in (QuestionKind.NUMERIC, QuestionKind.SHORT):
         lines.append(f"Expected: {question.expected}")
+    lines += solution_lines(question.worked)
     if question.explanation:
         lines.append(question.explanation)
     if note := note_line(question):
@@ -207,7 +237,21 @@ class PlainQuiz:
                     self.say("Counted as right.")
                 if reply is None:
                     return False
+            return self.offer_practice()
+
+    def offer_practice(self) -> bool:
+        """After a recurring mistake, offer its simulation and a practice question; ``False`` to stop."""
+        outcome = self.run.pending
+        if outcome is None or not outcome.offers_practice:
             return True
+        self.say(*offer_lines(outcome), PRACTICE_PROMPT)
+        reply = self.read()
+        if reply is None:
+            return False
+        if reply.strip().lower() in PRACTICE_WORDS:
+            self.run.practise()
+            self.say("A practice question comes next.")
+        return True
 
     def ask_ticks(self, result: Grade) -> Grade | None:
         """Show the key ideas and read which the answer covered; the grade they give, ``None`` at the end of

@@ -12,6 +12,7 @@ from typing import Any
 from studyapp.model import Card
 from studyapp.quiz.numbers import EXACT, Tolerance
 from studyapp.quiz.rubric import NameQuestion, Rubric
+from studyapp.quiz.worked import Step
 
 
 class QuestionKind(StrEnum):
@@ -55,6 +56,8 @@ KIND_LABELS: dict[QuestionKind, str] = {
     QuestionKind.TRUE_FALSE: "True or false",
     QuestionKind.SHORT: "Short answer",
 }
+#: Seeds of quizzes and questions are drawn below this bound.
+SEED_LIMIT = 2**31
 #: Options of a multiple-choice question: the answer and up to this many distractors.
 MAX_DISTRACTORS = 3
 MIN_STEPS = 3
@@ -71,11 +74,12 @@ class Question:
     ``options`` are the choices in the order shown (true or false: ``("True", "False")``; ordering:
     the steps as shown) and ``solution`` the right ones: ``(index,)`` for a choice, the 1-based shown
     numbers in the right order for an ordering. A numeric question has ``value``, the ``tolerance`` its
-    prompt asks for, and the values known ``mistakes`` would give. A typed question has the card's
-    ``rubric``; a short one the terms it ``accept``s and rejects (``short``); ``reference`` is an answer
-    graded right. ``note`` is the card's note, shown with the feedback. ``sim``, ``sim_params`` and
-    ``sim_seed`` reproduce the setting in the live simulation; ``params`` are the generator's inputs,
-    stored with every attempt.
+    prompt asks for, the values known ``mistakes`` would give, and its ``worked`` solution. A typed
+    question has the card's ``rubric``; a short one the terms it ``accept``s and rejects (``short``);
+    ``reference`` is an answer graded right. ``note`` is the card's note, shown with the feedback.
+    ``sim``, ``sim_params`` and ``sim_seed`` reproduce the setting in the live simulation; ``params``
+    are the generator's inputs, stored with every attempt. A ``practice`` question was added after a
+    recurring mistake.
     """
 
     kind: QuestionKind
@@ -95,12 +99,14 @@ class Question:
     tolerance: Tolerance = EXACT
     mistakes: tuple[tuple[str, float], ...] = ()
     explanation: str = ""
+    worked: tuple[Step, ...] = ()
     note: str = ""
     note_kind: str = ""
     sim: str | None = None
     sim_params: Mapping[str, Any] = field(default_factory=dict)
     sim_seed: int = 0
     params: Mapping[str, Any] = field(default_factory=dict)
+    practice: bool = False
 
     def __post_init__(self) -> None:
         # A kind given by its stored name ("choice") becomes the enum member; an unknown one is refused.
@@ -119,6 +125,8 @@ class Question:
     def record(self) -> dict[str, Any]:
         """The JSON-ready parameters stored with an attempt: enough to ask the very same question again."""
         data: dict[str, Any] = {"form": self.form, **self.params}
+        if self.practice:
+            data["practice"] = True
         if self.sim is not None:
             data.update(sim=self.sim, sim_params=dict(self.sim_params), sim_seed=self.sim_seed)
         return data

@@ -3,9 +3,14 @@
 An answer stays pending until the next question (or the end). Until then "I was right" can still turn a
 wrong written answer's grade around, and an answer in the learner's own words that the judge was unsure
 about waits for the learner to tick the key ideas it covered (``tick``; moving on keeps the ideas the
-judge recognised). Moving on records the attempt in the store and, when the setting
-``quiz_updates_schedule`` is on, rates the card: right and fast is Good, right but slower than
-``SLOW_MS`` is Hard, wrong is Again.
+judge recognised). Moving on records the attempt in the store, with the diagnosis of a wrong number (the
+known mistake it matched), and, when the setting ``quiz_updates_schedule`` is on, rates the card: right and
+fast is Good, right but slower than ``SLOW_MS`` is Hard, wrong is Again.
+
+A diagnosis that the learner's answers got ``stats.RECURRING`` times within ``stats.MISCONCEPTION_DAYS``
+days (this answer included) is a recurring misconception: the answer offers a practice question of the
+same kind (``practise``), asked next, besides the question's simulation. Practice questions never rate
+the card.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from studyapp.errors import UserError
 from studyapp.model import Card, Rating
 from studyapp.quiz.generators import FORMS, GENERATORS
 from studyapp.quiz.grading import Grade, grade
-from studyapp.quiz.questions import KINDS, Question, QuestionKind, check_seed
+from studyapp.quiz.practice import next_practice_seed, practice_question
+from studyapp.quiz.questions import KINDS, SEED_LIMIT, Question, QuestionKind, check_seed
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
@@ -32,8 +38,6 @@ if TYPE_CHECKING:
 SLOW_MS = 20_000
 MAX_QUESTIONS = 200
 DEFAULT_QUESTIONS = 10
-#: Seeds are drawn below this bound.
-SEED_LIMIT = 2**31
 
 
 def utc_now() -> datetime:
@@ -145,13 +149,32 @@ def select_cards(cards: Sequence[Card], deck: str | None = None, tag: str | None
 
 @dataclass
 class Outcome:
-    """An answered question: the grade, how long it took, and what was recorded."""
+    """An answered question: the grade, how long it took, and what was recorded.
+
+    ``recurring`` counts the answers that got this wrong answer's diagnosis within
+    ``stats.MISCONCEPTION_DAYS`` days, this one included (0 without a diagnosis); from ``stats.RECURRING``
+    on, the answer offers practice.
+    """
 
     question: Question
     grade: Grade
     duration_ms: int
     attempt_id: int | None = None
     rating: int | None = None
+    recurring: int = 0
+    practised: bool = False
+
+    @property
+    def repeats_mistake(self) -> bool:
+        """Whether the answer's diagnosis is a recurring misconception."""
+        from studyapp.stats import RECURRING
+
+        return self.recurring >= RECURRING
+
+    @property
+    def offers_practice(self) -> bool:
+        """Whether the answer is a recurring misconception not practised yet."""
+        return self.repeats_mistake and not self.practised
 
 
 @dataclass(frozen=True)
@@ -234,8 +257,26 @@ class QuizRun:
             raise ValueError("there is no unanswered question: call next() first")
         result = grade(question, text)
         duration = max(round((self.timer() - self.asked_at) * 1000), 0)
-        self.pending = Outcome(question, result, duration)
+        recurring = 0
+        if result.mistake and not result.correct:
+            from studyapp.stats import recent_diagnoses  # only after a diagnosed mistake: stats loads slowly
+
+            earlier = recent_diagnoses(self.collection.store, question.form, result.mistake, self.clock())
+            recurring = earlier + 1
+        self.pending = Outcome(question, result, duration, recurring=recurring)
         return result
+
+    def practise(self) -> Question:
+        """Put a practice question of the pending answer's kind right after it (a recurring misconception
+        offers one); returns it."""
+        outcome = self.pending
+        if outcome is None or not outcome.offers_practice:
+            raise ValueError("only an answer that repeats a recent mistake offers a practice question")
+        kind = outcome.question.form.partition(":")[2]
+        question = practice_question(kind, next_practice_seed(outcome.question), outcome.question)
+        self.questions.insert(self.index + 1, question)
+        outcome.practised = True
+        return question
 
     @property
     def awaiting_ticks(self) -> bool:
@@ -285,8 +326,6 @@ class QuizRun:
         self.pending = None
         question, result = outcome.question, outcome.grade
         extra: dict[str, object] = {"overridden": True} if result.overridden else {}
-        if result.mistake:
-            extra["mistake"] = result.mistake
         if result.verdict:
             extra["verdict"] = str(result.verdict)
         if result.checklist is not None:
@@ -304,8 +343,9 @@ class QuizRun:
             seed=question.seed,
             params={**question.record(), **extra},
             duration_ms=outcome.duration_ms,
+            diagnosis=result.mistake if not result.correct else None,
         )
-        if self.updates_schedule and question.card_id is not None:
+        if self.updates_schedule and question.card_id is not None and not question.practice:
             outcome.rating = self._rate(question.card_id, result.correct, outcome.duration_ms)
         self.outcomes.append(outcome)
 

@@ -29,6 +29,7 @@ QUIZ_COLUMNS = (
     "expected",
     "correct",
     "duration_ms",
+    "diagnosis",
 )
 _TABLES = ("card_tags", "cards", "reviews", "quiz_attempts", "settings", "decks")
 
@@ -131,7 +132,7 @@ class ExportQueries(StoreBase):
                 advance,
             )
             self._insert(
-                f"INSERT INTO quiz_attempts ({', '.join(QUIZ_COLUMNS)}) VALUES ({_marks(11)})",
+                f"INSERT INTO quiz_attempts ({', '.join(QUIZ_COLUMNS)}) VALUES ({_marks(len(QUIZ_COLUMNS))})",
                 quiz_attempts,
                 advance,
             )

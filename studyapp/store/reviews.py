@@ -125,16 +125,20 @@ class ReviewLog(CardStore):
         seed: int | None = None,
         params: Mapping[str, Any] | None = None,
         duration_ms: int | None = None,
+        diagnosis: str | None = None,
     ) -> int:
-        """Record one answered quiz question; returns its id."""
+        """Record one answered quiz question (``diagnosis``: the known mistake a wrong answer matched);
+        returns its id."""
         if not kind:
             raise ValueError("kind must be a non-empty string")
         if duration_ms is not None and duration_ms < 0:
             raise ValueError(f"duration_ms must be >= 0, got {duration_ms}")
+        if diagnosis is not None and not diagnosis.strip():
+            raise ValueError("diagnosis must be None or a non-empty string")
         with self.transaction():
             cursor = self.conn.execute(
                 "INSERT INTO quiz_attempts (at, kind, card_id, seed, params, question, given, expected, "
-                "correct, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "correct, duration_ms, diagnosis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     utc_ms(at),
                     str(kind),
@@ -146,6 +150,7 @@ class ReviewLog(CardStore):
                     expected,
                     int(correct),
                     duration_ms,
+                    diagnosis,
                 ),
             )
         assert cursor.lastrowid is not None
@@ -155,9 +160,31 @@ class ReviewLog(CardStore):
     def iter_quiz_attempts(self, since: datetime | None = None) -> Iterator[QuizAttempt]:
         """Quiz attempts in the order they were made."""
         cursor = self.conn.execute(
-            "SELECT id, at, kind, card_id, seed, params, question, given, expected, correct, duration_ms "
-            "FROM quiz_attempts WHERE at >= ? ORDER BY id",
+            "SELECT id, at, kind, card_id, seed, params, question, given, expected, correct, duration_ms, "
+            "diagnosis FROM quiz_attempts WHERE at >= ? ORDER BY id",
             (utc_ms(since) if since is not None else -(2**62),),
         )
         for row in cursor:
             yield QuizAttempt.from_row(row)
+
+    @guarded
+    def diagnosis_counts(self, since: datetime, limit: int) -> list[tuple[Any, ...]]:
+        """The most frequent diagnoses of wrong answers, per question form (``params.form``): ``(form,
+        kind, diagnosis, attempts, attempts since `since`, the latest attempt's time in epoch ms, its params
+        as JSON)``, most frequent first, then the most recent."""
+        return self.conn.execute(
+            "SELECT json_extract(params, '$.form') AS form, kind, diagnosis, count(*), sum(at >= ?), "
+            "max(id), at, params FROM quiz_attempts WHERE diagnosis IS NOT NULL GROUP BY form, diagnosis "
+            "ORDER BY count(*) DESC, max(id) DESC LIMIT ?",
+            (utc_ms(since), limit),
+        ).fetchall()
+
+    @guarded
+    def count_diagnosis(self, form: str, diagnosis: str, since: datetime) -> int:
+        """How many attempts at questions of ``form`` since ``since`` got the diagnosis ``diagnosis``."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM quiz_attempts WHERE diagnosis = ? AND at >= ? "
+            "AND json_extract(params, '$.form') IS ?",
+            (diagnosis, utc_ms(since), form),
+        ).fetchone()
+        return int(row[0])

@@ -98,6 +98,8 @@ def older_collection(path: Path) -> Path:
     """A collection as version 1 left it."""
     with closing(open_connection(path, TIMEOUT_MS).conn) as conn:
         conn.execute("DROP INDEX reviews_by_state")
+        conn.execute("DROP INDEX quiz_attempts_by_diagnosis")
+        conn.execute("ALTER TABLE quiz_attempts DROP COLUMN diagnosis")
         conn.execute("PRAGMA user_version = 1")
     return path
 

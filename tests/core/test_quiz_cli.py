@@ -24,6 +24,7 @@ from studyapp.quiz.generators import name_question, typed_question
 from studyapp.quiz.grading import AnswerError
 from studyapp.quiz.plain import run_plain_quiz
 from studyapp.quiz.questions import Question, QuestionKind
+from studyapp.quiz.worked import solution_lines
 from studyapp.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,7 +244,10 @@ def test_numeric_feedback_names_the_mistake_and_the_simulation(tmp_path: Path) -
     assert f"See it live: studyapp sim run {question.sim}" in result.stdout
     with Store.open(tmp_path / "quiz.sqlite3") as store:
         (attempt,) = store.iter_quiz_attempts()
-    assert attempt.params["mistake"] == name and attempt.params["sim_params"] == dict(question.sim_params)
+    assert attempt.diagnosis == name and attempt.params["sim_params"] == dict(question.sim_params)
+    assert "mistake" not in attempt.params  # the diagnosis has its own column
+    solution = solution_lines(question.worked)
+    assert solution[0] == "Worked solution:" and "\n".join(solution) in result.stdout
 
 
 def test_deck_and_tag_filters(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Question generators: every numeric answer against an independent oracle (closed forms, finite
 differences, scipy, torch when installed) over many seeds, valid simulation parameters, each card's
-numeric questions about its own topic, explanations that agree with their answers and write signs as a
+numeric questions about its own topic, explanations and worked solutions that write signs as a
 mathematician would, reproducible quizzes, and coverage of every card."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from studyapp.quiz.plain import ANSWER_HELP
 from studyapp.quiz.questions import OPTION_LABELS, Question, QuestionKind
 from studyapp.quiz.rubric import answer_stands
 from studyapp.quiz.runner import forms, make_question
+from studyapp.quiz.worked import solution_lines
 
 SEEDS = range(200)
 #: Kinds whose simulation trains a model get fewer seeds, to keep the file fast.
@@ -39,7 +40,9 @@ NO_USER_DECKS = Path(__file__).parent / "no-user-decks"
 
 @cache
 def deck_cards() -> tuple[Card, ...]:
-    return tuple(load_library(user_dir=NO_USER_DECKS).cards)
+    """The seed's cards. (The cloze cards added to the course notes have no distractors or steps; their
+    quiz questions are tested in tests/core/test_cloze_grading.py.)"""
+    return tuple(card for card in load_library(user_dir=NO_USER_DECKS).cards if not card.cloze)
 
 
 def questions(kind: str, seeds: range = SEEDS) -> list[Question]:
@@ -564,7 +567,7 @@ def test_explanations_write_signs_as_a_mathematician_would(kind: str) -> None:
     )
     for seed in seeds:
         q = numeric_question(kind, None, seed)
-        for text in (q.explanation, q.expected):
+        for text in (q.explanation, q.expected, *solution_lines(q.worked)):
             assert not any(bad in text for bad in BAD_SIGNS), (kind, seed, text)
             assert not HYPHEN_MINUS.search(text), (kind, seed, text)
 
@@ -574,6 +577,7 @@ def test_a_negative_factor_is_bracketed() -> None:
         p = q.params
         gradient = gradient_2d(p["function"], p["x0"], p["y0"], p["conditioning"])["xy".index(p["axis"])]
         if gradient < 0:
-            assert f"·({MINUS}" in q.explanation and f" {MINUS} " in q.explanation, q.explanation
+            text = "\n".join(solution_lines(q.worked))
+            assert f"·({MINUS}" in text and f" {MINUS} " in text, text
             return
     raise AssertionError("no gradient-descent step with a negative gradient")

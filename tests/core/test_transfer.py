@@ -79,6 +79,7 @@ def studied(collection: Collection, session: StudySession) -> Collection:
             seed=i if i % 2 else None,
             params={"lr": 0.1 * i, "shape": [3, 3], "name": "conv"},
             duration_ms=1000 + i,
+            diagnosis="forgot the +1 in ⌊(n + 2p − k)/s⌋ + 1" if i in (1, 3) else None,
         )
     store.set_setting("new_per_day", 15)
     store.set_setting("desired_retention", 0.85)
@@ -147,6 +148,24 @@ def test_the_export_matches_the_store_item_by_item(studied: Collection) -> None:
     attempts = list(store.iter_quiz_attempts())
     assert [a["params"] for a in data["quiz_attempts"]] == [dict(a.params) for a in attempts]
     assert data["quiz_attempts"][1]["question"] == "Question 1 — ünïcode"
+    # The diagnosis is written where there is one, and only there.
+    assert [a.get("diagnosis") for a in data["quiz_attempts"]] == [a.diagnosis for a in attempts]
+    assert [("diagnosis" in a) for a in data["quiz_attempts"]] == [False, True, False, True, False]
+
+
+def test_an_export_without_diagnoses_still_imports_exactly(studied: Collection, tmp_path: Path) -> None:
+    """Files written before quiz attempts had a diagnosis (no such field) import, and export the same."""
+    data = json.loads(export_text(studied.store))
+    for attempt in data["quiz_attempts"]:
+        attempt.pop("diagnosis", None)
+    data["quiz_attempts"][0]["diagnosis"] = None  # an explicit null is no diagnosis either
+    old = json.dumps(data, ensure_ascii=False)
+    with Store.open(tmp_path / "fresh.sqlite3") as store:
+        transfer.import_snapshot(store, transfer.parse_export(old, "old.json"))
+        assert [a.diagnosis for a in store.iter_quiz_attempts()] == [None] * 5
+        again = json.loads(export_text(store))
+    del data["quiz_attempts"][0]["diagnosis"]
+    assert without_time(json.dumps(again)) == without_time(json.dumps(data))
 
 
 def test_the_command_line_round_trip(studied: Collection, cli: Any, tmp_path: Path) -> None:
@@ -279,6 +298,17 @@ REFUSALS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("quiz card", edit(["quiz_attempts", 1, "card"], "ghost"), "quiz_attempts[1].card: unknown card 'ghost'"),
     ("quiz params", edit(["quiz_attempts", 0, "params"], [1]), "quiz_attempts[0].params: must be an object"),
     ("quiz correct", edit(["quiz_attempts", 0, "correct"], "yes"), "quiz_attempts[0].correct: must be true"),
+    (
+        "empty diagnosis",
+        edit(["quiz_attempts", 3, "diagnosis"], ""),
+        "quiz_attempts[3].diagnosis: must not be",
+    ),
+    (
+        "diagnosis number",
+        edit(["quiz_attempts", 0, "diagnosis"], 7),
+        "quiz_attempts[0].diagnosis: must be a string",
+    ),
+    ("quiz field", edit(["quiz_attempts", 0, "mistake"], "x"), "quiz_attempts[0]: unknown field 'mistake'"),
     ("setting range", edit(["settings", "new_per_day"], -1), "settings.new_per_day: new_per_day must be"),
     ("setting name", edit(["settings", "colour"], "red"), "settings.colour: unknown setting 'colour'"),
     ("settings list", edit(["settings"], []), "settings: must be an object"),

@@ -6,8 +6,10 @@ Typed, short, numeric and ordering answers go into the input line. When the judg
 answer in the learner's own words is right, a checklist of the card's key ideas follows, those recognised
 already ticked: Space or the idea's number ticks or unticks one, Enter is done, and the ticks give the
 grade. After an answer: Enter goes on, r counts a wrong written answer as right, s opens the question's
-simulation with its exact parameters. The quiz is built in a worker thread (numeric questions run
-simulations).
+simulation with its exact parameters. A numeric answer shows its worked solution; a wrong one whose
+diagnosis repeats a recent mistake offers, besides the simulation, a practice question of the same kind
+(p, asked next). The quiz is built in a worker thread (numeric questions run simulations); a quiz of one
+practice question of a given kind (``practice``) is what Stats offers.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from studyapp.quiz import (
     select_cards,
 )
 from studyapp.quiz.grading import Checklist
-from studyapp.quiz.plain import RUBRIC_INTRO, answer_help, feedback_lines, option_lines
+from studyapp.quiz.plain import RUBRIC_INTRO, answer_help, feedback_lines, offer_lines, option_lines
+from studyapp.quiz.practice import practice_question
 from studyapp.quiz.questions import OPTION_KEYS, TRUTH_KEYS, QuestionKind
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
@@ -111,6 +114,7 @@ class QuizScreen(AppScreen):
         Binding("enter,n", "next", "Next"),
         Binding("r", "override", "I was right"),
         Binding("s", "simulate", "Simulation"),
+        Binding("p", "practise", "Practise"),
         Binding("m", "retry", "Retry missed"),
         Binding("question_mark", "help", "Help"),
         Binding("escape,q", "back", "Back"),
@@ -124,11 +128,13 @@ class QuizScreen(AppScreen):
         seed: int | None = None,
         kinds: Sequence[QuestionKind | str] = KINDS,
         questions: Sequence[Question] | None = None,
+        practice: str | None = None,
     ) -> None:
         super().__init__()
         self.deck, self.tag, self.count, self.kinds = deck, tag, count, tuple(kinds)
         self.seed = new_seed() if seed is None else seed
         self.prepared = list(questions) if questions is not None else None
+        self.practice = practice
         self.run: QuizRun | None = None
         self.state = LOADING
 
@@ -153,6 +159,8 @@ class QuizScreen(AppScreen):
     def _build(self) -> None:
         try:
             questions = self.prepared
+            if self.practice is not None:
+                questions = [practice_question(self.practice, self.seed)]
             if questions is None:
                 cards = select_cards(self.collection.library.cards, self.deck, self.tag)
                 questions = build_quiz(cards, self.count, self.seed, self.kinds)
@@ -259,6 +267,11 @@ class QuizScreen(AppScreen):
         assert self.run is not None and self.run.pending is not None
         question, result = self.run.pending.question, self.run.pending.grade
         lines = [escape(line) for line in feedback_lines(question, result, command=False)]
+        if self.run.pending.repeats_mistake:
+            lines += [
+                "",
+                *(f"[b]{escape(line)}[/b]" for line in offer_lines(self.run.pending, command=False)),
+            ]
         colour = "$success" if result.correct else "$warning" if result.self_graded else "$error"
         lines[0] = f"[b {colour}]{lines[0]}[/]"
         if result.overridden:
@@ -271,6 +284,8 @@ class QuizScreen(AppScreen):
             keys.append("r: I was right")
         if question.sim is not None:
             keys.append(f"s: open the {question.sim} simulation")
+        if self.check_action("practise", ()):
+            keys.append("p: practise this kind")
         self.hint(" · ".join(keys))
 
     def show_summary(self) -> None:
@@ -306,6 +321,9 @@ class QuizScreen(AppScreen):
             return self.state == ANSWERED and self.run is not None and self.run.can_override()
         if action == "simulate":
             return self.state == ANSWERED and question is not None and question.sim is not None
+        if action == "practise":
+            pending = self.run.pending if self.run is not None else None
+            return self.state == ANSWERED and pending is not None and pending.offers_practice
         if action == "retry":
             return self.state == SUMMARY and self.run is not None and bool(self.run.missed())
         return True
@@ -357,6 +375,12 @@ class QuizScreen(AppScreen):
         if question is None or question.sim is None or self.state != ANSWERED:
             return
         self.study.open_simulation(question.sim, dict(question.sim_params), seed=question.sim_seed)
+
+    def action_practise(self) -> None:
+        if self.run is not None and self.check_action("practise", ()):
+            self.run.practise()
+            self.show_feedback()
+            self.refresh_bindings()
 
     def action_retry(self) -> None:
         if self.run is not None and self.state == SUMMARY and self.run.missed():

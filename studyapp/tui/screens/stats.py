@@ -1,24 +1,39 @@
-"""Statistics: the review heatmap, the due forecast, retention, card counts, mastery and quizzes."""
+"""Statistics: the review heatmap, the due forecast, retention, card counts, mastery and quizzes.
+
+``p`` opens the Plan: the days until an exam (or the next 30), simulated in a background thread with
+fsrs-rs's workload simulator on the learner's cards (``studyapp.fsrs_tools.planner``), with a progress
+bar while it runs; then the reviews, new cards and minutes of each day, the predicted recall per tag on
+the exam day, and the same at other desired retentions.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.markup import escape
+from textual.message import Message
+from textual.widgets import Input, Label, ProgressBar, Sparkline, Static
 
+from studyapp.errors import CollectionError
+from studyapp.fsrs_tools.plan_result import Plan, day_rows
+from studyapp.fsrs_tools.planner import Planner
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.widgets.bars import MasteryRow, mastery_lines, mastery_rows
+from studyapp.tui.widgets.bars import MasteryRow, bar, colour_for, mastery_lines, mastery_rows
 from studyapp.tui.widgets.heatmap import heatmap_lines
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.misconceptions import MisconceptionsView
 from studyapp.tui.widgets.words import counted, plural
 
 RETENTION_LABELS = {"last_7_days": "last 7 days", "last_30_days": "last 30 days", "all_time": "all time"}
 MASTERY_TITLE = "[b]Mastery[/b] [dim]studied · known now[/dim]"
 #: The mastery bars' width before the panel has been laid out.
 MASTERY_WIDTH = 40
+PLAN_BAR = 20
 
 
 def percent(value: float | None) -> str:
@@ -29,9 +44,28 @@ class StatsScreen(AppScreen):
     """Headless statistics from ``studyapp.stats``, drawn with Textual widgets."""
 
     HELP_TITLE = "Statistics"
-    HELP_KEYS = [("↑, ↓, pgup, pgdn", "Scroll the statistics")]
-    BINDINGS = [Binding("r", "reload", "Refresh")]
+    HELP_KEYS = [
+        ("↑, ↓, pgup, pgdn", "Scroll the statistics"),
+        ("⏎ in the exam date", "Plan until that exam (empty: the next 30 days)"),
+    ]
+    BINDINGS = [Binding("r", "reload", "Refresh"), Binding("p", "plan", "Plan")]
     mastery_rows: list[MasteryRow] = []
+    #: The last plan shown (``None`` until one is ready).
+    plan: Plan | None = None
+
+    class PlanProgress(Message):
+        """``done`` of the plan's ``total`` simulation runs are finished."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done, self.total = done, total
+
+    class PlanFinished(Message):
+        """The plan is ready (``plan``), or could not be made (``error``)."""
+
+        def __init__(self, plan: Plan | None, error: str = "") -> None:
+            super().__init__()
+            self.plan, self.error = plan, error
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Statistics[/b]", classes="screen-title")
@@ -48,6 +82,17 @@ class StatsScreen(AppScreen):
                 yield Static(id="counts", classes="stats-box")
                 yield Static(id="stats-mastery", classes="stats-box")
             yield Static(id="quiz-stats")
+            yield MisconceptionsView(id="stats-misconceptions")
+            with Vertical(id="plan-panel"):
+                yield Static("[b]Plan[/b] [dim]simulated with fsrs-rs on your cards[/dim]", id="plan-title")
+                with Horizontal(id="plan-controls"):
+                    yield Label("Exam date", id="plan-exam-label")
+                    yield Input(placeholder="YYYY-MM-DD (empty: the next 30 days)", id="plan-exam")
+                yield ProgressBar(id="plan-progress", show_eta=False)
+                yield Static(id="plan-days")
+                with Horizontal(id="plan-row"):
+                    yield Static(id="plan-recall", classes="stats-box")
+                    yield Static(id="plan-options", classes="stats-box")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -105,3 +150,107 @@ class StatsScreen(AppScreen):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.draw_mastery)  # once the panel has its new width
+
+    # -- the plan ------------------------------------------------------------------------------------
+
+    def action_plan(self) -> None:
+        """Show the plan panel and simulate the plan for the exam date typed (or the next 30 days)."""
+        panel = self.query_one("#plan-panel")
+        panel.display = True
+        self.start_plan(self.query_one("#plan-exam", Input).value)
+        body = self.query_one("#stats-body", VerticalScroll)
+        self.call_after_refresh(lambda: body.scroll_to_widget(panel, top=True, animate=False))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "plan-exam":
+            self.start_plan(event.value)
+
+    def start_plan(self, text: str) -> None:
+        """Check the exam date, then simulate in the background; a bad date is said at once."""
+        try:
+            exam = date.fromisoformat(text.strip()) if text.strip() else None
+        except ValueError:
+            self.show_plan_error(f"Expected an exam date as YYYY-MM-DD, got {text.strip()!r}.")
+            return
+        self.query_one("#plan-progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#plan-days", Static).update("[dim]Simulating…[/dim]")
+        self.compute_plan(exam)
+
+    @work(thread=True, exclusive=True, group="plan")
+    def compute_plan(self, exam: date | None) -> None:
+        """Simulate the plan in a thread; progress and the result come back as messages."""
+        try:
+            planner = Planner(self.collection, self.study.now(), exam=exam)
+            plan = planner.plan(
+                progress=lambda done, total: self.post_message(self.PlanProgress(done, total))
+            )
+        except ValueError as error:
+            self.post_message(self.PlanFinished(None, str(error).capitalize() + "."))
+        except CollectionError as error:
+            self.post_message(self.PlanFinished(None, error.message))
+        else:
+            self.post_message(self.PlanFinished(plan))
+
+    def on_stats_screen_plan_progress(self, message: PlanProgress) -> None:
+        self.query_one("#plan-progress", ProgressBar).update(total=message.total, progress=message.done)
+
+    def on_stats_screen_plan_finished(self, message: PlanFinished) -> None:
+        if message.plan is None:
+            self.show_plan_error(message.error)
+            return
+        self.plan = plan = message.plan
+        self.query_one("#plan-days", Static).update("\n".join(plan_day_lines(plan)))
+        self.query_one("#plan-recall", Static).update("\n".join(plan_recall_lines(plan)))
+        self.query_one("#plan-options", Static).update("\n".join(plan_option_lines(plan)))
+
+    def show_plan_error(self, text: str) -> None:
+        """Say why there is no plan, and clear the last one."""
+        self.query_one("#plan-days", Static).update(f"[b $error]{escape(text)}[/]")
+        for selector in ("#plan-recall", "#plan-options"):
+            self.query_one(selector, Static).update("")
+
+
+def plan_day_lines(plan: Plan) -> list[str]:
+    """The plan's days (weeks beyond a month): a bar of the minutes, reviews, new cards and minutes."""
+    chosen = plan.chosen
+    rows = day_rows(chosen.days)
+    most = max((day.minutes for _label, day in rows), default=0.0) or 1.0
+    until = f"until the exam on {plan.exam.isoformat()}" if plan.exam else f"the next {len(chosen.days)} days"
+    lines = [
+        f"[b]Plan {until}[/b] · desired retention {plan.desired_retention:.2f} · "
+        f"{plan.parameters} parameters · average of {plan.runs} simulations"
+    ]
+    lines += [
+        f"{label:<19} {bar(day.minutes / most, PLAN_BAR)} {day.reviews:6.1f} reviews · "
+        f"{day.new:5.1f} new · {day.minutes:6.1f} min"
+        for label, day in rows
+    ]
+    lines.append(
+        f"{'total':<19} {'':<{PLAN_BAR}} {chosen.reviews:6.1f} reviews · {chosen.new:5.1f} new · "
+        f"{chosen.minutes:6.1f} min"
+    )
+    return lines
+
+
+def plan_recall_lines(plan: Plan) -> list[str]:
+    """The predicted recall on the exam day, over all cards and per tag."""
+    chosen = plan.chosen
+    lines = [f"[b]Recall on {plan.recall_date.isoformat()}[/b] · all cards {chosen.recall * 100:.1f}%"]
+    width = max((len(tag) for tag in chosen.tags), default=0)
+    lines += [
+        f"{escape(tag):<{width}} [{colour_for(value)}]{bar(value, PLAN_BAR)}[/] {value * 100:5.1f}%"
+        for tag, value in chosen.tags.items()
+    ]
+    return lines
+
+
+def plan_option_lines(plan: Plan) -> list[str]:
+    """Reviews, minutes and recall at each desired retention; ``▶`` marks the plan's."""
+    lines = ["[b]Desired retention[/b] [dim]reviews · minutes · recall[/dim]"]
+    for outlook in plan.outlooks:
+        mark = "▶" if outlook is plan.chosen else " "
+        lines.append(
+            f"{mark} {outlook.desired_retention:.2f}  {outlook.reviews:7.0f} · {outlook.minutes:6.0f} min · "
+            f"{outlook.recall * 100:5.1f}%"
+        )
+    return lines
