@@ -1,0 +1,223 @@
+"""The new deck an import makes: its id, its cards' ids, its TOML text, and its files on disk.
+
+The deck file is written with tomlkit and checked with the real loader before it exists; it and the
+media folder beside it are created, never overwritten, and ``Written.remove`` takes them away again
+when a later step of the import fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import tomlkit
+
+from studyapp.anki.source import Source
+from studyapp.authoring import card_table, slugify
+from studyapp.content import SLUG, SimCatalog, read_deck
+from studyapp.deck_text import note_id
+from studyapp.errors import UserError
+from studyapp.model import Problem
+
+DECK_ID_WORDS = 6
+MEDIA_SUFFIX = "-media"
+FALLBACK_DECK_ID = "imported"
+
+
+class ImportRefused(UserError):
+    """An import that would overwrite a deck or touch existing history; nothing was written."""
+
+
+def deck_id_for(title: str) -> str:
+    """A deck id from a title's first meaningful words ("Deep Learning Basics" -> "deep-learning-basics")."""
+    slug = slugify(title, max_words=DECK_ID_WORDS)
+    return slug if any(c.isalnum() for c in title.encode("ascii", "ignore").decode()) else FALLBACK_DECK_ID
+
+
+def media_folder_name(deck_id: str) -> str:
+    """The folder beside the deck file that holds its images and sounds."""
+    return f"{deck_id}{MEDIA_SUFFIX}"
+
+
+def entry_ids(texts: Iterable[str], taken: set[str]) -> list[str]:
+    """An id per card (or cloze note) made from the words of its text, never one in ``taken`` (nor the
+    note of a cloze card id there) nor one given before."""
+    used = set(taken) | {note_id(card_id) for card_id in taken}
+    ids = []
+    for text in texts:
+        base = slugify(text)
+        candidate, number = base, 1
+        while candidate in used:
+            number += 1
+            candidate = f"{base}-{number}"
+        used.add(candidate)
+        ids.append(candidate)
+    return ids
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where and how a source becomes a deck."""
+
+    source: Source
+    deck_id: str
+    path: Path
+    #: The id of each ``[[cards]]`` table, in the order of ``source.cards``.
+    entry_ids: tuple[str, ...]
+
+    @property
+    def card_ids(self) -> list[str]:
+        """The ids of every card the deck makes (a cloze note's cards are ``note::c1``, ...)."""
+        pairs = zip(self.entry_ids, self.source.cards, strict=True)
+        return [card_id for entry, card in pairs for card_id in card.card_ids(entry)]
+
+    def without(self, refused: set[str]) -> Plan:
+        """The plan without the tables whose ids are in ``refused``."""
+        pairs = zip(self.entry_ids, self.source.cards, strict=True)
+        kept = [(entry, card) for entry, card in pairs if entry not in refused]
+        self.source.cards = [card for _, card in kept]
+        return replace(self, entry_ids=tuple(entry for entry, _ in kept))
+
+    @property
+    def media_dir(self) -> Path:
+        """The folder of the deck's media files (made only when there are some)."""
+        return self.path.with_name(media_folder_name(self.deck_id))
+
+
+def check_deck_slug(deck_id: str) -> None:
+    """Refuse a deck id that is not lowercase letters, digits and dashes (a bad command line)."""
+    if not SLUG.match(deck_id):
+        raise ImportRefused(
+            f"deck id '{deck_id}' must be lowercase letters, digits and dashes (e.g. 'my-deck')", status=2
+        )
+
+
+def check_deck_id(deck_id: str, loaded: dict[str, Path | None], path: Path) -> None:
+    """Refuse a deck id that is not a slug, whose file or media folder exists, or that a loaded deck uses."""
+    another = "choose another id with --deck ID"
+    check_deck_slug(deck_id)
+    media = path.with_name(media_folder_name(deck_id))
+    for existing in (path, media):
+        if existing.exists() or existing.is_symlink():
+            raise ImportRefused(
+                f"{existing} already exists (imported before?) and is never overwritten; {another}, "
+                "or move it away"
+            )
+    if deck_id in loaded:
+        where = f" ({loaded[deck_id]})" if loaded[deck_id] else ""
+        raise ImportRefused(f"the deck id '{deck_id}' is already used by a deck{where}; {another}")
+
+
+def deck_text(plan: Plan, now: datetime) -> str:
+    """The TOML text of the new deck, with a comment that says where it came from."""
+    document = tomlkit.document()
+    document.add(
+        tomlkit.comment(f"Imported from {plan.source.label} by `studyapp import` on {now:%Y-%m-%d}.")
+    )
+    document.add(tomlkit.comment("Edit freely, but keep each card's id: its study history is kept by id."))
+    document.add(
+        tomlkit.comment("The format is described in content/README.md; check it with `studyapp check`.")
+    )
+    deck = tomlkit.table()
+    deck.add("id", plan.deck_id)
+    deck.add("title", plan.source.title)
+    deck.add("description", f"Imported from {plan.source.label}.")
+    document.add("deck", deck)
+    cards = tomlkit.aot()
+    for entry_id, card in zip(plan.entry_ids, plan.source.cards, strict=True):
+        sides = {"text": card.text} if card.text else {"question": card.question, "answer": card.answer}
+        cards.append(card_table(entry_id, {**sides, "details": card.details, "tags": list(card.tags)}))
+    document.add("cards", cards)
+    return tomlkit.dumps(document)
+
+
+def check_text(path: Path, text: str, sims: SimCatalog | None) -> list[Problem]:
+    """The loader's problems with ``text`` as the deck file ``path`` (read from a temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix="studyapp-import-") as folder:
+        temporary = Path(folder) / path.name
+        temporary.write_text(text, encoding="utf-8", newline="")
+        return [
+            Problem(path, p.message, p.line, p.column, p.card) for p in read_deck(temporary, sims=sims)[1]
+        ]
+
+
+def _safe_name(name: str) -> bool:
+    return (
+        bool(name) and name == Path(name).name and not name.startswith(".") and not set(name) & {"\\", "\x00"}
+    )
+
+
+def keep_safe_media(source: Source, available: Iterable[str]) -> None:
+    """Keep in ``source.media`` only the files that can be copied; note the others as left out."""
+    available = set(available)
+    missing = {name for name in source.media if name not in available}
+    unsafe = {name for name in source.media - missing if not _safe_name(name)}
+    source.leave_out("media files the notes use that are not in the file (their links stay)", len(missing))
+    source.leave_out("media files with names that are not plain file names, not copied", len(unsafe))
+    source.leave_out("media files in the file that no imported note uses", len(available - source.media))
+    source.media = source.media - missing - unsafe
+
+
+@dataclass
+class Written:
+    """The files an import created, so that a failure can take exactly those away again."""
+
+    paths: list[Path]
+
+    def remove(self) -> None:
+        """Delete what was created (the deck file, then the media folder)."""
+        for path in reversed(self.paths):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def write_files(plan: Plan, text: str) -> Written:
+    """Create the media folder with the source's media files, then the deck file; neither may exist.
+    On a failure, what was created is removed again."""
+    source = plan.source
+    written = Written([])
+    try:
+        plan.path.parent.mkdir(parents=True, exist_ok=True)
+        if source.media:
+            assert source.read_media is not None
+            plan.media_dir.mkdir(parents=False)
+            written.paths.append(plan.media_dir)
+            for name in sorted(source.media):
+                chunks = source.read_media(name)
+                if chunks is not None:
+                    with (plan.media_dir / name).open("xb") as out:
+                        for chunk in chunks:
+                            out.write(chunk)
+        _create(plan.path, text)
+        written.paths.append(plan.path)
+    except OSError as error:
+        written.remove()
+        raise ImportRefused(
+            f"cannot write the deck {plan.path}: {error.strerror or error}; nothing was imported"
+        ) from None
+    except BaseException:
+        written.remove()
+        raise
+    return written
+
+
+def _create(path: Path, text: str) -> None:
+    """Write ``path`` completely under a temporary name, then link it into place (fails if it exists)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask's permissions
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,220 @@
+"""``studyapp import`` of Anki packages and CSV/TSV files: a new deck, and its cards' review history.
+
+An import is planned completely first: the file is read, the deck's id, file and card ids chosen,
+the deck's text checked with the loader. A dry run stops there and prints the plan. A real import
+then writes the deck file (and its media folder), loads it, reconciles it into the collection and
+replays each card's reviews through FSRS, recording them with the store's ``record_review``, in
+one transaction. Existing decks and history are never touched: a deck file or id already in use is
+refused, and card ids avoid every id the decks and the collection know.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from studyapp.anki import PACKAGE_SUFFIXES
+from studyapp.anki.deck_file import (
+    ImportRefused,
+    Plan,
+    check_deck_id,
+    check_deck_slug,
+    check_text,
+    deck_id_for,
+    deck_text,
+    entry_ids,
+    keep_safe_media,
+    media_folder_name,
+    write_files,
+)
+from studyapp.anki.source import Source
+from studyapp.authoring import adopt, problems_in, taken_ids
+from studyapp.collection import Collection, open_collection
+from studyapp.content import Library, SimCatalog, load_library
+from studyapp.errors import CollectionMissing
+from studyapp.model import CardState
+from studyapp.paths import user_deck_dir
+from studyapp.scheduler import Scheduler
+from studyapp.store import Store
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an import goes: the collection, the deck folders, and the simulations decks are checked with."""
+
+    db_path: Path
+    library: Library
+    extra_dirs: Sequence[Path] = ()
+    user_dir: Path | None = None
+    sims: SimCatalog | None = None
+
+    @property
+    def deck_dir(self) -> Path:
+        return self.user_dir if self.user_dir is not None else user_deck_dir()
+
+
+@dataclass
+class Outcome:
+    """What an import did (or, in a dry run, would do)."""
+
+    plan: Plan
+    dry_run: bool
+    created_collection: bool = False
+    reviews: int = 0
+
+    @property
+    def kinds(self) -> Counter[str]:
+        """How many cards of each kind (a cloze note's cards count one each)."""
+        return Counter(card.kind.value for card in self.plan.source.cards for _ in card.histories)
+
+    def lines(self) -> list[str]:
+        """The summary for people: the deck, the counts, and what was not imported as it was."""
+        plan, source = self.plan, self.plan.source
+        verb = "would write" if self.dry_run else "wrote"
+        kinds = ", ".join(f"{count} {kind}" for kind, count in self.kinds.items())
+        reviews = source.reviews
+        replay = "replayed with FSRS" if not self.dry_run else "to replay with FSRS"
+        lines = [
+            f"{verb} the deck '{plan.deck_id}' (\"{source.title}\") to {plan.path}",
+            f"  notes: {source.notes}, cards: {source.card_count} ({kinds}), reviews: {reviews} {replay}",
+        ]
+        if source.media:
+            lines.append(f"  media files: {len(source.media)} in {plan.media_dir}")
+        if source.left_out:
+            lines.append("  not imported as they were:")
+            lines += [f"    {count} {what}" for what, count in sorted(source.left_out.items())]
+        if self.dry_run:
+            lines.append("dry run: nothing was written")
+        return lines
+
+
+@contextmanager
+def read_source(path: Path, deck_id: Callable[[str], str]) -> Iterator[Source]:
+    """The source of ``path`` by its suffix; ``deck_id(title)`` names the deck (and so its media folder).
+    An Anki package stays open in the ``with`` block, for its media files to be copied."""
+    suffix = path.suffix.lower()
+    if suffix in PACKAGE_SUFFIXES:
+        from studyapp.anki.convert import anki_source
+        from studyapp.anki.package import AnkiPackage
+
+        with AnkiPackage(path) as package:
+            source = anki_source(package.data, path, lambda title: media_folder_name(deck_id(title)))
+            keep_safe_media(source, package.media)
+            source.read_media = package.media_chunks
+            yield source
+    else:
+        from studyapp.anki.table import table_source
+
+        yield table_source(path)
+
+
+def known_card_ids(db_path: Path) -> set[str]:
+    """Every card id the collection knows, retired ones included, without writing (none if it is missing)."""
+    try:
+        with Store.open(db_path, create=False, read_only=True) as store:
+            return {record.card_id for record in store.cards(include_retired=True)}
+    except CollectionMissing:
+        return set()
+
+
+def plan_import(source: Source, deck_id: str, target: Target, known: set[str]) -> Plan:
+    """Choose the deck file and card ids; refuse a deck id or file in use."""
+    path = target.deck_dir / f"{deck_id}.toml"
+    loaded = {deck.id: deck.source for deck in target.library.decks}
+    check_deck_id(deck_id, loaded, path)
+    taken = taken_ids(target.library, target.deck_dir, reserved=known)
+    ids = entry_ids((card.words for card in source.cards), taken)
+    return Plan(source, deck_id, path, tuple(ids))
+
+
+def _checked_text(plan: Plan, target: Target, now: datetime) -> tuple[Plan, str]:
+    """The deck's text, checked with the loader; cards the loader refuses are left out (and noted)."""
+    for _ in range(3):
+        text = deck_text(plan, now)
+        problems = check_text(plan.path, text, target.sims)
+        if not problems:
+            return plan, text
+        refused = {problem.card for problem in problems if problem.card in plan.entry_ids}
+        if len(refused) < len({problem.card for problem in problems}) or len(refused) == len(plan.entry_ids):
+            break
+        plan.source.leave_out(f"cards the deck format refuses (first: {problems[0].message})", len(refused))
+        plan = plan.without({card for card in refused if card is not None})
+    details = "\n".join(str(problem) for problem in problems)
+    raise ImportRefused(f"the imported deck would not load, so nothing was written:\n{details}")
+
+
+def import_file(
+    path: Path, target: Target, *, deck_id: str | None = None, dry_run: bool = False, now: datetime
+) -> Outcome:
+    """Import ``path`` (.apkg, .colpkg, .csv or .tsv) as a new deck of the user's deck folder.
+
+    Nothing is written (not even a new collection) until the file has been read and the deck checked.
+    """
+    if deck_id is not None:
+        check_deck_slug(deck_id)
+
+    def name(title: str) -> str:
+        return deck_id or deck_id_for(title)
+
+    with read_source(path, name) as source:
+        if not source.cards:
+            raise ImportRefused(f"{path} holds no cards that can be imported; nothing was written")
+        plan = plan_import(source, name(source.title), target, known_card_ids(target.db_path))
+        plan, text = _checked_text(plan, target, now)
+        if dry_run:
+            return Outcome(plan, dry_run=True)
+        written = write_files(plan, text)
+        try:
+            with open_collection(target.db_path, library=target.library) as collection:
+                reviews = _bring_in(collection, plan, target)
+                return Outcome(plan, False, collection.created, reviews)
+        except BaseException:
+            written.remove()
+            raise
+
+
+def _bring_in(collection: Collection, plan: Plan, target: Target) -> int:
+    """Load the new deck, reconcile it into the collection and replay its reviews, in one transaction."""
+    library = load_library(target.extra_dirs, target.user_dir, sims=target.sims)
+    problems = problems_in(library, plan.path)
+    if problems:
+        details = "\n".join(str(problem) for problem in problems)
+        raise ImportRefused(f"the imported deck did not load, so it was taken away again:\n{details}")
+    store = collection.store
+    with store.transaction():
+        adopt(collection, library)
+        for card_id in plan.card_ids:
+            record = collection.card_record(card_id)
+            if record is None or record.retired or record.state.reps or store.latest_review_id(card_id):
+                raise ImportRefused(
+                    f"the card id '{card_id}' already has history in {collection.path} (it came in while "
+                    "this import ran); history is never overwritten, so nothing was imported: import again"
+                )
+        return replay(collection, plan)
+
+
+def replay(collection: Collection, plan: Plan) -> int:
+    """Record every card's reviews, each scheduled by FSRS from the state the one before left, with the
+    collection's desired retention and parameters, as a study session would (without fuzz: a replay is
+    the same every time); returns how many were recorded."""
+    settings = collection.settings()
+    scheduler = Scheduler(settings.desired_retention, fuzz=False, parameters=settings.fsrs_parameters)
+    count = 0
+    histories = [
+        (card_id, reviews)
+        for entry_id, card in zip(plan.entry_ids, plan.source.cards, strict=True)
+        for card_id, (_, reviews) in zip(card.card_ids(entry_id), card.histories, strict=True)
+    ]
+    for card_id, reviews in histories:
+        state = CardState()
+        for review in reviews:
+            at = datetime.fromtimestamp(review.at_ms / 1000, UTC)
+            after, when = scheduler.review(state, review.rating, at)
+            collection.store.record_review(card_id, review.rating, when, review.duration_ms, state, after)
+            state = after
+            count += 1
+    return count
