@@ -21,6 +21,11 @@ Rules, so the numbers are unambiguous:
   studied; ``suspended`` and ``buried`` count the cards set aside (the six add up to ``total``);
   ``leech`` counts the cards flagged as leeches, whatever else they are. Retired cards (no longer in
   any deck) are left out everywhere.
+- **Misconceptions**: the diagnoses of wrong quiz answers (the known mistake a wrong number matched),
+  counted per question form, most frequent first, with when each was last seen (an answer that matched
+  several known mistakes counts under their names joined, "A or B", as its feedback said). One seen at least
+  ``RECURRING`` times in the last ``MISCONCEPTION_DAYS`` days comes with an offer: the simulation preset
+  of its latest question, and a practice question of the same kind.
 - **Mastery**: per tag, the mean fsrs retrievability at ``now`` of the tag's *studied* cards (reviewed
   at least once, suspended ones included). New cards are excluded from the mean, which measures what
   you have learnt; ``studied`` out of ``cards`` says how much of the tag that is. ``known`` is the share
@@ -30,10 +35,11 @@ Rules, so the numbers are unambiguous:
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from studyapp.activity import (
@@ -48,9 +54,15 @@ from studyapp.scheduler import check_utc
 from studyapp.store import Store
 
 FORECAST_DAYS = 30
+#: A misconception seen this many times within ``MISCONCEPTION_DAYS`` days offers its simulation and practice.
+RECURRING = 2
+MISCONCEPTION_DAYS = 14
+#: The most frequent misconceptions listed.
+MISCONCEPTIONS_SHOWN = 10
 RETENTION_WINDOWS: dict[str, int | None] = {"last_7_days": 7, "last_30_days": 30, "all_time": None}
 _DAY_MS = 86_400_000
 _BEFORE_ALL = -(2**62)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # -- retention, forecast, counts ------------------------------------------------------------------
@@ -226,6 +238,97 @@ def quiz_stats(store: Store) -> QuizStats:
     return QuizStats(overall, by_kind, by_tag)
 
 
+# -- misconceptions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a recurring misconception offers: the simulation preset of its latest question (``sim`` with
+    ``sim_params`` and ``sim_seed``) and a practice question of the same ``form``."""
+
+    sim: str
+    sim_params: Mapping[str, Any] = field(default_factory=dict)
+    sim_seed: int = 0
+    form: str = ""
+
+    @property
+    def practice(self) -> str:
+        """The practice question's kind: ``conv-output-size`` for the form ``numeric:conv-output-size``."""
+        return self.form.partition(":")[2] or self.form
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the simulation, its parameters and seed, and the practice question's kind."""
+        return {
+            "sim": self.sim,
+            "sim_params": dict(self.sim_params),
+            "sim_seed": self.sim_seed,
+            "practice": self.practice,
+        }
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A diagnosis of wrong answers to one form of question: how often, how often lately, when last."""
+
+    diagnosis: str
+    form: str
+    count: int
+    recent: int
+    last_seen: datetime
+    offer: Offer | None = None
+
+    @property
+    def kind(self) -> str:
+        """The question kind: the numeric kind's name (``conv-output-size``), else the form."""
+        return self.form.partition(":")[2] or self.form
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; ``recent`` is the count within the last ``MISCONCEPTION_DAYS`` days."""
+        return {
+            "diagnosis": self.diagnosis,
+            "kind": self.kind,
+            "form": self.form,
+            "count": self.count,
+            "recent": self.recent,
+            "recent_days": MISCONCEPTION_DAYS,
+            "last_seen": self.last_seen.isoformat(),
+            "offer": self.offer.to_dict() if self.offer is not None else None,
+        }
+
+
+def misconception_window(now: datetime) -> datetime:
+    """The start of the window in which a misconception counts as recurring."""
+    return check_utc(now) - timedelta(days=MISCONCEPTION_DAYS)
+
+
+def offer_of(params: Mapping[str, Any], form: str) -> Offer | None:
+    """The offer an attempt's stored parameters make: its simulation preset (``None`` without one)."""
+    sim = params.get("sim")
+    sim_params = params.get("sim_params", {})
+    seed = params.get("sim_seed", 0)
+    if not isinstance(sim, str) or not isinstance(sim_params, dict) or not isinstance(seed, int):
+        return None
+    return Offer(sim, sim_params, seed, form)
+
+
+def misconceptions(store: Store, now: datetime, limit: int = MISCONCEPTIONS_SHOWN) -> list[Misconception]:
+    """The most frequent misconceptions, each with an offer when it recurred lately (see the module)."""
+    found = []
+    for form, kind, diagnosis, count, recent, _id, at, params in store.diagnosis_counts(
+        misconception_window(now), limit
+    ):
+        form = form if isinstance(form, str) else kind
+        offer = offer_of(json.loads(params), form) if recent >= RECURRING else None
+        last = EPOCH + timedelta(milliseconds=at)
+        found.append(Misconception(diagnosis, form, int(count), int(recent), last, offer))
+    return found
+
+
+def recent_diagnoses(store: Store, form: str, diagnosis: str, now: datetime) -> int:
+    """How many recorded answers to questions of ``form`` got ``diagnosis`` within the window."""
+    return store.count_diagnosis(form, diagnosis, misconception_window(now))
+
+
 # -- everything ------------------------------------------------------------------------------------
 
 
@@ -272,4 +375,5 @@ def all_stats(
             "by_kind": {kind: value.to_dict() for kind, value in quiz.by_kind.items()},
             "by_tag": {tag: value.to_dict() for tag, value in quiz.by_tag.items()},
         },
+        "misconceptions": [found.to_dict() for found in misconceptions(store, now)],
     }

@@ -115,7 +115,20 @@ def _v2_retention_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX reviews_by_state ON reviews (state_before, reviewed_at, rating)")
 
 
-STEPS: tuple[Step, ...] = (_v1_initial, _v2_retention_index)
+def _v3_quiz_diagnosis(db: sqlite_utils.Database) -> None:
+    """Version 3: the diagnosis of a wrong quiz answer (the known mistake it matched) in its own column,
+    indexed to count misconceptions; earlier attempts keep the one their ``params`` recorded."""
+    db.execute("ALTER TABLE quiz_attempts ADD COLUMN diagnosis TEXT")
+    db.execute(
+        "UPDATE quiz_attempts SET diagnosis = json_extract(params, '$.mistake') "
+        "WHERE json_type(params, '$.mistake') = 'text'"
+    )
+    db.execute(
+        "CREATE INDEX quiz_attempts_by_diagnosis ON quiz_attempts (diagnosis, at) WHERE diagnosis IS NOT NULL"
+    )
+
+
+STEPS: tuple[Step, ...] = (_v1_initial, _v2_retention_index, _v3_quiz_diagnosis)
 CURRENT_VERSION = len(STEPS)
 
 
