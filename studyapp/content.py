@@ -1,7 +1,9 @@
 """Read and validate deck files (TOML) into model objects.
 
 Every problem is collected with its file, line and card id, so that ``studyapp check`` can
-report all of them in one run. The format is documented in ``content/README.md``.
+report all of them in one run; a formula or cloze markup that cannot be read is located at its own line
+and column inside the string. A cloze note (``text``) becomes one card per deletion number
+(``studyapp.deck_text``). The format is documented in ``content/README.md``.
 Headless (stdlib and ``studyapp.model``): the simulations a card may link to are passed in by the
 caller as a mapping of name to spec (``sims``), so this module does not depend on the ``sim`` package.
 """
@@ -20,9 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from studyapp.deck_text import NOT_FOR_CLOZE, check_formulas, cloze_cards, note_id, read_cloze
 from studyapp.errors import UserError
 from studyapp.model import Card, Deck, Problem
 from studyapp.paths import bundled_deck_dir, user_deck_dir
+from studyapp.toml_strings import line_and_column, value_positions
 
 DECK_SUFFIX = ".toml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -30,7 +34,7 @@ MIN_DISTRACTORS = 3
 
 TOP_KEYS = {"deck": "the [deck] table", "cards": "the [[cards]] list"}
 DECK_KEYS = {"id": True, "title": True, "description": False}
-#: Card keys and whether they are required.
+#: Card keys and whether they are required (a cloze card has `text` instead of `question` and `answer`).
 CARD_KEYS = {
     "id": True,
     "question": True,
@@ -46,7 +50,10 @@ CARD_KEYS = {
     "note": False,
     "note_kind": False,
     "headline": False,
+    "text": False,
 }
+#: What a missing question or answer may mean.
+CLOZE_HINT = " (or 'text' for a cloze card, e.g. text = \"… {{c1::a term}} …\")"
 TEXT_LISTS = ("distractors", "key_terms", "steps")
 #: What a card's ``note`` does to the author's words, which stay as written.
 NOTE_KINDS = ("correction", "clarification")
@@ -135,6 +142,7 @@ class _Locator:
     """Finds the line of a card, or of a key inside a card, in the raw TOML text."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.lines = text.splitlines()
         self.card_starts = [
             i + 1 for i, line in enumerate(self.lines) if re.match(r"\s*\[\[\s*cards\s*\]\]", line)
@@ -174,6 +182,17 @@ class _Locator:
                     return number, min(found) + 1
         text = self.lines[line - 1]
         return line, len(text) - len(text.lstrip()) + 1
+
+    def inside(self, index: int, key: str, value: str, offset: int) -> tuple[int, int]:
+        """Line and column of character ``offset`` of ``value`` (the string of ``key``, stripped of the
+        whitespace around it), else of ``key`` itself."""
+        start = self.card(index)
+        positions = value_positions(self.text, start, self.end(index), key, value) if start else None
+        if positions is None:
+            return self.place(index, key)
+        stripped = len(value) - len(value.lstrip())
+        at = min(offset + stripped, len(positions) - 1)
+        return line_and_column(self.text, positions[at]) if positions else self.place(index, key)
 
 
 def _suggest(word: str, options: Iterable[str]) -> str:
@@ -330,9 +349,7 @@ class _DeckReader:
             raw_cards = []
         if not raw_cards:
             self.problem("the deck has no cards; add at least one [[cards]] table", self.locate.deck_start)
-        cards = [
-            card for i, raw in enumerate(raw_cards) if (card := self.read_card(i, raw, deck_id)) is not None
-        ]
+        cards = [card for i, raw in enumerate(raw_cards) for card in self.read_card(i, raw, deck_id)]
         self.check_duplicates(cards)
         if self.problems:
             return None
@@ -355,26 +372,35 @@ class _DeckReader:
         title = table.get("title", "")
         return (deck_id if isinstance(deck_id, str) else "", title if isinstance(title, str) else "")
 
-    def read_card(self, index: int, raw: Mapping[str, Any], deck_id: str) -> Card | None:
+    def read_card(self, index: int, raw: Mapping[str, Any], deck_id: str) -> list[Card]:
+        """The cards of one ``[[cards]]`` table: one card, or a cloze note's cards; none if it has a
+        problem."""
         before = len(self.problems)
         raw_id = raw.get("id")
         card_id = raw_id if isinstance(raw_id, str) and raw_id else f"#{index + 1}"
         line = self.locate.card(index)
+        cloze = "text" in raw
 
         def bad(key: str, message: str) -> None:
             self.problem(message, self.locate.key(index, key), card_id)
 
         self.unknown_keys(raw, CARD_KEYS, "a card", line, card_id)
-        for key, required in CARD_KEYS.items():
-            if required and key not in raw:
-                bad(key, f"missing required key '{key}'")
+        for key in ("id",) if cloze else ("id", "question", "answer"):
+            if key not in raw:
+                bad(key, f"missing required key '{key}'" + ("" if key == "id" else CLOZE_HINT))
         if isinstance(raw_id, str) and raw_id and not SLUG.match(raw_id):
             bad("id", f"card id '{raw_id}' must be lowercase letters, digits and dashes (e.g. 'max-pooling')")
         elif "id" in raw and not isinstance(raw_id, str):
             bad("id", "'id' must be a string")
-        for key in ("question", "answer"):
+        for key in ("text",) if cloze else ("question", "answer"):
             if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
                 bad(key, f"'{key}' must be a non-empty string")
+        for key in NOT_FOR_CLOZE if cloze else ():
+            if key in raw:
+                bad(
+                    key,
+                    f"a cloze card has no '{key}': its 'text' holds the card, {{{{c1::…}}}} what to remember",
+                )
         if "details" in raw and not isinstance(raw["details"], str):
             bad("details", "'details' must be a string (Markdown)")
         if "multiple_choice" in raw and not isinstance(raw["multiple_choice"], bool):
@@ -394,15 +420,22 @@ class _DeckReader:
             line, column = self.locate.place(index, key, item)
             self.problem(message, line, card_id, column)
 
+        def bad_inside(key: str, value: str, message: str, offset: int) -> None:
+            line, column = self.locate.inside(index, key, value, offset)
+            self.problem(message, line, card_id, column)
+
         note, note_kind = self.read_note(raw, bad_at)
         headline = self.read_headline(raw, bad_at, sim_name)
+        check_formulas(raw, bad_inside)
+        text = raw.get("text")
+        deletions = read_cloze(text, bad_inside) if cloze and isinstance(text, str) and text.strip() else None
         if len(self.problems) > before:
-            return None
-        return Card(
+            return []
+        card = Card(
             id=card_id,
             deck=deck_id,
-            question=raw["question"].strip(),
-            answer=raw["answer"].strip(),
+            question=raw.get("question", "").strip(),
+            answer=raw.get("answer", "").strip(),
             details=raw.get("details", "").strip(),
             tags=tuple(lists["tags"]),
             sim=sim_name,
@@ -417,7 +450,9 @@ class _DeckReader:
             position=index,
             source=self.path,
             line=line,
+            cloze=text.strip() if isinstance(text, str) else "",
         )
+        return cloze_cards(card, deletions) if deletions is not None else [card]
 
     @staticmethod
     def text_list(raw: Mapping[str, Any], key: str, bad: Any) -> list[str]:
@@ -525,15 +560,17 @@ class _DeckReader:
         return name, dict(preset)
 
     def check_duplicates(self, cards: Sequence[Card]) -> None:
+        """Report a card id used twice (a cloze note's id counts as its cards' id)."""
         seen: dict[str, Card] = {}
+        reported: set[int] = set()
         for card in cards:
-            if card.id in seen:
-                first = seen[card.id]
+            written = note_id(card.id)
+            first = seen.setdefault(written, card)
+            if first.line != card.line and card.line not in reported:
+                reported.add(card.line)
                 self.problem(
-                    f"duplicate card id '{card.id}' (first used on line {first.line})", card.line, card.id
+                    f"duplicate card id '{written}' (first used on line {first.line})", card.line, written
                 )
-            else:
-                seen[card.id] = card
 
 
 def read_deck(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ class Card:
     for ordering questions. ``note`` corrects or clarifies the author's words, which stay
     verbatim (``note_kind`` is ``"correction"`` or ``"clarification"``); ``headline`` names the
     answers of the card's simulation that the review shows after the answer (their keys).
+    A cloze card (``studyapp.cloze``) keeps its note's text in ``cloze`` and its deletion's number in
+    ``cloze_number``; its ``question`` is that text with the blanks, its ``answer`` what they hide.
     """
 
     id: str
@@ -41,6 +44,8 @@ class Card:
     position: int = 0
     source: Path | None = None
     line: int = 0
+    cloze: str = ""
+    cloze_number: int = 0
 
     def answer_markdown(self) -> str:
         """The answer in bold, then its details, as Markdown."""
@@ -275,7 +280,7 @@ class ReviewRecord:
 
 @dataclass(frozen=True)
 class QuizAttempt:
-    """One answered quiz question."""
+    """One answered quiz question; ``diagnosis`` names the known mistake a wrong answer matched."""
 
     id: int
     at: datetime
@@ -288,13 +293,14 @@ class QuizAttempt:
     expected: str
     correct: bool
     duration_ms: int | None
+    diagnosis: str | None = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> QuizAttempt:
         """From a row in field order, with ``at`` in epoch milliseconds and ``params`` as JSON."""
         at = _utc_from_ms(row[1])
         assert at is not None
-        kind, card_id, seed, params, question, given, expected, correct, duration_ms = row[2:]
+        kind, card_id, seed, params, question, given, expected, correct, duration_ms, *rest = row[2:]
         return cls(
             row[0],
             at,
@@ -307,11 +313,15 @@ class QuizAttempt:
             expected,
             bool(correct),
             duration_ms,
+            rest[0] if rest else None,
         )
 
 
 #: The settings a deck may set for itself; the global setting of the same name is the default.
 DECK_LIMITS = ("new_per_day", "review_limit")
+#: The on/off settings a deck may set for itself (``predict``: ask for a prediction before the answer).
+DECK_SWITCHES = ("predict",)
+DECK_SETTINGS = (*DECK_LIMITS, *DECK_SWITCHES)
 DECK_KEY_PREFIX = "deck:"
 
 
@@ -325,9 +335,9 @@ def split_deck_key(key: str) -> tuple[str, str] | None:
     if not key.startswith(DECK_KEY_PREFIX):
         return None
     deck_id, _, name = key.removeprefix(DECK_KEY_PREFIX).rpartition(":")
-    if not deck_id or name not in DECK_LIMITS:
+    if not deck_id or name not in DECK_SETTINGS:
         raise ValueError(
-            f"unknown deck setting {key!r}; a deck may set {' or '.join(DECK_LIMITS)} as deck:DECK_ID:NAME"
+            f"unknown deck setting {key!r}; a deck may set {', '.join(DECK_SETTINGS)} as deck:DECK_ID:NAME"
         )
     return deck_id, name
 
@@ -343,6 +353,18 @@ class Settings:
     theme: str = "textual-dark"
     quiz_updates_schedule: bool = False
     review_limit: int = 200
+    #: Ask for a prediction of a card's simulated number before its answer (each deck may differ).
+    predict: bool = True
+    #: FSRS's 21 parameters fitted to the learner's history (``studyapp optimize``); empty: the defaults.
+    fsrs_parameters: tuple[float, ...] = ()
+
+    #: The range of each FSRS parameter that py-fsrs schedules with (its LOWER/UPPER_BOUNDS_PARAMETERS).
+    FSRS_PARAMETER_BOUNDS: ClassVar[tuple[tuple[float, float], ...]] = (
+        *((0.001, 100.0),) * 4,
+        (1.0, 10.0), (0.001, 4.0), (0.001, 4.0), (0.001, 0.75), (0.0, 4.5), (0.0, 0.8), (0.001, 3.5),
+        (0.001, 5.0), (0.001, 0.25), (0.001, 0.9), (0.0, 4.0), (0.0, 1.0), (1.0, 6.0), (0.0, 2.0),
+        (0.0, 2.0), (0.0, 0.8), (0.1, 0.8),
+    )  # fmt: skip
 
     @classmethod
     def check(cls, key: str, value: Any) -> Any:
@@ -359,9 +381,13 @@ class Settings:
             "theme": (str,),
             "quiz_updates_schedule": (bool,),
             "review_limit": (int,),
+            "predict": (bool,),
+            "fsrs_parameters": (tuple, list),
         }
         if key not in kinds:
             raise ValueError(f"unknown setting {key!r}; valid settings: {', '.join(kinds)}")
+        if key == "fsrs_parameters":
+            return cls._check_fsrs_parameters(value)
         ranges = {
             "desired_retention": (0.7, 0.99),
             "new_per_day": (0, 9999),
@@ -380,20 +406,35 @@ class Settings:
             raise ValueError(f"{key} must be a non-empty string")
         return value
 
+    @classmethod
+    def _check_fsrs_parameters(cls, value: Any) -> tuple[float, ...]:
+        """21 finite numbers within FSRS's ranges (or none: the defaults), as a tuple of floats."""
+        count = len(cls.FSRS_PARAMETER_BOUNDS)
+        if not isinstance(value, list | tuple) or len(value) not in (0, count):
+            raise ValueError(f"fsrs_parameters must be a list of {count} numbers (or empty), got {value!r}")
+        for index, (number, (low, high)) in enumerate(zip(value, cls.FSRS_PARAMETER_BOUNDS, strict=False)):
+            if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+                raise ValueError(f"fsrs_parameters[{index}] must be a finite number, got {number!r}")
+            if not low <= number <= high:
+                raise ValueError(f"fsrs_parameters[{index}] must be from {low} to {high}, got {number!r}")
+        return tuple(float(number) for number in value)
+
 
 @dataclass(frozen=True)
 class DeckLimits:
-    """A deck's daily limits: its own values where it set them, else the global settings'."""
+    """A deck's daily limits and switches: its own values where it set them, else the global settings'."""
 
     new_per_day: int
     review_limit: int
-    #: The names of the limits the deck set for itself.
+    #: The names of the settings the deck set for itself.
     own: frozenset[str] = frozenset()
+    #: Whether the review asks for a prediction of the card's simulated number before the answer.
+    predict: bool = True
 
     @classmethod
-    def of(cls, settings: Settings, own: Mapping[str, int]) -> DeckLimits:
-        """The limits of a deck that set ``own`` (by name), under the global ``settings``."""
-        values = {name: own.get(name, getattr(settings, name)) for name in DECK_LIMITS}
+    def of(cls, settings: Settings, own: Mapping[str, int | bool]) -> DeckLimits:
+        """The settings of a deck that set ``own`` (by name), under the global ``settings``."""
+        values = {name: own.get(name, getattr(settings, name)) for name in DECK_SETTINGS}
         return cls(**values, own=frozenset(own))
 
 

@@ -3,7 +3,9 @@ screen readers.
 
 For each card the question is printed; an empty line shows the answer and its details, with the
 interval each rating would give; ``1``-``4`` (or again/hard/good/easy) rates, ``u`` undoes the last
-action, ``s`` skips the card, ``q`` or the end of input quits. Every rating is committed before the
+action, ``s`` skips the card, ``q`` or the end of input quits. On a cloze card a typed line is the
+answer: it is graded, and the rating it suggests is taken by an empty line. Formulas are printed as
+Unicode text, one line each. Every rating is committed before the
 next line is printed, and stdout is flushed after each step. While another program holds the
 collection's write lock, a rating waits (and says so) until it can be saved; Ctrl-C gives it up.
 """
@@ -17,12 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
+from studyapp.cloze import card_text, parse_cloze
 from studyapp.errors import CollectionBusy, UserError
+from studyapp.math import FormulaPart, markdown_parts, plain_text, strip_markers, unicode_text
 from studyapp.model import Card, RateResult, Rating, StudyState
 from studyapp.scheduler import format_interval, format_local
 from studyapp.session import StudySession
 
 QUESTION_HELP = "(Enter: show the answer · s skip · u undo · q quit)"
+CLOZE_HELP = "(type what the blank hides and Enter, or Enter alone to show it · s skip · u undo · q quit)"
 ANSWER_HELP = "type 1-4 (or again/hard/good/easy) to rate · u undo · s skip · q quit"
 WAITING = (
     "waiting for the collection… another program is writing to it; your rating is saved as soon as "
@@ -74,6 +79,33 @@ def plain_markdown(text: str, width: int = 100) -> str:
     console = Console(file=out, width=width, color_system=None, no_color=True, emoji=False, highlight=False)
     console.print(Markdown(text))
     return "\n".join(line.rstrip() for line in out.getvalue().strip("\n").splitlines())
+
+
+def plain_card_markdown(text: str, width: int = 100) -> str:
+    """Card Markdown as plain text, its formulas as Unicode on one line each (screen readers read
+    line by line)."""
+    out = []
+    for part in markdown_parts(text):
+        if isinstance(part, FormulaPart):
+            out.append(f"  {part.linear}")
+        else:
+            out.append(plain_markdown(part.markdown, width))
+    return "\n".join(out)
+
+
+def question_text(card: Card) -> str:
+    """The question as plain text: formulas as Unicode; a cloze card's blanks as ``[…]``."""
+    return cloze_text(card) if card.cloze else plain_text(card.question)
+
+
+def cloze_text(card: Card, revealed: bool = False) -> str:
+    """A cloze card's text, its blanks as ``[…]`` (or ``[hint]``), or ``revealed``: its answers in
+    brackets."""
+    deletions = parse_cloze(card.cloze)
+    marked = card_text(card.cloze, deletions, card.cloze_number, revealed)
+    return strip_markers(
+        unicode_text(marked, stacked=False), "[" if revealed else "", "]" if revealed else ""
+    )
 
 
 def parse_rating(text: str) -> Rating | None:
@@ -131,9 +163,12 @@ class PlainReview:
     def review(self, card: Card) -> bool:
         """Ask one card; ``False`` when the user quits or input ends."""
         label = STATE_LABELS[self.session.state(card.id).state]
-        self.say("", f"[{card.deck} · {label}] {card.question}", QUESTION_HELP)
+        self.say(
+            "", f"[{card.deck} · {label}] {question_text(card)}", CLOZE_HELP if card.cloze else QUESTION_HELP
+        )
         shown = self.timer()
         revealed = False
+        suggested: Rating | None = None
         while True:
             line = self.read()
             if line is None:
@@ -150,13 +185,13 @@ class PlainReview:
                     return True
                 continue
             if not revealed:
-                if word == "":
+                if word == "" or card.cloze:
                     revealed = True
-                    self.reveal(card)
+                    suggested = self.reveal(card, line.strip() or None)
                 else:
                     self.say("Press Enter (an empty line) to show the answer first; q quits.")
                 continue
-            rating = parse_rating(word)
+            rating = suggested if word == "" and suggested is not None else parse_rating(word)
             if rating is None:
                 self.say(f"Unknown input {line.strip()!r}: {ANSWER_HELP}")
                 continue
@@ -175,20 +210,35 @@ class PlainReview:
                     self.say(WAITING)
                     waiting = True
 
-    def reveal(self, card: Card) -> None:
+    def reveal(self, card: Card, typed: str | None = None) -> Rating | None:
         """Print the answer, its details and note as plain text, and the rating prompt with each
-        rating's interval."""
-        lines = [f"Answer: {card.answer}"]
+        rating's interval; a cloze card's typed answer is graded first. Returns the suggested rating."""
+        suggested = None
+        if card.cloze:
+            lines = [f"Answer: {plain_text(card.answer)}", f"In full: {cloze_text(card, revealed=True)}"]
+            if typed is not None:
+                from studyapp.cloze_grading import grade_cloze
+
+                result = grade_cloze(card, typed)
+                suggested = result.suggested
+                verdict = "right" if result.correct else "not right"
+                why = f": {result.feedback}" if result.feedback else ""
+                lines.append(f"Your answer {typed!r} is {verdict}{why} (suggested: {suggested.name.lower()})")
+        else:
+            lines = [f"Answer: {plain_text(card.answer)}"]
         if card.details:
-            lines.append(plain_markdown(card.details))
+            lines.append(plain_card_markdown(card.details))
         if card.note:
             label = "Correction" if card.note_kind == "correction" else "Clarification"
-            lines.append(f"{label} (added to the course notes): {plain_markdown(card.note)}")
+            lines.append(f"{label} (added to the course notes): {plain_card_markdown(card.note)}")
         preview = self.session.preview(card.id, self.clock())
         choices = " · ".join(
             f"{int(rating)} {rating.name.lower()} {format_interval(preview[rating])}" for rating in Rating
         )
+        if suggested is not None:
+            choices += f" · Enter: {suggested.name.lower()}"
         self.say(*lines, choices)
+        return suggested
 
     def acknowledge(self, result: RateResult) -> None:
         """Confirm a committed rating (the line a script can wait for)."""

@@ -21,7 +21,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Validate deck files and print the decks, the cards per deck and per tag. "
             "Without PATH, checks the bundled decks, your deck folder and any --content folders. "
-            "Every problem is reported with its file:line and card id; the exit status is 1 if there is any."
+            "Every problem is reported with its file:line:column and card id (a formula that cannot be read, "
+            "cloze markup that cannot be parsed, at the character); the exit status is 1 if there is any."
         ),
     )
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="deck files or folders to check")
@@ -39,6 +40,10 @@ def summary(library: Library) -> str:
     tag_lines = format_table(["tag", "cards"], sorted(tags.items()), width=200)
     total = len(library.cards)
     head = f"{total} cards in {len(library.decks)} deck{'s' if len(library.decks) != 1 else ''}"
+    cloze = [card for card in library.cards if card.cloze]
+    if cloze:
+        notes = len({(card.source, card.line) for card in cloze})
+        head += f" ({len(cloze)} of them from {notes} cloze note{'s' if notes != 1 else ''})"
     return f"{decks}\n\n{tag_lines}\n\n{head}"
 
 

@@ -44,12 +44,19 @@ def only_problem(path: Path) -> Problem:
 # --- the bundled deck -------------------------------------------------------------------------------
 
 
+#: The bundled deck: the seed's 27 cards, then 14 cloze cards from 8 notes added to the course notes.
+SEED_CARDS = 27
+CLOZE_CARDS = 14
+BUNDLED_CARDS = SEED_CARDS + CLOZE_CARDS
+
+
 def test_bundled_deck_has_27_complete_cards() -> None:
     library = load_library(user_dir=Path("/nonexistent"), sims=CATALOG)
     assert library.problems == []
-    cards = library.cards
-    assert len(cards) == 27
-    assert len({c.id for c in cards}) == 27
+    assert len(library.cards) == BUNDLED_CARDS
+    assert len({c.id for c in library.cards}) == BUNDLED_CARDS
+    cards = [card for card in library.cards if not card.cloze]
+    assert len(cards) == SEED_CARDS
     for card in cards:
         assert card.question and card.answer, card.id
         assert card.tags, card.id
@@ -58,6 +65,22 @@ def test_bundled_deck_has_27_complete_cards() -> None:
         assert len(set(card.distractors)) == len(card.distractors), card.id
         assert card.answer not in card.distractors, card.id
         assert card.key_terms, card.id
+
+
+def test_bundled_cloze_cards_come_from_their_notes_with_stable_ids() -> None:
+    library = load_library(user_dir=Path("/nonexistent"), sims=CATALOG)
+    cloze = [card for card in library.cards if card.cloze]
+    assert len(cloze) == CLOZE_CARDS
+    notes = {card.id.partition("::")[0] for card in cloze}
+    assert len(notes) == 8
+    for card in cloze:
+        note, _, number = card.id.partition("::c")
+        assert int(number) == card.cloze_number and note in notes
+        assert card.question and card.answer and card.tags and card.sim, card.id
+        assert card.question != card.cloze and ("[" in card.question)
+        assert card.position >= SEED_CARDS, "the cloze notes come after the seed's cards"
+    # the seed's cards keep their places, first in the deck
+    assert [c.position for c in library.cards[:SEED_CARDS]] == list(range(SEED_CARDS))
 
 
 def test_bundled_sim_links_and_presets_resolve() -> None:
@@ -103,7 +126,7 @@ def test_a_valid_user_deck_loads_after_the_bundled_one(tmp_path: Path) -> None:
 def test_a_broken_user_deck_is_skipped_with_a_problem(tmp_path: Path) -> None:
     write(tmp_path, "broken.toml", "[deck\n")
     library = load_library(user_dir=tmp_path, sims=CATALOG)
-    assert len(library.cards) == 27
+    assert len(library.cards) == BUNDLED_CARDS
     assert library.problems and library.problems[0].path.name == "broken.toml"
 
 
@@ -162,7 +185,7 @@ def test_a_user_deck_card_with_a_bundled_id_overrides_it_in_place(tmp_path: Path
     bundled = load_library(user_dir=tmp_path / "none", sims=CATALOG)
     write(tmp_path, "mine.toml", deck_text(GOOD_CARD.format(id="mlp")))
     library = load_library(user_dir=tmp_path, sims=CATALOG)
-    assert not library.problems and len(library.cards) == 27
+    assert not library.problems and len(library.cards) == BUNDLED_CARDS
     assert [card.id for card in library.cards] == [card.id for card in bundled.cards]
     mine, original = library.card("mlp"), bundled.card("mlp")
     assert mine.question == "What does max pooling keep?" and mine.source == tmp_path / "mine.toml"

@@ -130,7 +130,29 @@ def test_only_the_flagged_cards_have_notes() -> None:
 # --- the seed's words stay verbatim ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("card_id", sorted(c.id for c in cards().values()))
+#: The line after which a card's details are added to the course notes (content/README.md).
+ADDED = "**Added to the course notes:**"
+#: The cards whose details gained the formulas the seed implies, each after ``ADDED``.
+FORMULAS_ADDED = {
+    "common-activations",
+    "gradient",
+    "optimisation-heuristics",
+    "adaptive-optimisers",
+    "log-sum-exp",
+    "cross-entropy",
+    "padding-striding",
+    "conv-filters",
+    "jacobian",
+    "hessian",
+}
+
+
+def authors_details(card: Card) -> str:
+    """A card's details up to what was added to the course notes."""
+    return card.details.partition(ADDED)[0]
+
+
+@pytest.mark.parametrize("card_id", sorted(c.id for c in cards().values() if not c.cloze))
 def test_question_answer_and_details_are_the_seeds_words(card_id: str) -> None:
     card = cards()[card_id]
     if card_id in WRITTEN_QUESTIONS:
@@ -140,15 +162,32 @@ def test_question_answer_and_details_are_the_seeds_words(card_id: str) -> None:
     parts = re.split(r"[,:;] |\s+and\s+", card.answer) if card_id in COMPOSED_ANSWERS else [card.answer]
     for part in parts:
         assert words(part) in seed_words(), part
-    for line in card.details.splitlines():
+    for line in authors_details(card).splitlines():
         if line.strip():
             assert words(line) in seed_words(), line
+
+
+def test_additions_are_marked_and_come_after_the_authors_words() -> None:
+    """Formulas and cloze cards are not the seed's: each is marked as added to the course notes."""
+    for card in cards().values():
+        added = card.details.partition(ADDED)[2]
+        assert card.details.count(ADDED) <= 1, card.id
+        assert "$" not in authors_details(card), f"{card.id}: a formula among the author's words"
+        if card.cloze:
+            assert card.details.startswith(ADDED), card.id
+            assert not any(words(sentence) in seed_words() for sentence in card.cloze.split(". ")), card.id
+        elif card.id in FORMULAS_ADDED:
+            assert "$$" in added, card.id
+        else:
+            assert not added, card.id
+    formulas_added = {card.id for card in cards().values() if ADDED in card.details and not card.cloze}
+    assert formulas_added == FORMULAS_ADDED
 
 
 def test_the_notes_are_not_written_into_the_seeds_words() -> None:
     for card in cards().values():
         if card.note:
-            assert words(card.note) not in words(card.details + card.answer)
+            assert words(card.note) not in words(authors_details(card) + card.answer)
     assert "not exactly there" in cards()["pooling"].details, "the seed's words, not a fix that changes them"
 
 

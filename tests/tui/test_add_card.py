@@ -95,7 +95,7 @@ async def test_a_valid_card_is_written_and_reloaded_into_the_library(
         await wait_until(pilot, lambda: isinstance(app.screen, BrowseScreen))
         table = app.screen.query_one("#cards", DataTable)
         assert "max-pooling-keep" in table.rows
-        assert table.row_count == 28
+        assert table.row_count == 42  # the bundled 41 (27 seed cards, 14 cloze cards) and the new one
 
 
 async def test_a_bad_preset_is_refused_at_its_field(app: StudyApp, tmp_path: Path) -> None:

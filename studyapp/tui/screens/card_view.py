@@ -1,4 +1,4 @@
-"""A card's question, answer and details (Markdown), read-only."""
+"""A card's question, answer and details (Markdown, formulas drawn), read-only."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from studyapp.model import Card
+from studyapp.tui.widgets import card_text
 
 
 class CardView(ModalScreen[None]):
-    """Shows one card in full."""
+    """Shows one card in full: a cloze card's text with its blanks, then with the answer highlighted."""
 
     BINDINGS = [Binding("escape,q", "close", "Close")]
 
@@ -23,11 +24,14 @@ class CardView(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="modal-box"):
-            yield Static(f"[b]{escape(self.card.question)}[/b]", classes="modal-title")
-            yield Markdown(self.card.answer_markdown())
+            yield Static(card_text.question_text(self.card), classes="modal-title", id="card-question")
+            yield Static(card_text.answer(self.card), id="card-answer")
+            if self.card.note:
+                yield Static(card_text.markdown(self.card.note), id="card-note")
             tags = ", ".join(self.card.tags)
             yield Static(
-                f"[dim]{self.card.id} · {tags} · simulation: {self.card.sim or '-'}[/dim]", markup=True
+                f"[dim]{escape(self.card.id)} · {escape(tags)} · simulation: {self.card.sim or '-'}[/dim]",
+                markup=True,
             )
 
     def action_close(self) -> None:

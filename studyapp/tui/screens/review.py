@@ -17,25 +17,30 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from studyapp.errors import CollectionBusy, CollectionError, UserError
+from studyapp.math import FormulaPart, plain_text
 from studyapp.model import Rating
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets import card_text
 from studyapp.tui.widgets.choice_bar import ChoiceBar
+from studyapp.tui.widgets.formula import FormulaPanel, graphics_renderer
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.progress import Queue, QueueCounts
 from studyapp.tui.widgets.text_block import TextBlock
 from studyapp.tui.widgets.words import plural
 
 if TYPE_CHECKING:
+    from studyapp.cloze_grading import ClozeGrade
     from studyapp.model import Card, RateResult
     from studyapp.search import Query
     from studyapp.session import Counts, StudySession
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
 CHOICE_KEYS = "abcd"
 REVEAL_HINT = "Space or Enter shows the answer"
 CHOICE_HINT = "a–d picks an option · Space or Enter shows the answer"
+CLOZE_HINT = "Type what the blank hides and press Enter to check it · Enter alone shows the answer"
 #: How long a rating waits for the write lock on the UI thread before the wait moves to a worker.
 QUICK_WAIT_MS = 100
 #: How long each of the worker's attempts waits for the lock before it tries again.
@@ -52,6 +58,8 @@ CRAM_SET_ASIDE = "Set aside for this cram session; nothing is saved"
 AHEAD_LABEL = "Custom study — every chosen card now, due or not; ratings are saved"
 #: The rating choices, each coloured as in Anki (Again red, Hard amber, Good green, Easy blue).
 RATING_TONES = tuple(rating.name.lower() for rating in Rating)
+#: Actions whose keys type into a cloze card's answer line instead, while it is shown.
+TYPED_KEYS = frozenset({"bury", "suspend", "simulate", "help"})
 #: Actions that stay available while a rating waits to be saved.
 WHILE_SAVING = frozenset({"give_up", "help"})
 
@@ -95,7 +103,7 @@ class ReviewScreen(AppScreen):
         Binding("2", "rate(2)", "Hard", show=False, priority=True, group=RATE),
         Binding("3", "rate(3)", "Good", show=False, priority=True, group=RATE),
         Binding("4", "rate(4)", "Easy", show=False, priority=True, group=RATE),
-        Binding("u", "undo", "Undo", group=RATE),
+        Binding("u,ctrl+z", "undo", "Undo", group=RATE),  # ctrl+z also while typing a cloze answer
         Binding("x", "give_up", "Give up the rating waiting to be saved", priority=True, group=RATE),
         Binding("minus", "bury", "Bury", group=CARD),
         Binding("exclamation_mark", "suspend", "Suspend", group=CARD),
@@ -126,6 +134,8 @@ class ReviewScreen(AppScreen):
         #: The rating waiting for the collection's write lock, if any.
         self.saving: PendingRating | None = None
         self.chosen: int | None = None
+        #: The grade of the answer typed to the cloze card on show, once checked.
+        self.graded: ClozeGrade | None = None
         self._session: StudySession | None = None
         self.shown_key_state: tuple[object, ...] | None = None
         self.key_texts: dict[tuple[object, ...], Content] = {}
@@ -141,9 +151,14 @@ class ReviewScreen(AppScreen):
         self.cram_label = Static(CRAM_LABEL if self.cram else AHEAD_LABEL, id="cram-label")
         self.cram_label.display = self.cram or self.ahead
         self.question = TextBlock(id="question")
+        self.cloze_answer = Input(placeholder="what the blank hides", id="cloze-answer")
+        self.cloze_answer.display = False
         self.choices = Static(id="choices")
         self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
         self.answer = Static(id="answer")
+        self.graphics = graphics_renderer(str(getattr(self.app, "plot_renderer", "halfblock")))
+        self.answer_images = FormulaPanel(self.graphics or "tgp", id="answer-images")
+        self.answer_images.display = False
         self.note = Static(id="note")
         self.sim_answer = Static(id="sim-answer")
         self.ratings = ChoiceBar(id="ratings")
@@ -151,9 +166,11 @@ class ReviewScreen(AppScreen):
         yield self.queue_counts
         with VerticalScroll(id="review-body"):
             yield self.question
+            yield self.cloze_answer
             yield self.choices
             with self.revealed_part:
                 yield self.answer
+                yield self.answer_images
                 yield self.note
                 yield self.sim_answer
         yield self.ratings
@@ -183,22 +200,45 @@ class ReviewScreen(AppScreen):
         self.card = card
         self.revealed = False
         self.show_counts(card, counts)
+        self.show_cloze_input(card is not None and bool(card.cloze))
         if self.card is None:
             self.show_summary()
             return
         self.finished = False
         self.chosen = None
+        self.graded = None
         self.shown_at = time.monotonic()
-        self.question.update(Text(self.card.question, "bold"))
+        self.question.update(card_text.question_text(self.card))
         self.choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
             self.choices.update(self.choice_lines(self.card))
         self.revealed_part.display = False
-        self.ratings.show_hint(CHOICE_HINT if self.card.multiple_choice else REVEAL_HINT)
+        hint = CLOZE_HINT if self.card.cloze else CHOICE_HINT if self.card.multiple_choice else REVEAL_HINT
+        self.ratings.show_hint(hint)
         self.refresh_keys()
         # Asked a moment after the question is painted: on two cores, the worker computing at once
         # slows the terminal drawing the card.
         self.call_after_refresh(self.set_timer, SIM_ANSWER_DELAY, partial(self.prepare_sim_answer, self.card))
+
+    def show_cloze_input(self, shown: bool) -> None:
+        """The line a cloze card's answer is typed on: empty and focused, or hidden."""
+        if self.cloze_answer.display != shown:
+            self.cloze_answer.display = shown
+            self.cloze_answer.disabled = not shown
+        if shown:
+            self.cloze_answer.value = ""
+            self.cloze_answer.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """A cloze card's typed answer: graded when there is one, then the answer is shown."""
+        if event.input is not self.cloze_answer or self.card is None or self.revealed:
+            return
+        event.stop()
+        if event.value.strip():
+            from studyapp.cloze_grading import grade_cloze
+
+            self.graded = grade_cloze(self.card, event.value)
+        self.action_reveal()
 
     def show_counts(self, card: Card | None, counts: Counts) -> None:
         """The header: Anki's new, learning and due counts, ``card``'s queue underlined (cram: cards left)."""
@@ -213,12 +253,13 @@ class ReviewScreen(AppScreen):
         lines = []
         for index, (key, text) in enumerate(zip(CHOICE_KEYS, self.choice_order(card), strict=False)):
             picked = " [dim](your pick)[/dim]" if index == self.chosen else ""
+            shown = escape(plain_text(text))  # formulas as Unicode
             if reveal and text == card.answer:
-                lines.append(f"[b $success]✓ {key}) {escape(text)}[/]{picked}")
+                lines.append(f"[b $success]✓ {key}) {shown}[/]{picked}")
             elif reveal and picked:
-                lines.append(f"[b $error]✗ {key}) {escape(text)}[/]{picked}")
+                lines.append(f"[b $error]✗ {key}) {shown}[/]{picked}")
             else:
-                lines.append(f"  {key}) {escape(text)}")
+                lines.append(f"  {key}) {shown}")
         return "\n".join(lines)
 
     @staticmethod
@@ -266,11 +307,10 @@ class ReviewScreen(AppScreen):
         self.note.display = bool(card.note)
         if card.note:
             from rich.console import Group
-            from rich.markdown import Markdown
 
             label = NOTE_LABELS.get(card.note_kind, "Note")
             heading = Text(f"{label} (added to the course notes)", style="bold")
-            self.note.update(Group(heading, Markdown(card.note)))
+            self.note.update(Group(heading, card_text.markdown(card.note)))
             self.note.set_class(card.note_kind == "correction", "correction")
 
     def show_sim_answer(self) -> None:
@@ -289,8 +329,12 @@ class ReviewScreen(AppScreen):
         card = self.card
         if action == "give_up":
             return False
+        # A cloze card's answer line takes the keys that type (Space, Enter, -, !, s, ?) until it is revealed.
+        typing = card is not None and bool(card.cloze) and not self.revealed
         if action == "reveal":
-            return card is not None and not self.revealed
+            return card is not None and not self.revealed and not typing
+        if typing and action in TYPED_KEYS:
+            return False
         if action == "rate":
             return card is not None and self.revealed
         if action == "choose":
@@ -311,6 +355,8 @@ class ReviewScreen(AppScreen):
             card is None,
             self.revealed,
             card is not None and card.multiple_choice,
+            card is not None and bool(card.cloze),
+            self.graded is not None,
             self._session is not None and self.session.can_undo,
             self._session is not None and self.simulation_card() is not None,
         )
@@ -342,9 +388,9 @@ class ReviewScreen(AppScreen):
         if self.card is None or self.revealed:
             return
         self.revealed = True
-        from rich.markdown import Markdown  # one renderable: hiding it again costs no widget tree
-
-        self.answer.update(Markdown(self.card.answer_markdown()))
+        if self.card.cloze:
+            self.show_cloze_input(False)
+        self.show_answer(self.card)
         self.show_note(self.card)
         if self.card.multiple_choice:
             self.choices.update(self.choice_lines(self.card, reveal=True))
@@ -357,9 +403,35 @@ class ReviewScreen(AppScreen):
             self.ratings.show_choices([(str(int(r)), r.label) for r in Rating], RATING_TONES)
             return
         preview = self.session.preview(self.card.id, self.study.now())
+        suggested = self.graded.suggested if self.graded is not None else None
         self.ratings.show_choices(
-            [(str(int(r)), f"{r.label} · {format_interval(preview[r])}") for r in Rating], RATING_TONES
+            [
+                (
+                    str(int(r)),
+                    f"{r.label} · {format_interval(preview[r])}{' · suggested' if r == suggested else ''}",
+                )
+                for r in Rating
+            ],
+            RATING_TONES,
         )
+
+    def show_answer(self, card: Card) -> None:
+        """The revealed answer as one renderable, or, where display formulas are images, in pieces."""
+        verdict = card_text.verdict(self.graded) if self.graded is not None else None
+        pieces = card_text.answer_pieces(card, verdict) if self.graphics else []
+        as_images = any(isinstance(piece, FormulaPart) for piece in pieces)
+        self.answer.display = not as_images
+        self.answer_images.display = as_images
+        if as_images:
+            self.answer_images.show(pieces)
+        else:  # one renderable: hiding it again costs no widget tree
+            self.answer.update(card_text.answer(card, verdict))
+
+    def on_key(self, event: events.Key) -> None:
+        """Enter on a checked cloze card takes the rating its grade suggests."""
+        if event.key == "enter" and self.revealed and self.graded is not None and self.saving is None:
+            event.stop()
+            self.action_rate(int(self.graded.suggested))
 
     def action_rate(self, rating: int) -> None:
         if self.card is None or not self.revealed or self.saving is not None:
@@ -383,7 +455,8 @@ class ReviewScreen(AppScreen):
         """A rating is on disk: say so if the card became a leech, and show the next card."""
         card = self.session.card(result.card_id)
         if result.became_leech and card is not None:
-            self.notify(f"'{card.question}' is a leech: it is suspended and tagged leech.", timeout=8)
+            question = plain_text(card.question)
+            self.notify(f"'{question}' is a leech: it is suspended and tagged leech.", timeout=8)
         self.show_next()
 
     # --- a rating that waits for the collection ----------------------------------------------------
