@@ -171,7 +171,7 @@ async def test_explanation_and_linked_cards(app: StudyApp) -> None:
         await pilot.press("escape", "c")
         assert type(app.screen).__name__ == "CardListModal"
         options = app.screen.query_one("#card-options")
-        assert options.option_count == 3  # type: ignore[attr-defined]
+        assert options.option_count == 5  # type: ignore[attr-defined]  # 3 seed cards, 2 cloze cards
         await pilot.press("enter")
         assert type(app.screen).__name__ == "CardView"
         assert app.screen.card.sim == "residual"  # type: ignore[attr-defined]
