@@ -616,27 +616,28 @@ def override_copy(
         return location
     deck_id, title = edits_deck(location.deck)
     path = (user_dir if user_dir is not None else user_deck_dir()) / f"{deck_id}.toml"
-    line = card_line(path, card_id)
+    note_id = card_id.partition("::")[0]  # a cloze card is copied as its whole note, each card keeping its id
+    line = card_line(path, note_id)
     if line:
         return Location(card_id, path, line)
     try:
         bundled = tomllib.loads(location.path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise AuthoringError(f"cannot read the bundled card in {location.path}: {error}") from None
-    raw = next((c for c in bundled.get("cards", []) if isinstance(c, dict) and c.get("id") == card_id), None)
+    raw = next((c for c in bundled.get("cards", []) if isinstance(c, dict) and c.get("id") == note_id), None)
     if raw is None:
         raise AuthoringError(f"card '{card_id}' is not in {location.path} any more; reload the decks")
     comment = (
         f"Your copy of the bundled card '{card_id}' ({location.path.name}, line {location.line}).\n"
         "It replaces that card and keeps its history, as long as its id stays the same."
     )
-    table = card_table(card_id, raw, comment=comment)
+    table = card_table(note_id, raw, comment=comment)
 
     def reload() -> Library:
         return load_library(library_sources(library, user_dir), user_dir, sims=sims)
 
     write_card(path, deck_id, table, sims=sims, reload=reload, title=title, allow_problems=True)
-    return Location(card_id, path, card_line(path, card_id))
+    return Location(card_id, path, card_line(path, note_id))
 
 
 def editor_command(path: Path, line: int, environ: Mapping[str, str] | None = None) -> list[str]:

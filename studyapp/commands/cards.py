@@ -12,6 +12,7 @@ from typing import Any
 
 from studyapp.commands import add_card_filters, check_filters, load_decks, parse_search
 from studyapp.content import Library
+from studyapp.math import plain_text
 from studyapp.model import Card
 from studyapp.table import format_table, shorten
 
@@ -139,7 +140,7 @@ def table(objects: Sequence[Mapping[str, Any]], now: datetime, width: int | None
             "state": shown_state(o, now),
             "due": (o["due"] or "-")[:10],
             "sim": o["sim"] or "-",
-            "question": o["question"],
+            "question": plain_text(o["question"]),  # formulas as Unicode, on one line
         }
         for o in objects
     ]

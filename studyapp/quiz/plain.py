@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from studyapp.math import plain_text
 from studyapp.quiz.grading import AnswerError, Grade, parse_covered
 from studyapp.quiz.questions import Question, QuestionKind
 from studyapp.quiz.runner import Outcome, QuizRun, Summary
@@ -69,7 +70,8 @@ def answer_help(question: Question) -> str:
 def option_lines(question: Question) -> list[str]:
     """The options, each after the key that picks it: ``a) ...``, ``t) True``, or ``1. ...`` for a step."""
     mark = "." if question.kind is QuestionKind.ORDERING else ")"
-    return [f"  {key}{mark} {text}" for key, text in zip(question.option_keys, question.options, strict=True)]
+    keyed = zip(question.option_keys, question.options, strict=True)
+    return [f"  {key}{mark} {plain_text(text)}" for key, text in keyed]
 
 
 def question_lines(question: Question, position: str) -> list[str]:
@@ -78,7 +80,7 @@ def question_lines(question: Question, position: str) -> list[str]:
     return [
         "",
         f"[{position}] {question.label}{about}",
-        question.prompt,
+        plain_text(question.prompt),
         *option_lines(question),
         answer_help(question),
     ]

@@ -312,6 +312,25 @@ def test_an_override_copy_replaces_the_bundled_card(tmp_path: Path) -> None:
     assert not authoring.find_card(library, "mlp", user).bundled  # the copy is edited, without asking again
 
 
+def test_an_override_copy_of_a_cloze_card_copies_its_note_and_keeps_every_card_s_history(
+    tmp_path: Path,
+) -> None:
+    user = tmp_path / "decks"
+    cloze_cards = [card.id for card in bundled_only(user).cards if card.id.startswith("conv-output-size::")]
+    assert cloze_cards
+    with open_collection(tmp_path / "c.sqlite3", library=bundled_only(user)) as collection:
+        collection.session(tz=UTC).rate(cloze_cards[0], Rating.GOOD, NOW)
+        location = authoring.override_copy(collection.library, cloze_cards[0], sims=CATALOG, user_dir=user)
+        copy = tomllib.loads(location.path.read_text(encoding="utf-8"))
+        assert [card["id"] for card in copy["cards"]] == ["conv-output-size"]  # the note, whole
+        library = bundled_only(user)
+        assert library.problems == []
+        assert [card.id for card in library.cards if card.source == location.path] == cloze_cards
+        authoring.adopt(collection, library)
+        record = collection.card_record(cloze_cards[0])
+        assert record is not None and record.state.reps == 1 and not record.retired
+
+
 def test_a_bundled_card_is_not_edited_in_place(tmp_path: Path) -> None:
     with pytest.raises(AuthoringError, match="--copy"):
         authoring.edit_card(bundled_only(tmp_path), "mlp", sims=CATALOG, user_dir=tmp_path, environ={})

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from studyapp.math import plain_text
 from studyapp.model import Card
 
 
@@ -25,7 +26,8 @@ class CardListModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(f"[b]{self.heading}[/b]")
-            yield OptionList(*[Option(card.question, id=card.id) for card in self.cards], id="card-options")
+            options = [Option(plain_text(card.question), id=card.id) for card in self.cards]
+            yield OptionList(*options, id="card-options")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         from studyapp.tui.screens.card_view import CardView

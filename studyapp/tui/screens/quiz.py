@@ -25,6 +25,7 @@ from textual.markup import escape
 from textual.widgets import Input, SelectionList, Static
 
 from studyapp.errors import UserError
+from studyapp.math import plain_text
 from studyapp.quiz import (
     DEFAULT_QUESTIONS,
     KINDS,
@@ -196,7 +197,7 @@ class QuizScreen(AppScreen):
         self.query_one("#quiz-header", Static).update(
             f"[b]Quiz[/b]  question {self.run.position} · {question.label}{about} · score {score}"
         )
-        self.query_one("#quiz-question", Static).update(f"[b]{escape(question.prompt)}[/b]")
+        self.query_one("#quiz-question", Static).update(f"[b]{escape(plain_text(question.prompt))}[/b]")
         options = self.query_one("#quiz-options", Static)
         options.display = bool(question.options)
         options.update("\n".join(escape(line) for line in option_lines(question)))
