@@ -1,0 +1,313 @@
+"""The deck cache: the validated library kept in the collection, so decks are read and checked only
+when a deck file changed.
+
+**Where.** One row of the collection's ``deck_cache`` table (``studyapp.store.deck_cache``), in the
+same file as the history it goes with, so it needs no file of its own beside the collection. A
+collection opened read-only uses the cache but never writes it.
+
+**When it is used.** The row's key names the deck sources (the bundled folder, the user's folder and
+the ``--content`` folders, as given) and the catalogs the cards were checked against (simulations,
+problems: by name). Its version is studyapp's version, the names and types of the fields of ``Card``,
+``Deck`` and ``Problem``, and the size and time of the loader's source files (the ``studyapp``
+package, and the catalogs' packages): a cache written by another version, or for other card fields,
+is ignored. Then the deck files must be the same list as when the cache was written, each with the
+same size and modification time (nanoseconds). A file modified less than ``RACY_NS`` before it was
+stamped (a second change within the same clock tick could go unseen), or whose size or time changed,
+is read and its BLAKE2 hash compared: an equal hash counts as unchanged, and the file is stamped
+again. Any other change reads and checks every deck (``studyapp.content.load_library``), which
+reports their problems as always, and writes a new cache. (As with ``make`` or git, an edit that
+keeps a file's size and puts its old modification time back, long after, goes unseen.)
+
+**What.** The outline (each deck's id and title, the tags, the problems of the decks that were
+skipped, and the caller's ``summary``: the fingerprints reconciliation compares), read on every open;
+and the cards, read when they are first needed (``CachedLibrary``): Home, the statistics and Browse
+never need them. They are stored as JSON, generically over the dataclasses' fields
+(``studyapp.deck_json``); a library that does not come back equal to itself is not cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studyapp import __version__
+from studyapp.content import Library, deck_files, deck_sources, load_library
+from studyapp.deck_json import Unsupported, codec, decode_decks, encode_decks, schema_fingerprint
+from studyapp.model import Deck, Problem
+from studyapp.paths import bundled_deck_dir
+from studyapp.store import CacheHeader, Store
+
+#: A file modified this close to its stamping (or after) is always hashed: coarse file-system clocks
+#: (2 s on FAT) could hide a second change made within the same tick.
+RACY_NS = 3_000_000_000
+
+_files_read = 0
+_files_hashed = 0
+
+
+def files_read() -> int:
+    """How many deck files this process has read and checked through the cache (not found in it)."""
+    return _files_read
+
+
+def files_hashed() -> int:
+    """How many deck files this process has hashed to tell whether they changed since cached."""
+    return _files_hashed
+
+
+# -- file stamps -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """A deck file as it was when read: size and modification time, and the hash of its bytes."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    digest: str
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        """The file's stamp. What is not a regular file (missing, a folder, a FIFO: the loader reports it
+        without opening it) is stamped with its kind; a file that cannot be read never matches."""
+        status = _status(path)
+        if status is None or not stat.S_ISREG(status.st_mode):
+            return cls(str(path), -1, -1, _kind(status))
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return cls(str(path), -1, -1, "")
+        import hashlib  # only when a file must be hashed
+
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        return cls(str(path), status.st_size, status.st_mtime_ns, digest)
+
+    def check(self, stamped_ns: int) -> FileStamp | None:
+        """This file's stamp now if its content is unchanged (``self`` when it was not read again),
+        ``None`` if it changed."""
+        status = _status(Path(self.path))
+        if status is None or not stat.S_ISREG(status.st_mode):
+            return self if self.digest == _kind(status) else None
+        same_stat = status.st_size == self.size and status.st_mtime_ns == self.mtime_ns
+        if same_stat and status.st_mtime_ns < stamped_ns - RACY_NS:
+            return self
+        global _files_hashed
+        _files_hashed += 1
+        now = FileStamp.of(Path(self.path))
+        return now if now.digest and now.digest == self.digest else None
+
+
+def _status(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def _kind(status: os.stat_result | None) -> str:
+    """What a path that is not a regular file is (its stamp's digest)."""
+    return "missing" if status is None else f"kind {stat.S_IFMT(status.st_mode):o}"
+
+
+def _source_stamp(folders: Sequence[Path]) -> str:
+    """A digest of the size and time of every Python file under ``folders``: the loader's code."""
+    entries = []
+    stack = [str(folder) for folder in folders]
+    while stack:
+        with os.scandir(stack.pop()) as found:
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                    stack.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    status = entry.stat()
+                    entries.append(f"{entry.path}:{status.st_size}:{status.st_mtime_ns}")
+    text = "\n".join(sorted(entries)).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
+
+
+#: The catalogs ``load_library`` checks cards against, by keyword (``None``: not checked).
+Catalogs = Mapping[str, Mapping[str, Any] | None]
+
+
+def cache_version(catalogs: Catalogs) -> str:
+    """What a cache must have been written by to be used (see the module docstring)."""
+    packages = {"studyapp"} | {type(c).__module__.split(".")[0] for c in catalogs.values() if c is not None}
+    folders = [
+        Path(folder) for name in sorted(packages) for folder in getattr(__import__(name), "__path__", ())
+    ]
+    return f"{__version__}|{schema_fingerprint()}|{_source_stamp(folders)}"
+
+
+def cache_key(sources: Sequence[Path], catalogs: Catalogs) -> str:
+    """Which decks are read, and what their cards are checked against."""
+    checked = {name: None if c is None else sorted(c) for name, c in sorted(catalogs.items())}
+    return json.dumps({"sources": [str(s) for s in sources], "bundled": str(bundled_deck_dir()), **checked})
+
+
+# -- the cached library ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What is read of a cached library on every open: decks (id, title, cards), tags, problems and
+    the caller's summary."""
+
+    decks: tuple[tuple[str, str, int], ...]
+    tags: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    summary: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, library: Library, summary: Mapping[str, str]) -> Outline:
+        decks = tuple((deck.id, deck.title, len(deck.cards)) for deck in library.decks)
+        return cls(decks, tuple(library.tags), tuple(library.problems), dict(summary))
+
+    def to_json(self) -> str:
+        problems = [codec(Problem).encode(problem) for problem in self.problems]
+        data = {"decks": self.decks, "tags": self.tags, "problems": problems, "summary": self.summary}
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Outline:
+        data = json.loads(text)
+        problems = tuple(codec(Problem).decode(values) for values in data["problems"])
+        decks = tuple((deck_id, title, count) for deck_id, title, count in data["decks"])
+        return cls(decks, tuple(data["tags"]), problems, data["summary"])
+
+
+class CachedLibrary(Library):
+    """A ``Library`` from the cache: deck ids and titles, tags and problems at once, the decks and
+    their cards when first asked for (``load`` gives them)."""
+
+    def __init__(self, outline: Outline, load: Callable[[], list[Deck]]) -> None:  # not Library's
+        self.outline = outline
+        self.problems = list(outline.problems)
+        self._load = load
+        self._decks: list[Deck] | None = None
+
+    @property
+    def decks(self) -> list[Deck]:
+        """Every deck with its cards (read from the cache on first use)."""
+        if self._decks is None:
+            self._decks = self._load()
+        return self._decks
+
+    @decks.setter
+    def decks(self, decks: list[Deck]) -> None:
+        self._decks = decks
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the cards have been read."""
+        return self._decks is not None
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self.outline.tags)
+
+
+def deck_titles(library: Library) -> list[tuple[str, str]]:
+    """``(id, title)`` of every deck, in load order, without reading a cached library's cards."""
+    if isinstance(library, CachedLibrary):
+        return [(deck_id, title) for deck_id, title, _count in library.outline.decks]
+    return [(deck.id, deck.title) for deck in library.decks]
+
+
+# -- opening ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeckCache:
+    """The cache of the decks ``load_library(extra_dirs, user_dir, **catalogs)`` reads, in ``store``."""
+
+    store: Store
+    extra_dirs: Sequence[Path] = ()
+    user_dir: Path | None = None
+    catalogs: Catalogs = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.sources = deck_sources(self.extra_dirs, self.user_dir)
+        self.key = cache_key(self.sources, self.catalogs)
+        self.version = cache_version(self.catalogs)
+
+    def lookup(self) -> CachedLibrary | None:
+        """The cached library, if every deck file is as it was when it was cached."""
+        header = self.store.deck_cache_header(self.key)
+        if header is None or header.version != self.version:
+            return None
+        stamps = [FileStamp(*values) for values in json.loads(header.files)]
+        if [stamp.path for stamp in stamps] != [str(path) for path in deck_files(self.sources)]:
+            return None
+        stamped_ns = time.time_ns()
+        now = [stamp.check(header.stamped_ns) for stamp in stamps]
+        if any(stamp is None for stamp in now):
+            return None
+        hashed = any(new is not old for new, old in zip(now, stamps, strict=True))
+        if hashed and not self.store.read_only:  # stamped again, these files are not hashed next time
+            self.store.restamp_deck_cache(self.key, self.version, _files_json(now), stamped_ns)
+        outline = Outline.from_json(header.outline)
+        return CachedLibrary(outline, lambda: self._cards(header.outline))
+
+    def _cards(self, outline: str) -> list[Deck]:
+        """The cached decks; read and checked again if another program replaced the cache meanwhile."""
+        payload = self.store.deck_cache_payload(self.key, self.version, outline)
+        if payload is None:
+            return self.read().decks
+        return decode_decks(payload)
+
+    def read(self) -> Library:
+        """Read and check every deck, as ``studyapp.content.load_library`` does (its files stamped
+        first, so a change made while they are read is seen next time)."""
+        global _files_read
+        self.stamps = [FileStamp.of(path) for path in deck_files(self.sources)]
+        self.stamped_ns = time.time_ns()
+        library = load_library(self.extra_dirs, self.user_dir, **self.catalogs)
+        _files_read += len(self.stamps)
+        return library
+
+    def save(self, library: Library, summary: Mapping[str, str]) -> None:
+        """Cache ``library`` (just ``read``) with ``summary``, if the collection can be written and the
+        library comes back from the cache equal to itself."""
+        if self.store.read_only:
+            return
+        try:
+            payload = encode_decks(library.decks)
+            if decode_decks(payload) != library.decks:
+                return
+        except Unsupported:
+            return
+        outline = Outline.of(library, summary).to_json()
+        header = CacheHeader(self.version, _files_json(self.stamps), self.stamped_ns, outline)
+        self.store.write_deck_cache(self.key, header, payload)
+
+
+def _files_json(stamps: Sequence[FileStamp | None]) -> str:
+    return json.dumps([[s.path, s.size, s.mtime_ns, s.digest] for s in stamps if s is not None])
+
+
+def open_library(
+    store: Store,
+    extra_dirs: Sequence[Path],
+    user_dir: Path | None,
+    catalogs: Catalogs,
+    summarise: Callable[[Library], Mapping[str, str]],
+) -> tuple[Library, Mapping[str, str]]:
+    """The library ``load_library(extra_dirs, user_dir, **catalogs)`` reads, from the cache if no deck
+    file changed, else read, checked and cached; and its summary (``summarise(library)``, kept with
+    the cache)."""
+    cache = DeckCache(store, extra_dirs, user_dir, catalogs)
+    cached = cache.lookup()
+    if cached is not None:
+        return cached, cached.outline.summary
+    library = cache.read()
+    summary = summarise(library)
+    cache.save(library, summary)
+    return library, summary

@@ -1,0 +1,164 @@
+"""Decks as JSON, generically over the fields of ``Card``, ``Deck`` and ``Problem`` (for the deck cache).
+
+Each field is written as JSON and read back by its annotated type (tuples, paths, mappings, optional
+values), so a field added to a dataclass needs no code here; a type it cannot store raises
+``Unsupported``. A value every card of a deck shares is stored once, with the deck. Cards come back
+the way ``pickle`` restores an object, their attributes set without running ``__init__`` (unless the
+class has a ``__post_init__``): making tens of thousands of cards is the cost of reading a big library.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, fields
+from pathlib import Path
+from typing import Any
+
+from studyapp.model import Card, Deck, Problem
+
+
+def schema_fingerprint() -> str:
+    """The fields of the cached dataclasses, by name and annotated type."""
+    return ";".join(
+        f"{cls.__name__}(" + ",".join(f"{f.name}:{f.type}" for f in fields(cls)) + ")"
+        for cls in (Card, Deck, Problem)
+    )
+
+
+Decoder = Callable[[Any], Any]
+
+
+class Unsupported(TypeError):
+    """A field whose annotated type the cache cannot store: such libraries are not cached."""
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_encode(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _encode(item) for key, item in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise Unsupported(f"cannot cache a value of type {type(value).__name__}")
+
+
+def _decoder(hint: Any) -> Decoder | None:
+    """How to turn the JSON of a value annotated ``hint`` back into it (``None``: as it is)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Path:
+        return Path
+    if origin in (typing.Union, types.UnionType):
+        inner = [arg for arg in args if arg is not type(None)]
+        decode = _decoder(inner[0]) if len(inner) == 1 else None
+        if len(inner) != 1 or decode is None:
+            if any(_decoder(arg) is not None for arg in inner):
+                raise Unsupported(f"cannot cache a value of type {hint}")
+            return None
+        return lambda value: None if value is None else decode(value)
+    if origin is tuple:
+        item = _decoder(args[0]) if args else None
+        return tuple if item is None else lambda value: tuple(item(v) for v in value)
+    if origin in (dict, Mapping) or hint in (str, int, float, bool, Any, type(None)):
+        return None
+    raise Unsupported(f"cannot cache a value of type {hint}")
+
+
+class _Codec:
+    """One dataclass's fields as a JSON list and back (``skip``: fields handled by the caller)."""
+
+    def __init__(self, cls: type, skip: tuple[str, ...] = ()) -> None:
+        hints = typing.get_type_hints(cls)
+        self.cls = cls
+        self.names = [f.name for f in fields(cls) if f.name not in skip]
+        self.decoders = {
+            name: decoder for name in self.names if (decoder := _decoder(hints[name])) is not None
+        }
+        self.factories = {f.name for f in fields(cls) if f.default_factory is not MISSING}
+        self.restore_state = "__post_init__" not in vars(cls) and hasattr(cls, "__dict__")
+
+    def encode(self, item: Any) -> list[Any]:
+        return [_encode(getattr(item, name)) for name in self.names]
+
+    def decode(self, values: Sequence[Any], **extra: Any) -> Any:
+        state = dict(zip(self.names, values, strict=True))
+        for name, decoder in self.decoders.items():
+            state[name] = decoder(state[name])
+        return self.cls(**state, **extra)
+
+
+_codecs: dict[tuple[type, tuple[str, ...]], _Codec] = {}
+
+
+def codec(cls: type, skip: tuple[str, ...] = ()) -> _Codec:
+    """The codec of dataclass ``cls`` (``skip``: fields its caller handles)."""
+    if (cls, skip) not in _codecs:
+        _codecs[cls, skip] = _Codec(cls, skip)
+    return _codecs[cls, skip]
+
+
+def _encode_deck(deck: Deck) -> dict[str, Any]:
+    """A deck's own fields, the card values every card shares, and each card's other values."""
+    cards = codec(Card)
+    rows = [cards.encode(card) for card in deck.cards]
+    names = cards.names
+    shared = {
+        name: rows[0][i] for i, name in enumerate(names) if rows and all(row[i] == rows[0][i] for row in rows)
+    }
+    varying = [i for i, name in enumerate(names) if name not in shared]
+    return {
+        "deck": codec(Deck, ("cards",)).encode(deck),
+        "shared": shared,
+        "varying": [names[i] for i in varying],
+        "cards": [[row[i] for i in varying] for row in rows],
+    }
+
+
+def _decode_deck(data: Mapping[str, Any]) -> Deck:
+    card = codec(Card)
+    shared = {
+        name: card.decoders[name](v) if name in card.decoders else v for name, v in data["shared"].items()
+    }
+    fresh = [name for name in card.factories if name in shared]  # a default_factory value is each card's own
+    varying: list[str] = data["varying"]
+    decoders = [(name, card.decoders[name]) for name in varying if name in card.decoders]
+    states = []
+    for row in data["cards"]:  # the hot loop of a big library: kept to dictionary operations
+        state = shared.copy()
+        state.update(zip(varying, row, strict=True))
+        for name, decoder in decoders:
+            state[name] = decoder(state[name])
+        for name in fresh:
+            state[name] = state[name].copy()
+        states.append(state)
+    make = _restored if card.restore_state else lambda state: Card(**state)
+    return codec(Deck, ("cards",)).decode(data["deck"], cards=tuple(map(make, states)))
+
+
+def _restored(state: dict[str, Any]) -> Card:
+    """A card with ``state`` as its attributes, made as ``pickle`` makes one (``__init__`` not run)."""
+    card: Card = object.__new__(Card)
+    object.__setattr__(card, "__dict__", state)
+    return card
+
+
+def encode_decks(decks: Sequence[Deck]) -> str:
+    """The decks as JSON text (``decode_decks`` reads it)."""
+    return json.dumps([_encode_deck(deck) for deck in decks], ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_decks(text: str) -> list[Deck]:
+    """The decks that ``encode_decks`` wrote (the collector paused: it would walk the new cards again
+    and again while they are made)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [_decode_deck(deck) for deck in json.loads(text)]
+    finally:
+        if collecting:
+            gc.enable()

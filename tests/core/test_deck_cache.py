@@ -1,0 +1,315 @@
+"""The deck cache: decks are read and checked again only when a deck file changed.
+
+``studyapp.deck_cache.files_read()`` counts the deck files this process read and checked, and
+``files_hashed()`` the files it hashed to see whether they changed: what the cache saves is visible.
+Every library that comes from the cache is compared with ``studyapp.content.load_library`` reading
+the same folders, the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sim.registry import CATALOG
+from studyapp import deck_cache
+from studyapp.collection import Collection, Fingerprints, open_collection
+from studyapp.content import load_library
+from studyapp.deck_cache import CachedLibrary, open_library
+from studyapp.deck_json import decode_decks, encode_decks, schema_fingerprint
+from studyapp.problems import PROBLEMS
+from studyapp.store import Store
+from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+#: A time long before the tests run: files stamped with it are not "racy" (see ``RACY_NS``).
+OLD_NS = 1_600_000_000 * 10**9
+
+
+def deck_text(deck_id: str, questions: list[str]) -> str:
+    cards = "".join(
+        f'\n[[cards]]\nid = "{deck_id}-{i}"\nquestion = "{q}"\nanswer = "An answer."\ntags = ["t{i % 3}"]\n'
+        for i, q in enumerate(questions)
+    )
+    return f'[deck]\nid = "{deck_id}"\ntitle = "Deck {deck_id}"\n{cards}'
+
+
+@dataclass
+class Decks:
+    """A folder of user decks, a collection, and a way to open it as the app does."""
+
+    folder: Path
+    db: Path
+    user_dir: Path
+
+    def open(self, *, for_reading: bool = False) -> Collection:
+        return open_collection(
+            self.db,
+            [self.folder],
+            user_dir=self.user_dir,
+            sims=CATALOG,
+            problems=PROBLEMS,
+            for_reading=for_reading,
+        )
+
+    def reference(self) -> list[object]:
+        """The decks and problems as ``load_library`` reads them from the files now."""
+        library = load_library([self.folder], self.user_dir, sims=CATALOG, problems=PROBLEMS)
+        return [library.decks, library.problems]
+
+    def write(self, name: str, text: str, mtime_ns: int | None = OLD_NS) -> Path:
+        path = self.folder / name
+        path.write_text(text, encoding="utf-8")
+        if mtime_ns is not None:
+            os.utime(path, ns=(mtime_ns, mtime_ns))
+        return path
+
+
+@pytest.fixture
+def decks(tmp_path: Path) -> Decks:
+    found = Decks(tmp_path / "decks", tmp_path / "c.sqlite3", tmp_path / "no-user-decks")
+    found.folder.mkdir()
+    found.write("a.toml", deck_text("a", ["Zorblax one?", "Quindle two?", "Wuzzle three?"]))
+    found.write("b.toml", deck_text("b", ["Frobnic four?"]))
+    return found
+
+
+def opened(decks: Decks) -> tuple[int, int, list[object], bool]:
+    """Open the collection: how many files were read and hashed, its decks and problems, and whether
+    they came from the cache."""
+    read, hashed = deck_cache.files_read(), deck_cache.files_hashed()
+    with decks.open() as collection:
+        library = collection.library
+        cached = isinstance(library, CachedLibrary)
+        found = [library.decks, library.problems]
+    return deck_cache.files_read() - read, deck_cache.files_hashed() - hashed, found, cached
+
+
+def test_an_unchanged_library_comes_from_the_cache_without_reading_a_file(decks: Decks) -> None:
+    read, _hashed, first, cached = opened(decks)
+    assert read == 3 and not cached  # the bundled deck and the two user decks
+    read, hashed, again, cached = opened(decks)
+    assert (read, hashed, cached) == (0, 0, True)
+    assert again == first == decks.reference()
+
+
+def test_the_cards_are_read_from_the_cache_only_when_needed(decks: Decks) -> None:
+    opened(decks)
+    with decks.open() as collection:
+        library = collection.library
+        assert isinstance(library, CachedLibrary) and not library.loaded
+        assert collection.overview(NOW).decks[-1][:2] == ("b", "Deck b")  # Home's numbers
+        assert collection.search("wuzzle", NOW) == ["a-2"]  # in SQL
+        assert "t1" in library.tags and collection.statistics(NOW)["cards"]["total"] > 4
+        assert not library.loaded
+        assert [card.id for card in library.cards][-4:] == ["a-0", "a-1", "a-2", "b-0"]
+        assert library.loaded
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["content, same size and time", "content and size", "time only", "added", "removed", "renamed"],
+)
+def test_a_changed_deck_folder_is_read_again_and_an_unchanged_one_is_not(decks: Decks, change: str) -> None:
+    opened(decks)
+    path = decks.folder / "a.toml"
+    text = path.read_text()
+    if change == "content, same size and time":  # an edit within the same clock tick: only the hash tells
+        decks.write("a.toml", text.replace("one?", "uno?"), mtime_ns=None)
+        status = path.stat()
+        opened(decks)  # stamped now, the file is "racy": hashed on every open
+        decks.write("a.toml", text.replace("one?", "eins"), mtime_ns=status.st_mtime_ns)
+        assert path.stat().st_size == status.st_size
+    elif change == "content and size":
+        decks.write("a.toml", text.replace("one?", "one, longer?"))
+    elif change == "time only":  # touched: hashed, found unchanged, not read
+        os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+    elif change == "added":
+        decks.write("c.toml", deck_text("c", ["Blorp five?"]))
+    elif change == "removed":
+        (decks.folder / "b.toml").unlink()
+    else:
+        (decks.folder / "b.toml").rename(decks.folder / "d.toml")
+    read, hashed, found, cached = opened(decks)
+    assert found == decks.reference()
+    if change == "time only":
+        assert (read, hashed, cached) == (0, 1, True)
+        assert opened(decks)[:2] == (0, 0)  # stamped again: not even hashed next time
+    else:
+        assert read >= 2 and not cached
+        assert opened(decks)[0] == 0  # and cached again
+
+
+def test_an_edited_question_is_searched_at_once(decks: Decks) -> None:
+    opened(decks)
+    text = (decks.folder / "a.toml").read_text()
+    decks.write("a.toml", text.replace("Quindle two?", "Zwei Würfel?"))
+    with decks.open() as collection:
+        assert collection.in_sync() and collection.search("würfel", NOW) == ["a-1"]
+        assert collection.search("quindle", NOW) == []
+
+
+def test_a_broken_deck_is_reported_from_the_cache_as_when_it_was_read(decks: Decks) -> None:
+    decks.write("b.toml", deck_text("b", ["Frobnic four?"]).replace('answer = "An answer."', "answer = 4"))
+    _read, _hashed, first, cached = opened(decks)
+    assert not cached and "'answer' must be a non-empty string" in str(first[1])
+    read, _hashed, again, cached = opened(decks)
+    assert read == 0 and cached and again == first == decks.reference()
+    decks.write("b.toml", deck_text("b", ["Frobnic four?"]))  # fixed
+    _read, _hashed, fixed, _cached = opened(decks)
+    assert fixed[1] == [] and fixed == decks.reference()
+
+
+def test_a_cache_from_another_version_of_studyapp_is_ignored(decks: Decks) -> None:
+    opened(decks)
+    with sqlite3.connect(decks.db) as conn:
+        (version,) = conn.execute("SELECT version FROM deck_cache").fetchone()
+        assert version.startswith(deck_cache.__version__ + "|")
+        older = "0.0.1" + version[len(deck_cache.__version__) :]
+        conn.execute("UPDATE deck_cache SET version = ?", (older,))
+    read, _hashed, found, cached = opened(decks)
+    assert read == 3 and not cached and found == decks.reference()
+    with sqlite3.connect(decks.db) as conn:
+        assert conn.execute("SELECT version FROM deck_cache").fetchone() == (version,)
+    assert opened(decks)[0] == 0
+
+
+def test_a_cache_for_other_card_fields_is_ignored(decks: Decks) -> None:
+    opened(decks)
+    with sqlite3.connect(decks.db) as conn:
+        (version,) = conn.execute("SELECT version FROM deck_cache").fetchone()
+        assert schema_fingerprint() in version
+        fewer = (
+            version.replace("cloze:", "cloze_was:")
+            if "cloze:" in version
+            else version.replace("line:", "ln:")
+        )
+        assert fewer != version
+        conn.execute("UPDATE deck_cache SET version = ?", (fewer,))
+    read, _hashed, _found, cached = opened(decks)
+    assert read == 3 and not cached
+
+
+def read_only(decks: Decks) -> Collection:
+    """The collection opened as ``open_collection`` opens one it cannot write: a read-only connection,
+    the decks from the cache (or read), no reconciliation."""
+    store = Store.open(decks.db, create=False, read_only=True)
+    assert store.read_only
+    catalogs = {"sims": CATALOG, "problems": PROBLEMS}
+    library, summary = open_library(
+        store, [decks.folder], decks.user_dir, catalogs, lambda lib: Fingerprints.of(lib).to_dict()
+    )
+    return Collection(store, library, known=(library, Fingerprints(summary["library"], summary["text"])))
+
+
+def test_a_read_only_collection_uses_the_cache_but_never_writes_it(decks: Decks) -> None:
+    opened(decks)
+    read = deck_cache.files_read()
+    with read_only(decks) as collection:
+        assert isinstance(collection.library, CachedLibrary) and deck_cache.files_read() == read
+    decks.write("c.toml", deck_text("c", ["Blorp five?"]))
+    with sqlite3.connect(decks.db) as conn:
+        before = conn.execute("SELECT files, outline FROM deck_cache").fetchone()
+    with read_only(decks) as collection:
+        assert [deck.id for deck in collection.library.decks][-1] == "c"
+        assert collection.search("blorp", NOW) == []  # not reconciled: c's cards are not in the collection
+    with sqlite3.connect(decks.db) as conn:
+        assert conn.execute("SELECT files, outline FROM deck_cache").fetchone() == before
+
+
+def test_a_search_on_a_collection_not_in_sync_falls_back_to_the_reference(decks: Decks) -> None:
+    opened(decks)
+    text = (decks.folder / "a.toml").read_text()
+    decks.write("a.toml", text.replace("Quindle two?", "Zwei?"))
+    with read_only(decks) as collection:  # the collection's text table still says "Quindle"
+        assert not collection.in_sync()
+        assert collection.search("zwei", NOW) == ["a-1"] and collection.search("quindle", NOW) == []
+
+
+def test_every_field_of_the_bundled_cards_comes_back_from_the_cache() -> None:
+    library = load_library(sims=CATALOG, problems=PROBLEMS)
+    decks = decode_decks(encode_decks(library.decks))
+    assert decks == library.decks
+    cards = [card for deck in decks for card in deck.cards]
+    original = [card for deck in library.decks for card in deck.cards]
+    assert [vars(card) for card in cards] == [vars(card) for card in original]
+    assert all(isinstance(card.tags, tuple) and isinstance(card.sim_params, dict) for card in cards)
+    params = [card.sim_params for card in cards]
+    assert len({id(p) for p in params}) == len(params)  # each card's own mapping, as each card made has
+
+
+def test_upgrading_a_version_4_collection_adds_the_cache_and_text_tables(tmp_path: Path) -> None:
+    path = tmp_path / "collection.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, path, steps=STEPS[:4])
+    conn.execute("INSERT INTO meta (key, value) VALUES ('library_fingerprint', 'old')")
+    conn.close()
+    with open_collection(path, user_dir=tmp_path / "none") as collection:
+        assert collection.store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION == 5
+        rows = collection.store.conn.execute("SELECT count(*) FROM card_text").fetchone()[0]
+        assert rows == len(collection.library.cards) and collection.in_sync()
+        assert collection.search("pooling", NOW)
+    backups = list(tmp_path.glob("*v4*"))
+    assert backups
+    with sqlite3.connect(backups[0]) as old:
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 4
+    with open_collection(path, user_dir=tmp_path / "none") as again:
+        assert isinstance(again.library, CachedLibrary)
+
+
+def test_the_cache_holds_one_library(decks: Decks, tmp_path: Path) -> None:
+    opened(decks)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "o.toml").write_text(deck_text("o", ["Snark six?"]), encoding="utf-8")
+    with open_collection(decks.db, [other], user_dir=decks.user_dir, sims=CATALOG, problems=PROBLEMS):
+        pass
+    with sqlite3.connect(decks.db) as conn:
+        keys = [json.loads(key)["sources"][-1] for (key,) in conn.execute("SELECT key FROM deck_cache")]
+    assert keys == [str(other)]
+
+
+def test_a_fifo_and_a_missing_folder_are_reported_from_the_cache_without_opening_them(tmp_path: Path) -> None:
+    # In a child process with a time limit: opening the FIFO would wait for a writer for ever.
+    folder, missing = tmp_path / "decks", tmp_path / "missing"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.toml")
+    db = tmp_path / "c.sqlite3"
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    command = [
+        sys.executable,
+        "-m",
+        "studyapp",
+        "--db",
+        str(db),
+        "--content",
+        str(folder),
+        "--content",
+        str(missing),
+    ]
+
+    def review() -> str:
+        result = subprocess.run(
+            [*command, "review", "--plain"], input="q\n", capture_output=True, text=True, env=env, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"{folder / 'pipe.toml'}: is not a regular file" in result.stderr
+        assert f"{missing}: no such file or folder" in result.stderr
+        return result.stderr
+
+    def cached() -> tuple[str, int]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT files, stamped_ns FROM deck_cache").fetchone()
+
+    first = review()
+    written = cached()
+    assert first.replace(f"studyapp: created a new collection at {db}\n", "") == review()
+    assert cached() == written  # used as it was, not read again and rewritten
