@@ -3,7 +3,10 @@
 Opening a collection reconciles it with the decks by card id: new cards appear as new, edited text
 keeps its history (only ids are matched), cards no longer in any deck are retired (kept, hidden from
 the queue and counts) and come back with their history when re-added. An unchanged library costs
-one read: its fingerprint is stored with the last reconciliation.
+one read: its fingerprint is stored with the last reconciliation. The decks' text is kept in the
+collection too (``studyapp.store.text_index``), rewritten when it changes, so searches and Browse
+run in SQL; the decks themselves come from the deck cache (``studyapp.deck_cache``) when no deck file
+changed, and their cards are read only when something needs them.
 """
 
 from __future__ import annotations
@@ -18,15 +21,22 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from studyapp.errors import CollectionReadOnly
-from studyapp.model import CardRecord, DeckLimits, Settings, StudyState, split_deck_key
+from studyapp.model import CardRecord, Deck, DeckLimits, Settings, StudyState, split_deck_key
 from studyapp.scheduler import Scheduler, check_utc
 from studyapp.search import Query, parse, resolve
-from studyapp.session import LibraryView, StudySession, next_day_start
-from studyapp.store import LIBRARY_FINGERPRINT, Store
+from studyapp.session import Counts, LibraryView, StudySession, next_day_start
+from studyapp.store import LIBRARY_FINGERPRINT, TEXT_FINGERPRINT, BrowseRecord, CardFilter, Store
 from studyapp.store.search import SearchContext
+from studyapp.store.text_index import ORDERS, text_rows
 
 if TYPE_CHECKING:
+    from studyapp.content import Library, ProblemCatalog, SimCatalog
     from studyapp.stats import Mastery
+
+#: The orders Browse offers (``Collection.browse``).
+BROWSE_ORDERS = tuple(ORDERS)
+#: Changes when what ``card_text`` holds for a card changes, so every collection rewrites it.
+TEXT_FORMAT = "3"
 
 
 @dataclass(frozen=True)
@@ -51,18 +61,58 @@ def library_fingerprint(library: LibraryView) -> str:
         [(deck.id, deck.title) for deck in library.decks],
         [(card.id, card.deck, card.position, sorted(card.tags)) for card in library.cards],
     ]
+    return _digest(data)
+
+
+def text_fingerprint(library: LibraryView) -> str:
+    """A digest of the text ``card_text`` holds: each card's question, answer, details, id, simulation
+    and tags in deck order, and the Unicode version that lowercases it."""
+    import unicodedata
+
+    cards = [(c.id, c.question, c.answer, c.details, c.sim, sorted(c.tags)) for c in library.cards]
+    return _digest([TEXT_FORMAT, unicodedata.unidata_version, cards])
+
+
+def _digest(data: Any) -> str:
     text = json.dumps(data).encode()
     # Two checksums and the length: enough to notice any edit, without hashlib's ~15 ms import at start-up.
     return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
 
 
-def reconcile(store: Store, library: LibraryView) -> SyncReport:
-    """Bring the collection's cards in line with ``library`` (see the module docstring)."""
-    fingerprint = library_fingerprint(library)
-    if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:
+@dataclass(frozen=True)
+class Fingerprints:
+    """A library's fingerprints: of what reconciliation stores, and of its text."""
+
+    library: str
+    text: str
+
+    @classmethod
+    def of(cls, library: LibraryView) -> Fingerprints:
+        return cls(library_fingerprint(library), text_fingerprint(library))
+
+    def to_dict(self) -> dict[str, str]:
+        return {"library": self.library, "text": self.text}
+
+
+def in_sync(store: Store, fingerprints: Fingerprints) -> bool:
+    """Whether the collection's cards and text are those of the library with ``fingerprints``."""
+    return (
+        store.get_meta(LIBRARY_FINGERPRINT) == fingerprints.library
+        and store.get_meta(TEXT_FINGERPRINT) == fingerprints.text
+    )
+
+
+def reconcile(store: Store, library: LibraryView, fingerprints: Fingerprints | None = None) -> SyncReport:
+    """Bring the collection's cards and text in line with ``library`` (see the module docstring);
+    ``fingerprints`` are the library's, when known."""
+    fingerprints = fingerprints or Fingerprints.of(library)
+    fingerprint = fingerprints.library
+    if in_sync(store, fingerprints):
         return SyncReport(skipped=True)
     with store.transaction():
-        if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:  # another process just did it
+        if store.get_meta(TEXT_FINGERPRINT) != fingerprints.text:
+            store.write_text_index(text_rows(library.cards), fingerprints.text)
+        if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:  # unchanged, or another process just did it
             return SyncReport(skipped=True)
         known = store.card_index()
         insert, update, tags = [], [], {}
@@ -98,13 +148,47 @@ def reconcile(store: Store, library: LibraryView) -> SyncReport:
     return SyncReport(tuple(added), tuple(restored), tuple(retire), tuple(changed))
 
 
+@dataclass(frozen=True)
+class Overview:
+    """Home's numbers: each deck's counts (id, title, counts), all decks', today's reviews and streak,
+    whether a studied card waits now, and when the next one is due."""
+
+    decks: list[tuple[str, str, Counts]]
+    total: Counts
+    reviews_today: int
+    streak: int
+    due_now: bool
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class _DeckOutline:
+    """The loaded decks without their cards: enough for a session that only counts."""
+
+    decks: list[Deck]
+    cards: tuple[()] = ()
+
+
 @dataclass
 class Collection:
     """An open collection with its decks; close it (or use ``with``) when done."""
 
     store: Store
-    library: LibraryView
+    library: Library
     sync: SyncReport = field(default_factory=SyncReport)
+    #: ``library`` and its fingerprints, once known (the deck cache keeps them).
+    known: tuple[LibraryView, Fingerprints] | None = field(default=None, repr=False)
+
+    def fingerprints(self) -> Fingerprints:
+        """The loaded library's fingerprints."""
+        if self.known is None or self.known[0] is not self.library:
+            self.known = (self.library, Fingerprints.of(self.library))
+        return self.known[1]
+
+    def in_sync(self) -> bool:
+        """Whether the collection's cards and text are the loaded decks' (not, for instance, when it
+        is read-only and the decks changed), so that searches run in SQL alone."""
+        return in_sync(self.store, self.fingerprints())
 
     def session(
         self,
@@ -146,17 +230,79 @@ class Collection:
         deck order; a bad query raises ``SearchError``. "Today" is the study day of ``tz`` (default: local
         time) that the collection's ``day_start_hour`` sets, as in the study queue."""
         parsed = parse(query) if isinstance(query, str) else query
+        context = self._search_context(parsed, now, tz)
+        if self.in_sync():
+            return self.store.search_cards(parsed.root, context)
+        cards = self.library.cards  # the reference: the decks' text matched in Python
+        root = resolve(parsed.root, cards) if parsed.root is not None else None
+        matched = set(self.store.search_cards(root, context))
+        return [card.id for card in cards if card.id in matched]
+
+    def _search_context(self, query: Query, now: datetime, tz: tzinfo | None) -> SearchContext:
         now = check_utc(now)
         context = SearchContext(now, next_day_start(now, self.settings().day_start_hour, tz))
-        if parsed.uses_retrievability:
+        if query.uses_retrievability:
             from studyapp.stats import _forgetting_curve  # the curve the mastery statistics use
 
             factor, decay = _forgetting_curve()
             context = replace(context, factor=factor, decay=decay)
-        cards = self.library.cards
-        root = resolve(parsed.root, cards) if parsed.root is not None else None
-        matched = set(self.store.search_cards(root, context))
-        return [card.id for card in cards if card.id in matched]
+        return context
+
+    # -- Browse: one search's matches, read a page at a time ----------------------------------------
+
+    def browse(self, query: Query, order: str, now: datetime, tz: tzinfo | None = None) -> int:
+        """Keep the cards ``query`` matches at ``now``, sorted by ``order`` (one of ``BROWSE_ORDERS``;
+        then deck order), for ``browse_rows``; returns how many there are."""
+        if not self.in_sync() and not self.store.read_only:  # another program reconciled other decks
+            self.sync = reconcile(self.store, self.library, self.fingerprints())
+        return self.store.fill_browse(query.root, self._search_context(query, now, tz), order)
+
+    def browse_rows(self, start: int, count: int) -> list[BrowseRecord]:
+        """Up to ``count`` rows of the last ``browse`` from row ``start`` (0 is the first)."""
+        return self.store.browse_rows(start, count)
+
+    def browse_position(self, card_id: str) -> int | None:
+        """The row of ``card_id`` in the last ``browse``, if it matched."""
+        return self.store.browse_position(card_id)
+
+    def browse_widths(self, now: datetime) -> dict[str, int]:
+        """The longest text of each Browse column over all cards (``studyapp.store.text_index``)."""
+        from studyapp.model import utc_ms
+
+        return self.store.browse_widths(utc_ms(check_utc(now)) or 0)
+
+    # -- Home -------------------------------------------------------------------------------------
+
+    def outline_session(self) -> StudySession:
+        """A session over the decks without their cards (not read from the deck cache): it counts,
+        suspends and buries cards by id, but has no card to show."""
+        from studyapp.deck_cache import deck_titles
+
+        decks = [Deck(deck_id, title, ()) for deck_id, title in deck_titles(self.library)]
+        return StudySession(self.store, _DeckOutline(decks))
+
+    def overview(self, now: datetime) -> Overview:
+        """Home's numbers (``Overview``), from SQL aggregates: the decks' cards are not read."""
+        from studyapp.deck_cache import deck_titles
+
+        titles = deck_titles(self.library)
+        session = self.outline_session()
+        counts = session.deck_counts(now)
+        decks = [(deck_id, title, counts[deck_id]) for deck_id, title in titles if deck_id in counts]
+        reviews, streak = self.today(now)
+        due_now = self._studied_card_waits(session, now)
+        upcoming = None if due_now else self.next_due(now)
+        return Overview(decks, session.counts(now), reviews, streak, due_now, upcoming)
+
+    def _studied_card_waits(self, session: StudySession, now: datetime) -> bool:
+        """Whether the queue's next card was studied before and is due: a learning card whose step has
+        come, or a review card due today within its deck's limit (not a new card, nor a learning card
+        shown ahead of its step)."""
+        if self.store.next_learning(now, now, CardFilter()) is not None:
+            return True
+        _start, end = session.day_bounds(now)
+        decks = frozenset(deck for deck, (_new, reviews) in session.left_today(now).items() if reviews > 0)
+        return self.store.next_review(end, now, CardFilter(decks=decks)) is not None
 
     def cards_with_state(self, include_retired: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per card, in deck order: its study state, due time, stability and counts."""
@@ -219,14 +365,30 @@ class Collection:
         """Mastery per tag of the loaded cards (see ``studyapp.stats``)."""
         from studyapp import stats
 
-        tags = sorted({tag for card in self.library.cards for tag in card.tags})
-        return stats.mastery(self.store, now, tags)[1]
+        return stats.mastery(self.store, now, self.library.tags)[1]
 
     def statistics(self, now: datetime) -> dict[str, Any]:
         """Every statistic as one JSON-ready dict (``studyapp.stats.all_stats``)."""
         from studyapp.stats import all_stats
 
         return all_stats(self.store, self.library, now)
+
+    def home_statistics(self, now: datetime, days: int, forecast_days: int) -> dict[str, Any]:
+        """What Home draws under its counts, in ``statistics``' form but without the rest of it:
+        ``mastery`` per tag, the ``forecast`` of ``forecast_days`` days, and ``reviews_per_day`` of
+        the last ``days`` days."""
+        from studyapp.activity import reviews_per_day
+        from studyapp.stats import due_forecast, mastery
+
+        now, hour = check_utc(now), self.settings().day_start_hour
+        tags = mastery(self.store, now, self.library.tags)[1]
+        forecast = due_forecast(self.store, now, days=forecast_days, day_start_hour=hour)
+        heatmap = reviews_per_day(self.store, now, days=days, day_start_hour=hour)
+        return {
+            "mastery": {"tags": {tag: value.to_dict() for tag, value in tags.items()}},
+            "forecast": [{"date": day.isoformat(), "due": count} for day, count in forecast],
+            "reviews_per_day": {day.isoformat(): count for day, count in heatmap},
+        }
 
     def add_quiz_attempt(self, **attempt: Any) -> int:
         """Record one answered quiz question (``Store.add_quiz_attempt``'s fields); returns its id."""
@@ -260,19 +422,19 @@ def open_collection(
     extra_dirs: Sequence[Path] = (),
     *,
     user_dir: Path | None = None,
-    library: LibraryView | None = None,
+    library: Library | None = None,
     for_reading: bool = False,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> Collection:
-    """Load the decks (or use ``library``), open the collection (default path if ``None``) and reconcile.
+    """Open the collection (default path if ``None``), load the decks (or use ``library``) and reconcile.
 
-    ``for_reading`` is for commands that only read: a missing collection raises
-    ``CollectionMissing`` instead of being created, and one that cannot be written (a read-only file,
-    folder or mount) is opened read-only, without reconciling it with the decks.
+    The decks are those of ``studyapp.content.load_library(extra_dirs, user_dir, sims, problems)``,
+    from the deck cache when no deck file changed (``studyapp.deck_cache``); their problems are in
+    ``Collection.library.problems``. ``for_reading`` is for commands that only read: a missing
+    collection raises ``CollectionMissing`` instead of being created, and one that cannot be written
+    (a read-only file, folder or mount) is opened read-only, without reconciling it with the decks.
     """
-    if library is None:
-        from studyapp.content import load_library
-
-        library = load_library(extra_dirs, user_dir)
     if db_path is None:
         from studyapp.paths import default_db_path
 
@@ -284,8 +446,18 @@ def open_collection(
             raise
         store = Store.open(db_path, create=False, read_only=True)
     try:
-        report = SyncReport(skipped=True) if store.read_only else reconcile(store, library)
+        known = None
+        if library is None:
+            from studyapp.deck_cache import open_library
+
+            catalogs = {"sims": sims, "problems": problems}
+            library, summary = open_library(
+                store, extra_dirs, user_dir, catalogs, lambda loaded: Fingerprints.of(loaded).to_dict()
+            )
+            known = (library, Fingerprints(summary["library"], summary["text"]))
+        fingerprints = known[1] if known else None
+        report = SyncReport(skipped=True) if store.read_only else reconcile(store, library, fingerprints)
     except BaseException:
         store.close()
         raise
-    return Collection(store, library, report)
+    return Collection(store, library, report, known)

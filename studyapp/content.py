@@ -5,7 +5,8 @@ report all of them in one run; a formula or cloze markup that cannot be read is 
 and column inside the string. A cloze note (``text``) becomes one card per deletion number
 (``studyapp.deck_text``). The format is documented in ``content/README.md``.
 Headless (stdlib and ``studyapp.model``): the simulations a card may link to are passed in by the
-caller as a mapping of name to spec (``sims``), so this module does not depend on the ``sim`` package.
+caller as a mapping of name to spec (``sims``), so this module does not depend on the ``sim`` package;
+likewise the generated problems a drill card may name (``problems``, name to title; ``problem = NAME``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ CARD_KEYS = {
     "note_kind": False,
     "headline": False,
     "text": False,
+    "problem": False,
 }
+#: The keys a drill card (``problem``) may have: its question and answer are made for each review.
+DRILL_KEYS = ("id", "problem", "tags", "details", "note", "note_kind")
 #: What a missing question or answer may mean.
 CLOZE_HINT = " (or 'text' for a cloze card, e.g. text = \"… {{c1::a term}} …\")"
 TEXT_LISTS = ("distractors", "key_terms", "steps")
@@ -105,6 +109,8 @@ class SimSpec(Protocol):
 
 #: The simulations cards may link to, by name (for example ``sim.registry.CATALOG``).
 SimCatalog = Mapping[str, SimSpec]
+#: The generated problems a drill card may name, with their titles (``studyapp.problems.PROBLEMS``).
+ProblemCatalog = Mapping[str, str]
 
 
 @dataclass
@@ -319,10 +325,18 @@ def _read_text(path: Path) -> tuple[str | None, Problem | None]:
 class _DeckReader:
     """Validates one parsed deck file and builds its Deck, collecting every problem."""
 
-    def __init__(self, path: Path, text: str, bundled: bool, sims: SimCatalog | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        text: str,
+        bundled: bool,
+        sims: SimCatalog | None = None,
+        problem_names: ProblemCatalog | None = None,
+    ) -> None:
         self.path = path
         self.bundled = bundled
         self.sims = sims
+        self.problem_names = problem_names
         self.locate = _Locator(text)
         self.problems: list[Problem] = []
 
@@ -380,19 +394,23 @@ class _DeckReader:
         card_id = raw_id if isinstance(raw_id, str) and raw_id else f"#{index + 1}"
         line = self.locate.card(index)
         cloze = "text" in raw
+        drill = "problem" in raw
 
         def bad(key: str, message: str) -> None:
             self.problem(message, self.locate.key(index, key), card_id)
 
         self.unknown_keys(raw, CARD_KEYS, "a card", line, card_id)
-        for key in ("id",) if cloze else ("id", "question", "answer"):
+        for key in (k for k in raw if drill and k in CARD_KEYS and k not in DRILL_KEYS):
+            bad(key, f"a drill card has no '{key}': each review shows a fresh instance of its 'problem'")
+        problem = self.read_problem(raw, bad) if drill else None
+        for key in ("id",) if cloze or drill else ("id", "question", "answer"):
             if key not in raw:
                 bad(key, f"missing required key '{key}'" + ("" if key == "id" else CLOZE_HINT))
         if isinstance(raw_id, str) and raw_id and not SLUG.match(raw_id):
             bad("id", f"card id '{raw_id}' must be lowercase letters, digits and dashes (e.g. 'max-pooling')")
         elif "id" in raw and not isinstance(raw_id, str):
             bad("id", "'id' must be a string")
-        for key in ("text",) if cloze else ("question", "answer"):
+        for key in ("text",) if cloze else () if drill else ("question", "answer"):
             if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
                 bad(key, f"'{key}' must be a non-empty string")
         for key in NOT_FOR_CLOZE if cloze else ():
@@ -431,11 +449,14 @@ class _DeckReader:
         deletions = read_cloze(text, bad_inside) if cloze and isinstance(text, str) and text.strip() else None
         if len(self.problems) > before:
             return []
+        question, answer = (
+            problem if problem is not None else (raw.get("question", ""), raw.get("answer", ""))
+        )
         card = Card(
             id=card_id,
             deck=deck_id,
-            question=raw.get("question", "").strip(),
-            answer=raw.get("answer", "").strip(),
+            question=question.strip(),
+            answer=answer.strip(),
             details=raw.get("details", "").strip(),
             tags=tuple(lists["tags"]),
             sim=sim_name,
@@ -451,6 +472,7 @@ class _DeckReader:
             source=self.path,
             line=line,
             cloze=text.strip() if isinstance(text, str) else "",
+            problem=raw["problem"] if drill else "",
         )
         return cloze_cards(card, deletions) if deletions is not None else [card]
 
@@ -502,6 +524,24 @@ class _DeckReader:
             except ValueError:
                 bad("sim_params", wrong)
         return name, values
+
+    def read_problem(self, raw: Mapping[str, Any], bad: Any) -> tuple[str, str] | None:
+        """A drill card's problem, checked against the known problems when there is a catalog: the text
+        that stands for its question and answer in lists (``None`` if it has a problem)."""
+        name = raw["problem"]
+        if not isinstance(name, str) or not SLUG.match(name):
+            bad("problem", "'problem' must be the name of a generated problem, e.g. 'conv-output-size'")
+            return None
+        known = self.problem_names
+        if known is not None and name not in known:
+            hint = _suggest(name, known) or f"; valid: {', '.join(known)}"
+            bad("problem", f"unknown problem '{name}'{hint}")
+            return None
+        title = known[name] if known is not None else name
+        return (
+            f"Drill: {title} (a new problem each review)",
+            "Computed for each problem, with a worked solution.",
+        )
 
     @staticmethod
     def read_note(raw: Mapping[str, Any], bad: Any) -> tuple[str, str]:
@@ -574,12 +614,16 @@ class _DeckReader:
 
 
 def read_deck(
-    path: Path, bundled: bool = False, sims: SimCatalog | None = None
+    path: Path,
+    bundled: bool = False,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> tuple[Deck | None, list[Problem]]:
     """Load one deck file: the deck if it is valid, and every problem found.
 
     ``sims`` maps the simulation names a card may link to onto their specs, to check presets;
-    without it a card's ``sim`` and ``sim_params`` are kept as written. A path that is not a
+    without it a card's ``sim`` and ``sim_params`` are kept as written. ``problems`` (name to title)
+    are the problems a drill card may name; without it any name is kept. A path that is not a
     regular file (a folder, a FIFO, a device) is reported without being opened.
     """
     text, problem = _read_text(path)
@@ -591,7 +635,7 @@ def read_deck(
         return None, [_syntax_problem(path, error)]
     except (RecursionError, ValueError) as error:  # nesting too deep, a number too long for int()
         return None, [_unreadable_problem(path, text, error)]
-    reader = _DeckReader(path, text, bundled, sims)
+    reader = _DeckReader(path, text, bundled, sims, problems)
     deck = reader.read(data)
     return deck, reader.problems
 
@@ -623,14 +667,17 @@ def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def load_paths(
-    paths: Iterable[Path], bundled: Iterable[Path] = (), sims: SimCatalog | None = None
+    paths: Iterable[Path],
+    bundled: Iterable[Path] = (),
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> Library:
     """Load every deck in ``paths``; a deck with any problem, or reusing a deck or card id, is skipped.
 
     A card of a user's deck whose id is a bundled card's overrides that card (an edited copy of a
     read-only bundled card): it takes the bundled card's deck and place, so it keeps its history.
     A missing path, a link loop or a file that is not a regular file is a problem, never an exception.
-    ``sims`` is passed on to ``read_deck``.
+    ``sims`` and ``problems`` are passed on to ``read_deck``.
     """
     library = Library()
     bundled_files = {_real(p) for p in deck_files(bundled)}
@@ -641,13 +688,13 @@ def load_paths(
         if problem is not None:
             library.problems.append(problem)
         for path in entries:
-            deck, problems = read_deck(path, bundled=_real(path) in bundled_files, sims=sims)
+            deck, found = read_deck(path, bundled=_real(path) in bundled_files, sims=sims, problems=problems)
             if deck is not None and not deck.bundled:
                 deck = _take_overrides(deck, library, card_origin, overridden)
             if deck is not None:
-                problems = _clashes(deck, library, card_origin)
-            library.problems.extend(problems)
-            if deck is not None and deck.cards and not problems:
+                found = _clashes(deck, library, card_origin)
+            library.problems.extend(found)
+            if deck is not None and deck.cards and not found:
                 library.decks.append(deck)
                 card_origin.update((card.id, card) for card in deck.cards)
     return library
@@ -707,16 +754,20 @@ def deck_sources(extra_dirs: Sequence[Path] = (), user_dir: Path | None = None) 
 
 
 def load_library(
-    extra_dirs: Sequence[Path] = (), user_dir: Path | None = None, sims: SimCatalog | None = None
+    extra_dirs: Sequence[Path] = (),
+    user_dir: Path | None = None,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> Library:
     """The bundled decks, then the user's deck folder, then ``extra_dirs``.
 
     A broken user deck is skipped and reported in ``Library.problems``; a broken bundled
     deck is an installation fault and raises ``UserError``. Pass ``sims`` (for example
-    ``sim.registry.CATALOG``) to check the cards' simulations and presets.
+    ``sim.registry.CATALOG``) to check the cards' simulations and presets, and ``problems``
+    (``studyapp.problems.PROBLEMS``) to check the problems drill cards name.
     """
     bundled = bundled_deck_dir()
-    library = load_paths(deck_sources(extra_dirs, user_dir), bundled=[bundled], sims=sims)
+    library = load_paths(deck_sources(extra_dirs, user_dir), bundled=[bundled], sims=sims, problems=problems)
     broken = [p for p in library.problems if _real(p.path).parent == _real(bundled)]
     if broken or not any(deck.bundled for deck in library.decks):
         details = "\n".join(str(p) for p in broken) or f"no deck found in {bundled}"

@@ -35,6 +35,23 @@ QUIZ_FIELDS = (
     "duration_ms",
 )
 QUIZ_OPTIONAL_FIELDS = ("diagnosis",)
+#: Top-level lists an export may leave out (written only when not empty; files before them have none).
+OPTIONAL_TOP_LEVEL = ("predictions", "drill_answers")
+PREDICTION_FIELDS = (
+    "id",
+    "at",
+    "card",
+    "review",
+    "sim",
+    "answer",
+    "params",
+    "given",
+    "predicted",
+    "expected",
+    "correct",
+    "diagnosis",
+)
+DRILL_FIELDS = ("review", "card", "problem", "seed", "given", "correct", "diagnosis")
 #: The fields of a study state, in the store's snapshot order (``CardState.to_json``).
 STATE_FIELDS: tuple[str, ...] = tuple(json.loads(CardState().to_json()))
 STATE_NAMES = {state.name.lower(): state for state in StudyState}

@@ -7,12 +7,13 @@ import math
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from studyapp.export_format import (
+    DRILL_FIELDS,
     END_TIME_MS,
     FIRST_TIME_MS,
     FORMAT,
@@ -21,6 +22,8 @@ from studyapp.export_format import (
     MAX_PARAMS_DEPTH,
     MAX_STABILITY,
     MIN_DIFFICULTY,
+    OPTIONAL_TOP_LEVEL,
+    PREDICTION_FIELDS,
     QUIZ_FIELDS,
     QUIZ_OPTIONAL_FIELDS,
     STATE_FIELDS,
@@ -217,6 +220,9 @@ class Snapshot:
     reviews: list[tuple[Any, ...]]
     quiz_attempts: list[tuple[Any, ...]]
     settings: dict[str, Any]
+    #: Rows of ``predictions`` and ``drill_answers`` (``studyapp.store.predictions``' column order).
+    predictions: list[tuple[Any, ...]] = field(default_factory=list)
+    drill_answers: list[tuple[Any, ...]] = field(default_factory=list)
 
     @property
     def counts(self) -> Counts:
@@ -257,7 +263,7 @@ def parse_export(text: str, source: str, progress_stream: TextIO | None = None) 
         read.fail("version", f"must be {VERSION}, got {_kind(version)}")
     if _may_hold_surrogates(text):
         _check_text(read, data)
-    read.fields(data, "top level", TOP_LEVEL)
+    read.fields(data, "top level", TOP_LEVEL, OPTIONAL_TOP_LEVEL)
     read.time(data["exported_at"], "exported_at", nullable=False)
     lists = {name: read.items(data[name], name) for name in ("decks", "cards", "reviews", "quiz_attempts")}
     checked = len(lists["cards"]) + len(lists["reviews"]) + len(lists["quiz_attempts"])
@@ -269,7 +275,12 @@ def parse_export(text: str, source: str, progress_stream: TextIO | None = None) 
     attempts = _read_attempts(read, lists["quiz_attempts"], card_ids, progress)
     progress.finish()
     settings = _read_settings(read, data["settings"])
-    return Snapshot(decks, cards, tags, reviews, attempts, settings)
+    review_cards = {row[0]: row[1] for row in reviews}
+    predictions = _read_predictions(
+        read, read.items(data.get("predictions", []), "predictions"), card_ids, review_cards
+    )
+    drills = _read_drills(read, read.items(data.get("drill_answers", []), "drill_answers"), review_cards)
+    return Snapshot(decks, cards, tags, reviews, attempts, settings, predictions, drills)
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -460,6 +471,82 @@ def _read_attempts(
             )
         )
         progress.advance()
+    return rows
+
+
+def _read_params(read: _Reader, value: Any, where: str) -> str:
+    """An object of parameters nested at most ``MAX_PARAMS_DEPTH`` levels, as the stored JSON text."""
+    if not isinstance(value, dict):
+        read.fail(where, f"must be an object, got {_kind(value)}")
+    if _depth(value) > MAX_PARAMS_DEPTH:
+        read.fail(
+            where, f"nested more than {MAX_PARAMS_DEPTH} levels deep (studyapp writes a few levels at most)"
+        )
+    return json.dumps(value, sort_keys=True)
+
+
+def _read_predictions(
+    read: _Reader, items: list[Any], card_ids: set[str], review_cards: dict[int, str]
+) -> list[tuple[Any, ...]]:
+    rows, seen = [], set[int]()
+    for i, item in enumerate(items):
+        where = f"predictions[{i}]"
+        entry = read.fields(item, where, PREDICTION_FIELDS)
+        prediction_id = read.integer(entry["id"], f"{where}.id", 1)
+        read.unique(seen, prediction_id, f"{where}.id")
+        card_id = entry["card"]
+        if card_id is not None and (not isinstance(card_id, str) or card_id not in card_ids):
+            read.fail(f"{where}.card", f"unknown card {_kind(card_id)} (not in cards)")
+        review_id = read.maybe_integer(entry["review"], f"{where}.review", 1)
+        if review_id is not None and review_cards.get(review_id) != card_id:
+            read.fail(
+                f"{where}.review", f"must be the id of a review of card {_kind(card_id)}, got {review_id}"
+            )
+        numbers = [read.number(entry[name], f"{where}.{name}") for name in ("predicted", "expected")]
+        for name, number in zip(("predicted", "expected"), numbers, strict=True):
+            if number is None:
+                read.fail(f"{where}.{name}", "must be a finite number, got null")
+        diagnosis = entry["diagnosis"]
+        rows.append(
+            (
+                prediction_id,
+                read.time(entry["at"], f"{where}.at", nullable=False),
+                card_id,
+                review_id,
+                read.text(entry["sim"], f"{where}.sim", non_empty=True),
+                read.text(entry["answer"], f"{where}.answer", non_empty=True),
+                _read_params(read, entry["params"], f"{where}.params"),
+                read.text(entry["given"], f"{where}.given"),
+                *numbers,
+                int(read.boolean(entry["correct"], f"{where}.correct")),
+                None if diagnosis is None else read.text(diagnosis, f"{where}.diagnosis", non_empty=True),
+            )
+        )
+    return rows
+
+
+def _read_drills(read: _Reader, items: list[Any], review_cards: dict[int, str]) -> list[tuple[Any, ...]]:
+    rows, seen = [], set[int]()
+    for i, item in enumerate(items):
+        where = f"drill_answers[{i}]"
+        entry = read.fields(item, where, DRILL_FIELDS)
+        review_id = read.integer(entry["review"], f"{where}.review", 1)
+        read.unique(seen, review_id, f"{where}.review")
+        card_id = read.text(entry["card"], f"{where}.card", non_empty=True)
+        if review_cards.get(review_id) != card_id:
+            read.fail(f"{where}.review", f"must be the id of a review of card {card_id!r}, got {review_id}")
+        correct, diagnosis = entry["correct"], entry["diagnosis"]
+        rows.append(
+            (
+                review_id,
+                card_id,
+                read.text(entry["problem"], f"{where}.problem", non_empty=True),
+                read.integer(entry["seed"], f"{where}.seed", 0),
+                read.text(entry["given"], f"{where}.given"),
+                None if correct is None else int(read.boolean(correct, f"{where}.correct")),
+                None if diagnosis is None else read.text(diagnosis, f"{where}.diagnosis", non_empty=True),
+            )
+        )
     return rows
 
 

@@ -24,6 +24,8 @@ class Card:
     answers of the card's simulation that the review shows after the answer (their keys).
     A cloze card (``studyapp.cloze``) keeps its note's text in ``cloze`` and its deletion's number in
     ``cloze_number``; its ``question`` is that text with the blanks, its ``answer`` what they hide.
+    A drill card names a generated ``problem`` (a numeric quiz kind): each review shows a fresh instance,
+    so its ``question`` and ``answer`` only describe it in lists.
     """
 
     id: str
@@ -46,6 +48,7 @@ class Card:
     line: int = 0
     cloze: str = ""
     cloze_number: int = 0
+    problem: str = ""
 
     def answer_markdown(self) -> str:
         """The answer in bold, then its details, as Markdown."""
@@ -337,7 +340,8 @@ def split_deck_key(key: str) -> tuple[str, str] | None:
     deck_id, _, name = key.removeprefix(DECK_KEY_PREFIX).rpartition(":")
     if not deck_id or name not in DECK_SETTINGS:
         raise ValueError(
-            f"unknown deck setting {key!r}; a deck may set {', '.join(DECK_SETTINGS)} as deck:DECK_ID:NAME"
+            f"unknown deck setting {key!r}; a deck may set {', '.join(DECK_SETTINGS[:-1])} or "
+            f"{DECK_SETTINGS[-1]} as deck:DECK_ID:NAME"
         )
     return deck_id, name
 

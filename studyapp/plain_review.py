@@ -4,7 +4,11 @@ screen readers.
 For each card the question is printed; an empty line shows the answer and its details, with the
 interval each rating would give; ``1``-``4`` (or again/hard/good/easy) rates, ``u`` undoes the last
 action, ``s`` skips the card, ``q`` or the end of input quits. On a cloze card a typed line is the
-answer: it is graded, and the rating it suggests is taken by an empty line. Formulas are printed as
+answer: it is graded, and the rating it suggests is taken by an empty line. On a card whose simulation
+computes a number (in a deck with the ``predict`` setting on), a typed line is a prediction of that
+number: it is graded, shown next to the computed value and diagnosed, and suggests a rating; an empty line
+skips it. A drill card (``problem``) prints a fresh instance of its problem: a typed line is the answer,
+graded as the quiz grades it, and the worked solution is printed. Formulas are printed as
 Unicode text, one line each. Every rating is committed before the
 next line is printed, and stdout is flushed after each step. While another program holds the
 collection's write lock, a rating waits (and says so) until it can be saved; Ctrl-C gives it up.
@@ -23,11 +27,15 @@ from studyapp.cloze import card_text, parse_cloze
 from studyapp.errors import CollectionBusy, UserError
 from studyapp.math import FormulaPart, markdown_parts, plain_text, strip_markers, unicode_text
 from studyapp.model import Card, RateResult, Rating, StudyState
+from studyapp.predict import PredictionGrade, Target
+from studyapp.problems import Drill, DrillGrade
+from studyapp.quiz.worked import exact
 from studyapp.scheduler import format_interval, format_local
 from studyapp.session import StudySession
 
 QUESTION_HELP = "(Enter: show the answer · s skip · u undo · q quit)"
 CLOZE_HELP = "(type what the blank hides and Enter, or Enter alone to show it · s skip · u undo · q quit)"
+DRILL_HELP = "(type your answer and Enter, or Enter alone to see the solution · s skip · u undo · q quit)"
 ANSWER_HELP = "type 1-4 (or again/hard/good/easy) to rate · u undo · s skip · q quit"
 WAITING = (
     "waiting for the collection… another program is writing to it; your rating is saved as soon as "
@@ -127,6 +135,9 @@ class PlainReview:
         self.session, self.stdin, self.stdout, self.clock, self.timer = session, stdin, stdout, clock, timer
         self.summary = Summary()
         self._again: Card | None = None
+        #: The card on show's prediction target (with its simulation's resolved parameters) or drill.
+        self._target: tuple[dict[str, object], Target] | None = None
+        self._drill: Drill | None = None
 
     def say(self, *lines: str) -> None:
         """Print lines and flush, so a reader on a pipe sees them at once."""
@@ -160,15 +171,41 @@ class PlainReview:
         self.say(str(self.summary))
         return self.summary
 
+    def ask(self, card: Card) -> list[str]:
+        """The question's lines: a drill's instance, or the question and, where one is asked, the
+        prediction's prompt."""
+        self._target, self._drill = None, None
+        if card.problem:
+            from studyapp.problems import make_drill
+
+            self._drill = make_drill(card.problem, self.session.problem_seed(card.id))
+            return [self._drill.prompt, DRILL_HELP]
+        lines = [question_text(card), CLOZE_HELP if card.cloze else QUESTION_HELP]
+        if (
+            card.sim is not None
+            and not card.cloze
+            and not card.multiple_choice
+            and self.session.predicts(card)
+        ):
+            from studyapp.predict import run_targets
+
+            params, found = run_targets(card.sim, card.sim_params, card.headline)
+            if found:
+                self._target = (params, found[0])
+                wanted = found[0].tolerance.describe()
+                lines.append(f"Predict {found[0].label} ({wanted}): type a number, or Enter alone to skip")
+        return lines
+
     def review(self, card: Card) -> bool:
         """Ask one card; ``False`` when the user quits or input ends."""
         label = STATE_LABELS[self.session.state(card.id).state]
-        self.say(
-            "", f"[{card.deck} · {label}] {question_text(card)}", CLOZE_HELP if card.cloze else QUESTION_HELP
-        )
+        question, *help_lines = self.ask(card)
+        self.say("", f"[{card.deck} · {label}] {question}", *help_lines)
+        typed_answer = bool(card.cloze) or self._target is not None or self._drill is not None
         shown = self.timer()
         revealed = False
         suggested: Rating | None = None
+        graded: PredictionGrade | DrillGrade | None = None
         while True:
             line = self.read()
             if line is None:
@@ -185,9 +222,15 @@ class PlainReview:
                     return True
                 continue
             if not revealed:
-                if word == "" or card.cloze:
+                if word and (self._target is not None or self._drill is not None):
+                    graded = self.grade(line)
+                    if graded is None:
+                        continue
+                if word == "" or typed_answer:
                     revealed = True
-                    suggested = self.reveal(card, line.strip() or None)
+                    suggested = self.reveal(
+                        card, None if graded is not None else line.strip() or None, graded
+                    )
                 else:
                     self.say("Press Enter (an empty line) to show the answer first; q quits.")
                 continue
@@ -196,25 +239,59 @@ class PlainReview:
                 self.say(f"Unknown input {line.strip()!r}: {ANSWER_HELP}")
                 continue
             duration = max(round((self.timer() - shown) * 1000), 0)
-            self.acknowledge(self.save(card, rating, duration))
+            self.acknowledge(self.save(card, rating, duration, graded))
             return True
 
-    def save(self, card: Card, rating: Rating, duration: int) -> RateResult:
-        """Rate ``card`` now; while the collection is busy, say so once and keep trying until it is saved."""
+    def grade(self, line: str) -> PredictionGrade | DrillGrade | None:
+        """A typed prediction or drill answer, graded; ``None`` (and why) when it is not a number."""
+        from studyapp.quiz.numbers import AnswerError
+
+        try:
+            if self._drill is not None:
+                from studyapp.problems import grade_drill
+
+                return grade_drill(self._drill, line)
+            from studyapp.predict import grade_prediction
+
+            assert self._target is not None
+            return grade_prediction(self._target[1], line)
+        except AnswerError as error:
+            self.say(f"{error}; or Enter alone to go on without it")
+            return None
+
+    def save(
+        self, card: Card, rating: Rating, duration: int, graded: PredictionGrade | DrillGrade | None = None
+    ) -> RateResult:
+        """Rate ``card`` now, with its prediction or drill instance; while the collection is busy, say so
+        once and keep trying until it is saved."""
         when, waiting = self.clock(), False
+        prediction = drill = None
+        if self._target is not None and card.sim is not None and isinstance(graded, PredictionGrade):
+            prediction = graded.record(when, card.sim, self._target[0], card.id)
+        if self._drill is not None:
+            drill = self._drill.answer(graded if isinstance(graded, DrillGrade) else None)
         while True:
             try:
-                return self.session.rate(card.id, rating, when, duration, wait_ms=SAVE_WAIT_MS)
+                return self.session.rate(
+                    card.id, rating, when, duration, wait_ms=SAVE_WAIT_MS, prediction=prediction, drill=drill
+                )
             except CollectionBusy:
                 if not waiting:
                     self.say(WAITING)
                     waiting = True
 
-    def reveal(self, card: Card, typed: str | None = None) -> Rating | None:
+    def reveal(
+        self, card: Card, typed: str | None = None, graded: PredictionGrade | DrillGrade | None = None
+    ) -> Rating | None:
         """Print the answer, its details and note as plain text, and the rating prompt with each
-        rating's interval; a cloze card's typed answer is graded first. Returns the suggested rating."""
-        suggested = None
-        if card.cloze:
+        rating's interval; a cloze card's typed answer is graded first; a graded prediction or drill answer
+        is shown with it. Returns the suggested rating."""
+        suggested = graded.suggested if graded is not None else None
+        if self._drill is not None:
+            lines = self._drill.solution_lines()
+            if isinstance(graded, DrillGrade):
+                lines.append(f"Your answer {graded.given!r} is {graded.verdict}")
+        elif card.cloze:
             lines = [f"Answer: {plain_text(card.answer)}", f"In full: {cloze_text(card, revealed=True)}"]
             if typed is not None:
                 from studyapp.cloze_grading import grade_cloze
@@ -231,6 +308,10 @@ class PlainReview:
         if card.note:
             label = "Correction" if card.note_kind == "correction" else "Clarification"
             lines.append(f"{label} (added to the course notes): {plain_card_markdown(card.note)}")
+        if isinstance(graded, PredictionGrade):
+            lines += graded.lines()
+        elif self._target is not None:
+            lines.append(f"{self._target[1].label}: {exact(self._target[1].value)} (computed)")
         preview = self.session.preview(card.id, self.clock())
         choices = " · ".join(
             f"{int(rating)} {rating.name.lower()} {format_interval(preview[rating])}" for rating in Rating

@@ -27,9 +27,11 @@ Precedence, as in Anki: ``-`` binds tightest, then ``and`` (also implied by juxt
 ``deck:"my deck"``. A bad query raises ``SearchError``, whose message names the problem and its
 column.
 
-Free words, phrases and ``sim:`` match the decks' text, which only the loaded decks hold: ``resolve``
-replaces them with the ids of the cards they match, so what remains (and the ids) can run as one SQL
-query in the store, where negation and ``or`` combine both kinds of term.
+Free words, phrases and ``sim:`` match the decks' text. The collection keeps that text in a table
+in ``searchable`` form (one representative of the letters ``re.IGNORECASE`` treats as one), so a whole
+query compiles to one SQL query (``Pattern.glob``): case-blind matching becomes exact, case-sensitive
+``GLOB``. ``resolve`` is the reference in Python: it replaces text terms with the ids of the cards
+they match, for a collection whose text table does not hold the loaded decks (read-only, for one).
 """
 
 from __future__ import annotations
@@ -55,6 +57,35 @@ class SearchError(UserError):
     def pointer(self, indent: str = "  ") -> str:
         """The query on one line and carets under the problem on the next."""
         return f"{indent}{self.query}\n{indent}{' ' * (self.column - 1)}{'^' * self.length}"
+
+
+# -- case-blind text as SQL sees it ---------------------------------------------------------------------
+
+#: Lowercase letters that ``re.IGNORECASE`` takes for one another ("ſ" matches "s", "ς" matches "σ"):
+#: Python's own table of such letters (``Lib/re/_casefix.py``), as groups; ``searchable`` writes each
+#: letter of a group as the group's first. Tested against ``re`` over every cased character.
+CASE_GROUPS = (
+    "\u0069\u0131", "\u0073\u017f", "\u00b5\u03bc", "\u0345\u03b9\u1fbe", "\u0390\u1fd3", "\u03b0\u1fe3",
+    "\u03b2\u03d0", "\u03b5\u03f5", "\u03b8\u03d1", "\u03ba\u03f0", "\u03c0\u03d6", "\u03c1\u03f1",
+    "\u03c2\u03c3", "\u03c6\u03d5", "\u0432\u1c80", "\u0434\u1c81", "\u043e\u1c82", "\u0441\u1c83",
+    "\u0442\u1c84\u1c85", "\u044a\u1c86", "\u0463\u1c87", "\u1c88\ua64b", "\u1e61\u1e9b", "\ufb05\ufb06",
+)  # fmt: skip
+_SAME_LETTER = str.maketrans(
+    {member: group[0] for group in CASE_GROUPS for member in group[1:]}
+    | {"\0": "\ufffe"}  # GLOB stops at a NUL: keep it as a noncharacter, which never occurs in text
+)
+_GLOB_SPECIAL = re.compile(r"[*?[]")
+
+
+def searchable(text: str) -> str:
+    """``text`` with each letter written as the one ``re.IGNORECASE`` takes it for, character for
+    character (``_`` still counts one): ``searchable(a) == searchable(b)`` exactly when ``a`` and ``b``
+    have the same length and match each other case-insensitively.
+
+    ``str.lower`` changes one letter's length ("İ" becomes "i̇"), which is written "i" first, as the
+    regular expressions lower it; "σ" at a word's end, which ``lower`` writes "ς", is one of a group.
+    """
+    return text.replace("İ", "i").lower().translate(_SAME_LETTER)
 
 
 # -- the tree ---------------------------------------------------------------------------------------
@@ -84,6 +115,18 @@ class Pattern:
             ".*" if part is Wild.ANY else "." if part is Wild.ONE else re.escape(part) for part in self.parts
         )
         return re.compile(rf"\A(?:{body})\Z" if anchored else body, re.IGNORECASE | re.DOTALL)
+
+    def glob(self, *, anchored: bool) -> str:
+        """The pattern for SQL ``GLOB`` against ``searchable`` text (``anchored``: the whole text)."""
+        body = "".join(
+            "*"
+            if part is Wild.ANY
+            else "?"
+            if part is Wild.ONE
+            else _GLOB_SPECIAL.sub(r"[\g<0>]", searchable(part))
+            for part in self.parts
+        )
+        return body if anchored else f"*{body}*"
 
     def like(self) -> str:
         """The pattern for SQL ``LIKE ... ESCAPE '\\'``."""

@@ -23,6 +23,7 @@ made again.
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -33,12 +34,15 @@ from studyapp.errors import UserError
 from studyapp.model import Card, CardState, Deck, DeckLimits, RateResult, Rating
 from studyapp.scheduler import Scheduler, check_utc
 from studyapp.store import Store
+from studyapp.store.predictions import DrillAnswer, PredictionRecord
 from studyapp.store.search import CardSet, SearchFilter
 
 LEARN_AHEAD = timedelta(minutes=20)
 #: A card becomes a leech at this many lapses, and again every ``LEECH_REPEAT`` lapses after that.
 LEECH_THRESHOLD = 8
 LEECH_REPEAT = 4
+#: Seeds of drill problems are drawn below this (the quiz's seeds are integers >= 0).
+PROBLEM_SEED_LIMIT = 2**31
 
 
 class LibraryView(Protocol):
@@ -152,6 +156,8 @@ class StudySession:
         self._queue: deque[str] = deque(store.cram_cards(self._filter()) if cram else ())
         self._new_in_queue: set[str] = set()
         self._ahead_queued = False
+        #: The seed of the problem instance each drill card on show was given, until it is rated.
+        self._problem_seeds: dict[str, int] = {}
 
     @property
     def scheduler(self) -> Scheduler:
@@ -285,6 +291,17 @@ class StudySession:
         """The card's current study state."""
         return self.store.card_state(card_id)
 
+    def problem_seed(self, card_id: str) -> int:
+        """The seed of the problem instance a drill card shows now: a fresh one for each review, kept
+        until the card is rated, and after an undo the one the undone review showed."""
+        if card_id not in self._problem_seeds:
+            self._problem_seeds[card_id] = random.SystemRandom().randrange(PROBLEM_SEED_LIMIT)
+        return self._problem_seeds[card_id]
+
+    def predicts(self, card: Card) -> bool:
+        """Whether the card's deck asks for a prediction before the answer (the ``predict`` setting)."""
+        return card.sim is not None and self.deck_limits(card.deck).predict
+
     def preview(self, card_id: str, now: datetime) -> dict[Rating, timedelta]:
         """The interval each rating would give the card at ``now`` (without fuzz)."""
         return self.scheduler.preview(self.store.card_state(card_id), now)
@@ -297,13 +314,26 @@ class StudySession:
         duration_ms: int | None = None,
         *,
         wait_ms: int | None = None,
+        prediction: PredictionRecord | None = None,
+        drill: DrillAnswer | None = None,
     ) -> RateResult:
         """Rate a card 1-4 (again, hard, good, easy); it is on disk when this returns.
 
         ``wait_ms`` bounds the wait for another program's write lock; past it, ``CollectionBusy`` is
-        raised, nothing was written, and the same call can be made again.
+        raised, nothing was written, and the same call can be made again. ``prediction`` and ``drill``
+        (the prediction made before the answer, the drill instance shown) are stored with the review;
+        cram stores neither.
         """
-        result = self.rate_unless(lambda: False, card_id, rating, now, duration_ms, wait_ms=wait_ms)
+        result = self.rate_unless(
+            lambda: False,
+            card_id,
+            rating,
+            now,
+            duration_ms,
+            wait_ms=wait_ms,
+            prediction=prediction,
+            drill=drill,
+        )
         assert result is not None
         return result
 
@@ -316,16 +346,19 @@ class StudySession:
         duration_ms: int | None = None,
         *,
         wait_ms: int | None = None,
+        prediction: PredictionRecord | None = None,
+        drill: DrillAnswer | None = None,
     ) -> RateResult | None:
         """``rate``, unless ``withdrawn()`` is true once the write lock is held: then nothing is
         written and ``None`` is returned (a rating given up while it waited for the lock)."""
         rating, now = self._check_rating(rating, now, duration_ms)
         if self.cram:
+            self._problem_seeds.pop(card_id, None)
             return self._rate_cram(card_id, rating, now)
         with self.store.transaction(wait_ms=wait_ms):
             if withdrawn():
                 return None
-            result = self._review(card_id, rating, now, duration_ms)
+            result = self._review(card_id, rating, now, duration_ms, prediction, drill)
         self._remember(result)
         return result
 
@@ -335,17 +368,29 @@ class StudySession:
             raise ValueError(f"duration_ms must be >= 0, got {duration_ms}")
         return Rating.parse(rating), check_utc(now)
 
-    def _review(self, card_id: str, rating: Rating, now: datetime, duration_ms: int | None) -> RateResult:
-        """Schedule and log one review (in the caller's transaction)."""
+    def _review(
+        self,
+        card_id: str,
+        rating: Rating,
+        now: datetime,
+        duration_ms: int | None,
+        prediction: PredictionRecord | None = None,
+        drill: DrillAnswer | None = None,
+    ) -> RateResult:
+        """Schedule and log one review, with its prediction and drill instance (in the caller's
+        transaction)."""
         before = self.store.card_state(card_id)
         after, when = self.scheduler.review(before, rating, now)
         leech = is_leech(before, after)
         if leech:
             after = replace(after, leech=True, suspended=True)
-        review_id = self.store.record_review(card_id, rating, when, duration_ms, before, after)
+        review_id = self.store.record_review(
+            card_id, rating, when, duration_ms, before, after, prediction=prediction, drill=drill
+        )
         return RateResult(card_id, rating, before, after, review_id, leech, when)
 
     def _remember(self, result: RateResult) -> None:
+        self._problem_seeds.pop(result.card_id, None)
         dequeued = self._dequeue(result.card_id)
         self._undo.append(_Undo(result.card_id, review_id=result.review_id, dequeued=dequeued))
         self.results.append(result)
@@ -376,7 +421,8 @@ class StudySession:
     def undo(self) -> str | None:
         """Undo the session's last rating, bury or suspend; returns its card id (``None``: nothing left).
 
-        A rating's card gets back exactly its previous state and its log row is deleted.
+        A rating's card gets back exactly its previous state and its log row is deleted, with the
+        prediction and drill answer stored with it; a drill card then shows the same instance again.
         """
         if not self._undo:
             return None
@@ -388,7 +434,10 @@ class StudySession:
                 raise UserError(f"cannot undo: card '{entry.card_id}' was reviewed again in another session")
             record = self.store.review(entry.review_id)
             assert record is not None
+            drill = self.store.drill_answer(entry.review_id)
             self.store.delete_review(entry.review_id, record.before)
+            if drill is not None:  # shown again, the card shows the same instance
+                self._problem_seeds[entry.card_id] = drill.seed
             self._pop_result(entry.card_id)
         elif entry.cram is not None:
             if entry.cram.rating == Rating.AGAIN and self._queue and self._queue[-1] == entry.card_id:

@@ -6,7 +6,9 @@ numpy and matplotlib); in the app's own process that would stall its keys.
 Each request is one line ``{"id": 1, "op": "answers", "sim": ..., "params": {...}, "keys": [...]}``
 (``keys``, optional, picks answers and their order); the reply is
 ``{"id": 1, "rows": [[label, value], ...]}``, or ``{"id": 1, "error": "..."}`` when the simulation
-cannot run. Run with ``python -m studyapp.sim_worker``; it ends when its input closes.
+cannot run. ``"op": "numbers"`` replies with the run's raw ``answers``, their ``labels`` and its
+resolved ``params`` (what a prediction is graded against). Run with ``python -m studyapp.sim_worker``;
+it ends when its input closes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ def answers(request: dict[str, Any]) -> dict[str, Any]:
     return {"rows": [list(row) for row in rows]}
 
 
-OPERATIONS = {"answers": answers}
+def numbers(request: dict[str, Any]) -> dict[str, Any]:
+    """The raw answers of one run with their labels and the resolved parameters (for predictions)."""
+    from sim.registry import run, spec
+
+    result = run(str(request["sim"]), request.get("params") or {}, int(request.get("seed", 0)))
+    return {"params": result.params, "answers": result.answers, "labels": dict(spec(result.sim).answers)}
+
+
+OPERATIONS = {"answers": answers, "numbers": numbers}
 
 
 def reply(request: dict[str, Any]) -> dict[str, Any]:

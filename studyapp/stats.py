@@ -31,6 +31,10 @@ Rules, so the numbers are unambiguous:
   you have learnt; ``studied`` out of ``cards`` says how much of the tag that is. ``known`` is the share
   of the whole tag you would recall now: the sum of retrievability over *all* its cards divided by
   their number, an unstudied card counting as not known (``retrievability * studied / cards``).
+- **Calibration**: of the predictions made (a number typed before a simulation's answer was shown, in a
+  review or in the simulation screen), how many were within tolerance, overall and per tag of the card
+  predicted (a prediction counts for each of its card's tags; one made in the simulation screen without
+  a card counts overall only).
 """
 
 from __future__ import annotations
@@ -49,7 +53,6 @@ from studyapp.activity import (
     epoch_ms,
     reviews_per_day,
 )
-from studyapp.model import Card
 from studyapp.scheduler import check_utc
 from studyapp.store import Store
 
@@ -238,6 +241,32 @@ def quiz_stats(store: Store) -> QuizStats:
     return QuizStats(overall, by_kind, by_tag)
 
 
+# -- calibration ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Predictions and how many were within tolerance."""
+
+    predictions: int
+    within: int
+
+    @property
+    def share(self) -> float | None:
+        """``within / predictions``, or ``None`` without predictions."""
+        return self.within / self.predictions if self.predictions else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: predictions, within_tolerance and share."""
+        return {"predictions": self.predictions, "within_tolerance": self.within, "share": self.share}
+
+
+def calibration(store: Store) -> tuple[Calibration, dict[str, Calibration]]:
+    """How often predictions were within tolerance: overall, and per tag of the predicted card."""
+    (total, within), by_tag = store.calibration_counts()
+    return Calibration(total, within), {tag: Calibration(n, ok) for tag, n, ok in by_tag}
+
+
 # -- misconceptions --------------------------------------------------------------------------------
 
 
@@ -333,10 +362,11 @@ def recent_diagnoses(store: Store, form: str, diagnosis: str, now: datetime) -> 
 
 
 class CardSource(Protocol):
-    """The loaded decks as ``all_stats`` needs them (``studyapp.content.Library`` is one)."""
+    """The loaded decks as ``all_stats`` needs them: their tags (``studyapp.content.Library`` has them,
+    from the deck cache without reading the cards)."""
 
     @property
-    def cards(self) -> Sequence[Card]: ...
+    def tags(self) -> Sequence[str]: ...
 
 
 def all_stats(
@@ -346,10 +376,11 @@ def all_stats(
     now = check_utc(now)
     hour = store.settings().day_start_hour
     heatmap = reviews_per_day(store, now, tz, day_start_hour=hour)
-    tags = {tag for card in library.cards for tag in card.tags} if library is not None else set()
+    tags = set(library.tags) if library is not None else set()
     overall, per_tag = mastery(store, now, tags)
     quiz = quiz_stats(store)
     counts = card_counts(store, now)
+    predicted, predicted_by_tag = calibration(store)
     return {
         "generated_at": now.isoformat(),
         "today": heatmap[-1][0].isoformat(),
@@ -376,4 +407,8 @@ def all_stats(
             "by_tag": {tag: value.to_dict() for tag, value in quiz.by_tag.items()},
         },
         "misconceptions": [found.to_dict() for found in misconceptions(store, now)],
+        "calibration": {
+            **predicted.to_dict(),
+            "by_tag": {tag: value.to_dict() for tag, value in predicted_by_tag.items()},
+        },
     }

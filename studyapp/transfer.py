@@ -1,8 +1,9 @@
 """Export, import and backup of a collection (the format is documented in ``docs/export-format.md``).
 
 An export is one JSON document: the decks, every card with its study state and tags, the review log,
-the quiz attempts and the settings. Times are UTC ISO 8601 strings with milliseconds, which is the
-store's own precision, so export -> import -> export is exact. An import is checked completely before
+the quiz attempts, the predictions and drill answers (when there are any) and the settings. Times are UTC
+ISO 8601 strings with milliseconds, which is the store's own precision, so export -> import -> export is
+exact. An import is checked completely before
 the collection is touched, then replaces the collection's contents in one transaction.
 """
 
@@ -106,6 +107,38 @@ def _quiz_attempts(store: Store) -> Iterator[dict[str, Any]]:
         }
 
 
+def _predictions(store: Store) -> Iterator[dict[str, Any]]:
+    for row in store.prediction_rows():
+        yield {
+            "id": row["id"],
+            "at": format_time(row["at"]),
+            "card": row["card_id"],
+            "review": row["review_id"],
+            "sim": row["sim"],
+            "answer": row["answer"],
+            "params": json.loads(row["params"]),
+            "given": row["given"],
+            "predicted": row["predicted"],
+            "expected": row["expected"],
+            "correct": bool(row["correct"]),
+            "diagnosis": row["diagnosis"],
+        }
+
+
+def _drill_answers(store: Store) -> Iterator[dict[str, Any]]:
+    for row in store.drill_rows():
+        correct = row["correct"]
+        yield {
+            "review": row["review_id"],
+            "card": row["card_id"],
+            "problem": row["problem"],
+            "seed": row["seed"],
+            "given": row["given"],
+            "correct": None if correct is None else bool(correct),
+            "diagnosis": row["diagnosis"],
+        }
+
+
 def _write_list(out: IO[str], name: str, items: Iterable[dict[str, Any]], progress: Progress | None) -> int:
     """Write ``"name": [...]`` with one item per line; returns how many items were written."""
     count = 0
@@ -139,6 +172,11 @@ def write_export(store: Store, out: IO[str], now: datetime, progress_stream: Tex
         reviews = _write_list(out, "reviews", _reviews(store), progress)
         out.write(",\n")
         attempts = _write_list(out, "quiz_attempts", _quiz_attempts(store), progress)
+        for name, rows in (("predictions", _predictions), ("drill_answers", _drill_answers)):
+            items = list(rows(store))
+            if items:  # left out when empty: the file is then exactly what studyapp wrote before them
+                out.write(",\n")
+                _write_list(out, name, items, None)
         settings = json.dumps(store.stored_settings(), ensure_ascii=False)
         out.write(f',\n  "settings": {settings}\n}}\n')
         progress.finish()
@@ -188,6 +226,8 @@ def import_snapshot(store: Store, snapshot: Snapshot, progress_stream: TextIO | 
         quiz_attempts=snapshot.quiz_attempts,
         settings=snapshot.settings,
         advance=progress.advance,
+        predictions=snapshot.predictions,
+        drill_answers=snapshot.drill_answers,
     )
     progress.finish()
     return counts

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from studyapp.errors import UserError
 
 if TYPE_CHECKING:
+    from studyapp.collection import Collection
     from studyapp.content import Library, SimCatalog
     from studyapp.model import Problem
     from studyapp.search import Query
@@ -53,7 +54,9 @@ def check_filters(
 
     ``extra_tags`` are tags a command understands beyond the cards' own (``leech``).
     """
-    decks = [d.id for d in library.decks]
+    from studyapp.deck_cache import deck_titles
+
+    decks = [deck_id for deck_id, _title in deck_titles(library)]  # without reading cached cards
     if deck is not None and deck not in decks:
         raise UserError(f"no deck '{deck}'; decks: {', '.join(decks) or 'none'}", status=2)
     tags = sorted({*library.tags, *extra_tags})
@@ -102,11 +105,26 @@ def report_problems(problems: Sequence[Problem], *, fatal: bool = False) -> None
     print(f"studyapp: {level}: {summary}; {advice}", file=sys.stderr)
 
 
+def open_decks(db: Path | None, content: Sequence[Path], *, for_reading: bool = False) -> Collection:
+    """Open the collection with the bundled decks, the user's deck folder and the ``--content`` folders
+    (from the deck cache when no deck file changed), checked against the simulations and problems;
+    every broken deck and missing folder is reported on stderr (and skipped)."""
+    from studyapp.collection import open_collection
+    from studyapp.problems import PROBLEMS
+
+    collection = open_collection(
+        db, content, sims=simulation_catalog(), problems=PROBLEMS, for_reading=for_reading
+    )
+    report_problems(collection.library.problems)
+    return collection
+
+
 def load_decks(content: Sequence[Path]) -> Library:
     """The bundled decks, the user's deck folder and the ``--content`` folders, checked against the
     simulations; every broken deck and missing folder is reported on stderr (and skipped)."""
     from studyapp.content import load_library
+    from studyapp.problems import PROBLEMS
 
-    library = load_library(content, sims=simulation_catalog())
+    library = load_library(content, sims=simulation_catalog(), problems=PROBLEMS)
     report_problems(library.problems)
     return library

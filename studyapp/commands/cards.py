@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from studyapp.commands import add_card_filters, check_filters, load_decks, parse_search
+from studyapp.commands import add_card_filters, check_filters, open_decks, parse_search
 from studyapp.content import Library
 from studyapp.math import plain_text
 from studyapp.model import Card
@@ -153,16 +153,14 @@ def table(objects: Sequence[Mapping[str, Any]], now: datetime, width: int | None
 
 def run(args: argparse.Namespace) -> int:
     """Print the selected cards with their study state, as a table or JSON."""
-    from studyapp.collection import open_collection
-
     query = parse_search(args.search)
-    library = load_decks(args.content)
-    check_filters(library, args.deck, args.tag, STATE_TAGS)
     now = datetime.now(UTC)
-    with open_collection(args.db, library=library, for_reading=True) as collection:
+    with open_decks(args.db, args.content, for_reading=True) as collection:
+        library = collection.library
+        check_filters(library, args.deck, args.tag, STATE_TAGS)
         states = {row["id"]: row for row in collection.cards_with_state()}
         matched = set(collection.search(query, now)) if query is not None else None
-    cards = select(library, args.deck, args.tag, states)
+        cards = select(library, args.deck, args.tag, states)
     if matched is not None:
         cards = [card for card in cards if card.id in matched]
     objects = [{**card_json(c), **{k: states[c.id][k] for k in STATE_FIELDS}} for c in cards]

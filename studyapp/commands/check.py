@@ -11,6 +11,7 @@ from typing import Any
 from studyapp.commands import report_problems, simulation_catalog
 from studyapp.content import Library, deck_sources, load_paths
 from studyapp.paths import bundled_deck_dir
+from studyapp.problems import PROBLEMS
 from studyapp.table import format_table
 
 
@@ -50,7 +51,7 @@ def summary(library: Library) -> str:
 def run(args: argparse.Namespace) -> int:
     """Load the decks, print their summary and every problem; status 1 if there is any problem."""
     sources = args.paths or deck_sources(args.content)
-    library = load_paths(sources, bundled=[bundled_deck_dir()], sims=simulation_catalog())
+    library = load_paths(sources, bundled=[bundled_deck_dir()], sims=simulation_catalog(), problems=PROBLEMS)
     if library.decks:
         print(summary(library))
     if library.problems:

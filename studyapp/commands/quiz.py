@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks, parse_search
+from studyapp.commands import add_card_filters, announce_created, check_filters, open_decks, parse_search
 from studyapp.errors import UserError
 
 DESCRIPTION = """\
@@ -106,16 +106,14 @@ def repeat_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the quiz and run it in the app (on a terminal) or line by line."""
-    from studyapp.collection import open_collection
     from studyapp.quiz import KINDS, build_quiz, new_seed, select_cards
     from studyapp.quiz.plain import quiz_header, run_plain_quiz
 
     seed = args.seed if args.seed is not None else new_seed()
     kinds = tuple(dict.fromkeys(args.kinds)) if args.kinds else KINDS
     query = parse_search(args.search)
-    library = load_decks(args.content)
-    check_filters(library, args.deck, args.tag)
-    with open_collection(args.db, library=library) as collection:
+    with open_decks(args.db, args.content) as collection:
+        check_filters(collection.library, args.deck, args.tag)
         announce_created(collection.created, collection.path)
         cards = select_cards(collection.library.cards, args.deck, args.tag)
         if query is not None:

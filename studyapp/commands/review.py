@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from studyapp.commands import add_card_filters, announce_created, check_filters, load_decks, parse_search
+from studyapp.commands import add_card_filters, announce_created, check_filters, open_decks, parse_search
 
 DESCRIPTION = """\
 Review the cards due now. With --plain, review line by line on standard input and output: the
@@ -43,13 +43,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Review in the full-screen app on a terminal, else (or with ``--plain``) line by line."""
-    from studyapp.collection import open_collection
-
     query = parse_search(args.search)
     in_app = not args.plain and sys.stdin.isatty() and sys.stdout.isatty()
-    library = load_decks(args.content)
-    check_filters(library, args.deck, args.tag, ("leech",))
-    with open_collection(args.db, library=library) as collection:
+    with open_decks(args.db, args.content) as collection:
+        check_filters(collection.library, args.deck, args.tag, ("leech",))
         announce_created(collection.created, collection.path)
         session = collection.session(
             deck=args.deck, tag=args.tag, cram=args.cram, search=query, now=datetime.now(UTC)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sim
 from sim.params import Value, parse_decimal, shown
 from sim.spec import answer_rows
-from studyapp.commands import NO_TERMINAL, announce_created, load_decks, on_terminal
+from studyapp.commands import NO_TERMINAL, announce_created, on_terminal, open_decks
 from studyapp.errors import UserError
 from studyapp.table import format_table
 
@@ -250,11 +250,9 @@ def run_open(args: argparse.Namespace) -> int:
     _run(spec, params, seed)  # parameters that cannot run together are refused here, not in the app
     if not on_terminal():
         raise UserError(NO_TERMINAL, status=2)
-    from studyapp.collection import open_collection
     from studyapp.tui.launch import run_app
     from studyapp.tui.screens.simulation import SimulationScreen
 
-    library = load_decks(args.content)
-    with open_collection(args.db, library=library) as collection:
+    with open_decks(args.db, args.content) as collection:
         announce_created(collection.created, collection.path)
         return run_app(collection, lambda: SimulationScreen(spec.name, dict(params), seed=seed))

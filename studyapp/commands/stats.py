@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from studyapp.commands import load_decks
+from studyapp.commands import open_decks
 from studyapp.table import format_table
 
 DESCRIPTION = """\
@@ -193,10 +193,7 @@ def misconception_lines(found: list[dict[str, Any]]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Open the collection, compute the statistics now in local time and print them."""
-    from studyapp.collection import open_collection
-
-    library = load_decks(args.content)
-    with open_collection(args.db, library=library, for_reading=True) as collection:
+    with open_decks(args.db, args.content, for_reading=True) as collection:
         stats = collection.statistics(datetime.now(UTC))
     print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else render(stats))
     return 0

@@ -12,6 +12,7 @@ from typing import Any
 from studyapp.model import CardState
 from studyapp.store.base import BUSY_TIMEOUT_MS, LIBRARY_FINGERPRINT, StoreBase, domain_error, guarded
 from studyapp.store.checks import check_existing_file
+from studyapp.store.predictions import DRILL_COLUMNS, PREDICTION_COLUMNS
 from studyapp.store.schema import copy_database
 
 BATCH = 2000
@@ -31,7 +32,16 @@ QUIZ_COLUMNS = (
     "duration_ms",
     "diagnosis",
 )
-_TABLES = ("card_tags", "cards", "reviews", "quiz_attempts", "settings", "decks")
+_TABLES = (
+    "card_tags",
+    "cards",
+    "reviews",
+    "quiz_attempts",
+    "settings",
+    "decks",
+    "predictions",
+    "drill_answers",
+)
 
 
 def _marks(count: int) -> str:
@@ -109,11 +119,15 @@ class ExportQueries(StoreBase):
         quiz_attempts: Sequence[tuple[Any, ...]],
         settings: Mapping[str, Any],
         advance: Callable[[int], None] = lambda count: None,
+        predictions: Sequence[tuple[Any, ...]] = (),
+        drill_answers: Sequence[tuple[Any, ...]] = (),
     ) -> None:
-        """Replace every deck, card, tag, review, quiz attempt and setting, in one transaction.
+        """Replace every deck, card, tag, review, quiz attempt, setting, prediction and drill answer, in
+        one transaction.
 
         Rows follow ``CARD_COLUMNS``, ``(id, card_id, rating, reviewed_at, duration_ms, state_before,
-        state_after, before, after)`` and ``QUIZ_COLUMNS``; ``advance(n)`` is told of each batch. The
+        state_after, before, after)``, ``QUIZ_COLUMNS``, ``PREDICTION_COLUMNS`` and ``DRILL_COLUMNS``;
+        ``advance(n)`` is told of each batch of cards, reviews and quiz attempts. The
         library fingerprint is cleared, so the next open reconciles the cards with the decks on disk.
         """
         with self.transaction() as conn:
@@ -136,6 +150,13 @@ class ExportQueries(StoreBase):
                 quiz_attempts,
                 advance,
             )
+            for table, columns, rows in (
+                ("predictions", PREDICTION_COLUMNS, predictions),
+                ("drill_answers", DRILL_COLUMNS, drill_answers),
+            ):
+                conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_marks(len(columns))})", rows
+                )
             conn.executemany(
                 "INSERT INTO settings (key, value) VALUES (?, ?)",
                 [(key, json.dumps(value)) for key, value in settings.items()],

@@ -10,6 +10,13 @@ from typing import Any
 from studyapp.model import CardState, QuizAttempt, Rating, ReviewRecord, StudyState, utc_ms
 from studyapp.store.base import guarded
 from studyapp.store.cards import CardStore
+from studyapp.store.predictions import (
+    DrillAnswer,
+    PredictionRecord,
+    delete_review_extras,
+    insert_drill_answer,
+    insert_prediction,
+)
 
 _REVIEW = "SELECT id, card_id, rating, reviewed_at, duration_ms, before, after FROM reviews"
 
@@ -26,8 +33,15 @@ class ReviewLog(CardStore):
         duration_ms: int | None,
         before: CardState,
         after: CardState,
+        *,
+        prediction: PredictionRecord | None = None,
+        drill: DrillAnswer | None = None,
     ) -> int:
-        """Append a review to the log and store the card's new state, atomically; returns the log id."""
+        """Append a review to the log and store the card's new state, atomically; returns the log id.
+
+        ``prediction`` (made before the answer was shown) and ``drill`` (the problem instance a drill card
+        showed) are stored with the review, in the same transaction.
+        """
         with self.transaction():
             self.set_state(card_id, after)
             cursor = self.conn.execute(
@@ -45,7 +59,11 @@ class ReviewLog(CardStore):
                 ),
             )
             review_id = cursor.lastrowid
-        assert review_id is not None
+            assert review_id is not None
+            if prediction is not None:
+                insert_prediction(self.conn, prediction, review_id)
+            if drill is not None:
+                insert_drill_answer(self.conn, review_id, card_id, drill)
         return review_id
 
     @guarded
@@ -62,13 +80,15 @@ class ReviewLog(CardStore):
 
     @guarded
     def delete_review(self, review_id: int, restore: CardState) -> None:
-        """Remove a log row and put its card back into ``restore``, atomically (undo)."""
+        """Remove a log row (with its prediction and drill answer) and put its card back into ``restore``,
+        atomically (undo)."""
         with self.transaction():
             row = self.conn.execute("SELECT card_id FROM reviews WHERE id = ?", (review_id,)).fetchone()
             if row is None:
                 raise KeyError(review_id)
             self.set_state(row[0], restore)
             self.conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            delete_review_extras(self.conn, review_id)
 
     @guarded
     def iter_reviews(
@@ -103,9 +123,10 @@ class ReviewLog(CardStore):
 
     @guarded
     def has_history(self) -> bool:
-        """Whether the collection holds any review or quiz attempt."""
+        """Whether the collection holds any review, quiz attempt or prediction."""
         row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM reviews) OR EXISTS (SELECT 1 FROM quiz_attempts)"
+            "SELECT EXISTS (SELECT 1 FROM reviews) OR EXISTS (SELECT 1 FROM quiz_attempts) "
+            "OR EXISTS (SELECT 1 FROM predictions)"
         ).fetchone()
         return bool(row[0])
 

@@ -128,7 +128,48 @@ def _v3_quiz_diagnosis(db: sqlite_utils.Database) -> None:
     )
 
 
-STEPS: tuple[Step, ...] = (_v1_initial, _v2_retention_index, _v3_quiz_diagnosis)
+def _v4_predictions_and_drills(db: sqlite_utils.Database) -> None:
+    """Version 4: predictions (a number typed before a simulation's answer is shown, graded; linked to its
+    review, if any, which undo deletes together with it) and drill answers (the seed of the generated
+    problem a drill card showed in a review, and the answer typed), keyed by the review's id."""
+    db.execute(
+        "CREATE TABLE predictions (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, card_id TEXT, "
+        "review_id INTEGER, sim TEXT NOT NULL, answer TEXT NOT NULL, params TEXT NOT NULL, "
+        "given TEXT NOT NULL, predicted REAL NOT NULL, expected REAL NOT NULL, correct INTEGER NOT NULL, "
+        "diagnosis TEXT)"
+    )
+    db.execute("CREATE INDEX predictions_by_card ON predictions (card_id, correct)")
+    db.execute("CREATE INDEX predictions_by_review ON predictions (review_id) WHERE review_id IS NOT NULL")
+    db.execute(
+        "CREATE TABLE drill_answers (review_id INTEGER PRIMARY KEY, card_id TEXT NOT NULL, "
+        "problem TEXT NOT NULL, seed INTEGER NOT NULL, given TEXT NOT NULL, correct INTEGER, diagnosis TEXT)"
+    )
+    db.execute("CREATE INDEX drill_answers_by_card ON drill_answers (card_id, review_id)")
+
+
+def _v5_deck_cache_and_text(db: sqlite_utils.Database) -> None:
+    """Version 5: the validated decks, cached so that an unchanged library is not read again
+    (``studyapp.deck_cache``), and their text in searchable form, so that searches and Browse run in
+    SQL (``studyapp.store.text_index``)."""
+    db.execute(
+        "CREATE TABLE deck_cache (key TEXT PRIMARY KEY, version TEXT NOT NULL, files TEXT NOT NULL, "
+        "stamped_ns INTEGER NOT NULL, outline TEXT NOT NULL, payload TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE card_text (ord INTEGER PRIMARY KEY, card_id TEXT NOT NULL UNIQUE, "
+        "question TEXT NOT NULL, tags TEXT NOT NULL, sim_folded TEXT, question_folded TEXT NOT NULL, "
+        "answer_folded TEXT NOT NULL, details_folded TEXT NOT NULL, id_folded TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX card_text_by_id ON card_text (id_folded)")
+
+
+STEPS: tuple[Step, ...] = (
+    _v1_initial,
+    _v2_retention_index,
+    _v3_quiz_diagnosis,
+    _v4_predictions_and_drills,
+    _v5_deck_cache_and_text,
+)
 CURRENT_VERSION = len(STEPS)
 
 

@@ -1,9 +1,11 @@
 """A parsed search (``studyapp.search``) as one SQL query, and a study-queue filter by its matches.
 
-Terms on the decks' text arrive already matched, as id sets (``Ids``), and join the query as
-``card_id IN (SELECT value FROM json_each(?))``; everything else is a condition on the ``cards``,
-``card_tags`` and ``reviews`` tables. Every condition is 0 or 1, never NULL, so ``NOT`` is exactly the
-complement (a new card has no retrievability: ``prop:r<0.8`` leaves it out and ``-prop:r<0.8`` keeps it).
+Free words, phrases and ``sim:`` are ``GLOB`` conditions on the ``card_text`` table, which holds the
+loaded decks' text in ``searchable`` form (``studyapp.store.text_index``); terms already matched in
+Python arrive as id sets (``Ids``) and join as ``card_id IN (SELECT value FROM json_each(?))``; the rest
+are conditions on the ``cards``, ``card_tags`` and ``reviews`` tables. Every condition is 0 or 1, never
+NULL, so ``NOT`` is exactly the complement (a new card has no retrievability: ``prop:r<0.8`` leaves it
+out and ``-prop:r<0.8`` keeps it).
 """
 
 from __future__ import annotations
@@ -72,14 +74,35 @@ class SearchContext:
     decay: float = 0.0
 
 
-class _Compiler:
-    """Builds the WHERE clause and its parameters, in order."""
+#: The ``card_text`` columns that free words and phrases search (question, answer, details, id).
+TEXT_COLUMNS = ("question_folded", "answer_folded", "details_folded", "id_folded")
 
-    def __init__(self, context: SearchContext) -> None:
+
+class _Compiler:
+    """Builds the WHERE clause and its parameters, in order.
+
+    Text terms test the ``card_text`` row ``text_alias`` when the query has one, else look the
+    matches up in ``card_text``. ``uses_cards`` tells whether the clause reads the ``cards`` row ``c``.
+    """
+
+    def __init__(self, context: SearchContext, text_alias: str | None = None) -> None:
         self.context = context
         self.now_ms = utc_ms(context.now)
         self.day_end_ms = utc_ms(context.day_end)
         self.params: list[Any] = []
+        self.text_alias = text_alias
+        self.uses_cards = False
+
+    def text(self, columns: tuple[str, ...], pattern: str) -> str:
+        """Whether any of the ``card_text`` ``columns`` matches the ``GLOB`` ``pattern`` (0 or 1; a
+        NULL column, a card without simulation, does not match)."""
+        self.params += [pattern] * len(columns)
+        alias = f"{self.text_alias}." if self.text_alias else ""
+        test = " OR ".join(f"{alias}{column} GLOB ?" for column in columns)
+        if self.text_alias:
+            return f"coalesce({test}, 0)"
+        self.uses_cards = True
+        return f"c.card_id IN (SELECT card_id FROM card_text WHERE {test})"
 
     def sql(self, node: Node) -> str:
         if isinstance(node, Not):
@@ -87,6 +110,11 @@ class _Compiler:
         if isinstance(node, And | Or):
             joiner = " AND " if isinstance(node, And) else " OR "
             return "(" + joiner.join(self.sql(child) for child in node.nodes) + ")"
+        if isinstance(node, Text):
+            return self.text(TEXT_COLUMNS, node.pattern.glob(anchored=False))
+        if isinstance(node, Sim):
+            return self.text(("sim_folded",), node.pattern.glob(anchored=True))
+        self.uses_cards = True
         if isinstance(node, Ids):
             if not node.ids:
                 return "0"
@@ -103,7 +131,6 @@ class _Compiler:
             return self.prop(node)
         if isinstance(node, Rated):
             return self.rated(node)
-        assert not isinstance(node, Text | Sim), "resolve() matches the decks' text before the store runs"
         raise TypeError(f"not a search node: {node!r}")
 
     def state(self, node: Is) -> str:
@@ -147,12 +174,29 @@ class _Compiler:
         return f"c.card_id IN (SELECT card_id FROM reviews WHERE reviewed_at >= ?{rating})"
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A compiled search: the WHERE condition, its parameters, and whether it reads ``cards AS c``."""
+
+    where: str
+    params: list[Any]
+    uses_cards: bool
+
+
+def compile_condition(node: Node | None, context: SearchContext, text_alias: str | None = None) -> Condition:
+    """``node`` as a condition on ``cards AS c`` (and on ``card_text AS {text_alias}`` if given);
+    ``None`` matches every card."""
+    if node is None:
+        return Condition("1", [], False)
+    compiler = _Compiler(context, text_alias)
+    where = compiler.sql(node)
+    return Condition(where, compiler.params, compiler.uses_cards)
+
+
 def compile_search(node: Node | None, context: SearchContext) -> tuple[str, list[Any]]:
     """The WHERE condition (on ``cards AS c``) for ``node`` and its parameters; ``None`` matches all."""
-    if node is None:
-        return "1", []
-    compiler = _Compiler(context)
-    return compiler.sql(node), compiler.params
+    condition = compile_condition(node, context)
+    return condition.where, condition.params
 
 
 class SearchQueries(StoreBase):
@@ -162,7 +206,8 @@ class SearchQueries(StoreBase):
     def search_cards(self, node: Node | None, context: SearchContext) -> list[str]:
         """The ids of the cards in the decks (not retired) that ``node`` matches, in deck order.
 
-        ``node`` has its text terms resolved to ``Ids`` (``studyapp.search.resolve``).
+        Text terms match ``card_text``, which must hold the decks' text (``TextIndex``), unless they
+        were resolved to ``Ids`` in Python (``studyapp.search.resolve``).
         """
         where, params = compile_search(node, context)
         if "pow(" in where:

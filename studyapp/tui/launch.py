@@ -98,9 +98,8 @@ def launch_tui(args: argparse.Namespace) -> int:
     """Open the collection (problems are reported before the screen changes) and run the app."""
     from sim.registry import CATALOG
     from studyapp.collection import open_collection
-    from studyapp.content import load_library
+    from studyapp.problems import PROBLEMS
 
     # Broken decks are not printed here: Home lists them, where the learner looks.
-    library = load_library(args.content, sims=CATALOG)
-    with open_collection(args.db, library=library) as collection:
+    with open_collection(args.db, args.content, sims=CATALOG, problems=PROBLEMS) as collection:
         return run_app(collection)

@@ -107,3 +107,17 @@ def answers(
         callback([(str(a), str(b)) for a, b in rows] if rows is not None else None, reply.get("error"))
 
     worker().call({"op": "answers", "sim": sim, "params": dict(params), "keys": list(keys)}, unpack)
+
+
+def numbers(
+    sim: str,
+    params: Mapping[str, Any],
+    callback: Callable[[dict[str, Any] | None, str | None], None],
+) -> None:
+    """The raw answers of ``sim`` with ``params``, with their labels and the resolved parameters:
+    ``callback({"answers": ..., "labels": ..., "params": ...}, error)``."""
+
+    def unpack(reply: dict[str, Any]) -> None:
+        callback(reply if "answers" in reply else None, reply.get("error"))
+
+    worker().call({"op": "numbers", "sim": sim, "params": dict(params)}, unpack)

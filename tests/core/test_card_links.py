@@ -48,7 +48,7 @@ def answers(card_id: str) -> dict[str, Any]:
 # --- every card with a simulation has a headline that its run fills --------------------------------------
 
 
-@pytest.mark.parametrize("card_id", sorted(cards()))
+@pytest.mark.parametrize("card_id", sorted(c.id for c in cards().values() if not c.problem))
 def test_headline_keys_are_answers_of_the_run(card_id: str) -> None:
     card = cards()[card_id]
     assert card.sim and card.headline, "every card with a simulation says which answers its review shows"

@@ -34,8 +34,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_check_from_another_directory_reports_the_bundled_cards(tmp_path: Path) -> None:
     result = run_cli("check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    # the 27 seed cards and 14 cloze cards added to the course notes
-    assert "41 cards in 1 deck (14 of them from 8 cloze notes)" in result.stdout
+    # the 27 seed cards, and 14 cloze cards and 5 drill cards added to the course notes
+    assert "46 cards in 1 deck (14 of them from 8 cloze notes)" in result.stdout
     assert "deep-learning" in result.stdout and "cnn" in result.stdout
 
 
@@ -84,6 +84,6 @@ def test_cards_table_and_unknown_filters(tmp_path: Path, capsys: pytest.CaptureF
     Store.open(db).close()
     assert main(["--db", db, "cards", "--deck", "deep-learning"]) == 0
     table = capsys.readouterr().out
-    assert table.count("\n") == 43 and "padding-striding" in table  # a header, a rule, 41 cards
+    assert table.count("\n") == 48 and "padding-striding" in table  # a header, a rule, 46 cards
     assert main(["--db", db, "cards", "--tag", "nope"]) == 2
     assert "no card has the tag 'nope'; tags: activations" in capsys.readouterr().err

@@ -268,7 +268,7 @@ def test_content_never_imports_sim() -> None:
         from pathlib import Path
         from studyapp.content import load_library
         library = load_library(user_dir=Path("/nonexistent"))
-        assert library.problems == [] and len(library.cards) == 41  # 27 seed cards and 14 cloze cards
+        assert library.problems == [] and len(library.cards) == 46  # 27 seed, 14 cloze and 5 drill cards
         leaked = sorted(m for m in sys.modules if m == "sim" or m.startswith("sim."))
         assert not leaked, leaked
         """

@@ -44,10 +44,12 @@ def only_problem(path: Path) -> Problem:
 # --- the bundled deck -------------------------------------------------------------------------------
 
 
-#: The bundled deck: the seed's 27 cards, then 14 cloze cards from 8 notes added to the course notes.
+#: The bundled deck: the seed's 27 cards, then 14 cloze cards from 8 notes and 5 drill cards added to the
+#: course notes.
 SEED_CARDS = 27
 CLOZE_CARDS = 14
-BUNDLED_CARDS = SEED_CARDS + CLOZE_CARDS
+DRILL_CARDS = 5
+BUNDLED_CARDS = SEED_CARDS + CLOZE_CARDS + DRILL_CARDS
 
 
 def test_bundled_deck_has_27_complete_cards() -> None:
@@ -55,7 +57,8 @@ def test_bundled_deck_has_27_complete_cards() -> None:
     assert library.problems == []
     assert len(library.cards) == BUNDLED_CARDS
     assert len({c.id for c in library.cards}) == BUNDLED_CARDS
-    cards = [card for card in library.cards if not card.cloze]
+    assert len([card for card in library.cards if card.problem]) == DRILL_CARDS
+    cards = [card for card in library.cards if not card.cloze and not card.problem]
     assert len(cards) == SEED_CARDS
     for card in cards:
         assert card.question and card.answer, card.id
@@ -87,6 +90,8 @@ def test_bundled_sim_links_and_presets_resolve() -> None:
     import sim
 
     for card in load_library(user_dir=Path("/nonexistent"), sims=CATALOG).cards:
+        if card.problem:  # a drill card: each instance comes with its own simulation preset
+            continue
         assert card.sim in sim.NAMES
         spec = sim.spec(card.sim)
         assert spec.resolve(card.sim_params)

@@ -41,8 +41,9 @@ def verdicts() -> list[tuple[dict[str, str], Judgement]]:
 
 def bundled_cards() -> dict[str, Card]:
     """The seed's cards, which have the lecturer's rubrics (the cloze cards added to the course notes are
-    graded by what their blanks hide: tests/core/test_cloze_grading.py)."""
-    return {card_id: card for card_id, card in every_bundled_card().items() if not card.cloze}
+    graded by what their blanks hide: tests/core/test_cloze_grading.py, and drill cards by their numbers)."""
+    cards = every_bundled_card().items()
+    return {card_id: card for card_id, card in cards if not card.cloze and not card.problem}
 
 
 def rubric(card_id: str) -> Rubric:

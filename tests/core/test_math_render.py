@@ -153,6 +153,9 @@ GOLDEN: dict[tuple[str, bool], tuple[str, ...]] = {
     ("F(x)", False): ("F(x)",),
     ("x", False): ("x",),
     ("F(x) + x", False): ("F(x) + x",),
+    # the drill cards' details
+    ("e^{z_k} / \\sum_j e^{z_j}", False): ("e^(zₖ)/ ∑ⱼ e^(zⱼ)",),
+    ("x \\leftarrow x - \\eta \\, \\partial f / \\partial x", False): ("x ← x − η ∂f/∂x",),
 }
 
 

@@ -152,7 +152,7 @@ def authors_details(card: Card) -> str:
     return card.details.partition(ADDED)[0]
 
 
-@pytest.mark.parametrize("card_id", sorted(c.id for c in cards().values() if not c.cloze))
+@pytest.mark.parametrize("card_id", sorted(c.id for c in cards().values() if not c.cloze and not c.problem))
 def test_question_answer_and_details_are_the_seeds_words(card_id: str) -> None:
     card = cards()[card_id]
     if card_id in WRITTEN_QUESTIONS:
@@ -176,11 +176,15 @@ def test_additions_are_marked_and_come_after_the_authors_words() -> None:
         if card.cloze:
             assert card.details.startswith(ADDED), card.id
             assert not any(words(sentence) in seed_words() for sentence in card.cloze.split(". ")), card.id
+        elif card.problem:  # a drill card: wholly an addition
+            assert card.details.lstrip().startswith(ADDED), card.id
         elif card.id in FORMULAS_ADDED:
             assert "$$" in added, card.id
         else:
             assert not added, card.id
-    formulas_added = {card.id for card in cards().values() if ADDED in card.details and not card.cloze}
+    formulas_added = {
+        card.id for card in cards().values() if ADDED in card.details and not card.cloze and not card.problem
+    }
     assert formulas_added == FORMULAS_ADDED
 
 

@@ -32,7 +32,7 @@ from studyapp.errors import (
 from studyapp.store import Store
 from studyapp.store.checks import check_existing_file
 from studyapp.store.opening import Opened, open_connection
-from studyapp.store.schema import APPLICATION_ID, CURRENT_VERSION
+from studyapp.store.schema import APPLICATION_ID, CURRENT_VERSION, STEPS, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("open_fault_child.py")
@@ -95,12 +95,10 @@ def collection_with_rows(path: Path, count: int) -> Path:
 
 
 def older_collection(path: Path) -> Path:
-    """A collection as version 1 left it."""
-    with closing(open_connection(path, TIMEOUT_MS).conn) as conn:
-        conn.execute("DROP INDEX reviews_by_state")
-        conn.execute("DROP INDEX quiz_attempts_by_diagnosis")
-        conn.execute("ALTER TABLE quiz_attempts DROP COLUMN diagnosis")
-        conn.execute("PRAGMA user_version = 1")
+    """A collection as version 1 left it: a new file made by the first migration step alone."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        migrate(conn, path, STEPS[:1])
     return path
 
 

@@ -41,8 +41,11 @@ NO_USER_DECKS = Path(__file__).parent / "no-user-decks"
 @cache
 def deck_cards() -> tuple[Card, ...]:
     """The seed's cards. (The cloze cards added to the course notes have no distractors or steps; their
-    quiz questions are tested in tests/core/test_cloze_grading.py.)"""
-    return tuple(card for card in load_library(user_dir=NO_USER_DECKS).cards if not card.cloze)
+    quiz questions are tested in tests/core/test_cloze_grading.py. The drill cards are quiz questions
+    themselves, tested in tests/core/test_problems.py.)"""
+    return tuple(
+        card for card in load_library(user_dir=NO_USER_DECKS).cards if not card.cloze and not card.problem
+    )
 
 
 def questions(kind: str, seeds: range = SEEDS) -> list[Question]:

@@ -568,7 +568,7 @@ def run_on_terminal(cli: Cli, db: Path, columns: int, *args: str) -> list[str]:
 
 def test_cards_rows_never_wrap_on_a_terminal(studied: Collection, search_cli: Cli, db_path: Path) -> None:
     lines = run_on_terminal(search_cli, db_path, 60, "cards")
-    assert len(lines) == 2 + len(ALL) + 41  # the bundled deck: 27 seed cards and 14 cloze cards
+    assert len(lines) == 2 + len(ALL) + 46  # the bundled deck: 27 seed, 14 cloze and 5 drill cards
     assert all(len(line) <= 60 for line in lines)
     assert any(line.endswith("…") for line in lines)
     piped = search_cli.run(db_path, "cards", "--deck", "core-extra").stdout.splitlines()

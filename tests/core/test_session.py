@@ -305,7 +305,7 @@ def test_a_deck_sets_its_own_limits_and_the_global_ones_are_the_default(collecti
     assert collection.session(tz=UTC).deck_counts(T0 + 3 * MINUTE)["core-cnn"] == Counts(1, 0, 0)
     with pytest.raises(ValueError, match="new_per_day must be a number from 0 to 9999"):
         store.set_deck_limit("core-cnn", "new_per_day", -1)
-    with pytest.raises(ValueError, match="a deck may set new_per_day or review_limit"):
+    with pytest.raises(ValueError, match="a deck may set new_per_day, review_limit or predict"):
         store.set_deck_limit("core-cnn", "theme", 3)
 
 

@@ -10,13 +10,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rich.text import Text
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
-from studyapp.tui.screens.browse import BrowseScreen
+from studyapp.tui.screens.browse import COLUMNS, BrowseScreen
+from studyapp.tui.widgets.card_table import CardTable, TableRow, fitted
 
 from .conftest import FakeClock, text_of
 
@@ -29,53 +28,69 @@ async def open_browse(app: StudyApp, pilot: object) -> BrowseScreen:
     return app.screen
 
 
-def cell(table: DataTable[Text], row: str, column: str) -> Text:
-    """The cell of card ``row`` in ``column``."""
-    value = table.get_cell(row, column)
-    assert isinstance(value, Text)
-    return value
+def rows(table: CardTable) -> list[TableRow]:
+    """The table's rows, top to bottom."""
+    found = [table.row_at(index) for index in range(table.row_count)]
+    return [row for row in found if row is not None]
 
 
-def row_ids(table: DataTable[Text]) -> list[str]:
+def row(table: CardTable, card_id: str) -> TableRow:
+    """The row of card ``card_id``."""
+    return next(found for found in rows(table) if found.key == card_id)
+
+
+def cell(table: CardTable, card_id: str, column: str) -> str:
+    """The text of card ``card_id`` in ``column`` (before the table fits it to the column)."""
+    return row(table, card_id).cells[COLUMNS.index(column)]
+
+
+def shown(table: CardTable, card_id: str, column: str) -> str:
+    """``cell`` as the table shows it, fitted to its column."""
+    width = table.columns[COLUMNS.index(column)].width
+    return fitted(cell(table, card_id, column), width)
+
+
+def row_ids(table: CardTable) -> list[str]:
     """The card ids of the table's rows, top to bottom."""
-    return [
-        str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value) for row in range(table.row_count)
-    ]
+    return [found.key for found in rows(table)]
 
 
-def dimmed(text: Text) -> bool:
-    return "dim" in str(text.style).split()
+#: The cards of the bundled cloze note "residual-block".
+RESIDUAL_BLOCK = ("residual-block::c1", "residual-block::c2")
 
 
 async def test_all_cards_are_listed_with_their_state(app: StudyApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
-        table = screen.query_one("#cards", DataTable)
-        assert table.row_count == 27
-        assert cell(table, "pooling", "state").plain == "new"
-        assert cell(table, "pooling", "question").plain == "What is the function of pooling in CNNs?"
-        assert "27 of 27 cards" in text_of(screen.query_one("#browse-status"))
+        table = screen.query_one("#cards", CardTable)
+        total = len(screen.collection.library.cards)  # the seed's cards, cloze cards and drills
+        assert table.row_count == total
+        assert cell(table, "pooling", "state") == "new"
+        assert cell(table, "pooling", "question") == "What is the function of pooling in CNNs?"
+        assert f"{total} of {total} cards" in text_of(screen.query_one("#browse-status"))
 
 
 async def test_the_question_comes_first_and_fits_at_60_columns(app: StudyApp) -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         screen = await open_browse(app, pilot)
-        table = screen.query_one("#cards", DataTable)
-        assert [str(key.value) for key in table.columns] == [
+        table = screen.query_one("#cards", CardTable)
+        assert [column.key for column in table.columns] == [
             "question", "state", "due", "stability", "lapses", "id", "tags"
         ]  # fmt: skip
-        question = table.columns["question"]  # type: ignore[index]
-        assert 20 <= question.get_render_width(table) <= 60
-        long = cell(table, "adaptive-optimisers", "question").plain
+        question = table.columns[0]
+        assert 20 <= question.width + 2 <= 60  # with a cell of padding on each side
+        long = shown(table, "adaptive-optimisers", "question")
         assert long.endswith("…") and len(long) == question.width
         assert "What are the advantages of using optimisers like Adam and Adagrad?".startswith(long[:-1])
+        first = shown(table, "adam-bias-correction::c1", "question")  # the first id: a cloze card
+        assert first.endswith("…") and len(first) == question.width
         first_row = table.render_line(1).text  # under the header: what the terminal shows
-        assert first_row.strip().startswith(long)
+        assert first_row.strip().startswith(first)
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         await pilot.pause()
-        assert table.columns["question"].width > question.width  # type: ignore[index]
-        wider = cell(table, "adaptive-optimisers", "question").plain
+        assert table.columns[0].width > question.width
+        wider = shown(table, "adaptive-optimisers", "question")
         assert len(wider) > len(long)
 
 
@@ -85,9 +100,10 @@ async def test_search_filters_with_the_query_language_and_sort_orders(
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
         await pilot.press("slash", *"residual")
-        table = screen.query_one("#cards", DataTable)
+        table = screen.query_one("#cards", CardTable)
         assert screen.query_one("#search", Input).has_focus
-        assert set(row_ids(table)) == {"residual-connection", "why-residuals"}  # words: the text, not tags
+        # words: the text, not tags (the cloze note "residual-block" has two cards)
+        assert set(row_ids(table)) == {"residual-connection", "why-residuals", *RESIDUAL_BLOCK}
         search = screen.query_one("#search", Input)
         search.value = "tag:residual -identity"
         await pilot.pause()
@@ -104,7 +120,7 @@ async def test_escape_leaves_the_search_box_for_the_table_then_the_screen(app: S
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
         search = screen.query_one("#search", Input)
-        table = screen.query_one("#cards", DataTable)
+        table = screen.query_one("#cards", CardTable)
         await pilot.press("slash", "o", "q")
         assert search.value == "oq"  # typed, not sorting or leaving
         assert screen.sort_column == "id" and app.screen is screen
@@ -121,14 +137,16 @@ async def test_escape_leaves_the_search_box_for_the_table_then_the_screen(app: S
 async def test_a_bad_query_is_explained_and_the_table_keeps_its_rows(app: StudyApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
-        table = screen.query_one("#cards", DataTable)
+        table = screen.query_one("#cards", CardTable)
         search = screen.query_one("#search", Input)
         error = screen.query_one("#search-error", Static)
         assert not error.display
         search.value = "tag:cnn"
         await pilot.pause()
         cnn = row_ids(table)
-        assert len(cnn) == 6
+        # six of the seed's cards, the cloze card conv-output-size::c1 and the CNN drills
+        assert set(cnn) == {card.id for card in screen.collection.library.cards if "cnn" in card.tags}
+        assert {"pooling", "conv-output-size::c1"} <= set(cnn)
         search.value = "tag:cnn tga:x"
         await pilot.pause()
         assert error.display
@@ -139,22 +157,23 @@ async def test_a_bad_query_is_explained_and_the_table_keeps_its_rows(app: StudyA
         assert "unclosed '(' at column 9" in text_of(error) and row_ids(table) == cnn
         search.value = "tag:cnn pool"
         await pilot.pause()
-        assert not error.display and row_ids(table) == ["pooling"]
+        assert not error.display and "pooling" in row_ids(table)
+        assert row_ids(table) == sorted(screen.collection.search(search.value, screen.study.now()))
 
 
 async def test_suspend_and_unsuspend_from_the_table(app: StudyApp, collection: Collection) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
-        table = screen.query_one("#cards", DataTable)
+        table = screen.query_one("#cards", CardTable)
         first = screen.selected_id()
-        assert first == "adaptive-optimisers"
+        assert first == "adam-bias-correction::c1"  # the first id: a cloze card
         await pilot.press("exclamation_mark")
         assert collection.store.card_state(first).suspended
-        assert cell(table, first, "state").plain == "suspended"
+        assert cell(table, first, "state") == "suspended"
         assert screen.selected_id() == first
         await pilot.press("exclamation_mark")
         assert not collection.store.card_state(first).suspended
-        assert cell(table, first, "state").plain == "new"
+        assert cell(table, first, "state") == "new"
 
 
 async def test_suspended_and_buried_rows_are_dimmed_and_marked(
@@ -165,17 +184,16 @@ async def test_suspended_and_buried_rows_are_dimmed_and_marked(
     session.bury("cnn", clock.now)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
-        table = screen.query_one("#cards", DataTable)
-        assert cell(table, "pooling", "state").plain == "suspended"
-        assert cell(table, "cnn", "state").plain == "buried"
-        for card in ("pooling", "cnn"):
-            assert all(dimmed(value) for value in table.get_row(card))
-        assert not any(dimmed(value) for value in table.get_row("mlp"))
+        table = screen.query_one("#cards", CardTable)
+        assert cell(table, "pooling", "state") == "suspended"
+        assert cell(table, "cnn", "state") == "buried"
+        assert row(table, "pooling").dim and row(table, "cnn").dim
+        assert not row(table, "mlp").dim
         await pilot.press("o")  # sort by state
         assert screen.sort_column == "state"
-        states = [cell(table, card, "state").plain for card in row_ids(table)]
+        states = [cell(table, card, "state") for card in row_ids(table)]
         assert states == sorted(states) and states[0] == "buried" and states[-1] == "suspended"
-        assert dimmed(cell(table, "pooling", "question"))  # still dimmed after sorting
+        assert row(table, "pooling").dim  # still dimmed after sorting
         screen.query_one("#search", Input).value = "is:suspended or is:buried"
         await pilot.pause()
         assert set(row_ids(table)) == {"pooling", "cnn"}
@@ -184,7 +202,7 @@ async def test_suspended_and_buried_rows_are_dimmed_and_marked(
         assert row_ids(table) == ["pooling"]
         screen.query_one("#search", Input).value = ""
         await pilot.pause()
-        assert cell(table, "cnn", "state").plain == "new" and not dimmed(cell(table, "cnn", "id"))
+        assert cell(table, "cnn", "state") == "new" and not row(table, "cnn").dim
 
 
 async def test_help_shows_the_search_syntax(app: StudyApp) -> None:
@@ -200,7 +218,7 @@ async def test_enter_opens_the_card(app: StudyApp) -> None:
         await open_browse(app, pilot)
         await pilot.press("enter")
         assert type(app.screen).__name__ == "CardView"
-        assert app.screen.card.id == "adaptive-optimisers"  # type: ignore[attr-defined]
+        assert app.screen.card.id == "adam-bias-correction::c1"  # type: ignore[attr-defined]
 
 
 # -- Browse and the commands agree ------------------------------------------------------------------------
@@ -231,12 +249,13 @@ async def test_browse_cards_review_and_quiz_agree_on_a_search(
     session.rate("pooling", 1, clock.now)  # learning, due again in a minute
     session.suspend("identity-mapping")
     query = '(tag:residual or is:learn or "log-sum-exp trick") -is:suspended'
-    expected = {"residual-connection", "why-residuals", "pooling", "log-sum-exp"}
+    cloze = {*RESIDUAL_BLOCK, "log-sum-exp-shift::c1", "log-sum-exp-shift::c2"}
+    expected = {"residual-connection", "why-residuals", "pooling", "log-sum-exp", *cloze}
     assert set(collection.search(query, clock.now)) == expected
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
         await pilot.press("slash", *query)
-        assert set(row_ids(screen.query_one("#cards", DataTable))) == expected
+        assert set(row_ids(screen.query_one("#cards", CardTable))) == expected
     home, db = tmp_path / "home", collection.path
     cards = run_cli(db, home, "cards", "--search", query, "--json")
     assert {card["id"] for card in json.loads(cards.stdout)} == expected
@@ -244,4 +263,23 @@ async def test_browse_cards_review_and_quiz_agree_on_a_search(
     assert set(re.findall(r"^skipped (\S+)$", review.stdout, re.MULTILINE)) == expected
     quiz_args = ("quiz", "--plain", "--search", query, "--kind", "choice", "-n", "4", "--seed", "2")
     quiz = run_cli(db, home, *quiz_args, stdin="1\n" * 20)
-    assert set(re.findall(r"· card (\S+)$", quiz.stdout, re.MULTILINE)) == expected
+    # cloze cards have no multiple-choice questions
+    assert set(re.findall(r"· card (\S+)$", quiz.stdout, re.MULTILINE)) == expected - cloze
+
+
+async def test_a_click_on_a_header_sorts_and_a_second_click_on_a_row_opens_it(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_browse(app, pilot)
+        table = screen.query_one("#cards", CardTable)
+        lapses = sum(column.width + 2 for column in table.columns[: COLUMNS.index("lapses")]) + 1
+        await pilot.click("#cards", offset=(lapses, 0))
+        assert screen.sort_column == "lapses"
+        assert "sorted by lapses" in text_of(screen.query_one("#browse-status"))
+        top = table.scroll_offset.y  # the cursor stayed on its card, scrolled into view
+        third = table.row_at(top + 2)
+        assert third is not None
+        await pilot.click("#cards", offset=(2, 3))  # the third row shown, under the header
+        assert table.cursor_row == top + 2 and screen.selected_id() == third.key
+        await pilot.click("#cards", offset=(2, 3))
+        assert type(app.screen).__name__ == "CardView"
+        assert app.screen.card.id == third.key  # type: ignore[attr-defined]

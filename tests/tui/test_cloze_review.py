@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from studyapp.collection import Collection
 from studyapp.search import parse
@@ -14,6 +14,7 @@ from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.browse import BrowseScreen
 from studyapp.tui.screens.card_view import CardView
 from studyapp.tui.screens.review import ReviewScreen
+from studyapp.tui.widgets.card_table import CardTable
 from studyapp.tui.widgets.card_text import HIGHLIGHT
 from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.keybar import KeyBar
@@ -169,12 +170,12 @@ async def test_browse_and_the_card_view_draw_formulas_and_blanks(app: StudyApp) 
         await pilot.press("b")
         browse = app.screen
         assert isinstance(browse, BrowseScreen)
-        table = browse.query_one("#cards", DataTable)
-        question = table.get_cell("cross-entropy-gradient::c1", "question")
-        assert isinstance(question, Text)
-        assert question.plain.startswith("For softmax probabilities p and a one-hot target y,")  # no dollars
-        (row,) = [row for row in browse.rows if row["id"] == "cross-entropy-gradient::c1"]
-        assert row["question"].endswith("with respect to the logits z is ∂L/∂z = […].")
+        table = browse.query_one("#cards", CardTable)
+        rows = [table.row_at(index) for index in range(table.row_count)]
+        (row,) = [row for row in rows if row is not None and row.key == "cross-entropy-gradient::c1"]
+        question = row.cells[0]  # the question column, before it is fitted to its width
+        assert question.startswith("For softmax probabilities p and a one-hot target y,")  # no dollars
+        assert question.endswith("with respect to the logits z is ∂L/∂z = […].")
         card = app.collection.library.card("sigmoid-derivative::c1")
         app.push_screen(CardView(card))
         await pilot.pause()

@@ -4,23 +4,33 @@ The question comes first, shortened with an ellipsis to what the terminal leaves
 buried cards are dimmed and say so in the state column. ``/`` moves to the search box; Escape or Enter
 there goes back to the table (the search stays), and Escape on the table leaves the screen. A query
 that cannot be parsed is explained under the box while the table keeps its last results.
+
+The collection searches and sorts (``Collection.browse``, in SQL) and keeps the matches; the table
+(``CardTable``) reads the rows it shows a block at a time, so 50,000 cards open, scroll and search as
+fast as 50.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
+from studyapp.math import plain_text
+from studyapp.model import CardState, StudyState
 from studyapp.scheduler import format_local
 from studyapp.search import Query, SearchError, parse
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.widgets.card_table import CardTable, Column, TableRow
 from studyapp.tui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from studyapp.store import BrowseRecord
 
 COLUMNS = ("question", "state", "due", "stability", "lapses", "id", "tags")
 SORTABLE = ("id", "state", "due", "stability", "lapses", "question")
@@ -39,35 +49,38 @@ SEARCH_HELP = """\
 """
 
 
-def sort_key(column: str) -> Any:
-    """A key function for rows; missing values sort last, text in any case."""
-
-    def key(row: dict[str, Any]) -> tuple[bool, Any]:
-        value = row[column]
-        if isinstance(value, str):
-            value = value.casefold()
-        return (value is None, value if value is not None else 0)
-
-    return key
-
-
-def state_word(row: Mapping[str, Any], now: datetime) -> str:
+def state_word(state: CardState, now: datetime) -> str:
     """``suspended`` or ``buried`` for a card out of the queue, else its study state; ``leech`` added."""
-    buried_until = row["buried_until"]
-    if row["suspended"]:
+    if state.suspended:
         word = "suspended"
-    elif buried_until is not None and datetime.fromisoformat(buried_until) > now:
+    elif state.buried_until is not None and state.buried_until > now:
         word = "buried"
     else:
-        word = str(row["state"])
-    return f"{word}, leech" if row["leech"] else word
+        word = StudyState(state.state).name.lower()
+    return f"{word}, leech" if state.leech else word
 
 
-def shortened(text: str, width: int, style: str = "") -> Text:
-    """``text`` on one line in ``style``, cut to ``width`` cells with an ellipsis."""
-    line = Text(" ".join(text.split()), style=style)
-    line.truncate(width, overflow="ellipsis")
-    return line
+def question_text(question: str) -> str:
+    """The question as the table shows it: on one line, formulas as Unicode."""
+    return " ".join(plain_text(question).split())
+
+
+def table_row(record: BrowseRecord, now: datetime) -> TableRow:
+    """A card's row: its text in each of ``COLUMNS``, dimmed when it is set aside."""
+    state = record.state
+    word = state_word(state, now)
+    cells = {
+        "question": question_text(record.question),
+        "state": word,
+        "due": format_local(state.due) if state.due else "-",
+        "stability": f"{state.stability:.1f}d" if state.stability is not None else "-",
+        "lapses": str(state.lapses),
+        "id": record.card_id,
+        "tags": record.tags,
+    }
+    return TableRow(
+        record.card_id, tuple(cells[column] for column in COLUMNS), word.split(",")[0] in SET_ASIDE
+    )
 
 
 class BrowseScreen(AppScreen):
@@ -89,10 +102,12 @@ class BrowseScreen(AppScreen):
     def __init__(self) -> None:
         super().__init__()
         self.sort_column = "id"
-        self.rows: list[dict[str, Any]] = []
-        #: The last search that parsed, and the ids it matched (``None``: every card).
+        #: The last search that parsed; how many cards it matched, of how many.
         self.search_query: Query = parse("")
-        self.matches: set[str] | None = None
+        self.count = self.total = 0
+        #: The longest text of each column (``Collection.browse_widths``), and when rows were matched.
+        self.widths: dict[str, int] = {}
+        self.matched_at = datetime.min.replace(tzinfo=UTC)
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -103,93 +118,60 @@ class BrowseScreen(AppScreen):
             placeholder="search: words, tag:cnn, is:due, prop:r<0.8, rated:7:1, -, or, ( )", id="search"
         )
         yield Static(id="search-error")
-        table: DataTable[Text] = DataTable(id="cards", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield CardTable(self.fetch_rows, id="cards")
         yield Static(id="browse-status")
         yield KeyBar()
+
+    @property
+    def table(self) -> CardTable:
+        return self.query_one("#cards", CardTable)
 
     def on_mount(self) -> None:
         self.query_one("#search-error", Static).display = False
         self.load()
-        self.query_one("#cards", DataTable).focus()
+        self.table.focus()
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.fill)  # once the table has its new width
+        self.call_after_refresh(self.fit_columns)  # once the table has its new width
+
+    def fetch_rows(self, start: int, count: int) -> Sequence[TableRow]:
+        """The table's rows ``start`` to ``start + count - 1`` of the current matches."""
+        return [table_row(record, self.matched_at) for record in self.collection.browse_rows(start, count)]
 
     def load(self) -> None:
-        """Re-read every card's state from the collection, and the search's matches."""
-        library = {card.id: card for card in self.collection.library.cards}
+        """Measure the columns again and match the search again (cards and their states change)."""
         now = self.study.now()
-        self.rows = []
-        for row in self.collection.cards_with_state():
-            card = library.get(row["id"])
-            if card is None:
-                continue
-            word = state_word(row, now)
-            self.rows.append(
-                {
-                    **row,
-                    "state": word,
-                    "set_aside": word.split(",")[0] in SET_ASIDE,
-                    "question": card.question,
-                }
-            )
-        self.match()
+        self.widths = self.collection.browse_widths(now)
+        self.total = self.widths["cards"]
+        self.fit_columns()
         self.fill()
 
-    def match(self) -> None:
-        """The ids the current search matches now."""
-        if self.search_query.root is None:
-            self.matches = None
-        else:
-            self.matches = set(self.collection.search(self.search_query, self.study.now()))
-
-    def cells(self, row: Mapping[str, Any]) -> dict[str, str]:
-        """The row's text in each column but the question."""
-        due = row["due"]
-        return {
-            "state": row["state"],
-            "due": format_local(datetime.fromisoformat(due)) if due else "-",
-            "stability": f"{row['stability']:.1f}d" if row["stability"] is not None else "-",
-            "lapses": str(row["lapses"]),
-            "id": row["id"],
-            "tags": ",".join(row["tags"]),
-        }
-
-    def question_width(self, table: DataTable[Text], shown: list[dict[str, str]], longest: int) -> int:
-        """What the table's width leaves the question beside the other columns (at least ``MIN_QUESTION``
-        or half the width, at most the longest question)."""
+    def fit_columns(self) -> None:
+        """Give the question what the table's width leaves it beside the other columns (at least
+        ``MIN_QUESTION`` or half the width, at most the longest question)."""
+        table = self.table
         total = (table.size.width or self.app.size.width) - table.styles.scrollbar_size_vertical
-        padding = 2 * table.cell_padding
-        others = sum(
-            max([len(column), *(len(cells[column]) for cells in shown)]) + padding for column in COLUMNS[1:]
-        )
-        room = total - others - padding
-        return max(min(longest, max(room, MIN_QUESTION, total // 2)), 1)
+        widths = {
+            **self.widths,
+            "due": len(format_local(self.study.now())) if self.widths["due"] else 1,
+            "stability": max(self.widths["stability"], 1),
+        }
+        others = [Column(key, key, max(len(key), widths[key])) for key in COLUMNS[1:]]
+        room = total - sum(column.width + 2 for column in others) - 2
+        longest = max(widths["question"], len("question"))
+        question = max(min(longest, max(room, MIN_QUESTION, total // 2)), 1)
+        table.set_columns([Column("question", "question", question), *others])
 
     def fill(self) -> None:
-        """Show the rows matching the search, sorted by the current column, the question fitted."""
-        table = self.query_one("#cards", DataTable)
-        selected = self.selected_id()
-        shown = [row for row in self.rows if self.matches is None or row["id"] in self.matches]
-        shown.sort(key=sort_key(self.sort_column))
-        cells = [self.cells(row) for row in shown]
-        longest = max((len(" ".join(row["question"].split())) for row in shown), default=len("question"))
-        width = self.question_width(table, cells, max(longest, len("question")))
-        table.clear(columns=True)
-        table.add_column("question", width=width, key="question")
-        for column in COLUMNS[1:]:
-            table.add_column(column, key=column)
-        for row, text in zip(shown, cells, strict=True):
-            style = "dim" if row["set_aside"] else ""
-            question = shortened(row["question"], width, style)
-            table.add_row(
-                question, *(Text(text[column], style=style) for column in COLUMNS[1:]), key=row["id"]
-            )
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected))
+        """Match the search now, sorted by the current column, keeping the cursor on its card."""
+        table = self.table
+        selected = table.cursor_key
+        self.matched_at = self.study.now()
+        self.count = self.collection.browse(self.search_query, self.sort_column, self.matched_at)
+        position = self.collection.browse_position(selected) if selected is not None else None
+        table.reset(self.count, position or 0)
         self.query_one("#browse-status", Static).update(
-            f"{len(shown)} of {len(self.rows)} cards · sorted by {self.sort_column}"
+            f"{self.count:,} of {self.total:,} cards · sorted by {self.sort_column}"
         )
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -205,18 +187,17 @@ class BrowseScreen(AppScreen):
             error.display = True
             return
         error.display = False
-        self.match()
         self.fill()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#cards", DataTable).focus()
+        self.table.focus()
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 
     def action_back(self) -> None:
         if self.query_one("#search", Input).has_focus:
-            self.query_one("#cards", DataTable).focus()
+            self.table.focus()
             return
         self.dismiss()
 
@@ -230,20 +211,15 @@ class BrowseScreen(AppScreen):
         self.sort_column = SORTABLE[index]
         self.fill()
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.column_key.value)
-        if column in SORTABLE:
-            self.sort_column = column
+    def on_card_table_header_selected(self, event: CardTable.HeaderSelected) -> None:
+        if event.key in SORTABLE:
+            self.sort_column = event.key
             self.fill()
 
     def selected_id(self) -> str | None:
-        table = self.query_one("#cards", DataTable)
-        if not table.row_count:
-            return None
-        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return str(value) if value is not None else None
+        return self.table.cursor_key
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_card_table_row_selected(self, event: CardTable.RowSelected) -> None:
         self.action_open()
 
     def action_open(self) -> None:
@@ -251,7 +227,7 @@ class BrowseScreen(AppScreen):
 
         card_id = self.selected_id()
         if card_id is not None:
-            self.app.push_screen(CardView(next(c for c in self.collection.library.cards if c.id == card_id)))
+            self.app.push_screen(CardView(self.collection.library.card(card_id)))
 
     def action_edit(self) -> None:
         """Edit the selected card in ``$EDITOR`` (a bundled card in the learner's own copy)."""
@@ -267,15 +243,15 @@ class BrowseScreen(AppScreen):
         card_id = self.selected_id()
         if card_id is None:
             return
-        session = self.collection.session()
+        session = self.collection.outline_session()  # suspends by id: the cards need not be read
         if session.state(card_id).suspended:
             if self.write(lambda: session.unsuspend(card_id))[0]:
                 self.notify(f"{card_id} unsuspended")
         elif self.write(lambda: session.suspend(card_id))[0]:
             self.notify(f"{card_id} suspended")
-        self.load()
-        self.query_one("#cards", DataTable).move_cursor(row=self.row_index(card_id))
+        self.fill()
+        self.table.move_cursor(self.row_index(card_id))
 
     def row_index(self, card_id: str) -> int:
-        table = self.query_one("#cards", DataTable)
-        return table.get_row_index(card_id) if card_id in table.rows else 0
+        """The card's row in the table (0 when the search no longer matches it)."""
+        return self.collection.browse_position(card_id) or 0

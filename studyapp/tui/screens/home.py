@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +14,6 @@ from textual.markup import escape
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from studyapp.model import StudyState
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.bars import MasteryRow, mastery_lines, mastery_rows
@@ -22,9 +21,6 @@ from studyapp.tui.widgets.forecast import DueForecast
 from studyapp.tui.widgets.heatmap import Heatmap
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.words import plural
-
-if TYPE_CHECKING:
-    from studyapp.session import StudySession
 
 ALL_DECKS = "__all__"
 #: Days of the due forecast and weeks of the heatmap on Home.
@@ -125,45 +121,30 @@ class HomeScreen(AppScreen):
         self.run_worker(warm_up, thread=True, group="warm-up")
 
     def refresh_counts(self) -> None:
-        """Recount the decks, today's reviews, the streak and when the next card is due."""
+        """Recount the decks, today's reviews, the streak and when the next card is due (in SQL: the
+        decks' cards are not read, so a big collection paints as soon as a small one)."""
         now = self.study.now()
-        session = self.collection.session()
-        counts = session.deck_counts(now)
+        overview = self.collection.overview(now)
         rows = [
-            Option(deck_row(deck.title, c.new, c.learning, c.due), id=deck.id)
-            for deck in self.collection.library.decks
-            if (c := counts.get(deck.id)) is not None
+            Option(deck_row(title, c.new, c.learning, c.due), id=deck_id)
+            for deck_id, title, c in overview.decks
         ]
-        total = session.counts(now)
+        total = overview.total
         rows.append(Option(deck_row("All decks", total.new, total.learning, total.due), id=ALL_DECKS))
         decks = self.query_one("#decks", OptionList)
         highlighted = decks.highlighted
         decks.clear_options().add_options(rows)
         decks.highlighted = min(highlighted or 0, len(rows) - 1)
-        reviews_today, streak = self.collection.today(now)
-        due_now = self.card_due_now(session, now)
-        upcoming = None if due_now else self.collection.next_due(now)
+        reviews_today, streak = overview.reviews_today, overview.streak
         self.query_one("#today", Static).update(
             f"Today: [b]{reviews_today}[/b] {plural(reviews_today, 'review')} · "
-            f"streak [b]{streak}[/b] {plural(streak, 'day')}\n{next_due_text(now, due_now, upcoming)}"
+            f"streak [b]{streak}[/b] {plural(streak, 'day')}\n"
+            f"{next_due_text(now, overview.due_now, overview.next_due)}"
         )
-
-    @staticmethod
-    def card_due_now(session: StudySession, now: datetime) -> bool:
-        """Whether a card that was studied before waits now: a review card due today, or a learning
-        card whose step has come (the queue shows those first; a learning card shown ahead of its step,
-        or a new card, is not due)."""
-        card = session.next_card(now)
-        if card is None:
-            return False
-        state = session.state(card.id)
-        if state.state == StudyState.REVIEW:
-            return True
-        return state.state != StudyState.NEW and state.due is not None and state.due <= now
 
     def refresh_statistics(self) -> None:
         """The mastery map, the week's due forecast and the heatmap of the last weeks."""
-        data = self.collection.statistics(self.study.now())
+        data = self.collection.home_statistics(self.study.now(), 7 * HEATMAP_WEEKS, FORECAST_DAYS)
         self.mastery_rows = mastery_rows(data["mastery"]["tags"])
         self.draw_mastery()
         forecast = [(date.fromisoformat(day["date"]), day["due"]) for day in data["forecast"]]

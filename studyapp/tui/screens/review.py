@@ -1,5 +1,11 @@
 """Review: question, reveal, rate with the next interval on each choice, undo, bury, suspend, simulate.
 
+Predict, then run: on a card whose simulation computes a number (and whose deck has the ``predict``
+setting on), a line asks for a prediction of the first of its numbers before the answer; Enter grades it
+(an empty line skips it) and shows it next to the computed value, with a diagnosis and a suggested rating.
+A drill card (``problem``) shows a fresh instance of its problem, graded as the quiz grades it, with its
+worked solution. The prediction and the drill instance are saved with the rating.
+
 A rating is on disk before the next card is laid out. When another program holds the collection's
 write lock for longer than a moment, the card stays on screen with a "waiting for the collection"
 notice while a worker thread keeps trying; the rating is saved once the lock is free, and only the
@@ -30,11 +36,12 @@ from studyapp.errors import CollectionBusy, CollectionError, UserError
 from studyapp.math import FormulaPart, plain_text
 from studyapp.model import Rating
 from studyapp.scheduler import format_interval, format_local
-from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.review_predict import DRILL_HINT, PredictingReview
 from studyapp.tui.widgets import card_text
 from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.formula import FormulaPanel, graphics_renderer
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.prediction import PredictionPanel
 from studyapp.tui.widgets.progress import Queue, QueueCounts
 from studyapp.tui.widgets.text_block import TextBlock
 from studyapp.tui.widgets.words import plural
@@ -43,7 +50,8 @@ if TYPE_CHECKING:
     from studyapp.cloze_grading import ClozeGrade
     from studyapp.model import Card, RateResult
     from studyapp.search import Query
-    from studyapp.session import Counts, StudySession
+    from studyapp.session import Counts
+    from studyapp.store.predictions import DrillAnswer, PredictionRecord
 
 CHOICE_KEYS = "abcd"
 REVEAL_HINT = "Space or Enter shows the answer"
@@ -72,6 +80,8 @@ class PendingRating:
     rating: Rating
     at: datetime
     duration_ms: int
+    prediction: PredictionRecord | None = None
+    drill: DrillAnswer | None = None
 
 
 #: Answers shown under a card's answer when its deck names none (``headline``), and at most.
@@ -87,7 +97,7 @@ RATE = Binding.Group("Rate")
 CARD = Binding.Group("This card")
 
 
-class ReviewScreen(AppScreen):
+class ReviewScreen(PredictingReview):
     """One study session: the queue of the chosen deck or tag, until nothing is left."""
 
     HELP_TITLE = "Review"
@@ -108,6 +118,7 @@ class ReviewScreen(AppScreen):
         Binding("minus", "bury", "Bury", group=CARD),
         Binding("exclamation_mark", "suspend", "Suspend", group=CARD),
         Binding("s", "simulate", "Simulation", group=CARD),
+        Binding("p", "predict", "Predict", group=ANSWER),
         Binding("question_mark", "help", "Help"),
         Binding("escape,q", "back", "Back"),
     ]
@@ -136,14 +147,8 @@ class ReviewScreen(AppScreen):
         self.chosen: int | None = None
         #: The grade of the answer typed to the cloze card on show, once checked.
         self.graded: ClozeGrade | None = None
-        self._session: StudySession | None = None
         self.shown_key_state: tuple[object, ...] | None = None
         self.key_texts: dict[tuple[object, ...], Content] = {}
-
-    @property
-    def session(self) -> StudySession:
-        assert self._session is not None, "the session starts when the screen is mounted"
-        return self._session
 
     def compose(self) -> ComposeResult:
         # Kept as attributes: a rating changes most of them, and a query per change adds up.
@@ -154,6 +159,7 @@ class ReviewScreen(AppScreen):
         self.cloze_answer = Input(placeholder="what the blank hides", id="cloze-answer")
         self.cloze_answer.display = False
         self.choices = Static(id="choices")
+        self.predict_panel = PredictionPanel(id="prediction-line")
         self.revealed_part = Vertical(id="revealed")  # shown and hidden as one: one change per card, not two
         self.answer = Static(id="answer")
         self.graphics = graphics_renderer(str(getattr(self.app, "plot_renderer", "halfblock")))
@@ -167,6 +173,7 @@ class ReviewScreen(AppScreen):
         with VerticalScroll(id="review-body"):
             yield self.question
             yield self.cloze_answer
+            yield self.predict_panel
             yield self.choices
             with self.revealed_part:
                 yield self.answer
@@ -209,12 +216,13 @@ class ReviewScreen(AppScreen):
         self.graded = None
         self.shown_at = time.monotonic()
         self.question.update(card_text.question_text(self.card))
+        self.start_predictions(self.card)
         self.choices.display = self.card.multiple_choice
         if self.card.multiple_choice:
             self.choices.update(self.choice_lines(self.card))
         self.revealed_part.display = False
         hint = CLOZE_HINT if self.card.cloze else CHOICE_HINT if self.card.multiple_choice else REVEAL_HINT
-        self.ratings.show_hint(hint)
+        self.ratings.show_hint(DRILL_HINT if self.drill is not None else hint)
         self.refresh_keys()
         # Asked a moment after the question is painted: on two cores, the worker computing at once
         # slows the terminal drawing the card.
@@ -329,8 +337,11 @@ class ReviewScreen(AppScreen):
         card = self.card
         if action == "give_up":
             return False
-        # A cloze card's answer line takes the keys that type (Space, Enter, -, !, s, ?) until it is revealed.
-        typing = card is not None and bool(card.cloze) and not self.revealed
+        # An answer line (a cloze card's, a prediction, a drill's) takes the keys that type (Space, Enter, -,
+        # !, s, ?) until the answer is revealed.
+        typing = card is not None and (bool(card.cloze) or self.predict_panel.typing) and not self.revealed
+        if action == "predict":
+            return card is not None and self.predict_panel.asking and not typing
         if action == "reveal":
             return card is not None and not self.revealed and not typing
         if typing and action in TYPED_KEYS:
@@ -356,7 +367,9 @@ class ReviewScreen(AppScreen):
             self.revealed,
             card is not None and card.multiple_choice,
             card is not None and bool(card.cloze),
-            self.graded is not None,
+            self.predict_panel.asking,
+            self.predict_panel.typing,
+            self.suggested() is not None,
             self._session is not None and self.session.can_undo,
             self._session is not None and self.simulation_card() is not None,
         )
@@ -397,13 +410,14 @@ class ReviewScreen(AppScreen):
         self.sim_answer.display = self.card.sim is not None
         if self.card.sim:
             self.show_sim_answer()
+        self.show_prediction()
         self.revealed_part.display = True
         self.refresh_keys()
         if self.cram:  # nothing is scheduled in cram: no intervals to show
             self.ratings.show_choices([(str(int(r)), r.label) for r in Rating], RATING_TONES)
             return
         preview = self.session.preview(self.card.id, self.study.now())
-        suggested = self.graded.suggested if self.graded is not None else None
+        suggested = self.suggested()
         self.ratings.show_choices(
             [
                 (
@@ -417,6 +431,14 @@ class ReviewScreen(AppScreen):
 
     def show_answer(self, card: Card) -> None:
         """The revealed answer as one renderable, or, where display formulas are images, in pieces."""
+        if self.drill is not None:
+            from studyapp.tui.widgets.prediction import drill_solution
+
+            self.answer.display, self.answer_images.display = True, False
+            self.answer.update(
+                drill_solution(self.drill, card_text.markdown(card.details) if card.details else None)
+            )
+            return
         verdict = card_text.verdict(self.graded) if self.graded is not None else None
         pieces = card_text.answer_pieces(card, verdict) if self.graphics else []
         as_images = any(isinstance(piece, FormulaPart) for piece in pieces)
@@ -428,20 +450,28 @@ class ReviewScreen(AppScreen):
             self.answer.update(card_text.answer(card, verdict))
 
     def on_key(self, event: events.Key) -> None:
-        """Enter on a checked cloze card takes the rating its grade suggests."""
-        if event.key == "enter" and self.revealed and self.graded is not None and self.saving is None:
+        """Enter on a checked cloze card, prediction or drill answer takes the rating its grade suggests."""
+        suggested = self.suggested()
+        if event.key == "enter" and self.revealed and suggested is not None and self.saving is None:
             event.stop()
-            self.action_rate(int(self.graded.suggested))
+            self.action_rate(int(suggested))
 
     def action_rate(self, rating: int) -> None:
         if self.card is None or not self.revealed or self.saving is not None:
             return
-        pending = PendingRating(
-            self.card, Rating(rating), self.study.now(), int((time.monotonic() - self.shown_at) * 1000)
-        )
+        at = self.study.now()
+        prediction, drill = self.review_extras(self.card, at)
+        duration = int((time.monotonic() - self.shown_at) * 1000)
+        pending = PendingRating(self.card, Rating(rating), at, duration, prediction, drill)
         try:
             result = self.session.rate(
-                pending.card.id, pending.rating, pending.at, pending.duration_ms, wait_ms=QUICK_WAIT_MS
+                pending.card.id,
+                pending.rating,
+                pending.at,
+                pending.duration_ms,
+                wait_ms=QUICK_WAIT_MS,
+                prediction=pending.prediction,
+                drill=pending.drill,
             )
         except CollectionBusy:
             self.wait_to_save(pending)
@@ -487,6 +517,8 @@ class ReviewScreen(AppScreen):
                     pending.at,
                     pending.duration_ms,
                     wait_ms=WORKER_WAIT_MS,
+                    prediction=pending.prediction,
+                    drill=pending.drill,
                 )
             except CollectionBusy:
                 continue

@@ -2,7 +2,8 @@
 
 Opening the screen, moving through its fields or leaving it writes nothing: a field is saved only when
 its value differs from the one it showed (or last saved). Each deck may set its own new cards per day
-and review limit; an empty field follows the global value.
+and review limit (an empty field follows the global value), and switch off the prediction asked before a
+card's simulated answer ("Predict": on where the global switch is, until the deck's own is changed).
 
 The last section shows the FSRS parameters in use; "Fit to my reviews" fits parameters to the review
 history in a background thread (``studyapp.fsrs_tools.optimizer``), "Apply" schedules with them when
@@ -22,7 +23,7 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 from studyapp.errors import CollectionError
 from studyapp.fsrs_tools import optimizer
 from studyapp.fsrs_tools.optimizer import FitReport
-from studyapp.model import DECK_LIMITS, Settings, deck_setting_key, split_deck_key
+from studyapp.model import DECK_LIMITS, DeckLimits, Settings, deck_setting_key, split_deck_key
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.plot import RENDERERS, resolve_setting
@@ -74,6 +75,9 @@ class SettingsScreen(AppScreen):
             yield Label("Quiz answers update the card's schedule")
             self.saved["quiz_updates_schedule"] = settings.quiz_updates_schedule
             yield Switch(settings.quiz_updates_schedule, id="quiz_updates_schedule")
+            yield Label("Predict a card's simulated number before its answer [dim](each deck may differ)[/]")
+            self.saved["predict"] = settings.predict
+            yield Switch(settings.predict, id="predict")
             yield from self.deck_fields(settings)
             yield from self.fsrs_fields()
         yield Static(id="settings-status")
@@ -83,7 +87,7 @@ class SettingsScreen(AppScreen):
         """Each deck's own limits: empty fields follow the global ones."""
         yield Label(
             "[b]Deck limits[/b] "
-            "[dim](new cards per day · maximum reviews per day; empty: the global value)[/]",
+            "[dim](new cards per day · maximum reviews per day; empty: the global value · predict)[/]",
             id="deck-limits-title",
         )
         limits = self.collection.deck_limits()
@@ -101,6 +105,21 @@ class SettingsScreen(AppScreen):
                         classes="deck-limit",
                         tooltip=f"{NUMBER_FIELDS[name][0]} for {deck.title}",
                     )
+                yield from self.deck_predict_switch(deck.id, deck.title, own, settings)
+
+    def deck_predict_switch(
+        self, deck_id: str, title: str, own: DeckLimits | None, settings: Settings
+    ) -> ComposeResult:
+        """The deck's "predict" switch: its own value if it set one, else the global one."""
+        key = deck_setting_key(deck_id, "predict")
+        self.saved[key] = own.predict if own is not None and "predict" in own.own else None
+        yield Label("Predict", classes="deck-predict-label")
+        yield Switch(
+            settings.predict if self.saved[key] is None else self.saved[key],
+            id=f"predict--{deck_id}",
+            classes="deck-predict",
+            tooltip=f"Ask for a prediction before the simulated answers of {title}",
+        )
 
     def save(self, key: str, value: Any) -> bool:
         """Validate and store one setting if it changed; show what happened. True if it was saved."""
@@ -124,6 +143,8 @@ class SettingsScreen(AppScreen):
             return f"{key} = {value}"
         deck_id, name = deck_key
         title = next((deck.title for deck in self.collection.library.decks if deck.id == deck_id), deck_id)
+        if name == "predict":
+            return f"{title}: predict = {'on' if value else 'off'}"
         label = NUMBER_FIELDS[name][0].lower()
         return (
             f"{title}: {label} = {value}"
@@ -162,7 +183,22 @@ class SettingsScreen(AppScreen):
             self.app.theme = str(event.value)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
-        self.save(event.switch.id or "", event.value)
+        key = event.switch.id or ""
+        if event.switch.has_class("deck-predict"):
+            key = deck_setting_key(key.partition("--")[2], "predict")
+            if self.saved.get(key) is None and event.value == self.saved.get("predict"):
+                return  # shown following the global switch: unchanged
+        self.save(key, event.value)
+        if key == "predict":
+            self.follow_global_predict(event.value)
+
+    def follow_global_predict(self, value: bool) -> None:
+        """The decks that follow the global "predict" switch show its new value."""
+        for switch in self.query(".deck-predict").results(Switch):
+            key = deck_setting_key((switch.id or "").partition("--")[2], "predict")
+            if self.saved.get(key) is None and switch.value != value:
+                with switch.prevent(Switch.Changed):
+                    switch.value = value
 
     # -- FSRS parameters ---------------------------------------------------------------------------
 

@@ -5,13 +5,17 @@ when it finishes, it starts again if the parameters changed meanwhile, so stale 
 dropped and the latest parameters are always what ends up on screen. ``p`` hides the side panel
 and ``f`` shows the plot alone on the whole screen; the plot is redrawn for the space it gets.
 The plot follows the renderer and theme chosen in Settings, also while it is open.
+
+``e`` asks for a prediction first: the answers are hidden until the learner commits a number for one of
+them (↑/↓ choose which; the parameters may still change), then it is graded against the computed value,
+shown next to it, diagnosed when wrong, and stored for the calibration statistics.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,16 +28,19 @@ from textual.widgets import Static
 
 from sim.registry import spec as sim_spec
 from sim.spec import Result, answer_rows
+from studyapp.errors import CollectionError
 from studyapp.tui.widgets.halfblock import halfblock_strips, shade_strips
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import CELL_RENDERERS, PlotView, resolve_renderer
+from studyapp.tui.widgets.prediction import PredictionPanel
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
     from sim.plotting import Legend, Renderer
     from studyapp.model import Card
+    from studyapp.predict import Target
 
 #: The plot is drawn at this multiple of the half-block resolution, then downsampled.
 OVERSAMPLE = 2
@@ -61,6 +68,7 @@ class SimulationScreen(Screen[None]):
         Binding("c", "cards", "Cards"),
         Binding("p", "toggle_panel", "Panel"),
         Binding("f", "full_screen", "Full screen"),
+        Binding("e", "predict", "Predict"),
         Binding("question_mark", "explain", "Explain + keys"),
     ]
 
@@ -108,6 +116,7 @@ class SimulationScreen(Screen[None]):
         with Horizontal(id="sim-body"):
             with Vertical(id="sim-side"):
                 yield ParamList(self.spec, self.values, id="params")
+                yield PredictionPanel(id="sim-predict")
                 with VerticalScroll(id="answers-scroll"):
                     yield Static(id="answers")
             with Vertical(id="sim-main"):
@@ -147,10 +156,92 @@ class SimulationScreen(Screen[None]):
     # --- actions -----------------------------------------------------------------------------------
 
     def action_back(self) -> None:
+        if self.predicting:  # Escape gives up the prediction, not the screen
+            self.query_one(PredictionPanel).clear()
+            self.show_answers()
+            self.query_one(ParamList).focus()
+            return
         self.dismiss()
 
     def action_move(self, delta: int) -> None:
+        if self.predicting:
+            self.query_one(PredictionPanel).choose(delta)
+            self.show_answers()
+            return
         self.query_one(ParamList).move(delta)
+
+    # --- predict, then run -------------------------------------------------------------------------
+
+    @property
+    def predicting(self) -> bool:
+        """Whether the answers are hidden until a prediction is committed."""
+        panels = self.query(PredictionPanel)
+        return bool(panels) and panels.first().asking
+
+    def prediction_targets(self) -> list[Target]:
+        """The numbers of the last run that can be predicted."""
+        from studyapp.predict import targets
+
+        if self.result is None:
+            return []
+        return targets(self.spec.name, self.result.params, self.result.answers, self.spec.answers)
+
+    def action_predict(self) -> None:
+        """Hide the answers and ask for a prediction of one of them."""
+        found = self.prediction_targets()
+        if not found:
+            self.notify("Nothing to predict yet: no number among the answers.", severity="warning")
+            return
+        if self.query_one("#sim-side").display is False:
+            self.action_toggle_panel()
+        self.query_one(PredictionPanel).ask(found)
+        self.show_answers()
+
+    def on_prediction_panel_committed(self, message: PredictionPanel.Committed) -> None:
+        """Grade the prediction against the value computed for the current parameters, store it, and
+        show the answers again."""
+        from studyapp.predict import grade_prediction, save_prediction
+        from studyapp.quiz.numbers import AnswerError
+
+        panel = self.query_one(PredictionPanel)
+        if self._shown_generation != self._generation or self.result is None:
+            panel.show_error("Still computing the new parameters: press Enter again in a moment.")
+            return
+        try:
+            grade = grade_prediction(message.target, message.text)
+        except AnswerError as error:
+            panel.show_error(str(error))
+            return
+        collection = getattr(self.app, "collection", None)
+        if collection is not None:
+            record = grade.record(datetime.now(UTC), self.spec.name, self.result.params)
+            try:
+                save_prediction(collection, record)
+            except CollectionError as error:
+                self.notify(f"The prediction was not saved: {error.message}", severity="error")
+        panel.show_grade(grade, with_rating=False)
+        self.show_answers()
+        self.query_one(ParamList).focus()
+
+    def show_answers(self) -> None:
+        """The answers of the last run, or while a prediction is asked, only their names."""
+        if self.result is None:
+            return
+        if self.predicting:
+            panel = self.query_one(PredictionPanel)
+            chosen = panel.target.key if panel.target is not None else None
+            names = [
+                f"{'▶' if target.key == chosen else ' '} {escape(target.label)}" for target in panel.targets
+            ]
+            self._set_text(
+                "#answers", "[dim]Hidden until you commit your prediction:[/dim]\n" + "\n".join(names)
+            )
+            return
+        rows = answer_rows(self.spec, self.result)
+        self._set_text(
+            "#answers",
+            "\n".join(f"[dim]{escape(label)}[/dim]\n  [b]{escape(value)}[/b]" for label, value in rows),
+        )
 
     def action_step(self, direction: int) -> None:
         """Step the current parameter; the new value appears together with its plot.
@@ -320,11 +411,9 @@ class SimulationScreen(Screen[None]):
         pixels, strips = rgba
         self.query_one(PlotView).show(pixels, strips)
         self._set_text("#legend", legend_markup(extra, bool(self.app.no_color)))
-        rows = answer_rows(self.spec, result)
-        self._set_text(
-            "#answers",
-            "\n".join(f"[dim]{escape(label)}[/dim]\n  [b]{escape(value)}[/b]" for label, value in rows),
-        )
+        if self.predicting:
+            self.query_one(PredictionPanel).retarget(self.prediction_targets())
+        self.show_answers()
 
     def _set_text(self, selector: str, markup: str) -> None:
         """Update a text panel if its text changed; only the legend's height follows its text."""

@@ -24,6 +24,7 @@ from studyapp.fsrs_tools.plan_result import Plan, day_rows
 from studyapp.fsrs_tools.planner import Planner
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.bars import MasteryRow, bar, colour_for, mastery_lines, mastery_rows
+from studyapp.tui.widgets.calibration import CalibrationView
 from studyapp.tui.widgets.heatmap import heatmap_lines
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.misconceptions import MisconceptionsView
@@ -83,6 +84,7 @@ class StatsScreen(AppScreen):
                 yield Static(id="stats-mastery", classes="stats-box")
             yield Static(id="quiz-stats")
             yield MisconceptionsView(id="stats-misconceptions")
+            yield CalibrationView(id="stats-calibration")
             with Vertical(id="plan-panel"):
                 yield Static("[b]Plan[/b] [dim]simulated with fsrs-rs on your cards[/dim]", id="plan-title")
                 with Horizontal(id="plan-controls"):
