@@ -22,7 +22,7 @@ def test_a_rating_waits_for_another_programs_lock_and_is_saved_after(
     terminal.start(f"{sys.executable} -m studyapp --db {db}")
     terminal.wait_for(r"All decks")
     terminal.keys("s")
-    terminal.wait_for(r"Space or Enter shows the answer")
+    terminal.wait_for(r"Space (or Enter )?shows the answer")
     terminal.keys("Space")
     terminal.wait_for(r"3 Good · \S+")
 
