@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 
 #: The orders Browse offers (``Collection.browse``).
 BROWSE_ORDERS = tuple(ORDERS)
+#: Up to this many cards, ``cards_with_state`` looks each one up rather than reading every card.
+POINT_LOOKUPS = 1000
 #: Changes when what ``card_text`` holds for a card changes, so every collection rewrites it.
-TEXT_FORMAT = "3"
+TEXT_FORMAT = "5"
 
 
 @dataclass(frozen=True)
@@ -304,8 +306,19 @@ class Collection:
         decks = frozenset(deck for deck, (_new, reviews) in session.left_today(now).items() if reviews > 0)
         return self.store.next_review(end, now, CardFilter(decks=decks)) is not None
 
-    def cards_with_state(self, include_retired: bool = False) -> list[dict[str, Any]]:
-        """One JSON-ready dict per card, in deck order: its study state, due time, stability and counts."""
+    def cards_with_state(
+        self, include_retired: bool = False, ids: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """One JSON-ready dict per card (or per card of ``ids``), in deck order: its study state, due
+        time, stability and counts."""
+        if ids is not None and len(ids) <= POINT_LOOKUPS:  # a few cards of many: each looked up
+            found = (self.store.card(card_id) for card_id in ids)
+            records = sorted(
+                (r for r in found if r and (include_retired or not r.retired)), key=lambda r: r.ord
+            )
+        else:
+            wanted = None if ids is None else set(ids)
+            records = [r for r in self.store.cards(include_retired) if wanted is None or r.card_id in wanted]
         return [
             {
                 "id": record.card_id,
@@ -323,7 +336,7 @@ class Collection:
                 "leech": record.state.leech,
                 "retired": record.retired,
             }
-            for record in self.store.cards(include_retired=include_retired)
+            for record in records
         ]
 
     # -- settings and summaries, for the app and the commands -----------------------------------

@@ -61,6 +61,9 @@ class SearchError(UserError):
 
 # -- case-blind text as SQL sees it ---------------------------------------------------------------------
 
+#: Joins a card's searchable fields into one text, in which a pattern without wildcards is looked for
+#: at once: ``searchable`` leaves it in no text, so a match never spans two fields.
+TEXT_SEPARATOR = "\x1f"
 #: Lowercase letters that ``re.IGNORECASE`` takes for one another ("ſ" matches "s", "ς" matches "σ"):
 #: Python's own table of such letters (``Lib/re/_casefix.py``), as groups; ``searchable`` writes each
 #: letter of a group as the group's first. Tested against ``re`` over every cased character.
@@ -72,8 +75,9 @@ CASE_GROUPS = (
 )  # fmt: skip
 _SAME_LETTER = str.maketrans(
     {member: group[0] for group in CASE_GROUPS for member in group[1:]}
-    | {"\0": "\ufffe"}  # GLOB stops at a NUL: keep it as a noncharacter, which never occurs in text
-)
+    | dict.fromkeys(("\0", "\ufffe"), "\U0010fffe")  # GLOB stops at a NUL
+    | dict.fromkeys((TEXT_SEPARATOR, "\uffff"), "\U0010ffff")  # no text holds the separator
+)  # and SQLite reads U+FFFE and U+FFFF as U+FFFD: noncharacters (never in text) stand for all three
 _GLOB_SPECIAL = re.compile(r"[*?[]")
 
 
@@ -84,6 +88,8 @@ def searchable(text: str) -> str:
 
     ``str.lower`` changes one letter's length ("İ" becomes "i̇"), which is written "i" first, as the
     regular expressions lower it; "σ" at a word's end, which ``lower`` writes "ς", is one of a group.
+    The exceptions, characters no card text holds: NUL, U+FFFE and U+10FFFE are written alike, and so
+    are ``TEXT_SEPARATOR``, U+FFFF and U+10FFFF.
     """
     return text.replace("İ", "i").lower().translate(_SAME_LETTER)
 

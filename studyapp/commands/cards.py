@@ -158,11 +158,12 @@ def run(args: argparse.Namespace) -> int:
     with open_decks(args.db, args.content, for_reading=True) as collection:
         library = collection.library
         check_filters(library, args.deck, args.tag, STATE_TAGS)
-        states = {row["id"]: row for row in collection.cards_with_state()}
+        leeches = {row["id"]: row for row in collection.cards_with_state()} if args.tag == "leech" else None
         matched = set(collection.search(query, now)) if query is not None else None
-        cards = select(library, args.deck, args.tag, states)
-    if matched is not None:
-        cards = [card for card in cards if card.id in matched]
+        cards = select(library, args.deck, args.tag, leeches)
+        if matched is not None:
+            cards = [card for card in cards if card.id in matched]
+        states = {row["id"]: row for row in collection.cards_with_state(ids=[card.id for card in cards])}
     objects = [{**card_json(c), **{k: states[c.id][k] for k in STATE_FIELDS}} for c in cards]
     if args.json:
         print(json.dumps(objects, indent=2, ensure_ascii=False))

@@ -158,7 +158,8 @@ def _v5_deck_cache_and_text(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE TABLE card_text (ord INTEGER PRIMARY KEY, card_id TEXT NOT NULL UNIQUE, "
         "question TEXT NOT NULL, tags TEXT NOT NULL, sim_folded TEXT, question_folded TEXT NOT NULL, "
-        "answer_folded TEXT NOT NULL, details_folded TEXT NOT NULL, id_folded TEXT NOT NULL)"
+        "answer_folded TEXT NOT NULL, details_folded TEXT NOT NULL, id_folded TEXT NOT NULL, "
+        "text_folded TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX card_text_by_id ON card_text (id_folded)")
 

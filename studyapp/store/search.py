@@ -32,6 +32,7 @@ from studyapp.search import (
     Sim,
     Tag,
     Text,
+    Wild,
 )
 from studyapp.store.base import StoreBase, guarded
 from studyapp.store.queue import CardFilter
@@ -76,6 +77,8 @@ class SearchContext:
 
 #: The ``card_text`` columns that free words and phrases search (question, answer, details, id).
 TEXT_COLUMNS = ("question_folded", "answer_folded", "details_folded", "id_folded")
+#: The ``card_text`` columns that may be NULL.
+NULLABLE = frozenset({"sim_folded"})
 
 
 class _Compiler:
@@ -100,7 +103,7 @@ class _Compiler:
         alias = f"{self.text_alias}." if self.text_alias else ""
         test = " OR ".join(f"{alias}{column} GLOB ?" for column in columns)
         if self.text_alias:
-            return f"coalesce({test}, 0)"
+            return f"coalesce({test}, 0)" if NULLABLE.intersection(columns) else f"({test})"
         self.uses_cards = True
         return f"c.card_id IN (SELECT card_id FROM card_text WHERE {test})"
 
@@ -111,7 +114,9 @@ class _Compiler:
             joiner = " AND " if isinstance(node, And) else " OR "
             return "(" + joiner.join(self.sql(child) for child in node.nodes) + ")"
         if isinstance(node, Text):
-            return self.text(TEXT_COLUMNS, node.pattern.glob(anchored=False))
+            wild = any(isinstance(part, Wild) for part in node.pattern.parts)
+            columns = TEXT_COLUMNS if wild else ("text_folded",)  # a wildcard could span two fields
+            return self.text(columns, node.pattern.glob(anchored=False))
         if isinstance(node, Sim):
             return self.text(("sim_folded",), node.pattern.glob(anchored=True))
         self.uses_cards = True

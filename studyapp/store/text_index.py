@@ -2,7 +2,9 @@
 
 ``card_text`` holds one row per loaded card, in deck order (``ord``): its question on one line, its
 sorted tags, and what free words and ``sim:`` match, in ``studyapp.search.searchable`` form (which
-Browse also sorts by: the id is indexed, the question, sorted less often, is not). It is rewritten
+Browse also sorts by: the id is indexed, the question, sorted less often, is not): each field, and
+the four that words match joined (``text_folded``), where a word without wildcards is looked for in
+one test. It is rewritten
 when the loaded decks' text changes (``studyapp.collection.reconcile``), and ``TEXT_FINGERPRINT`` in
 ``meta`` names the library it holds, so a reader can tell whether it is current.
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyapp.model import Card, CardState, utc_ms
-from studyapp.search import Node, searchable
+from studyapp.search import TEXT_SEPARATOR, Node, searchable
 from studyapp.store.base import StoreBase, guarded
 from studyapp.store.search import SearchContext, compile_condition
 from studyapp.store.statistics import ensure_pow
@@ -30,7 +32,7 @@ TEXT_FINGERPRINT = "text_fingerprint"
 TEXT_WIDTHS = "text_widths"
 _INSERT = (
     "INSERT INTO card_text (ord, card_id, question, tags, sim_folded, question_folded, answer_folded, "
-    "details_folded, id_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "details_folded, id_folded, text_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 #: Browse's state word (``suspended``, ``buried``, else the study state, then ``, leech``) in SQL;
 #: its parameter is now in epoch milliseconds.
@@ -63,17 +65,10 @@ def one_line(text: str) -> str:
 def text_rows(cards: Iterable[Card]) -> Iterator[tuple[Any, ...]]:
     """The ``card_text`` rows of ``cards``, in their order."""
     for ord_, card in enumerate(cards):
-        yield (
-            ord_,
-            card.id,
-            one_line(card.question),
-            ",".join(sorted(card.tags)),
-            None if card.sim is None else searchable(card.sim),
-            searchable(card.question),
-            searchable(card.answer),
-            searchable(card.details),
-            searchable(card.id),
-        )
+        fields = [searchable(text) for text in (card.question, card.answer, card.details, card.id)]
+        sim = None if card.sim is None else searchable(card.sim)
+        row = (ord_, card.id, one_line(card.question), ",".join(sorted(card.tags)), sim, *fields)
+        yield (*row, TEXT_SEPARATOR.join(fields))
 
 
 @dataclass(frozen=True)

@@ -313,3 +313,15 @@ def test_a_fifo_and_a_missing_folder_are_reported_from_the_cache_without_opening
     written = cached()
     assert first.replace(f"studyapp: created a new collection at {db}\n", "") == review()
     assert cached() == written  # used as it was, not read again and rewritten
+
+
+def test_the_states_of_some_cards_are_those_of_the_full_listing(decks: Decks) -> None:
+    with decks.open() as collection:
+        session = collection.session()
+        session.rate("a-1", 1, NOW)
+        session.suspend("b-0")
+        everything = collection.cards_with_state()
+        wanted = ["b-0", "a-1", "mlp", "no-such-card"]
+        some = collection.cards_with_state(ids=wanted)
+        assert some == [row for row in everything if row["id"] in wanted]  # in deck order
+        assert [row["id"] for row in some] == ["mlp", "a-1", "b-0"]

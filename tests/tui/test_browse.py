@@ -283,3 +283,13 @@ async def test_a_click_on_a_header_sorts_and_a_second_click_on_a_row_opens_it(ap
         await pilot.click("#cards", offset=(2, 3))
         assert type(app.screen).__name__ == "CardView"
         assert app.screen.card.id == third.key  # type: ignore[attr-defined]
+
+
+def test_cells_are_cut_and_padded_as_rich_does() -> None:
+    from rich.text import Text
+
+    for text in ("", "abc", "a longer question?", "naïve café", "学習する", "\U0001f600 x", "tab\there"):
+        for width in range(1, 12):
+            line = Text(text)
+            line.truncate(width, overflow="ellipsis", pad=True)
+            assert fitted(text, width) == line.plain, (text, width)

@@ -47,6 +47,8 @@ Fetch = Callable[[int, int], Sequence[TableRow]]
 
 def fitted(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells with an ellipsis, or padded to them."""
+    if text.isascii() and text.isprintable():  # one cell per character: no need to measure
+        return text.ljust(width) if len(text) <= width else text[: max(width - 1, 0)] + "…"[:width]
     line = Text(text)
     line.truncate(width, overflow="ellipsis", pad=True)
     return line.plain
@@ -69,7 +71,6 @@ class CardTable(ScrollView, can_focus=True):
         background: $surface;
         color: $foreground;
         &:focus {
-            background-tint: $foreground 5%;
             & > .card-table--cursor {
                 background: $block-cursor-background;
                 color: $block-cursor-foreground;
@@ -125,7 +126,8 @@ class CardTable(ScrollView, can_focus=True):
         self.row_count = 0
         self.cursor_row = 0
         self._blocks: dict[int, Sequence[TableRow]] = {}
-        self._lines: dict[tuple[int, bool], Strip] = {}
+        self._lines: dict[tuple[int, bool, int], Strip] = {}
+        self._styles: dict[str, Style] = {}
 
     # -- contents ------------------------------------------------------------------------------
 
@@ -191,51 +193,69 @@ class CardTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        end = scroll_x + self.scrollable_content_region.width
         if y == 0:
-            strip = self._line(-1)
+            strip = self._line(-1, end)
         else:
             index = scroll_y + y - 1
-            strip = self._line(index) if index < self.row_count else Strip.blank(0)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+            strip = self._line(index, end) if index < self.row_count else Strip.blank(0)
+        return strip.crop_extend(scroll_x, end, self._style(""))
 
-    def _line(self, index: int) -> Strip:
-        """Row ``index`` (-1: the header) as a strip of the table's whole width."""
+    def _style(self, name: str) -> Style:
+        """The widget's style with component class ``card-table--{name}`` over it ("" for none), looked
+        up once until the styles change (they are asked for on every line)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style
+            if name:
+                style += self.get_component_rich_style(f"card-table--{name}")
+            self._styles[name] = style
+        return style
+
+    def _line(self, index: int, end: int) -> Strip:
+        """Row ``index`` (-1: the header) as a strip of its columns that start before cell ``end``, one
+        segment each (the columns out of view are not drawn, and cropping measures only the last)."""
         cursor = index == self.cursor_row and self.row_count > 0
-        cached = self._lines.get((index, cursor))
+        cached = self._lines.get((index, cursor, end))
         if cached is not None:
             return cached
         if index < 0:
-            style = self.rich_style + self.get_component_rich_style("card-table--header")
+            style = self._style("header")
             cells: Sequence[str] = [column.label for column in self.columns]
             dim = False
         else:
             row = self.row_at(index)
             if row is None:
                 return Strip.blank(0)
-            name = "cursor" if cursor else ("even-row" if index % 2 else "odd-row")
-            style = self.rich_style + self.get_component_rich_style(f"card-table--{name}")
+            style = self._style("cursor" if cursor else ("even-row" if index % 2 else "odd-row"))
             cells, dim = row.cells, row.dim
         if dim:
             style += Style(dim=True)
-        text = "".join(
-            f" {fitted(cell, column.width)} " for column, cell in zip(self.columns, cells, strict=False)
-        )
-        strip = Strip([Segment(text, style)])
-        self._lines[(index, cursor)] = strip
+        segments, start = [], 0
+        for column, cell in zip(self.columns, cells, strict=False):
+            if start >= end:
+                break
+            segments.append(Segment(f" {fitted(cell, column.width)} ", style))
+            start += column.width + 2
+        strip = Strip(segments, start)
+        self._lines[(index, cursor, end)] = strip
         return strip
 
     def on_focus(self) -> None:
-        self._lines.clear()
-        self.refresh()
+        self._restyle()
 
     def on_blur(self) -> None:
-        self._lines.clear()
-        self.refresh()
+        self._restyle()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._restyle()
+
+    def _restyle(self) -> None:
+        """Draw every line again in the styles as they are now (focus, theme)."""
+        self._styles.clear()
         self._lines.clear()
+        self.refresh()
 
     # -- the cursor ----------------------------------------------------------------------------
 
@@ -248,12 +268,20 @@ class CardTable(ScrollView, can_focus=True):
         self.scroll_to_cursor()
 
     def scroll_to_cursor(self) -> None:
-        """Scroll as little as needed to show the cursor's row."""
+        """Scroll as little as needed to show the cursor's row, and fetch the rows a page further on
+        once that is painted."""
         top, rows = round(self.scroll_offset.y), self.page_rows
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=False)
         elif self.cursor_row >= top + rows:
             self.scroll_to(y=self.cursor_row - rows + 1, animate=False)
+        self.call_after_refresh(self.prefetch)
+
+    def prefetch(self) -> None:
+        """Fetch the rows of the pages before and after the one shown, if they are not here yet."""
+        top, rows = round(self.scroll_offset.y), self.page_rows
+        for index in (top - rows, top + 2 * rows):
+            self.row_at(min(max(index, 0), self.row_count - 1))
 
     def action_move(self, step: int) -> None:
         self.move_cursor(self.cursor_row + step)
