@@ -327,6 +327,12 @@ DECK_SWITCHES = ("predict",)
 DECK_SETTINGS = (*DECK_LIMITS, *DECK_SWITCHES)
 DECK_KEY_PREFIX = "deck:"
 
+#: How the diagnosis of a wrong drill answer or prediction starts when it names a known mistake.
+KNOWN_MISTAKE = "a known mistake: "
+#: How the form of a drill card's problem starts: the quiz records its numeric questions as
+#: ``numeric:NAME``, and a drill card's problem is one of them.
+PROBLEM_FORM_PREFIX = "numeric:"
+
 
 def deck_setting_key(deck_id: str, name: str) -> str:
     """The stored key of one deck's own value of setting ``name`` (``deck:ID:NAME``)."""

@@ -187,13 +187,16 @@ class PlainReview:
             and not card.multiple_choice
             and self.session.predicts(card)
         ):
-            from studyapp.predict import run_targets
+            from studyapp.predict import run_targets, setup
 
             params, found = run_targets(card.sim, card.sim_params, card.headline)
             if found:
                 self._target = (params, found[0])
                 wanted = found[0].tolerance.describe()
-                lines.append(f"Predict {found[0].label} ({wanted}): type a number, or Enter alone to skip")
+                lines.append(
+                    f"Predict {found[0].label} for {setup(card.sim, card.sim_params)} ({wanted}): "
+                    "type a number, or Enter alone to skip"
+                )
         return lines
 
     def review(self, card: Card) -> bool:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from studyapp.model import Rating
+from studyapp.model import KNOWN_MISTAKE, Rating
 from studyapp.quiz.numbers import DIAGNOSIS, EXACT, THREE_FIGURES, Tolerance, diagnose, parse_number
 from studyapp.quiz.worked import exact
 from studyapp.stats import Calibration, calibration
@@ -42,8 +42,6 @@ CLOSE = 0.10
 MAX_LIST_ENTRIES = 4
 #: Powers of ten tried when diagnosing "off by a power of ten".
 MAX_POWER = 12
-#: How a diagnosis that names a known mistake starts.
-KNOWN_MISTAKE = "a known mistake: "
 
 Mistakes = list[tuple[str, float]]
 #: ``(resolved parameters, answers, list index or None)`` -> the values known mistakes give.
@@ -324,6 +322,14 @@ def grade_prediction(target: Target, text: str) -> PredictionGrade:
 
 
 # -- for the app and the plain review ----------------------------------------------------------------
+
+
+def setup(sim: str, params: Mapping[str, Any]) -> str:
+    """What the prediction is about, for the prompt: the simulation and the parameters the card sets
+    (``mlp with target = xor, hidden = 8``), so that the learner predicts a run they know."""
+    if not params:
+        return f"{sim} at its default settings"
+    return f"{sim} with " + ", ".join(f"{name} = {value}" for name, value in params.items())
 
 
 def run_targets(

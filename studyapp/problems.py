@@ -94,6 +94,12 @@ class DrillGrade:
         return "right" if self.correct else f"not right: {self.diagnosis}"
 
 
+def prepare() -> None:
+    """Import the quiz's generators (numpy) ahead of the first drill card, for example in a thread, so
+    that showing the card does not wait for the import."""
+    import studyapp.quiz.numeric  # noqa: F401
+
+
 def make_drill(problem: str, seed: int) -> Drill:
     """The instance of ``problem`` drawn with ``seed``: the same seed gives the same instance.
     ``ValueError`` for an unknown problem."""

@@ -150,6 +150,7 @@ def test_plain_review_asks_drills_and_predictions(tmp_path: Path) -> None:
     out = run_plain(cli, db, "-1\n\n2.13\n\n\n3\n")
     shown = re.findall(r"^\[drills · \w+\] (.*pooling.*)$", out, re.MULTILINE)
     assert "Your answer '-1' is not right: " in out
+    assert "Predict cross-entropy loss for cross-entropy with logit = -2.0, target = 1 (" in out
     assert "Your prediction for cross-entropy loss: 2.13 · computed: 2.12693" in out
     assert "✓ within tolerance (to 3 significant figures) · suggested rating: Good" in out
     with sqlite3.connect(db) as conn:

@@ -52,6 +52,7 @@ async def test_a_prediction_within_tolerance_suggests_good_and_is_saved_with_the
         line = await prediction_line(pilot, screen)
         prompt = text_of(screen.query_one("#prediction-prompt"))
         assert "Predict cross-entropy loss" in prompt and "to 3 significant figures" in prompt
+        assert "cross-entropy with logit = -2.0, target = 1" in prompt  # the run it is about
         assert not screen.revealed and "p predicts the simulated number" in screen.query_one(ChoiceBar).text
         await pilot.press("p", *"2.13")  # p starts the prediction; digits and the dot go to its line
         assert line.value == "2.13" and line.has_focus and not screen.revealed

@@ -194,6 +194,10 @@ class ReviewScreen(PredictingReview):
             ahead=self.ahead,
         )
         self.show_next()
+        if any(card.problem for card in self.collection.library.cards):
+            from studyapp.problems import prepare
+
+            self.run_worker(prepare, thread=True, group="prepare")
 
     # --- showing cards -----------------------------------------------------------------------------
 

@@ -123,7 +123,11 @@ class PredictingReview(AppScreen):
         found = self.predictable[card.id][1]
         if self.card is not card or self.revealed or self.saving is not None or not found:
             return
-        self.predict_panel.ask(found[:1], focus=False)  # the keys stay the review's until one starts it
+        from studyapp.predict import setup
+
+        assert card.sim is not None
+        about = f"[dim]{escape(setup(card.sim, card.sim_params))}[/dim] · "
+        self.predict_panel.ask(found[:1], prefix=about, focus=False)  # the keys stay the review's till p
         self.ratings.show_hint(PREDICT_HINT)
         self.refresh_keys()
 
