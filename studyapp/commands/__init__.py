@@ -7,7 +7,7 @@ their checks, and loading the decks with every problem reported the same way on 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,17 +105,38 @@ def report_problems(problems: Sequence[Problem], *, fatal: bool = False) -> None
     print(f"studyapp: {level}: {summary}; {advice}", file=sys.stderr)
 
 
-def open_decks(db: Path | None, content: Sequence[Path], *, for_reading: bool = False) -> Collection:
+def open_decks(
+    db: Path | None,
+    content: Sequence[Path],
+    *,
+    for_reading: bool = False,
+    check: Callable[[Library], None] | None = None,
+) -> Collection:
     """Open the collection with the bundled decks, the user's deck folder and the ``--content`` folders
     (from the deck cache when no deck file changed), checked against the simulations and problems;
-    every broken deck and missing folder is reported on stderr (and skipped)."""
+    every broken deck and missing folder is reported on stderr (and skipped).
+
+    ``check`` (for example of ``--deck`` and ``--tag``) sees the decks before a missing collection is
+    created, so that a bad command line creates nothing."""
     from studyapp.collection import open_collection
+    from studyapp.paths import default_db_path
     from studyapp.problems import PROBLEMS
 
+    library = None
+    if check is not None and not for_reading and not (db or default_db_path()).exists():
+        library = load_decks(content)
+        check(library)
     collection = open_collection(
-        db, content, sims=simulation_catalog(), problems=PROBLEMS, for_reading=for_reading
+        db, content, library=library, sims=simulation_catalog(), problems=PROBLEMS, for_reading=for_reading
     )
-    report_problems(collection.library.problems)
+    if library is None:
+        report_problems(collection.library.problems)
+        if check is not None:
+            try:
+                check(collection.library)
+            except UserError:
+                collection.close()
+                raise
     return collection
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from studyapp.commands import add_card_filters, announce_created, check_filters, open_decks, parse_search
@@ -45,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     """Review in the full-screen app on a terminal, else (or with ``--plain``) line by line."""
     query = parse_search(args.search)
     in_app = not args.plain and sys.stdin.isatty() and sys.stdout.isatty()
-    with open_decks(args.db, args.content) as collection:
-        check_filters(collection.library, args.deck, args.tag, ("leech",))
+    check = partial(check_filters, deck=args.deck, tag=args.tag, extra_tags=("leech",))
+    with open_decks(args.db, args.content, check=check) as collection:
         announce_created(collection.created, collection.path)
         session = collection.session(
             deck=args.deck, tag=args.tag, cram=args.cram, search=query, now=datetime.now(UTC)

@@ -171,6 +171,7 @@ def test_the_review_command_explains_bad_arguments_and_the_full_screen_app(cli: 
     unknown = cli.run(db, "review", "--plain", "--deck", "nope")
     assert unknown.returncode == 2 and unknown.stderr.startswith("studyapp: error: no deck 'nope'; decks: ")
     assert "core-cnn" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert not db.exists()  # a bad command line creates no collection
     piped = cli.run(db, "review")  # not a terminal: the review runs line by line
     assert piped.returncode == 0 and "Traceback" not in piped.stderr
     helped = cli.run(db, "review", "--help")
