@@ -6,10 +6,8 @@ setting on), a line asks for a prediction of the first of its numbers before the
 A drill card (``problem``) shows a fresh instance of its problem, graded as the quiz grades it, with its
 worked solution. The prediction and the drill instance are saved with the rating.
 
-A rating is on disk before the next card is laid out. When another program holds the collection's
-write lock for longer than a moment, the card stays on screen with a "waiting for the collection"
-notice while a worker thread keeps trying; the rating is saved once the lock is free, and only the
-learner's explicit ``x`` gives it up.
+A rating is on disk before the next card is laid out; when another program holds the collection's write
+lock, it waits as ``review_saving`` describes, and only the learner's explicit ``x`` gives it up.
 """
 
 from __future__ import annotations
@@ -17,8 +15,6 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -30,13 +26,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
 
-from studyapp.errors import CollectionBusy, CollectionError, UserError
+from studyapp.errors import UserError
 from studyapp.math import FormulaPart, plain_text
 from studyapp.model import Rating
 from studyapp.scheduler import format_interval, format_local
-from studyapp.tui.screens.review_predict import DRILL_HINT, PredictingReview
+from studyapp.tui.screens.review_predict import DRILL_HINT
+from studyapp.tui.screens.review_saving import PendingRating, SavingReview
 from studyapp.tui.widgets import card_text
 from studyapp.tui.widgets.choice_bar import ChoiceBar
 from studyapp.tui.widgets.formula import FormulaPanel, graphics_renderer
@@ -51,16 +47,11 @@ if TYPE_CHECKING:
     from studyapp.model import Card, RateResult
     from studyapp.search import Query
     from studyapp.session import Counts
-    from studyapp.store.predictions import DrillAnswer, PredictionRecord
 
 CHOICE_KEYS = "abcd"
 REVEAL_HINT = "Space or Enter shows the answer"
 CHOICE_HINT = "a–d picks an option · Space or Enter shows the answer"
 CLOZE_HINT = "Type what the blank hides and press Enter to check it · Enter alone shows the answer"
-#: How long a rating waits for the write lock on the UI thread before the wait moves to a worker.
-QUICK_WAIT_MS = 100
-#: How long each of the worker's attempts waits for the lock before it tries again.
-WORKER_WAIT_MS = 1000
 CRAM_LABEL = "Cram — nothing is saved: ratings, bury and suspend leave the schedule as it is"
 CRAM_SET_ASIDE = "Set aside for this cram session; nothing is saved"
 AHEAD_LABEL = "Custom study — every chosen card now, due or not; ratings are saved"
@@ -70,18 +61,6 @@ RATING_TONES = tuple(rating.name.lower() for rating in Rating)
 TYPED_KEYS = frozenset({"bury", "suspend", "simulate", "help"})
 #: Actions that stay available while a rating waits to be saved.
 WHILE_SAVING = frozenset({"give_up", "help"})
-
-
-@dataclass(frozen=True)
-class PendingRating:
-    """A rating the learner gave that is not on disk yet."""
-
-    card: Card
-    rating: Rating
-    at: datetime
-    duration_ms: int
-    prediction: PredictionRecord | None = None
-    drill: DrillAnswer | None = None
 
 
 #: Answers shown under a card's answer when its deck names none (``headline``), and at most.
@@ -97,7 +76,7 @@ RATE = Binding.Group("Rate")
 CARD = Binding.Group("This card")
 
 
-class ReviewScreen(PredictingReview):
+class ReviewScreen(SavingReview):
     """One study session: the queue of the chosen deck or tag, until nothing is left."""
 
     HELP_TITLE = "Review"
@@ -142,8 +121,7 @@ class ReviewScreen(PredictingReview):
         self.sim_answers: dict[str, str] = {}
         self.pending_answers: set[str] = set()
         self.finished = False
-        #: The rating waiting for the collection's write lock, if any.
-        self.saving: PendingRating | None = None
+        self.saving = None
         self.chosen: int | None = None
         #: The grade of the answer typed to the cloze card on show, once checked.
         self.graded: ClozeGrade | None = None
@@ -466,24 +444,7 @@ class ReviewScreen(PredictingReview):
         at = self.study.now()
         prediction, drill = self.review_extras(self.card, at)
         duration = int((time.monotonic() - self.shown_at) * 1000)
-        pending = PendingRating(self.card, Rating(rating), at, duration, prediction, drill)
-        try:
-            result = self.session.rate(
-                pending.card.id,
-                pending.rating,
-                pending.at,
-                pending.duration_ms,
-                wait_ms=QUICK_WAIT_MS,
-                prediction=pending.prediction,
-                drill=pending.drill,
-            )
-        except CollectionBusy:
-            self.wait_to_save(pending)
-            return
-        except CollectionError as error:
-            self.report_unwritten(error)
-            return
-        self.rated(result)
+        self.save(PendingRating(self.card, Rating(rating), at, duration, prediction, drill))
 
     def rated(self, result: RateResult) -> None:
         """A rating is on disk: say so if the card became a leech, and show the next card."""
@@ -492,84 +453,6 @@ class ReviewScreen(PredictingReview):
             question = plain_text(card.question)
             self.notify(f"'{question}' is a leech: it is suspended and tagged leech.", timeout=8)
         self.show_next()
-
-    # --- a rating that waits for the collection ----------------------------------------------------
-
-    def wait_to_save(self, pending: PendingRating) -> None:
-        """Keep the card on screen, say that the rating waits, and keep trying in a worker thread."""
-        self.saving = pending
-        self.ratings.show_hint(
-            f"Waiting for the collection… another program is writing to it. Your rating "
-            f"({pending.rating.label}) is saved as soon as it is free · x gives it up"
-        )
-        self.notify(
-            "Waiting for the collection… another program is writing to it.", severity="warning", timeout=5
-        )
-        self.refresh_keys()
-        self.run_worker(partial(self.save_when_free, pending), thread=True, exclusive=True, group="save")
-
-    def save_when_free(self, pending: PendingRating) -> None:
-        """Worker thread: try to save ``pending`` until it is saved, fails for good, or is given up."""
-        worker = get_current_worker()
-        while not worker.is_cancelled:
-            try:
-                # Given up while this attempt waited for the lock: it writes nothing.
-                result = self.session.rate_unless(
-                    lambda: worker.is_cancelled,
-                    pending.card.id,
-                    pending.rating,
-                    pending.at,
-                    pending.duration_ms,
-                    wait_ms=WORKER_WAIT_MS,
-                    prediction=pending.prediction,
-                    drill=pending.drill,
-                )
-            except CollectionBusy:
-                continue
-            except CollectionError as error:
-                self.app.call_from_thread(self.save_failed, error)
-                return
-            if result is not None:
-                self.app.call_from_thread(self.saved, result)
-            return
-
-    def unsaved(self) -> str | None:
-        if self.saving is None:
-            return None
-        return (
-            f"Your rating ({self.saving.rating.label}) still waits for the collection; press x to give it "
-            "up before quitting, or wait until it is saved."
-        )
-
-    def saved(self, result: RateResult) -> None:
-        """The waiting rating is on disk."""
-        given_up, self.saving = self.saving is None, None
-        self.notify(
-            "Saved: the collection was free before the rating could be given up."
-            if given_up
-            else f"Saved: {Rating(result.rating).label}."
-        )
-        self.rated(result)
-
-    def save_failed(self, error: CollectionError) -> None:
-        """The waiting rating cannot be saved: say why, and let the learner rate again."""
-        self.saving = None
-        self.report_unwritten(error)
-        self.action_reveal_again()
-
-    def action_give_up(self) -> None:
-        """Give up the rating that waits for the collection: nothing is saved, the card stays."""
-        if self.saving is None:
-            return
-        self.workers.cancel_group(self, "save")
-        self.saving = None
-        self.notify("The rating was given up; nothing was saved. Rate the card again when you like.")
-        self.action_reveal_again()
-
-    def action_reveal_again(self) -> None:
-        """Show the current card's rating choices again (after a rating that was not saved)."""
-        self.revealed = False
-        self.action_reveal()
 
     def action_undo(self) -> None:
         try:

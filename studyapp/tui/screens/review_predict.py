@@ -11,6 +11,7 @@ instance are saved with the rating (``review_extras``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,9 @@ class PredictingReview(AppScreen):
     question: TextBlock
     ratings: ChoiceBar
     predict_panel: PredictionPanel
+    #: The review screen's: show the keys of the current state, and show the answer.
+    refresh_keys: Callable[[], None]
+    action_reveal: Callable[[], None]
 
     def __init__(self) -> None:
         super().__init__()
@@ -66,14 +70,6 @@ class PredictingReview(AppScreen):
     def session(self) -> StudySession:
         assert self._session is not None, "the session starts when the screen is mounted"
         return self._session
-
-    def refresh_keys(self) -> None:
-        """Show the keys of the current state (the review screen's)."""
-        raise NotImplementedError
-
-    def action_reveal(self) -> None:
-        """Show the answer (the review screen's)."""
-        raise NotImplementedError
 
     def start_predictions(self, card: Card) -> None:
         """On showing ``card``: reset the prediction and the drill, then ask for what it asks."""
