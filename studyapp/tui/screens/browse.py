@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
@@ -89,7 +90,8 @@ class BrowseScreen(AppScreen):
     HELP_TITLE = "Browse"
     HELP_KEYS = [("escape", "In the search box: back to the table (the search stays)")]
     BINDINGS = [
-        Binding("slash", "search", "Search"),
+        # A priority binding acts before the keys typed after it are routed: they go to the search box.
+        Binding("slash", "search", "Search", priority=True),
         Binding("o", "sort", "Sort"),
         Binding("exclamation_mark", "toggle_suspend", "Suspend/unsuspend"),
         Binding("a", "app.add_card", "Add card"),
@@ -193,7 +195,12 @@ class BrowseScreen(AppScreen):
         self.table.focus()
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        """Focus the search box at once, so that the keys typed right after ``/`` go to it; in the
+        search box, ``/`` types itself."""
+        search = self.query_one("#search", Input)
+        if self.focused is search:
+            raise SkipAction()
+        self.set_focus(search)
 
     def action_back(self) -> None:
         if self.query_one("#search", Input).has_focus:
