@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from studyapp.math import MARK_END, MARK_START, LatexError, Part, split, strip_markers
+from studyapp.math import MARK_END, MARK_START, LatexError, LocatedError, Part, split, strip_markers
 
 #: The blank of a deletion without a hint.
 BLANK = "[…]"
@@ -26,14 +26,8 @@ _LATEX_TEXT_SPECIAL = re.compile(r"([{}$%#_])")
 _NOT_IN_MATH_TEXT = str.maketrans({"\\": "/", "&": "+", "^": "", "~": " "})
 
 
-class ClozeError(ValueError):
-    """Cloze markup that cannot be read: ``offset`` (0-based in the note's text) and ``length`` locate it."""
-
-    def __init__(self, message: str, offset: int, length: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-        self.length = max(length, 1)
+class ClozeError(LocatedError):
+    """Cloze markup that cannot be read; ``offset`` is in the note's text."""
 
 
 @dataclass(frozen=True)

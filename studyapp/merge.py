@@ -24,6 +24,11 @@ later review of the card, then the later review or quiz attempt overall; when bo
 more cautious flags (suspended, then leech, then buried longer). A leech lapse of the merged history
 that this newer side never logged suspends the card and marks it a leech.
 
+**Predictions and drill answers** come in as a union too. A prediction is identified by its time in
+milliseconds, its card, its simulation and the answer predicted (repeats by their order), a drill answer
+by the review it was given in; each keeps its link to its review, which the merged log holds (by card and
+time) whichever side logged it. A copy this collection already has stays as it is.
+
 **Settings** are taken from the export when its newest review or quiz attempt is at least as new as this
 collection's, and kept otherwise. The export's own time is not used: each machine exports after its own
 study, so comparing it with the other side's study would make both machines take each other's settings.
@@ -42,11 +47,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from studyapp.export_format import Progress, TransferError, time_of
 from studyapp.export_reader import Snapshot, read_export
@@ -55,9 +61,15 @@ from studyapp.scheduler import Scheduler
 from studyapp.session import is_leech
 from studyapp.store import Store
 from studyapp.store.merge import LoggedReview, RetiredCard
+from studyapp.store.predictions import DRILL_COLUMNS, PREDICTION_COLUMNS
 
 #: A review's place in a card's history: its time in epoch ms, and which review of the card at that ms.
 Key = tuple[int, int]
+#: A review on either machine: its card and its place in the card's history.
+ReviewRef = tuple[str, Key]
+#: A row of ``predictions`` or ``drill_answers`` by column name.
+Row = dict[str, Any]
+T = TypeVar("T")
 #: The fields of a study state that scheduling reads; the others are flags (suspended, buried, leech).
 SCHEDULE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 
@@ -95,14 +107,19 @@ class _Side:
     attempts: list[QuizAttempt] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     decks: set[str] = field(default_factory=set)
+    #: Each review's place, by its id on this side.
+    review_refs: dict[int, ReviewRef] = field(default_factory=dict)
+    predictions: list[Row] = field(default_factory=list)
+    drills: list[Row] = field(default_factory=list)
 
-    def add_review(self, card_id: str, reviewed_at: int, version: _Version) -> None:
+    def add_review(self, card_id: str, reviewed_at: int, version: _Version, review_id: int) -> None:
         """Log a review (call in log order: repeats at one ms are numbered in that order)."""
         log = self.logs.setdefault(card_id, {})
         n = 0
         while (reviewed_at, n) in log:
             n += 1
         log[(reviewed_at, n)] = version
+        self.review_refs[review_id] = (card_id, (reviewed_at, n))
 
     @cached_property
     def activity(self) -> int:
@@ -126,10 +143,12 @@ def store_side(store: Store) -> _Side:
         attempts=list(store.iter_quiz_attempts()),
         settings=store.stored_settings(),
         decks={deck_id for deck_id, _title, _rank, _retired in store.deck_rows()},
+        predictions=list(store.prediction_rows()),
+        drills=list(store.drill_rows()),
     )
     for row in store.review_rows():  # in log order
         version = _Version(row["rating"], row["duration_ms"], row["before"], row["after"], row["id"])
-        side.add_review(row["card_id"], row["reviewed_at"], version)
+        side.add_review(row["card_id"], row["reviewed_at"], version, row["id"])
     return side
 
 
@@ -140,9 +159,12 @@ def snapshot_side(snapshot: Snapshot) -> _Side:
         attempts=[QuizAttempt.from_row(row) for row in snapshot.quiz_attempts],
         settings=dict(snapshot.settings),
         decks={row[0] for row in snapshot.decks},
+        predictions=[dict(zip(PREDICTION_COLUMNS, row, strict=True)) for row in snapshot.predictions],
+        drills=[dict(zip(DRILL_COLUMNS, row, strict=True)) for row in snapshot.drill_answers],
     )
-    for _id, card_id, rating, reviewed_at, duration_ms, _sb, _sa, before, after in sorted(snapshot.reviews):
-        side.add_review(card_id, reviewed_at, _Version(rating, duration_ms, before, after))
+    for row in sorted(snapshot.reviews):
+        review_id, card_id, rating, reviewed_at, duration_ms, _sb, _sa, before, after = row
+        side.add_review(card_id, reviewed_at, _Version(rating, duration_ms, before, after), review_id)
     return side
 
 
@@ -163,6 +185,8 @@ class MergeReport:
     quiz_attempts_added: int
     settings_taken: bool
     settings_changed: tuple[str, ...]
+    predictions_added: int = 0
+    drill_answers_added: int = 0
     dry_run: bool = False
     source: str = ""
     collection: str = ""
@@ -180,6 +204,8 @@ class MergeReport:
             "cards_changed": list(self.cards_changed),
             "cards_added": list(self.cards_added),
             "quiz_attempts_added": self.quiz_attempts_added,
+            "predictions_added": self.predictions_added,
+            "drill_answers_added": self.drill_answers_added,
             "settings_taken": self.settings_taken,
             "settings_changed": list(self.settings_changed),
         }
@@ -197,6 +223,9 @@ class MergeReport:
         if self.cards_added:
             lines.append(f"  cards added as retired (their decks are not here): {len(self.cards_added)}")
         lines.append(f"  quiz attempts added: {self.quiz_attempts_added}")
+        if self.predictions_added or self.drill_answers_added:
+            lines.append(f"  predictions added: {self.predictions_added}")
+            lines.append(f"  drill answers added: {self.drill_answers_added}")
         if not self.settings_taken:
             lines.append("  settings: kept (this collection's study is newer)")
         elif self.settings_changed:
@@ -280,19 +309,25 @@ def _agreeing(versions: list[_Version], current: str) -> _Version | None:
 class _Plan:
     """Everything a merge writes."""
 
-    inserts: list[LoggedReview] = field(default_factory=list)
+    #: Reviews to append, each with its place in its card's history.
+    inserts: list[tuple[ReviewRef, LoggedReview]] = field(default_factory=list)
     rewrites: list[tuple[int, LoggedReview]] = field(default_factory=list)
     states: list[tuple[str, CardState]] = field(default_factory=list)
     new_decks: list[tuple[str, str, int]] = field(default_factory=list)
     new_cards: list[RetiredCard] = field(default_factory=list)
     new_tags: list[tuple[str, str]] = field(default_factory=list)
     attempts: list[QuizAttempt] = field(default_factory=list)
+    #: Predictions and drill answers to add, with the place of the review each belongs to (if any).
+    predictions: list[tuple[Row, ReviewRef | None]] = field(default_factory=list)
+    drills: list[tuple[Row, ReviewRef]] = field(default_factory=list)
+    #: This collection's review ids by place, for the links of what is added.
+    review_ids: dict[ReviewRef, int] = field(default_factory=dict)
     settings: dict[str, Any] | None = None
 
     @property
     def size(self) -> int:
         parts = (self.inserts, self.rewrites, self.states, self.new_cards, self.attempts)
-        return sum(len(part) for part in parts)
+        return sum(len(part) for part in parts) + len(self.predictions) + len(self.drills)
 
 
 def _flags_rank(side: _Side, card_id: str) -> tuple[int, int, bool, bool, int]:
@@ -343,20 +378,54 @@ def _desired_retention(settings: dict[str, Any]) -> float:
     return Settings(**globals_only).desired_retention
 
 
+def _not_here(have: Iterable[T], incoming: Iterable[T], identity: Callable[[T], Hashable]) -> list[T]:
+    """The ``incoming`` items (in their order) that ``have`` does not hold by ``identity``, repeats counted:
+    two copies here match the first two there."""
+    counts = Counter(identity(item) for item in have)
+    new = []
+    for item in incoming:
+        key = identity(item)
+        if counts[key] > 0:
+            counts[key] -= 1
+        else:
+            new.append(item)
+    return new
+
+
 def _new_attempts(local: _Side, incoming: _Side) -> list[QuizAttempt]:
     """The export's quiz attempts this collection does not have (by time and question, repeats counted)."""
-    have: dict[tuple[int | None, str], int] = {}
-    for attempt in local.attempts:
-        key = (utc_ms(attempt.at), attempt.question)
-        have[key] = have.get(key, 0) + 1
-    new = []
-    for attempt in sorted(incoming.attempts, key=lambda a: a.id):
-        key = (utc_ms(attempt.at), attempt.question)
-        if have.get(key, 0) > 0:
-            have[key] -= 1
-        else:
-            new.append(attempt)
-    return new
+
+    def identity(attempt: QuizAttempt) -> Hashable:
+        return (utc_ms(attempt.at), attempt.question)
+
+    return _not_here(local.attempts, sorted(incoming.attempts, key=lambda a: a.id), identity)
+
+
+def _linked(side: _Side, rows: Iterable[Row], order: str) -> list[tuple[Row, ReviewRef | None]]:
+    """Rows in the order of their column ``order``, each with the place of the review it is linked to on
+    ``side`` (``None``: no review, or none that the log still has)."""
+    return [(row, side.review_refs.get(row["review_id"])) for row in sorted(rows, key=lambda row: row[order])]
+
+
+def _prediction_identity(linked: tuple[Row, ReviewRef | None]) -> Hashable:
+    row = linked[0]
+    return (row["at"], row["card_id"], row["sim"], row["answer"])
+
+
+def _new_extras(local: _Side, incoming: _Side, plan: _Plan) -> None:
+    """The export's predictions and drill answers this collection does not have, with their reviews."""
+    plan.predictions = _not_here(
+        _linked(local, local.predictions, "id"),
+        _linked(incoming, incoming.predictions, "id"),
+        _prediction_identity,
+    )
+    drills = _not_here(
+        _linked(local, local.drills, "review_id"),
+        _linked(incoming, incoming.drills, "review_id"),
+        lambda linked: linked[1],
+    )
+    plan.drills = [(row, ref) for row, ref in drills if ref is not None]
+    plan.review_ids = {ref: review_id for review_id, ref in local.review_refs.items()}
 
 
 def _plan(local: _Side, incoming: _Side, snapshot: Snapshot) -> tuple[_Plan, MergeReport]:
@@ -381,7 +450,7 @@ def _plan(local: _Side, incoming: _Side, snapshot: Snapshot) -> tuple[_Plan, Mer
             review = LoggedReview(card_id, step.review.rating, step.key[0], *_logged(step.review))
             mine = own.get(step.key)
             if mine is None:
-                plan.inserts.append(review)
+                plan.inserts.append(((card_id, step.key), review))
             elif mine != step.review:
                 assert mine.review_id is not None
                 plan.rewrites.append((mine.review_id, review))
@@ -393,14 +462,17 @@ def _plan(local: _Side, incoming: _Side, snapshot: Snapshot) -> tuple[_Plan, Mer
             plan.states.append((card_id, state))
             changed.append(card_id)
     _plan_new_decks(plan, local, snapshot)
-    plan.inserts.sort(key=lambda review: (review.reviewed_at, review.card_id))
+    plan.inserts.sort(key=lambda insert: (insert[1].reviewed_at, insert[1].card_id))
     plan.attempts = _new_attempts(local, incoming)
+    _new_extras(local, incoming, plan)
     report = MergeReport(
         reviews_added=len(plan.inserts),
         reviews_rescheduled=len(plan.rewrites),
         cards_changed=tuple(changed),
         cards_added=tuple(card.card_id for card in plan.new_cards),
         quiz_attempts_added=len(plan.attempts),
+        predictions_added=len(plan.predictions),
+        drill_answers_added=len(plan.drills),
         settings_taken=taken,
         settings_changed=settings_changed,
     )
@@ -433,7 +505,11 @@ def _apply(store: Store, plan: _Plan, advance: Callable[[int], None]) -> None:
     """Write the plan (inside the caller's transaction)."""
     store.add_retired_cards(plan.new_decks, plan.new_cards, plan.new_tags, advance)
     store.rewrite_reviews(plan.rewrites, advance)
-    store.insert_reviews(plan.inserts, advance)
+    added = store.insert_reviews([review for _ref, review in plan.inserts], advance)
+    ids = plan.review_ids | {ref: review_id for (ref, _), review_id in zip(plan.inserts, added, strict=True)}
+    predictions = [{**row, "review_id": None if ref is None else ids[ref]} for row, ref in plan.predictions]
+    store.add_predictions(predictions, advance)
+    store.add_drill_answers([{**row, "review_id": ids[ref]} for row, ref in plan.drills], advance)
     store.set_states(plan.states, advance)
     for attempt in sorted(plan.attempts, key=lambda a: (a.at, a.id)):
         store.add_quiz_attempt(**_attempt_fields(attempt))

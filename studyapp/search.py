@@ -19,6 +19,7 @@
 ``a or b``                        either
 ``-a``                            not a
 ``( ... )``                       grouping
+``gradient::c1``                  a cloze card's id (a word before ``::c`` and a number is no field)
 ================================  =================================================================
 
 Precedence, as in Anki: ``-`` binds tightest, then ``and`` (also implied by juxtaposition), then
@@ -410,6 +411,9 @@ def _pattern(chars: Iterable[_Char]) -> Pattern:
 
 
 _NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)\Z")
+#: What follows a note id's first colon in the id of one of its cloze cards (``gradient::c1``): a word
+#: before it is no field, and the whole term is text, which finds the card by its id.
+_CLOZE_ID_END = re.compile(r":c\d+")
 
 
 class _Parser:
@@ -525,14 +529,18 @@ class _Parser:
         if colon is None or not name.isalpha() or not name.isascii() or any(c.literal for c in chars[:colon]):
             return Text(_pattern(chars))
         field = name.lower()
+        value = chars[colon + 1 :]
         if field not in FIELDS:
+            rest = "".join(c.char for c in value)
+            if _CLOZE_ID_END.fullmatch(rest):  # a one-word note's cloze card: gradient::c1
+                return Text(_pattern(chars))
+            cloze = " or a cloze card's whole id, e.g. gradient::c1" if rest.startswith(":") else ""
             raise self.error(
                 f"unknown field '{name}:' at column {token.column}; fields: {', '.join(FIELDS)} "
-                "(write \\: for a colon in the text)",
+                f"(write \\: for a colon in the text{cloze})",
                 token.column,
                 colon + 1,
             )
-        value = chars[colon + 1 :]
         if not value:
             raise self.error(
                 f"'{field}:' at column {token.column} needs a value, e.g. {EXAMPLES[field]}",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -44,6 +45,7 @@ __all__ = [
     "parse_export",
     "read_export",
     "write_export",
+    "written_beside",
 ]
 
 
@@ -74,69 +76,56 @@ def _cards(store: Store) -> Iterator[dict[str, Any]]:
         }
 
 
+def _flag(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _state_text(text: str) -> dict[str, Any]:
+    return _state_json(json.loads(text))
+
+
+#: The export's name of a store column, where the two differ.
+_RENAMED = {"card_id": "card", "review_id": "review"}
+#: How a stored value goes out, for the columns that are not written as stored: times as ISO text, JSON
+#: text as JSON, 0/1 as false/true, study states as objects.
+_CONVERTED: dict[str, Callable[[Any], Any]] = {
+    "at": format_time,
+    "reviewed_at": format_time,
+    "params": json.loads,
+    "correct": _flag,
+    "before": _state_text,
+    "after": _state_text,
+}
+
+
+def _item(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of the review log, the quiz attempts, the predictions or the drill answers (by column name,
+    in the store's order) as an item of the export's list (the same order)."""
+    return {
+        _RENAMED.get(column, column): _CONVERTED[column](value) if column in _CONVERTED else value
+        for column, value in row.items()
+    }
+
+
 def _reviews(store: Store) -> Iterator[dict[str, Any]]:
-    for row in store.review_rows():
-        yield {
-            "id": row["id"],
-            "card": row["card_id"],
-            "rating": row["rating"],
-            "reviewed_at": format_time(row["reviewed_at"]),
-            "duration_ms": row["duration_ms"],
-            "before": _state_json(json.loads(row["before"])),
-            "after": _state_json(json.loads(row["after"])),
-        }
+    return map(_item, store.review_rows())
 
 
 def _quiz_attempts(store: Store) -> Iterator[dict[str, Any]]:
     """Quiz attempts for the export; ``diagnosis`` only where there is one (older readers skip nothing)."""
     for row in store.quiz_attempt_rows():
-        diagnosis = {} if row["diagnosis"] is None else {"diagnosis": row["diagnosis"]}
-        yield {
-            "id": row["id"],
-            "at": format_time(row["at"]),
-            "kind": row["kind"],
-            "card": row["card_id"],
-            "seed": row["seed"],
-            "params": json.loads(row["params"]),
-            "question": row["question"],
-            "given": row["given"],
-            "expected": row["expected"],
-            "correct": bool(row["correct"]),
-            "duration_ms": row["duration_ms"],
-            **diagnosis,
-        }
+        item = _item(row)
+        if item["diagnosis"] is None:
+            del item["diagnosis"]
+        yield item
 
 
 def _predictions(store: Store) -> Iterator[dict[str, Any]]:
-    for row in store.prediction_rows():
-        yield {
-            "id": row["id"],
-            "at": format_time(row["at"]),
-            "card": row["card_id"],
-            "review": row["review_id"],
-            "sim": row["sim"],
-            "answer": row["answer"],
-            "params": json.loads(row["params"]),
-            "given": row["given"],
-            "predicted": row["predicted"],
-            "expected": row["expected"],
-            "correct": bool(row["correct"]),
-            "diagnosis": row["diagnosis"],
-        }
+    return map(_item, store.prediction_rows())
 
 
 def _drill_answers(store: Store) -> Iterator[dict[str, Any]]:
-    for row in store.drill_rows():
-        correct = row["correct"]
-        yield {
-            "review": row["review_id"],
-            "card": row["card_id"],
-            "problem": row["problem"],
-            "seed": row["seed"],
-            "given": row["given"],
-            "correct": None if correct is None else bool(correct),
-            "diagnosis": row["diagnosis"],
-        }
+    return map(_item, store.drill_rows())
 
 
 def _write_list(out: IO[str], name: str, items: Iterable[dict[str, Any]], progress: Progress | None) -> int:
@@ -189,23 +178,26 @@ def export_to_file(
     """Export into ``target`` through a temporary file beside it, renamed when complete."""
     if not target.parent.is_dir():
         raise TransferError(f"cannot write {target}: the folder {target.parent} does not exist")
-    temp = _temp_beside(target)
-    try:
-        with temp.open("x", encoding="utf-8") as out:
-            counts = write_export(store, out, now, progress_stream)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except OSError as error:
-        raise TransferError(f"cannot write {target}: {error.strerror or error}") from error
-    finally:
-        temp.unlink(missing_ok=True)
+    with written_beside(target, f"cannot write {target}") as temp, temp.open("x", encoding="utf-8") as out:
+        counts = write_export(store, out, now, progress_stream)
+        out.flush()
+        os.fsync(out.fileno())
     return counts
 
 
-def _temp_beside(target: Path) -> Path:
-    """A fresh hidden name in ``target``'s folder, for writing a file and renaming it when complete."""
-    return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+@contextmanager
+def written_beside(target: Path, failure: str) -> Iterator[Path]:
+    """A fresh hidden path in ``target``'s folder for the block to write, renamed to ``target`` when the
+    block completes and removed otherwise: ``target`` is never left half written. A file-system error
+    becomes a ``TransferError`` that starts with ``failure``."""
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        yield temp
+        os.replace(temp, target)
+    except OSError as error:
+        raise TransferError(f"{failure}: {error.strerror or error}") from error
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 # -- import: writing -------------------------------------------------------------------------------
@@ -261,12 +253,6 @@ def backup_collection(db_path: Path, target: Path | None, now: datetime) -> Path
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise TransferError(f"cannot create the folder {target.parent}: {error.strerror or error}") from error
-    temp = _temp_beside(target)
-    try:
+    with written_beside(target, f"cannot back up {db_path} to {target}") as temp:
         copy_collection(db_path, temp)
-        os.replace(temp, target)
-    except OSError as error:
-        raise TransferError(f"cannot back up {db_path} to {target}: {error.strerror or error}") from error
-    finally:
-        temp.unlink(missing_ok=True)
     return target

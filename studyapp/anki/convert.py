@@ -1,9 +1,14 @@
 """Anki's notes, cards and review log as cards of a new deck (see ``studyapp.anki.notetypes``).
 
-Each Anki card becomes one card, with the reviews of its ``revlog``: manual entries and
-reschedulings (type 4 and 5, or ease 0) are not answers and are left out. A package from Anki's
-first scheduler answered learning cards with three buttons (1 Again, 2 Good, 3 Easy); those
-answers are read as FSRS's Again, Good and Easy.
+Each Anki card becomes one card, with the answers of its ``revlog`` that Anki's own FSRS would use: a
+card reset to new ("Forget": a manual entry without an ease factor) starts again there, so only the
+answers after its last reset are replayed, and a run of learning answers after reviews (a reset that
+older Anki versions did not log) starts it again too. Manual entries and reschedulings (type 4 and 5,
+or ease 0) are not answers, nor are reviews in a filtered deck that did not reschedule the card (type 3
+without an ease factor): they are left out. A package from Anki's first scheduler answered learning
+cards with three buttons (1 Again, 2 Good, 3 Easy); those answers are read as FSRS's Again, Good and
+Easy. A card suspended in Anki comes in suspended; a buried one comes in unburied (burying lasts a day);
+the cards of a note tagged ``leech`` are marked as leeches, and keep the tag.
 """
 
 from __future__ import annotations
@@ -13,38 +18,90 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from studyapp.anki.markup import MediaLinks, html_markdown
-from studyapp.anki.notetypes import NoteType, cloze_field, template_sides
+from studyapp.anki.notetypes import NoteType, Sides, cloze_field, template_sides
 from studyapp.anki.package import AnkiData
-from studyapp.anki.source import CardKind, NewCard, Review, Source, slug_tags, tag_slug
+from studyapp.anki.source import CardHistory, CardKind, NewCard, Review, Source, slug_tags, tag_slug
 from studyapp.cloze import ClozeError, numbers, parse_cloze
+from studyapp.export_format import END_TIME_MS, FIRST_TIME_MS
 from studyapp.model import Rating
 from studyapp.store.anki_file import CardRow, NoteRow, RevlogRow
 
-#: Review-log types that are not answers: a manual change and a rescheduling.
-MANUAL, RESCHEDULED = 4, 5
+#: Anki's review-log kinds.
+LEARNING, REVIEW, RELEARNING, FILTERED, MANUAL, RESCHEDULED = range(6)
 #: Learning and relearning entries, whose answers the first scheduler numbered 1-3.
-LEARNING_KINDS = (0, 2)
+LEARNING_KINDS = (LEARNING, RELEARNING)
 FIRST_SCHEDULER_LEARNING = {1: Rating.AGAIN, 2: Rating.GOOD, 3: Rating.EASY}
 SUSPENDED_QUEUE, BURIED_QUEUES = -1, (-2, -3)
+#: Anki's tag of a leech.
+LEECH_TAG = "leech"
 #: Fields that hold a card's details; their text becomes the details without a heading.
 EXTRA_FIELDS = ("details", "extra", "back extra")
 
 
+def _answered(entry: RevlogRow) -> bool:
+    return 1 <= entry.ease <= 4
+
+
+def _is_reset(entry: RevlogRow) -> bool:
+    """A reset to new ("Forget"): a manual entry without an ease factor."""
+    return entry.kind == MANUAL and entry.factor == 0
+
+
+def _is_cram(entry: RevlogRow) -> bool:
+    """A review in a filtered deck that did not reschedule the card."""
+    return entry.kind == FILTERED and entry.factor == 0
+
+
+def current_start(entries: Sequence[RevlogRow]) -> int:
+    """Where the card's current history starts, as Anki's FSRS finds it: at its last run of learning
+    answers; without one after its last reset, right after that reset; else at the start."""
+    start = None
+    for index in range(len(entries) - 1, -1, -1):
+        entry = entries[index]
+        if _is_cram(entry):
+            continue
+        if entry.kind == LEARNING and _answered(entry):
+            start = index
+        elif start is not None:
+            break
+        elif _is_reset(entry):
+            return index + 1
+    return start or 0
+
+
+#: The answers 1-4 as ratings.
+RATINGS = {int(rating): rating for rating in Rating}
+
+
+def _rating(entry: RevlogRow, first_scheduler: bool) -> Rating | None:
+    if first_scheduler and entry.kind in LEARNING_KINDS:
+        return FIRST_SCHEDULER_LEARNING.get(entry.ease)
+    return RATINGS.get(entry.ease)
+
+
 def reviews_of(entries: Sequence[RevlogRow], first_scheduler: bool, source: Source) -> tuple[Review, ...]:
-    """The answers in one card's review log, oldest first; the entries that are not answers are noted."""
+    """The answers of one card's current history (see the module docstring), oldest first; the entries
+    left out are noted in ``source``."""
+    start = current_start(entries)
+    source.leave_out(
+        'answers before a card was reset to new in Anki ("Forget"), not replayed',
+        sum(1 for entry in entries[:start] if _answered(entry) and not _is_cram(entry)),
+    )
     reviews = []
-    for entry in entries:
+    for entry in entries[start:]:
         if entry.kind in (MANUAL, RESCHEDULED) or entry.ease == 0:
             source.leave_out("review-log entries that are manual changes or reschedulings, not answers")
             continue
-        if first_scheduler and entry.kind in LEARNING_KINDS:
-            rating = FIRST_SCHEDULER_LEARNING.get(entry.ease)
-        else:
-            rating = Rating(entry.ease) if 1 <= entry.ease <= 4 else None
+        if _is_cram(entry):
+            source.leave_out("reviews in filtered decks that did not reschedule the card, not replayed")
+            continue
+        rating = _rating(entry, first_scheduler)
         if rating is None:
             source.leave_out("review-log entries with an answer outside 1-4")
-            continue
-        reviews.append(Review(entry.id, rating, entry.time if entry.time >= 0 else None))
+        elif not FIRST_TIME_MS <= entry.id < END_TIME_MS:  # the times a collection holds
+            source.leave_out("review-log entries with a time out of range (before 1970 or after 8999)")
+        else:
+            reviews.append(Review(entry.id, rating, entry.time if entry.time >= 0 else None))
     return tuple(reviews)
 
 
@@ -86,6 +143,7 @@ class _Converter:
         for entry in data.revlog:
             self.reviews[entry.card_id].append(entry)
         self.deck_tags = deck_tags
+        self.template_sides: dict[int, list[Sides | None]] = {}
 
     def markdown(self, html: str, plain: bool = False) -> str:
         def unreadable(latex: str) -> None:
@@ -93,13 +151,18 @@ class _Converter:
 
         return html_markdown(html, self.media, plain=plain, unreadable=unreadable)
 
-    def history(self, anki: CardRow) -> tuple[Review, ...]:
-        """The Anki card's answers; a suspended or buried card is noted, since it comes in active."""
-        if anki.queue == SUSPENDED_QUEUE:
-            self.source.leave_out("cards suspended in Anki, imported as active cards")
-        elif anki.queue in BURIED_QUEUES:
-            self.source.leave_out("cards buried in Anki, imported as active cards")
-        return reviews_of(self.reviews.pop(anki.id, []), self.data.first_scheduler, self.source)
+    def history(self, anki: CardRow, number: int = 0, leech: bool = False) -> CardHistory:
+        """The Anki card's answers and flags; a buried card is noted, since it comes in unburied."""
+        if anki.queue in BURIED_QUEUES:
+            self.source.leave_out("cards buried in Anki, imported unburied (burying lasts a day)")
+        reviews = reviews_of(self.reviews.pop(anki.id, []), self.data.first_scheduler, self.source)
+        return CardHistory(number, reviews, suspended=anki.queue == SUSPENDED_QUEUE, leech=leech)
+
+    def sides(self, note_type: NoteType) -> list[Sides | None]:
+        """What each card template of the note type asks and answers (read once per note type)."""
+        if note_type.id not in self.template_sides:
+            self.template_sides[note_type.id] = [template_sides(note_type, t) for t in note_type.templates]
+        return self.template_sides[note_type.id]
 
     def tags(self, note: NoteRow, cards: Sequence[CardRow]) -> tuple[str, ...]:
         """The note's tags as slugs, and the tag of its Anki deck when the cards come from several."""
@@ -134,10 +197,10 @@ class _Converter:
         if not question.strip() or not answer.strip():
             self.leave_out("cards with an empty question or answer", [anki])
             return
-        card = NewCard(
-            kind, question, answer, details=details, tags=tags, histories=((0, self.history(anki)),)
+        history = self.history(anki, leech=LEECH_TAG in tags)
+        self.source.cards.append(
+            NewCard(kind, question, answer, details=details, tags=tags, histories=(history,))
         )
-        self.source.cards.append(card)
 
     def note(self, note: NoteRow, note_type: NoteType, cards: Sequence[CardRow]) -> None:
         values = list(note.fields) + [""] * (len(note_type.fields) - len(note.fields))
@@ -145,7 +208,7 @@ class _Converter:
         if note_type.cloze:
             self.cloze_note(note_type, values, cards, tags)
             return
-        sides = [template_sides(note_type, template) for template in note_type.templates]
+        sides = self.sides(note_type)
         if sides and all(side is not None for side in sides):
             for anki in cards:
                 side = sides[anki.ord] if anki.ord < len(sides) else None
@@ -185,7 +248,10 @@ class _Converter:
         histories = []
         for number in numbers(deletions):
             anki = by_number.pop(number, None)
-            histories.append((number, self.history(anki) if anki is not None else ()))
+            if anki is None:
+                histories.append(CardHistory(number))  # a deletion Anki has no card of yet: a new card
+            else:
+                histories.append(self.history(anki, number, LEECH_TAG in tags))
         self.leave_out("cards of cloze numbers no longer in their note's text", list(by_number.values()))
         details = self.details(note_type, values, (index,) if index is not None else ())
         self.source.cards.append(

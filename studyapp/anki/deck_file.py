@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import tomlkit
 
@@ -114,6 +115,27 @@ def check_deck_id(deck_id: str, loaded: dict[str, Path | None], path: Path) -> N
         raise ImportRefused(f"the deck id '{deck_id}' is already used by a deck{where}; {another}")
 
 
+#: The longest list of tags ``card_table`` writes on one line (its texts plus four characters each).
+ONE_LINE_LIST = 80
+
+
+def _card_toml(entry_id: str, values: dict[str, Any]) -> str:
+    """The ``[[cards]]`` table of one card, as ``card_table`` writes it. A card whose texts are each one
+    line and whose tags fit on one line (nearly every imported card) is written here, about thirty times
+    faster than through tomlkit's tables; any other goes through ``card_table``."""
+    lines = [f"id = {tomlkit.string(entry_id).as_string()}"]
+    for key, value in values.items():
+        if value in ("", []):
+            continue
+        if isinstance(value, str) and "\n" not in value:
+            lines.append(f"{key} = {tomlkit.string(value).as_string()}")
+        elif isinstance(value, list) and sum(len(item) + 4 for item in value) <= ONE_LINE_LIST:
+            lines.append(f"{key} = [{', '.join(tomlkit.string(item).as_string() for item in value)}]")
+        else:
+            return card_table(entry_id, values).as_string()
+    return "\n".join(lines) + "\n"
+
+
 def deck_text(plan: Plan, now: datetime) -> str:
     """The TOML text of the new deck, with a comment that says where it came from."""
     document = tomlkit.document()
@@ -129,12 +151,12 @@ def deck_text(plan: Plan, now: datetime) -> str:
     deck.add("title", plan.source.title)
     deck.add("description", f"Imported from {plan.source.label}.")
     document.add("deck", deck)
-    cards = tomlkit.aot()
+    tables = [tomlkit.dumps(document)]
     for entry_id, card in zip(plan.entry_ids, plan.source.cards, strict=True):
         sides = {"text": card.text} if card.text else {"question": card.question, "answer": card.answer}
-        cards.append(card_table(entry_id, {**sides, "details": card.details, "tags": list(card.tags)}))
-    document.add("cards", cards)
-    return tomlkit.dumps(document)
+        values = {**sides, "details": card.details, "tags": list(card.tags)}
+        tables.append(f"\n[[cards]]\n{_card_toml(entry_id, values)}")
+    return "".join(tables)
 
 
 def check_text(path: Path, text: str, sims: SimCatalog | None) -> list[Problem]:

@@ -13,7 +13,6 @@ import hashlib
 import html
 import itertools
 import json
-import os
 import re
 import secrets
 import shutil
@@ -31,6 +30,7 @@ from studyapp.cloze import parse_cloze
 from studyapp.deck_text import note_id
 from studyapp.model import Card, Deck
 from studyapp.store.anki_file import write_anki_database
+from studyapp.transfer import written_beside
 
 if TYPE_CHECKING:
     import genanki
@@ -71,33 +71,34 @@ def note_guid(card_id: str) -> str:
     return str(genanki.guid_for("studyapp", card_id))
 
 
-def basic_model() -> genanki.Model:
-    """The note type of front/back cards."""
+def _note_type(
+    name: str, fields: Sequence[str], template: str, front: str, back: str, *, cloze: bool = False
+) -> genanki.Model:
+    """A note type of studyapp's: its fields, one card template (``back`` then the note and simulation
+    sections) and the styling; a Cloze type (one card per cloze number) when ``cloze``."""
     import genanki
 
-    back = "{{FrontSide}}<hr id=answer>{{Back}}{{#Details}}<div class=details>{{Details}}</div>{{/Details}}"
+    kind = genanki.Model.CLOZE if cloze else genanki.Model.FRONT_BACK
     return genanki.Model(
-        anki_id("model", BASIC_MODEL_NAME),
-        BASIC_MODEL_NAME,
-        fields=[{"name": name} for name in BASIC_FIELDS],
-        templates=[{"name": "Card 1", "qfmt": "{{Front}}", "afmt": back + _BACK_SECTIONS}],
+        anki_id("model", name),
+        name,
+        fields=[{"name": field_name} for field_name in fields],
+        templates=[{"name": template, "qfmt": front, "afmt": back + _BACK_SECTIONS}],
         css=CSS,
+        model_type=kind,
     )
+
+
+def basic_model() -> genanki.Model:
+    """The note type of front/back cards."""
+    back = "{{FrontSide}}<hr id=answer>{{Back}}{{#Details}}<div class=details>{{Details}}</div>{{/Details}}"
+    return _note_type(BASIC_MODEL_NAME, BASIC_FIELDS, "Card 1", "{{Front}}", back)
 
 
 def cloze_model() -> genanki.Model:
     """The note type of cloze cards: one Anki card per cloze number of the text."""
-    import genanki
-
     back = "{{cloze:Text}}{{#Back Extra}}<div class=details>{{Back Extra}}</div>{{/Back Extra}}"
-    return genanki.Model(
-        anki_id("model", CLOZE_MODEL_NAME),
-        CLOZE_MODEL_NAME,
-        fields=[{"name": name} for name in CLOZE_FIELDS],
-        templates=[{"name": "Cloze", "qfmt": "{{cloze:Text}}", "afmt": back + _BACK_SECTIONS}],
-        css=CSS,
-        model_type=genanki.Model.CLOZE,
-    )
+    return _note_type(CLOZE_MODEL_NAME, CLOZE_FIELDS, "Cloze", "{{cloze:Text}}", back, cloze=True)
 
 
 def simulation_answers(card: Card) -> list[tuple[str, str]]:
@@ -280,14 +281,12 @@ def export_apkg(
         database = folder / "collection.anki2.sqlite3"
         ids = itertools.count(int(now.timestamp() * 1000))
         write_anki_database(database, lambda cursor: package.write_to_db(cursor, now.timestamp(), ids))
-        temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
-                out.write(database, "collection.anki2")
-                out.writestr("media", json.dumps({str(index): file for index, file in enumerate(media)}))
-                for index, file in enumerate(media):
-                    out.write(folder / "media" / file, str(index))
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        with (
+            written_beside(target, f"cannot write {target}") as temporary,
+            zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out,
+        ):
+            out.write(database, "collection.anki2")
+            out.writestr("media", json.dumps({str(index): file for index, file in enumerate(media)}))
+            for index, file in enumerate(media):
+                out.write(folder / "media" / file, str(index))
     return exporter.counts

@@ -3,9 +3,10 @@
 An import is planned completely first: the file is read, the deck's id, file and card ids chosen,
 the deck's text checked with the loader. A dry run stops there and prints the plan. A real import
 then writes the deck file (and its media folder), loads it, reconciles it into the collection and
-replays each card's reviews through FSRS, recording them with the store's ``record_review``, in
-one transaction. Existing decks and history are never touched: a deck file or id already in use is
-refused, and card ids avoid every id the decks and the collection know.
+replays each card's reviews through FSRS (``studyapp.anki.replay``), writing the reviews and the
+cards' states in bulk, in one transaction, with a progress bar on a terminal. Existing decks and
+history are never touched: a deck file or id already in use is refused, and card ids avoid every id
+the decks and the collection know.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from studyapp.anki import PACKAGE_SUFFIXES
 from studyapp.anki.deck_file import (
@@ -31,12 +33,13 @@ from studyapp.anki.deck_file import (
     media_folder_name,
     write_files,
 )
+from studyapp.anki.replay import replayed_plan
 from studyapp.anki.source import Source
 from studyapp.authoring import adopt, problems_in, taken_ids
 from studyapp.collection import Collection, open_collection
 from studyapp.content import Library, SimCatalog, load_library
 from studyapp.errors import CollectionMissing
-from studyapp.model import CardState
+from studyapp.export_format import Progress
 from studyapp.paths import user_deck_dir
 from studyapp.scheduler import Scheduler
 from studyapp.store import Store
@@ -82,6 +85,11 @@ class Outcome:
             f"{verb} the deck '{plan.deck_id}' (\"{source.title}\") to {plan.path}",
             f"  notes: {source.notes}, cards: {source.card_count} ({kinds}), reviews: {reviews} {replay}",
         ]
+        histories = [history for card in source.cards for history in card.histories]
+        suspended = sum(history.suspended for history in histories)
+        leeches = sum(history.leech for history in histories)
+        if suspended or leeches:
+            lines.append(f"  suspended: {suspended}, leeches: {leeches}")
         if source.media:
             lines.append(f"  media files: {len(source.media)} in {plan.media_dir}")
         if source.left_out:
@@ -148,9 +156,16 @@ def _checked_text(plan: Plan, target: Target, now: datetime) -> tuple[Plan, str]
 
 
 def import_file(
-    path: Path, target: Target, *, deck_id: str | None = None, dry_run: bool = False, now: datetime
+    path: Path,
+    target: Target,
+    *,
+    deck_id: str | None = None,
+    dry_run: bool = False,
+    now: datetime,
+    progress_stream: TextIO | None = None,
 ) -> Outcome:
-    """Import ``path`` (.apkg, .colpkg, .csv or .tsv) as a new deck of the user's deck folder.
+    """Import ``path`` (.apkg, .colpkg, .csv or .tsv) as a new deck of the user's deck folder; the replay's
+    progress goes to ``progress_stream`` when it is a terminal.
 
     Nothing is written (not even a new collection) until the file has been read and the deck checked.
     """
@@ -170,15 +185,18 @@ def import_file(
         written = write_files(plan, text)
         try:
             with open_collection(target.db_path, library=target.library) as collection:
-                reviews = _bring_in(collection, plan, target)
+                progress = Progress(progress_stream, "replaying", plan.source.reviews)
+                reviews = _bring_in(collection, plan, target, progress)
+                progress.finish()
                 return Outcome(plan, False, collection.created, reviews)
         except BaseException:
             written.remove()
             raise
 
 
-def _bring_in(collection: Collection, plan: Plan, target: Target) -> int:
-    """Load the new deck, reconcile it into the collection and replay its reviews, in one transaction."""
+def _bring_in(collection: Collection, plan: Plan, target: Target, progress: Progress) -> int:
+    """Load the new deck, reconcile it into the collection and replay its reviews, in one transaction;
+    returns how many reviews were recorded."""
     library = load_library(target.extra_dirs, target.user_dir, sims=target.sims)
     problems = problems_in(library, plan.path)
     if problems:
@@ -187,34 +205,14 @@ def _bring_in(collection: Collection, plan: Plan, target: Target) -> int:
     store = collection.store
     with store.transaction():
         adopt(collection, library)
-        for card_id in plan.card_ids:
-            record = collection.card_record(card_id)
-            if record is None or record.retired or record.state.reps or store.latest_review_id(card_id):
-                raise ImportRefused(
-                    f"the card id '{card_id}' already has history in {collection.path} (it came in while "
-                    "this import ran); history is never overwritten, so nothing was imported: import again"
-                )
-        return replay(collection, plan)
-
-
-def replay(collection: Collection, plan: Plan) -> int:
-    """Record every card's reviews, each scheduled by FSRS from the state the one before left, with the
-    collection's desired retention and parameters, as a study session would (without fuzz: a replay is
-    the same every time); returns how many were recorded."""
-    settings = collection.settings()
-    scheduler = Scheduler(settings.desired_retention, fuzz=False, parameters=settings.fsrs_parameters)
-    count = 0
-    histories = [
-        (card_id, reviews)
-        for entry_id, card in zip(plan.entry_ids, plan.source.cards, strict=True)
-        for card_id, (_, reviews) in zip(card.card_ids(entry_id), card.histories, strict=True)
-    ]
-    for card_id, reviews in histories:
-        state = CardState()
-        for review in reviews:
-            at = datetime.fromtimestamp(review.at_ms / 1000, UTC)
-            after, when = scheduler.review(state, review.rating, at)
-            collection.store.record_review(card_id, review.rating, when, review.duration_ms, state, after)
-            state = after
-            count += 1
-    return count
+        fresh = store.fresh_cards(plan.card_ids)
+        taken = next((card_id for card_id in plan.card_ids if card_id not in fresh), None)
+        if taken is not None:
+            raise ImportRefused(
+                f"the card id '{taken}' already has history in {collection.path} (it came in while "
+                "this import ran); history is never overwritten, so nothing was imported: import again"
+            )
+        settings = collection.settings()
+        # without fuzz: a replay is the same every time
+        scheduler = Scheduler(settings.desired_retention, fuzz=False, parameters=settings.fsrs_parameters)
+        return store.record_histories(replayed_plan(plan, scheduler), progress.advance)

@@ -33,6 +33,10 @@ _MARKDOWNIFY: dict[str, Any] = {
     "escape_misc": False,
 }
 
+#: A field of plain text on one line: no markup, entity, sound, formula, dollar or backslash, and single
+#: spaces between words. Its Markdown is itself, without parsing it as HTML.
+_PLAIN_FIELD = re.compile(r"[^\s<>&\\$\[]+(?: [^\s<>&\\$\[]+)*")
+
 _renderer: MarkdownIt | None = None
 
 
@@ -95,6 +99,8 @@ def html_markdown(
     ``[sound:x.mp3]`` becomes a link to the file, since a deck cannot play it. Formulas are converted
     by ``from_mathjax`` (``unreadable`` is told of those kept as text).
     """
+    if _PLAIN_FIELD.fullmatch(field_html):
+        return field_html
     from bs4 import BeautifulSoup
     from markdownify import MarkdownConverter
 

@@ -17,14 +17,14 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Self
+from typing import IO
 
 import zstandard
 
 from studyapp.anki import protobuf
 from studyapp.anki.notetypes import NoteType, legacy_note_types, modern_note_types
 from studyapp.store.anki_file import AnkiCollectionFile, AnkiFileError, CardRow, NoteRow, RevlogRow
+from studyapp.store.base import Closing
 
 COLLECTION_NAMES = ("collection.anki21b", "collection.anki21", "collection.anki2")
 COMPRESSED_COLLECTION = "collection.anki21b"
@@ -92,7 +92,7 @@ def _scheduler_version(conf: str) -> int:
     return version if isinstance(version, int) else 1
 
 
-class AnkiPackage:
+class AnkiPackage(Closing):
     """An open package: ``data`` is its collection, read when it opens; media files are read on demand.
 
     Use ``with AnkiPackage(path) as package``; every problem with the file is an ``AnkiFileError``.
@@ -128,14 +128,6 @@ class AnkiPackage:
     def close(self) -> None:
         """Close the zip file."""
         self.zip.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _damaged(self, what: str, error: BaseException) -> AnkiFileError:
         return AnkiFileError(

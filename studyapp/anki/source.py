@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from studyapp.cloze import card_id, full_text, parse_cloze
 from studyapp.model import Rating
@@ -23,8 +24,7 @@ class CardKind(Enum):
     ROW = "table row"
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     """One answer of the card's history: when (epoch ms), the rating, and how long it took."""
 
     at_ms: int
@@ -32,8 +32,20 @@ class Review:
     duration_ms: int | None = None
 
 
-#: The review history of each card of an entry: ``(cloze number or 0, reviews)``.
-Histories = tuple[tuple[int, tuple[Review, ...]], ...]
+@dataclass(frozen=True)
+class CardHistory:
+    """One card of an entry: its cloze number (0 for a card that is not a cloze), the answers to replay,
+    and whether it comes in suspended or marked a leech."""
+
+    number: int = 0
+    reviews: tuple[Review, ...] = ()
+    suspended: bool = False
+    leech: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        """Whether it comes in suspended or as a leech (its state is more than its replayed reviews)."""
+        return self.suspended or self.leech
 
 
 @dataclass(frozen=True)
@@ -47,16 +59,16 @@ class NewCard:
     text: str = ""
     details: str = ""
     tags: tuple[str, ...] = ()
-    histories: Histories = ((0, ()),)
+    histories: tuple[CardHistory, ...] = (CardHistory(),)
 
     def card_ids(self, entry_id: str) -> list[str]:
         """The ids of its cards, given the table's id (``note::c1``, ``note::c2`` for a cloze note)."""
-        return [card_id(entry_id, number) if self.text else entry_id for number, _ in self.histories]
+        return [card_id(entry_id, card.number) if self.text else entry_id for card in self.histories]
 
     @property
     def reviews(self) -> int:
         """How many reviews its cards bring."""
-        return sum(len(reviews) for _, reviews in self.histories)
+        return sum(len(card.reviews) for card in self.histories)
 
     @property
     def words(self) -> str:

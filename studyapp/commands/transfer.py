@@ -92,7 +92,8 @@ def register(subparsers: Any) -> None:
         "--merge",
         action="store_true",
         help="merge another machine's export into this collection instead of replacing it: the union of "
-        "reviews and quiz attempts, each card replayed from the merged history (see the README)",
+        "reviews, quiz attempts, predictions and drill answers, each card replayed from the merged history "
+        "(see the README)",
     )
     importer.add_argument(
         "--dry-run",
@@ -248,7 +249,8 @@ def run_deck_import(args: argparse.Namespace) -> int:
     if args.merge or args.yes or args.json:
         raise UserError("--merge, --yes and --json are for studyapp's own exports, not new decks", 2)
     target = Target(collection_path(args), load_decks(args.content), args.content, sims=simulation_catalog())
-    outcome = import_file(path, target, deck_id=args.deck, dry_run=args.dry_run, now=datetime.now(UTC))
+    options = {"deck_id": args.deck, "dry_run": args.dry_run, "progress_stream": sys.stderr}
+    outcome = import_file(path, target, now=datetime.now(UTC), **options)
     announce_created(outcome.created_collection, target.db_path)
     print("\n".join(outcome.lines()))
     return 0

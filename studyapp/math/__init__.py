@@ -4,7 +4,7 @@ and, in terminals with graphics, as images (``studyapp.math.images``, which impo
 Stdlib only, apart from pylatexenc's table of symbols, imported when a symbol is first drawn.
 """
 
-from studyapp.math.latex import MARK_END, MARK_START, LatexError, parse
+from studyapp.math.latex import MARK_END, MARK_START, LatexError, LocatedError, parse
 from studyapp.math.segments import Part, Segment, check, has_math, split
 from studyapp.math.text import (
     FormulaPart,
@@ -23,6 +23,7 @@ __all__ = [
     "MARK_START",
     "FormulaPart",
     "LatexError",
+    "LocatedError",
     "MarkdownPart",
     "Part",
     "Segment",

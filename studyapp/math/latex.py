@@ -33,14 +33,18 @@ MARK_END = "\ue001"
 MARKERS = MARK_START + MARK_END
 
 
-class LatexError(ValueError):
-    """A formula that cannot be parsed: ``offset`` (0-based, in the formula) and ``length`` locate it."""
+class LocatedError(ValueError):
+    """Text that cannot be read, with the place of the problem: ``offset`` (0-based) and ``length``."""
 
     def __init__(self, message: str, offset: int, length: int = 1) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.length = max(length, 1)
+
+
+class LatexError(LocatedError):
+    """A formula that cannot be parsed; ``offset`` is in the formula."""
 
 
 # -- the tree -----------------------------------------------------------------------------------------
@@ -288,20 +292,19 @@ class _Parser:
             example = {"^": "x^{2}", "_": "x_{i}"}.get(name, name + "{…}" * count)
             offset = token.offset if token is not None else owner.offset
             raise LatexError(f"{name} needs {needs}, e.g. {example}", offset)
-        if token.text == "{":
-            self.take()
-            group = self.sequence("}", token)
-            self.take()  # the closing brace
-            return group
         return self.item()
+
+    def braced(self, opening: Token) -> Group:
+        """The items after the taken ``{`` ``opening``, up to its ``}`` (taken too)."""
+        group = self.sequence("}", opening)
+        self.take()
+        return group
 
     def item(self) -> Node:
         token = self.take()
         text = token.text
         if text == "{":
-            group = self.sequence("}", token)
-            self.take()
-            return group
+            return self.braced(token)
         if text in MARKERS:
             return Atom(text, Kind.MARKER)
         if not token.is_command:

@@ -2,7 +2,8 @@
 
 Split by concern: ``base`` (the connection, write transactions, SQLite's errors as domain errors,
 metadata and settings), ``cards`` (card records and reconciliation with the decks), ``reviews`` (the
-review log and quiz attempts), ``predictions`` (predictions and drill answers), ``queue`` (the study
+review log and quiz attempts), ``bulk`` (review history and card states written in bulk),
+``predictions`` (predictions and drill answers), ``queue`` (the study
 queue's queries), ``statistics`` (aggregates) and ``export`` (whole-collection reads and writes).
 ``Store`` is all of them on one connection.
 The hot paths (open, reconcile, queue queries, a rating) use plain SQL on the stdlib connection;
@@ -21,6 +22,7 @@ from studyapp.errors import (
     CollectionWriteFailed,
 )
 from studyapp.store.base import BUSY_TIMEOUT_MS, LIBRARY_FINGERPRINT
+from studyapp.store.bulk import CardHistoryRows, ReviewRow
 from studyapp.store.deck_cache import CacheHeader, DeckCacheStore
 from studyapp.store.export import ExportQueries, copy_collection
 from studyapp.store.merge import MergeWrites
@@ -38,6 +40,7 @@ __all__ = [
     "BrowseRecord",
     "CacheHeader",
     "CardFilter",
+    "CardHistoryRows",
     "CollectionBusy",
     "CollectionDamaged",
     "CollectionError",
@@ -45,6 +48,7 @@ __all__ = [
     "CollectionNewer",
     "CollectionReadOnly",
     "CollectionWriteFailed",
+    "ReviewRow",
     "Store",
     "copy_collection",
 ]

@@ -13,10 +13,11 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from studyapp.errors import UserError
+from studyapp.store.base import Closing
+from studyapp.store.checks import file_uri
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,8 +38,7 @@ class NoteRow:
     fields: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CardRow:
+class CardRow(NamedTuple):
     """A row of ``cards``: ``deck_id`` is the home deck (``odid`` for a card in a filtered deck)."""
 
     id: int
@@ -48,15 +48,18 @@ class CardRow:
     queue: int
 
 
-@dataclass(frozen=True)
-class RevlogRow:
-    """A row of ``revlog``: ``id`` is the review's time in epoch milliseconds, ``time`` its duration in ms."""
+class RevlogRow(NamedTuple):
+    """A row of ``revlog``: ``id`` is the review's time in epoch milliseconds, ``time`` its duration in ms,
+    ``kind`` Anki's review kind (learning, review, relearning, filtered, manual, rescheduled) and
+    ``factor`` the ease factor logged with it (0 for a reset to new and for a review that did not
+    reschedule the card)."""
 
     id: int
     card_id: int
     ease: int
     time: int
     kind: int
+    factor: int
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,11 @@ REQUIRED_TABLES = ("col", "notes", "cards", "revlog")
 MODERN_TABLES = ("notetypes", "fields", "templates", "decks")
 
 
+def _integers(*columns: str) -> str:
+    """``columns`` as integers for a ``SELECT`` (a missing value is 0), so rows need no converting."""
+    return ", ".join(f"CAST(ifnull({column}, 0) AS INTEGER)" for column in columns)
+
+
 def _reading(
     method: Callable[Concatenate[AnkiCollectionFile, P], R],
 ) -> Callable[Concatenate[AnkiCollectionFile, P], R]:
@@ -109,7 +117,7 @@ def _reading(
     return wrapper
 
 
-class AnkiCollectionFile:
+class AnkiCollectionFile(Closing):
     """An Anki collection database opened read-only; use ``with AnkiCollectionFile(path) as anki``."""
 
     def __init__(self, path: Path, label: str | None = None) -> None:
@@ -118,7 +126,7 @@ class AnkiCollectionFile:
         #: How messages name the file (the package it came from).
         self.label = label or str(path)
         try:
-            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            self.conn = sqlite3.connect(file_uri(path.resolve(), "mode=ro&immutable=1"), uri=True)
             tables = self._tables()
         except sqlite3.Error as error:
             raise self.error(error) from None
@@ -140,14 +148,6 @@ class AnkiCollectionFile:
     def close(self) -> None:
         """Close the database."""
         self.conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _tables(self) -> set[str]:
         rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
@@ -180,14 +180,15 @@ class AnkiCollectionFile:
     @_reading
     def cards(self) -> list[CardRow]:
         """Every card, by note and then template (or cloze number)."""
-        sql = "SELECT id, nid, CASE WHEN odid != 0 THEN odid ELSE did END, ord, queue FROM cards"
-        return [CardRow(*map(int, row)) for row in self._rows(f"{sql} ORDER BY nid, ord, id")]
+        deck = "CASE WHEN odid != 0 THEN odid ELSE did END"
+        sql = f"SELECT {_integers('id', 'nid', deck, 'ord', 'queue')} FROM cards ORDER BY nid, ord, id"
+        return list(map(CardRow._make, self.conn.execute(sql)))
 
     @_reading
     def revlog(self) -> list[RevlogRow]:
         """Every review-log entry in the order it was made."""
-        sql = "SELECT id, cid, ease, time, type FROM revlog ORDER BY id"
-        return [RevlogRow(*(int(value or 0) for value in row)) for row in self._rows(sql)]
+        sql = f"SELECT {_integers('id', 'cid', 'ease', 'time', 'type', 'factor')} FROM revlog ORDER BY id"
+        return list(map(RevlogRow._make, self.conn.execute(sql)))
 
     @_reading
     def notetypes(self) -> list[NotetypeRow]:

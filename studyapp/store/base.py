@@ -16,6 +16,7 @@ import functools
 import inspect
 import json
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,7 +102,23 @@ def guarded(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-class StoreBase:
+class Closing(ABC):
+    """An open file to ``close`` when done, and its own context manager (``with Opened(path) as it``)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close what is open."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class StoreBase(Closing):
     """An open collection file: the connection, transactions, metadata, settings and backups."""
 
     def __init__(
@@ -138,14 +155,6 @@ class StoreBase:
     def close(self) -> None:
         """Close the connection (the last one to close folds the write-ahead log into the file)."""
         self.conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     @contextmanager
     def transaction(self, *, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:

@@ -1,17 +1,18 @@
-"""Writes for merging another machine's history: reviews with their own times and states, card states in
-bulk, cards kept as retired, and the settings replaced. Each joins the caller's transaction."""
+"""Writes for merging another machine's history: reviews with their own times and states (appended and
+rewritten), cards kept as retired, predictions and drill answers, and the settings replaced (card states
+are set with ``studyapp.store.bulk``). Each joins the caller's transaction."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from studyapp.model import CardState, Settings
-from studyapp.store.base import StoreBase, guarded
+from studyapp.store.base import guarded
+from studyapp.store.bulk import Advance, BulkWrites, ReviewRow, batches, no_progress
+from studyapp.store.predictions import DRILL_COLUMNS, PREDICTION_COLUMNS
 
-BATCH = 2000
-_SET_STATE = ", ".join(f"{column} = ?" for column in CardState.COLUMNS)
 _CARD_COLUMNS = ", ".join(("card_id", "deck_id", "position", "ord", "retired", *CardState.COLUMNS))
 
 
@@ -24,6 +25,19 @@ class LoggedReview(NamedTuple):
     duration_ms: int | None
     before: str
     after: str
+
+    def row(self) -> ReviewRow:
+        """The review as a row of the log."""
+        return ReviewRow(
+            self.card_id,
+            self.rating,
+            self.reviewed_at,
+            self.duration_ms,
+            _study_state(self.before),
+            _study_state(self.after),
+            self.before,
+            self.after,
+        )
 
 
 class RetiredCard(NamedTuple):
@@ -40,48 +54,48 @@ def _study_state(state_json: str) -> int:
     return int(json.loads(state_json)["state"])
 
 
-def _batches(rows: Sequence[Any]) -> list[Sequence[Any]]:
-    return [rows[start : start + BATCH] for start in range(0, len(rows), BATCH)]
-
-
-class MergeWrites(StoreBase):
+class MergeWrites(BulkWrites):
     """Bulk writes that merging needs; every one joins an open transaction (or makes its own)."""
 
     @guarded
-    def insert_reviews(
-        self, reviews: Sequence[LoggedReview], advance: Callable[[int], None] = lambda count: None
-    ) -> None:
-        """Append reviews to the log in the given order (they get the next ids)."""
+    def insert_reviews(self, reviews: Sequence[LoggedReview], advance: Advance = no_progress) -> list[int]:
+        """Append reviews to the log in the given order; returns the ids they got (the next ones)."""
         with self.transaction() as conn:
-            for batch in _batches(reviews):
-                conn.executemany(
-                    "INSERT INTO reviews (card_id, rating, reviewed_at, duration_ms, state_before, "
-                    "state_after, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            review.card_id,
-                            review.rating,
-                            review.reviewed_at,
-                            review.duration_ms,
-                            _study_state(review.before),
-                            _study_state(review.after),
-                            review.before,
-                            review.after,
-                        )
-                        for review in batch
-                    ],
-                )
+            (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM reviews").fetchone()
+            self.append_reviews((review.row() for review in reviews), advance)
+            ids = [row[0] for row in conn.execute("SELECT id FROM reviews WHERE id > ? ORDER BY id", (last,))]
+        if len(ids) != len(reviews):
+            raise KeyError("the reviews appended did not get the next ids")
+        return ids
+
+    @guarded
+    def add_predictions(self, rows: Sequence[Mapping[str, Any]], advance: Advance = no_progress) -> None:
+        """Add predictions (by column name; their ``id`` is left out and given anew)."""
+        self._insert_rows("predictions", PREDICTION_COLUMNS[1:], rows, advance)
+
+    @guarded
+    def add_drill_answers(self, rows: Sequence[Mapping[str, Any]], advance: Advance = no_progress) -> None:
+        """Add drill answers (by column name), each under the id of the review it was given in."""
+        self._insert_rows("drill_answers", DRILL_COLUMNS, rows, advance)
+
+    def _insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], advance: Advance
+    ) -> None:
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        with self.transaction() as conn:
+            for batch in batches(rows):
+                conn.executemany(sql, [tuple(row[column] for column in columns) for row in batch])
                 advance(len(batch))
 
     @guarded
     def rewrite_reviews(
         self,
         reviews: Sequence[tuple[int, LoggedReview]],
-        advance: Callable[[int], None] = lambda count: None,
+        advance: Advance = no_progress,
     ) -> None:
         """Overwrite the rating, duration and states of log rows ``(id, review)`` (card and time stay)."""
         with self.transaction() as conn:
-            for batch in _batches(reviews):
+            for batch in batches(reviews):
                 cursor = conn.executemany(
                     "UPDATE reviews SET rating = ?, duration_ms = ?, state_before = ?, state_after = ?, "
                     "before = ?, after = ? WHERE id = ? AND card_id = ? AND reviewed_at = ?",
@@ -105,27 +119,12 @@ class MergeWrites(StoreBase):
                 advance(len(batch))
 
     @guarded
-    def set_states(
-        self, states: Sequence[tuple[str, CardState]], advance: Callable[[int], None] = lambda count: None
-    ) -> None:
-        """Overwrite the study states of cards ``(card_id, state)``; ``KeyError`` if one is unknown."""
-        with self.transaction() as conn:
-            for batch in _batches(states):
-                cursor = conn.executemany(
-                    f"UPDATE cards SET {_SET_STATE} WHERE card_id = ?",
-                    [(*state.to_row(), card_id) for card_id, state in batch],
-                )
-                if cursor.rowcount != len(batch):
-                    raise KeyError("a card whose state is to be set is not in the collection")
-                advance(len(batch))
-
-    @guarded
     def add_retired_cards(
         self,
         decks: Sequence[tuple[str, str, int]],
         cards: Sequence[RetiredCard],
         tags: Sequence[tuple[str, str]],
-        advance: Callable[[int], None] = lambda count: None,
+        advance: Advance = no_progress,
     ) -> None:
         """Add retired decks ``(deck_id, title, rank)``, retired cards and their tags ``(card_id, tag)``.
 
@@ -133,7 +132,7 @@ class MergeWrites(StoreBase):
         """
         with self.transaction() as conn:
             conn.executemany("INSERT INTO decks (deck_id, title, rank, retired) VALUES (?, ?, ?, 1)", decks)
-            for batch in _batches(cards):
+            for batch in batches(cards):
                 conn.executemany(
                     f"INSERT INTO cards ({_CARD_COLUMNS}) VALUES ({', '.join('?' * 16)})",
                     [

@@ -94,12 +94,23 @@ def card_ids(conn: sqlite3.Connection) -> list[int]:
     return [row[0] for row in conn.execute("SELECT id FROM cards ORDER BY nid, ord")]
 
 
-def add_revlog(conn: sqlite3.Connection, card_id: int, entries: Sequence[tuple[int, int, int]]) -> None:
-    """Review-log rows ``(time ms, ease, type)`` for ``card_id``."""
+#: The ease factor Anki logs with an answer or a "set due date" (0 marks a reset to new, or a cram review).
+FACTOR = 2500
+
+
+def add_revlog(
+    conn: sqlite3.Connection,
+    card_id: int,
+    entries: Sequence[tuple[int, ...]],
+) -> None:
+    """Review-log rows ``(time ms, ease, type)`` for ``card_id``, or ``(time ms, ease, type, factor)``."""
     conn.executemany(
         "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
-        "VALUES (?, ?, -1, ?, 0, 0, 0, ?, ?)",
-        [(at, card_id, ease, 4000 + i, kind) for i, (at, ease, kind) in enumerate(entries)],
+        "VALUES (?, ?, -1, ?, 0, 0, ?, ?, ?)",
+        [
+            (entry[0], card_id, entry[1], entry[3] if len(entry) > 3 else FACTOR, 4000 + i, entry[2])
+            for i, entry in enumerate(entries)
+        ],
     )
 
 

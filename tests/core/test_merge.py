@@ -31,6 +31,7 @@ from studyapp.export_reader import read_export
 from studyapp.merge import merge_file, merge_snapshot
 from studyapp.model import CardState
 from studyapp.store import Store
+from studyapp.store.predictions import DrillAnswer, PredictionRecord
 from tests.core.conftest import ROOT, T0, Cli, write_decks
 
 Fingerprint = Callable[[Path], tuple[bytes, int]]
@@ -138,8 +139,8 @@ def machines(tmp_path: Path, library: Library, capsys: pytest.CaptureFixture[str
             session_b.rate("core-pool", 3, T0 + day * DAY + HOUR)
         session_a.rate("core-mlp", 3, T0 + 2 * DAY)
         session_b.rate("core-mlp", 3, T0 + 3 * DAY)
-        for day, rating in ((0, 3), (0.01, 3), (1, 3), (6, 4)):
-            session_a.rate("core-backprop", rating, T0 + day * DAY + 2 * HOUR)
+        for days, rating in ((0.0, 3), (0.01, 3), (1.0, 3), (6.0, 4)):
+            session_a.rate("core-backprop", rating, T0 + days * DAY + 2 * HOUR)
         session_b.rate("core-stride", 2, T0 + 4 * DAY)
         session_b.rate("core-relu", 3, T0 + 2 * DAY)
         session_a.rate("core-relu", 4, T0 + 4 * DAY)
@@ -303,6 +304,143 @@ def test_flags_come_from_the_side_that_reviewed_the_card_last(machines: Machines
             relu, padding = store.card_state("core-relu"), store.card_state("core-padding")
         assert relu.suspended and relu.reps == 2  # A reviewed it last (day 4), then suspended it
         assert padding.buried_until == bury_end and not padding.suspended
+
+
+# -- predictions and drill answers ----------------------------------------------------------------
+
+
+def prediction(at: datetime, answer: str, given: float, card_id: str | None) -> PredictionRecord:
+    return PredictionRecord(
+        at=at,
+        sim="convolution",
+        answer=answer,
+        given=str(given),
+        predicted=given,
+        expected=3.0,
+        correct=given == 3.0,
+        params={"size": 5},
+        card_id=card_id,
+    )
+
+
+def extras(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The predictions and drill answers, each with its review as (card, time) instead of its row id."""
+    conn = sqlite3.connect(path)
+    try:
+        predictions = conn.execute(
+            "SELECT p.at, p.card_id, r.card_id, r.reviewed_at, p.sim, p.answer, p.params, p.given, "
+            "p.predicted, p.expected, p.correct, p.diagnosis FROM predictions AS p "
+            "LEFT JOIN reviews AS r ON r.id = p.review_id"
+        ).fetchall()
+        drills = conn.execute(
+            "SELECT r.card_id, r.reviewed_at, d.card_id, d.problem, d.seed, d.given, d.correct, d.diagnosis "
+            "FROM drill_answers AS d JOIN reviews AS r ON r.id = d.review_id"
+        ).fetchall()
+        return {"predictions": sorted(predictions, key=repr), "drill_answers": sorted(drills, key=repr)}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def predicting(machines: Machines, library: Library, tmp_path: Path) -> Machines:
+    """The two machines again, each with predictions (one in a review, one in the simulation screen, one the
+    other machine made too) and drill answers given in reviews, then exported again."""
+    shared = prediction(T0 + 20 * DAY, "output_size", 3.0, None)  # the same prediction on both machines
+    with (
+        open_collection(machines.a, library=library) as on_a,
+        open_collection(machines.b, library=library) as on_b,
+    ):
+        for collection in (on_a, on_b):
+            collection.store.add_prediction(shared)
+        session_a, session_b = on_a.session(tz=UTC), on_b.session(tz=UTC)
+        session_a.rate(
+            "core-stride",
+            3,
+            T0 + 21 * DAY,
+            prediction=prediction(T0 + 21 * DAY, "output_size", 4.0, "core-stride"),
+        )
+        session_a.rate(
+            "core-padding", 3, T0 + 21 * DAY + HOUR, drill=DrillAnswer("conv_output", 11, "5", True)
+        )
+        on_a.store.add_prediction(prediction(T0 + 22 * DAY, "parameters", 28.0, None))
+        session_b.rate(
+            "core-stride",
+            2,
+            T0 + 23 * DAY,
+            prediction=prediction(T0 + 23 * DAY, "output_size", 3.0, "core-stride"),
+            drill=DrillAnswer("conv_output", 12, "7", False, "forgot the +1"),
+        )
+    a_export, b_export = tmp_path / "a2.json", tmp_path / "b2.json"
+    return Machines(
+        machines.a, machines.b, a_export, b_export, export(machines.a, a_export), export(machines.b, b_export)
+    )
+
+
+def test_predictions_and_drill_answers_are_merged_as_a_union_in_both_orders(predicting: Machines) -> None:
+    a_report = merge_file(str(predicting.b_export), predicting.a, progress_stream=None)
+    b_report = merge_file(str(predicting.a_export), predicting.b, progress_stream=None)
+    merged = extras(predicting.a)
+    assert merged == extras(predicting.b)
+    assert history(predicting.a) == history(predicting.b)
+    # The oracle: the union of both exports' predictions and drill answers, each linked to its review by
+    # card and time through the export's own review ids.
+    expected: dict[str, set[tuple[Any, ...]]] = {"predictions": set(), "drill_answers": set()}
+    for data in (predicting.a_data, predicting.b_data):
+        reviews = {r["id"]: (r["card"], ms(r["reviewed_at"])) for r in data["reviews"]}
+        for p in data["predictions"]:
+            review = reviews[p["review"]] if p["review"] is not None else (None, None)
+            expected["predictions"].add(
+                (
+                    ms(p["at"]),
+                    p["card"],
+                    *review,
+                    p["sim"],
+                    p["answer"],
+                    json.dumps(p["params"], sort_keys=True),
+                    p["given"],
+                    p["predicted"],
+                    p["expected"],
+                    int(p["correct"]),
+                    p["diagnosis"],
+                )
+            )
+        for d in data["drill_answers"]:
+            correct = None if d["correct"] is None else int(d["correct"])
+            expected["drill_answers"].add(
+                (
+                    *reviews[d["review"]],
+                    d["card"],
+                    d["problem"],
+                    d["seed"],
+                    d["given"],
+                    correct,
+                    d["diagnosis"],
+                )
+            )
+    assert {name: set(rows) for name, rows in merged.items()} == expected
+    assert len(merged["predictions"]) == len(expected["predictions"]) == 4  # the shared one once
+    assert len(merged["drill_answers"]) == 2
+    assert (a_report.predictions_added, a_report.drill_answers_added) == (1, 1)
+    assert (b_report.predictions_added, b_report.drill_answers_added) == (2, 1)
+    assert "  predictions added: 1" in a_report.describe().splitlines()
+    assert b_report.as_json()["drill_answers_added"] == 1
+    # Merging again, or the merged collection's export back, adds nothing.
+    rows = dump(predicting.a), extras(predicting.a)
+    again = merge_file(str(predicting.b_export), predicting.a, progress_stream=None)
+    assert (again.predictions_added, again.drill_answers_added, again.reviews_added) == (0, 0, 0)
+    merged_export = predicting.a.parent / "merged-extras.json"
+    export(predicting.a, merged_export)
+    back = merge_file(str(merged_export), predicting.b, progress_stream=None)
+    assert (back.predictions_added, back.drill_answers_added) == (0, 0)
+    assert (dump(predicting.a), extras(predicting.a)) == rows
+    assert extras(predicting.b) == merged
+
+
+def test_a_dry_run_counts_the_predictions_and_writes_none(predicting: Machines) -> None:
+    before = extras(predicting.a)
+    report = merge_file(str(predicting.b_export), predicting.a, dry_run=True, progress_stream=None)
+    assert (report.predictions_added, report.drill_answers_added) == (1, 1)
+    assert extras(predicting.a) == before
 
 
 # -- merging twice, dry runs, the command line ----------------------------------------------------

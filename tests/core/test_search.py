@@ -222,6 +222,47 @@ def test_bad_queries_say_what_and_where(query: str, message: str, column: int) -
     assert query_line == query and caret_line.index("^") == column - 1
 
 
+# -- cloze card ids ------------------------------------------------------------------------------------
+
+CLOZE_NOTES = """
+[deck]
+id = "cloze-ids"
+title = "Cloze ids"
+
+[[cards]]
+id = "gradient"
+text = "The gradient points in the direction of {{c1::steepest ascent}}; its negative {{c2::descent}}."
+
+[[cards]]
+id = "gradient-descent"
+text = "Gradient descent steps against the {{c1::gradient}}."
+"""
+
+
+def test_a_one_word_notes_cloze_id_is_a_search_for_that_id(tmp_path: Path) -> None:
+    """``gradient::c1`` is no field ``gradient:`` but the card's id, as ``gradient-descent::c1`` is."""
+    assert parse("gradient::c1").root == word("gradient::c1")
+    assert parse("-gradient::c2 tag:x").root == And((Not(word("gradient::c2")), Tag(Pattern.literal("x"))))
+    assert parse("Gradient::c12").root == word("Gradient::c12")
+    folder = write_decks(tmp_path / "cloze-decks", {"cloze.toml": CLOZE_NOTES})
+    with open_collection(tmp_path / "c.sqlite3", library=load_paths([folder])) as collection:
+        assert collection.search("gradient::c1", T0, UTC) == ["gradient::c1"]
+        assert collection.search("gradient::c2", T0, UTC) == ["gradient::c2"]
+        assert collection.search("gradient-descent::c1", T0, UTC) == ["gradient-descent::c1"]
+        assert collection.search("-gradient::c1", T0, UTC) == ["gradient::c2", "gradient-descent::c1"]
+
+
+@pytest.mark.parametrize("query", ["gradient::c", "gradient::x1", "gradient::c1x", "gradient:c1"])
+def test_other_words_before_a_colon_are_still_unknown_fields(query: str) -> None:
+    with pytest.raises(SearchError) as raised:
+        parse(query)
+    message = raised.value.message
+    assert message.startswith(
+        "unknown field 'gradient:' at column 1; fields: tag, deck, is, sim, prop, rated"
+    )
+    assert ("a cloze card's whole id, e.g. gradient::c1" in message) == query.startswith("gradient::")
+
+
 # -- each field on real study states --------------------------------------------------------------------
 
 
