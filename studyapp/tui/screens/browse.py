@@ -41,7 +41,7 @@ MIN_QUESTION = 20
 SET_ASIDE = ("suspended", "buried")
 SEARCH_HELP = """\
 **Search** (Anki's syntax): `dog` a word in the question, answer, details or id · `"max pooling"` a phrase ·
-`d*g` `d_g` wildcards · `tag:cnn` · `deck:deep-learning` · `sim:pooling` ·
+`d*g` `d_g` wildcards · `gradient::c1` a cloze card's id · `tag:cnn` · `deck:deep-learning` · `sim:pooling` ·
 `is:new` `learn` `review` `due` `suspended` `buried` `leech` ·
 `prop:r<0.8` retrievability, also `s` stability (days), `d` difficulty (0-1), `reps`, `lapses`,
 `due` (days until due), with
