@@ -31,7 +31,7 @@ from studyapp.store.text_index import ORDERS, text_rows
 
 if TYPE_CHECKING:
     from studyapp.content import Library, ProblemCatalog, SimCatalog
-    from studyapp.stats import Mastery
+    from studyapp.stats import Mastery, OfferRule
 
 #: The orders Browse offers (``Collection.browse``).
 BROWSE_ORDERS = tuple(ORDERS)
@@ -244,9 +244,9 @@ class Collection:
         now = check_utc(now)
         context = SearchContext(now, next_day_start(now, self.settings().day_start_hour, tz))
         if query.uses_retrievability:
-            from studyapp.stats import _forgetting_curve  # the curve the mastery statistics use
+            from studyapp.stats import forgetting_curve  # the curve the mastery statistics use
 
-            factor, decay = _forgetting_curve()
+            factor, decay = forgetting_curve(self.settings().fsrs_parameters)
             context = replace(context, factor=factor, decay=decay)
         return context
 
@@ -380,11 +380,15 @@ class Collection:
 
         return stats.mastery(self.store, now, self.library.tags)[1]
 
-    def statistics(self, now: datetime) -> dict[str, Any]:
-        """Every statistic as one JSON-ready dict (``studyapp.stats.all_stats``)."""
-        from studyapp.stats import all_stats
+    def statistics(
+        self, now: datetime, sections: Sequence[str] | None = None, offer_for: OfferRule | None = None
+    ) -> dict[str, Any]:
+        """Every statistic as one JSON-ready dict, or only ``sections`` (``studyapp.stats.all_stats``);
+        ``offer_for`` makes the misconceptions' offers (``studyapp.stats.offer_of`` if ``None``)."""
+        from studyapp.stats import SECTIONS, all_stats, offer_of
 
-        return all_stats(self.store, self.library, now)
+        wanted = SECTIONS if sections is None else sections
+        return all_stats(self.store, self.library, now, sections=wanted, offer_for=offer_for or offer_of)
 
     def home_statistics(self, now: datetime, days: int, forecast_days: int) -> dict[str, Any]:
         """What Home draws under its counts, in ``statistics``' form but without the rest of it:

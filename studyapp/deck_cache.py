@@ -21,8 +21,9 @@ keeps a file's size and puts its old modification time back, long after, goes un
 **What.** The outline (each deck's id and title, the tags, the problems of the decks that were
 skipped, and the caller's ``summary``: the fingerprints reconciliation compares), read on every open;
 and the cards, read when they are first needed (``CachedLibrary``): Home, the statistics and Browse
-never need them. They are stored as JSON, generically over the dataclasses' fields
-(``studyapp.deck_json``); a library that does not come back equal to itself is not cached.
+never need them, and a command about one deck reads that deck's alone (``deck_cards``). They are
+stored as JSON, generically over the dataclasses' fields (``studyapp.deck_json``); a library that does
+not come back equal to itself is not cached.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from typing import Any
 
 from studyapp import __version__
 from studyapp.content import Library, deck_files, deck_sources, load_library
-from studyapp.deck_json import Unsupported, codec, decode_decks, encode_decks, schema_fingerprint
-from studyapp.model import Deck, Problem
+from studyapp.deck_json import Unsupported, codec, decode_deck, decode_decks, encode_decks, schema_fingerprint
+from studyapp.model import Card, Deck, Problem
 from studyapp.paths import bundled_deck_dir
 from studyapp.store import CacheHeader, Store
 
@@ -185,13 +186,26 @@ class Outline:
 
 class CachedLibrary(Library):
     """A ``Library`` from the cache: deck ids and titles, tags and problems at once, the decks and
-    their cards when first asked for (``load`` gives them)."""
+    their cards when first asked for (``load`` gives them all, ``load_deck`` the deck at an index)."""
 
-    def __init__(self, outline: Outline, load: Callable[[], list[Deck]]) -> None:  # not Library's
+    def __init__(
+        self, outline: Outline, load: Callable[[], list[Deck]], load_deck: Callable[[int], Deck | None]
+    ) -> None:  # not Library's
         self.outline = outline
         self.problems = list(outline.problems)
         self._load = load
+        self._load_deck = load_deck
         self._decks: list[Deck] | None = None
+
+    def deck_cards(self, deck_id: str) -> list[Card]:
+        """The cards of deck ``deck_id``, in deck order; before the decks are loaded, only that deck is
+        read from the cache."""
+        if self._decks is None:
+            indexes = [i for i, (found, _title, _count) in enumerate(self.outline.decks) if found == deck_id]
+            decks = [self._load_deck(index) for index in indexes]
+            if all(deck is not None for deck in decks):
+                return [card for deck in decks if deck is not None for card in deck.cards]
+        return [card for card in self.cards if card.deck == deck_id]
 
     @property
     def decks(self) -> list[Deck]:
@@ -212,6 +226,13 @@ class CachedLibrary(Library):
     @property
     def tags(self) -> list[str]:
         return list(self.outline.tags)
+
+
+def deck_cards(library: Library, deck_id: str) -> list[Card]:
+    """The cards of deck ``deck_id`` in deck order, without reading a cached library's other decks."""
+    if isinstance(library, CachedLibrary):
+        return library.deck_cards(deck_id)
+    return [card for card in library.cards if card.deck == deck_id]
 
 
 def deck_titles(library: Library) -> list[tuple[str, str]]:
@@ -254,7 +275,9 @@ class DeckCache:
         if hashed and not self.store.read_only:  # stamped again, these files are not hashed next time
             self.store.restamp_deck_cache(self.key, self.version, _files_json(now), stamped_ns)
         outline = Outline.from_json(header.outline)
-        return CachedLibrary(outline, lambda: self._cards(header.outline))
+        return CachedLibrary(
+            outline, lambda: self._cards(header.outline), lambda index: self._deck(header.outline, index)
+        )
 
     def _cards(self, outline: str) -> list[Deck]:
         """The cached decks; read and checked again if another program replaced the cache meanwhile."""
@@ -262,6 +285,11 @@ class DeckCache:
         if payload is None:
             return self.read().decks
         return decode_decks(payload)
+
+    def _deck(self, outline: str, index: int) -> Deck | None:
+        """The cached deck at ``index``; ``None`` if another program replaced the cache meanwhile."""
+        text = self.store.deck_cache_deck(self.key, self.version, outline, index)
+        return None if text is None else decode_deck(text)
 
     def read(self) -> Library:
         """Read and check every deck, as ``studyapp.content.load_library`` does (its files stamped

@@ -13,7 +13,8 @@ import gc
 import json
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
@@ -155,10 +156,24 @@ def encode_decks(decks: Sequence[Deck]) -> str:
 def decode_decks(text: str) -> list[Deck]:
     """The decks that ``encode_decks`` wrote (the collector paused: it would walk the new cards again
     and again while they are made)."""
+    with collector_paused():
+        return [_decode_deck(deck) for deck in json.loads(text)]
+
+
+def decode_deck(text: str) -> Deck:
+    """One deck of the list ``encode_decks`` wrote, given as its own JSON text."""
+    with collector_paused():
+        return _decode_deck(json.loads(text))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while many lasting objects are made (cards, their rows):
+    each collection would walk all of them again. Reference counting still frees what is dropped."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return [_decode_deck(deck) for deck in json.loads(text)]
+        yield
     finally:
         if collecting:
             gc.enable()

@@ -31,6 +31,8 @@ Rules, so the numbers are unambiguous:
   you have learnt; ``studied`` out of ``cards`` says how much of the tag that is. ``known`` is the share
   of the whole tag you would recall now: the sum of retrievability over *all* its cards divided by
   their number, an unstudied card counting as not known (``retrievability * studied / cards``).
+  Retrievability is fsrs's forgetting curve with the FSRS parameters in use: the learner's fitted ones
+  (the ``fsrs_parameters`` setting, as ``studyapp optimize --apply`` stores them), else fsrs's defaults.
 - **Calibration**: of the predictions made (a number typed before a simulation's answer was shown, in a
   review or in the simulation screen), how many were within tolerance, overall and per tag of the card
   predicted (a prediction counts for each of its card's tags; one made in the simulation screen without
@@ -41,7 +43,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
@@ -53,7 +55,7 @@ from studyapp.activity import (
     epoch_ms,
     reviews_per_day,
 )
-from studyapp.scheduler import check_utc
+from studyapp.scheduler import Scheduler, check_utc
 from studyapp.store import Store
 
 FORECAST_DAYS = 30
@@ -63,7 +65,6 @@ MISCONCEPTION_DAYS = 14
 #: The most frequent misconceptions listed.
 MISCONCEPTIONS_SHOWN = 10
 RETENTION_WINDOWS: dict[str, int | None] = {"last_7_days": 7, "last_30_days": 30, "all_time": None}
-_DAY_MS = 86_400_000
 _BEFORE_ALL = -(2**62)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -96,7 +97,7 @@ def true_retention(
     today = calendar.day_of(now)
     result = {}
     for name, days in RETENTION_WINDOWS.items():
-        since = _BEFORE_ALL if days is None else calendar.start_ms(today - timedelta(days=days - 1))
+        since = None if days is None else calendar.start_ms(today - timedelta(days=days - 1))
         result[name] = Retention(*store.retention_counts(since))
     return result
 
@@ -180,11 +181,13 @@ class Mastery:
         return {**asdict(self), "known": self.known}
 
 
-def _forgetting_curve() -> tuple[float, float]:
-    """fsrs's forgetting-curve constants ``(factor, decay)`` for the default parameters."""
-    import fsrs  # only here: the rest of the statistics, on Home's first paint, don't need it
-
-    decay = -fsrs.Scheduler(enable_fuzzing=False).parameters[20]
+def forgetting_curve(parameters: Sequence[float] = ()) -> tuple[float, float]:
+    """FSRS-6's forgetting-curve constants ``(factor, decay)`` for ``parameters`` (the learner's fitted
+    ones; empty: fsrs's defaults, as the scheduler takes them): R(t, S) = (1 + factor * t / S) ** decay,
+    with decay = -w[20] and R(S, S) = 0.9."""
+    if not parameters:  # only then: fsrs is not needed on Home's first paint
+        parameters = Scheduler(fuzz=False).parameters
+    decay = -parameters[20]
     return 0.9 ** (1 / decay) - 1, decay
 
 
@@ -192,9 +195,14 @@ def _mastery(cards: int, studied: int, total: float) -> Mastery:
     return Mastery(cards, studied, total / studied if studied else None)
 
 
-def mastery(store: Store, now: datetime, tags: Iterable[str] = ()) -> tuple[Mastery, dict[str, Mastery]]:
-    """Mean retrievability at ``now`` of the studied cards, overall and per tag (each of ``tags`` too)."""
-    factor, decay = _forgetting_curve()
+def mastery(
+    store: Store, now: datetime, tags: Iterable[str] = (), *, parameters: Sequence[float] | None = None
+) -> tuple[Mastery, dict[str, Mastery]]:
+    """Mean retrievability at ``now`` of the studied cards, overall and per tag (each of ``tags`` too),
+    with the FSRS ``parameters`` in use (``None``: the collection's, as the scheduler loads them)."""
+    if parameters is None:
+        parameters = store.settings().fsrs_parameters
+    factor, decay = forgetting_curve(parameters)
     overall_sums, tag_sums = store.retrievability_sums(epoch_ms(now), factor, decay)
     per_tag = {tag: Mastery(0, 0, None) for tag in tags}
     for tag, sums in tag_sums.items():
@@ -340,14 +348,26 @@ def offer_of(params: Mapping[str, Any], form: str) -> Offer | None:
     return Offer(sim, sim_params, seed, form)
 
 
-def misconceptions(store: Store, now: datetime, limit: int = MISCONCEPTIONS_SHOWN) -> list[Misconception]:
-    """The most frequent misconceptions, each with an offer when it recurred lately (see the module)."""
+#: Makes the offer of a wrong answer's stored parameters and form (``offer_of``, or the quiz's rule that
+#: also knows drill instances: ``studyapp.quiz.misconceptions.offer_for``).
+OfferRule = Callable[[Mapping[str, Any], str], Offer | None]
+
+
+def misconceptions(
+    store: Store,
+    now: datetime,
+    limit: int = MISCONCEPTIONS_SHOWN,
+    *,
+    offer_for: OfferRule = offer_of,
+) -> list[Misconception]:
+    """The most frequent misconceptions, each with an offer when it recurred lately (see the module);
+    ``offer_for`` makes the offer of the latest answer's stored parameters and form."""
     found = []
     for form, kind, diagnosis, count, recent, _id, at, params in store.diagnosis_counts(
         misconception_window(now), limit
     ):
         form = form if isinstance(form, str) else kind
-        offer = offer_of(json.loads(params), form) if recent >= RECURRING else None
+        offer = offer_for(json.loads(params), form) if recent >= RECURRING else None
         last = EPOCH + timedelta(milliseconds=at)
         found.append(Misconception(diagnosis, form, int(count), int(recent), last, offer))
     return found
@@ -369,46 +389,62 @@ class CardSource(Protocol):
     def tags(self) -> Sequence[str]: ...
 
 
+#: The parts of ``all_stats``, in the order of its keys: each is a key of the result, except ``reviews``,
+#: which gives ``reviews_today``, ``streak`` and ``reviews_per_day``.
+SECTIONS = ("cards", "reviews", "retention", "forecast", "mastery", "quiz", "misconceptions", "calibration")
+
+
 def all_stats(
-    store: Store, library: CardSource | None, now: datetime, tz: tzinfo | None = None
+    store: Store,
+    library: CardSource | None,
+    now: datetime,
+    tz: tzinfo | None = None,
+    *,
+    sections: Iterable[str] = SECTIONS,
+    offer_for: OfferRule = offer_of,
 ) -> dict[str, Any]:
-    """Every statistic as one JSON-ready dict; ``library`` (the loaded decks, or ``None``) lists the tags."""
-    now = check_utc(now)
-    hour = store.settings().day_start_hour
-    heatmap = reviews_per_day(store, now, tz, day_start_hour=hour)
-    tags = set(library.tags) if library is not None else set()
-    overall, per_tag = mastery(store, now, tags)
-    quiz = quiz_stats(store)
-    counts = card_counts(store, now)
-    predicted, predicted_by_tag = calibration(store)
-    return {
+    """Every statistic as one JSON-ready dict; ``library`` (the loaded decks, or ``None``) lists the tags.
+    Only the ``sections`` asked for (some of ``SECTIONS``) are computed and returned; ``offer_for`` makes
+    the misconceptions' offers."""
+    wanted = set(sections)
+    if not wanted <= set(SECTIONS):
+        raise ValueError(f"sections must be some of {', '.join(SECTIONS)}, got {sorted(wanted)!r}")
+    now, settings = check_utc(now), store.settings()
+    days: dict[str, Any] = {"tz": tz, "day_start_hour": settings.day_start_hour}
+    result: dict[str, Any] = {
         "generated_at": now.isoformat(),
-        "today": heatmap[-1][0].isoformat(),
-        "day_start_hour": hour,
-        "cards": {**asdict(counts), "total": counts.total},
-        "reviews_today": heatmap[-1][1],
-        "streak": current_streak(store, now, tz, day_start_hour=hour),
-        "reviews_per_day": {day.isoformat(): count for day, count in heatmap},
-        "retention": {
-            name: value.to_dict()
-            for name, value in true_retention(store, now, tz, day_start_hour=hour).items()
-        },
-        "forecast": [
-            {"date": day.isoformat(), "due": count}
-            for day, count in due_forecast(store, now, tz, day_start_hour=hour)
-        ],
-        "mastery": {
-            "overall": overall.to_dict(),
-            "tags": {tag: value.to_dict() for tag, value in per_tag.items()},
-        },
-        "quiz": {
-            **quiz.overall.to_dict(),
-            "by_kind": {kind: value.to_dict() for kind, value in quiz.by_kind.items()},
-            "by_tag": {tag: value.to_dict() for tag, value in quiz.by_tag.items()},
-        },
-        "misconceptions": [found.to_dict() for found in misconceptions(store, now)],
-        "calibration": {
-            **predicted.to_dict(),
-            "by_tag": {tag: value.to_dict() for tag, value in predicted_by_tag.items()},
-        },
+        "today": StudyDays(tz, settings.day_start_hour).day_of(now).isoformat(),
+        "day_start_hour": settings.day_start_hour,
     }
+    if "cards" in wanted:
+        counts = card_counts(store, now)
+        result["cards"] = {**asdict(counts), "total": counts.total}
+    if "reviews" in wanted:
+        heatmap = reviews_per_day(store, now, **days)
+        result["reviews_today"] = heatmap[-1][1]
+        result["streak"] = current_streak(store, now, **days)
+        result["reviews_per_day"] = {day.isoformat(): count for day, count in heatmap}
+    if "retention" in wanted:
+        retention = true_retention(store, now, **days)
+        result["retention"] = {name: value.to_dict() for name, value in retention.items()}
+    if "forecast" in wanted:
+        forecast = due_forecast(store, now, **days)
+        result["forecast"] = [{"date": day.isoformat(), "due": count} for day, count in forecast]
+    if "mastery" in wanted:
+        tags = set(library.tags) if library is not None else set()
+        overall, per_tag = mastery(store, now, tags, parameters=settings.fsrs_parameters)
+        tag_dicts = {tag: value.to_dict() for tag, value in per_tag.items()}
+        result["mastery"] = {"overall": overall.to_dict(), "tags": tag_dicts}
+    if "quiz" in wanted:
+        quiz = quiz_stats(store)
+        kinds = {kind: value.to_dict() for kind, value in quiz.by_kind.items()}
+        tagged = {tag: value.to_dict() for tag, value in quiz.by_tag.items()}
+        result["quiz"] = {**quiz.overall.to_dict(), "by_kind": kinds, "by_tag": tagged}
+    if "misconceptions" in wanted:
+        found = misconceptions(store, now, offer_for=offer_for)
+        result["misconceptions"] = [entry.to_dict() for entry in found]
+    if "calibration" in wanted:
+        predicted, predicted_by_tag = calibration(store)
+        by_tag = {tag: value.to_dict() for tag, value in predicted_by_tag.items()}
+        result["calibration"] = {**predicted.to_dict(), "by_tag": by_tag}
+    return result

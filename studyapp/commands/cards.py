@@ -53,7 +53,10 @@ def select(
             return True
         return tag == "leech" and states is not None and bool(states.get(card.id, {}).get("leech"))
 
-    return [c for c in library.cards if (deck is None or c.deck == deck) and tagged(c)]
+    from studyapp.deck_cache import deck_cards
+
+    chosen = library.cards if deck is None else deck_cards(library, deck)  # one deck: the others unread
+    return [c for c in chosen if tagged(c)]
 
 
 def card_json(card: Card) -> dict[str, Any]:
@@ -153,6 +156,14 @@ def table(objects: Sequence[Mapping[str, Any]], now: datetime, width: int | None
 
 def run(args: argparse.Namespace) -> int:
     """Print the selected cards with their study state, as a table or JSON."""
+    from studyapp.deck_json import collector_paused
+
+    with collector_paused():  # one row and one object per card, all kept to the end
+        return list_cards(args)
+
+
+def list_cards(args: argparse.Namespace) -> int:
+    """``run``'s work: read the cards, their states, and print them."""
     query = parse_search(args.search)
     now = datetime.now(UTC)
     with open_decks(args.db, args.content, for_reading=True) as collection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from studyapp.commands import add_card_filters, announce_created, check_filters, open_decks, parse_search
@@ -106,25 +107,33 @@ def repeat_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the quiz and run it in the app (on a terminal) or line by line."""
+    from studyapp.deck_cache import deck_cards
+    from studyapp.deck_json import collector_paused
     from studyapp.quiz import KINDS, build_quiz, new_seed, select_cards
     from studyapp.quiz.plain import quiz_header, run_plain_quiz
 
     seed = args.seed if args.seed is not None else new_seed()
     kinds = tuple(dict.fromkeys(args.kinds)) if args.kinds else KINDS
     query = parse_search(args.search)
-    with open_decks(args.db, args.content) as collection:
-        check_filters(collection.library, args.deck, args.tag)
+    check = partial(check_filters, deck=args.deck, tag=args.tag)
+    with open_decks(args.db, args.content, check=check) as collection:
         announce_created(collection.created, collection.path)
-        cards = select_cards(collection.library.cards, args.deck, args.tag)
-        if query is not None:
-            matched = set(collection.search(query, datetime.now(UTC)))
-            cards = [card for card in cards if card.id in matched]
-            if not cards:
-                raise UserError(f"no card matches --search {args.search!r} (with --deck and --tag)", status=2)
-        try:
-            questions = build_quiz(cards, args.count, seed, kinds)
-        except ValueError as error:
-            raise UserError(f"cannot build the quiz: {error}", status=2) from None
+        with collector_paused():  # the cards and what the quiz learns of each, kept while it is built
+            library = collection.library
+            cards = select_cards(
+                library.cards if args.deck is None else deck_cards(library, args.deck), args.deck, args.tag
+            )
+            if query is not None:
+                matched = set(collection.search(query, datetime.now(UTC)))
+                cards = [card for card in cards if card.id in matched]
+                if not cards:
+                    raise UserError(
+                        f"no card matches --search {args.search!r} (with --deck and --tag)", status=2
+                    )
+            try:
+                questions = build_quiz(cards, args.count, seed, kinds)
+            except ValueError as error:
+                raise UserError(f"cannot build the quiz: {error}", status=2) from None
         if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
             from studyapp.tui.screens.quiz import run_quiz_app
 

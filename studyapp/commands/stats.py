@@ -17,9 +17,10 @@ rated Again) over 7 days, 30 days and all time, the cards due on each of the nex
 includes overdue cards), mastery per tag (the share of the tag's cards you would recall now, cards not
 studied counting as not known, with how many were studied), quiz accuracy, and your most frequent
 misconceptions (the known mistakes behind wrong numbers, with how often and when last; one seen twice in
-14 days offers its simulation and practice). Days are local days that start at the day_start_hour
-setting. The streak counts consecutive days with a review up to
-today; today without a review yet does not break it.
+14 days offers its simulation and practice), and the calibration of your predictions (how many of the
+numbers you typed before a simulation's answer was shown were within tolerance, overall and per tag).
+Days are local days that start at the day_start_hour setting. The streak counts consecutive days with a
+review up to today; today without a review yet does not break it.
 """
 
 HEATMAP_WEEKS = 16
@@ -33,7 +34,8 @@ def register(subparsers: Any) -> None:
     """Add the ``stats`` command."""
     parser = subparsers.add_parser(
         "stats",
-        help="statistics: reviews per day, streak, retention, forecast, mastery, quizzes, misconceptions",
+        help="statistics: reviews per day, streak, retention, forecast, mastery, quizzes, misconceptions, "
+        "predictions",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -121,6 +123,8 @@ def render(stats: dict[str, Any]) -> str:
         *quiz_lines(stats["quiz"]),
         "",
         *misconception_lines(stats["misconceptions"]),
+        "",
+        *calibration_lines(stats["calibration"]),
     ]
     return "\n".join(parts)
 
@@ -168,6 +172,23 @@ def quiz_lines(quiz: dict[str, Any]) -> list[str]:
     return lines
 
 
+def calibration_lines(calibration: dict[str, Any]) -> list[str]:
+    """How many predictions were within tolerance, overall and per tag of the card predicted."""
+    if not calibration["predictions"]:
+        return ["Predictions: none yet (type a number before a card's simulated answer is shown)"]
+    lines = [
+        f"Predictions: {counted(calibration['predictions'], 'prediction')}, "
+        f"{calibration['within_tolerance']} within tolerance ({percent(calibration['share'])})"
+    ]
+    rows = [
+        (tag, value["predictions"], value["within_tolerance"], percent(value["share"]))
+        for tag, value in calibration["by_tag"].items()
+    ]
+    if rows:
+        lines += ["", format_table(["tag", "predictions", "within tolerance", "share"], rows)]
+    return lines
+
+
 def misconception_lines(found: list[dict[str, Any]]) -> list[str]:
     """The most frequent misconceptions: how often, the question kind, when last; and what a recurring one
     offers (its simulation preset, and practice in a quiz or in the app's Stats)."""
@@ -193,7 +214,10 @@ def misconception_lines(found: list[dict[str, Any]]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Open the collection, compute the statistics now in local time and print them."""
-    with open_decks(args.db, args.content, for_reading=True) as collection:
-        stats = collection.statistics(datetime.now(UTC))
+    from studyapp.deck_json import collector_paused
+    from studyapp.quiz.misconceptions import offer_for
+
+    with collector_paused(), open_decks(args.db, args.content, for_reading=True) as collection:
+        stats = collection.statistics(datetime.now(UTC), offer_for=offer_for)
     print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else render(stats))
     return 0

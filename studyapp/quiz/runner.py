@@ -111,10 +111,10 @@ def build_quiz(
             remaining = list(usable)
             rng.shuffle(remaining)
         wanted = cycle[len(questions) % len(cycle)]
-        fresh = [c for c in remaining if wanted in supported[c.id] and not asked[c.id, wanted]]
-        card = fresh[0] if fresh else remaining[0]
+        fresh = next((c for c in remaining if wanted in supported[c.id] and not asked[c.id, wanted]), None)
+        card = remaining[0] if fresh is None else fresh
         kind = wanted
-        if not fresh:
+        if fresh is None:
             choices = supported[card.id]
             kind = min(choices, key=lambda k: (asked[card.id, k], totals[k], cycle.index(k)))
         remaining.remove(card)

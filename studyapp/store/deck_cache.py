@@ -49,6 +49,16 @@ class DeckCacheStore(StoreBase):
         return None if row is None else str(row[0])
 
     @guarded
+    def deck_cache_deck(self, key: str, version: str, outline: str, index: int) -> str | None:
+        """One deck of the cached cards for ``key`` (JSON text: item ``index`` of the payload's list, cut
+        out by SQLite's JSON functions), if they are still those of ``version`` and ``outline``."""
+        row = self.conn.execute(
+            "SELECT json_extract(payload, ?) FROM deck_cache WHERE key = ? AND version = ? AND outline = ?",
+            (f"$[{int(index)}]", key, version, outline),
+        ).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    @guarded
     def write_deck_cache(self, key: str, header: CacheHeader, payload: str) -> None:
         """Make ``header`` and ``payload`` the cached library (for ``key``, the only one kept)."""
         with self.transaction() as conn:

@@ -7,7 +7,16 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from studyapp.model import CardState, QuizAttempt, Rating, ReviewRecord, StudyState, utc_ms
+from studyapp.model import (
+    KNOWN_MISTAKE,
+    PROBLEM_FORM_PREFIX,
+    CardState,
+    QuizAttempt,
+    Rating,
+    ReviewRecord,
+    StudyState,
+    utc_ms,
+)
 from studyapp.store.base import guarded
 from studyapp.store.cards import CardStore
 from studyapp.store.predictions import (
@@ -17,6 +26,26 @@ from studyapp.store.predictions import (
     insert_drill_answer,
     insert_prediction,
 )
+
+#: Every wrong answer with a diagnosis: quiz attempts, and drill cards' answers that named a known
+#: mistake (their form is their problem's, ``numeric:NAME``, as the quiz records it; their params name the
+#: problem and the instance's seed).
+WRONG_ANSWERS = (
+    "WITH wrong (form, kind, diagnosis, at, params) AS ("
+    "SELECT json_extract(params, '$.form'), kind, diagnosis, at, params FROM quiz_attempts "
+    "WHERE diagnosis IS NOT NULL "
+    "UNION ALL SELECT ? || d.problem, 'numeric', substr(d.diagnosis, ? + 1), r.reviewed_at, "
+    "json_object('form', ? || d.problem, 'problem', d.problem, 'seed', d.seed) "
+    "FROM drill_answers AS d JOIN reviews AS r ON r.id = d.review_id "
+    "WHERE substr(d.diagnosis, 1, ?) = ?)"
+)
+
+
+def _known_mistake() -> tuple[Any, ...]:
+    """The parameters of ``WRONG_ANSWERS``."""
+    size = len(KNOWN_MISTAKE)
+    return (PROBLEM_FORM_PREFIX, size, PROBLEM_FORM_PREFIX, size, KNOWN_MISTAKE)
+
 
 _REVIEW = "SELECT id, card_id, rating, reviewed_at, duration_ms, before, after FROM reviews"
 
@@ -190,22 +219,20 @@ class ReviewLog(CardStore):
 
     @guarded
     def diagnosis_counts(self, since: datetime, limit: int) -> list[tuple[Any, ...]]:
-        """The most frequent diagnoses of wrong answers, per question form (``params.form``): ``(form,
-        kind, diagnosis, attempts, attempts since `since`, the latest attempt's time in epoch ms, its params
-        as JSON)``, most frequent first, then the most recent."""
+        """The most frequent diagnoses of wrong answers, per question form (see ``WRONG_ANSWERS``):
+        ``(form, kind, diagnosis, answers, answers since `since`, the latest answer's time in epoch ms
+        (twice), its params as JSON)``, most frequent first, then the most recent."""
         return self.conn.execute(
-            "SELECT json_extract(params, '$.form') AS form, kind, diagnosis, count(*), sum(at >= ?), "
-            "max(id), at, params FROM quiz_attempts WHERE diagnosis IS NOT NULL GROUP BY form, diagnosis "
-            "ORDER BY count(*) DESC, max(id) DESC LIMIT ?",
-            (utc_ms(since), limit),
+            f"{WRONG_ANSWERS} SELECT form, kind, diagnosis, count(*), sum(at >= ?), max(at), at, params "
+            "FROM wrong GROUP BY form, diagnosis ORDER BY count(*) DESC, max(at) DESC LIMIT ?",
+            (*_known_mistake(), utc_ms(since), limit),
         ).fetchall()
 
     @guarded
     def count_diagnosis(self, form: str, diagnosis: str, since: datetime) -> int:
-        """How many attempts at questions of ``form`` since ``since`` got the diagnosis ``diagnosis``."""
+        """How many answers to questions of ``form`` since ``since`` got the diagnosis ``diagnosis``."""
         row = self.conn.execute(
-            "SELECT count(*) FROM quiz_attempts WHERE diagnosis = ? AND at >= ? "
-            "AND json_extract(params, '$.form') IS ?",
-            (diagnosis, utc_ms(since), form),
+            f"{WRONG_ANSWERS} SELECT count(*) FROM wrong WHERE diagnosis = ? AND at >= ? AND form IS ?",
+            (*_known_mistake(), diagnosis, utc_ms(since), form),
         ).fetchone()
         return int(row[0])

@@ -164,12 +164,24 @@ def _v5_deck_cache_and_text(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX card_text_by_id ON card_text (id_folded)")
 
 
+def _v6_statistics_indexes(db: sqlite_utils.Database) -> None:
+    """Version 6: indexes that keep the statistics fast on a million reviews. True retention counts the
+    lapses of Review-state cards in a partial index of their times (a few of all reviews), and mastery
+    looks each tagged card's recall inputs up in one covering index instead of the table."""
+    db.execute(
+        "CREATE INDEX reviews_lapsed ON reviews (reviewed_at, state_before, rating) "
+        "WHERE state_before = 2 AND rating = 1"
+    )
+    db.execute("CREATE INDEX cards_recall ON cards (card_id, retired, state, last_review, stability)")
+
+
 STEPS: tuple[Step, ...] = (
     _v1_initial,
     _v2_retention_index,
     _v3_quiz_diagnosis,
     _v4_predictions_and_drills,
     _v5_deck_cache_and_text,
+    _v6_statistics_indexes,
 )
 CURRENT_VERSION = len(STEPS)
 

@@ -19,6 +19,8 @@ _RANGES = (
     "(SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"
 )
 _SCHEDULED = "state IN (1, 2, 3) AND suspended = 0 AND retired = 0"
+#: Before every review.
+_BEFORE_ALL = -(2**62)
 #: fsrs's retrievability of a ``cards`` row c at :now, with its :factor and :decay; 0 if never reviewed.
 _RETRIEVABILITY = (
     "CASE WHEN c.last_review IS NULL OR c.stability IS NULL THEN 0.0 "
@@ -82,14 +84,32 @@ class StatisticsQueries(StoreBase):
         ]
 
     @guarded
-    def retention_counts(self, since_ms: int) -> tuple[int, int]:
-        """Reviews of Review-state cards since ``since_ms``, and how many were not rated Again."""
-        total, passed = self.conn.execute(
-            "SELECT count(*), coalesce(sum(rating != 1), 0) FROM reviews WHERE state_before = 2 "
+    def retention_counts(self, since_ms: int | None) -> tuple[int, int]:
+        """Reviews of Review-state cards since ``since_ms`` (``None``: all time), and how many were not
+        rated Again.
+
+        Counted on indexes, without reading the table: the lapses (rated Again) in ``reviews_lapsed``,
+        the reviews since a time in ``reviews_by_state``, and all of them as every review less those of
+        other states (a count of the whole log is read from its pages' headers).
+        """
+        if since_ms is None:
+            total = self._count("SELECT count(*) FROM reviews")
+            total -= self._count("SELECT count(*) FROM reviews WHERE state_before < 2")
+            total -= self._count("SELECT count(*) FROM reviews WHERE state_before > 2")
+        else:
+            total = self._count(
+                "SELECT count(*) FROM reviews WHERE state_before = 2 AND reviewed_at >= ?", since_ms
+            )
+        lapses = self._count(
+            "SELECT count(*) FROM reviews INDEXED BY reviews_lapsed WHERE state_before = 2 AND rating = 1 "
             "AND reviewed_at >= ?",
-            (since_ms,),
-        ).fetchone()
-        return int(total), int(passed)
+            _BEFORE_ALL if since_ms is None else since_ms,
+        )
+        return total, total - lapses
+
+    def _count(self, sql: str, *params: Any) -> int:
+        (count,) = self.conn.execute(sql, params).fetchone()
+        return int(count)
 
     @guarded
     def cards_by_state(self, now_ms: int) -> tuple[dict[int, int], int, int, int]:
@@ -117,21 +137,24 @@ class StatisticsQueries(StoreBase):
         """``(cards, studied, sum of the studied cards' retrievability)`` overall and per tag.
 
         Retrievability is fsrs's power forgetting curve with ``factor`` and ``decay``, elapsed
-        time in whole days.
+        time in whole days. Per tag, the tag index is read in order (so grouping needs no sort) and
+        each card's inputs come from the covering index ``cards_recall``: the cards are summed in the
+        same order as before it existed, so the sums are the same to the last bit.
         """
         ensure_pow(self.conn)
         params = {"factor": factor, "decay": decay, "now": now_ms}
         per_tag = {
             tag: (int(cards), int(studied), float(total or 0.0))
             for tag, cards, studied, total in self.conn.execute(
-                f"SELECT t.tag, count(*), sum(c.state != 0), sum({_STUDIED_R}) FROM card_tags t "
-                "JOIN cards c ON c.card_id = t.card_id WHERE c.retired = 0 GROUP BY t.tag",
+                f"SELECT t.tag, count(*), sum(c.state != 0), sum({_STUDIED_R}) "
+                "FROM card_tags t INDEXED BY card_tags_by_tag CROSS JOIN cards c INDEXED BY cards_recall "
+                "ON c.card_id = t.card_id AND c.retired = 0 GROUP BY t.tag",
                 params,
             )
         }
         cards, studied, total = self.conn.execute(
-            f"SELECT count(*), coalesce(sum(c.state != 0), 0), sum({_STUDIED_R}) FROM cards c "
-            "WHERE c.retired = 0",
+            f"SELECT count(*), coalesce(sum(c.state != 0), 0), sum({_STUDIED_R}) "
+            "FROM cards c NOT INDEXED WHERE c.retired = 0",  # in the table's order, as the sum always was
             params,
         ).fetchone()
         return (int(cards), int(studied), float(total or 0.0)), per_tag

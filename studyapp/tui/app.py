@@ -28,7 +28,8 @@ Clock = Callable[[], datetime]
 
 
 def freeze_startup_objects() -> None:
-    """Exempt what start-up created (modules, widgets, styles) from garbage collection.
+    """Exempt what start-up created (modules, widgets, styles) from garbage collection, and turn the
+    collector back on (``studyapp.tui.launch`` pauses it while the app starts).
 
     Python's full collections walk every live object; with Textual's many objects one took ~90 ms,
     long enough to delay a keypress. What exists once the first screen is up lives as long as the
@@ -39,6 +40,7 @@ def freeze_startup_objects() -> None:
     gc.freeze()
     gen0, gen1, _gen2 = gc.get_threshold()
     gc.set_threshold(gen0, gen1, 100)
+    gc.enable()
 
 
 def utc_now() -> datetime:

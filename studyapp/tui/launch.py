@@ -42,6 +42,15 @@ FRAMES_PER_SECOND = "250"
 SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def pause_collector() -> None:
+    """No cyclic garbage collection until the first screen is painted: start-up makes many lasting objects
+    (modules, widgets, styles) and few cycles, and each collection would walk them all again. The app
+    freezes them and turns the collector back on then (``studyapp.tui.app.freeze_startup_objects``)."""
+    import gc
+
+    gc.disable()
+
+
 def crash_report_path(collection: Collection, now: datetime) -> Path:
     """A new file for a crash report: ``crashes/`` beside the collection, named by the UTC time."""
     folder = collection.path.parent / "crashes"
@@ -59,6 +68,7 @@ def run_app(collection: Collection, first_screen: Callable[[], Screen[Any]] | No
     Returns the exit status. If the app crashes, Textual restores the terminal and the traceback
     goes to a crash report file instead of the screen; one short message names that file.
     """
+    pause_collector()
     os.environ.setdefault("TEXTUAL_FPS", FRAMES_PER_SECOND)  # read when Textual is imported
     for name in SINGLE_THREADED_MATH:  # read when numpy is imported (later, by the first simulation)
         os.environ.setdefault(name, "1")
@@ -96,6 +106,7 @@ def run_app(collection: Collection, first_screen: Callable[[], Screen[Any]] | No
 
 def launch_tui(args: argparse.Namespace) -> int:
     """Open the collection (problems are reported before the screen changes) and run the app."""
+    pause_collector()
     from sim.registry import CATALOG
     from studyapp.collection import open_collection
     from studyapp.problems import PROBLEMS

@@ -5,7 +5,8 @@
 Each size adds that many one-line cards in a deck given with ``--content``; half of them get a review
 history (40 reviews each over three years: 1M reviews at 50k), written in bulk with
 ``Store.replace_all``. Measured in a pseudo-terminal at 120x40 (``bench_tui``'s helpers), each against
-a hello-world Textual app's first paint measured in the same run: launch -> Home painted; Browse's
+a hello-world Textual app's first paint measured in the same run: launch -> Home painted (its counts),
+and -> Home's mastery map drawn (computed in the background after the first paint); Browse's
 first page; page-down repaint; a search keystroke -> the filtered count; a sort; the Stats screen; the
 start of ``cards``, ``stats``, ``review --plain`` and ``quiz``; importing 50k cards from JSON; the
 app's memory (RSS). Targets (issue 17): launch <= 1.5x hello; Browse first page <= 100 ms, page-down
@@ -50,6 +51,8 @@ PAGE_DOWN = b"\x1b[6~"
 SORTS = ("state", "due", "stability", "lapses", "question", "id")
 PARTS = ("app", "commands", "import")
 STATUS = re.compile(rb"([\d,]+) of ([\d,]+) cards")
+#: A bundled deck's tag, first in Home's mastery map.
+MASTERY_MARKER = b"activations"
 #: The number at the start of a generated card's question, which Browse shows first on each row.
 CARD_NUMBER = re.compile(rb"Card (\d+):")
 
@@ -181,6 +184,7 @@ class Figures:
 
     hello: list[float] = field(default_factory=list)
     launch: list[float] = field(default_factory=list)
+    mastery_map: list[float | None] = field(default_factory=list)
     browse: list[float | None] = field(default_factory=list)
     page_down: list[float | None] = field(default_factory=list)
     keystroke: list[float | None] = field(default_factory=list)
@@ -254,6 +258,10 @@ def app_session(setup: Setup, figures: Figures, searches: Sequence[tuple[str, li
     term = Pty([sys.executable, "-m", "studyapp", *setup.options], environment(setup.folder))
     try:
         figures.launch.append(term.expect(b"reviews", timeout=120) - term.started)
+        try:  # Home's mastery map, drawn once the counts are on screen (a bundled tag's bar)
+            figures.mastery_map.append(term.expect(MASTERY_MARKER, timeout=60) - term.started)
+        except TimeoutError:
+            figures.mastery_map.append(None)
         drain(term, 0.5)
         everything = str(setup.total).encode()
 
@@ -401,6 +409,7 @@ def report(setup: Setup, figures: Figures, base: Figures | None) -> None:
     print(f"hello-world first paint              {ms(hello)}")
     if figures.launch:
         print(f"launch -> Home painted               {shown(median(figures.launch), hello, '<= 1.5x')}")
+        print(f"launch -> Home's mastery map         {shown(median(figures.mastery_map), hello)}")
         print(f"Browse first page + count            {shown(median(figures.browse), hello, '<= 100 ms')}")
         if figures.page_down:
             print(

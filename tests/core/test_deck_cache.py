@@ -114,6 +114,27 @@ def test_the_cards_are_read_from_the_cache_only_when_needed(decks: Decks) -> Non
         assert library.loaded
 
 
+def test_one_deck_is_read_from_the_cache_without_the_others(decks: Decks) -> None:
+    opened(decks)
+    everything = decks.reference()[0]
+    assert isinstance(everything, list)
+    for deck in everything:  # the bundled deck, then a and b
+        with decks.open() as collection:
+            library = collection.library
+            assert isinstance(library, CachedLibrary)
+            assert deck_cache.deck_cards(library, deck.id) == list(deck.cards)
+            assert not library.loaded  # the other decks were not read
+            assert deck_cache.deck_cards(library, "no-such-deck") == []
+    with decks.open() as collection:
+        library = collection.library
+        assert isinstance(library, CachedLibrary)
+        assert [card.id for card in deck_cache.deck_cards(library, "b")] == ["b-0"]
+        with sqlite3.connect(decks.db) as conn:  # another program replaces the cache meanwhile
+            conn.execute("UPDATE deck_cache SET outline = '{}'")
+        assert deck_cache.deck_cards(library, "a") == list(everything[1].cards)  # read from the files
+        assert library.loaded
+
+
 @pytest.mark.parametrize(
     "change",
     ["content, same size and time", "content and size", "time only", "added", "removed", "renamed"],
@@ -253,7 +274,7 @@ def test_upgrading_a_version_4_collection_adds_the_cache_and_text_tables(tmp_pat
     conn.execute("INSERT INTO meta (key, value) VALUES ('library_fingerprint', 'old')")
     conn.close()
     with open_collection(path, user_dir=tmp_path / "none") as collection:
-        assert collection.store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION == 5
+        assert collection.store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION == 6
         rows = collection.store.conn.execute("SELECT count(*) FROM card_text").fetchone()[0]
         assert rows == len(collection.library.cards) and collection.in_sync()
         assert collection.search("pooling", NOW)
@@ -309,9 +330,11 @@ def test_a_fifo_and_a_missing_folder_are_reported_from_the_cache_without_opening
         with sqlite3.connect(db) as conn:
             return conn.execute("SELECT files, stamped_ns FROM deck_cache").fetchone()
 
-    first = review()
+    first = review()  # creates the collection: its decks are checked before, without the cache
+    second = review()
     written = cached()
-    assert first.replace(f"studyapp: created a new collection at {db}\n", "") == review()
+    assert written is not None
+    assert first.replace(f"studyapp: created a new collection at {db}\n", "") == second == review()
     assert cached() == written  # used as it was, not read again and rewritten
 
 

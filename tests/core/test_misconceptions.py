@@ -6,20 +6,26 @@ and in the statistics, but not when the first time is older than that."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from studyapp.collection import Collection
+from studyapp.collection import Collection, open_collection
 from studyapp.commands.stats import render
+from studyapp.content import load_paths
+from studyapp.model import KNOWN_MISTAKE
 from studyapp.quiz import QuizRun, grade
 from studyapp.quiz.numeric import numeric_question
 from studyapp.quiz.plain import run_plain_quiz
 from studyapp.quiz.questions import Question
 from studyapp.stats import MISCONCEPTION_DAYS, RECURRING
+
+from .conftest import Cli, write_decks
 
 KIND = "conv-output-size"
 FORGOT_THE_PLUS_ONE = "forgot the +1 in floor((n + 2p − k) / s) + 1"
@@ -198,3 +204,59 @@ def test_a_diagnosis_must_not_be_empty(collection: Collection) -> None:
             correct=False,
             diagnosis=" ",
         )
+
+
+DRILL_DECK = """
+[deck]
+id = "drills"
+title = "Drills"
+
+[[cards]]
+id = "size-drill"
+problem = "conv-output-size"
+tags = ["cnn"]
+"""
+
+
+def test_a_drill_cards_known_mistakes_count_and_offer_the_latest_instances_preset(tmp_path: Path) -> None:
+    from studyapp.problems import PROBLEMS, grade_drill, make_drill
+
+    cli = Cli(write_decks(tmp_path / "decks", {"d.toml": DRILL_DECK}), tmp_path / "home")
+    db = tmp_path / "c.sqlite3"
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    library = load_paths([cli.deck_dir], problems=PROBLEMS)
+    first, second = wrong_questions(2)
+    with open_collection(db, library=library) as collection:
+        session = collection.session(tz=UTC)
+        for minutes, question_ in enumerate([first, second]):
+            drill = make_drill(KIND, question_.seed)
+            assert drill.question.prompt == question_.prompt  # the quiz's question, drawn with that seed
+            grade = grade_drill(drill, repr(dict(question_.mistakes)[FORGOT_THE_PLUS_ONE]))
+            assert grade.diagnosis == f"{KNOWN_MISTAKE}{FORGOT_THE_PLUS_ONE}"
+            session.rate("size-drill", 1, now + timedelta(minutes=minutes), drill=drill.answer(grade))
+        wrong_but_unknown = make_drill(KIND, 7)
+        grade = grade_drill(wrong_but_unknown, "-5")  # wrong, and no known mistake: not a misconception
+        session.rate("size-drill", 1, now + timedelta(minutes=3), drill=wrong_but_unknown.answer(grade))
+        # A quiz answer with the same mistake counts the drill answers as earlier times.
+        run = QuizRun(collection, wrong_questions(3)[2:], clock=Clock(now + timedelta(minutes=5)))
+        answer_with_the_mistake(run)
+        assert run.pending is not None and run.pending.recurring == 3 and run.pending.offers_practice
+        run.finish()
+    (found,) = json.loads(cli.run(db, "stats", "--json").stdout)["misconceptions"]
+    assert (found["count"], found["recent"], found["kind"]) == (3, 3, KIND)
+    latest = wrong_questions(3)[2]  # the quiz answer was the latest
+    assert found["offer"]["sim_params"] == dict(latest.sim_params)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM quiz_attempts")  # the drill answers alone
+    (found,) = json.loads(cli.run(db, "stats", "--json").stdout)["misconceptions"]
+    assert (found["count"], found["recent"], found["last_seen"]) == (
+        2,
+        2,
+        (now + timedelta(minutes=1)).isoformat(),
+    )
+    assert found["offer"] == {  # the latest drill instance's simulation preset, made again from its seed
+        "sim": "convolution",
+        "sim_params": dict(second.sim_params),
+        "sim_seed": second.sim_seed,
+        "practice": KIND,
+    }

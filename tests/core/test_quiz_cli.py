@@ -274,6 +274,7 @@ def test_bad_options_exit_with_a_message(tmp_path: Path, args: list[str], messag
     result = run_quiz(tmp_path, "--plain", *args, stdin="")
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "quiz.sqlite3").exists()  # a bad command line creates no collection
 
 
 def test_without_plain_a_pipe_gets_the_plain_quiz(tmp_path: Path) -> None:

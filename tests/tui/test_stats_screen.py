@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from textual.widgets import Sparkline
 
 from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.stats import StatsScreen
 
-from .conftest import FakeClock, text_of
+from .conftest import FakeClock, text_of, wait_until
+
+
+async def shown(app: StudyApp, pilot: Any) -> StatsScreen:
+    """The Stats screen once its statistics, computed in the background, are drawn."""
+    screen = app.screen
+    assert isinstance(screen, StatsScreen)
+    await wait_until(pilot, lambda: screen.data is not None)
+    return screen
 
 
 async def test_stats_reflect_the_reviews(app: StudyApp, clock: FakeClock) -> None:
@@ -19,7 +29,8 @@ async def test_stats_reflect_the_reviews(app: StudyApp, clock: FakeClock) -> Non
             await pilot.press("space", "4")
         await pilot.press("escape", "t")
         screen = app.screen
-        assert type(screen).__name__ == "StatsScreen"
+        assert isinstance(screen, StatsScreen)
+        await wait_until(pilot, lambda: screen.data is not None)
         assert "today 3 reviews · streak 1 day\n" in text_of(screen.query_one("#heatmap"))
         assert "■" in text_of(screen.query_one("#heatmap"))
         counts = text_of(screen.query_one("#counts"))
@@ -36,7 +47,7 @@ async def test_mastery_shows_studied_of_all_and_the_share_known(
 ) -> None:
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.press("s", "space", "4", "escape", "t")
-        await pilot.pause()
+        await shown(app, pilot)
         data = collection.statistics(clock.now)["mastery"]["tags"]
         text = text_of(app.screen.query_one("#stats-mastery"))
         assert text.splitlines()[0] == "Mastery studied · known now"
@@ -54,5 +65,5 @@ async def test_mastery_shows_studied_of_all_and_the_share_known(
 async def test_one_review_is_one_review(app: StudyApp) -> None:
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.press("s", "space", "4", "escape", "t")
-        await pilot.pause()
+        await shown(app, pilot)
         assert "today 1 review · streak 1 day\n" in text_of(app.screen.query_one("#heatmap"))

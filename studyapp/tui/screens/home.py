@@ -7,13 +7,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from studyapp.errors import CollectionError
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.bars import MasteryRow, mastery_lines, mastery_rows
@@ -120,6 +123,14 @@ class HomeScreen(AppScreen):
         self.refresh_statistics()
         self.run_worker(warm_up, thread=True, group="warm-up")
 
+    class StatisticsReady(Message):
+        """Home's statistics are computed (``data``, ``Collection.home_statistics``' dict), or could not be
+        (``error``)."""
+
+        def __init__(self, data: dict[str, Any] | None, error: str = "") -> None:
+            super().__init__()
+            self.data, self.error = data, error
+
     def refresh_counts(self) -> None:
         """Recount the decks, today's reviews, the streak and when the next card is due (in SQL: the
         decks' cards are not read, so a big collection paints as soon as a small one)."""
@@ -143,8 +154,25 @@ class HomeScreen(AppScreen):
         )
 
     def refresh_statistics(self) -> None:
-        """The mastery map, the week's due forecast and the heatmap of the last weeks."""
-        data = self.collection.home_statistics(self.study.now(), 7 * HEATMAP_WEEKS, FORECAST_DAYS)
+        """The mastery map, the week's due forecast and the heatmap of the last weeks, computed in the
+        background: on a big collection they take longer than the counts, and keys must not wait."""
+        self.load_statistics(self.study.now())
+
+    @work(thread=True, exclusive=True, group="home-statistics")
+    def load_statistics(self, now: datetime) -> None:
+        """Home's statistics at ``now``, back as a message."""
+        try:
+            data = self.collection.home_statistics(now, 7 * HEATMAP_WEEKS, FORECAST_DAYS)
+        except CollectionError as error:
+            self.post_message(self.StatisticsReady(None, error.message))
+        else:
+            self.post_message(self.StatisticsReady(data))
+
+    def on_home_screen_statistics_ready(self, message: StatisticsReady) -> None:
+        if message.data is None:
+            self.query_one("#mastery", Static).update(f"[b $warning]{escape(message.error)}[/]")
+            return
+        data = message.data
         self.mastery_rows = mastery_rows(data["mastery"]["tags"])
         self.draw_mastery()
         forecast = [(date.fromisoformat(day["date"]), day["due"]) for day in data["forecast"]]

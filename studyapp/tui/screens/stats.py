@@ -1,5 +1,8 @@
 """Statistics: the review heatmap, the due forecast, retention, card counts, mastery and quizzes.
 
+The screen is laid out and painted at once; the statistics are computed in a background thread (on a
+big collection their queries take about as long as the painting) and fill every panel together.
+
 ``p`` opens the Plan: the days until an exam (or the next 30), simulated in a background thread with
 fsrs-rs's workload simulator on the learner's cards (``studyapp.fsrs_tools.planner``), with a progress
 bar while it runs; then the reviews, new cards and minutes of each day, the predicted recall per tag on
@@ -8,7 +11,7 @@ the exam day, and the same at other desired retentions.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from textual import work
@@ -17,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Label, ProgressBar, Sparkline, Static
 
 from studyapp.errors import CollectionError
@@ -30,6 +34,8 @@ from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.misconceptions import MisconceptionsView
 from studyapp.tui.widgets.words import counted, plural
 
+#: What the screen draws of ``studyapp.stats.all_stats`` (misconceptions and calibration have their widgets).
+SECTIONS = ("cards", "reviews", "retention", "forecast", "mastery", "quiz")
 RETENTION_LABELS = {"last_7_days": "last 7 days", "last_30_days": "last 30 days", "all_time": "all time"}
 MASTERY_TITLE = "[b]Mastery[/b] [dim]studied · known now[/dim]"
 #: The mastery bars' width before the panel has been laid out.
@@ -51,8 +57,17 @@ class StatsScreen(AppScreen):
     ]
     BINDINGS = [Binding("r", "reload", "Refresh"), Binding("p", "plan", "Plan")]
     mastery_rows: list[MasteryRow] = []
+    #: The statistics shown (``None`` until they are first computed).
+    data: dict[str, Any] | None = None
     #: The last plan shown (``None`` until one is ready).
     plan: Plan | None = None
+
+    class StatisticsReady(Message):
+        """The statistics are computed (``data``, ``all_stats``' dict), or could not be (``error``)."""
+
+        def __init__(self, data: dict[str, Any] | None, error: str = "") -> None:
+            super().__init__()
+            self.data, self.error = data, error
 
     class PlanProgress(Message):
         """``done`` of the plan's ``total`` simulation runs are finished."""
@@ -69,9 +84,10 @@ class StatsScreen(AppScreen):
             self.plan, self.error = plan, error
 
     def compose(self) -> ComposeResult:
+        self.action_reload()  # first: the queries run while the panels are made and laid out
         yield Static("[b]Statistics[/b]", classes="screen-title")
         with VerticalScroll(id="stats-body"):
-            yield Static(id="heatmap")
+            yield Static("[b]Reviews[/b] [dim]counting…[/dim]", id="heatmap")
             with Horizontal(id="stats-row"):
                 with Vertical(classes="stats-box"):
                     yield Static("[b]Due in the next 30 days[/b]")
@@ -85,29 +101,32 @@ class StatsScreen(AppScreen):
             yield Static(id="quiz-stats")
             yield MisconceptionsView(id="stats-misconceptions")
             yield CalibrationView(id="stats-calibration")
-            with Vertical(id="plan-panel"):
-                yield Static("[b]Plan[/b] [dim]simulated with fsrs-rs on your cards[/dim]", id="plan-title")
-                with Horizontal(id="plan-controls"):
-                    yield Label("Exam date", id="plan-exam-label")
-                    yield Input(placeholder="YYYY-MM-DD (empty: the next 30 days)", id="plan-exam")
-                yield ProgressBar(id="plan-progress", show_eta=False)
-                yield Static(id="plan-days")
-                with Horizontal(id="plan-row"):
-                    yield Static(id="plan-recall", classes="stats-box")
-                    yield Static(id="plan-options", classes="stats-box")
+            yield Vertical(id="plan-panel")  # filled when first opened
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        self.action_reload()
-
     def action_reload(self) -> None:
-        data = self.collection.statistics(self.study.now())
-        self.show(data)
+        """Compute the statistics now, in the background; the panels are filled when they are ready."""
+        self.load_statistics(self.study.now())
+
+    @work(thread=True, exclusive=True, group="statistics")
+    def load_statistics(self, now: datetime) -> None:
+        """The statistics at ``now`` (SQL, which runs beside the painting), back as a message."""
+        try:
+            data = self.collection.statistics(now, SECTIONS)
+        except CollectionError as error:
+            self.post_message(self.StatisticsReady(None, error.message))
+        else:
+            self.post_message(self.StatisticsReady(data))
+
+    def on_stats_screen_statistics_ready(self, message: StatisticsReady) -> None:
+        if message.data is None:
+            self.query_one("#heatmap", Static).update(f"[b $error]{escape(message.error)}[/]")
+            return
+        self.show(message.data)
 
     def show(self, data: dict[str, Any]) -> None:
         """Fill every panel from ``all_stats``' dict."""
-        from datetime import date
-
+        self.data = data
         days = [(date.fromisoformat(day), count) for day, count in data["reviews_per_day"].items()]
         weeks = min(max(self.size.width - 8, 8), 52)
         heat = heatmap_lines(days, weeks)
@@ -155,9 +174,11 @@ class StatsScreen(AppScreen):
 
     # -- the plan ------------------------------------------------------------------------------------
 
-    def action_plan(self) -> None:
+    async def action_plan(self) -> None:
         """Show the plan panel and simulate the plan for the exam date typed (or the next 30 days)."""
-        panel = self.query_one("#plan-panel")
+        panel = self.query_one("#plan-panel", Vertical)
+        if not panel.children:
+            await panel.mount_all(plan_widgets())
         panel.display = True
         self.start_plan(self.query_one("#plan-exam", Input).value)
         body = self.query_one("#stats-body", VerticalScroll)
@@ -210,6 +231,25 @@ class StatsScreen(AppScreen):
         self.query_one("#plan-days", Static).update(f"[b $error]{escape(text)}[/]")
         for selector in ("#plan-recall", "#plan-options"):
             self.query_one(selector, Static).update("")
+
+
+def plan_widgets() -> list[Widget]:
+    """The plan panel's widgets: the exam date, the progress of the simulation, and its results."""
+    return [
+        Static("[b]Plan[/b] [dim]simulated with fsrs-rs on your cards[/dim]", id="plan-title"),
+        Horizontal(
+            Label("Exam date", id="plan-exam-label"),
+            Input(placeholder="YYYY-MM-DD (empty: the next 30 days)", id="plan-exam"),
+            id="plan-controls",
+        ),
+        ProgressBar(id="plan-progress", show_eta=False),
+        Static(id="plan-days"),
+        Horizontal(
+            Static(id="plan-recall", classes="stats-box"),
+            Static(id="plan-options", classes="stats-box"),
+            id="plan-row",
+        ),
+    ]
 
 
 def plan_day_lines(plan: Plan) -> list[str]:
