@@ -20,6 +20,7 @@ knows about the terminal beyond the size of a cell in pixels.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -95,9 +96,20 @@ class Taken:
 
 def hex_colour(colour: object) -> str:
     """Any matplotlib colour as ``#rrggbb``."""
+    if isinstance(colour, str):
+        return _hex_of_name(colour)
     try:
         return str(matplotlib.colors.to_hex(colour, keep_alpha=False))  # type: ignore[arg-type]
     except (ValueError, TypeError):
+        return "#888888"
+
+
+@functools.lru_cache(maxsize=256)
+def _hex_of_name(colour: str) -> str:
+    """A colour given by name or hex string as ``#rrggbb`` (the same few come up in every frame)."""
+    try:
+        return str(matplotlib.colors.to_hex(colour, keep_alpha=False))
+    except ValueError:
         return "#888888"
 
 
@@ -135,14 +147,16 @@ def prepare(fig: Figure, cell: tuple[float, float]) -> Taken:
         taken.suptitle = (suptitle, hex_colour(matplotlib.rcParams["text.color"]))
         fig.suptitle("")
     top = TOP_ROWS + (1 if suptitle else 0)
-    fig.subplots_adjust(
-        left=min(LEFT_CELLS * cell_w / width, 0.3),
-        right=1 - min(RIGHT_CELLS * cell_w / width, 0.1),
-        bottom=min(BOTTOM_ROWS * cell_h / height, 0.3),
-        top=1 - min(top * cell_h / height, 0.3),
-        wspace=_gap(fig, GAP_CELLS * cell_w, width, columns=True),
-        hspace=_gap(fig, GAP_ROWS * cell_h, height, columns=False),
-    )
+    margins = {
+        "left": min(LEFT_CELLS * cell_w / width, 0.3),
+        "right": 1 - min(RIGHT_CELLS * cell_w / width, 0.1),
+        "bottom": min(BOTTOM_ROWS * cell_h / height, 0.3),
+        "top": 1 - min(top * cell_h / height, 0.3),
+        "wspace": _gap(fig, GAP_CELLS * cell_w, width, columns=True),
+        "hspace": _gap(fig, GAP_ROWS * cell_h, height, columns=False),
+    }
+    if any(getattr(fig.subplotpars, name) != value for name, value in margins.items()):
+        fig.subplots_adjust(**margins)  # kept axes already sit where these margins put them: not again
     for ax in fig.axes:
         item = _AxesText(ax)
         for loc in ("left", "center", "right"):
@@ -159,6 +173,8 @@ def prepare(fig: Figure, cell: tuple[float, float]) -> Taken:
             ticks = ax.xaxis.get_major_ticks(1)
             item.tick_colour = hex_colour(ticks[0].label1.get_color()) if ticks else item.tick_colour
             item.locators = _take_locators(ax, cell)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_visible(False)  # no ticks, labels or grid lines left to draw: skip laying them out
         legend = ax.get_legend()
         if legend is not None:
             legend.remove()  # its entries are drawn as text beside the plot
@@ -275,12 +291,41 @@ def _batch_texts(batch: TextBatch, height: float) -> list[PlacedText]:
     ]
 
 
+#: Where a laid-out text's centre lies from its anchor, by everything its layout depends on. A text's
+#: extent is its layout moved to its anchor, so a text met again (a panel's title, on every redraw)
+#: is not laid out again.
+_CENTRES: dict[tuple[object, ...], tuple[float, float]] = {}
+
+
+def _layout_key(text: Text, renderer: RendererBase) -> tuple[object, ...] | None:
+    """What the layout of ``text`` depends on; None where it depends on more (wrapping, an offset)."""
+    if (
+        isinstance(text, Annotation)
+        or text.get_wrap()
+        or text.get_usetex()
+        or text.get_transform_rotates_text()
+    ):
+        return None
+    font = text.get_fontproperties()
+    typeface = (
+        font.get_family(),
+        font.get_style(),
+        font.get_variant(),
+        font.get_weight(),
+        font.get_stretch(),
+    )
+    size = (font.get_size_in_points(), font.get_file(), font.get_math_fontfamily())
+    alignment = (text.get_horizontalalignment(), text.get_verticalalignment(), text.get_rotation())
+    spacing = (text.get_rotation_mode(), text.get_linespacing(), text.get_parse_math())
+    return (text.get_text(), repr(typeface), size, alignment, spacing, renderer.points_to_pixels(72.0))
+
+
 def _anchor(text: Text, renderer: RendererBase) -> tuple[float, float] | None:
     """The centre of ``text`` in display pixels (from the bottom-left), or ``None`` off the figure.
 
     A text centred on its position needs no layout: its position through its transform is its centre.
     Others (aligned to a side, rotated, or an annotation placed at an offset) are laid out (never
-    drawn) to find their extent.
+    drawn) to find their extent, once for each layout (``_CENTRES``).
     """
     centred = text.get_horizontalalignment() == "center" and text.get_verticalalignment() in (
         "center",
@@ -288,6 +333,12 @@ def _anchor(text: Text, renderer: RendererBase) -> tuple[float, float] | None:
     )
     if centred and not isinstance(text, Annotation) and not text.get_rotation():
         x, y = text.get_transform().transform(text.get_position())
+        return (float(x), float(y)) if math.isfinite(x) and math.isfinite(y) else None
+    key = _layout_key(text, renderer)
+    if key is not None and key in _CENTRES:
+        x, y = text.get_transform().transform(text.get_position())
+        dx, dy = _CENTRES[key]
+        x, y = x + dx, y + dy
     else:
         text.set_visible(True)
         try:
@@ -295,6 +346,11 @@ def _anchor(text: Text, renderer: RendererBase) -> tuple[float, float] | None:
         finally:
             text.set_visible(False)
         x, y = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
+        if key is not None and math.isfinite(x) and math.isfinite(y):
+            ax, ay = text.get_transform().transform(text.get_position())
+            if len(_CENTRES) > 4096:
+                _CENTRES.clear()
+            _CENTRES[key] = (x - ax, y - ay)
     return (float(x), float(y)) if math.isfinite(x) and math.isfinite(y) else None
 
 

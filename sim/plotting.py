@@ -7,9 +7,12 @@ rasterising to RGBA and saving PNG/SVG/PDF.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import matplotlib
 import matplotlib.colors
@@ -17,11 +20,12 @@ import numpy as np
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
 
 from sim.cell_text import CellText, Taken, collect, place, prepare
-from sim.layout_cache import LayoutCache, LayoutChanged, empty_axes
+from sim.layout import Layout, LayoutChanged
 from sim.registry import get
 from sim.spec import Result
 
@@ -91,6 +95,12 @@ def theme(width_px: int, height_px: int, dark: bool = False, monochrome: bool = 
     }
 
 
+@cache
+def colormap(name: str) -> Colormap:
+    """The colour map ``name``, looked up once (each lookup in ``matplotlib.colormaps`` builds a new copy)."""
+    return matplotlib.colormaps[name]
+
+
 def is_compact(fig: Figure) -> bool:
     """Whether ``fig`` is terminal-sized, where fine text is unreadable and legends hide the plot."""
     return bool(fig.get_figheight() * fig.dpi < COMPACT_HEIGHT)
@@ -136,44 +146,31 @@ class Legend:
 
 
 def draw(
-    fig: Figure,
+    target: Figure | Layout,
     result: Result,
     dark: bool = False,
     cells: tuple[float, float] | None = None,
-    layout: LayoutCache | None = None,
     monochrome: bool = False,
 ) -> tuple[Legend, Taken | None]:
-    """Draw ``result`` on ``fig`` with the theme for the figure's size.
+    """Draw ``result`` on a figure, or on a ``Layout``'s figure, with the theme for the figure's size.
 
     With ``cells`` (a terminal cell's size in pixels), the text is taken out of the figure to be
     drawn as terminal characters (``sim.cell_text``); the returned ``Taken`` says where it goes,
     once the figure is rasterised, and the Legend carries the legend's entries.
-    With a ``layout`` cache, a redraw of the same simulation reuses the axes of the last draw.
+    A redraw of the simulation that drew last on a ``Layout`` reuses its axes and artists (``sim.layout``).
     """
-    bare = cells is not None
+    layout = target if isinstance(target, Layout) else Layout(target, text_as_cells=cells is not None)
+    fig = layout.figure
     width, height = (int(v) for v in fig.get_size_inches() * fig.dpi)
     plot = get(result.sim).plot
     theme_params = theme(width, height, dark, monochrome)
     # Log axes over extreme (but valid) data overflow inside matplotlib's autoscaling: not a fault.
-    with matplotlib.rc_context(theme_params), np.errstate(over="ignore", invalid="ignore"):  # type: ignore[arg-type]
-        replayed = False
-        if layout is not None and layout.sim == result.sim:
-            empty_axes(fig)
-            try:
-                with layout.replaying(fig):
-                    plot(fig, result)
-                replayed = True
-            except LayoutChanged:
-                layout.sim = None
-        if not replayed:
-            fig.clear()
-            fig.set_facecolor(matplotlib.rcParams["figure.facecolor"])
-            fig.set_layout_engine("constrained" if height >= COMPACT_HEIGHT and not bare else "none")
-            if layout is None:
-                plot(fig, result)
-            else:
-                with layout.recording(fig, result.sim):
-                    plot(fig, result)
+    with themed(theme_params), np.errstate(over="ignore", invalid="ignore"):
+        try:
+            _draw_once(layout, result.sim, plot, result, cells is not None, height)
+        except LayoutChanged:
+            layout.clear()
+            _draw_once(layout, result.sim, plot, result, cells is not None, height)
     legend = Legend()
     for ax in fig.axes:
         legend.titles.extend(title for loc in TITLE_LOCATIONS if (title := ax.get_title(loc)))
@@ -186,6 +183,29 @@ def draw(
     if cells is None:
         return legend, None
     return legend, prepare(fig, cells)
+
+
+@contextmanager
+def themed(params: dict[str, Any]) -> Iterator[None]:
+    """``params`` set in ``matplotlib.rcParams`` for the duration, as ``matplotlib.rc_context`` sets them,
+    but restoring only the settings it changed (``rc_context`` copies all of them: most of a millisecond)."""
+    rc = cast("dict[str, Any]", matplotlib.rcParams)  # still the RcParams, which validates what it gets
+    saved = {name: rc[name] for name in params}
+    try:
+        rc.update(params)
+        yield
+    finally:
+        rc.update(saved)
+
+
+def _draw_once(layout: Layout, sim: str, plot: Any, result: Result, bare: bool, height: int) -> None:
+    """One draw of ``result`` on ``layout``: on its kept axes, or on the cleared figure."""
+    if not layout.begin(sim):
+        fig = layout.figure
+        fig.set_facecolor(matplotlib.rcParams["figure.facecolor"])
+        fig.set_layout_engine("constrained" if height >= COMPACT_HEIGHT and not bare else "none")
+    plot(layout, result)
+    layout.end()
 
 
 def _colour_of(handle: Any) -> str:
@@ -233,12 +253,12 @@ class Renderer:
         self.figure = new_figure(width_px, height_px, dpi)
         self.legend = Legend()
         self.texts: list[CellText] = []
-        # Live plots redraw on every parameter change: keep their axes between frames.
-        self.layout = LayoutCache()
+        # Live plots redraw on every parameter change: keep their axes and artists between frames.
+        self.layout = Layout(self.figure, text_as_cells=cells is not None)
 
     def render(self, result: Result) -> np.ndarray:
         """Draw ``result`` and return its pixels; ``legend`` and ``texts`` then hold the plot's text."""
-        self.legend, taken = draw(self.figure, result, self.dark, self.cells, self.layout, self.monochrome)
+        self.legend, taken = draw(self.layout, result, self.dark, self.cells, self.monochrome)
         pixels = to_rgba(self.figure)
         if self.cells is not None and taken is not None:
             width, height = self.size
@@ -259,7 +279,7 @@ def save(result: Result, path: str | Path, size_inches: tuple[float, float] = SA
     if fmt not in SAVE_FORMATS:
         raise ValueError(f"cannot save '{target.name}': the file must end in .png, .svg or .pdf")
     fig = new_figure(int(size_inches[0] * SAVE_DPI), int(size_inches[1] * SAVE_DPI), SAVE_DPI)
-    draw(fig, result)
+    draw(Layout(fig), result)
     target.parent.mkdir(parents=True, exist_ok=True)
     with np.errstate(over="ignore", invalid="ignore"):  # log axes over extreme (valid) data
         fig.savefig(target, format=fmt, dpi=SAVE_DPI)

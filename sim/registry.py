@@ -17,7 +17,8 @@ from sim.spec import Result, Spec
 
 if TYPE_CHECKING:
     import numpy as np
-    from matplotlib.figure import Figure
+
+    from sim.layout import Layout
 
 NAMES: tuple[str, ...] = (
     "gradient-descent",
@@ -81,11 +82,15 @@ CATALOG: Mapping[str, Spec] = _Catalog()
 
 @dataclass(frozen=True)
 class Simulation:
-    """A runnable simulation: its spec with its ``compute`` and ``plot`` functions."""
+    """A runnable simulation: its spec with its ``compute`` and ``plot`` functions.
+
+    ``plot(layout, result)`` draws on ``layout.figure``, asking the ``sim.layout.Layout`` for its axes
+    and artists (``sim.plotting.draw`` and ``save`` are the usual way to call it).
+    """
 
     spec: Spec
     compute: Callable[[dict[str, Any], np.random.Generator], Result]
-    plot: Callable[[Figure, Result], None]
+    plot: Callable[[Layout, Result], None]
 
     @property
     def name(self) -> str:

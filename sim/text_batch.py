@@ -21,6 +21,8 @@ from matplotlib.text import Text
 class TextBatch(Artist):
     """Texts sharing one transform, alignment and font: ``items`` are ``(x, y, text, colour)``."""
 
+    zorder = 3  # as ``Text``: over images, lines and collections
+
     def __init__(
         self,
         items: Sequence[tuple[float, float, str, str]],
@@ -31,12 +33,29 @@ class TextBatch(Artist):
         **style: Any,
     ) -> None:
         super().__init__()
-        self.positions = np.array([(x, y) for x, y, _, _ in items], dtype=float).reshape(-1, 2)
-        self.strings = [text for _, _, text, _ in items]
-        self.colours = [colour for _, _, _, colour in items]
+        self.set_items(items)
         self.ha, self.va, self.fontsize = ha, va, fontsize
         self.style = style
         self.set_in_layout(False)  # labels of cells, not of the axes: the layout leaves them be
+
+    def set_items(self, items: Sequence[tuple[float, float, str, str]]) -> None:
+        """Replace the texts: ``(x, y, text, colour)`` each."""
+        self.positions = np.array([(x, y) for x, y, _, _ in items], dtype=float).reshape(-1, 2)
+        self.strings = [text for _, _, text, _ in items]
+        self.colours = [colour for _, _, _, colour in items]
+        self.stale = True
+
+    def set_ha(self, ha: str) -> None:
+        """Horizontal alignment of every text."""
+        self.ha, self.stale = ha, True
+
+    def set_va(self, va: str) -> None:
+        """Vertical alignment of every text."""
+        self.va, self.stale = va, True
+
+    def set_fontsize(self, fontsize: float | str | None) -> None:
+        """Font size of every text."""
+        self.fontsize, self.stale = fontsize, True
 
     def texts(self) -> Iterator[Text]:
         """The batch as ``Text`` artists (made on demand, for drawing pixels)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
+from sim.memo import Memo, digest, read_only
 from sim.networks import _check_network, _check_y, _Networks, _shapes
 from sim.nn import Array, _check_choices
 
@@ -158,4 +159,52 @@ def fit_variants(
             [dw[index] for dw in start],
         )
         for index in range(len(variants))
+    ]
+
+
+#: Fits of single variants already trained, by everything each depends on (``remembered_fits``).
+FITS: Memo[Fit] = Memo(64)
+
+
+def remembered_fits(
+    weights: Sequence[ArrayLike],
+    biases: Sequence[ArrayLike],
+    x: ArrayLike,
+    y: ArrayLike,
+    steps: int,
+    lr: float,
+    variants: Sequence[tuple[str, bool]],
+    loss: str = "mse",
+    optimizer: str = "gd",
+    starts: Sequence[Sequence[ArrayLike]] | None = None,
+) -> list[Fit]:
+    """``fit_variants``, remembering each variant's fit by everything it depends on (``sim.memo``).
+
+    A live simulation trains again on every parameter change: going back to earlier values, or changing
+    what only some variants depend on (the activation of one of them), trains only the variants whose
+    inputs changed, side by side as ``fit_variants`` does. The numbers are those of ``fit_variants``
+    (each variant's fit is the same alone or beside others); the arrays are shared, so read-only.
+    """
+    own = list(starts) if starts is not None else [weights] * len(variants)
+    if len(own) != len(variants):
+        raise ValueError(f"starts must hold one weight list per variant ({len(variants)}), got {len(own)}")
+    shared = ([np.asarray(b) for b in biases], np.asarray(x), np.asarray(y), steps, lr, loss, optimizer)
+    keys = [
+        digest([np.asarray(w) for w in start], *shared, variant)
+        for start, variant in zip(own, variants, strict=True)
+    ]
+    found = [FITS.get(key) for key in keys]
+    missing = [index for index, fit in enumerate(found) if fit is None]
+    if missing:
+        trained = fit_variants(
+            weights, biases, x, y, steps, lr, [variants[i] for i in missing], loss, optimizer,
+            starts=[own[i] for i in missing] if starts is not None else None,
+        )  # fmt: skip
+        for index, fit in zip(missing, trained, strict=True):
+            read_only(fit.losses, *fit.weights, *fit.biases, *fit.start_gradients)
+            found[index] = FITS.put(keys[index], fit)
+    return [
+        Fit(fit.losses, list(fit.weights), list(fit.biases), fit.diverged, list(fit.start_gradients))
+        for fit in found
+        if fit is not None
     ]

@@ -1,1 +1,1 @@
-"""One module per simulation: ``compute(params, rng) -> Result`` and ``plot(fig, result)``."""
+"""One module per simulation: ``compute(params, rng) -> Result`` and ``plot(layout, result)``."""

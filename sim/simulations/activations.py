@@ -6,8 +6,8 @@ from typing import Any
 
 import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 
+from sim.layout import Layout
 from sim.nn import activation
 from sim.plotting import is_compact
 from sim.spec import Result
@@ -39,24 +39,24 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 STYLES = {"leaky_relu": (0, (4, 2))}
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
     chosen = result.params["function"]
     x = result.data["x"]
-    left, right = fig.subplots(1, 2)
+    left, right = layout.subplots(1, 2)
     # Where the theme already tells the curves apart by line style (no colour), it keeps its own.
     styled = "linestyle" in matplotlib.rcParams["axes.prop_cycle"].keys
     for name, (y, dy) in result.data["curves"].items():
         width, alpha = (3.0, 1.0) if name == chosen else (1.6, 0.6)
         style: dict[str, Any] = {} if styled or name not in STYLES else {"linestyle": STYLES[name]}
-        left.plot(x, y, label=name, linewidth=width, alpha=alpha, **style)
-        right.plot(x, dy, label=name, linewidth=width, alpha=alpha, **style)
+        layout.line(left, x, y, label=name, linewidth=width, alpha=alpha, **style)
+        layout.line(right, x, dy, label=name, linewidth=width, alpha=alpha, **style)
     left.set_title("activation f(x)")
     right.set_title("derivative f'(x)")
-    peak = result.answers["max_derivative"]
-    right.axhline(peak, color="#888888", linestyle="--", linewidth=1)
-    right.annotate(f"max {peak:.3g}", (x[0], peak), va="bottom", fontsize="small")
-    left.legend(loc="upper left", fontsize="small" if small else None)
+    peak = float(result.answers["max_derivative"])  # type: ignore[arg-type]
+    layout.axline(right, peak, vertical=False, color="#888888", linestyle="--", linewidth=1)
+    layout.annotate(right, f"max {peak:.3g}", (float(x[0]), peak), va="bottom", fontsize="small")
+    layout.legend(left, loc="upper left", fontsize="small" if small else None)
     for ax in (left, right):
         ax.set_xlabel("x")
     left.set_ylabel("f(x)")

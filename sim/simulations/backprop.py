@@ -8,11 +8,12 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib.collections import PathCollection, PolyCollection
-from matplotlib.figure import Figure
 from matplotlib.patches import BoxStyle
+from matplotlib.quiver import Quiver
 
 from sim.autodiff import Graph, field, parse_values, trace
-from sim.plotting import PALETTE, figure_size
+from sim.layout import Layout
+from sim.plotting import PALETTE, colormap, figure_size
 from sim.spec import Result
 
 BOX_WIDTH = 0.72
@@ -94,7 +95,7 @@ def _node_colours(graph: Graph) -> list[Any]:
     grads = np.array([np.nan if n.grad is None else n.grad for n in graph.nodes])
     known = ~np.isnan(grads)
     scale = float(np.max(np.abs(grads[known]), initial=0.0)) or 1.0
-    shades = matplotlib.colormaps["RdBu_r"](0.5 + 0.36 * np.clip(np.where(known, grads, 0.0) / scale, -1, 1))
+    shades = colormap("RdBu_r")(0.5 + 0.36 * np.clip(np.where(known, grads, 0.0) / scale, -1, 1))
     return [tuple(shade) if grad else CONSTANT_COLOUR for shade, grad in zip(shades, known, strict=True)]
 
 
@@ -117,7 +118,7 @@ def _operation_and_value(label: str, value: float) -> str:
     return label if label == shown else f"{label}\n{shown}"
 
 
-def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str) -> None:
+def _draw_graph(layout: Layout, ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str) -> None:
     fg = matplotlib.rcParams["text.color"]
     edges = sorted(set(graph.edges()))
     if edges:
@@ -125,10 +126,26 @@ def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str
         dst = np.array([d for _, d in edges])
         x0, y0 = xs[src] + BOX_WIDTH / 2, ys[src]
         x1, y1 = xs[dst] - BOX_WIDTH / 2, ys[dst]
-        ax.quiver(
-            x0, y0, x1 - x0, y1 - y0, angles="xy", scale_units="xy", scale=1, color=fg, alpha=0.55,
-            width=0.003 if size == "full" else 0.006, headwidth=4, headlength=5, headaxislength=4.5,
-        )  # fmt: skip
+
+        def quiver() -> Quiver:
+            arrows = Quiver(
+                ax, x0, y0, x1 - x0, y1 - y0, angles="xy", scale_units="xy", scale=1, color=fg, alpha=0.55,
+                width=0.003 if size == "full" else 0.006, headwidth=4, headlength=5, headaxislength=4.5,
+            )  # fmt: skip
+            ax.add_collection(arrows, autolim=False)  # the limits are set below
+            return arrows
+
+        def keep(arrows: Quiver) -> bool:
+            """The same arrows (the graph's shape alone places them), or False for another graph's."""
+            same = np.array_equal(arrows.get_offsets(), np.column_stack([x0, y0])) and np.array_equal(
+                np.ravel(arrows.U), x1 - x0
+            )
+            if same and np.array_equal(np.ravel(arrows.V), y1 - y0):
+                ax.add_collection(arrows, autolim=False)
+                return True
+            return False
+
+        layout.artist(ax, "arrows", quiver, keep)
     # Rounded boxes as one collection of paths: the paths FancyBboxPatch draws, without a patch each.
     rounded = BoxStyle.Round(pad=0, rounding_size=0.1)
     corners = zip(xs - BOX_WIDTH / 2, ys - BOX_HEIGHT / 2, strict=True)
@@ -136,7 +153,19 @@ def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str
     widths = [1.0] * len(boxes)
     widths[-1] = 2.5
     colours = _node_colours(graph)
-    ax.add_collection(PathCollection(boxes, facecolors=colours, edgecolors=fg, linewidths=widths))
+
+    def nodes() -> PathCollection:
+        made = PathCollection(boxes, facecolors=colours, edgecolors=fg, linewidths=widths)
+        ax.add_collection(made, autolim=False)  # the limits are set below
+        return made
+
+    def refill(made: PathCollection) -> None:
+        made.set_paths(boxes)
+        made.set_facecolor(colours)
+        made.set_linewidth(widths)
+        ax.add_collection(made, autolim=False)
+
+    layout.artist(ax, "nodes", nodes, refill)
     # Every node shows its operation and its value; with room, also its gradient.
     texts = [_operation_and_value(n.label, n.value) for n in graph.nodes]
     font = max(_box_font(ax, xs, ys, texts), SMALLEST_FONT)
@@ -151,8 +180,8 @@ def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str
         detailed_font = _box_font(ax, xs, ys, detailed)
         if detailed_font >= MIN_FONT:
             texts, font, legend = detailed, detailed_font, "per node: value, ∂ = ∂f/∂node"
-    for text, x, y in zip(texts, xs, ys, strict=True):
-        ax.text(x, y, text, ha="center", va="center", fontsize=font, color="black", linespacing=1.0)
+    items = [(x, y, text, "black") for text, x, y in zip(texts, xs, ys, strict=True)]
+    layout.texts(ax, items, ha="center", va="center", fontsize=font, linespacing=1.0)
     ax.set_xlim(xs.min() - 0.6, xs.max() + 0.6)
     ax.set_ylim(ys.min() - 0.6, ys.max() + 0.6)
     ax.set_axis_off()
@@ -163,7 +192,7 @@ def _draw_graph(ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str
         ax.set_title("→ values  ← gradients" if size == "compact" else "← gradients", loc="left")
 
 
-def _draw_check(ax: Any, result: Result, size: str) -> None:
+def _draw_check(layout: Layout, ax: Any, result: Result, size: str) -> None:
     names: list[str] = result.data["names"]
     rows = np.arange(len(names))
     series = (
@@ -178,34 +207,45 @@ def _draw_check(ax: Any, result: Result, size: str) -> None:
         low, high = centres - 0.18, centres + 0.18
         ends = np.asarray(values, dtype=float)
         corners = [[(0.0, a), (0.0, b), (v, b), (v, a)] for a, b, v in zip(low, high, ends, strict=True)]
-        bars = PolyCollection(corners, facecolors=colour, edgecolors="none", label=label)
-        bars.sticky_edges.x.append(0.0)  # as for bars: no margin beyond the zero line
-        ax.add_collection(bars)
-    ax.axvline(0.0, color=matplotlib.rcParams["axes.edgecolor"], linewidth=0.8)
+
+        def bars(corners: list[Any] = corners, colour: str = colour, label: str = label) -> PolyCollection:
+            made = PolyCollection(corners, facecolors=colour, edgecolors="none", label=label)
+            made.sticky_edges.x.append(0.0)  # as for bars: no margin beyond the zero line
+            ax.add_collection(made)
+            return made
+
+        def rebar(made: PolyCollection, corners: list[Any] = corners) -> None:
+            made.set_verts(corners)
+            ax.add_collection(made)
+
+        layout.artist(ax, f"bars {label}", bars, rebar)
+    layout.axline(ax, 0.0, vertical=True, color=matplotlib.rcParams["axes.edgecolor"], linewidth=0.8)
     ax.set_ylim(len(names) - 0.5, -0.5)
     if size != "full":
         # Tick-free axes draw several times faster; the names go beside the zero line.
         ax.set_axis_off()
         low = ax.get_xlim()[0]
-        for row, name in zip(rows, names, strict=True):
-            ax.text(low, row, name, ha="right", va="center", fontsize="small")
+        fg = matplotlib.rcParams["text.color"]
+        names_at = [(low, float(row), name, fg) for row, name in zip(rows, names, strict=True)]
+        layout.texts(ax, names_at, ha="right", va="center", fontsize="small")
         ax.set_title("∂f/∂v", loc="right")
         return
     ax.set_yticks(rows, names)
     ax.locator_params(axis="x", nbins=3)
     ax.set_title(f"∂f/∂v  (max diff {result.answers['fd_max_error']:.1e})")
     ax.set_xlabel("∂f/∂v")
-    ax.legend(loc="best")
+    layout.legend(ax, loc="best")
 
 
-def plot(fig: Figure, result: Result) -> None:
+def plot(layout: Layout, result: Result) -> None:
+    fig = layout.figure
     size = figure_size(fig)
     # Fixed margins, so that the box fonts can be sized from the final axes geometry.
     fig.set_layout_engine("none")
     top = 0.88
-    grid = fig.add_gridspec(
+    grid = layout.add_gridspec(
         1, 2, width_ratios=(3.2, 1.0), left=0.01, right=0.98, bottom=0.07, top=top, wspace=0.1
     )
-    graph_ax, check_ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
-    _draw_graph(graph_ax, result.data["graph"], result.data["x"], result.data["y"], size)
-    _draw_check(check_ax, result, size)
+    graph_ax, check_ax = layout.add_subplot(grid[0]), layout.add_subplot(grid[1])
+    _draw_graph(layout, graph_ax, result.data["graph"], result.data["x"], result.data["y"], size)
+    _draw_check(layout, check_ax, result, size)

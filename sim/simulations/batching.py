@@ -6,8 +6,9 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from sim.layout import Layout
+from sim.memo import Memo, digest, read_only
 from sim.plotting import is_compact, quiet_log_axis
 from sim.simulations.gradient_descent import floored
 from sim.spec import Result
@@ -60,6 +61,25 @@ def train(
     return np.array(history)
 
 
+#: Weight histories already trained, by everything ``train`` depends on (``sim.memo``).
+HISTORIES: Memo[np.ndarray] = Memo(48)
+
+
+def remembered_train(
+    x: np.ndarray, y: np.ndarray, batch: int, lr: float, epochs: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``train``, remembering its (read-only) history by its inputs and the generator's state, so that a
+    change of the batch size retrains only the minibatch method, and stepping back retrains nothing."""
+    key = digest(x, y, batch, lr, epochs, rng.bit_generator.state)
+
+    def trained() -> np.ndarray:
+        history = train(x, y, batch, lr, epochs, rng)
+        read_only(history)
+        return history
+
+    return HISTORIES.get_or_make(key, trained)
+
+
 def stable_prefix(losses: np.ndarray) -> tuple[np.ndarray, bool]:
     """``losses`` before the first non-finite one or one past ``BLOW_UP`` times the start."""
     bad = np.flatnonzero(~np.isfinite(losses) | (losses > BLOW_UP * max(float(losses[0]), 1e-12)))
@@ -77,7 +97,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     curves, finals, noises, blown = [], [], [], []
     for method, size, updates, method_rng in zip(METHODS, sizes, per_epoch, shuffle_rngs, strict=True):
         with np.errstate(all="ignore"):
-            losses, blew_up = stable_prefix(mse(x, y, train(x, y, size, params["lr"], epochs, method_rng)))
+            history = remembered_train(x, y, size, params["lr"], epochs, method_rng)
+            losses, blew_up = stable_prefix(mse(x, y, history))
         curves.append(losses)
         finals.append(float(losses[-1]))
         last_epoch = losses[-updates:] if len(losses) > updates else losses
@@ -103,9 +124,9 @@ def _thin(values: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.nda
     return positions[::step], values[::step]
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
-    updates_ax, epochs_ax = fig.subplots(1, 2, sharey=True)
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
+    updates_ax, epochs_ax = layout.subplots(1, 2, sharey=True)
     # Each scale is set once (the shared y axis too): setting it per curve costs more than drawing them.
     updates_ax.set_xscale("log")
     updates_ax.set_yscale("log")
@@ -117,14 +138,16 @@ def plot(fig: Figure, result: Result) -> None:
     ):
         excess = floored(losses - optimal)
         count = np.arange(len(losses))
-        updates_ax.plot(*_thin(excess, count + 1), color=colour, linewidth=1.4, label=method)
+        layout.line(updates_ax, *_thin(excess, count + 1), color=colour, linewidth=1.4, label=method)
         ends = count[::updates]
-        epochs_ax.plot(ends / updates, excess[ends], color=colour, marker="o", markersize=3, label=method)
+        dots: dict[str, Any] = {"color": colour, "marker": "o", "markersize": 3, "label": method}
+        layout.line(epochs_ax, ends / updates, excess[ends], **dots)
         if method in blown:
             # Blown up within an epoch: the curve goes on to the last update before it did.
             last = (count[-1] / updates, excess[-1])
-            epochs_ax.plot([ends[-1] / updates, last[0]], [excess[ends[-1]], last[1]], color=colour)
-            epochs_ax.plot(*last, marker="X", markersize=9, color=colour, markeredgecolor=BLOW_UP_EDGE)
+            layout.line(epochs_ax, [ends[-1] / updates, last[0]], [excess[ends[-1]], last[1]], color=colour)
+            layout.line(epochs_ax, [last[0]], [last[1]], marker="X", markersize=9, color=colour,
+                        markeredgecolor=BLOW_UP_EDGE)  # fmt: skip
             verdict = f"{method}: blew up"
         elif losses[-1] > losses[0]:
             verdict = f"{method}: loss grew"
@@ -132,9 +155,10 @@ def plot(fig: Figure, result: Result) -> None:
             continue
         # Where the curve ends: the last update before the loss blew up, or the last one.
         end = (float(count[-1] + 1), float(excess[-1]))
-        updates_ax.plot(*end, marker="X", markersize=9, color=colour, markeredgecolor=BLOW_UP_EDGE)
-        updates_ax.annotate(
-            verdict, end, xytext=(-8, -2), textcoords="offset points", ha="right", va="top",
+        layout.line(updates_ax, [end[0]], [end[1]], marker="X", markersize=9, color=colour,
+                    markeredgecolor=BLOW_UP_EDGE)  # fmt: skip
+        layout.annotate(
+            updates_ax, verdict, end, xytext=(-8, -2), textcoords="offset points", ha="right", va="top",
             color=colour, fontweight="bold", fontsize="small" if small else None,
         )  # fmt: skip
     quiet_log_axis(updates_ax)
@@ -146,4 +170,4 @@ def plot(fig: Figure, result: Result) -> None:
     epochs_ax.set_ylabel("loss - best" if small else "training loss - lowest possible")
     epochs_ax.set_xlim(0, int(result.params["epochs"]))
     if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
-        epochs_ax.legend(loc="upper right")
+        layout.legend(epochs_ax, loc="upper right")

@@ -15,7 +15,6 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -29,9 +28,9 @@ from matplotlib.transforms import (
 from PIL import Image
 
 from sim.conv import FILTERS, conv2d, pad
-from sim.plotting import is_compact
+from sim.layout import Layout
+from sim.plotting import colormap, is_compact
 from sim.spec import Result
-from sim.text_batch import add_texts
 
 MAX_KERNEL = 7
 #: Room kept right of a terminal plot's feature map for its colour scale, in map sides.
@@ -148,6 +147,7 @@ def diverging_cmap() -> str:
 class Panel:
     """Where one image is drawn. Artists pass ``transform`` and use pixel coordinates (x = col, y = row)."""
 
+    layout: Layout
     ax: Axes
     transform: Transform
     aspect: Literal["equal", "auto"]
@@ -158,25 +158,30 @@ class Panel:
     def image(self, values: np.ndarray, left: float = -0.5, top: float = -0.5, **style: Any) -> AxesImage:
         """Show ``values`` with its top-left pixel corner at (left, top)."""
         extent = (left, left + values.shape[1], top + values.shape[0], top)
-        return self.ax.imshow(
-            values,
-            extent=extent,
-            transform=self.transform,
-            aspect=self.aspect,
-            interpolation="nearest",
+        return self.layout.image(
+            self.ax, values, extent, transform=self.transform, aspect=self.aspect, interpolation="nearest",
             **style,
-        )
+        )  # fmt: skip
 
     def box(self, top: float, left: float, height: float, width: float, **style: Any) -> Rectangle:
         """Outline the pixels from (top, left) spanning height x width."""
-        outline = Rectangle(
-            (left - 0.5, top - 0.5), width, height, fill=False, transform=self.transform, **style
-        )
-        if self.ax.get_autoscale_on():
-            self.ax.add_patch(outline)
-        else:  # the limits are fixed: working out the patch's extent for them only costs time
-            self.ax.add_artist(outline)
-        return outline
+        ax = self.ax
+        # Where the limits are fixed, working out the patch's extent for them only costs time.
+        add = ax.add_patch if ax.get_autoscale_on() else ax.add_artist
+
+        def outline() -> Rectangle:
+            made = Rectangle(
+                (left - 0.5, top - 0.5), width, height, fill=False, transform=self.transform, **style
+            )
+            add(made)
+            return made
+
+        def move(made: Rectangle) -> None:
+            made.set_bounds(left - 0.5, top - 0.5, width, height)
+            made.set(transform=self.transform, **style)
+            add(made)
+
+        return self.layout.artist(ax, f"box {sorted(style)}", outline, move)
 
     def title(self, text: str) -> None:
         if self.title_at is None:
@@ -184,15 +189,10 @@ class Panel:
         else:
             size = matplotlib.rcParams["axes.titlesize"]
             # Bold marks it as a panel's title where the terminal draws the figure's text as characters.
-            self.ax.text(
-                *self.title_at,
-                text,
-                ha="center",
-                va="bottom",
-                fontsize=size,
-                fontweight="bold",
+            self.layout.text(
+                self.ax, *self.title_at, text, ha="center", va="bottom", fontsize=size, fontweight="bold",
                 clip_on=False,
-            )
+            )  # fmt: skip
 
 
 def cell_fontsize(cell: float, chars: int, largest: float = 10.0) -> float:
@@ -209,13 +209,15 @@ def annotate_cells(
     chars = max((len(label) for label in labels), default=1)
     size = cell_fontsize(panel.cell, chars)
     span = high - low or 1.0
-    shades = matplotlib.colormaps[cmap](np.clip((values.ravel() - low) / span, 0.0, 1.0))
+    shades = colormap(cmap)(np.clip((values.ravel() - low) / span, 0.0, 1.0))
     bright = shades[:, :3] @ np.array([0.299, 0.587, 0.114]) > 0.5
     items = [
         (j, i, label, "black" if light else "white")
         for (i, j), label, light in zip(np.ndindex(rows, cols), labels, bright, strict=True)
     ]
-    add_texts(panel.ax, items, ha="center", va="center", fontsize=size, transform=panel.transform, **style)
+    panel.layout.texts(
+        panel.ax, items, ha="center", va="center", fontsize=size, transform=panel.transform, **style
+    )
 
 
 #: Where terminal-sized image panels go, as fractions of the figure: fixed, so that a redraw on kept
@@ -224,7 +226,7 @@ COMPACT_BOX = {"left": 0.005, "right": 0.995, "bottom": 0.01, "top": 0.99}
 
 
 def image_panels(
-    fig: Figure, bounds: list[tuple[float, float, float, float]], ratios: list[float], compact: bool
+    layout: Layout, bounds: list[tuple[float, float, float, float]], ratios: list[float], compact: bool
 ) -> tuple[list[Panel], list[Axes]]:
     """Side-by-side panels for images, then ordinary axes for the rest.
 
@@ -236,11 +238,12 @@ def image_panels(
     the ordinary axes' beside it there.
     """
     count = len(bounds)
+    fig = layout.figure
     dpi = fig.dpi
     fig_w, fig_h = fig.bbox.width, fig.bbox.height
     if not compact:
-        grid = fig.add_gridspec(1, len(ratios), width_ratios=ratios)
-        axes = [fig.add_subplot(grid[0, i]) for i in range(len(ratios))]
+        grid = layout.add_gridspec(1, len(ratios), width_ratios=ratios)
+        axes = [layout.add_subplot(grid[0, i]) for i in range(len(ratios))]
         panels = []
         for ax, ratio, (_, _, rows, cols) in zip(axes, ratios, bounds, strict=False):
             ax.grid(False)
@@ -250,11 +253,11 @@ def image_panels(
             ax.set_ylabel("row")
             # Nominal room for the image (the layout engine settles it when drawing).
             side = min(0.8 * fig_w * ratio / sum(ratios) / cols, 0.7 * fig_h / rows)
-            panels.append(Panel(ax, ax.transData, "equal", cell=side * 72 / dpi))
+            panels.append(Panel(layout, ax, ax.transData, "equal", cell=side * 72 / dpi))
         return panels, axes[count:]
-    grid = fig.add_gridspec(1, len(ratios), width_ratios=ratios, wspace=0.0, **COMPACT_BOX)
-    shared = fig.add_subplot(grid[0, :count])
-    spare = [fig.add_subplot(grid[0, i]) for i in range(count, len(ratios))]
+    grid = layout.add_gridspec(1, len(ratios), width_ratios=ratios, wspace=0.0, **COMPACT_BOX)
+    shared = layout.add_subplot(grid[0, :count])
+    spare = [layout.add_subplot(grid[0, i]) for i in range(count, len(ratios))]
     box = shared.get_position()
     shared.set_axis_off()
     width, height = box.width * fig_w, box.height * fig_h
@@ -270,12 +273,14 @@ def image_panels(
         top = room + (height - room - rows * scale) / 2
         to_slot = Affine2D().translate(-corner_left, -corner_top).scale(scale).translate(left, top)
         transform = to_slot + shared.transData
-        panels.append(Panel(shared, transform, "auto", ((start + end) / 2, top - 2), scale * 72 / dpi))
+        panels.append(
+            Panel(layout, shared, transform, "auto", ((start + end) / 2, top - 2), scale * 72 / dpi)
+        )
     return panels, spare
 
 
-def plot(fig: Figure, result: Result) -> None:
-    compact = is_compact(fig)
+def plot(layout: Layout, result: Result) -> None:
+    compact = is_compact(layout.figure)
     cmap = diverging_cmap()
     image, padded, kernel, output = (result.data[k] for k in ("image", "padded", "kernel", "output"))
     stride, pad_px = int(result.params["stride"]), int(result.params["padding"])
@@ -291,7 +296,7 @@ def plot(fig: Figure, result: Result) -> None:
         (-0.5, -0.5, *kernel.shape),
         (-0.5, -0.5, out_rows, out_cols + room),
     ]
-    (show_in, show_k, show_out), _ = image_panels(fig, bounds, [3.0, 1.4, 3.0], compact)
+    (show_in, show_k, show_out), _ = image_panels(layout, bounds, [3.0, 1.4, 3.0], compact)
 
     show_in.image(padded, corner, corner, cmap="gray", vmin=padded.min(), vmax=padded.max())
     show_in.box(0, 0, rows, cols, edgecolor="#4e9af1", linestyle="--")
@@ -330,20 +335,19 @@ def plot(fig: Figure, result: Result) -> None:
         "linestyle": "",
     }
     probe_text, peak_text = f"({probe[0]}, {probe[1]})", f"({peak[0]}, {peak[1]})"
-    (probe_mark,) = show_out.ax.plot(
-        [probe[1]], [probe[0]], marker="o", markerfacecolor="none", markeredgecolor=PROBE_COLOUR,
-        label=f"reported {probe_text}",
-        **marker,
+    probe_mark = layout.line(
+        show_out.ax, [probe[1]], [probe[0]], marker="o", markerfacecolor="none", markeredgecolor=PROBE_COLOUR,
+        color=PROBE_COLOUR, label=f"reported {probe_text}", **marker,
     )  # fmt: skip
-    (peak_mark,) = show_out.ax.plot(
-        [peak[1]], [peak[0]], marker="x", color=PEAK_COLOUR,
-        label=f"strongest {peak_text}",
+    peak_mark = layout.line(
+        show_out.ax, [peak[1]], [peak[0]], marker="x", color=PEAK_COLOUR, label=f"strongest {peak_text}",
         **marker,
     )  # fmt: skip
     shape = f"{output.shape[0]}x{output.shape[1]}"
     show_out.title(shape if compact else f"feature map {shape} (stride {stride})")
     colour_scale(show_out, out_cmap, low, high, out_rows, out_cols)
-    legend = show_k.ax.legend(  # below the kernel
+    legend = layout.legend(  # below the kernel
+        show_k.ax,
         handles=[probe_mark, peak_mark, *handles],
         loc="lower center" if compact else "upper center",
         bbox_to_anchor=None if compact else (0.5, -0.04),
@@ -351,7 +355,8 @@ def plot(fig: Figure, result: Result) -> None:
         handlelength=1.2,
         borderaxespad=0.2,
     )
-    legend.set_in_layout(False)  # it may be wider than the kernel's column: the layout must not chase it
+    if legend is not None:
+        legend.set_in_layout(False)  # it may be wider than the kernel's column: the layout must not chase it
 
 
 def colour_scale(panel: Panel, cmap: str, low: float, high: float, rows: int, cols: int) -> None:
@@ -379,13 +384,32 @@ def colour_scale(panel: Panel, cmap: str, low: float, high: float, rows: int, co
     heights = y0 + (y1 - y0) * steps
     # Built from vertex arrays: a Rectangle patch per step costs more than drawing the whole figure's text.
     strip = [((x0, a), (x0 + width, a), (x0 + width, b), (x0, b)) for a, b in itertools.pairwise(heights)]
-    shades = matplotlib.colormaps[cmap]((steps[:-1] + steps[1:]) / 2)
-    bar = PolyCollection(strip, facecolors=shades, edgecolors="none", transform=transform, clip_on=False)
-    panel.ax.add_collection(bar, autolim=False)
+    shades: Any = colormap(cmap)((steps[:-1] + steps[1:]) / 2)  # RGBA rows
+    ax = panel.ax
+
+    def bar() -> PolyCollection:
+        made = PolyCollection(strip, facecolors=shades, edgecolors="none", transform=transform, clip_on=False)
+        ax.add_collection(made, autolim=False)
+        return made
+
+    def repaint(made: PolyCollection) -> None:
+        paths = made.get_paths()
+        same = (
+            len(paths) == len(strip)
+            and np.array_equal(np.asarray(paths[0].vertices)[:4], strip[0])
+            and np.array_equal(np.asarray(paths[-1].vertices)[:4], strip[-1])
+        )
+        if not (same and np.array_equal(made.get_facecolor(), shades)):  # new vertices cost more than a check
+            made.set_verts(strip)
+            made.set_facecolor(shades)
+        made.set_transform(transform)
+        ax.add_collection(made, autolim=False)
+
+    panel.layout.artist(ax, "colour scale", bar, repaint)
     size = matplotlib.rcParams["ytick.labelsize"]
     for fraction in (0.0, 0.5, 1.0) if low < 0 < high else (0.0, 1.0):
         value = low + fraction * (high - low)
-        panel.ax.text(
-            x0 + 1.3 * width, y0 + fraction * (y1 - y0), f"{value:.3g}", ha="left", va="center",
+        panel.layout.text(
+            ax, x0 + 1.3 * width, y0 + fraction * (y1 - y0), f"{value:.3g}", ha="left", va="center",
             fontsize=size, transform=transform, clip_on=False,
         )  # fmt: skip

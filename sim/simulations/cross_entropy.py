@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from sim.layout import Layout
 from sim.networks import mlp_gradients_stacked
 from sim.nn import sigmoid
 from sim.plotting import is_compact
@@ -73,26 +73,27 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
-    losses, gradients = fig.subplots(1, 2)
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
+    losses, gradients = layout.subplots(1, 2)
     grid, z = result.data["grid"], result.params["logit"]
     labels = {"ce": "cross-entropy", "mse": "squared error"}
     for key, curve in result.data["curves"].items():
-        losses.plot(grid, curve[:, 0], color=COLORS[key], label=labels[key])
-        gradients.plot(grid, curve[:, 1], color=COLORS[key], label=labels[key])
-        losses.plot([z], [result.answers[f"{key}_loss"]], "o", color=COLORS[key])
-        gradients.plot([z], [result.answers[f"{key}_gradient"]], "o", color=COLORS[key])
+        layout.line(losses, grid, curve[:, 0], color=COLORS[key], label=labels[key])
+        layout.line(gradients, grid, curve[:, 1], color=COLORS[key], label=labels[key])
+        dot: dict[str, Any] = {"color": COLORS[key], "marker": "o", "linestyle": "None"}
+        layout.line(losses, [z], [result.answers[f"{key}_loss"]], **dot)
+        layout.line(gradients, [z], [result.answers[f"{key}_gradient"]], **dot)
     for ax in (losses, gradients):
-        ax.axvline(z, color="#e15759", linewidth=1.0, linestyle="--")
+        layout.axline(ax, float(z), vertical=True, color="#e15759", linewidth=1.0, linestyle="--")
         ax.locator_params(nbins=4)
-    gradients.axhline(0.0, color="#888888", linewidth=0.8)
+    layout.axline(gradients, 0.0, vertical=False, color="#888888", linewidth=0.8)
     losses.set_title(
         f"loss, y = {result.params['target']}" if small else f"loss, target y = {result.params['target']}"
     )
     gradients.set_title("gradient dL/dz")
     if not small:
-        losses.legend(loc="best")
+        layout.legend(losses, loc="best")
     losses.set_xlabel("logit z")
     gradients.set_xlabel("logit z")
     losses.set_ylabel("loss L")

@@ -6,9 +6,9 @@ import warnings
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 from numpy.polynomial import Legendre
 
+from sim.layout import Layout
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 
@@ -78,36 +78,40 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
-def plot(fig: Figure, result: Result) -> None:
+def plot(layout: Layout, result: Result) -> None:
     data, errors = result.data, result.data["errors"]
-    curve_ax, error_ax = fig.subplots(1, 2)
+    curve_ax, error_ax = layout.subplots(1, 2)
     grid = np.linspace(*DOMAIN, CURVE_POINTS)
     truth = target(str(result.params["target"]), grid)
     for name, (sx, sy) in data["sets"].items():
-        curve_ax.plot(sx, sy, MARKERS[name], color=COLOURS[name], markersize=4, label=name)
-    curve_ax.plot(grid, truth, "--", color="#888888", linewidth=1.2, label="true curve")
+        layout.line(curve_ax, sx, sy, marker=MARKERS[name], linestyle="None", color=COLOURS[name],
+                    markersize=4, label=name)  # fmt: skip
+    layout.line(curve_ax, grid, truth, linestyle="--", color="#888888", linewidth=1.2, label="true curve")
     best = int(np.argmin(errors["validation"]))
-    curve_ax.plot(grid, data["best_fit"](grid), color="#e15759", label=f"degree {best}")
+    layout.line(curve_ax, grid, data["best_fit"](grid), color="#e15759", label=f"degree {best}")
     top = int(data["degrees"][-1])
     if top != best:
-        curve_ax.plot(grid, data["overfit"](grid), ":", color="#b07aa1", label=f"degree {top}")
+        layout.line(
+            curve_ax, grid, data["overfit"](grid), linestyle=":", color="#b07aa1", label=f"degree {top}"
+        )
     ys = np.concatenate([sy for _, sy in data["sets"].values()])
     margin = 0.15 * (ys.max() - ys.min() + 1e-9)
     curve_ax.set_ylim(ys.min() - margin, ys.max() + margin)
     curve_ax.set_title("data and fits")
     error_ax.set_yscale("log")  # once: setting it per curve costs more than drawing them
     for name in SPLITS:
-        error_ax.plot(data["degrees"], errors[name], color=COLOURS[name], marker=MARKERS[name], label=name)
+        layout.line(error_ax, data["degrees"], errors[name], color=COLOURS[name], marker=MARKERS[name],
+                    label=name)  # fmt: skip
     quiet_log_axis(error_ax)
     # The training error heads to zero as the fit interpolates; keep the held-out errors in view.
     held_out = min(float(errors["validation"].min()), float(errors["test"].min()))
     error_ax.set_ylim(bottom=max(held_out, 1e-300) * 0.3)
-    error_ax.axvline(best, color="#e15759", linestyle="--", linewidth=1.2)
+    layout.axline(error_ax, best, vertical=True, color="#e15759", linestyle="--", linewidth=1.2)
     error_ax.set_title(f"error by degree; chosen {best}")
     error_ax.set_xlabel("polynomial degree")
     error_ax.set_ylabel("mean squared error")
     curve_ax.set_xlabel("x")
     curve_ax.set_ylabel("y")
-    if not is_compact(fig):
-        curve_ax.legend(loc="best", ncols=2)
-        error_ax.legend(loc="upper left")
+    if not is_compact(layout.figure):
+        layout.legend(curve_ax, loc="best", ncols=2)
+        layout.legend(error_ax, loc="upper left")

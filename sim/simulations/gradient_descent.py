@@ -12,12 +12,11 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch
 from matplotlib.path import Path
 
+from sim.arrows import arrows
 from sim.functions import Function2D, grid, make
+from sim.layout import Layout
 from sim.optim import optimize_2d
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
@@ -31,6 +30,8 @@ PATH = "#f28e2b"
 MINIMUM = "#edc948"
 #: What contourpy returns for one level: point arrays and their path codes, one pair per piece.
 Pieces = tuple[list[np.ndarray], list[np.ndarray]]
+#: The gradient arrow's shaft width, as a part of the view's width.
+ARROW_WIDTH = 0.014
 #: Opacity of the grey shading under the contours.
 SHADE_ALPHA = 0.5
 
@@ -115,27 +116,34 @@ def landscape(function: Function2D, levels: int) -> Landscape:
     return Landscape(image, tuple(paths), shades)
 
 
-def mark(ax: Axes, x: Any, y: Any, **style: Any) -> Line2D:
-    """A line or markers on axes whose limits are set by hand (cheaper than ``plot``: no autoscaling)."""
-    line = Line2D(np.atleast_1d(x), np.atleast_1d(y), **style)
-    ax.add_artist(line)
-    return line
-
-
-def draw_landscape(ax: Axes, function: Function2D, levels: int = 9) -> None:
+def draw_landscape(layout: Layout, ax: Axes, function: Function2D, levels: int = 9) -> None:
     """``function`` over its view: shaded and contoured by rank of value (so any scale reads), minima."""
     x0, x1, y0, y1 = function.view
     drawn = landscape(function, levels)
-    ax.imshow(drawn.image, extent=function.view, origin="lower", aspect="auto")
-    contours = PathCollection(
-        drawn.contours, facecolors="none", edgecolors=drawn.colours, linewidths=1.0, alpha=0.8, zorder=2
-    )
-    ax.add_collection(contours, autolim=False)
+    layout.image(ax, drawn.image, function.view, origin="lower", aspect="auto")
+
+    colours: Any = drawn.colours  # an (n, 4) array of RGBA rows
+
+    def contours() -> PathCollection:
+        lines = PathCollection(
+            drawn.contours, facecolors="none", edgecolors=colours, linewidths=1.0, alpha=0.8, zorder=2
+        )
+        ax.add_collection(lines, autolim=False)
+        return lines
+
+    def recontour(lines: PathCollection) -> None:
+        lines.set_paths(drawn.contours)
+        lines.set_edgecolor(colours)
+        ax.add_collection(lines, autolim=False)
+
+    layout.artist(ax, "contours", contours, recontour)
     minima = np.array(function.minima)
-    mark(ax, *minima.T, linestyle="", marker="*", markersize=11, color=MINIMUM, label="minimum")
+    star: dict[str, Any] = {"linestyle": "", "marker": "*", "markersize": 11, "color": MINIMUM}
+    layout.mark(ax, minima[:, 0], minima[:, 1], label="minimum", **star)
     saddles = np.array(function.saddle_points).reshape(-1, 2)
     if len(saddles):
-        mark(ax, *saddles.T, linestyle="", marker="X", markersize=8, color=MINIMUM, label="saddle point")
+        cross: dict[str, Any] = {"linestyle": "", "marker": "X", "markersize": 8, "color": MINIMUM}
+        layout.mark(ax, saddles[:, 0], saddles[:, 1], label="saddle point", **cross)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xticks([x0, 0.0, x1] if x0 < 0 < x1 else [x0, x1])
@@ -174,36 +182,39 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
-def plot(fig: Figure, result: Result) -> None:
+def plot(layout: Layout, result: Result) -> None:
     function = make(str(result.params["function"]), float(result.params["conditioning"]))
     path, losses = result.data["path"], result.data["losses"]
-    surface, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
-    draw_landscape(surface, function)
+    surface, curve = layout.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
+    draw_landscape(layout, surface, function)
     shown = drawable(path, function.view)
-    marker = "o" if len(shown) <= 60 else None
-    mark(surface, *shown.T, color=PATH, marker=marker, markersize=3, linewidth=1.6, label="path")
+    marker = "o" if len(shown) <= 60 else "None"
+    path_style: dict[str, Any] = {"color": PATH, "marker": marker, "markersize": 3, "linewidth": 1.6}
+    layout.mark(surface, shown[:, 0], shown[:, 1], label="path", **path_style)
     start = path[0]
     gradient = np.asarray(result.answers["gradient"])
     norm = float(np.hypot(*gradient))
     if norm > 0:
         x0, x1, _, _ = function.view
-        tip = start + 0.12 * (x1 - x0) * gradient / norm
-        # A patch, not an annotation: text-free terminal renders keep it.
-        arrow = FancyArrowPatch(
-            tuple(start), tuple(tip), arrowstyle="-|>", mutation_scale=12, color=UPHILL, lw=2, clip_on=False
+        reach = 0.12 * (x1 - x0) * gradient / norm
+        # A polygon in data coordinates (x and y are drawn to one scale): cheaper to draw than a patch.
+        width = ARROW_WIDTH * (x1 - x0)
+        arrows(
+            layout, surface, start[0], start[1], reach[0], reach[1], width, facecolors=UPHILL, clip_on=False
         )
-        surface.add_artist(arrow)  # not ``add_patch``: the limits are set, and its extent costs time
-    mark(surface, *start, marker="o", color=UPHILL, markersize=6, label="start, gradient (uphill)")
-    small = is_compact(fig)
+    dot: dict[str, Any] = {"marker": "o", "color": UPHILL, "markersize": 6}
+    layout.mark(surface, start[0], start[1], label="start, gradient (uphill)", **dot)
+    small = is_compact(layout.figure)
     if not small:  # on a terminal-sized figure the legend would hide the path; its entries are listed
-        surface.legend(loc="upper right")
+        layout.legend(surface, loc="upper right")
     # Equal scales on x and y, so that the gradient arrow is seen at right angles to the contours.
     surface.set_aspect("equal", adjustable="box")
     surface.set_title("path of x - lr * grad f")
     surface.set_xlabel("x")
     surface.set_ylabel("y")
     steps = np.arange(len(losses))
-    curve.semilogy(steps, floored(losses - function.min_value), color=PATH)
+    curve.set_yscale("log")
+    layout.line(curve, steps, floored(losses - function.min_value), color=PATH)
     quiet_log_axis(curve)
     if result.answers["diverged"]:
         curve.set_title("loss - min: diverged", color=UPHILL)

@@ -11,17 +11,17 @@ import contourpy
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.collections import PathCollection, PolyCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
+from matplotlib.collections import PathCollection
 from matplotlib.path import Path
 
+from sim.arrows import arrows
 from sim.autodiff import Sweep, Tape, backward, evaluate, field, grad, hessian
-from sim.plotting import PALETTE, figure_size
+from sim.layout import Layout
+from sim.memo import Memo, digest
+from sim.plotting import PALETTE, colormap, figure_size
 from sim.simulations.convolution import cell_fontsize
 from sim.spec import Result
 from sim.specs.jacobian_hessian import MAX_OUTPUTS
-from sim.text_batch import add_texts
 
 GRID = 41  # contour grid points per axis
 ARROWS = 9  # gradient-field arrows per axis
@@ -186,16 +186,19 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
-def bands(ax: Axes, xx: np.ndarray, yy: np.ndarray, surface: np.ma.MaskedArray) -> None:
-    """``surface`` filled between its deciles in shades of blue, as ``contourf`` fills it.
+#: The bands of surfaces traced lately: a parameter change that leaves f, the point and the span alone
+#: (the network's size) draws the same bands.
+BANDS: Memo[tuple[list[Path], list[np.ndarray]]] = Memo(8)
 
-    Traced with contourpy (as ``contourf`` does) and drawn as one collection, without the rest of
-    the work ``contourf`` does on every redraw.
-    """
+
+def traced_bands(
+    xx: np.ndarray, yy: np.ndarray, surface: np.ma.MaskedArray
+) -> tuple[list[Path], list[np.ndarray]]:
+    """The paths and colours of ``surface`` filled between its deciles, traced as ``contourf`` traces them."""
     levels = np.unique(np.quantile(surface.compressed(), np.linspace(0.0, 1.0, 11)))
     if len(levels) <= 2:
-        return
-    shades = matplotlib.colormaps["Blues"](np.linspace(0.08, 0.62, len(levels) - 1))
+        return [], []
+    shades = colormap("Blues")(np.linspace(0.08, 0.62, len(levels) - 1))
     tracer = contourpy.contour_generator(
         xx, yy, surface, name="mpl2014", corner_mask=True, fill_type=contourpy.FillType.OuterCode
     )
@@ -207,46 +210,43 @@ def bands(ax: Axes, xx: np.ndarray, yy: np.ndarray, surface: np.ma.MaskedArray) 
         if len(points):
             paths.append(Path(np.concatenate(points), np.concatenate(codes)))
             colours.append(shade)
-    fill = PathCollection(
-        paths, facecolors=colours, edgecolors="none", linewidths=0, antialiaseds=False, zorder=1
-    )
-    ax.add_collection(fill, autolim=False)
+    return paths, colours
 
 
-def arrows(
-    ax: Axes, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, width: float, **style: Any
-) -> None:
-    """Arrows from ``(x, y)`` to ``(x + u, y + v)``, ``width`` wide (data units), shaped as by ``quiver``.
+def bands(layout: Layout, ax: Axes, xx: np.ndarray, yy: np.ndarray, surface: np.ma.MaskedArray) -> None:
+    """``surface`` filled between its deciles in shades of blue, as ``contourf`` fills it.
 
-    For axes of equal aspect: the arrows are polygons in data coordinates, one collection built
-    once, where ``quiver`` rebuilds its geometry on every draw. Zero or undefined vectors are left out.
+    Traced with contourpy (as ``contourf`` does) and drawn as one collection, without the rest of
+    the work ``contourf`` does on every redraw.
     """
-    x, y, u, v = (np.ravel(np.asarray(a, dtype=float)) for a in (x, y, u, v))
-    norm = np.hypot(u, v)
-    keep = np.isfinite(norm) & (norm > 0)
-    x, y, u, v, norm = x[keep], y[keep], u[keep], v[keep], norm[keep]
-    n = (norm / width)[:, None]  # lengths in shaft widths
-    head_width, head_length, head_axis = 3.0, 5.0, 4.5  # quiver's defaults, in shaft widths
-    along = np.array([0.0, -head_axis, -head_length, 0.0, -head_length, -head_axis, 0.0, 0.0])
-    along = along + np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]) * n
-    across = 0.5 * np.array([1.0, 1.0, head_width, 0.0, -head_width, -1.0, -1.0, 1.0])
-    # Shorter than its head: a head alone, shrunk (quiver's minshaft = 1).
-    short = n < head_length
-    head = np.array([0.0, head_length - head_axis, 0.0, head_length, 0.0, head_length - head_axis, 0.0, 0.0])
-    along = np.where(short, n / head_length * head, along)
-    across = np.where(short, n / head_length * across, across)
-    cos, sin = (u / norm)[:, None], (v / norm)[:, None]
-    verts = np.stack([x[:, None] + width * (along * cos - across * sin),
-                      y[:, None] + width * (along * sin + across * cos)], axis=-1)  # fmt: skip
-    ax.add_collection(PolyCollection(list(verts), closed=False, linewidths=0, **style), autolim=False)
+    key = digest(xx, yy, np.ma.getdata(surface), np.ma.getmaskarray(surface))
+    paths, shades = BANDS.get_or_make(key, lambda: traced_bands(xx, yy, surface))
+    colours: Any = shades  # RGBA rows
+    if not paths:
+        return
+
+    def fill() -> PathCollection:
+        made = PathCollection(
+            paths, facecolors=colours, edgecolors="none", linewidths=0, antialiaseds=False, zorder=1
+        )
+        ax.add_collection(made, autolim=False)
+        return made
+
+    def refill(made: PathCollection) -> None:
+        if made.get_paths() is not paths:  # other bands (the same ones are the same list)
+            made.set_paths(paths)
+            made.set_facecolor(colours)
+        ax.add_collection(made, autolim=False)
+
+    layout.artist(ax, "bands", fill, refill)
 
 
-def _draw_function(ax: Axes, result: Result, size: str) -> None:
+def _draw_function(layout: Layout, ax: Axes, result: Result, size: str) -> None:
     data = result.data
     px, py, span = data["point"]
     surface = np.ma.masked_invalid(data["f"])
     if surface.count() > 1 and np.ptp(surface.compressed()) > 0:
-        bands(ax, data["xx"], data["yy"], surface)
+        bands(layout, ax, data["xx"], data["yy"], surface)
     step = (GRID - 1) // (ARROWS - 1)
     gx, gy = (s[::step, ::step] for s in data["slope"])
     length = np.hypot(gx, gy)
@@ -254,23 +254,34 @@ def _draw_function(ax: Axes, result: Result, size: str) -> None:
         ux, uy = np.where(length > 0, gx / length, 0.0), np.where(length > 0, gy / length, 0.0)
     reach = 1.5 * span / ARROWS
     width = (0.004 if size == "full" else 0.008) * 2 * span  # a fraction of the axes' width
-    arrows(ax, data["xx"][::step, ::step], data["yy"][::step, ::step], reach * ux, reach * uy, width,
+    arrows(layout, ax, data["xx"][::step, ::step], data["yy"][::step, ::step], reach * ux, reach * uy, width,
            facecolors=ARROW, alpha=0.8)  # fmt: skip
     scale = float(np.max(np.abs(data["eigenvalues"]))) or 1.0
     for value, vector in zip(data["eigenvalues"], data["eigenvectors"].T, strict=True):
         half = span * (0.12 + 0.5 * abs(value) / scale) * vector
         colour = UP if value > 0 else DOWN if value < 0 else "#9a9a9a"
-        ax.add_artist(Line2D([px - half[0], px + half[0]], [py - half[1], py + half[1]], color=colour,
-                             linewidth=3.5, solid_capstyle="round", label=f"λ = {value:.3g}"))  # fmt: skip
+        ends = [px - half[0], px + half[0]], [py - half[1], py + half[1]]
+        style: dict[str, Any] = {
+            "color": colour,
+            "linewidth": 3.5,
+            "solid_capstyle": "round",
+            "label": f"λ = {value:.3g}",
+        }
+        layout.mark(ax, ends[0], ends[1], **style)
     g = data["gradient"]
     norm = float(np.hypot(*g))
     if norm > 0:
         arrow = 0.55 * span * g / norm
         width = (0.012 if size == "full" else 0.02) * 2 * span
-        arrows(ax, px, py, arrow[0], arrow[1], width, facecolors=GRADIENT, label="∇f")
-    ax.add_artist(
-        Line2D([px], [py], linestyle="", marker="o", color="white", markeredgecolor="black", markersize=6)
-    )
+        arrows(layout, ax, px, py, arrow[0], arrow[1], width, facecolors=GRADIENT, label="∇f")
+    point: dict[str, Any] = {
+        "linestyle": "",
+        "marker": "o",
+        "color": "white",
+        "markeredgecolor": "black",
+        "markersize": 6,
+    }
+    layout.mark(ax, [px], [py], **point)
     ax.set_xlim(px - span, px + span)
     ax.set_ylim(py - span, py + span)
     ax.set_aspect("equal", adjustable="box")
@@ -280,13 +291,18 @@ def _draw_function(ax: Axes, result: Result, size: str) -> None:
     if size == "full":
         expression = textwrap.shorten(str(result.params["function"]), 40, placeholder=" …")
         ax.set_title(f"f(x, y) = {expression}\n∇f and the Hessian's curvatures")
-        ax.legend(loc="lower left")
+        layout.legend(ax, loc="lower left")
     else:
         ax.set_title("f: ∇f, curvature" if size == "compact" else "f: ∇f, λ")
 
 
 def _draw_matrix(
-    ax: Axes, matrix: np.ndarray, corner: tuple[float, float], names: tuple[list[str], list[str]], font: float
+    layout: Layout,
+    ax: Axes,
+    matrix: np.ndarray,
+    corner: tuple[float, float],
+    names: tuple[list[str], list[str]],
+    font: float,
 ) -> None:
     """``matrix`` as coloured cells (blue below zero, red above) with each value written in it, its top-left
     cell centred at ``corner`` (x, y; y grows downwards), its rows and columns named beside and above it."""
@@ -294,25 +310,25 @@ def _draw_matrix(
     n_rows, n_cols = matrix.shape
     left, top = corner
     extent = (left - 0.5, left + n_cols - 0.5, top + n_rows - 0.5, top - 0.5)
-    ax.imshow(matrix, cmap=MATRIX_CMAP, vmin=-limit, vmax=limit, interpolation="nearest", extent=extent)
+    layout.image(ax, matrix, extent, vmin=-limit, vmax=limit, cmap=MATRIX_CMAP, interpolation="nearest")
     labels = [f"{value:.2f}" for value in matrix.ravel()]
-    shades = matplotlib.colormaps[MATRIX_CMAP](0.5 + 0.5 * np.clip(matrix.ravel() / limit, -1.0, 1.0))
+    shades = colormap(MATRIX_CMAP)(0.5 + 0.5 * np.clip(matrix.ravel() / limit, -1.0, 1.0))
     bright = shades[:, :3] @ np.array([0.299, 0.587, 0.114]) > 0.5
     cells = [
         (left + c, top + r, label, "black" if light else "white")
         for (r, c), label, light in zip(np.ndindex(n_rows, n_cols), labels, bright, strict=True)
     ]
-    add_texts(ax, cells, ha="center", va="center", fontsize=font)
+    layout.texts(ax, cells, ha="center", va="center", fontsize=font)
     size = min(font + 1.0, float(matplotlib.rcParams["xtick.labelsize"]))
     fg = str(matplotlib.rcParams["text.color"])
     rows, cols = names
-    add_texts(ax, [(left - 0.6, top + r, name, fg) for r, name in enumerate(rows)], ha="right", va="center",
-              fontsize=size)  # fmt: skip
-    add_texts(ax, [(left + c, top - 0.6, name, fg) for c, name in enumerate(cols)], ha="center", va="bottom",
-              fontsize=size)  # fmt: skip
+    row_names = [(left - 0.6, top + r, name, fg) for r, name in enumerate(rows)]
+    layout.texts(ax, row_names, ha="right", va="center", fontsize=size)
+    column_names = [(left + c, top - 0.6, name, fg) for c, name in enumerate(cols)]
+    layout.texts(ax, column_names, ha="center", va="bottom", fontsize=size)
 
 
-def _draw_matrices(ax: Axes, result: Result, size: str) -> None:
+def _draw_matrices(layout: Layout, ax: Axes, result: Result, size: str) -> None:
     """The Hessian of f above the Jacobian of g, on one axis-less axes (one axes each would cost more to
     build than they cost to draw), each with its title, its values and its rows and columns named."""
     hessian = np.asarray(result.answers["hessian"], dtype=float)
@@ -334,9 +350,9 @@ def _draw_matrices(ax: Axes, result: Result, size: str) -> None:
     room_w, room_h = SHARE[1] * fig.bbox.width, 0.8 * fig.bbox.height
     cell = min(room_w / (width + 1.0), room_h / (height + 0.7)) * 72 / fig.dpi
     font = cell_fontsize(cell, 5, 10.0 if size == "full" else 8.0)
-    _draw_matrix(ax, hessian, ((width - 2) / 2, 0.0), (["x", "y"], ["x", "y"]), font)
+    _draw_matrix(layout, ax, hessian, ((width - 2) / 2, 0.0), (["x", "y"], ["x", "y"]), font)
     names = [f"g{i + 1}" for i in range(rows)], [f"v{j + 1}" for j in range(cols)]
-    _draw_matrix(ax, jacobian, ((width - cols) / 2, below), names, font)
+    _draw_matrix(layout, ax, jacobian, ((width - cols) / 2, below), names, font)
     px, py, _ = result.data["point"]
     if size == "full":
         hessian_title = f"Hessian of f at ({px:g}, {py:g})"
@@ -347,19 +363,20 @@ def _draw_matrices(ax: Axes, result: Result, size: str) -> None:
     ax.set_title(hessian_title, pad=18 if size == "full" else 9)
     # The second grid's title, bold as titles are where a terminal draws the figure's text.
     title_size = matplotlib.rcParams["axes.titlesize"]
-    title = ax.text((width - 1) / 2, below - 1.25, jacobian_title, ha="center", va="bottom",
-                    fontsize=title_size, fontweight="bold", clip_on=False)  # fmt: skip
+    title = layout.text(ax, (width - 1) / 2, below - 1.25, jacobian_title, ha="center", va="bottom",
+                        fontsize=title_size, fontweight="bold", clip_on=False)  # fmt: skip
     title.set_in_layout(False)  # it may be wider than the grid: the layout must not chase it
 
 
-def _draw_costs(ax: Any, result: Result, size: str) -> None:
+def _draw_costs(layout: Layout, ax: Any, result: Result, size: str) -> None:
     counts = np.arange(1, MAX_OUTPUTS + 1)
     m = int(result.data["outputs"])
     ops = result.data["jacobian_ops"], result.data["vjp_ops"]
     # Lines made directly, then one autoscale: ``plot`` costs more per line.
-    ax.add_line(Line2D(counts, ops[0], color=PALETTE[3], label="full Jacobian: m passes"))
-    ax.add_line(Line2D(counts, ops[1], color=PALETTE[0], label="one VJP: 1 pass"))
-    ax.add_line(Line2D([m, m], [ops[1][m - 1], ops[0][m - 1]], linestyle="", marker="o", color=GRADIENT))
+    layout.mark(ax, counts, ops[0], data_limits=True, color=PALETTE[3], label="full Jacobian: m passes")
+    layout.mark(ax, counts, ops[1], data_limits=True, color=PALETTE[0], label="one VJP: 1 pass")
+    ends = [m, m], [ops[1][m - 1], ops[0][m - 1]]
+    layout.mark(ax, ends[0], ends[1], data_limits=True, linestyle="", marker="o", color=GRADIENT)
     ax.autoscale_view()
     ax.set_ylim(bottom=0)
     ax.set_xticks([1, MAX_OUTPUTS // 2, MAX_OUTPUTS])
@@ -368,15 +385,15 @@ def _draw_costs(ax: Any, result: Result, size: str) -> None:
     ax.set_ylabel("multiply-adds")
     if size == "full":
         ax.set_title("cost of g's derivatives")
-        ax.legend(loc="upper left")
+        layout.legend(ax, loc="upper left")
     else:
         ax.set_title("g: backward cost" if size == "compact" else "g: cost")
         ax.set_yticks([])  # the slopes tell; tick-free axes draw faster
 
 
-def plot(fig: Figure, result: Result) -> None:
-    size = figure_size(fig)
-    grid = fig.add_gridspec(1, 3, width_ratios=WIDTHS)
-    _draw_function(fig.add_subplot(grid[0]), result, size)
-    _draw_matrices(fig.add_subplot(grid[1]), result, size)
-    _draw_costs(fig.add_subplot(grid[2]), result, size)
+def plot(layout: Layout, result: Result) -> None:
+    size = figure_size(layout.figure)
+    grid = layout.add_gridspec(1, 3, width_ratios=WIDTHS)
+    _draw_function(layout, layout.add_subplot(grid[0]), result, size)
+    _draw_matrices(layout, layout.add_subplot(grid[1]), result, size)
+    _draw_costs(layout, layout.add_subplot(grid[2]), result, size)

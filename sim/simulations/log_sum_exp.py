@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
 from matplotlib.ticker import MaxNLocator
 
+from sim.layout import Layout, request_autoscale
 from sim.nn import log_softmax, logsumexp, softmax
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
@@ -119,20 +120,22 @@ def _log_tick(value: float, _position: object) -> str:
     return ("-" if value < 0 else "") + _power_of_ten(round(exponent), None)
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
-    sweep, bars = fig.subplots(1, 2)
-    sweep.plot(SWEEP, result.data["stable_curve"], color="#888888", linewidth=5.0, alpha=0.6, label="stable")
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
+    sweep, bars = layout.subplots(1, 2)
+    stable = result.data["stable_curve"]
+    layout.line(sweep, SWEEP, stable, color="#888888", linewidth=5.0, alpha=0.6, label="stable")
     for dtype, width in (("float64", 3.0), ("float32", 1.5)):
         curve = result.data["naive_curves"][dtype]
-        sweep.plot(SWEEP, np.where(np.isfinite(curve), curve, np.nan), color=COLORS[dtype], linewidth=width,
-                   label=f"naive {dtype}")  # fmt: skip
+        layout.line(sweep, SWEEP, np.where(np.isfinite(curve), curve, np.nan), color=COLORS[dtype],
+                    linewidth=width, label=f"naive {dtype}")  # fmt: skip
         broken = result.answers[f"failure_scale_{dtype}"]
         at = float(logsumexp(broken * result.data["u"]))
-        sweep.plot([broken], [at], "X", color=COLORS[dtype], markersize=10, markeredgecolor="#e15759")
-    sweep.axvline(result.params["scale"], color="#e15759", linewidth=1.2)
-    sweep.set_xscale("log")
-    if result.data["stable_curve"].min() > 0:
+        layout.line(sweep, [broken], [at], marker="X", linestyle="None", color=COLORS[dtype], markersize=10,
+                    markeredgecolor="#e15759")  # fmt: skip
+    layout.axline(sweep, float(result.params["scale"]), vertical=True, color="#e15759", linewidth=1.2)
+    sweep.set_xscale("log")  # after the curves: the view is fitted to them in the scale's terms
+    if stable.min() > 0:
         sweep.set_yscale("log")
     else:
         sweep.set_yscale("symlog", linthresh=1.0)
@@ -143,11 +146,11 @@ def plot(fig: Figure, result: Result) -> None:
     sweep.set_xlabel("scale" if small else "scale (largest |logit|)")
     sweep.set_ylabel("log-sum-exp")
     if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
-        sweep.legend(loc="best")
-    _softmax(bars, result, small)
+        layout.legend(sweep, loc="best")
+    _softmax(layout, bars, result, small)
 
 
-def _softmax(ax: Axes, result: Result, small: bool) -> None:
+def _softmax(layout: Layout, ax: Axes, result: Result, small: bool) -> None:
     """The stable softmax on a log scale, largest first, with the naive one's values or its failure.
 
     The heights are log10 of the probabilities, computed as log-softmax (so that even the smallest
@@ -159,12 +162,23 @@ def _softmax(ax: Axes, result: Result, small: bool) -> None:
     ranks = np.arange(order.size + 1)
     span = max(float(-logs.min()), 1.0)
     floor = float(logs.min()) - 0.08 * span
-    ax.stairs(logs, ranks, baseline=floor, fill=True, color="#888888", alpha=0.6, label="stable")
+
+    def restep(patch: StepPatch) -> None:  # as ``stairs`` adds it
+        patch.set_data(logs, ranks, baseline=floor)
+        ax.add_patch(patch)
+        patch.sticky_edges.y[:] = [floor]
+        ax.update_datalim([(ranks[0], floor)])
+        request_autoscale(ax)
+
+    def stairs() -> StepPatch:
+        return ax.stairs(logs, ranks, baseline=floor, fill=True, color="#888888", alpha=0.6, label="stable")
+
+    layout.artist(ax, "stairs", stairs, restep)
     dtype = str(result.params["dtype"])
     failure = naive_failure(result.params["scale"] * result.data["u"], dtype)
     if failure:
-        ax.text(
-            0.97, 0.96, f"naive: {failure}" if not small else f"naive {dtype}: nan",
+        layout.text(
+            ax, 0.97, 0.96, f"naive: {failure}" if not small else f"naive {dtype}: nan",
             transform=ax.transAxes, ha="right", va="top", color="#e15759",
             fontsize="x-small" if small else "small", wrap=not small,
         )  # fmt: skip
@@ -173,7 +187,8 @@ def _softmax(ax: Axes, result: Result, small: bool) -> None:
         naive = result.data["naive_probabilities"][order]
         with np.errstate(divide="ignore"):
             heights = np.where(naive > 0, np.log10(np.where(naive > 0, naive, 1.0)), np.nan)
-        ax.plot(ranks[:-1] + 0.5, heights, "o", color=COLORS[dtype], label=f"naive {dtype}")
+        layout.line(ax, ranks[:-1] + 0.5, heights, marker="o", linestyle="None", color=COLORS[dtype],
+                    label=f"naive {dtype}")  # fmt: skip
         ax.set_title("softmax" if small else f"softmax at scale {result.params['scale']:g}")
     ax.set_xlim(0, order.size)
     ax.set_ylim(floor, 0.08 * span)
@@ -183,4 +198,4 @@ def _softmax(ax: Axes, result: Result, small: bool) -> None:
     ax.set_xlabel("logit, most probable first")
     ax.set_ylabel("probability (log scale)")
     if not small:
-        ax.legend(loc="lower left")
+        layout.legend(ax, loc="lower left")

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from sim.layout import Layout
 from sim.networks import init_mlp, mlp_forward
 from sim.nn import sigmoid
 from sim.plotting import is_compact, quiet_log_axis
 from sim.simulations.residual import log_scaler
 from sim.spec import Result
-from sim.training import fit_variants
+from sim.training import remembered_fits
 
 CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sin": np.sin,
@@ -84,7 +84,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     loss = "cross_entropy" if classify else "mse"
     names = list(dict.fromkeys((params["activation"], "identity")))  # the network and the linear model
     variants = [(name, False) for name in names]
-    fits = fit_variants(weights, biases, x, y, params["steps"], params["lr"], variants, loss, "adam")
+    fits = remembered_fits(weights, biases, x, y, params["steps"], params["lr"], variants, loss, "adam")
     runs = dict(zip(names, fits, strict=True))
     chosen, linear = runs[params["activation"]], runs["identity"]
     outputs = {name: mlp_forward(run.weights, run.biases, x, name) for name, run in runs.items()}
@@ -114,46 +114,48 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
     chosen = result.params["activation"]
-    left, right = fig.subplots(1, 2)
+    left, right = layout.subplots(1, 2)
     x, y = result.data["x"], result.data["y"]
     if "fits" in result.data:
-        left.plot(x[:, 0], y[:, 0], color="#888888", linewidth=4.0, alpha=0.6, label="target")
-        left.plot(x[:, 0], result.data["fits"][chosen], color="#4e9af1", label=chosen)
+        layout.line(left, x[:, 0], y[:, 0], color="#888888", linewidth=4.0, alpha=0.6, label="target")
+        layout.line(left, x[:, 0], result.data["fits"][chosen], color="#4e9af1", label=chosen)
         if chosen != "identity":
-            left.plot(x[:, 0], result.data["fits"]["identity"], "--", color="#e15759", label="linear")
+            fit = result.data["fits"]["identity"]
+            layout.line(left, x[:, 0], fit, linestyle="--", color="#e15759", label="linear")
     else:
         axis = result.data["grid_axis"]
         extent = (axis[0], axis[-1], axis[0], axis[-1])
-        left.imshow(
-            result.data[f"grid_{chosen}"], extent=extent, origin="lower", cmap="coolwarm",
-            vmin=0.0, vmax=1.0, alpha=0.45, aspect="auto", interpolation="bilinear",
+        layout.image(
+            left, result.data[f"grid_{chosen}"], extent, vmin=0.0, vmax=1.0, origin="lower", cmap="coolwarm",
+            alpha=0.45, aspect="auto", interpolation="bilinear",
         )  # fmt: skip
         for label, color in ((0, "#4e9af1"), (1, "#f28e2b")):
             points = x[y == label]
             # Markers of one line draw several times faster than a scatter; the same dots.
-            left.plot(
-                points[:, 0], points[:, 1], "o", markersize=2.45 if small else 3.46, markeredgewidth=1.0,
-                color=color, label=f"class {label}",
+            layout.line(
+                left, points[:, 0], points[:, 1], marker="o", linestyle="None",
+                markersize=2.45 if small else 3.46, markeredgewidth=1.0, color=color, label=f"class {label}",
             )  # fmt: skip
         boundary = result.data["linear_boundary"]
         if chosen != "identity" and boundary is not None:
-            left.plot(boundary[:, 0], boundary[:, 1], "--", color="#e15759", linewidth=1.5)
+            layout.line(left, boundary[:, 0], boundary[:, 1], linestyle="--", color="#e15759", linewidth=1.5)
     left.set_title(result.params["target"] if small else f"{result.params['target']}: {chosen} vs linear")
     scale = log_scaler(right, small)
     for name, losses in result.data["losses"].items():
+        steps = np.arange(len(losses))
         if name == chosen and chosen == "identity":
-            right.plot(scale(losses), color="#e15759", label="linear")
+            layout.line(right, steps, scale(losses), color="#e15759", label="linear")
         elif name == chosen:
-            right.plot(scale(losses), color="#4e9af1", label=chosen)
+            layout.line(right, steps, scale(losses), color="#4e9af1", label=chosen)
         elif chosen != "identity":
-            right.plot(scale(losses), "--", color="#e15759", label="linear")
+            layout.line(right, steps, scale(losses), linestyle="--", color="#e15759", label="linear")
     right.set_title("training loss")
     if not small:
-        right.legend(loc="best")
-        left.legend(loc="best")
+        layout.legend(right, loc="best")
+        layout.legend(left, loc="best")
     right.set_xlabel("Adam step")
     right.set_ylabel("cross-entropy" if "fits" not in result.data else "mean squared error")
     left.set_xlabel("x" if "fits" in result.data else "x1")

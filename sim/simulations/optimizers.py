@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.transforms import IdentityTransform
 
 from sim.functions import Function2D, make
+from sim.layout import Layout
 from sim.optim import newton_2d, optimize_2d
 from sim.plotting import is_compact, quiet_log_axis
 from sim.simulations.gradient_descent import (
@@ -24,7 +23,6 @@ from sim.simulations.gradient_descent import (
     far,
     finite_prefix,
     floored,
-    mark,
 )
 from sim.spec import Result
 
@@ -151,50 +149,71 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     return Result(sim="optimizers", params=dict(params), answers=answers, data=data)
 
 
-def ends(ax: Axes, points: np.ndarray, colours: list[str], size: float) -> None:
+def ends(layout: Layout, ax: Axes, points: np.ndarray, colours: list[str], size: float) -> None:
     """One round marker of ``size`` points at each of ``points``, coloured in turn: one artist for all."""
-    circle = MarkerStyle("o")
-    dots = PathCollection(
-        (circle.get_path().transformed(circle.get_transform()),), sizes=[size**2], offsets=points,
-        offset_transform=ax.transData, facecolors=colours, edgecolors=colours, linewidths=1.0, zorder=2,
-    )  # fmt: skip
-    dots.set_transform(IdentityTransform())
-    ax.add_collection(dots, autolim=False)
+
+    def dots() -> PathCollection:
+        circle = MarkerStyle("o")
+        made = PathCollection(
+            (circle.get_path().transformed(circle.get_transform()),), sizes=[size**2], offsets=points,
+            offset_transform=ax.transData, facecolors=colours, edgecolors=colours, linewidths=1.0, zorder=2,
+        )  # fmt: skip
+        made.set_transform(IdentityTransform())
+        ax.add_collection(made, autolim=False)
+        return made
+
+    def move(made: PathCollection) -> None:
+        made.set_offsets(points)
+        made.set_sizes([size**2])
+        made.set_facecolor(colours)
+        made.set_edgecolor(colours)
+        ax.add_collection(made, autolim=False)
+
+    layout.artist(ax, "ends", dots, move)
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
     function = make(str(result.params["function"]))
     methods = shown_methods(str(result.params.get("show", "all")))
-    surface, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
-    draw_landscape(surface, function)
+    surface, curve = layout.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.15]})
+    draw_landscape(layout, surface, function)
     x0, y0 = function.start
-    mark(surface, x0, y0, linestyle="", marker="o", color="#edc948", markersize=6)
+    layout.mark(surface, x0, y0, linestyle="", marker="o", color="#edc948", markersize=6)
     # Few artists, as each costs more to make than to draw: the paths are one collection, their ends
     # another, and the labelled loss curves carry the legend.
     paths = [result.data["paths"][method] for method in methods]
     colours = [COLOURS[method] for method in methods]
     shown = [drawable(path, function.view) for path in paths]
-    surface.add_collection(LineCollection(shown, colors=colours, linewidths=1.4), autolim=False)
+
+    def trails() -> LineCollection:
+        made = LineCollection(shown, colors=colours, linewidths=1.4)
+        surface.add_collection(made, autolim=False)
+        return made
+
+    def retrace(made: LineCollection) -> None:
+        made.set_segments(shown)
+        made.set_color(colours)
+        surface.add_collection(made, autolim=False)
+
+    layout.artist(surface, "paths", trails, retrace)
     ended = [i for i, path in enumerate(paths) if not far(path[-1], function.view)]
     if ended:
-        ends(surface, np.array([paths[i][-1] for i in ended]), [colours[i] for i in ended], 4.0)
+        ends(layout, surface, np.array([paths[i][-1] for i in ended]), [colours[i] for i in ended], 4.0)
     curve.set_yscale("log")
     for method in methods:
         gaps = floored(result.data["gaps"][method])
-        line = Line2D(np.arange(len(gaps)), gaps, color=COLOURS[method], linewidth=1.4, label=LABELS[method])
-        curve.add_line(line)
+        layout.mark(curve, np.arange(len(gaps)), gaps, data_limits=True, color=COLOURS[method], linewidth=1.4,
+                    label=LABELS[method])  # fmt: skip
     quiet_log_axis(curve)
     tolerance, steps = float(result.params["tolerance"]), int(result.params["steps"])
-    line = Line2D(
-        [0, steps], [tolerance] * 2, color="#888888", linestyle="--", linewidth=1, label="tolerance"
-    )
-    curve.add_line(line)
+    layout.mark(curve, [0, steps], [tolerance] * 2, data_limits=True, color="#888888", linestyle="--",
+                linewidth=1, label="tolerance")  # fmt: skip
     # Where each method first reaches the tolerance: also Newton's, whose curve drops out of sight at once.
     reached = {m: float(result.data["reached"][m]) for m in methods if result.data["reached"][m] != NEVER}
     if reached:
         points = np.array([[step, tolerance] for step in reached.values()])
-        ends(curve, points, [COLOURS[m] for m in reached], 5.0)
+        ends(layout, curve, points, [COLOURS[m] for m in reached], 5.0)
     surface.set_title("paths")
     surface.set_xlabel("x")
     surface.set_ylabel("y")
@@ -205,4 +224,4 @@ def plot(fig: Figure, result: Result) -> None:
     curve.autoscale_view(scalex=False)  # ``add_line`` leaves the limits to us
     curve.set_ylim(bottom=tolerance * 1e-3)
     if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
-        curve.legend(loc="lower left", ncols=2)
+        layout.legend(curve, loc="lower left", ncols=2)

@@ -8,11 +8,11 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from numpy.lib.stride_tricks import sliding_window_view
 
 from sim.conv import FILTERS, conv2d, global_pool, pool2d
+from sim.layout import Layout
 from sim.plotting import is_compact
 from sim.simulations.convolution import Panel, annotate_cells, image_panels, shapes
 from sim.spec import Result
@@ -148,14 +148,15 @@ def _values(values: np.ndarray) -> list[str]:
 def _rings(panel: Panel, picked: np.ndarray) -> None:
     """A ring around each pixel that max pooling keeps, sized to the pixel cells."""
     cell = panel.cell
-    panel.ax.plot(
-        picked[:, 1], picked[:, 0], "o", markerfacecolor="none", markeredgecolor=WINNER,
-        markeredgewidth=1.5 if cell < 12 else 2.0, markersize=0.85 * cell, transform=panel.transform,
+    panel.layout.line(
+        panel.ax, picked[:, 1], picked[:, 0], marker="o", linestyle="None", markerfacecolor="none",
+        markeredgecolor=WINNER, markeredgewidth=1.5 if cell < 12 else 2.0, markersize=0.85 * cell,
+        transform=panel.transform,
     )  # fmt: skip
 
 
-def plot(fig: Figure, result: Result) -> None:
-    compact = is_compact(fig)
+def plot(layout: Layout, result: Result) -> None:
+    compact = is_compact(layout.figure)
     backward = result.params.get("view", "forward") == "backward"
     x, output = result.data["input"], result.data["output"]
     kind = str(result.params["kind"])
@@ -164,22 +165,32 @@ def plot(fig: Figure, result: Result) -> None:
     ax_bar: Axes | None = None
     if backward:
         (show_in, show_out, show_grad), _ = image_panels(
-            fig, [*bounds, (-0.5, -0.5, *x.shape)], BACKWARD_RATIOS, compact
+            layout, [*bounds, (-0.5, -0.5, *x.shape)], BACKWARD_RATIOS, compact
         )
     elif compact:  # the comparison shares the images' axes: another axes would double the drawing time
         (show_in, show_out, show_bars), _ = image_panels(
-            fig, [*bounds, (0.0, 0.0, 1.0, 1.0)], RATIOS, compact
+            layout, [*bounds, (0.0, 0.0, 1.0, 1.0)], RATIOS, compact
         )
     else:
-        (show_in, show_out), (ax_bar,) = image_panels(fig, bounds, RATIOS, compact)
+        (show_in, show_out), (ax_bar,) = image_panels(layout, bounds, RATIOS, compact)
     changes = result.data["relative_changes"]
     cmap = str(matplotlib.rcParams["image.cmap"])
 
     show_in.image(x, vmin=low, vmax=high)
     boxes = [Rectangle((left - 0.5, top - 0.5), w, h) for top, left, h, w in result.data["windows"]]
-    outlines = PatchCollection(boxes, facecolor="none", edgecolor="white", linewidth=1, alpha=0.7)
-    outlines.set_transform(show_in.transform)
-    show_in.ax.add_collection(outlines, autolim=False)
+
+    def outlines() -> PatchCollection:
+        made = PatchCollection(boxes, facecolor="none", edgecolor="white", linewidth=1, alpha=0.7)
+        made.set_transform(show_in.transform)
+        show_in.ax.add_collection(made, autolim=False)
+        return made
+
+    def redraw(made: PatchCollection) -> None:
+        made.set_paths(boxes)
+        made.set_transform(show_in.transform)
+        show_in.ax.add_collection(made, autolim=False)
+
+    layout.artist(show_in.ax, "windows", outlines, redraw)
     show_in.box(*result.data["windows"][0], edgecolor=HIGHLIGHT, linewidth=2.5)
     picked = result.data["winners"]
     if 0 < len(picked) <= MAX_ANNOTATED:
@@ -226,14 +237,25 @@ def _compare_bars(panel: Panel, raw: float, pooled: float, kind: str) -> None:
         Rectangle((0.1 + 0.45 * i, 1.0 - 0.9 * v / top), 0.35, 0.9 * v / top)
         for i, v in enumerate((raw, pooled))
     ]
-    collection = PatchCollection(bars, facecolor=[RAW_COLOUR, HIGHLIGHT], edgecolor="none")
-    collection.set_transform(panel.transform)
-    panel.ax.add_collection(collection, autolim=False)
-    panel.ax.plot([0.0, 1.0], [1.0, 1.0], color=RAW_COLOUR, linewidth=1, transform=panel.transform)
+    ax, layout = panel.ax, panel.layout
+
+    def made() -> PatchCollection:
+        collection = PatchCollection(bars, facecolor=[RAW_COLOUR, HIGHLIGHT], edgecolor="none")
+        collection.set_transform(panel.transform)
+        ax.add_collection(collection, autolim=False)
+        return collection
+
+    def regrow(collection: PatchCollection) -> None:
+        collection.set_paths(bars)
+        collection.set_transform(panel.transform)
+        ax.add_collection(collection, autolim=False)
+
+    layout.artist(ax, "bars", made, regrow)
+    layout.line(ax, [0.0, 1.0], [1.0, 1.0], color=RAW_COLOUR, linewidth=1, transform=panel.transform)
     size = matplotlib.rcParams["xtick.labelsize"]
     for i, name in enumerate(("input", SHORT_NAMES[kind].replace("\n", " "))):
-        panel.ax.text(0.275 + 0.45 * i, 1.02, name, ha="center", va="top", fontsize=size,
-                      transform=panel.transform, clip_on=False)  # fmt: skip
+        layout.text(ax, 0.275 + 0.45 * i, 1.02, name, ha="center", va="top", fontsize=size,
+                    transform=panel.transform, clip_on=False)  # fmt: skip
     panel.title("shift change")
 
 

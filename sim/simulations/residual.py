@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from sim.layout import Layout
 from sim.networks import init_mlp
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
-from sim.training import fit_variants
+from sim.training import remembered_fits
 
 WIDTH = 16
 POINTS = 16  # as few as tell the story: training cost grows with them, and it is redone live
@@ -59,7 +59,7 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     losses: dict[str, np.ndarray] = {}
     diverged: dict[str, bool] = {}
     shortcuts = [(activation, variant == "residual") for variant in VARIANTS]
-    runs = fit_variants(
+    runs = remembered_fits(
         starts["residual"],
         biases,
         x,
@@ -112,16 +112,16 @@ def log_scaler(ax: Axes, compact: bool) -> Callable[[np.ndarray], np.ndarray]:
     return log10
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
-    grads, curves = fig.subplots(1, 2)
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
+    grads, curves = layout.subplots(1, 2)
     scale_grads, scale_losses = log_scaler(grads, small), log_scaler(curves, small)
     for variant in VARIANTS:
         norms = result.data["norms"][variant]
-        grads.plot(np.arange(1, norms.size + 1), scale_grads(norms), label=variant)
+        layout.line(grads, np.arange(1, norms.size + 1), scale_grads(norms), label=variant)
         losses = result.data["losses"][variant]
         label = f"{variant} (diverged)" if result.data["diverged"][variant] else variant
-        curves.plot(np.arange(losses.size), scale_losses(losses), label=label)
+        layout.line(curves, np.arange(losses.size), scale_losses(losses), label=label)
     init = "standard" if result.params.get("init", "standard") == "standard" else "residual"
     grads.set_title("gradient per layer" if small else f"gradient per layer (plain: {init} init)")
     curves.set_title("training loss")
@@ -130,8 +130,8 @@ def plot(fig: Figure, result: Result) -> None:
     curves.set_xlabel("step" if small else "gradient-descent step")
     curves.set_ylabel("loss" if small else "mean squared error")
     if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
-        grads.legend(loc="best")
-        curves.legend(loc="best")
+        layout.legend(grads, loc="best")
+        layout.legend(curves, loc="best")
     for ax in (grads, curves):
         ax.locator_params(axis="x", nbins=4, integer=True)
         quiet_log_axis(ax)

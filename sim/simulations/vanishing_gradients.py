@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
+from sim.layout import Layout
 from sim.networks import init_mlp, mlp_gradients
 from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
@@ -80,16 +80,18 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     )
 
 
-def plot(fig: Figure, result: Result) -> None:
-    small = is_compact(fig)
+def plot(layout: Layout, result: Result) -> None:
+    small = is_compact(layout.figure)
     chosen = result.params["activation"]
     layers = result.data["layers"]
-    ax = fig.add_subplot()
+    ax = layout.add_subplot()
+    ax.set_yscale("log")
     for name, norms in result.data["norms"].items():
         width, alpha = (3.0, 1.0) if name == chosen else (1.6, 0.75)
-        ax.semilogy(layers, norms, label=name, linewidth=width, alpha=alpha)
+        layout.line(ax, layers, norms, label=name, linewidth=width, alpha=alpha)
     level = result.data["norms"][chosen][-1]
-    ax.axhline(level, color="#888888", linestyle=":", linewidth=1, label=f"{chosen} at the last layer")
+    label = f"{chosen} at the last layer"
+    layout.axline(ax, level, vertical=False, color="#888888", linestyle=":", linewidth=1, label=label)
     ratio = result.answers["gradient_ratio"]
     regime = result.answers["regime"]
     if small:
@@ -101,6 +103,6 @@ def plot(fig: Figure, result: Result) -> None:
     ax.locator_params(axis="x", nbins=6, integer=True)
     quiet_log_axis(ax)
     if not small:  # on a terminal-sized figure a legend hides the curves; its entries are listed
-        ax.legend(loc="best")
+        layout.legend(ax, loc="best")
     ax.set_xlabel("layer" if small else "layer (input → output)")
     ax.set_ylabel("|dL/db|" if small else "gradient norm (bias gradient)")

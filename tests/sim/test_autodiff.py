@@ -18,8 +18,10 @@ from scipy.differentiate import derivative
 
 import sim
 from sim import plotting
+from sim.arrows import arrows
 from sim.autodiff import field, grad, hessian, jacobian, trace
 from sim.expr import MAX_DEPTH, MAX_LENGTH, parse_values
+from sim.layout import Layout
 from sim.simulations import jacobian_hessian
 from sim.simulations.backprop import layout
 
@@ -449,12 +451,12 @@ def test_jacobian_hessian_draws_filled_contours_and_arrows_as_contourf_and_quive
     pixels = []
     for cheap in (False, True):
         fig = plotting.new_figure(300, 300)
-        ax = fig.add_subplot()
+        drawing = Layout(fig)
+        drawing.begin("bands")
+        ax = drawing.add_subplot()
         if cheap:
-            jacobian_hessian.bands(ax, xx, yy, surface)
-            jacobian_hessian.arrows(
-                ax, xx[::5, ::5], yy[::5, ::5], 0.3 * u, 0.3 * v, 0.008 * 4, facecolors="k"
-            )
+            jacobian_hessian.bands(drawing, ax, xx, yy, surface)
+            arrows(drawing, ax, xx[::5, ::5], yy[::5, ::5], 0.3 * u, 0.3 * v, 0.008 * 4, facecolors="k")
         else:
             levels = np.unique(np.quantile(surface.compressed(), np.linspace(0.0, 1.0, 11)))
             shades = matplotlib.colormaps["Blues"](np.linspace(0.08, 0.62, len(levels) - 1))
@@ -464,6 +466,7 @@ def test_jacobian_hessian_draws_filled_contours_and_arrows_as_contourf_and_quive
         ax.set_xlim(-1.0, 3.0)
         ax.set_ylim(-2.0, 2.0)
         ax.set_aspect("equal", adjustable="box")
+        drawing.end()
         pixels.append(plotting.to_rgba(fig).astype(int))
     differ = np.abs(pixels[0] - pixels[1]).max(axis=-1)
     assert (differ > 0).mean() < 0.001 and differ.max() <= 8  # identical but for rounding

@@ -17,6 +17,7 @@ from PIL import Image
 
 import sim
 from sim import plotting
+from sim.layout import Layout
 from sim.params import BoolParam, ChoiceParam, FloatParam, IntParam, Param
 from sim.simulations import optimizers
 from sim.text_batch import TextBatch
@@ -144,7 +145,7 @@ def drawn(name: str, params: dict[str, Any] | None = None, size: str = "full") -
     width, height = SIZES[size]
     fig = plotting.new_figure(width, height)
     with matplotlib.rc_context(plotting.theme(width, height)):  # type: ignore[arg-type]
-        sim.get(name).plot(fig, sim.run(name, params))
+        sim.get(name).plot(Layout(fig), sim.run(name, params))
         fig.canvas.draw()
     return fig
 
@@ -271,7 +272,7 @@ def test_small_matrices_show_their_numbers_at_every_size(size: str) -> None:
     cells = result.data["input"].size * 2 + result.data["output"].size
     assert sum(1 for ax in pooled.axes for text in shown_texts(ax) if text[:1].isdigit()) >= cells
     graph = sim.run("backprop").data["graph"]
-    node_texts = [t.get_text() for t in drawn("backprop", size=size).axes[0].texts]
+    node_texts = shown_texts(drawn("backprop", size=size).axes[0])
     for node, text in zip(graph.nodes, node_texts, strict=True):
         value = f"{node.value:.3g}"
         assert text.startswith(node.label if node.label == value else f"{node.label}\n{value}")

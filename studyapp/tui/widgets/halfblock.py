@@ -7,11 +7,14 @@ stands out against them (else white or black, whichever reads better).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rich.color import Color
+from rich.color import Color, ColorType
+from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -24,17 +27,26 @@ UPPER_HALF = "▀"
 MIN_CONTRAST = 3.0
 
 _styles: dict[int, Style] = {}
+_colours: dict[int, Color] = {}
+
+
+def _colour(rgb: int) -> Color:
+    """The true colour 0xRRGGBB, cached (antialiased plots meet hundreds of new colour pairs a frame, but
+    far fewer new colours)."""
+    colour = _colours.get(rgb)
+    if colour is None:
+        if len(_colours) > 65536:
+            _colours.clear()
+        triplet = ColorTriplet(rgb >> 16, (rgb >> 8) & 0xFF, rgb & 0xFF)
+        colour = _colours[rgb] = Color(f"#{rgb:06x}", ColorType.TRUECOLOR, triplet=triplet)  # from_rgb
+    return colour
 
 
 def _style(key: int) -> Style:
     """The style for a packed (top << 24 | bottom) colour pair, cached."""
     style = _styles.get(key)
     if style is None:
-        top, bottom = key >> 24, key & 0xFFFFFF
-        style = Style(
-            color=Color.from_rgb(top >> 16, (top >> 8) & 0xFF, top & 0xFF),
-            bgcolor=Color.from_rgb(bottom >> 16, (bottom >> 8) & 0xFF, bottom & 0xFF),
-        )
+        style = Style.from_color(_colour(key >> 24), _colour(key & 0xFFFFFF))
         if len(_styles) > 65536:
             _styles.clear()
         _styles[key] = style
@@ -51,18 +63,62 @@ def pack_rows(rgba: np.ndarray) -> np.ndarray:
     return result
 
 
-def _pixel_segments(row: np.ndarray, start: int, end: int) -> list[Segment]:
-    """Half-block segments for cells ``start:end`` of one packed row, runs of equal colours merged."""
-    part = row[start:end]
-    if not len(part):
-        return []
-    changes = np.flatnonzero(part[1:] != part[:-1]) + 1
-    bounds = [0, *changes.tolist(), len(part)]
-    values = part[bounds[:-1]].tolist()
-    return [
-        Segment(UPPER_HALF * (stop - first), _style(key))
-        for first, stop, key in zip(bounds[:-1], bounds[1:], values, strict=True)
-    ]
+#: A run of cells is at most this long (wider plots are cut in runs).
+LONGEST_RUN = 4096
+_segments: dict[int, Segment] = {}
+
+
+def _run_segment(code: int) -> Segment:
+    """The segment of a run packed as ``colour pair * LONGEST_RUN + length`` (cached: it is immutable)."""
+    segment = _segments.get(code)
+    if segment is None:
+        if len(_segments) > 65536:
+            _segments.clear()
+        key, length = divmod(code, LONGEST_RUN)
+        segment = _segments[code] = Segment(UPPER_HALF * length, _style(key))
+    return segment
+
+
+@dataclass
+class _Runs:
+    """The runs of equal cells of every row, row after row: ``rows[i]:rows[i + 1]`` are row ``i``'s."""
+
+    rows: list[int]
+    cols: list[int]
+    lengths: list[int]
+    keys: list[int]
+    segments: list[Segment]
+
+
+def _runs(keys: np.ndarray) -> _Runs:
+    """Every run of equal cells in every row of packed ``keys``, found at once, with its segment."""
+    height, width = keys.shape
+    starts_at = np.ones((height, width), dtype=bool)
+    starts_at[:, 1:] = keys[:, 1:] != keys[:, :-1]
+    starts = np.flatnonzero(starts_at)
+    lengths = np.diff(starts, append=height * width)
+    run_keys = keys.ravel()[starts]
+    if width >= LONGEST_RUN:  # runs that long are cut, so that a length fits in a packed code
+        starts, lengths, run_keys = _cut(starts, lengths, run_keys)
+    unique, which = np.unique(run_keys * LONGEST_RUN + lengths, return_inverse=True)
+    made = [_run_segment(code) for code in unique.tolist()]
+    return _Runs(
+        np.searchsorted(starts, np.arange(height + 1) * width).tolist(),
+        (starts % width).tolist(),
+        lengths.tolist(),
+        run_keys.tolist(),
+        [made[i] for i in which.tolist()],
+    )
+
+
+def _cut(starts: np.ndarray, lengths: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Runs cut in pieces shorter than ``LONGEST_RUN``."""
+    pieces = -(-lengths // (LONGEST_RUN - 1))
+    first = np.repeat(starts, pieces) + (
+        np.arange(pieces.sum()) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    ) * (LONGEST_RUN - 1)
+    ends = np.repeat(starts + lengths, pieces)
+    return first, np.minimum(ends - first, LONGEST_RUN - 1), np.repeat(keys, pieces)
 
 
 def _luminance(rgb: int) -> float:
@@ -122,31 +178,84 @@ def _text_segments(text: CellText, row: np.ndarray) -> list[Segment]:
     return segments
 
 
+class _RecentRows:
+    """The last frame's rows, by what they show: an unchanged row keeps its Strip (and the Strip's caches)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[object, Strip] = {}
+
+
+_recent = _RecentRows()
+
+
 def halfblock_strips(rgba: np.ndarray, texts: Sequence[CellText] = ()) -> list[Strip]:
     """One Strip per terminal row for an (H, W, 4) uint8 image (W cells by H/2 rows), with ``texts``
-    drawn over it as characters."""
+    drawn over it as characters.
+
+    The runs of equal cells of the whole image are found at once (numpy), and a run's segment is made
+    once for its colours and length: a row is then a slice of ready segments, cut where a text goes.
+    A row that shows what a row of the last frame showed gets that row's Strip back.
+    """
     keys = pack_rows(rgba)
     height, width = keys.shape
     by_row: dict[int, list[CellText]] = {}
     for text in texts:
         if 0 <= text.row < height and text.col >= 0 and text.col + len(text.text) <= width:
             by_row.setdefault(text.row, []).append(text)
-    strips = []
-    for index, row in enumerate(keys):
-        segments: list[Segment] = []
-        position = 0
-        for text in sorted(by_row.get(index, ()), key=lambda item: item.col):
-            if text.col < position:
-                continue
-            segments += _pixel_segments(row, position, text.col)
-            for offset, character in enumerate(text.text):
-                segments.append(
-                    Segment(character, _text_style(text.colour, int(row[text.col + offset]), text.bold))
-                )
-            position = text.col + len(text.text)
-        segments += _pixel_segments(row, position, width)
-        strips.append(Strip(segments, width))
+    runs = _runs(keys)
+    strips: list[Strip] = []
+    rows: dict[object, Strip] = {}
+    for index in range(height):
+        on_row = by_row.get(index)
+        shown = (keys[index].tobytes(), tuple(on_row) if on_row else ())
+        strip = _recent.rows.get(shown)
+        if strip is None:
+            first, last = runs.rows[index], runs.rows[index + 1]
+            if on_row is None:
+                segments = runs.segments[first:last]
+            else:
+                segments = _with_texts(keys[index], runs, first, last, on_row)
+            strip = Strip(segments, width)
+        strips.append(strip)
+        rows[shown] = strip
+    _recent.rows = rows
     return strips
+
+
+def _with_texts(row: np.ndarray, runs: _Runs, first: int, last: int, texts: list[CellText]) -> list[Segment]:
+    """One row's segments (its runs are ``first:last`` of ``runs``), cut where ``texts`` are drawn."""
+    segments: list[Segment] = []
+    position = 0
+    for text in sorted(texts, key=lambda item: item.col):
+        if text.col < position:
+            continue  # it would overlap the text before it
+        segments += _gap(runs, first, last, position, text.col)
+        segments += _text_segments(text, row)
+        position = text.col + len(text.text)
+    return segments + _gap(runs, first, last, position, len(row))
+
+
+def _gap(runs: _Runs, first: int, last: int, start: int, stop: int) -> list[Segment]:
+    """The segments of columns ``start:stop`` of a row whose runs are ``first:last`` of ``runs``."""
+    if start >= stop:
+        return []
+    head = bisect.bisect_right(runs.cols, start, first, last) - 1  # the run holding ``start``
+    tail = bisect.bisect_left(runs.cols, stop, first, last) - 1  # the run holding ``stop - 1``
+    if head == tail:
+        return [_run_segment(runs.keys[head] * LONGEST_RUN + stop - start)]
+    head_end = runs.cols[head] + runs.lengths[head]
+    tail_start = runs.cols[tail]
+    segments = [
+        runs.segments[head]
+        if start == runs.cols[head]
+        else _run_segment(runs.keys[head] * LONGEST_RUN + head_end - start)
+    ]
+    segments += runs.segments[head + 1 : tail]
+    if stop == tail_start + runs.lengths[tail]:
+        segments.append(runs.segments[tail])
+    else:
+        segments.append(_run_segment(runs.keys[tail] * LONGEST_RUN + stop - tail_start))
+    return segments
 
 
 #: Shades for a cell whose two pixels both differ from the background, by how much they differ.
