@@ -6,11 +6,11 @@ last review is clamped to that review, so elapsed time and intervals are never n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from functools import partial
-from typing import TYPE_CHECKING
+from functools import cache, partial
+from typing import TYPE_CHECKING, NamedTuple
 
 from studyapp.model import CardState, Rating, StudyState
 
@@ -36,10 +36,17 @@ def check_rating(rating: int) -> Rating:
 
 def review_time(state: CardState, now: datetime) -> datetime:
     """The time a review at ``now`` is scheduled from: ``now``, or the last review if the clock went back."""
-    now = check_utc(now)
-    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the store keeps milliseconds
-    if state.last_review is not None and now < state.last_review:
-        return state.last_review
+    return review_time_after(state.last_review, now)
+
+
+def review_time_after(last_review: datetime | None, now: datetime) -> datetime:
+    """``review_time`` for a card last reviewed at ``last_review`` (``None``: never)."""
+    if type(now) is not datetime or now.tzinfo is not UTC:  # a replay's times are UTC already
+        now = check_utc(now)
+    if now.microsecond % 1000:
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the store keeps milliseconds
+    if last_review is not None and now < last_review:
+        return last_review
     return now
 
 
@@ -58,6 +65,38 @@ def to_fsrs(state: CardState, now: datetime) -> fsrs.Card:
         due=state.due if state.due is not None else now,
         last_review=state.last_review,
     )
+
+
+@cache
+def _fsrs_ratings() -> dict[Rating, fsrs.Rating]:
+    """fsrs's rating for each of ours (looked up once per answer of a replay)."""
+    import fsrs
+
+    return {rating: fsrs.Rating(int(rating)) for rating in Rating}
+
+
+class ReplayedAnswer(NamedTuple):
+    """One answer of a replayed history: the time it counts at, fsrs's card after it, and how many reviews
+    and lapses the card has had so far (fsrs counts neither)."""
+
+    when: datetime
+    card: fsrs.Card
+    reps: int
+    lapses: int
+
+    def state(self) -> CardState:
+        """The state ``Scheduler.review`` leaves after this answer (neither suspended, buried nor a leech)."""
+        card = self.card
+        return CardState(
+            StudyState(int(card.state)),
+            card.step,
+            card.stability,
+            card.difficulty,
+            card.due,
+            card.last_review,
+            self.reps,
+            self.lapses,
+        )
 
 
 class Scheduler:
@@ -103,6 +142,25 @@ class Scheduler:
         when = review_time(state, now)
         after = self._review_with(self._fsrs, state, rating, when)
         return after, when
+
+    def replay(self, answers: Iterable[tuple[Rating, datetime]]) -> Iterator[ReplayedAnswer]:
+        """A new card's answers ``(rating, now)`` in turn, each scheduled as ``review`` schedules it from
+        the state the one before left; fsrs's card goes from one answer to the next as it is."""
+        import fsrs
+
+        review_card, ratings = self._fsrs.review_card, _fsrs_ratings()
+        card: fsrs.Card | None = None
+        lapses = 0
+        for reps, (rating, now) in enumerate(answers, start=1):
+            if type(rating) is not Rating:
+                rating = check_rating(rating)
+            when = review_time_after(card.last_review if card is not None else None, now)
+            if card is None:
+                card = fsrs.Card(card_id=_FSRS_CARD_ID, state=fsrs.State.Learning, step=0, due=when)
+            elif card.state == fsrs.State.Review and rating == Rating.AGAIN:
+                lapses += 1
+            card = review_card(card, ratings[rating], when)[0]
+            yield ReplayedAnswer(when, card, reps, lapses)
 
     def preview(self, state: CardState, now: datetime) -> dict[Rating, timedelta]:
         """The interval each rating (1-4) would give at ``now``, computed on a copy without fuzz."""

@@ -8,6 +8,7 @@ when a later step of the import fails.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -117,20 +118,45 @@ def check_deck_id(deck_id: str, loaded: dict[str, Path | None], path: Path) -> N
 
 #: The longest list of tags ``card_table`` writes on one line (its texts plus four characters each).
 ONE_LINE_LIST = 80
+#: The characters a one-line basic TOML string escapes (control characters, quotes, backslashes).
+_ESCAPED = re.compile(r'[\x00-\x1f\x7f"\\]')
+#: What a multi-line basic TOML string escapes: control characters but the line break, backslashes and
+#: three quotes in a row.
+_ESCAPED_IN_LINES = re.compile(r'[\x00-\x09\x0b-\x1f\x7f\\]|"""')
+
+
+def toml_string(text: str) -> str:
+    """``text`` as tomlkit writes it as a one-line basic string: between quotes as it is when nothing in
+    it needs an escape (nearly every text), else through tomlkit."""
+    if _ESCAPED.search(text) is None:
+        return f'"{text}"'
+    return tomlkit.string(text).as_string()
+
+
+def _toml_text(text: str) -> str | None:
+    """``text`` as ``card_table`` writes it: a one-line string, or lines between triple quotes that start
+    on the line after them and end with a line break; ``None`` for lines that need an escape."""
+    if "\n" not in text:
+        return toml_string(text)
+    if _ESCAPED_IN_LINES.search(text) is not None:
+        return None
+    ending = "" if text.endswith("\n") else "\n"
+    return f'"""\n{text}{ending}"""'
 
 
 def _card_toml(entry_id: str, values: dict[str, Any]) -> str:
-    """The ``[[cards]]`` table of one card, as ``card_table`` writes it. A card whose texts are each one
-    line and whose tags fit on one line (nearly every imported card) is written here, about thirty times
-    faster than through tomlkit's tables; any other goes through ``card_table``."""
-    lines = [f"id = {tomlkit.string(entry_id).as_string()}"]
+    """The ``[[cards]]`` table of one card, as ``card_table`` writes it. A card whose texts of several lines
+    need no escape and whose tags fit on one line (nearly every imported card) is written here, about
+    thirty times faster than through tomlkit's tables; any other goes through ``card_table``."""
+    lines = [f"id = {toml_string(entry_id)}"]
     for key, value in values.items():
         if value in ("", []):
             continue
-        if isinstance(value, str) and "\n" not in value:
-            lines.append(f"{key} = {tomlkit.string(value).as_string()}")
+        written = _toml_text(value) if isinstance(value, str) else None
+        if written is not None:
+            lines.append(f"{key} = {written}")
         elif isinstance(value, list) and sum(len(item) + 4 for item in value) <= ONE_LINE_LIST:
-            lines.append(f"{key} = [{', '.join(tomlkit.string(item).as_string() for item in value)}]")
+            lines.append(f"{key} = [{', '.join(toml_string(item) for item in value)}]")
         else:
             return card_table(entry_id, values).as_string()
     return "\n".join(lines) + "\n"

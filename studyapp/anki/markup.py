@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -20,8 +21,11 @@ from studyapp.anki.mathjax import from_mathjax, render_with_math
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdownify import MarkdownConverter
 
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
+#: The start of an image tag (HTML's tag names are case-insensitive).
+_IMAGE_TAG = re.compile("<img", re.IGNORECASE)
 _LONE_PARAGRAPH = re.compile(r"\A<p>((?:(?!<p>).)*)</p>\n?\Z", re.DOTALL)
 #: Inline formatting that a question or an answer, shown as typed, leaves out.
 _FORMATTING = ["b", "strong", "i", "em", "u", "span", "font", "mark", "s", "del", "ins", "small", "big"]
@@ -87,6 +91,14 @@ def _is_url(src: str) -> bool:
     return bool(urlsplit(src).scheme) or src.startswith("//")
 
 
+@cache
+def _converter(plain: bool) -> MarkdownConverter:
+    """markdownify's converter with our options (made once: it is the same for every field)."""
+    from markdownify import MarkdownConverter
+
+    return MarkdownConverter(**({**_MARKDOWNIFY, "strip": _FORMATTING} if plain else _MARKDOWNIFY))
+
+
 def html_markdown(
     field_html: str,
     media: MediaLinks,
@@ -102,18 +114,17 @@ def html_markdown(
     if _PLAIN_FIELD.fullmatch(field_html):
         return field_html
     from bs4 import BeautifulSoup
-    from markdownify import MarkdownConverter
 
     text = _SOUND.sub(
         lambda m: f'<a href="{html.escape(media.link(html.unescape(m[1])))}">sound: {m[1]}</a>', field_html
     )
     soup = BeautifulSoup(text, "html.parser")
-    for image in soup.find_all("img"):
+    for image in soup.find_all("img") if _IMAGE_TAG.search(text) else ():
         src = image.get("src")
         if isinstance(src, str) and src and not _is_url(src):
             image["src"] = media.link(src)
-    options = {**_MARKDOWNIFY, "strip": _FORMATTING} if plain else _MARKDOWNIFY
-    markdown = MarkdownConverter(**options).convert_soup(soup)
+    markdown = _converter(plain).convert_soup(soup)
+    soup.decompose()  # its tree links both ways: freed now, without waiting for the cycle collector
     markdown = from_mathjax(markdown.replace("\xa0", " "), unreadable)
     if plain:
         markdown = re.sub(r" {2,}\n", "\n", markdown)

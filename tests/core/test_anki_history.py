@@ -1,8 +1,9 @@
 """What an Anki package says of its cards besides their answers, and the replay of big histories.
 
 Resets ("Forget"), cramming, suspended, buried and leech cards, as Anki's own FSRS reads the review log;
-the bulk replay against one ``record_review`` per answer on a generated log; the deck file against
-tomlkit's own rendering; plain fields against the full HTML conversion; the progress bar on a terminal.
+the bulk replay (in this process and in a worker process) against one ``record_review`` per answer on a
+generated log; the deck file against tomlkit's own rendering; plain fields against the full HTML
+conversion; the progress bar on a terminal.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import genanki
+import pytest
 import tomlkit
 
 from sim.registry import CATALOG
 from studyapp.anki.deck_file import Plan, deck_text
 from studyapp.anki.markup import MediaLinks, html_markdown
+from studyapp.anki.replay import PARALLEL_FROM
 from studyapp.anki.source import CardKind, NewCard, Source
 from studyapp.authoring import card_table
 from studyapp.collection import open_collection
@@ -217,7 +220,10 @@ def generated_log(rng: random.Random, start: int) -> list[tuple[int, int, int, i
     return entries
 
 
-def test_the_bulk_replay_records_what_one_review_at_a_time_would(place: Place, tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_worker_from", [0, PARALLEL_FROM], ids=["in a worker", "in this process"])
+def test_the_bulk_replay_records_what_one_review_at_a_time_would(
+    place: Place, tmp_path: Path, in_worker_from: int
+) -> None:
     rng = random.Random(17)
     notes = [basic(f"Generated question {n}", f"Answer {n}") for n in range(60)]
     logs: list[list[tuple[int, int, int, int]]] = []
@@ -228,7 +234,8 @@ def test_the_bulk_replay_records_what_one_review_at_a_time_would(place: Place, t
             add_revlog(conn, card_id, logs[-1])
         set_scheduler_version(conn, 2)
 
-    outcome = place.bring_in(genanki_package(tmp_path / "generated.apkg", notes, edit=edit))
+    package = genanki_package(tmp_path / "generated.apkg", notes, edit=edit)
+    outcome = place.bring_in(package, replay_in_worker_from=in_worker_from)
     assert outcome.reviews > 200
     deck = place.new_deck("biology")
     # The oracle: the same deck in another collection, each answer since the card's last reset recorded
@@ -281,26 +288,8 @@ AWKWARD = [
 ]
 
 
-def test_the_deck_file_is_what_tomlkit_writes(tmp_path: Path) -> None:
-    rng = random.Random(5)
-    cards = []
-    for index in range(200):
-        tags = tuple(
-            rng.sample(["cnn", "deep-learning-activations", "x" * 30, "leech", "a"], rng.randint(0, 5))
-        )
-        if index % 7 == 0:
-            text = f"{rng.choice(AWKWARD)} {{{{c1::{rng.choice(AWKWARD[:4])}}}}}"
-            cards.append(NewCard(CardKind.CLOZE, text=text, details=rng.choice(AWKWARD), tags=tags))
-        else:
-            question, answer = rng.choice(AWKWARD[:-1]), rng.choice(AWKWARD[:-1])
-            cards.append(
-                NewCard(CardKind.FRONT_BACK, question, answer, details=rng.choice(AWKWARD), tags=tags)
-            )
-    source = Source("generated.apkg", "Generated", len(cards), cards)
-    plan = Plan(
-        source, "generated", tmp_path / "generated.toml", tuple(f"card-{i}" for i in range(len(cards)))
-    )
-    # The oracle: the whole document through tomlkit, one card_table per card.
+def tomlkit_deck(plan: Plan) -> str:
+    """The oracle: the whole document through tomlkit, one ``card_table`` per card."""
     document = tomlkit.document()
     document.add(tomlkit.comment(f"Imported from generated.apkg by `studyapp import` on {NOW:%Y-%m-%d}."))
     document.add(tomlkit.comment("Edit freely, but keep each card's id: its study history is kept by id."))
@@ -316,11 +305,55 @@ def test_the_deck_file_is_what_tomlkit_writes(tmp_path: Path) -> None:
         deck.add(key, value)
     document.add("deck", deck)
     tables = tomlkit.aot()
-    for entry_id, card in zip(plan.entry_ids, cards, strict=True):
+    for entry_id, card in zip(plan.entry_ids, plan.source.cards, strict=True):
         sides = {"text": card.text} if card.text else {"question": card.question, "answer": card.answer}
         tables.append(card_table(entry_id, {**sides, "details": card.details, "tags": list(card.tags)}))
     document.add("cards", tables)
-    assert deck_text(plan, NOW) == tomlkit.dumps(document)
+    return tomlkit.dumps(document)
+
+
+def generated_deck(cards: list[NewCard], tmp_path: Path) -> Plan:
+    source = Source("generated.apkg", "Generated", len(cards), cards)
+    return Plan(
+        source, "generated", tmp_path / "generated.toml", tuple(f"card-{i}" for i in range(len(cards)))
+    )
+
+
+def test_the_deck_file_is_what_tomlkit_writes(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    cards = []
+    for index in range(200):
+        tags = tuple(
+            rng.sample(["cnn", "deep-learning-activations", "x" * 30, "leech", "a"], rng.randint(0, 5))
+        )
+        if index % 7 == 0:
+            text = f"{rng.choice(AWKWARD)} {{{{c1::{rng.choice(AWKWARD[:4])}}}}}"
+            cards.append(NewCard(CardKind.CLOZE, text=text, details=rng.choice(AWKWARD), tags=tags))
+        else:
+            question, answer = rng.choice(AWKWARD[:-1]), rng.choice(AWKWARD[:-1])
+            cards.append(
+                NewCard(CardKind.FRONT_BACK, question, answer, details=rng.choice(AWKWARD), tags=tags)
+            )
+    plan = generated_deck(cards, tmp_path)
+    assert deck_text(plan, NOW) == tomlkit_deck(plan)
+
+
+def test_random_texts_of_one_line_or_many_are_written_as_tomlkit_writes_them(tmp_path: Path) -> None:
+    """Texts with line breaks, quotes (three in a row too), backslashes, tabs, control characters and
+    unicode, at the start, the end or the middle: the fast path writes what tomlkit writes."""
+    rng = random.Random(23)
+    plain = [*"ab xyz.,:?$", "\n", "\n", '"', '""', "é", "😀"]
+    escaped = ['"""', "\\", "\t", "\r", "\r\n", "\x01", "\x7f"]
+
+    def text() -> str:
+        length = rng.randint(1, 12)
+        return "".join(rng.choice(escaped if rng.random() < 0.03 else plain) for _ in range(length))
+
+    cards = [
+        NewCard(CardKind.FRONT_BACK, text(), text(), details=rng.choice(["", text()])) for _ in range(3000)
+    ]
+    plan = generated_deck(cards, tmp_path)
+    assert deck_text(plan, NOW) == tomlkit_deck(plan)
 
 
 def test_plain_fields_give_what_the_html_conversion_gives() -> None:

@@ -157,6 +157,54 @@ def test_naive_datetimes_and_bad_ratings_are_rejected() -> None:
         Scheduler(0.5)
 
 
+def _answer_times(draw_gaps: list[int], zones: list[int], micro: list[int]) -> list[datetime]:
+    """Answer times from gaps in seconds (some negative: the clock went back), each in another time zone
+    and with microseconds (the review keeps milliseconds)."""
+    times, now = [], T0
+    for gap, zone, microseconds in zip(draw_gaps, zones, micro, strict=True):
+        now = now + timedelta(seconds=gap)
+        local = timezone(timedelta(hours=zone)) if zone else UTC
+        times.append(now.replace(microsecond=microseconds).astimezone(local))
+    return times
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ratings=st.lists(st.integers(1, 4), min_size=0, max_size=25),
+    gaps=st.lists(st.integers(-(10**6), 10**8), min_size=25, max_size=25),
+    zones=st.lists(st.sampled_from([0, 0, 0, 2, -7]), min_size=25, max_size=25),
+    micro=st.lists(st.sampled_from([0, 0, 123_000, 999_999, 1]), min_size=25, max_size=25),
+    fitted=st.booleans(),
+    retention=st.sampled_from([0.7, 0.85, 0.9, 0.97]),
+)
+def test_a_replay_is_review_after_review_from_a_new_card(
+    ratings: list[int], gaps: list[int], zones: list[int], micro: list[int], fitted: bool, retention: float
+) -> None:
+    """``Scheduler.replay`` keeps fsrs's card between answers; the oracle is ``Scheduler.review`` called once
+    per answer on the state the one before left, compared field by field (floats exactly)."""
+    parameters = [w * 1.07 if 4 <= i <= 16 else w for i, w in enumerate(W)] if fitted else None
+    scheduler = Scheduler(retention, fuzz=False, parameters=parameters)
+    answers = list(zip(ratings, _answer_times(gaps, zones, micro), strict=False))
+    replayed = list(scheduler.replay(answers))
+    assert len(replayed) == len(answers)
+    state = CardState()
+    for (rating, now), answer in zip(answers, replayed, strict=True):
+        after, when = scheduler.review(state, rating, now)
+        assert answer.when == when and answer.when.tzinfo is UTC
+        assert answer.state() == after
+        assert (answer.reps, answer.lapses) == (after.reps, after.lapses)
+        state = after
+
+
+def test_a_replay_refuses_what_review_refuses() -> None:
+    scheduler = Scheduler(fuzz=False)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        list(scheduler.replay([(3, datetime(2025, 1, 1))]))
+    for bad in (0, 5, True):
+        with pytest.raises(ValueError, match="rating must be 1"):
+            list(scheduler.replay([(3, T0), (bad, T0 + timedelta(days=1))]))  # type: ignore[list-item]
+
+
 def test_other_time_zones_are_converted_to_utc_at_millisecond_precision() -> None:
     berlin = datetime(2025, 3, 3, 13, 0, 0, 123456, tzinfo=ZoneInfo("Europe/Berlin"))
     when = review_time(CardState(), berlin)
