@@ -54,22 +54,31 @@ class SavingReview(PredictingReview):
     def save(self, pending: PendingRating) -> None:
         """Save ``pending`` now, or wait for the collection in a worker if another program writes to it."""
         try:
-            result = self.session.rate(
-                pending.card.id,
-                pending.rating,
-                pending.at,
-                pending.duration_ms,
-                wait_ms=QUICK_WAIT_MS,
-                prediction=pending.prediction,
-                drill=pending.drill,
-            )
+            result = self.attempt(pending, QUICK_WAIT_MS, lambda: False)
         except CollectionBusy:
             self.wait_to_save(pending)
             return
         except CollectionError as error:
             self.report_unwritten(error)
             return
+        assert result is not None  # never withdrawn
         self.rated(result)
+
+    def attempt(
+        self, pending: PendingRating, wait_ms: int, withdrawn: Callable[[], bool]
+    ) -> RateResult | None:
+        """One try at writing ``pending``, waiting up to ``wait_ms`` for the lock; ``None`` if it was
+        ``withdrawn`` meanwhile (nothing written)."""
+        return self.session.rate_unless(
+            withdrawn,
+            pending.card.id,
+            pending.rating,
+            pending.at,
+            pending.duration_ms,
+            wait_ms=wait_ms,
+            prediction=pending.prediction,
+            drill=pending.drill,
+        )
 
     def wait_to_save(self, pending: PendingRating) -> None:
         """Keep the card on screen, say that the rating waits, and keep trying in a worker thread."""
@@ -90,16 +99,7 @@ class SavingReview(PredictingReview):
         while not worker.is_cancelled:
             try:
                 # Given up while this attempt waited for the lock: it writes nothing.
-                result = self.session.rate_unless(
-                    lambda: worker.is_cancelled,
-                    pending.card.id,
-                    pending.rating,
-                    pending.at,
-                    pending.duration_ms,
-                    wait_ms=WORKER_WAIT_MS,
-                    prediction=pending.prediction,
-                    drill=pending.drill,
-                )
+                result = self.attempt(pending, WORKER_WAIT_MS, lambda: worker.is_cancelled)
             except CollectionBusy:
                 continue
             except CollectionError as error:
