@@ -1,19 +1,20 @@
 """The app's side of the simulation worker process (``studyapp.sim_worker``).
 
-Simulations run in the worker, on the other core, so the app's own thread stays free for keys and
-painting (used for the answers shown beside cards). Requests are answered in order; callbacks run on
-a reader thread.
+Simulations run and draw in the worker, on the other core, so the app's own thread stays free for keys and
+painting (the answers beside cards, predictions, live plots). Requests are answered in order; callbacks run
+on a reader thread.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, Any
+
+from studyapp.sim_worker import read_message, write_message
 
 #: Called with the worker's reply (a dict; ``error`` set when the simulation could not run).
 ReplyCallback = Callable[[dict[str, Any]], None]
@@ -25,7 +26,7 @@ class SimWorker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: subprocess.Popen[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._pending: dict[int, ReplyCallback] = {}
         self._next_id = 0
 
@@ -35,15 +36,13 @@ class SimWorker:
             process = self._ensure_started()
             self._next_id += 1
             self._pending[self._next_id] = callback
-            line = json.dumps({**request, "id": self._next_id})
             try:
                 assert process.stdin is not None
-                process.stdin.write(line + "\n")
-                process.stdin.flush()
+                write_message(process.stdin, {**request, "id": self._next_id})
             except OSError:
                 self._pending.pop(self._next_id)(STOPPED)
 
-    def _ensure_started(self) -> subprocess.Popen[str]:
+    def _ensure_started(self) -> subprocess.Popen[bytes]:
         if self._process is None or self._process.poll() is not None:
             self._pending = {}  # each process answers its own requests
             self._process = subprocess.Popen(
@@ -51,20 +50,19 @@ class SimWorker:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                text=True,
-                bufsize=1,
             )
             threading.Thread(target=self._read, args=(self._process, self._pending), daemon=True).start()
         return self._process
 
-    def _read(self, process: subprocess.Popen[str], pending: dict[int, ReplyCallback]) -> None:
+    def _read(self, process: subprocess.Popen[bytes], pending: dict[int, ReplyCallback]) -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            answer = json.loads(line)
+        for answer in replies(process.stdout):
             with self._lock:
-                callback = pending.pop(answer.get("id"), None)
+                callback = pending.pop(answer.get("id", 0), None)
             if callback is not None:
                 callback(answer)
+        if process.poll() is None:
+            process.kill()  # it sent something that is not a reply: the next request starts a new one
         with self._lock:  # the worker ended: nothing more will come for what is still pending
             stranded = list(pending.values())
             pending.clear()
@@ -79,6 +77,18 @@ class SimWorker:
                 self._process.stdin.close()
                 self._process.terminate()
             self._process = None
+
+
+def replies(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The worker's replies until it ends."""
+    while True:
+        try:
+            reply = read_message(stream)
+        except ValueError:
+            return  # not a reply: the worker is broken, and ends
+        if reply is None:
+            return
+        yield reply
 
 
 _worker: SimWorker | None = None
@@ -121,3 +131,14 @@ def numbers(
         callback(reply if "answers" in reply else None, reply.get("error"))
 
     worker().call({"op": "numbers", "sim": sim, "params": dict(params)}, unpack)
+
+
+def frame(request: Mapping[str, Any], callback: ReplyCallback) -> None:
+    """Run and draw a simulation (see ``studyapp.sim_worker``'s ``frame``): ``callback(reply)``, on the
+    reader thread; the reply has ``error`` set when the simulation cannot run."""
+    worker().call({**request, "op": "frame"}, callback)
+
+
+def warm() -> None:
+    """Start the worker and have it import what drawing needs, so the first plot comes sooner."""
+    worker().call({"op": "warm"}, lambda reply: None)

@@ -1,30 +1,83 @@
-"""The simulation-answer worker process: its line protocol, and the client that restarts it."""
+"""The simulation worker process: its message protocol, its frames, and the client that restarts it."""
 
 from __future__ import annotations
 
 import io
-import json
+import pickle
 import threading
+from typing import Any
+
+import numpy as np
 
 import sim
-from studyapp.sim_worker import serve
+from sim.plotting import Renderer
+from studyapp.sim_worker import HEADER, OVERSAMPLE, downsample, read_message, serve, write_message
 from studyapp.tui.sim_client import SimWorker
 
 
-def test_the_worker_answers_each_request_line() -> None:
-    requests = io.StringIO(
-        json.dumps({"id": 1, "sim": "activations", "params": {"layers": 3}})
-        + "\n\n"
-        + json.dumps({"id": 2, "op": "answers", "sim": "activations", "params": {"layers": 500}})
-        + "\nnot json\n"
+def exchange(*requests: dict[str, Any] | bytes) -> list[dict[str, Any]]:
+    """Serve ``requests`` (dicts, or raw bytes sent as they are) and read every reply."""
+    stream = io.BytesIO()
+    for request in requests:
+        if isinstance(request, bytes):
+            stream.write(request)
+        else:
+            write_message(stream, request)
+    replies = io.BytesIO()
+    serve(io.BytesIO(stream.getvalue()), replies)
+    replies.seek(0)
+    answers = []
+    while (reply := read_message(replies)) is not None:
+        answers.append(reply)
+    return answers
+
+
+def framed(data: bytes) -> bytes:
+    """``data`` as one message on the wire: its length, then the bytes."""
+    return HEADER.pack(len(data)) + data
+
+
+def test_the_worker_answers_each_request() -> None:
+    first, second, third, fourth = exchange(
+        {"id": 1, "sim": "activations", "params": {"layers": 3}},
+        {"id": 2, "op": "answers", "sim": "activations", "params": {"layers": 500}},
+        framed(b"not a pickle"),
+        framed(pickle.dumps([1, 2])),
     )
-    replies = io.StringIO()
-    serve(requests, replies)
-    first, second, third = (json.loads(line) for line in replies.getvalue().splitlines())
     assert first["id"] == 1
-    assert first["rows"] == [list(row) for row in sim.answers_of("activations", {"layers": 3})]
+    assert first["rows"] == [tuple(row) for row in sim.answers_of("activations", {"layers": 3})]
     assert second["id"] == 2 and "'layers'" in second["error"] and "1 to 50" in second["error"]
     assert third["id"] is None and third["error"].startswith("bad request")
+    assert fourth["id"] is None and "not a dict" in fourth["error"]
+
+
+def test_a_cut_off_request_ends_the_worker_quietly() -> None:
+    assert exchange(framed(pickle.dumps({"id": 1, "op": "warm"}))[:-3]) == []
+
+
+def test_a_frame_is_the_run_drawn_as_a_fresh_renderer_draws_it() -> None:
+    params = {"function": "tanh", "layers": 7}
+    request = {"op": "frame", "sim": "activations", "params": params, "width": 60, "height": 40}
+    cells, pixels_only = exchange({**request, "id": 1, "cells": True}, {**request, "id": 2, "cells": False})
+    result = sim.run("activations", params)
+    assert cells["result"].answers == result.answers and cells["result"].params == result.params
+    for reply, text_cells in ((cells, (OVERSAMPLE, 2 * OVERSAMPLE)), (pixels_only, None)):
+        renderer = Renderer(60 * OVERSAMPLE, 40 * OVERSAMPLE, dark=True, cells=text_cells)
+        expected = downsample(renderer.render(result), 60, 40)
+        assert reply["rgba"].shape == (40, 60, 4) and np.array_equal(reply["rgba"], expected)
+        assert reply["legend"] == renderer.legend
+        assert reply["texts"] == (renderer.texts if text_cells else [])
+    assert cells["texts"]  # the titles and tick labels, as characters
+
+
+def test_impossible_frames_are_errors() -> None:
+    request = {"op": "frame", "sim": "activations", "params": {}, "cells": True}
+    too_big, bad_params = exchange(
+        {**request, "id": 1, "width": 0, "height": 40},
+        {**request, "id": 2, "width": 60, "height": 40, "params": {"layers": 0}},
+    )
+    assert "cannot be drawn" in too_big["error"]
+    assert "'layers'" in bad_params["error"]
 
 
 def test_the_client_runs_requests_in_a_worker_process_and_survives_its_end() -> None:
@@ -39,7 +92,7 @@ def test_the_client_runs_requests_in_a_worker_process_and_survives_its_end() -> 
     try:
         worker.call({"op": "answers", "sim": "pooling", "params": {"kind": "avg"}}, collect)
         assert done.wait(60)
-        expected = [list(row) for row in sim.answers_of("pooling", {"kind": "avg"})]
+        expected = [tuple(row) for row in sim.answers_of("pooling", {"kind": "avg"})]
         assert "error" not in results[0] and results[0]["rows"] == expected
         worker.close()  # a later request starts a new process
         done.clear()
@@ -51,9 +104,7 @@ def test_the_client_runs_requests_in_a_worker_process_and_survives_its_end() -> 
 
 
 def test_unknown_operations_and_simulations_are_errors() -> None:
-    lines = [{"id": 1, "op": "dance"}, {"id": 2, "op": "answers", "sim": "nope", "params": {}}]
-    replies = io.StringIO()
-    serve(io.StringIO("\n".join(json.dumps(line) for line in lines) + "\n"), replies)
-    first, second = (json.loads(line) for line in replies.getvalue().splitlines())
+    unknown = {"id": 2, "op": "answers", "sim": "nope", "params": {}}
+    first, second = exchange({"id": 1, "op": "dance"}, unknown)
     assert "unknown operation" in first["error"]
     assert "unknown simulation 'nope'" in second["error"]

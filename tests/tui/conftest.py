@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -59,6 +61,15 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float =
 def text_of(widget: Any) -> str:
     """The plain text a Static shows."""
     return str(widget.render())
+
+
+def painted_lines(app: Any) -> list[str]:
+    """The screen as painted, one string per line (read from Textual's SVG screenshot)."""
+    lines: dict[int, list[str]] = {}
+    pattern = r'clip-path="url\(#terminal-[\w-]+-line-(\d+)\)">([^<]*)</text>'
+    for line, text in re.findall(pattern, app.export_screenshot()):
+        lines.setdefault(int(line), []).append(html.unescape(text))
+    return ["".join(parts) for _, parts in sorted(lines.items())]
 
 
 def near(one: Color, other: Color) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -10,14 +11,14 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 import sim
-from sim.registry import Simulation
 from studyapp.collection import Collection
+from studyapp.tui import sim_client
 from studyapp.tui.app import StudyApp
-from studyapp.tui.screens.simulation import VALUE_PAINT_DELAY, SimulationScreen
+from studyapp.tui.screens.simulation import SimulationScreen
 from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
-from .conftest import FakeClock, text_of, wait_until
+from .conftest import FakeClock, painted_lines, text_of, wait_until
 
 
 async def open_sim(app: StudyApp, pilot: object, name: str, **params: object) -> SimulationScreen:
@@ -84,30 +85,20 @@ async def test_keys_change_parameters_and_the_plot_follows(app: StudyApp) -> Non
         )
 
 
-async def test_a_stepped_value_is_painted_with_its_plot_or_soon_after(
-    app: StudyApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_stepped_value_shows_at_once_while_its_plot_is_drawn(app: StudyApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_sim(app, pilot, "pooling")
-        params = screen.query_one(ParamList)
-        assert "max" in str(params.render())
+        assert screen.result is not None and screen.result.params["kind"] == "max"
+        assert any(re.search(r"kind\s+max", line) for line in painted_lines(app))
+        big_plot_drawn = threading.Event()  # the worker draws a large plot first: ours waits behind it
+        request = {"sim": "optimizers", "params": {}, "width": 2400, "height": 2400, "cells": True}
+        sim_client.frame(request, lambda reply: big_plot_drawn.set())
         await pilot.press("right")  # kind: max -> avg
-        await wait_until(pilot, lambda: screen.result is not None and screen.result.params["kind"] == "avg")
-        assert "avg" in str(params.render()) and screen._value_paint is None
-        gate = threading.Event()
-        slow_run = Simulation.run
-
-        def held(self: Simulation, *args: object, **kwargs: object) -> sim.Result:
-            gate.wait(10)
-            return slow_run(self, *args, **kwargs)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(Simulation, "run", held)
-        await pilot.press("right")  # avg -> global_max, while the computation is held back
-        await pilot.pause(VALUE_PAINT_DELAY + 0.1)
-        assert screen.result is not None and screen.result.params["kind"] == "avg"  # the old plot is up...
-        assert "global_max" in str(params.render())  # ...but the new value is painted after the delay
-        gate.set()
-        await wait_until(pilot, lambda: screen.result.params["kind"] == "global_max")  # type: ignore[union-attr]
+        await pilot.pause()
+        assert any(re.search(r"kind\s+avg", line) for line in painted_lines(app))  # painted at once...
+        assert not big_plot_drawn.is_set() and screen.result.params["kind"] == "max"  # ...beside the old plot
+        await wait_until(pilot, lambda: screen.result.params["kind"] == "avg")  # type: ignore[union-attr]
+        assert big_plot_drawn.is_set()
 
 
 async def test_a_longer_value_gets_the_lines_it_wraps_onto(app: StudyApp) -> None:
@@ -233,6 +224,21 @@ async def test_p_hides_the_panel_and_the_plot_takes_the_room(app: StudyApp) -> N
         assert screen.query_one("#sim-side").display and screen.query_one(ParamList).has_focus
 
 
+async def test_a_frame_drawn_for_the_old_size_is_not_shown(app: StudyApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_sim(app, pilot, "activations")
+        await wait_until(pilot, lambda: screen.up_to_date)
+        plot = screen.query_one(PlotView)
+        frames, narrow = plot.frames, plot.drawn_width
+        big_plot_drawn = threading.Event()  # the worker draws a large plot first: ours wait behind it
+        request = {"sim": "optimizers", "params": {}, "width": 2400, "height": 2400, "cells": True}
+        sim_client.frame(request, lambda reply: big_plot_drawn.set())
+        await pilot.press("right")  # a frame of the narrow plot is asked for...
+        await pilot.press("p")  # ...and then the plot gets the whole width
+        await wait_until(pilot, lambda: big_plot_drawn.is_set() and screen.up_to_date)
+        assert plot.frames == frames + 1 and plot.drawn_width == 80 > narrow  # only the wide frame was shown
+
+
 async def test_f_shows_the_plot_alone_and_back(app: StudyApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_sim(app, pilot, "activations")
@@ -274,7 +280,7 @@ async def test_a_renderer_chosen_in_settings_reaches_an_open_simulation(
         await pilot.press("escape")
         await wait_until(pilot, lambda: screen.query_one(PlotView).renderer == "unicode")
         plot = screen.query_one(PlotView)
-        await wait_until(pilot, lambda: plot.frames > 0)
+        await wait_until(pilot, lambda: plot.frames > 0 and screen.up_to_date)
         text = plot_text(screen)
         assert (
             "activation f(x)" in text
@@ -290,7 +296,7 @@ async def test_a_theme_change_redraws_an_open_simulation_in_its_colours(app: Stu
         dark_corner = next(iter(plot.render_line(plot.size.height - 1))).style
         frames = plot.frames
         app.theme = "textual-light"
-        await wait_until(pilot, lambda: plot.frames > frames)
+        await wait_until(pilot, lambda: plot.frames > frames and screen.up_to_date)
         assert screen.dark is False
         light_corner = next(iter(plot.render_line(plot.size.height - 1))).style
         assert dark_corner is not None and light_corner is not None

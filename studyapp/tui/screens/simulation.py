@@ -1,10 +1,11 @@
 """One live simulation: parameters and answers on the left, the plot with its text on the right.
 
-Every change recomputes and replots in a worker thread. Only one computation runs at a time;
-when it finishes, it starts again if the parameters changed meanwhile, so stale frames are
-dropped and the latest parameters are always what ends up on screen. ``p`` hides the side panel
-and ``f`` shows the plot alone on the whole screen; the plot is redrawn for the space it gets.
-The plot follows the renderer and theme chosen in Settings, also while it is open.
+Every change is run and drawn in the simulation worker process (``studyapp.sim_worker``), on the other
+core, so keys and painting never wait for it: a stepped value shows at once, and its plot when it is
+drawn. Only one frame is asked for at a time; when it arrives, the latest parameters are asked for if they
+changed meanwhile, so stale frames are dropped and the latest parameters are always what ends up on
+screen. ``p`` hides the side panel and ``f`` shows the plot alone on the whole screen; the plot is redrawn
+for the space it gets. The plot follows the renderer and theme chosen in Settings, also while it is open.
 
 ``e`` asks for a prediction first: the answers are hidden until the learner commits a number for one of
 them (↑/↓ choose which; the parameters may still change), then it is graded against the computed value,
@@ -13,16 +14,18 @@ shown next to it, diagnosed when wrong, and stored for the calibration statistic
 
 from __future__ import annotations
 
-import threading
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
+from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -36,24 +39,34 @@ from studyapp.tui.widgets.plot import CELL_RENDERERS, PlotView, resolve_renderer
 from studyapp.tui.widgets.prediction import PredictionPanel
 
 if TYPE_CHECKING:
-    from textual.timer import Timer
+    from textual.strip import Strip
 
-    from sim.plotting import Legend, Renderer
+    from sim.plotting import Legend
     from studyapp.model import Card
     from studyapp.predict import Target
 
-#: The plot is drawn at this multiple of the half-block resolution, then downsampled.
-OVERSAMPLE = 2
-#: One terminal cell in the oversampled figure's pixels: one column, two half-block rows.
-CELL_PX = (OVERSAMPLE, 2 * OVERSAMPLE)
 #: Line styles as characters, for the legend without colour.
 STYLE_GLYPHS = {"-": "━━", "--": "╍╍", ":": "┈┈", "-.": "─·", "": "■"}
-#: A stepped value is painted with its new plot, or after this many seconds if the plot takes longer.
-VALUE_PAINT_DELAY = 0.05
 
 
 class SimulationScreen(Screen[None]):
     """A live simulation with keyboard parameter controls."""
+
+    class Drawn(Message):
+        """The worker's reply for the frame of request ``generation`` drawn for ``target``, with the plot's
+        rows for the terminal (made on the worker's reader thread) and the milliseconds it took."""
+
+        def __init__(
+            self,
+            generation: int,
+            target: tuple[str, int, int, bool, bool],
+            reply: dict[str, Any],
+            strips: list[Strip] | None,
+            ms: float,
+        ) -> None:
+            super().__init__()
+            self.generation, self.target, self.reply = generation, target, reply
+            self.strips, self.ms = strips, ms
 
     BINDINGS = [
         Binding("escape,q", "back", "Back"),
@@ -94,15 +107,13 @@ class SimulationScreen(Screen[None]):
         self.dark = dark if dark is not None else True
         self.result: Result | None = None
         self.error: str | None = None
-        self._generation = 0
+        self._generation = 0  # counts the requests for a frame
         self._shown_generation = 0
-        self._lock = threading.Lock()
-        self._busy = False
-        self._target: tuple[int, int, str, bool, bool] = (16, 16, "halfblock", True, False)
-        self._renderer: Renderer | None = None  # used by one worker at a time
+        self._drawing = False  # a frame is being drawn in the worker
         self.last_frame_ms = 0.0
-        self._texts: dict[str, str] = {}  # what each text panel shows, by selector
-        self._value_paint: Timer | None = None  # paints stepped values if the plot is slow
+        self.prediction = PredictionPanel(id="sim-predict")
+        self._texts: dict[str, tuple[str, tuple[Any, ...]]] = {}  # what each text panel shows, by selector
+        self._heights: dict[str, tuple[int, int]] = {}  # each text panel's (width, height) when last shown
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
@@ -116,7 +127,7 @@ class SimulationScreen(Screen[None]):
         with Horizontal(id="sim-body"):
             with Vertical(id="sim-side"):
                 yield ParamList(self.spec, self.values, id="params")
-                yield PredictionPanel(id="sim-predict")
+                yield self.prediction
                 with VerticalScroll(id="answers-scroll"):
                     yield Static(id="answers")
             with Vertical(id="sim-main"):
@@ -125,6 +136,9 @@ class SimulationScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        from studyapp.tui import sim_client
+
+        sim_client.warm()  # the worker imports its plotting while the screen is laid out
         self.query_one(ParamList).focus()
         self.app.theme_changed_signal.subscribe(self, self.on_theme_changed)
         self.call_after_refresh(self.request)
@@ -142,7 +156,6 @@ class SimulationScreen(Screen[None]):
     def on_theme_changed(self, _theme: object) -> None:
         """Redraw in the new theme's colours (light or dark figure)."""
         self.dark = bool(self.app.current_theme.dark)
-        self._renderer = None
         self.request()
 
     async def use_renderer(self, renderer: str) -> None:
@@ -150,14 +163,13 @@ class SimulationScreen(Screen[None]):
         self.renderer_name = renderer
         await self.query_one(PlotView).remove()
         await self.query_one("#sim-main", Vertical).mount(PlotView(renderer, id="plot"))
-        self._renderer = None
         self.call_after_refresh(self.request)
 
     # --- actions -----------------------------------------------------------------------------------
 
     def action_back(self) -> None:
         if self.predicting:  # Escape gives up the prediction, not the screen
-            self.query_one(PredictionPanel).clear()
+            self.prediction.clear()
             self.show_answers()
             self.query_one(ParamList).focus()
             return
@@ -165,7 +177,7 @@ class SimulationScreen(Screen[None]):
 
     def action_move(self, delta: int) -> None:
         if self.predicting:
-            self.query_one(PredictionPanel).choose(delta)
+            self.prediction.choose(delta)
             self.show_answers()
             return
         self.query_one(ParamList).move(delta)
@@ -175,8 +187,7 @@ class SimulationScreen(Screen[None]):
     @property
     def predicting(self) -> bool:
         """Whether the answers are hidden until a prediction is committed."""
-        panels = self.query(PredictionPanel)
-        return bool(panels) and panels.first().asking
+        return self.prediction.asking
 
     def prediction_targets(self) -> list[Target]:
         """The numbers of the last run that can be predicted."""
@@ -194,7 +205,7 @@ class SimulationScreen(Screen[None]):
             return
         if self.query_one("#sim-side").display is False:
             self.action_toggle_panel()
-        self.query_one(PredictionPanel).ask(found)
+        self.prediction.ask(found)
         self.show_answers()
 
     def on_prediction_panel_committed(self, message: PredictionPanel.Committed) -> None:
@@ -203,8 +214,8 @@ class SimulationScreen(Screen[None]):
         from studyapp.predict import grade_prediction, save_prediction
         from studyapp.quiz.numbers import AnswerError
 
-        panel = self.query_one(PredictionPanel)
-        if self._shown_generation != self._generation or self.result is None:
+        panel = self.prediction
+        if not self.up_to_date or self.result is None:
             panel.show_error("Still computing the new parameters: press Enter again in a moment.")
             return
         try:
@@ -228,37 +239,19 @@ class SimulationScreen(Screen[None]):
         if self.result is None:
             return
         if self.predicting:
-            panel = self.query_one(PredictionPanel)
+            panel = self.prediction
             chosen = panel.target.key if panel.target is not None else None
-            names = [
-                f"{'▶' if target.key == chosen else ' '} {escape(target.label)}" for target in panel.targets
-            ]
+            names = [f"\n{'▶' if target.key == chosen else ' '} {target.label}" for target in panel.targets]
             self._set_text(
-                "#answers", "[dim]Hidden until you commit your prediction:[/dim]\n" + "\n".join(names)
+                "#answers", Content.assemble(("Hidden until you commit your prediction:", "dim"), *names)
             )
             return
-        rows = answer_rows(self.spec, self.result)
-        self._set_text(
-            "#answers",
-            "\n".join(f"[dim]{escape(label)}[/dim]\n  [b]{escape(value)}[/b]" for label, value in rows),
-        )
+        self._set_text("#answers", answers_content(answer_rows(self.spec, self.result)))
 
     def action_step(self, direction: int) -> None:
-        """Step the current parameter; the new value appears together with its plot.
-
-        Painting the value first would show it beside the old plot, and that frame would take
-        the time the plot needs from the computation.
-        """
-        self.query_one(ParamList).step(direction, repaint=False)
-        if self._value_paint is None:
-            self._value_paint = self.set_timer(VALUE_PAINT_DELAY, self._paint_values)
+        """Step the current parameter: the value shows at once, its plot when the worker has drawn it."""
+        self.query_one(ParamList).step(direction)
         self.request()
-
-    def _paint_values(self) -> None:
-        if self._value_paint is not None:
-            self._value_paint.stop()
-            self._value_paint = None
-        self.query_one(ParamList).repaint_values()
 
     def action_toggle_panel(self) -> None:
         """Hide or show the parameters and answers; the plot takes the room."""
@@ -337,108 +330,110 @@ class SimulationScreen(Screen[None]):
 
     # --- live computation --------------------------------------------------------------------------
 
+    @property
+    def up_to_date(self) -> bool:
+        """Whether what is shown was drawn for the latest parameters, size, renderer and theme."""
+        return self._shown_generation == self._generation
+
     def request(self) -> None:
-        """Ask for a recompute with the current parameters; coalesces bursts of changes."""
+        """Ask for a frame with the current parameters; while one is drawn, only the latest is asked next."""
         plots = self.query(PlotView)
         if not plots:
             return  # not composed yet: on_mount asks once it is
-        plot = plots.first()
-        with self._lock:
-            self._generation += 1
-            self._target = (*plot.pixel_size, plot.renderer, self.dark, bool(self.app.no_color))
-            if self._busy:
-                return
-            self._busy = True
-        self.run_worker(self._compute_loop, thread=True, group="compute")
+        self._generation += 1
+        if not self._drawing:
+            self._draw(plots.first())
 
-    def _compute_loop(self) -> None:
-        """Runs on a worker thread: compute and rasterise until the latest request is drawn."""
-        from sim.plotting import Renderer
-        from sim.registry import get
+    def _draw(self, plot: PlotView) -> None:
+        """Ask the worker for a frame of the current parameters, sized for ``plot``."""
+        from studyapp.tui import sim_client
 
-        simulation = get(self.spec.name)
-        while True:
-            with self._lock:
-                generation, values = self._generation, dict(self.values)
-                width, height, mode, dark, monochrome = self._target
-            started = time.perf_counter()
-            cells = mode in CELL_RENDERERS
-            try:
-                result = simulation.run(values, self.seed)
-                size = (width * OVERSAMPLE, height * OVERSAMPLE)
-                renderer = self._renderer  # kept between workers: its figure and axes are reused
-                wanted = (size, CELL_PX if cells else None, dark, monochrome)
-                if (
-                    renderer is None
-                    or (renderer.size, renderer.cells, renderer.dark, renderer.monochrome) != wanted
-                ):
-                    renderer = self._renderer = Renderer(
-                        *size, dark=dark, cells=CELL_PX if cells else None, monochrome=monochrome
-                    )
-                rgba = downsample(renderer.render(result), width, height)
-                strips = None  # converted off the UI thread
-                if mode == "halfblock":
-                    strips = halfblock_strips(rgba, renderer.texts)
-                elif mode == "unicode":
-                    strips = shade_strips(rgba, renderer.texts)
-                frame: tuple[Result | None, Any, Any] = (result, (rgba, strips), renderer.legend)
-            except (ValueError, ArithmeticError) as error:
-                frame = (None, None, str(error))
+        self._drawing = True
+        generation, target = self._generation, self.target(plot)
+        mode, width, height, dark, monochrome = target
+        started = time.perf_counter()
+
+        def drawn(reply: dict[str, Any]) -> None:  # on the worker's reader thread
+            strips = None
+            if "error" not in reply and mode == "halfblock":
+                strips = halfblock_strips(reply["rgba"], reply["texts"])
+            elif "error" not in reply and mode == "unicode":
+                strips = shade_strips(reply["rgba"], reply["texts"])
             elapsed = (time.perf_counter() - started) * 1000
-            try:
-                self.app.call_from_thread(self._show, generation, frame, elapsed)
-            except RuntimeError:  # the app is closing
-                return
-            with self._lock:
-                if generation == self._generation:
-                    self._busy = False
-                    return
+            with suppress(RuntimeError):  # the app has closed
+                self.post_message(self.Drawn(generation, target, reply, strips, elapsed))
 
-    def _show(self, generation: int, frame: tuple[Any, Any, Any], elapsed: float) -> None:
-        if generation < self._shown_generation or not self.is_mounted:
+        request = {"sim": self.spec.name, "params": dict(self.values), "seed": self.seed}
+        request.update(width=width, height=height, cells=mode in CELL_RENDERERS)
+        sim_client.frame({**request, "dark": dark, "monochrome": monochrome}, drawn)
+
+    def target(self, plot: PlotView) -> tuple[str, int, int, bool, bool]:
+        """What a frame for ``plot`` is drawn for: renderer, size in pixels, theme, and colour or not."""
+        return (plot.renderer, *plot.pixel_size, self.dark, bool(self.app.no_color))
+
+    def on_simulation_screen_drawn(self, message: Drawn) -> None:
+        """Show a frame, after asking for the latest parameters if they changed while it was drawn.
+
+        A frame of earlier parameters is shown while the latest is drawn, unless it was drawn for another
+        size, renderer or theme."""
+        self._drawing = False
+        plot = self.query_one(PlotView)
+        if message.generation != self._generation:
+            self._draw(plot)
+            if message.target != self.target(plot):
+                return
+        if message.generation < self._shown_generation:
             return
-        if generation == self._generation:
-            self._paint_values()
-        self._shown_generation = generation
-        self.last_frame_ms = elapsed
-        result, rgba, extra = frame
-        if result is None:
-            self.error = extra
-            self._set_text("#answers", f"[b red]Cannot compute:[/] {escape(extra)}")
+        self._shown_generation = message.generation
+        self.last_frame_ms = message.ms
+        reply = message.reply
+        if "error" in reply:
+            self.error = str(reply["error"])
+            self._set_text("#answers", Content.assemble(("Cannot compute:", "bold red"), " ", self.error))
             return
         self.error = None
-        self.result = result
-        pixels, strips = rgba
-        self.query_one(PlotView).show(pixels, strips)
-        self._set_text("#legend", legend_markup(extra, bool(self.app.no_color)))
+        self.result = reply["result"]
+        plot.show(reply["rgba"], message.strips)
+        self._set_text("#legend", legend_content(reply["legend"], bool(self.app.no_color)))
         if self.predicting:
-            self.query_one(PredictionPanel).retarget(self.prediction_targets())
+            self.prediction.retarget(self.prediction_targets())
         self.show_answers()
 
-    def _set_text(self, selector: str, markup: str) -> None:
-        """Update a text panel if its text changed; only the legend's height follows its text."""
-        if self._texts.get(selector) == markup:
+    def _set_text(self, selector: str, content: Content) -> None:
+        """Update a text panel if its text changed; the screen is laid out again if its height changed."""
+        shown = (content.plain, tuple(content.spans))
+        if self._texts.get(selector) == shown:
             return
-        self._texts[selector] = markup
-        self.query_one(selector, Static).update(markup, layout=True)
+        self._texts[selector] = shown
+        panel = self.query_one(selector, Static)
+        width = panel.content_size.width
+        size = (width, wrapped_height(content, width))
+        panel.update(content, layout=not width or self._heights.get(selector) != size)
+        self._heights[selector] = size
 
 
-def legend_markup(legend: Legend, monochrome: bool = False) -> str:
-    """The legend's entries as one line of markup: each with its colour, or without colour its line
-    style drawn in characters (the panel titles are drawn on the plot itself)."""
+def wrapped_height(content: Content, width: int) -> int:
+    """The lines ``content`` takes at ``width`` (only wrapped when a line is longer than that)."""
+    lines = content.plain.split("\n")
+    if width <= 0 or all(cell_len(line) <= width for line in lines):
+        return len(lines)
+    return len(content.wrap(width))
+
+
+def answers_content(rows: list[tuple[str, str]]) -> Content:
+    """Each answer's label, dimmed, and its value on the next line, in bold."""
+    parts: list[str | tuple[str, str]] = []
+    for number, (label, value) in enumerate(rows):
+        parts += ["\n" if number else "", (label, "dim"), "\n  ", (value, "bold")]
+    return Content.assemble(*parts)
+
+
+def legend_content(legend: Legend, monochrome: bool = False) -> Content:
+    """The legend's entries on one line: each with its colour, or without colour its line style drawn in
+    characters (the panel titles are drawn on the plot itself)."""
     styles = legend.styles or [""] * len(legend.entries)
-    entries = []
-    for (label, colour), style in zip(legend.entries, styles, strict=False):
+    parts: list[str | tuple[str, str]] = []
+    for number, ((label, colour), style) in enumerate(zip(legend.entries, styles, strict=False)):
         glyph = STYLE_GLYPHS.get(style, "■") if monochrome else "■"
-        entries.append(f"[{colour}]{glyph}[/] {escape(label)}")
-    return "  ".join(entries)
-
-
-def downsample(rgba: Any, width: int, height: int) -> Any:
-    """Resize an RGBA array to ``width`` x ``height`` with a box filter (Pillow)."""
-    import numpy as np
-    from PIL import Image
-
-    if rgba.shape[1] == width and rgba.shape[0] == height:
-        return rgba
-    return np.asarray(Image.fromarray(rgba).resize((width, height), Image.Resampling.BOX))
+        parts += ["  " if number else "", (glyph, colour), " ", label]
+    return Content.assemble(*parts)
