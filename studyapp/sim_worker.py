@@ -11,8 +11,11 @@ app: the app starts this process and reads only its replies). A request names it
 - ``numbers``: the run's raw ``answers``, their ``labels`` and its resolved ``params`` (what a prediction is
   graded against);
 - ``frame``: ``{"sim", "params", "seed", "width", "height", "cells", "dark", "monochrome"}`` -> the run's
-  ``result``, its plot as ``rgba`` pixels of ``width`` x ``height``, its ``legend``, and with ``cells``
-  (text drawn as characters, not pixels) the plot's ``texts`` placed on the terminal's cell grid;
+  ``result`` (its parameters and answers: the plot's data stays here), its plot as ``rgba`` pixels of
+  ``width`` x ``height``, its ``legend``, and with ``cells`` (text drawn as characters, not pixels) the
+  plot's ``texts`` placed on the terminal's cell grid;
+- ``save``: ``{"sim", "params", "seed", "paths"}`` -> ``{"paths": [...]}``, the run's figure saved to each
+  path (PNG, SVG or PDF by its suffix);
 - ``warm``: imports what drawing needs, so the first frame comes sooner.
 
 Every reply carries the request's ``id``; a request that cannot be answered gets ``{"error": "..."}``.
@@ -90,6 +93,15 @@ def warm(request: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def save(request: dict[str, Any]) -> dict[str, Any]:
+    """Save the run's figure to each of ``paths``."""
+    from sim.plotting import save as save_figure
+    from sim.registry import run
+
+    result = run(str(request["sim"]), request.get("params") or {}, int(request.get("seed", 0)))
+    return {"paths": [save_figure(result, path) for path in request["paths"]]}
+
+
 class Frames:
     """Draws frames, keeping the last few renderers (by simulation, size and style) to redraw in place."""
 
@@ -98,6 +110,7 @@ class Frames:
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         from sim.registry import run
+        from sim.spec import Result
 
         name = str(request["sim"])
         result = run(name, request.get("params") or {}, int(request.get("seed", 0)))
@@ -107,7 +120,8 @@ class Frames:
         renderer = self._renderer(name, width, height, request)
         pixels = downsample(renderer.render(result), width, height)
         texts = renderer.texts if renderer.cells is not None else []
-        return {"result": result, "rgba": pixels, "texts": texts, "legend": renderer.legend}
+        answered = Result(result.sim, result.params, result.answers)
+        return {"result": answered, "rgba": pixels, "texts": texts, "legend": renderer.legend}
 
     def _renderer(self, name: str, width: int, height: int, request: dict[str, Any]) -> Renderer:
         from sim.plotting import Renderer
@@ -140,8 +154,13 @@ class Worker:
     """Answers requests by their ``op``."""
 
     def __init__(self) -> None:
-        self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
-        self.operations = {"answers": answers, "numbers": numbers, "frame": Frames(), "warm": warm}
+        self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "answers": answers,
+            "numbers": numbers,
+            "frame": Frames(),
+            "save": save,
+            "warm": warm,
+        }
 
     def reply(self, request: dict[str, Any]) -> dict[str, Any]:
         """The reply to one request; a simulation that cannot run is an ``error`` reply, not a crash."""
@@ -150,7 +169,7 @@ class Worker:
             return {"id": request.get("id"), "error": f"unknown operation {request.get('op')!r}"}
         try:
             return {"id": request.get("id"), **operation(request)}
-        except (ValueError, ArithmeticError, KeyError, TypeError) as error:
+        except (ValueError, ArithmeticError, KeyError, TypeError, OSError) as error:
             return {"id": request.get("id"), "error": str(error)}
 
 

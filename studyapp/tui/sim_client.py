@@ -139,6 +139,12 @@ def frame(request: Mapping[str, Any], callback: ReplyCallback) -> None:
     worker().call({**request, "op": "frame"}, callback)
 
 
+def save(request: Mapping[str, Any], callback: ReplyCallback) -> None:
+    """Save a run's figure (see ``studyapp.sim_worker``'s ``save``): ``callback(reply)``, on the reader
+    thread; the reply has ``error`` set when it could not be saved."""
+    worker().call({**request, "op": "save"}, callback)
+
+
 def warm() -> None:
     """Start the worker and have it import what drawing needs, so the first plot comes sooner."""
     worker().call({"op": "warm"}, lambda reply: None)

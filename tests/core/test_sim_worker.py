@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import pickle
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,17 @@ def test_a_frame_is_the_run_drawn_as_a_fresh_renderer_draws_it() -> None:
         assert reply["legend"] == renderer.legend
         assert reply["texts"] == (renderer.texts if text_cells else [])
     assert cells["texts"]  # the titles and tick labels, as characters
+
+
+def test_a_saved_figure_is_written_to_each_path_or_the_reason_it_cannot_be(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    paths = [str(tmp_path / "out" / "plot.png"), str(tmp_path / "out" / "plot.svg")]
+    request = {"op": "save", "sim": "pooling", "params": {"kind": "avg"}, "seed": 0}
+    blocked = [str(tmp_path / "a-file" / "p.png")]
+    saved, refused = exchange({**request, "id": 1, "paths": paths}, {**request, "id": 2, "paths": blocked})
+    assert saved["paths"] == [Path(path) for path in paths]
+    assert Path(paths[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in Path(paths[1]).read_text()
+    assert "a-file" in refused["error"]
 
 
 def test_impossible_frames_are_errors() -> None:

@@ -68,7 +68,7 @@ def painted_lines(app: Any) -> list[str]:
     lines: dict[int, list[str]] = {}
     pattern = r'clip-path="url\(#terminal-[\w-]+-line-(\d+)\)">([^<]*)</text>'
     for line, text in re.findall(pattern, app.export_screenshot()):
-        lines.setdefault(int(line), []).append(html.unescape(text))
+        lines.setdefault(int(line), []).append(html.unescape(text).replace("\xa0", " "))
     return ["".join(parts) for _, parts in sorted(lines.items())]
 
 

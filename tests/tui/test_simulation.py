@@ -152,6 +152,18 @@ async def test_save_writes_png_and_svg(app: StudyApp, tmp_path: Path) -> None:
         assert svg.read_text().lstrip().startswith("<?xml")
 
 
+async def test_a_plot_that_cannot_be_saved_says_why(
+    collection: Collection, clock: FakeClock, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    app = StudyApp(collection, clock=clock, save_dir=tmp_path / "a-file" / "plots")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await open_sim(app, pilot, "convolution")
+        await pilot.press("w")
+        await wait_until(pilot, lambda: any("Could not save" in line for line in painted_lines(app)))
+        assert not getattr(screen, "saved_paths", None)
+
+
 async def test_explanation_and_linked_cards(app: StudyApp) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await open_sim(app, pilot, "residual")

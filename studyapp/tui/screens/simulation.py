@@ -68,6 +68,13 @@ class SimulationScreen(Screen[None]):
             self.generation, self.target, self.reply = generation, target, reply
             self.strips, self.ms = strips, ms
 
+    class Saved(Message):
+        """The worker's reply to saving the plot: the ``paths`` written, or an ``error``."""
+
+        def __init__(self, reply: dict[str, Any]) -> None:
+            super().__init__()
+            self.reply = reply
+
     BINDINGS = [
         Binding("escape,q", "back", "Back"),
         Binding("up,k", "move(-1)", "Prev", show=False),
@@ -305,28 +312,30 @@ class SimulationScreen(Screen[None]):
         self.app.push_screen(CardListModal(f"Cards about {self.spec.title}", self.cards))
 
     def action_save(self) -> None:
+        """Save the plot of the parameters on show as PNG and SVG (drawn by the worker process)."""
+        from studyapp.paths import user_data_dir
+        from studyapp.tui import sim_client
+
         if self.result is None:
             self.notify("Nothing to save yet.", severity="warning")
             return
-        self.run_worker(lambda: self._save(self.result), thread=True, group="save")
-
-    def _save(self, result: Result | None) -> None:
-        from sim.plotting import save
-        from studyapp.paths import user_data_dir
-
-        assert result is not None
         folder = self.save_dir or user_data_dir() / "plots"
         stem = folder / f"{self.spec.name}-{datetime.now():%Y%m%d-%H%M%S}"
-        try:
-            paths = [save(result, stem.with_suffix(suffix)) for suffix in (".png", ".svg")]
-        except OSError as error:
-            self.app.call_from_thread(self.notify, f"Could not save: {error}", severity="error")
-            return
-        self.app.call_from_thread(self._saved, paths)
+        paths = [str(stem.with_suffix(suffix)) for suffix in (".png", ".svg")]
+        request = {"sim": self.spec.name, "params": self.result.params, "seed": self.seed, "paths": paths}
 
-    def _saved(self, paths: list[Path]) -> None:
-        self.saved_paths = paths
-        self.notify("Saved " + " and ".join(str(p) for p in paths), timeout=8)
+        def saved(reply: dict[str, Any]) -> None:  # on the worker's reader thread
+            with suppress(RuntimeError):  # the app has closed
+                self.post_message(self.Saved(reply))
+
+        sim_client.save(request, saved)
+
+    def on_simulation_screen_saved(self, message: Saved) -> None:
+        if "error" in message.reply:
+            self.notify(f"Could not save: {message.reply['error']}", severity="error")
+            return
+        self.saved_paths = [Path(path) for path in message.reply["paths"]]
+        self.notify("Saved " + " and ".join(str(path) for path in self.saved_paths), timeout=8)
 
     # --- live computation --------------------------------------------------------------------------
 
