@@ -406,7 +406,9 @@ class SimulationScreen(Screen[None]):
         self._set_text("#legend", legend_content(reply["legend"], bool(self.app.no_color)))
         if self.predicting:
             self.prediction.retarget(self.prediction_targets())
-        self.show_answers()
+        # The answers are painted just after the plot: each repaint then redraws less (the plot's column,
+        # then the side panel), and the plot shows sooner.
+        self.call_after_refresh(self.show_answers)
 
     def _set_text(self, selector: str, content: Content) -> None:
         """Update a text panel if its text changed; the screen is laid out again if its height changed."""
