@@ -242,8 +242,9 @@ class SimulationScreen(Screen[None]):
         self.query_one(ParamList).focus()
 
     def show_answers(self) -> None:
-        """The answers of the last run, or while a prediction is asked, only their names."""
-        if self.result is None:
+        """The answers of the last run, or while a prediction is asked, only their names (unless the latest
+        parameters cannot be computed: the panel then says why)."""
+        if self.result is None or self.error is not None:
             return
         if self.predicting:
             panel = self.prediction
