@@ -34,7 +34,7 @@ from studyapp.model import Card, Deck, Problem
 from studyapp.paths import bundled_deck_dir, user_deck_dir
 
 if TYPE_CHECKING:
-    from studyapp.collection import Collection, SyncReport
+    from studyapp.collection import Collection, Fingerprints, SyncReport
     from studyapp.session import LibraryView
 
 #: Words left out of an id made from a question ("What does max pooling keep?" -> "max-pooling-keep").
@@ -368,11 +368,14 @@ def ids_in_files(paths: Iterable[Path]) -> set[str]:
 
 def taken_ids(library: LibraryView, user_dir: Path | None = None, reserved: Iterable[str] = ()) -> set[str]:
     """Every card id a new card must not take: the loaded cards, the ids written in the user's deck
-    files (loaded or not), the files the loader skipped, and ``reserved`` (e.g. retired cards)."""
+    files (loaded or not: a loaded one's are its cards', so it is not read again), the files the loader
+    skipped, and ``reserved`` (e.g. retired cards)."""
     folder = user_dir if user_dir is not None else user_deck_dir()
     files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
     files += [p.path for p in _problems_of(library) if p.path.suffix == ".toml"]
-    return {card.id for card in library.cards} | ids_in_files(files) | set(reserved)
+    loaded = {os.path.realpath(deck.source) for deck in library.decks if deck.source is not None}
+    unread = [path for path in files if os.path.realpath(path) not in loaded]
+    return {card.id for card in library.cards} | ids_in_files(unread) | set(reserved)
 
 
 def _located(problems: Iterable[Problem], path: Path) -> list[Problem]:
@@ -738,12 +741,13 @@ def edit_card(
 # --- the collection ---------------------------------------------------------------------------------
 
 
-def adopt(collection: Collection, library: Library) -> SyncReport:
+def adopt(collection: Collection, library: Library, fingerprints: Fingerprints | None = None) -> SyncReport:
     """Make ``library`` the collection's decks, reconciled by card id (new cards appear as new, edited
-    ones keep their history). A collection error leaves the collection on its old decks."""
+    ones keep their history); ``fingerprints`` are the library's, when known. A collection error leaves
+    the collection on its old decks."""
     from studyapp.collection import reconcile
 
-    report = reconcile(collection.store, library)
+    report = reconcile(collection.store, library, fingerprints)
     collection.library = library
     collection.sync = report
     return report

@@ -144,17 +144,26 @@ class Library:
         return sorted({tag for card in self.cards for tag in card.tags})
 
 
+_CARDS_HEADER = re.compile(r"\s*\[\[\s*cards\s*\]\]")
+_DECK_HEADER = re.compile(r"\s*\[\s*deck\s*\]")
+
+
 class _Locator:
     """Finds the line of a card, or of a key inside a card, in the raw TOML text."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = text.splitlines()
+        # one pass over the lines; only a line with the word is matched against the header's pattern
         self.card_starts = [
-            i + 1 for i, line in enumerate(self.lines) if re.match(r"\s*\[\[\s*cards\s*\]\]", line)
+            number
+            for number, line in enumerate(self.lines, 1)
+            if "cards" in line and _CARDS_HEADER.match(line)
         ]
-        deck = [i + 1 for i, line in enumerate(self.lines) if re.match(r"\s*\[\s*deck\s*\]", line)]
-        self.deck_start = deck[0] if deck else 1
+        deck = (
+            number for number, line in enumerate(self.lines, 1) if "deck" in line and _DECK_HEADER.match(line)
+        )
+        self.deck_start = next(deck, 1)
 
     def card(self, index: int) -> int:
         return self.card_starts[index] if index < len(self.card_starts) else 0
@@ -635,6 +644,20 @@ def read_deck(
         return None, [_syntax_problem(path, error)]
     except (RecursionError, ValueError) as error:  # nesting too deep, a number too long for int()
         return None, [_unreadable_problem(path, text, error)]
+    return read_deck_data(path, text, data, bundled, sims, problems)
+
+
+def read_deck_data(
+    path: Path,
+    text: str,
+    data: dict[str, Any],
+    bundled: bool = False,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
+) -> tuple[Deck | None, list[Problem]]:
+    """The deck file ``path`` whose ``text`` TOML reads as ``data`` (what ``tomllib.loads(text)`` gives),
+    checked as ``read_deck`` checks it: the deck if it is valid, and every problem, located in ``text``.
+    A program that wrote the text itself passes the data it wrote, so the text is not read again."""
     reader = _DeckReader(path, text, bundled, sims, problems)
     deck = reader.read(data)
     return deck, reader.problems
@@ -698,6 +721,29 @@ def load_paths(
                 library.decks.append(deck)
                 card_origin.update((card.id, card) for card in deck.cards)
     return library
+
+
+def with_deck(library: Library, deck: Deck, sources: Sequence[Path]) -> Library | None:
+    """What ``load_paths(sources)`` loads now, given ``library``, what it loaded before one more deck file
+    was written, and ``deck``, that file read and valid (a user's deck, not a bundled one): ``library``
+    with ``deck`` in the place of its file. ``None`` when a loaded deck uses the deck's id or one of its
+    cards' ids: only loading every deck again tells which one keeps it."""
+    files = list(deck_files(sources))
+    first = {path: index for index, path in reversed(list(enumerate(files)))}
+    place = first.get(deck.source) if deck.source is not None else None
+    ids = {card.id for card in deck.cards}
+    bundled = deck.bundled or (
+        deck.source is not None and _real(deck.source).parent == _real(bundled_deck_dir())
+    )
+    if place is None or bundled or any(other.id == deck.id for other in library.decks):
+        return None
+    if any(card.id in ids for card in library.cards):
+        return None
+    before = sum(
+        1 for other in library.decks if other.source is not None and first.get(other.source, -1) < place
+    )
+    decks = [*library.decks[:before], deck, *library.decks[before:]]
+    return Library(decks, list(library.problems))
 
 
 def _take_overrides(deck: Deck, library: Library, card_origin: dict[str, Card], overridden: set[str]) -> Deck:

@@ -9,13 +9,18 @@ without an ease factor): they are left out. A package from Anki's first schedule
 cards with three buttons (1 Again, 2 Good, 3 Easy); those answers are read as FSRS's Again, Good and
 Easy. A card suspended in Anki comes in suspended; a buried one comes in unburied (burying lasts a day);
 the cards of a note tagged ``leech`` are marked as leeches, and keep the tag.
+
+Every card's answers are read before the notes, so that their replay can start at once
+(``anki_source``'s ``answers_read``); what was left out of a card's answers is noted when the card is
+imported.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from studyapp.anki.markup import MediaLinks, html_markdown
 from studyapp.anki.notetypes import NoteType, Sides, cloze_field, template_sides
@@ -79,7 +84,22 @@ def _rating(entry: RevlogRow, first_scheduler: bool) -> Rating | None:
     return RATINGS.get(entry.ease)
 
 
-def reviews_of(entries: Sequence[RevlogRow], first_scheduler: bool, source: Source) -> tuple[Review, ...]:
+class Noting(Protocol):
+    """Where what is not imported (or not as it was) is noted: a ``Source``, or a card's ``Notes``."""
+
+    def leave_out(self, what: str, count: int = 1) -> None: ...
+
+
+class Notes(Counter[str]):
+    """What was left out of one card's answers, kept until it is known whether the card is imported."""
+
+    def leave_out(self, what: str, count: int = 1) -> None:
+        """Note ``count`` things that were not imported (or not as they were)."""
+        if count:
+            self[what] += count
+
+
+def reviews_of(entries: Sequence[RevlogRow], first_scheduler: bool, source: Noting) -> tuple[Review, ...]:
     """The answers of one card's current history (see the module docstring), oldest first; the entries
     left out are noted in ``source``."""
     start = current_start(entries)
@@ -144,6 +164,17 @@ class _Converter:
             self.reviews[entry.card_id].append(entry)
         self.deck_tags = deck_tags
         self.template_sides: dict[int, list[Sides | None]] = {}
+        #: Each card's answers, by its id, in the file's order, and what was left out of them (noted in
+        #: the source when the card is imported).
+        self.answers: dict[int, tuple[Review, ...]] = {}
+        self.notes: dict[int, Notes] = {}
+        for anki in data.cards:
+            entries = self.reviews.get(anki.id)
+            if entries:
+                notes = Notes()
+                self.answers[anki.id] = reviews_of(entries, data.first_scheduler, notes)
+                if notes:
+                    self.notes[anki.id] = notes
 
     def markdown(self, html: str, plain: bool = False) -> str:
         def unreadable(latex: str) -> None:
@@ -155,8 +186,10 @@ class _Converter:
         """The Anki card's answers and flags; a buried card is noted, since it comes in unburied."""
         if anki.queue in BURIED_QUEUES:
             self.source.leave_out("cards buried in Anki, imported unburied (burying lasts a day)")
-        reviews = reviews_of(self.reviews.pop(anki.id, []), self.data.first_scheduler, self.source)
-        return CardHistory(number, reviews, suspended=anki.queue == SUSPENDED_QUEUE, leech=leech)
+        self.reviews.pop(anki.id, None)
+        self.source.left_out.update(self.notes.get(anki.id, {}))
+        reviews = self.answers.get(anki.id, ())
+        return CardHistory(number, reviews, anki.queue == SUSPENDED_QUEUE, leech, key=anki.id)
 
     def sides(self, note_type: NoteType) -> list[Sides | None]:
         """What each card template of the note type asks and answers (read once per note type)."""
@@ -279,10 +312,19 @@ class _Converter:
         self.source.media = self.media.names
 
 
-def anki_source(data: AnkiData, path: Path, media_folder: Callable[[str], str]) -> Source:
+def anki_source(
+    data: AnkiData,
+    path: Path,
+    media_folder: Callable[[str], str],
+    answers_read: Callable[[Mapping[int, tuple[Review, ...]]], None] | None = None,
+) -> Source:
     """The cards of an Anki collection; their media links point into ``media_folder(title)``, the folder
-    beside the deck file of the deck with that title."""
+    beside the deck file of the deck with that title. The cards' answers are read first, and given to
+    ``answers_read`` (by ``CardHistory.key``, in the file's order) before the notes become cards."""
     title, deck_tags = deck_title(data, path.stem)
     source = Source(label=path.name, title=title, notes=0)
-    _Converter(data, source, media_folder(title), deck_tags).convert()
+    converter = _Converter(data, source, media_folder(title), deck_tags)
+    if answers_read is not None:
+        answers_read(converter.answers)
+    converter.convert()
     return source

@@ -1,8 +1,8 @@
 """The new deck an import makes: its id, its cards' ids, its TOML text, and its files on disk.
 
-The deck file is written with tomlkit and checked with the real loader before it exists; it and the
-media folder beside it are created, never overwritten, and ``Written.remove`` takes them away again
-when a later step of the import fails.
+The deck file is written as tomlkit writes it, together with what TOML reads from it, which the real
+loader checks before the file exists; it and the media folder beside it are created, never
+overwritten, and ``Written.remove`` takes them away again when a later step of the import fails.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,10 +22,9 @@ import tomlkit
 
 from studyapp.anki.source import Source
 from studyapp.authoring import card_table, slugify
-from studyapp.content import SLUG, SimCatalog, read_deck
+from studyapp.content import SLUG
 from studyapp.deck_text import note_id
 from studyapp.errors import UserError
-from studyapp.model import Problem
 
 DECK_ID_WORDS = 6
 MEDIA_SUFFIX = "-media"
@@ -133,37 +132,51 @@ def toml_string(text: str) -> str:
     return tomlkit.string(text).as_string()
 
 
-def _toml_text(text: str) -> str | None:
+def _toml_text(text: str) -> tuple[str, str] | None:
     """``text`` as ``card_table`` writes it: a one-line string, or lines between triple quotes that start
-    on the line after them and end with a line break; ``None`` for lines that need an escape."""
+    on the line after them and end with a line break; ``None`` for lines that need an escape. With the
+    string TOML reads from it (a line break added at the end of lines that have none)."""
     if "\n" not in text:
-        return toml_string(text)
+        return toml_string(text), text
     if _ESCAPED_IN_LINES.search(text) is not None:
         return None
     ending = "" if text.endswith("\n") else "\n"
-    return f'"""\n{text}{ending}"""'
+    return f'"""\n{text}{ending}"""', text + ending
 
 
-def _card_toml(entry_id: str, values: dict[str, Any]) -> str:
-    """The ``[[cards]]`` table of one card, as ``card_table`` writes it. A card whose texts of several lines
-    need no escape and whose tags fit on one line (nearly every imported card) is written here, about
-    thirty times faster than through tomlkit's tables; any other goes through ``card_table``."""
+def _card_toml(entry_id: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The ``[[cards]]`` table of one card, as ``card_table`` writes it, and the table TOML reads from it.
+    A card whose texts of several lines need no escape and whose tags fit on one line (nearly every
+    imported card) is written here, about thirty times faster than through tomlkit's tables; any other
+    goes through ``card_table`` (and is read back with ``tomllib``)."""
     lines = [f"id = {toml_string(entry_id)}"]
+    read: dict[str, Any] = {"id": entry_id}
     for key, value in values.items():
         if value in ("", []):
             continue
         written = _toml_text(value) if isinstance(value, str) else None
         if written is not None:
-            lines.append(f"{key} = {written}")
+            lines.append(f"{key} = {written[0]}")
+            read[key] = written[1]
         elif isinstance(value, list) and sum(len(item) + 4 for item in value) <= ONE_LINE_LIST:
             lines.append(f"{key} = [{', '.join(toml_string(item) for item in value)}]")
+            read[key] = list(value)
         else:
-            return card_table(entry_id, values).as_string()
-    return "\n".join(lines) + "\n"
+            table = card_table(entry_id, values).as_string()
+            return table, tomllib.loads(table)
+    return "\n".join(lines) + "\n", read
 
 
-def deck_text(plan: Plan, now: datetime) -> str:
-    """The TOML text of the new deck, with a comment that says where it came from."""
+@dataclass(frozen=True)
+class DeckDocument:
+    """The new deck's TOML text, and what TOML reads from it (``tomllib.loads(text)``), made together."""
+
+    text: str
+    data: dict[str, Any]
+
+
+def deck_document(plan: Plan, now: datetime) -> DeckDocument:
+    """The TOML text of the new deck, with a comment that says where it came from, and its data."""
     document = tomlkit.document()
     document.add(
         tomlkit.comment(f"Imported from {plan.source.label} by `studyapp import` on {now:%Y-%m-%d}.")
@@ -172,27 +185,28 @@ def deck_text(plan: Plan, now: datetime) -> str:
     document.add(
         tomlkit.comment("The format is described in content/README.md; check it with `studyapp check`.")
     )
+    header = {
+        "id": plan.deck_id,
+        "title": plan.source.title,
+        "description": f"Imported from {plan.source.label}.",
+    }
     deck = tomlkit.table()
-    deck.add("id", plan.deck_id)
-    deck.add("title", plan.source.title)
-    deck.add("description", f"Imported from {plan.source.label}.")
+    for key, value in header.items():
+        deck.add(key, value)
     document.add("deck", deck)
     tables = [tomlkit.dumps(document)]
+    cards = []
     for entry_id, card in zip(plan.entry_ids, plan.source.cards, strict=True):
         sides = {"text": card.text} if card.text else {"question": card.question, "answer": card.answer}
-        values = {**sides, "details": card.details, "tags": list(card.tags)}
-        tables.append(f"\n[[cards]]\n{_card_toml(entry_id, values)}")
-    return "".join(tables)
+        table, read = _card_toml(entry_id, {**sides, "details": card.details, "tags": list(card.tags)})
+        tables.append(f"\n[[cards]]\n{table}")
+        cards.append(read)
+    return DeckDocument("".join(tables), {"deck": header, "cards": cards})
 
 
-def check_text(path: Path, text: str, sims: SimCatalog | None) -> list[Problem]:
-    """The loader's problems with ``text`` as the deck file ``path`` (read from a temporary folder)."""
-    with tempfile.TemporaryDirectory(prefix="studyapp-import-") as folder:
-        temporary = Path(folder) / path.name
-        temporary.write_text(text, encoding="utf-8", newline="")
-        return [
-            Problem(path, p.message, p.line, p.column, p.card) for p in read_deck(temporary, sims=sims)[1]
-        ]
+def deck_text(plan: Plan, now: datetime) -> str:
+    """The TOML text of the new deck (``deck_document``'s)."""
+    return deck_document(plan, now).text
 
 
 def _safe_name(name: str) -> bool:

@@ -1,22 +1,23 @@
 """``studyapp import`` of Anki packages and CSV/TSV files: a new deck, and its cards' review history.
 
-An import is planned completely first: the file is read, the deck's id, file and card ids chosen. A
-dry run checks the deck's text with the loader and prints the plan. A real import writes the deck file
-(and its media folder) and loads the decks with it, so the new deck is read and checked once; cards
-the loader refuses are left out (the files are taken away and written again without them), and a
-deck that still does not load is taken away. Only then is the collection opened (or created): the
-deck is reconciled into it and each card's reviews replayed through FSRS (``studyapp.anki.replay``:
-a big history in a worker process, started as soon as the deck is planned), the reviews and the
-cards' states written in bulk, in one transaction, with a progress bar on a terminal. Existing decks
-and history are never touched: a deck file or id already in use is refused, and card ids avoid every
-id the decks and the collection know.
+An import is planned completely first: the file is read, the deck's id, file and card ids chosen. The
+deck's text is made together with what TOML reads from it, and that is checked as the loader checks a
+deck file (so the text is never read again); cards the loader refuses are left out. A dry run prints
+the plan. A real import writes the deck file (and its media folder), and the decks loaded before,
+with the new one in its place, become the collection's decks. Only then is the collection opened (or
+created): the deck is reconciled into it and each card's reviews replayed through FSRS
+(``studyapp.anki.replay``: a big history in a worker process, started as soon as the file's answers
+are read), the reviews and the cards' states written in bulk, in one transaction, with a progress bar
+on a terminal, and the decks kept in the deck cache (``studyapp.anki.cached``); on a failure the
+deck's files are taken away again. Existing decks and history are never touched: a deck file or id
+already in use is refused, and card ids avoid every id the decks and the collection know.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,42 +25,57 @@ from pathlib import Path
 from typing import TextIO
 
 from studyapp.anki import PACKAGE_SUFFIXES
+from studyapp.anki.cached import DeckStamps, cache_library
 from studyapp.anki.deck_file import (
     ImportRefused,
     Plan,
-    Written,
     check_deck_id,
     check_deck_slug,
-    check_text,
+    deck_document,
     deck_id_for,
-    deck_text,
     entry_ids,
     keep_safe_media,
     media_folder_name,
     write_files,
 )
 from studyapp.anki.replay import PARALLEL_FROM, ReplayAhead, replayed_plan
-from studyapp.anki.source import Source
+from studyapp.anki.source import Review, Source
 from studyapp.authoring import adopt, problems_in, taken_ids
-from studyapp.collection import Collection, open_collection
-from studyapp.content import Library, SimCatalog, load_library
+from studyapp.collection import Collection, Fingerprints, open_collection
+from studyapp.content import (
+    Library,
+    ProblemCatalog,
+    SimCatalog,
+    deck_sources,
+    load_library,
+    read_deck_data,
+    with_deck,
+)
 from studyapp.errors import CollectionMissing
 from studyapp.export_format import Progress
-from studyapp.model import Settings
+from studyapp.model import Deck, Settings
 from studyapp.paths import user_deck_dir
 from studyapp.scheduler import Scheduler
 from studyapp.store import CardHistoryRows, Store
 
+#: Told each card's answers, by key, when they are read (``ReplayAhead.start``).
+AnswersRead = Callable[[Mapping[int, tuple[Review, ...]]], None]
+
 
 @dataclass(frozen=True)
 class Target:
-    """Where an import goes: the collection, the deck folders, and the simulations decks are checked with."""
+    """Where an import goes: the collection, the decks loaded from the deck folders, and the simulations
+    and problems they were checked with."""
 
     db_path: Path
     library: Library
     extra_dirs: Sequence[Path] = ()
     user_dir: Path | None = None
     sims: SimCatalog | None = None
+    problems: ProblemCatalog | None = None
+    #: The deck files as they were before ``library`` was read (``stamp_decks``): with them, the decks
+    #: with the new one are kept in the collection's deck cache.
+    stamps: DeckStamps | None = None
 
     @property
     def deck_dir(self) -> Path:
@@ -107,16 +123,24 @@ class Outcome:
 
 
 @contextmanager
-def read_source(path: Path, deck_id: Callable[[str], str]) -> Iterator[Source]:
+def read_source(
+    path: Path, deck_id: Callable[[str], str], answers_read: AnswersRead | None = None
+) -> Iterator[Source]:
     """The source of ``path`` by its suffix; ``deck_id(title)`` names the deck (and so its media folder).
-    An Anki package stays open in the ``with`` block, for its media files to be copied."""
+    The cards' answers, read first, are given to ``answers_read`` before the notes become cards. An
+    Anki package stays open in the ``with`` block, for its media files to be copied."""
     suffix = path.suffix.lower()
     if suffix in PACKAGE_SUFFIXES:
         from studyapp.anki.convert import anki_source
         from studyapp.anki.package import AnkiPackage
 
         with AnkiPackage(path) as package:
-            source = anki_source(package.data, path, lambda title: media_folder_name(deck_id(title)))
+
+            def folder(title: str) -> str:
+                return media_folder_name(deck_id(title))
+
+            source = anki_source(package.data, path, folder, answers_read)
+            package.converted()
             keep_safe_media(source, package.media)
             source.read_media = package.media_chunks
             yield source
@@ -166,13 +190,16 @@ def plan_import(source: Source, deck_id: str, target: Target, known: set[str]) -
     return Plan(source, deck_id, path, tuple(ids))
 
 
-def _checked_text(plan: Plan, target: Target, now: datetime) -> tuple[Plan, str]:
-    """The deck's text, checked with the loader; cards the loader refuses are left out (and noted)."""
+def checked_deck(plan: Plan, target: Target, now: datetime) -> tuple[Plan, str, Deck]:
+    """The deck's text and the deck it is, checked as the loader checks the file it will be (from the
+    data it was written from: the text is not read again); cards the loader refuses are left out (and
+    noted)."""
     for _ in range(3):
-        text = deck_text(plan, now)
-        problems = check_text(plan.path, text, target.sims)
-        if not problems:
-            return plan, text
+        document = deck_document(plan, now)
+        text, data = document.text, document.data
+        deck, problems = read_deck_data(plan.path, text, data, sims=target.sims, problems=target.problems)
+        if deck is not None and not problems:
+            return plan, text, deck
         refused = {problem.card for problem in problems if problem.card in plan.entry_ids}
         if len(refused) < len({problem.card for problem in problems}) or len(refused) == len(plan.entry_ids):
             break
@@ -205,58 +232,63 @@ def import_file(
     def name(title: str) -> str:
         return deck_id or deck_id_for(title)
 
-    with read_source(path, name) as source, collector_paused():
+    known, settings = known_ids_and_settings(target.db_path)
+    with (
+        collector_paused(),
+        ReplayAhead(replay_scheduler(settings), replay_in_worker_from) as ahead,
+        read_source(path, name, None if dry_run else ahead.start) as source,
+    ):
         if not source.cards:
             raise ImportRefused(f"{path} holds no cards that can be imported; nothing was written")
-        known, settings = known_ids_and_settings(target.db_path)
         plan = plan_import(source, name(source.title), target, known)
         if dry_run:
-            return Outcome(_checked_text(plan, target, now)[0], dry_run=True)
-        with ReplayAhead(plan, replay_scheduler(settings), replay_in_worker_from) as ahead:
-            plan, written, library = _written_and_loaded(plan, target, now)
-            try:
-                with open_collection(target.db_path, library=target.library) as collection:
-                    progress = Progress(progress_stream, "replaying", plan.source.reviews)
-                    reviews = _bring_in(collection, plan, library, progress, ahead)
-                    progress.finish()
-                    return Outcome(plan, False, collection.created, reviews)
-            except BaseException:
-                written.remove()
-                raise
-
-
-def _written_and_loaded(plan: Plan, target: Target, now: datetime) -> tuple[Plan, Written, Library]:
-    """Write the deck (and its media) and load the decks with it, so that it is read and checked once.
-    If the loader refuses some of its cards, the files are taken away and written again without them
-    (``_checked_text``); a deck that still does not load is taken away, and refused."""
-    written = write_files(plan, deck_text(plan, now))
-    for attempt in range(2):
+            return Outcome(checked_deck(plan, target, now)[0], dry_run=True)
+        plan, text, deck = checked_deck(plan, target, now)
+        written = write_files(plan, text)
         try:
-            library = load_library(target.extra_dirs, target.user_dir, sims=target.sims)
+            library = loaded_with(target, deck)
+            with open_collection(target.db_path, library=target.library) as collection:
+                progress = Progress(progress_stream, "replaying", plan.source.reviews)
+                reviews = _bring_in(collection, target, plan, library, progress, ahead)
+                progress.finish()
+                return Outcome(plan, False, collection.created, reviews)
         except BaseException:
             written.remove()
             raise
-        problems = problems_in(library, plan.path)
-        if not problems:
-            return plan, written, library
-        written.remove()
-        if attempt == 0:
-            plan, text = _checked_text(plan, target, now)
-            written = write_files(plan, text)
-    details = "\n".join(str(problem) for problem in problems)
-    raise ImportRefused(f"the imported deck did not load, so it was taken away again:\n{details}")
+
+
+def loaded_with(target: Target, deck: Deck) -> Library:
+    """The decks with ``deck``, whose file was just written: the decks loaded before and ``deck`` in its
+    place (none is read again), or, when another deck uses one of its ids, every deck loaded again; a
+    new deck that does not load then is refused."""
+    library = with_deck(target.library, deck, deck_sources(target.extra_dirs, target.user_dir))
+    if library is not None:
+        return library
+    library = load_library(target.extra_dirs, target.user_dir, sims=target.sims)
+    assert deck.source is not None
+    problems = problems_in(library, deck.source)
+    if problems:
+        details = "\n".join(str(problem) for problem in problems)
+        raise ImportRefused(f"the imported deck did not load, so it was taken away again:\n{details}")
+    return library
 
 
 def _bring_in(
-    collection: Collection, plan: Plan, library: Library, progress: Progress, ahead: ReplayAhead
+    collection: Collection,
+    target: Target,
+    plan: Plan,
+    library: Library,
+    progress: Progress,
+    ahead: ReplayAhead,
 ) -> int:
     """Reconcile the decks (with the new one) into the collection and record the new deck's replayed
-    reviews, in one transaction; returns how many reviews were recorded. The replay started ahead is
-    used when it is of this plan with the collection's settings of now (else the plan is replayed
-    again here)."""
+    reviews, in one transaction (with the decks kept in the deck cache when the target has the deck files'
+    stamps); returns how many reviews were recorded. The replay started ahead is
+    used when it has the collection's settings of now (else the plan is replayed again here)."""
     store = collection.store
     with store.transaction():
-        adopt(collection, library)
+        fingerprints = Fingerprints.of(library)
+        adopt(collection, library, fingerprints)
         fresh = store.fresh_cards(plan.card_ids)
         taken = next((card_id for card_id in plan.card_ids if card_id not in fresh), None)
         if taken is not None:
@@ -264,9 +296,20 @@ def _bring_in(
                 f"the card id '{taken}' already has history in {collection.path} (it came in while "
                 "this import ran); history is never overwritten, so nothing was imported: import again"
             )
+        if target.stamps is not None:
+            cache_library(
+                store,
+                library,
+                fingerprints.to_dict(),
+                target.stamps,
+                plan.path,
+                extra_dirs=target.extra_dirs,
+                user_dir=target.user_dir,
+                catalogs={"sims": target.sims, "problems": target.problems},
+            )
         scheduler = replay_scheduler(collection.settings())
-        histories: Iterable[CardHistoryRows] = ahead
-        if not ahead.fits(plan, scheduler):
+        histories: Iterable[CardHistoryRows] = ahead.rows(plan)
+        if not ahead.fits(scheduler):
             ahead.close()
             histories = replayed_plan(plan, scheduler)
         return store.record_histories(histories, progress.advance, coming=plan.source.reviews)

@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -128,6 +128,11 @@ class AnkiPackage(Closing):
     def close(self) -> None:
         """Close the zip file."""
         self.zip.close()
+
+    def converted(self) -> None:
+        """Let go of the collection's notes, cards and review log once they are converted (a big
+        collection's take a hundred MB and more); the media files stay readable."""
+        self.data = replace(self.data, notes=[], cards=[], revlog=[])
 
     def _damaged(self, what: str, error: BaseException) -> AnkiFileError:
         return AnkiFileError(

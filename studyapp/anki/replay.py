@@ -7,26 +7,29 @@ it (the state after one review is the state before the next, so each state is wr
 a leech when Anki had it so. Nothing here touches the collection: the rows are made while
 ``Store.record_histories`` writes them.
 
-A big replay (``PARALLEL_FROM`` answers or more) runs ahead in a worker process (``ReplayAhead``), from
-as soon as the deck is planned: while this process writes and loads the deck and reconciles it, the
-worker computes the rows, a chunk of cards at a time from the first, and this one writes them as they
-come. When this one waits for a chunk, it replays the last chunk the worker has not started instead,
-so both work until the end. A worker that cannot start or dies leaves its chunks to this process.
+A replay depends on a card's answers alone, so it starts as soon as the file's answers are read, before
+its notes become cards (``ReplayAhead.start``): a big one (``PARALLEL_FROM`` answers or more) in a
+worker process, a chunk of cards at a time from the first, sent as a few flat arrays (``ReplayChunk``).
+Meanwhile this process converts the notes, writes and checks the deck and reconciles it; then it takes
+the rows in deck order (``ReplayAhead.rows``: the answers' order in the file) and writes them as they
+come. When it waits for a chunk, it replays the last chunk the worker has not started instead, so both
+work until the end. A worker that cannot start or dies leaves its chunks to this process.
 """
 
 from __future__ import annotations
 
 import gc
+import math
 import pickle
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from studyapp.anki.source import CardHistory
-from studyapp.model import CardState, state_json, utc_ms
+from studyapp.anki.source import CardHistory, Review
+from studyapp.model import CardState, Rating, state_json, utc_ms
 from studyapp.scheduler import Scheduler
 from studyapp.store import CardHistoryRows
 from studyapp.store.bulk import LogRow
@@ -39,15 +42,22 @@ if TYPE_CHECKING:
 #: A replay of at least this many answers runs in a worker process; a smaller one takes less time than
 #: starting a process (about 0.3 s).
 PARALLEL_FROM = 20_000
-#: How many cards a worker replays at a time (about 0.1 s of work at 10 answers a card).
-CHUNK_CARDS = 1_000
+#: How many cards a worker replays at a time (about 0.05 s of work at 10 answers a card): at the end,
+#: this process waits for at most two chunks (the one the worker replays and the one it has queued).
+CHUNK_CARDS = 250
 
 _NEW = CardState()
 _NEW_JSON = _NEW.to_json()
 #: A replayed card's flags until its last answer: a new card's.
 _SUSPENDED, _BURIED_UNTIL, _LEECH = _NEW.suspended, utc_ms(_NEW.buried_until), _NEW.leech
+#: A duration that is not known, in ``ReplayChunk.durations``.
+_NO_DURATION = -1
+_RATINGS = {int(rating): rating for rating in Rating}
 
-CardHistories = Sequence[tuple[str, CardHistory]]
+#: A review-log row without its card id (``LogRow``'s other fields): what a replay makes of an answer.
+AnswerRow = tuple[int, int, int | None, int, int, str, str]
+#: One card's answers replayed: their rows, and the state after the last one (``None``: no answer).
+Replayed = tuple[list[AnswerRow], CardState | None]
 
 
 def card_histories(plan: Plan) -> Iterator[tuple[str, CardHistory]]:
@@ -56,15 +66,58 @@ def card_histories(plan: Plan) -> Iterator[tuple[str, CardHistory]]:
         yield from zip(card.card_ids(entry_id), card.histories, strict=True)
 
 
-def replayed(card_id: str, history: CardHistory, scheduler: Scheduler) -> CardHistoryRows:
-    """The card's reviews as log rows, each scheduled by FSRS from the state the one before left, and the
-    state it is left in (``None`` for a card that stays new and unflagged)."""
-    reviews = history.reviews
-    answers = [(review.rating, datetime.fromtimestamp(review.at_ms / 1000, UTC)) for review in reviews]
-    rows: list[LogRow] = []
+@dataclass(frozen=True)
+class ReplayChunk:
+    """Some cards' answers in flat arrays: what a worker process is sent (a few arrays are pickled and sent
+    in no time, where an object per answer takes seconds at 500k answers)."""
+
+    #: Where each card's answers end in the arrays below.
+    ends: array[int]
+    at_ms: array[int]
+    ratings: bytes
+    #: Each answer's duration in ms (``-1``: not known).
+    durations: array[int]
+
+    @classmethod
+    def of(cls, answers: Iterable[Sequence[Review]]) -> ReplayChunk:
+        """The chunk of the cards with ``answers``."""
+        ends, at_ms, durations, ratings = array("q"), array("q"), array("q"), bytearray()
+        for reviews in answers:
+            if reviews:
+                times, rated, took = zip(*reviews, strict=True)  # the columns
+                at_ms.extend(times)
+                ratings.extend(rated)
+                known = took if None not in took else [_NO_DURATION if d is None else d for d in took]
+                durations.extend(known)
+            ends.append(len(at_ms))
+        return cls(ends, at_ms, bytes(ratings), durations)
+
+
+def replayed_chunk(chunk: ReplayChunk, scheduler: Scheduler) -> list[Replayed]:
+    """Each card of ``chunk`` replayed, in order."""
+    replayed, start = [], 0
+    for end in chunk.ends:
+        ratings = [_RATINGS[rating] for rating in chunk.ratings[start:end]]
+        times = [datetime.fromtimestamp(at_ms / 1000, UTC) for at_ms in chunk.at_ms[start:end]]
+        durations = [None if took == _NO_DURATION else took for took in chunk.durations[start:end]]
+        replayed.append(replayed_answers(ratings, times, durations, scheduler))
+        start = end
+    return replayed
+
+
+def replayed_answers(
+    ratings: Sequence[Rating],
+    times: Sequence[datetime],
+    durations: Sequence[int | None],
+    scheduler: Scheduler,
+) -> Replayed:
+    """A new card's answers, each scheduled by FSRS from the state the one before left, as review-log rows
+    (without the card's id), and the state after the last one."""
+    rows: list[AnswerRow] = []
     before, state_before = _NEW_JSON, int(_NEW.state)
+    answers = scheduler.replay(zip(ratings, times, strict=True))
     answer = None
-    for review, answer in zip(reviews, scheduler.replay(answers), strict=True):
+    for rating, duration, answer in zip(ratings, durations, answers, strict=True):
         card, when = answer.card, answer.when
         reviewed_at = utc_ms(when)
         assert reviewed_at is not None
@@ -85,61 +138,73 @@ def replayed(card_id: str, history: CardHistory, scheduler: Scheduler) -> CardHi
                 _LEECH,
             )
         )
-        rows.append(
-            (
-                card_id,
-                int(review.rating),
-                reviewed_at,
-                review.duration_ms,
-                state_before,
-                state_after,
-                before,
-                after,
-            )
-        )
+        rows.append((int(rating), reviewed_at, duration, state_before, state_after, before, after))
         before, state_before = after, state_after
-    state = answer.state() if answer is not None else _NEW
+    return rows, answer.state() if answer is not None else None
+
+
+def replayed(reviews: Sequence[Review], scheduler: Scheduler) -> Replayed:
+    """One card's answers replayed (``replayed_answers`` of its reviews)."""
+    ratings = [review.rating for review in reviews]
+    times = [datetime.fromtimestamp(review.at_ms / 1000, UTC) for review in reviews]
+    return replayed_answers(ratings, times, [review.duration_ms for review in reviews], scheduler)
+
+
+def history_rows(card_id: str, history: CardHistory, replay: Replayed) -> CardHistoryRows:
+    """The card's rows for the store: its replayed answers under its id, and the state it is left in,
+    suspended or a leech as Anki had it (``None`` for a card that stays new and unflagged)."""
+    answer_rows, state = replay
+    rows: list[LogRow] = [(card_id, *row) for row in answer_rows]
     if history.flagged:
-        state = replace(state, suspended=history.suspended, leech=history.leech)
-    return CardHistoryRows(card_id, rows, state if rows or history.flagged else None)
+        state = replace(state or _NEW, suspended=history.suspended, leech=history.leech)
+    return CardHistoryRows(card_id, rows, state)
 
 
-def replayed_cards(cards: CardHistories, scheduler: Scheduler) -> list[CardHistoryRows]:
-    """``replayed`` for each card, in order."""
-    return [replayed(card_id, history, scheduler) for card_id, history in cards]
-
-
-def pickled_replay(cards: CardHistories, scheduler: Scheduler) -> bytes:
-    """``replayed_cards`` pickled (what a worker process runs): this process keeps a chunk in that form,
+def pickled_replay(chunk: ReplayChunk, scheduler: Scheduler) -> bytes:
+    """``replayed_chunk`` pickled (what a worker process runs): this process keeps a chunk in that form,
     half the memory of its rows, until it writes it."""
-    return pickle.dumps(replayed_cards(cards, scheduler), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(replayed_chunk(chunk, scheduler), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def replayed_plan(plan: Plan, scheduler: Scheduler) -> Iterator[CardHistoryRows]:
-    """Every card of the plan replayed, in deck order, computed as they are asked for."""
-    for card_id, history in card_histories(plan):
-        yield replayed(card_id, history, scheduler)
+    """Every card of the plan replayed here, in deck order, as they are asked for."""
+    with ReplayAhead(scheduler, parallel_from=math.inf) as ahead:
+        yield from ahead.rows(plan)
 
 
 class ReplayAhead:
-    """The replay of a plan with a scheduler, started when it is made: in a worker process when the plan
-    has at least ``parallel_from`` answers, else in this process as the rows are asked for. Iterating
-    gives ``replayed_plan``'s rows, in deck order. Close it (or use ``with``) when done: a worker still
-    running is stopped after its chunk."""
+    """The replay of a file's answers with a scheduler, from when they are read (``start``): in a worker
+    process when there are at least ``parallel_from`` of them, else in this process as the rows are asked
+    for (``rows``). Close it (or use ``with``) when done: a worker still running is stopped after its
+    chunk."""
 
-    def __init__(self, plan: Plan, scheduler: Scheduler, parallel_from: int = PARALLEL_FROM) -> None:
-        self.plan = plan
+    def __init__(self, scheduler: Scheduler, parallel_from: float = PARALLEL_FROM) -> None:
         self.scheduler = scheduler
-        cards = card_histories(plan)
-        self._chunks = list(iter(lambda: list(islice(cards, CHUNK_CARDS)), []))
+        self.parallel_from = parallel_from
+        #: Each card's answers, by its key (``CardHistory.key``), and its chunk and place in it.
+        self._answers: dict[int, tuple[Review, ...]] = {}
+        self._places: dict[int, tuple[int, int]] = {}
+        self._chunks: list[ReplayChunk] = []
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[bytes]] = []
         #: Chunks taken from the worker and replayed here, by index.
-        self._here: dict[int, list[CardHistoryRows]] = {}
-        if plan.source.reviews >= parallel_from:
-            self._start()
+        self._here: dict[int, list[Replayed]] = {}
+        #: The chunk whose rows are being written, by index.
+        self._current: tuple[int, list[Replayed]] | None = None
 
-    def _start(self) -> None:
+    def start(self, answers: Mapping[int, tuple[Review, ...]]) -> None:
+        """Replay each card's ``answers``, by key, in their order (a card without any is left out)."""
+        keys = [key for key, reviews in answers.items() if reviews]
+        self._answers = {key: answers[key] for key in keys}
+        self._places = {key: divmod(index, CHUNK_CARDS) for index, key in enumerate(keys)}
+        self._chunks = [
+            ReplayChunk.of(self._answers[key] for key in keys[start : start + CHUNK_CARDS])
+            for start in range(0, len(keys), CHUNK_CARDS)
+        ]
+        if sum(len(reviews) for reviews in self._answers.values()) >= self.parallel_from:
+            self._start_worker()
+
+    def _start_worker(self) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -155,22 +220,37 @@ class ReplayAhead:
 
     @property
     def in_worker(self) -> bool:
-        """Whether a worker process replays the plan."""
+        """Whether a worker process replays the answers."""
         return bool(self._futures)
 
-    def fits(self, plan: Plan, scheduler: Scheduler) -> bool:
-        """Whether this is the replay of ``plan`` with what ``scheduler`` schedules with."""
+    def fits(self, scheduler: Scheduler) -> bool:
+        """Whether this replay schedules with what ``scheduler`` schedules with."""
         return (
-            plan is self.plan
-            and scheduler.desired_retention == self.scheduler.desired_retention
+            scheduler.desired_retention == self.scheduler.desired_retention
             and scheduler.parameters == self.scheduler.parameters
         )
 
-    def __iter__(self) -> Iterator[CardHistoryRows]:
-        for index in range(len(self._chunks)):
-            yield from self._chunk_rows(index)
+    def rows(self, plan: Plan) -> Iterator[CardHistoryRows]:
+        """The rows of each card the plan's deck makes, in deck order: replayed ahead when its answers
+        were, else here."""
+        for card_id, history in card_histories(plan):
+            yield history_rows(card_id, history, self._replayed(history))
 
-    def _chunk_rows(self, index: int) -> list[CardHistoryRows]:
+    def _replayed(self, history: CardHistory) -> Replayed:
+        """The history's replay: from its chunk when it is this replay's (read in the file's order, so a
+        chunk is fetched once), else made here."""
+        key = history.key
+        place = self._places.get(key) if key is not None else None
+        if key is None or place is None or self._answers[key] is not history.reviews:
+            return replayed(history.reviews, self.scheduler)
+        index, offset = place
+        if self._current is None or self._current[0] != index:
+            if self._current is not None and index < self._current[0]:  # out of the file's order
+                return replayed(history.reviews, self.scheduler)
+            self._current = (index, self._chunk(index))
+        return self._current[1][offset]
+
+    def _chunk(self, index: int) -> list[Replayed]:
         from concurrent.futures.process import BrokenProcessPool
 
         if index in self._here:
@@ -180,11 +260,11 @@ class ReplayAhead:
             while not future.done() and self._replay_last_waiting(after=index):
                 pass
             try:
-                rows: list[CardHistoryRows] = pickle.loads(future.result())
-                return rows
+                replays: list[Replayed] = pickle.loads(future.result())
+                return replays
             except BrokenProcessPool:  # the worker died (killed, out of memory): replayed here
                 pass
-        return replayed_cards(self._chunks[index], self.scheduler)
+        return replayed_chunk(self._chunks[index], self.scheduler)
 
     def _replay_last_waiting(self, after: int) -> bool:
         """Take the last chunk (after ``after``) that the worker has not started, and replay it here;
@@ -194,7 +274,7 @@ class ReplayAhead:
                 continue
             if not self._futures[index].cancel():
                 return False
-            self._here[index] = replayed_cards(self._chunks[index], self.scheduler)
+            self._here[index] = replayed_chunk(self._chunks[index], self.scheduler)
             return True
         return False
 

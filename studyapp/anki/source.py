@@ -41,6 +41,9 @@ class CardHistory:
     reviews: tuple[Review, ...] = ()
     suspended: bool = False
     leech: bool = False
+    #: The card of the file the answers are of (an Anki card's id): their key in the answers a replay was
+    #: started with before the notes became cards (``studyapp.anki.replay.ReplayAhead.start``).
+    key: int | None = None
 
     @property
     def flagged(self) -> bool:

@@ -240,15 +240,20 @@ def run_apkg_export(args: argparse.Namespace) -> int:
 def run_deck_import(args: argparse.Namespace) -> int:
     """Bring an Anki package or a CSV/TSV file in as a new deck (or, with --dry-run, say what would come)."""
     from studyapp.anki import DECK_SUFFIXES
+    from studyapp.anki.cached import stamp_decks
     from studyapp.anki.importer import Target, import_file
     from studyapp.commands import load_decks, simulation_catalog
+    from studyapp.problems import PROBLEMS
 
     path = Path(args.file).expanduser()
     if path.suffix.lower() not in DECK_SUFFIXES:
         raise UserError(f"--deck is for a new deck from {', '.join(DECK_SUFFIXES)} files, not {path.name}", 2)
     if args.merge or args.yes or args.json:
         raise UserError("--merge, --yes and --json are for studyapp's own exports, not new decks", 2)
-    target = Target(collection_path(args), load_decks(args.content), args.content, sims=simulation_catalog())
+    stamps = stamp_decks(args.content)  # before the decks are read, to keep them in the deck cache
+    library = load_decks(args.content)
+    sims = simulation_catalog()
+    target = Target(collection_path(args), library, args.content, sims=sims, problems=PROBLEMS, stamps=stamps)
     options = {"deck_id": args.deck, "dry_run": args.dry_run, "progress_stream": sys.stderr}
     outcome = import_file(path, target, now=datetime.now(UTC), **options)
     announce_created(outcome.created_collection, target.db_path)

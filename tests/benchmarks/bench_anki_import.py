@@ -8,7 +8,8 @@ notes (one in ten with HTML formatting, by default), cards and review log go in 
 realistic log of learning steps, reviews at growing intervals, lapses and relearning, a few "Forget"
 resets, suspended and buried cards and leech tags. Each run imports it with the real command, in a new
 process, into a new collection and deck folder; the median wall time is printed, with how many reviews
-were replayed and the process's CPU time (its worker's included). Target (issue 17): <= 10 s at 50k.
+were replayed, the process's CPU time (its worker's included) and its peak RSS. Target (issue 17): <= 10 s
+at 50k.
 Plain fields skip the HTML parser; a formatted one goes through it (about 0.2 ms).
 
 ``--reference TREE`` imports the same package with another copy of the source (a folder holding
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,24 +129,39 @@ def build_package(path: Path, cards: int, reviews: int, formatted: float = 0.1, 
     return sum(1 for row in log if row[2])
 
 
-def import_once(package: Path, folder: Path, tree: Path = ROOT) -> float:
-    """One ``studyapp import`` in a new process with a private home, with the source in ``tree``; returns
-    the wall time in seconds."""
+@dataclass(frozen=True)
+class Run:
+    """One import: its wall time, its CPU time (the worker's included) and its peak RSS."""
+
+    seconds: float
+    cpu: float
+    peak_mb: float
+
+
+def import_once(package: Path, folder: Path, tree: Path = ROOT) -> Run:
+    """One ``studyapp import`` in a new process with a private home, with the source in ``tree``."""
     home = folder / "home"
     env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "data"), PYTHONUNBUFFERED="1")
     env["PYTHONPATH"] = os.pathsep.join([str(tree), *filter(None, [os.environ.get("PYTHONPATH")])])
     env.pop("STUDYAPP_DB", None)
     command = [sys.executable, "-m", "studyapp", "--db", str(folder / "collection.sqlite3"), "import"]
-    before = os.times()
-    started = time.perf_counter()
-    result = subprocess.run([*command, str(package)], capture_output=True, text=True, env=env, cwd=tree)
-    elapsed = time.perf_counter() - started
-    after = os.times()
-    if result.returncode != 0:
-        raise SystemExit(f"the import failed:\n{result.stderr}")
-    cpu = after.children_user + after.children_system - before.children_user - before.children_system
-    print("   ", result.stdout.strip().splitlines()[1].strip(), f"(CPU {cpu:.1f} s)")
-    return elapsed
+    out, err = folder / "stdout", folder / "stderr"
+    folder.mkdir(parents=True)
+    with out.open("w") as stdout, err.open("w") as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen([*command, str(package)], stdout=stdout, stderr=stderr, env=env, cwd=tree)
+        _pid, status, usage = os.wait4(process.pid, 0)  # the process's own peak RSS, and its CPU
+        elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"the import failed:\n{err.read_text()}")
+    cpu, peak_mb = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    print(
+        "   ",
+        out.read_text().strip().splitlines()[1].strip(),
+        f"(CPU {cpu:.1f} s, peak RSS {peak_mb:.0f} MB)",
+    )
+    return Run(elapsed, cpu, peak_mb)
 
 
 def main() -> None:
@@ -164,20 +181,27 @@ def main() -> None:
         answers = build_package(package, args.cards, args.reviews, args.formatted)
         seconds = time.perf_counter() - started
         print(f"built {package.name}: {args.cards} notes, {answers} answers in {seconds:.1f} s")
-        times: list[float] = []
-        reference: list[float] = []
+        runs: list[Run] = []
+        reference: list[Run] = []
         for run in range(args.runs):
             if args.reference:
                 reference.append(import_once(package, folder / f"reference{run}", args.reference.resolve()))
-                print(f"  run {run + 1} of the reference: {reference[-1]:.2f} s")
-            times.append(import_once(package, folder / f"run{run}"))
-            print(f"  run {run + 1}: {times[-1]:.2f} s")
-        median = statistics.median(times)
-        runs = f"over {args.runs} runs (target <= 10 s)"
-        print(f"studyapp import of {args.cards} notes: median {median:.2f} s {runs}")
+                print(f"  run {run + 1} of the reference: {reference[-1].seconds:.2f} s")
+            runs.append(import_once(package, folder / f"run{run}"))
+            print(f"  run {run + 1}: {runs[-1].seconds:.2f} s")
+        median = statistics.median(run.seconds for run in runs)
+        summary = f"over {args.runs} runs (target <= 10 s); {figures(runs)}"
+        print(f"studyapp import of {args.cards} notes: median {median:.2f} s {summary}")
         if reference:
-            before = statistics.median(reference)
-            print(f"the reference ({args.reference}): median {before:.2f} s; ratio {median / before:.2f}")
+            before = statistics.median(run.seconds for run in reference)
+            print(f"the reference ({args.reference}): median {before:.2f} s; {figures(reference)}")
+            print(f"ratio {median / before:.2f}")
+
+
+def figures(runs: list[Run]) -> str:
+    """The medians of the runs' CPU time and the largest peak RSS."""
+    cpu = statistics.median(run.cpu for run in runs)
+    return f"CPU median {cpu:.1f} s, peak RSS {max(run.peak_mb for run in runs):.0f} MB"
 
 
 if __name__ == "__main__":

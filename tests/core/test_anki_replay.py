@@ -13,6 +13,7 @@ import math
 import random
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
@@ -120,46 +121,71 @@ def test_a_states_json_is_what_json_dumps_writes() -> None:
 # -- the replay in a worker process -----------------------------------------------------------------------
 
 
-def history(rng: random.Random, start: int) -> CardHistory:
+def history(rng: random.Random, start: int, key: int) -> CardHistory:
     """A card's answers at growing intervals, some in the same millisecond, some flags."""
     reviews, at = [], start
     for _ in range(rng.choice([0, 0, 1, 3, 8, 15])):
         reviews.append(Review(at, rng.choice(list(Rating)), rng.choice([None, 4000])))
         at += rng.choice([0, 60_000, 600_000, DAY_MS, 9 * DAY_MS])
-    return CardHistory(0, tuple(reviews), suspended=rng.random() < 0.05, leech=rng.random() < 0.05)
+    flags = {"suspended": rng.random() < 0.05, "leech": rng.random() < 0.05}
+    return CardHistory(0, tuple(reviews), key=key, **flags)
 
 
 def generated_plan(cards: int, seed: int = 3) -> Plan:
     rng = random.Random(seed)
     new_cards = [
-        NewCard(CardKind.FRONT_BACK, f"Q {n}", f"A {n}", histories=(history(rng, START_MS + n * 7),))
+        NewCard(CardKind.FRONT_BACK, f"Q {n}", f"A {n}", histories=(history(rng, START_MS + n * 7, n),))
         for n in range(cards)
     ]
     source = Source("generated.apkg", "Generated", cards, new_cards)
     return Plan(source, "generated", Path("generated.toml"), tuple(f"card-{n}" for n in range(cards)))
 
 
+def answers(plan: Plan) -> dict[int, tuple[Review, ...]]:
+    """The plan's answers as the file gave them, by key (what a replay is started with)."""
+    return {h.key: h.reviews for card in plan.source.cards for h in card.histories if h.key is not None}
+
+
 def test_a_worker_replays_what_this_process_replays() -> None:
     plan = generated_plan(2 * CHUNK_CARDS + 17)  # three chunks, the last one short
     scheduler = Scheduler(0.85, fuzz=False)
     here = list(replayed_plan(plan, scheduler))
-    assert sum(len(card.reviews) for card in here) == plan.source.reviews > 8_000
-    with ReplayAhead(plan, scheduler, parallel_from=0) as ahead:
+    assert sum(len(card.reviews) for card in here) == plan.source.reviews > 2 * CHUNK_CARDS
+    assert sum(card.state is not None for card in here) > CHUNK_CARDS
+    with ReplayAhead(scheduler, parallel_from=0) as ahead:
+        ahead.start(answers(plan))
         assert ahead.in_worker
-        assert list(ahead) == here
-    with ReplayAhead(plan, scheduler, parallel_from=plan.source.reviews + 1) as ahead:
+        assert list(ahead.rows(plan)) == here
+    with ReplayAhead(scheduler, parallel_from=plan.source.reviews + 1) as ahead:
+        ahead.start(answers(plan))
         assert not ahead.in_worker
-        assert list(ahead) == here
+        assert list(ahead.rows(plan)) == here
 
 
-def test_a_replay_started_ahead_is_used_only_for_its_plan_and_settings() -> None:
-    plan = generated_plan(20)
-    with ReplayAhead(plan, Scheduler(0.9, fuzz=False), parallel_from=10**9) as ahead:
-        assert ahead.fits(plan, Scheduler(0.9, fuzz=False))
-        assert not ahead.fits(plan, Scheduler(0.8, fuzz=False))
+def test_a_replay_started_before_the_deck_is_checked_serves_the_cards_kept() -> None:
+    """Cards left out after the answers were read are skipped; a card the replay does not know (no key,
+    other answers) or asked for out of the file's order is replayed here, with the same rows."""
+    plan = generated_plan(3 * CHUNK_CARDS)
+    scheduler = Scheduler(fuzz=False)
+    with ReplayAhead(scheduler, parallel_from=0) as ahead:
+        ahead.start(answers(plan))
+        kept = plan.without({f"card-{n}" for n in range(0, 3 * CHUNK_CARDS, 3)})
+        cards = kept.source.cards
+        other = CardHistory(0, (Review(START_MS, Rating.GOOD, None),), key=cards[5].histories[0].key)
+        unknown = CardHistory(0, cards[7].histories[0].reviews, leech=True)
+        cards[5] = replace(cards[5], histories=(other,))
+        cards[7] = replace(cards[7], histories=(unknown,))
+        cards.append(cards[1])  # asked for again after its chunk was written
+        kept = replace(kept, entry_ids=(*kept.entry_ids, "card-again"))
+        assert list(ahead.rows(kept)) == list(replayed_plan(kept, scheduler))
+
+
+def test_a_replay_started_ahead_is_used_only_with_its_settings() -> None:
+    with ReplayAhead(Scheduler(0.9, fuzz=False), parallel_from=10**9) as ahead:
+        assert ahead.fits(Scheduler(0.9, fuzz=False))
+        assert not ahead.fits(Scheduler(0.8, fuzz=False))
         fitted = [w * 1.05 for w in Scheduler().parameters]
-        assert not ahead.fits(plan, Scheduler(0.9, fuzz=False, parameters=fitted))
-        assert not ahead.fits(plan.without({"card-3"}), Scheduler(0.9, fuzz=False))
+        assert not ahead.fits(Scheduler(0.9, fuzz=False, parameters=fitted))
 
 
 # -- the review log's indexes ------------------------------------------------------------------------------

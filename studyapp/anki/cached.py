@@ -1,0 +1,60 @@
+"""The decks after an import, kept in the collection's deck cache (``studyapp.deck_cache``), so that the
+next command or launch reads none of them again, the new one included.
+
+The deck files are stamped before the decks are read (``stamp_decks``), as the deck cache stamps them;
+the new deck's file is stamped once written. The cache is written only when the deck files are then
+exactly those stamped and the new one: a file added or removed meanwhile leaves the cache as it was
+(the next command reads and checks every deck, as always). A file changed meanwhile has another
+content than the one stamped, so the cache does not match it next time either.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from studyapp.content import Library, deck_files, deck_sources
+from studyapp.deck_cache import Catalogs, DeckCache, FileStamp
+from studyapp.store import Store
+
+
+@dataclass(frozen=True)
+class DeckStamps:
+    """The deck files as they were before the decks were read, and when they were stamped."""
+
+    files: tuple[FileStamp, ...]
+    stamped_ns: int
+
+
+def stamp_decks(extra_dirs: Sequence[Path] = (), user_dir: Path | None = None) -> DeckStamps:
+    """Stamp the deck files ``load_library(extra_dirs, user_dir)`` reads; do it before reading them."""
+    files = tuple(FileStamp.of(path) for path in deck_files(deck_sources(extra_dirs, user_dir)))
+    return DeckStamps(files, time.time_ns())
+
+
+def cache_library(
+    store: Store,
+    library: Library,
+    summary: Mapping[str, str],
+    stamps: DeckStamps,
+    new_file: Path,
+    *,
+    extra_dirs: Sequence[Path] = (),
+    user_dir: Path | None = None,
+    catalogs: Catalogs,
+) -> None:
+    """Keep ``library`` (the decks read after ``stamps`` were taken, with the deck of ``new_file`` written
+    since) in the deck cache with ``summary``, when the deck files are those (``DeckCache.save``: and
+    when the library comes back from the cache equal to itself)."""
+    cache = DeckCache(store, extra_dirs, user_dir, catalogs)
+    known = {stamp.path: stamp for stamp in stamps.files}
+    known[str(new_file)] = FileStamp.of(new_file)
+    files = [str(path) for path in deck_files(cache.sources)]
+    if set(files) != set(known):
+        return
+    # what DeckCache.read sets before it reads the decks, for save
+    cache.stamps = [known[path] for path in files]
+    cache.stamped_ns = stamps.stamped_ns
+    cache.save(library, summary)
