@@ -381,14 +381,22 @@ class Collection:
         return stats.mastery(self.store, now, self.library.tags)[1]
 
     def statistics(
-        self, now: datetime, sections: Sequence[str] | None = None, offer_for: OfferRule | None = None
+        self,
+        now: datetime,
+        sections: Sequence[str] | None = None,
+        offer_for: OfferRule | None = None,
+        heatmap_days: int | None = None,
     ) -> dict[str, Any]:
         """Every statistic as one JSON-ready dict, or only ``sections`` (``studyapp.stats.all_stats``);
-        ``offer_for`` makes the misconceptions' offers (``studyapp.stats.offer_of`` if ``None``)."""
-        from studyapp.stats import SECTIONS, all_stats, offer_of
+        ``offer_for`` makes the misconceptions' offers (``studyapp.stats.offer_of`` if ``None``), and
+        ``heatmap_days`` the days of ``reviews_per_day`` (``None``: a year)."""
+        from studyapp.stats import HEATMAP_DAYS, SECTIONS, all_stats, offer_of
 
         wanted = SECTIONS if sections is None else sections
-        return all_stats(self.store, self.library, now, sections=wanted, offer_for=offer_for or offer_of)
+        days = HEATMAP_DAYS if heatmap_days is None else heatmap_days
+        return all_stats(
+            self.store, self.library, now, sections=wanted, offer_for=offer_for or offer_of, heatmap_days=days
+        )
 
     def home_statistics(self, now: datetime, days: int, forecast_days: int) -> dict[str, Any]:
         """What Home draws under its counts, in ``statistics``' form but without the rest of it:

@@ -40,7 +40,16 @@ from typing import Any
 
 from studyapp import __version__
 from studyapp.content import Library, deck_files, deck_sources, load_library
-from studyapp.deck_json import Unsupported, codec, decode_deck, decode_decks, encode_decks, schema_fingerprint
+from studyapp.deck_json import (
+    CardFilter,
+    Unsupported,
+    codec,
+    decode_cards_where,
+    decode_deck,
+    decode_decks,
+    encode_decks,
+    schema_fingerprint,
+)
 from studyapp.model import Card, Deck, Problem
 from studyapp.paths import bundled_deck_dir
 from studyapp.store import CacheHeader, Store
@@ -184,28 +193,50 @@ class Outline:
         return cls(decks, tuple(data["tags"]), problems, data["summary"])
 
 
+#: Some cards of a cached library: ``(fields, keep, deck indexes or None for all)`` -> the cards
+#: ``keep`` keeps (``None`` if the cache was replaced meanwhile).
+LoadWhere = Callable[[Sequence[str], CardFilter, Sequence[int] | None], list[Card] | None]
+
+
 class CachedLibrary(Library):
     """A ``Library`` from the cache: deck ids and titles, tags and problems at once, the decks and
-    their cards when first asked for (``load`` gives them all, ``load_deck`` the deck at an index)."""
+    their cards when first asked for (``load`` gives them all, ``load_deck`` the deck at an index,
+    ``load_where`` some cards)."""
 
     def __init__(
-        self, outline: Outline, load: Callable[[], list[Deck]], load_deck: Callable[[int], Deck | None]
+        self,
+        outline: Outline,
+        load: Callable[[], list[Deck]],
+        load_deck: Callable[[int], Deck | None],
+        load_where: LoadWhere,
     ) -> None:  # not Library's
         self.outline = outline
         self.problems = list(outline.problems)
         self._load = load
         self._load_deck = load_deck
+        self._load_where = load_where
         self._decks: list[Deck] | None = None
+
+    def cards_where(self, fields: Sequence[str], keep: CardFilter, deck_id: str | None = None) -> list[Card]:
+        """``cards_where`` of this library: before the decks are loaded, only the cards kept are made."""
+        if self._decks is None:
+            found = self._load_where(fields, keep, None if deck_id is None else self._indexes(deck_id))
+            if found is not None:
+                return found
+        return _kept(self.cards if deck_id is None else self.deck_cards(deck_id), fields, keep)
 
     def deck_cards(self, deck_id: str) -> list[Card]:
         """The cards of deck ``deck_id``, in deck order; before the decks are loaded, only that deck is
         read from the cache."""
         if self._decks is None:
-            indexes = [i for i, (found, _title, _count) in enumerate(self.outline.decks) if found == deck_id]
-            decks = [self._load_deck(index) for index in indexes]
+            decks = [self._load_deck(index) for index in self._indexes(deck_id)]
             if all(deck is not None for deck in decks):
                 return [card for deck in decks if deck is not None for card in deck.cards]
         return [card for card in self.cards if card.deck == deck_id]
+
+    def _indexes(self, deck_id: str) -> list[int]:
+        """Where deck ``deck_id`` is in the list of decks."""
+        return [i for i, (found, _title, _count) in enumerate(self.outline.decks) if found == deck_id]
 
     @property
     def decks(self) -> list[Deck]:
@@ -233,6 +264,21 @@ def deck_cards(library: Library, deck_id: str) -> list[Card]:
     if isinstance(library, CachedLibrary):
         return library.deck_cards(deck_id)
     return [card for card in library.cards if card.deck == deck_id]
+
+
+def cards_where(
+    library: Library, fields: Sequence[str], keep: CardFilter, deck_id: str | None = None
+) -> list[Card]:
+    """The cards of ``library`` (or of its deck ``deck_id``) for which ``keep(card id, {field: value})``
+    holds, with the values of ``fields``, in deck order; of a cached library not loaded yet, only the
+    cards kept are made."""
+    if isinstance(library, CachedLibrary):
+        return library.cards_where(fields, keep, deck_id)
+    return _kept(library.cards if deck_id is None else deck_cards(library, deck_id), fields, keep)
+
+
+def _kept(cards: Sequence[Card], fields: Sequence[str], keep: CardFilter) -> list[Card]:
+    return [card for card in cards if keep(card.id, {name: getattr(card, name) for name in fields})]
 
 
 def deck_titles(library: Library) -> list[tuple[str, str]]:
@@ -276,7 +322,10 @@ class DeckCache:
             self.store.restamp_deck_cache(self.key, self.version, _files_json(now), stamped_ns)
         outline = Outline.from_json(header.outline)
         return CachedLibrary(
-            outline, lambda: self._cards(header.outline), lambda index: self._deck(header.outline, index)
+            outline,
+            lambda: self._cards(header.outline),
+            lambda index: self._deck(header.outline, index),
+            lambda fields, keep, indexes: self._cards_where(header.outline, fields, keep, indexes),
         )
 
     def _cards(self, outline: str) -> list[Deck]:
@@ -290,6 +339,19 @@ class DeckCache:
         """The cached deck at ``index``; ``None`` if another program replaced the cache meanwhile."""
         text = self.store.deck_cache_deck(self.key, self.version, outline, index)
         return None if text is None else decode_deck(text)
+
+    def _cards_where(
+        self, outline: str, fields: Sequence[str], keep: CardFilter, indexes: Sequence[int] | None
+    ) -> list[Card] | None:
+        """The cached cards ``keep`` keeps, of every deck or of the decks at ``indexes``; ``None`` if
+        another program replaced the cache meanwhile."""
+        if indexes is None:
+            texts = [self.store.deck_cache_payload(self.key, self.version, outline)]
+        else:
+            texts = [self.store.deck_cache_deck(self.key, self.version, outline, index) for index in indexes]
+        if any(text is None for text in texts):
+            return None
+        return [card for text in texts if text is not None for card in decode_cards_where(text, fields, keep)]
 
     def read(self) -> Library:
         """Read and check every deck, as ``studyapp.content.load_library`` does (its files stamped

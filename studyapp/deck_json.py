@@ -13,7 +13,7 @@ import gc
 import json
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -120,25 +120,59 @@ def _encode_deck(deck: Deck) -> dict[str, Any]:
     }
 
 
+class _DeckCards:
+    """The cards of one encoded deck (``_encode_deck``'s dict), made from its rows."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        card = codec(Card)
+        self.decoders = card.decoders
+        self.shared = {
+            name: card.decoders[name](v) if name in card.decoders else v for name, v in data["shared"].items()
+        }
+        # A default_factory value is each card's own.
+        self.fresh = [name for name in card.factories if name in self.shared]
+        self.varying: list[str] = data["varying"]
+        self.rows: list[list[Any]] = data["cards"]
+        self.make = _restored if card.restore_state else lambda state: Card(**state)
+
+    def cards(self, rows: Iterable[Sequence[Any]]) -> list[Card]:
+        """The cards of ``rows`` (the hot loop of a big library: kept to dictionary operations)."""
+        shared, varying, fresh = self.shared, self.varying, self.fresh
+        decoders = [(name, self.decoders[name]) for name in varying if name in self.decoders]
+        states = []
+        for row in rows:
+            state = shared.copy()
+            state.update(zip(varying, row, strict=True))
+            for name, decoder in decoders:
+                state[name] = decoder(state[name])
+            for name in fresh:
+                state[name] = state[name].copy()
+            states.append(state)
+        return list(map(self.make, states))
+
+    def where(self, fields: Sequence[str], keep: CardFilter) -> list[Card]:
+        """The cards for which ``keep(card id, {field: value})`` holds, with the values of ``fields``
+        (each card's own or the deck's shared ones); the others are never made."""
+        base = {name: self.shared[name] for name in fields if name in self.shared}
+        picked = [(name, i, self.decoders.get(name)) for i, name in enumerate(self.varying) if name in fields]
+        ids = self.varying.index("id") if "id" in self.varying else None
+        kept = []
+        for row in self.rows:
+            values = base.copy()
+            for name, i, decoder in picked:
+                values[name] = row[i] if decoder is None else decoder(row[i])
+            if keep(self.shared.get("id", "") if ids is None else row[ids], values):
+                kept.append(row)
+        return self.cards(kept)
+
+
+#: Which cards to make of a deck: ``keep(card id, {field: value})``.
+CardFilter = Callable[[str, Mapping[str, Any]], bool]
+
+
 def _decode_deck(data: Mapping[str, Any]) -> Deck:
-    card = codec(Card)
-    shared = {
-        name: card.decoders[name](v) if name in card.decoders else v for name, v in data["shared"].items()
-    }
-    fresh = [name for name in card.factories if name in shared]  # a default_factory value is each card's own
-    varying: list[str] = data["varying"]
-    decoders = [(name, card.decoders[name]) for name in varying if name in card.decoders]
-    states = []
-    for row in data["cards"]:  # the hot loop of a big library: kept to dictionary operations
-        state = shared.copy()
-        state.update(zip(varying, row, strict=True))
-        for name, decoder in decoders:
-            state[name] = decoder(state[name])
-        for name in fresh:
-            state[name] = state[name].copy()
-        states.append(state)
-    make = _restored if card.restore_state else lambda state: Card(**state)
-    return codec(Deck, ("cards",)).decode(data["deck"], cards=tuple(map(make, states)))
+    cards = _DeckCards(data)
+    return codec(Deck, ("cards",)).decode(data["deck"], cards=tuple(cards.cards(cards.rows)))
 
 
 def _restored(state: dict[str, Any]) -> Card:
@@ -164,6 +198,15 @@ def decode_deck(text: str) -> Deck:
     """One deck of the list ``encode_decks`` wrote, given as its own JSON text."""
     with collector_paused():
         return _decode_deck(json.loads(text))
+
+
+def decode_cards_where(text: str, fields: Sequence[str], keep: CardFilter) -> list[Card]:
+    """The cards of the decks ``encode_decks`` wrote (or of one deck, given as its own JSON text) for which
+    ``keep(card id, {field: value})`` holds, with the values of ``fields``: the others are never made."""
+    data = json.loads(text)
+    with collector_paused():
+        decks = data if isinstance(data, list) else [data]
+        return [card for deck in decks for card in _DeckCards(deck).where(fields, keep)]
 
 
 @contextmanager

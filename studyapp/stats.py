@@ -42,13 +42,16 @@ Rules, so the numbers are unambiguous:
 from __future__ import annotations
 
 import json
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from studyapp.activity import (
+    HEATMAP_DAYS,
     StudyDays,
     check_days,
     current_streak,
@@ -67,6 +70,7 @@ MISCONCEPTIONS_SHOWN = 10
 RETENTION_WINDOWS: dict[str, int | None] = {"last_7_days": 7, "last_30_days": 30, "all_time": None}
 _BEFORE_ALL = -(2**62)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
 # -- retention, forecast, counts ------------------------------------------------------------------
@@ -95,11 +99,12 @@ def true_retention(
     """True retention over the last 7 days, the last 30 days (today included) and all time."""
     calendar = StudyDays(tz, day_start_hour)
     today = calendar.day_of(now)
-    result = {}
-    for name, days in RETENTION_WINDOWS.items():
-        since = None if days is None else calendar.start_ms(today - timedelta(days=days - 1))
-        result[name] = Retention(*store.retention_counts(since))
-    return result
+    starts = [
+        None if days is None else calendar.start_ms(today - timedelta(days=days - 1))
+        for days in RETENTION_WINDOWS.values()
+    ]
+    counts = store.retention_windows(starts)
+    return {name: Retention(*found) for name, found in zip(RETENTION_WINDOWS, counts, strict=True)}
 
 
 def due_forecast(
@@ -195,20 +200,35 @@ def _mastery(cards: int, studied: int, total: float) -> Mastery:
     return Mastery(cards, studied, total / studied if studied else None)
 
 
+#: When the forgetting curve is evaluated, as the store takes it: ``(now in epoch ms, factor, decay)``.
+RecallCurve = tuple[int, float, float]
+
+
+def recall_curve(store: Store, now: datetime, parameters: Sequence[float] | None = None) -> RecallCurve:
+    """The forgetting curve at ``now`` with the FSRS ``parameters`` in use (``None``: the collection's,
+    as the scheduler loads them)."""
+    if parameters is None:
+        parameters = store.settings().fsrs_parameters
+    return (epoch_ms(now), *forgetting_curve(parameters))
+
+
 def mastery(
     store: Store, now: datetime, tags: Iterable[str] = (), *, parameters: Sequence[float] | None = None
 ) -> tuple[Mastery, dict[str, Mastery]]:
     """Mean retrievability at ``now`` of the studied cards, overall and per tag (each of ``tags`` too),
     with the FSRS ``parameters`` in use (``None``: the collection's, as the scheduler loads them)."""
-    if parameters is None:
-        parameters = store.settings().fsrs_parameters
-    factor, decay = forgetting_curve(parameters)
-    overall_sums, tag_sums = store.retrievability_sums(epoch_ms(now), factor, decay)
+    curve = recall_curve(store, now, parameters)
+    return mastery_of(store.retrievability_sums(*curve), store.retrievability_sums_by_tag(*curve), tags)
+
+
+def mastery_of(
+    overall: tuple[int, int, float], by_tag: Mapping[str, tuple[int, int, float]], tags: Iterable[str] = ()
+) -> tuple[Mastery, dict[str, Mastery]]:
+    """``mastery`` from the store's ``retrievability_sums`` overall and by tag (each of ``tags`` too)."""
     per_tag = {tag: Mastery(0, 0, None) for tag in tags}
-    for tag, sums in tag_sums.items():
+    for tag, sums in by_tag.items():
         per_tag[tag] = _mastery(*sums)
-    overall = _mastery(*overall_sums)
-    return overall, dict(sorted(per_tag.items()))
+    return _mastery(*overall), dict(sorted(per_tag.items()))
 
 
 # -- quizzes ---------------------------------------------------------------------------------------
@@ -402,49 +422,95 @@ def all_stats(
     *,
     sections: Iterable[str] = SECTIONS,
     offer_for: OfferRule = offer_of,
+    heatmap_days: int = HEATMAP_DAYS,
 ) -> dict[str, Any]:
     """Every statistic as one JSON-ready dict; ``library`` (the loaded decks, or ``None``) lists the tags.
     Only the ``sections`` asked for (some of ``SECTIONS``) are computed and returned; ``offer_for`` makes
-    the misconceptions' offers."""
+    the misconceptions' offers; ``reviews_per_day`` has the last ``heatmap_days`` days. Mastery per
+    tag, the longest part on a big collection, is computed beside the other sections, in a thread on a
+    connection of its own."""
     wanted = set(sections)
     if not wanted <= set(SECTIONS):
         raise ValueError(f"sections must be some of {', '.join(SECTIONS)}, got {sorted(wanted)!r}")
     now, settings = check_utc(now), store.settings()
     days: dict[str, Any] = {"tz": tz, "day_start_hour": settings.day_start_hour}
+    tags = set(library.tags) if library is not None else set()
+    if "mastery" in wanted:  # the longest part, per tag: started first, beside the rest
+        curve = recall_curve(store, now, settings.fsrs_parameters)
+        by_tag = _beside(store, lambda reader: reader.retrievability_sums_by_tag(*curve))
+
+    def section(name: str) -> dict[str, Any]:
+        if name == "cards":
+            counts = card_counts(store, now)
+            return {"cards": {**asdict(counts), "total": counts.total}}
+        if name == "reviews":
+            heatmap = reviews_per_day(store, now, days=heatmap_days, **days)
+            return {
+                "reviews_today": heatmap[-1][1],
+                "streak": current_streak(store, now, **days),
+                "reviews_per_day": {day.isoformat(): count for day, count in heatmap},
+            }
+        if name == "retention":
+            retention = true_retention(store, now, **days)
+            return {"retention": {name: value.to_dict() for name, value in retention.items()}}
+        if name == "forecast":
+            forecast = due_forecast(store, now, **days)
+            return {"forecast": [{"date": day.isoformat(), "due": count} for day, count in forecast]}
+        if name == "mastery":
+            overall, per_tag = mastery_of(store.retrievability_sums(*curve), by_tag(), tags)
+            tag_dicts = {tag: value.to_dict() for tag, value in per_tag.items()}
+            return {"mastery": {"overall": overall.to_dict(), "tags": tag_dicts}}
+        if name == "quiz":
+            quiz = quiz_stats(store)
+            kinds = {kind: value.to_dict() for kind, value in quiz.by_kind.items()}
+            tagged = {tag: value.to_dict() for tag, value in quiz.by_tag.items()}
+            return {"quiz": {**quiz.overall.to_dict(), "by_kind": kinds, "by_tag": tagged}}
+        if name == "misconceptions":
+            found = misconceptions(store, now, offer_for=offer_for)
+            return {"misconceptions": [entry.to_dict() for entry in found]}
+        predicted, predicted_by_tag = calibration(store)
+        by_tag_share = {tag: value.to_dict() for tag, value in predicted_by_tag.items()}
+        return {"calibration": {**predicted.to_dict(), "by_tag": by_tag_share}}
+
+    # Mastery last, so that its part beside has the longest to run.
+    order = sorted(wanted, key=lambda name: (name == "mastery", SECTIONS.index(name)))
+    parts = {name: section(name) for name in order}
     result: dict[str, Any] = {
         "generated_at": now.isoformat(),
         "today": StudyDays(tz, settings.day_start_hour).day_of(now).isoformat(),
         "day_start_hour": settings.day_start_hour,
     }
-    if "cards" in wanted:
-        counts = card_counts(store, now)
-        result["cards"] = {**asdict(counts), "total": counts.total}
-    if "reviews" in wanted:
-        heatmap = reviews_per_day(store, now, **days)
-        result["reviews_today"] = heatmap[-1][1]
-        result["streak"] = current_streak(store, now, **days)
-        result["reviews_per_day"] = {day.isoformat(): count for day, count in heatmap}
-    if "retention" in wanted:
-        retention = true_retention(store, now, **days)
-        result["retention"] = {name: value.to_dict() for name, value in retention.items()}
-    if "forecast" in wanted:
-        forecast = due_forecast(store, now, **days)
-        result["forecast"] = [{"date": day.isoformat(), "due": count} for day, count in forecast]
-    if "mastery" in wanted:
-        tags = set(library.tags) if library is not None else set()
-        overall, per_tag = mastery(store, now, tags, parameters=settings.fsrs_parameters)
-        tag_dicts = {tag: value.to_dict() for tag, value in per_tag.items()}
-        result["mastery"] = {"overall": overall.to_dict(), "tags": tag_dicts}
-    if "quiz" in wanted:
-        quiz = quiz_stats(store)
-        kinds = {kind: value.to_dict() for kind, value in quiz.by_kind.items()}
-        tagged = {tag: value.to_dict() for tag, value in quiz.by_tag.items()}
-        result["quiz"] = {**quiz.overall.to_dict(), "by_kind": kinds, "by_tag": tagged}
-    if "misconceptions" in wanted:
-        found = misconceptions(store, now, offer_for=offer_for)
-        result["misconceptions"] = [entry.to_dict() for entry in found]
-    if "calibration" in wanted:
-        predicted, predicted_by_tag = calibration(store)
-        by_tag = {tag: value.to_dict() for tag, value in predicted_by_tag.items()}
-        result["calibration"] = {**predicted.to_dict(), "by_tag": by_tag}
+    for name in SECTIONS:
+        result |= parts.get(name, {})
+    return result
+
+
+def _beside(store: Store, work: Callable[[Store], T]) -> Callable[[], T]:
+    """Start ``work`` in a thread of its own on a read-only connection of its own, beside what the caller
+    does next on ``store``; the function returned waits for its result (or raises its error). Inside a
+    write transaction (whose changes another connection cannot see yet) ``work`` runs on ``store``
+    itself, when its result is asked for."""
+    if store.writing:
+        return partial(work, store)
+    reader = store.reader()
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work(reader))
+        except BaseException as error:  # raised in the caller's thread by result()
+            failure.append(error)
+        finally:
+            reader.close()
+
+    thread = threading.Thread(target=run, name="studyapp-statistics", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
     return result

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studyapp.commands import add_card_filters, announce_created, check_filters, open_decks, parse_search
 from studyapp.errors import UserError
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+    from studyapp.model import Card
+    from studyapp.quiz import Question
+    from studyapp.search import Query
 
 DESCRIPTION = """\
 Take a quiz: multiple choice (1-4 or a-d), short answers (a term, a name or a blank in the card's
@@ -107,9 +114,10 @@ def repeat_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the quiz and run it in the app (on a terminal) or line by line."""
-    from studyapp.deck_cache import deck_cards
+    from studyapp.deck_cache import cards_where, deck_cards
     from studyapp.deck_json import collector_paused
-    from studyapp.quiz import KINDS, build_quiz, new_seed, select_cards
+    from studyapp.quiz import KINDS, new_seed
+    from studyapp.quiz.generators import FORM_FIELDS, could_have_forms
     from studyapp.quiz.plain import quiz_header, run_plain_quiz
 
     seed = args.seed if args.seed is not None else new_seed()
@@ -120,20 +128,11 @@ def run(args: argparse.Namespace) -> int:
         announce_created(collection.created, collection.path)
         with collector_paused():  # the cards and what the quiz learns of each, kept while it is built
             library = collection.library
-            cards = select_cards(
-                library.cards if args.deck is None else deck_cards(library, args.deck), args.deck, args.tag
-            )
-            if query is not None:
-                matched = set(collection.search(query, datetime.now(UTC)))
-                cards = [card for card in cards if card.id in matched]
-                if not cards:
-                    raise UserError(
-                        f"no card matches --search {args.search!r} (with --deck and --tag)", status=2
-                    )
-            try:
-                questions = build_quiz(cards, args.count, seed, kinds)
-            except ValueError as error:
-                raise UserError(f"cannot build the quiz: {error}", status=2) from None
+            quiz = partial(build_from, args, collection, seed, kinds, query)
+            try:  # only the cards that could be asked about are read (a card without a form has no question)
+                questions = quiz(cards_where(library, FORM_FIELDS, could_have_forms, args.deck))
+            except UserError:  # no question to ask: said exactly as when every card is read
+                questions = quiz(library.cards if args.deck is None else deck_cards(library, args.deck))
         if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
             from studyapp.tui.screens.quiz import run_quiz_app
 
@@ -141,3 +140,27 @@ def run(args: argparse.Namespace) -> int:
         header = quiz_header(args.count, seed, repeat_options(args))
         run_plain_quiz(collection, questions, sys.stdin, sys.stdout, header=header)
     return 0
+
+
+def build_from(
+    args: argparse.Namespace,
+    collection: Collection,
+    seed: int,
+    kinds: Sequence[str],
+    query: Query | None,
+    cards: Sequence[Card],
+) -> list[Question]:
+    """The quiz of ``seed`` about those of ``cards`` that ``--deck``, ``--tag`` and ``--search`` choose;
+    ``UserError`` if they choose none, or none that a question can be asked about."""
+    from studyapp.quiz import build_quiz, select_cards
+
+    chosen = select_cards(cards, args.deck, args.tag)
+    if query is not None:
+        matched = set(collection.search(query, datetime.now(UTC)))
+        chosen = [card for card in chosen if card.id in matched]
+        if not chosen:
+            raise UserError(f"no card matches --search {args.search!r} (with --deck and --tag)", status=2)
+    try:
+        return build_quiz(chosen, args.count, seed, kinds)
+    except ValueError as error:
+        raise UserError(f"cannot build the quiz: {error}", status=2) from None

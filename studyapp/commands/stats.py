@@ -217,7 +217,8 @@ def run(args: argparse.Namespace) -> int:
     from studyapp.deck_json import collector_paused
     from studyapp.quiz.misconceptions import offer_for
 
+    days = None if args.json else 7 * HEATMAP_WEEKS  # the text shows these weeks of the year's heatmap
     with collector_paused(), open_decks(args.db, args.content, for_reading=True) as collection:
-        stats = collection.statistics(datetime.now(UTC), offer_for=offer_for)
+        stats = collection.statistics(datetime.now(UTC), offer_for=offer_for, heatmap_days=days)
     print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else render(stats))
     return 0

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from studyapp.model import Card
 from studyapp.quiz.patterns import Pattern
@@ -33,6 +34,7 @@ from studyapp.quiz.rubric import (
     card_vocabulary,
     rubric_for,
     steps_stand,
+    written_rubrics,
 )
 from studyapp.quiz.text import words_of
 
@@ -317,3 +319,14 @@ GENERATORS: dict[QuestionKind, Generator] = {
     QuestionKind.TRUE_FALSE: _ignoring_form(true_false_question),
     QuestionKind.SHORT: short_question,
 }
+
+#: The card fields questions are made from. A card with none of them set, and without a written rubric,
+#: has no form of any kind (``could_have_forms``).
+FORM_FIELDS = ("distractors", "key_terms", "steps", "sim")
+
+
+def could_have_forms(card_id: str, fields: Mapping[str, Any]) -> bool:
+    """Whether the card ``card_id`` could have a question form of some kind, from the values of its
+    ``FORM_FIELDS`` in ``fields`` (a card's own, or as the deck cache keeps them): much cheaper than
+    finding its forms, and true for every card that has one."""
+    return any(fields.get(name) for name in FORM_FIELDS) or card_id in written_rubrics()

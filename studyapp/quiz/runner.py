@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from studyapp.errors import UserError
 from studyapp.model import Card, Rating
-from studyapp.quiz.generators import FORMS, GENERATORS
+from studyapp.quiz.generators import FORMS, GENERATORS, could_have_forms
 from studyapp.quiz.grading import Grade, grade
 from studyapp.quiz.practice import next_practice_seed, practice_question
 from studyapp.quiz.questions import KINDS, SEED_LIMIT, Question, QuestionKind, check_seed
@@ -87,7 +87,8 @@ def build_quiz(
     in a shuffled cycle, so a short quiz still has every kind: each question goes to the first card of
     the round that has never been asked its kind; when none is left, to the next card in the kind it
     was asked least. So every card gets a new kind each round, while it has one left, and a numeric
-    card the numeric form it was asked least.
+    card the numeric form it was asked least. Only the cards that could have a form are looked at
+    closely (``could_have_forms``): the others have none, whatever the seed.
     """
     _check_count(count)
     check_seed(seed)
@@ -96,8 +97,8 @@ def build_quiz(
         raise ValueError(f"kinds must be some of {', '.join(KINDS)}, got {[str(k) for k in kinds]!r}")
     chosen = [QuestionKind(kind) for kind in kinds]
     rng = random.Random(seed)
-    supported = {card.id: forms(card, chosen) for card in cards}
-    usable = [card for card in cards if supported[card.id]]
+    supported = {card.id: forms(card, chosen) for card in cards if could_have_forms(card.id, vars(card))}
+    usable = [card for card in cards if supported.get(card.id)]
     cycle = [kind for kind in KINDS if any(kind in supported[card.id] for card in usable)]
     if not usable:
         raise ValueError("cards must support at least one of the chosen kinds of question")

@@ -175,6 +175,17 @@ def _v6_statistics_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX cards_recall ON cards (card_id, retired, state, last_review, stability)")
 
 
+def _v7_card_count_indexes(db: sqlite_utils.Database) -> None:
+    """Version 7: partial indexes of the few cards that are suspended, leeches or buried, so that the card
+    counts of the statistics read those cards instead of every card."""
+    db.execute("CREATE INDEX cards_suspended ON cards (retired) WHERE suspended != 0")
+    db.execute("CREATE INDEX cards_leeches ON cards (retired) WHERE leech != 0")
+    db.execute(
+        "CREATE INDEX cards_buried ON cards (buried_until) "
+        "WHERE suspended = 0 AND retired = 0 AND buried_until IS NOT NULL"
+    )
+
+
 STEPS: tuple[Step, ...] = (
     _v1_initial,
     _v2_retention_index,
@@ -182,6 +193,7 @@ STEPS: tuple[Step, ...] = (
     _v4_predictions_and_drills,
     _v5_deck_cache_and_text,
     _v6_statistics_indexes,
+    _v7_card_count_indexes,
 )
 CURRENT_VERSION = len(STEPS)
 

@@ -1,7 +1,9 @@
 """The statistics' queries: range counts on indexed times, and GROUP BY on the tag index.
 
 Day ranges go to SQLite as one JSON array of ``[start, end)`` pairs in epoch milliseconds, so a
-year of days costs one statement.
+year of days costs one statement. Each statistic comes back as one row (counts per range as one JSON
+object), because the statistics are computed in a thread beside the app's painting: every row fetched
+takes Python's interpreter lock back, which can wait for the painting thread (milliseconds per row).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import json
 import math
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
-from studyapp.store.base import StoreBase, guarded
+from studyapp.store.base import BUSY_TIMEOUT_MS, StoreBase, guarded
+from studyapp.store.opening import _read_only_connection
 
 _RANGES = (
     "WITH ranges(i, lo, hi) AS "
@@ -28,6 +31,18 @@ _RETRIEVABILITY = (
 )
 _STUDIED_R = f"CASE WHEN c.state != 0 THEN {_RETRIEVABILITY} END"
 
+#: Reviews of Review-state cards: all of them (every review less those of other states), since a time,
+#: and those rated Again since a time (counted in the partial index ``reviews_lapsed``).
+_ALL_REVIEW_STATE = (
+    "(SELECT count(*) FROM reviews) - (SELECT count(*) FROM reviews WHERE state_before < 2) "
+    "- (SELECT count(*) FROM reviews WHERE state_before > 2)"
+)
+_REVIEW_STATE_SINCE = "(SELECT count(*) FROM reviews WHERE state_before = 2 AND reviewed_at >= ?)"
+_LAPSES_SINCE = (
+    "(SELECT count(*) FROM reviews INDEXED BY reviews_lapsed WHERE state_before = 2 AND rating = 1 "
+    "AND reviewed_at >= ?)"
+)
+
 Ranges = Sequence[tuple[int, int]]
 
 
@@ -42,11 +57,27 @@ def ensure_pow(conn: sqlite3.Connection) -> None:
 class StatisticsQueries(StoreBase):
     """Read-only aggregate queries for ``studyapp.stats`` and ``studyapp.activity``."""
 
+    def reader(self) -> Self:
+        """This collection on a read-only connection of its own, so that statistics can be computed in
+        another thread beside this connection's work (close it when done). The file was checked when
+        this store opened it."""
+        conn, _immutable = _read_only_connection(self.path, BUSY_TIMEOUT_MS)
+        return type(self)(conn, self.path, read_only=True)
+
+    @property
+    def writing(self) -> bool:
+        """Whether this connection is inside a write transaction: another connection (``reader``) does
+        not see its changes yet."""
+        return self.conn.in_transaction
+
     def _per_range(self, select: str, ranges: Ranges, *params: Any) -> list[int]:
-        rows = self.conn.execute(
-            f"{_RANGES} SELECT ({select}) FROM ranges ORDER BY i", (json.dumps(list(ranges)), *params)
-        ).fetchall()
-        return [int(row[0]) for row in rows]
+        """``select`` (a count) for each range, in one row: ``{"index": count, ...}``."""
+        (found,) = self.conn.execute(
+            f"{_RANGES} SELECT json_group_object(i, ({select})) FROM ranges",
+            (json.dumps(list(ranges)), *params),
+        ).fetchone()
+        counts = json.loads(found)
+        return [int(counts[str(i)]) for i in range(len(ranges))]
 
     @guarded
     def reviews_per_range(self, ranges: Ranges) -> list[int]:
@@ -76,88 +107,92 @@ class StatisticsQueries(StoreBase):
     @guarded
     def buried_returns(self, now_ms: int) -> list[int]:
         """For each scheduled card buried at ``now_ms``: when it is due once it comes back (epoch ms)."""
-        return [
-            int(back)
-            for (back,) in self.conn.execute(
-                f"SELECT max(due, buried_until) FROM cards WHERE {_SCHEDULED} AND buried_until > ?", (now_ms,)
-            )
-        ]
+        (found,) = self.conn.execute(
+            "SELECT json_group_array(max(due, buried_until)) FROM cards INDEXED BY cards_buried "
+            f"WHERE {_SCHEDULED} AND buried_until > ?",
+            (now_ms,),
+        ).fetchone()
+        return [int(back) for back in json.loads(found)]
 
     @guarded
     def retention_counts(self, since_ms: int | None) -> tuple[int, int]:
         """Reviews of Review-state cards since ``since_ms`` (``None``: all time), and how many were not
-        rated Again.
+        rated Again (``retention_windows`` of one window)."""
+        return self.retention_windows([since_ms])[0]
+
+    @guarded
+    def retention_windows(self, starts: Sequence[int | None]) -> list[tuple[int, int]]:
+        """``retention_counts`` of each window since a start (``None``: all time), in one statement.
 
         Counted on indexes, without reading the table: the lapses (rated Again) in ``reviews_lapsed``,
         the reviews since a time in ``reviews_by_state``, and all of them as every review less those of
         other states (a count of the whole log is read from its pages' headers).
         """
-        if since_ms is None:
-            total = self._count("SELECT count(*) FROM reviews")
-            total -= self._count("SELECT count(*) FROM reviews WHERE state_before < 2")
-            total -= self._count("SELECT count(*) FROM reviews WHERE state_before > 2")
-        else:
-            total = self._count(
-                "SELECT count(*) FROM reviews WHERE state_before = 2 AND reviewed_at >= ?", since_ms
-            )
-        lapses = self._count(
-            "SELECT count(*) FROM reviews INDEXED BY reviews_lapsed WHERE state_before = 2 AND rating = 1 "
-            "AND reviewed_at >= ?",
-            _BEFORE_ALL if since_ms is None else since_ms,
-        )
-        return total, total - lapses
-
-    def _count(self, sql: str, *params: Any) -> int:
-        (count,) = self.conn.execute(sql, params).fetchone()
-        return int(count)
+        columns, params = [], []
+        for since in starts:
+            if since is None:
+                columns.append(_ALL_REVIEW_STATE)
+            else:
+                columns.append(_REVIEW_STATE_SINCE)
+                params.append(since)
+            columns.append(_LAPSES_SINCE)
+            params.append(_BEFORE_ALL if since is None else since)
+        counts = self.conn.execute(f"SELECT {', '.join(columns)}", params).fetchone() if starts else ()
+        totals, lapses = counts[0::2], counts[1::2]
+        return [(int(total), int(total) - int(lapsed)) for total, lapsed in zip(totals, lapses, strict=True)]
 
     @guarded
     def cards_by_state(self, now_ms: int) -> tuple[dict[int, int], int, int, int]:
-        """Active cards per state, and the buried, suspended and leech counts (retired left out)."""
-        by_state = dict(
-            self.conn.execute(
-                "SELECT state, count(*) FROM cards WHERE suspended = 0 AND retired = 0 "
-                "AND (buried_until IS NULL OR buried_until <= ?) GROUP BY state",
-                (now_ms,),
-            ).fetchall()
-        )
-        (buried,) = self.conn.execute(
-            "SELECT count(*) FROM cards WHERE suspended = 0 AND retired = 0 AND buried_until > ?", (now_ms,)
+        """Active cards per state, and the buried, suspended and leech counts (retired left out), in one
+        statement: the few suspended, leech and buried cards are counted in partial indexes."""
+        by_state, buried, suspended, leech = self.conn.execute(
+            "SELECT (SELECT json_group_object(state, n) FROM (SELECT state, count(*) AS n FROM cards "
+            "WHERE suspended = 0 AND retired = 0 AND (buried_until IS NULL OR buried_until <= :now) "
+            "GROUP BY state)), "
+            "(SELECT count(*) FROM cards INDEXED BY cards_buried WHERE suspended = 0 AND retired = 0 "
+            "AND buried_until > :now), "
+            "(SELECT count(*) FROM cards INDEXED BY cards_suspended WHERE suspended != 0 AND retired = 0), "
+            "(SELECT count(*) FROM cards INDEXED BY cards_leeches WHERE leech != 0 AND retired = 0)",
+            {"now": now_ms},
         ).fetchone()
-        suspended, leech = self.conn.execute(
-            "SELECT coalesce(sum(suspended != 0), 0), coalesce(sum(leech != 0), 0) FROM cards "
-            "WHERE retired = 0"
-        ).fetchone()
-        return by_state, int(buried), int(suspended), int(leech)
+        states = {int(state): int(count) for state, count in json.loads(by_state).items()}
+        return states, int(buried), int(suspended), int(leech)
 
     @guarded
-    def retrievability_sums(
-        self, now_ms: int, factor: float, decay: float
-    ) -> tuple[tuple[int, int, float], dict[str, tuple[int, int, float]]]:
-        """``(cards, studied, sum of the studied cards' retrievability)`` overall and per tag.
+    def retrievability_sums(self, now_ms: int, factor: float, decay: float) -> tuple[int, int, float]:
+        """``(cards, studied, sum of the studied cards' retrievability)`` of every card not retired.
 
-        Retrievability is fsrs's power forgetting curve with ``factor`` and ``decay``, elapsed
-        time in whole days. Per tag, the tag index is read in order (so grouping needs no sort) and
-        each card's inputs come from the covering index ``cards_recall``: the cards are summed in the
-        same order as before it existed, so the sums are the same to the last bit.
+        Retrievability is fsrs's power forgetting curve with ``factor`` and ``decay``, elapsed time in
+        whole days. The cards are summed in the table's order, as the sum always was.
         """
         ensure_pow(self.conn)
-        params = {"factor": factor, "decay": decay, "now": now_ms}
-        per_tag = {
+        cards, studied, total = self.conn.execute(
+            f"SELECT count(*), coalesce(sum(c.state != 0), 0), sum({_STUDIED_R}) "
+            "FROM cards c NOT INDEXED WHERE c.retired = 0",
+            {"factor": factor, "decay": decay, "now": now_ms},
+        ).fetchone()
+        return int(cards), int(studied), float(total or 0.0)
+
+    @guarded
+    def retrievability_sums_by_tag(
+        self, now_ms: int, factor: float, decay: float
+    ) -> dict[str, tuple[int, int, float]]:
+        """``retrievability_sums`` per tag, of the tags of cards not retired.
+
+        The tag index is read in order (so grouping needs no sort) and each card's inputs come from the
+        covering index ``cards_recall``: the cards are summed in the same order as before it existed, so
+        the sums are the same to the last bit.
+        """
+        ensure_pow(self.conn)
+        return {
             tag: (int(cards), int(studied), float(total or 0.0))
             for tag, cards, studied, total in self.conn.execute(
                 f"SELECT t.tag, count(*), sum(c.state != 0), sum({_STUDIED_R}) "
                 "FROM card_tags t INDEXED BY card_tags_by_tag CROSS JOIN cards c INDEXED BY cards_recall "
                 "ON c.card_id = t.card_id AND c.retired = 0 GROUP BY t.tag",
-                params,
+                {"factor": factor, "decay": decay, "now": now_ms},
             )
         }
-        cards, studied, total = self.conn.execute(
-            f"SELECT count(*), coalesce(sum(c.state != 0), 0), sum({_STUDIED_R}) "
-            "FROM cards c NOT INDEXED WHERE c.retired = 0",  # in the table's order, as the sum always was
-            params,
-        ).fetchone()
-        return (int(cards), int(studied), float(total or 0.0)), per_tag
 
     @guarded
     def quiz_accuracy(self) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:

@@ -13,9 +13,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,6 +135,42 @@ def test_one_deck_is_read_from_the_cache_without_the_others(decks: Decks) -> Non
             conn.execute("UPDATE deck_cache SET outline = '{}'")
         assert deck_cache.deck_cards(library, "a") == list(everything[1].cards)  # read from the files
         assert library.loaded
+
+
+def sim_or_tag(card_id: str, fields: Mapping[str, Any]) -> bool:
+    """A filter on a card's own field (``sim``), a shared one (``deck``), a decoded one (``tags``), its id."""
+    return bool(fields["sim"]) or "t2" in fields["tags"] or (fields["deck"] == "b" and card_id.endswith("0"))
+
+
+def test_some_cards_are_made_from_the_cache_without_the_others(decks: Decks) -> None:
+    """``cards_where`` gives the cards of the whole library, or of one deck, that the filter keeps, as
+    filtering the cards read from the files would, without loading the cached decks."""
+    opened(decks)
+    everything = decks.reference()[0]
+    assert isinstance(everything, list)
+    names = ("sim", "tags", "deck")
+    for deck_id in (None, *(deck.id for deck in everything)):
+        expected = [
+            card
+            for deck in everything
+            for card in deck.cards
+            if (deck_id is None or card.deck == deck_id) and sim_or_tag(card.id, vars(card))
+        ]
+        assert any(card.sim for card in expected) or deck_id in ("a", "b")
+        with decks.open() as collection:
+            library = collection.library
+            assert isinstance(library, CachedLibrary)
+            assert deck_cache.cards_where(library, names, sim_or_tag, deck_id) == expected
+            assert not library.loaded
+            assert library.cards and library.loaded
+            assert deck_cache.cards_where(library, names, sim_or_tag, deck_id) == expected  # the same
+    with decks.open() as collection:
+        library = collection.library
+        with sqlite3.connect(decks.db) as conn:  # another program replaces the cache meanwhile
+            conn.execute("UPDATE deck_cache SET outline = '{}'")
+        assert deck_cache.cards_where(library, names, sim_or_tag) == [
+            card for deck in everything for card in deck.cards if sim_or_tag(card.id, vars(card))
+        ]  # read from the files
 
 
 @pytest.mark.parametrize(
@@ -274,7 +312,7 @@ def test_upgrading_a_version_4_collection_adds_the_cache_and_text_tables(tmp_pat
     conn.execute("INSERT INTO meta (key, value) VALUES ('library_fingerprint', 'old')")
     conn.close()
     with open_collection(path, user_dir=tmp_path / "none") as collection:
-        assert collection.store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION == 6
+        assert collection.store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
         rows = collection.store.conn.execute("SELECT count(*) FROM card_text").fetchone()[0]
         assert rows == len(collection.library.cards) and collection.in_sync()
         assert collection.search("pooling", NOW)

@@ -30,7 +30,7 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
     path = tmp_path / "fresh.db"
     with Store.open(path) as store:
         assert store.migration_backup is None
-        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 6
+        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 7
         assert {"cards", "card_tags", "decks", "reviews", "quiz_attempts", "settings", "meta"} <= tables(
             store.conn
         )

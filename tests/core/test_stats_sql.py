@@ -298,7 +298,7 @@ def test_version_5_is_upgraded_with_a_backup_and_the_statistics_indexes(tmp_path
         assert store.migration_backup is not None and store.migration_backup.name.startswith(
             "collection.sqlite3.v5-"
         )
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION == 6
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION  # 6, and later
         for since in (None, NOW - timedelta(days=7), NOW - timedelta(days=30)):
             assert store.retention_counts(None if since is None else utc_ms(since)) == retention_oracle(
                 store, since

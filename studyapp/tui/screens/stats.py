@@ -1,7 +1,9 @@
 """Statistics: the review heatmap, the due forecast, retention, card counts, mastery and quizzes.
 
 The screen is laid out and painted at once; the statistics are computed in a background thread (on a
-big collection their queries take about as long as the painting) and fill every panel together.
+big collection their queries take about as long as the painting; mastery per tag, the longest, in a
+thread and on a connection of its own beside the others: ``studyapp.stats.all_stats``) and fill every
+panel together.
 
 ``p`` opens the Plan: the days until an exam (or the next 30), simulated in a background thread with
 fsrs-rs's workload simulator on the learner's cards (``studyapp.fsrs_tools.planner``), with a progress
@@ -12,7 +14,7 @@ the exam day, and the same at other desired retentions.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -24,8 +26,6 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, ProgressBar, Sparkline, Static
 
 from studyapp.errors import CollectionError
-from studyapp.fsrs_tools.plan_result import Plan, day_rows
-from studyapp.fsrs_tools.planner import Planner
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.bars import MasteryRow, bar, colour_for, mastery_lines, mastery_rows
 from studyapp.tui.widgets.calibration import CalibrationView
@@ -33,6 +33,9 @@ from studyapp.tui.widgets.heatmap import heatmap_lines
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.misconceptions import MisconceptionsView
 from studyapp.tui.widgets.words import counted, plural
+
+if TYPE_CHECKING:
+    from studyapp.fsrs_tools.plan_result import Plan
 
 #: What the screen draws of ``studyapp.stats.all_stats`` (misconceptions and calibration have their widgets).
 SECTIONS = ("cards", "reviews", "retention", "forecast", "mastery", "quiz")
@@ -202,6 +205,8 @@ class StatsScreen(AppScreen):
     @work(thread=True, exclusive=True, group="plan")
     def compute_plan(self, exam: date | None) -> None:
         """Simulate the plan in a thread; progress and the result come back as messages."""
+        from studyapp.fsrs_tools.planner import Planner  # only when a plan is asked for
+
         try:
             planner = Planner(self.collection, self.study.now(), exam=exam)
             plan = planner.plan(
@@ -254,6 +259,8 @@ def plan_widgets() -> list[Widget]:
 
 def plan_day_lines(plan: Plan) -> list[str]:
     """The plan's days (weeks beyond a month): a bar of the minutes, reviews, new cards and minutes."""
+    from studyapp.fsrs_tools.plan_result import day_rows
+
     chosen = plan.chosen
     rows = day_rows(chosen.days)
     most = max((day.minutes for _label, day in rows), default=0.0) or 1.0
