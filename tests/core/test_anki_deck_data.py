@@ -22,29 +22,10 @@ from studyapp.deck_cache import CachedLibrary
 from studyapp.model import Deck
 from studyapp.problems import PROBLEMS
 
-from .test_anki_history import AWKWARD, generated_deck
+from .test_anki_history import awkward_cards, generated_deck
 from .test_anki_import import NOW, Place, basic, genanki_package, place
 
 __all__ = ["place"]  # the fixture, shared with the other Anki import tests
-
-
-def awkward_cards(rng: random.Random, count: int) -> list[NewCard]:
-    """Cards and cloze notes with every awkward text: quotes, backslashes, tabs, control characters,
-    unicode, line breaks at the start, the end or the middle, and tags long and short."""
-    cards = []
-    for index in range(count):
-        tags = tuple(
-            rng.sample(["cnn", "deep-learning-activations", "x" * 30, "leech", "a"], rng.randint(0, 5))
-        )
-        if index % 7 == 0:
-            text = f"{rng.choice(AWKWARD)} {{{{c1::{rng.choice(AWKWARD[:4])}}}}}"
-            cards.append(NewCard(CardKind.CLOZE, text=text, details=rng.choice(AWKWARD), tags=tags))
-        else:
-            question, answer = rng.choice(AWKWARD[:-1]), rng.choice(AWKWARD[:-1])
-            cards.append(
-                NewCard(CardKind.FRONT_BACK, question, answer, details=rng.choice(AWKWARD), tags=tags)
-            )
-    return cards
 
 
 def test_the_deck_data_is_what_toml_reads_from_its_text(tmp_path: Path) -> None:

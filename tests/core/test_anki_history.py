@@ -319,10 +319,11 @@ def generated_deck(cards: list[NewCard], tmp_path: Path) -> Plan:
     )
 
 
-def test_the_deck_file_is_what_tomlkit_writes(tmp_path: Path) -> None:
-    rng = random.Random(5)
+def awkward_cards(rng: random.Random, count: int) -> list[NewCard]:
+    """Cards and cloze notes with every awkward text: quotes, backslashes, tabs, control characters,
+    unicode, line breaks at the start, the end or the middle, and tags long and short."""
     cards = []
-    for index in range(200):
+    for index in range(count):
         tags = tuple(
             rng.sample(["cnn", "deep-learning-activations", "x" * 30, "leech", "a"], rng.randint(0, 5))
         )
@@ -334,6 +335,11 @@ def test_the_deck_file_is_what_tomlkit_writes(tmp_path: Path) -> None:
             cards.append(
                 NewCard(CardKind.FRONT_BACK, question, answer, details=rng.choice(AWKWARD), tags=tags)
             )
+    return cards
+
+
+def test_the_deck_file_is_what_tomlkit_writes(tmp_path: Path) -> None:
+    cards = awkward_cards(random.Random(5), 200)
     plan = generated_deck(cards, tmp_path)
     assert deck_text(plan, NOW) == tomlkit_deck(plan)
 

@@ -24,6 +24,7 @@ from .conftest import write_decks
 from .test_stats_sql import (
     CARDS,
     NOW,
+    SECTION_KEYS,
     TAGS,
     active,
     assert_mastery,
@@ -128,18 +129,7 @@ def test_mastery_beside_the_other_sections_equals_one_section_at_a_time(studied:
     everything = studied.statistics(NOW)
     one = one_at_a_time(studied)
     assert {key: everything[key] for key in one} == one
-    assert list(everything)[3:] == [
-        "cards",
-        "reviews_today",
-        "streak",
-        "reviews_per_day",
-        "retention",
-        "forecast",
-        "mastery",
-        "quiz",
-        "misconceptions",
-        "calibration",
-    ]
+    assert list(everything)[3:] == SECTION_KEYS
     assert_mastery(studied.store, NOW, ())
 
 

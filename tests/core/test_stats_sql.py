@@ -26,6 +26,19 @@ from .conftest import write_decks
 
 NOW = datetime(2026, 5, 14, 9, 30, tzinfo=UTC)
 CARDS = 240
+#: The statistics' keys after the three about when they were made, in their order.
+SECTION_KEYS = [
+    "cards",
+    "reviews_today",
+    "streak",
+    "reviews_per_day",
+    "retention",
+    "forecast",
+    "mastery",
+    "quiz",
+    "misconceptions",
+    "calibration",
+]
 TAGS = tuple(f"topic-{i}" for i in range(7))
 #: Fitted parameters as ``studyapp optimize --apply`` stores them: fsrs's defaults with other values,
 #: among them the forgetting curve's decay (w[20]).
@@ -238,18 +251,7 @@ def test_the_forgetting_curve_is_fsrs_s_for_any_parameters() -> None:
 
 def test_only_the_sections_asked_for_are_computed(generated: Collection) -> None:
     everything = generated.statistics(NOW)
-    assert list(everything)[3:] == [
-        "cards",
-        "reviews_today",
-        "streak",
-        "reviews_per_day",
-        "retention",
-        "forecast",
-        "mastery",
-        "quiz",
-        "misconceptions",
-        "calibration",
-    ]
+    assert list(everything)[3:] == SECTION_KEYS
     some = generated.statistics(NOW, ["mastery", "retention"])
     assert some == {
         key: everything[key] for key in ("generated_at", "today", "day_start_hour", "retention", "mastery")

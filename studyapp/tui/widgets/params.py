@@ -46,17 +46,12 @@ class ParamList(Widget, can_focus=True):
     def move(self, delta: int) -> None:
         self.index = (self.index + delta) % len(self.spec.params)
 
-    def set_value(self, name: str, value: Any, repaint: bool = True) -> None:
-        """Set a value; with ``repaint=False`` the list shows it at its next ``repaint_values()``."""
-        self.values[name] = value
-        if repaint:
-            self.repaint_values()
-
-    def repaint_values(self) -> None:
-        """Show the current values; the screen is laid out again only if a row may wrap.
+    def set_value(self, name: str, value: Any) -> None:
+        """Set a value and show it; the screen is laid out again only if a row may wrap.
 
         (A long value, such as a kernel typed as text, wraps onto more lines.)
         """
+        self.values[name] = value
         self.refresh(layout=not (self._rows_fit() and self._painted_rows_fit))
 
     def _rows_fit(self) -> bool:
@@ -67,11 +62,11 @@ class ParamList(Widget, can_focus=True):
     def _name_width(self) -> int:
         return max((len(p.name) for p in self.spec.params), default=0)
 
-    def step(self, direction: int, repaint: bool = True) -> Any:
+    def step(self, direction: int) -> Any:
         """Step the current parameter up or down (choices and switches cycle); returns the new value."""
         param = self.current
         value = param.step(self.values[param.name], direction)
-        self.set_value(param.name, value, repaint)
+        self.set_value(param.name, value)
         return value
 
     def render(self) -> Text:
