@@ -50,11 +50,14 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
     sizes = split_sizes(samples, float(params["train_fraction"]))
     order = rng.permutation(samples)
     bounds = np.cumsum(sizes)[:-1]
-    sets = {name: (x[idx], y[idx]) for name, idx in zip(SPLITS, np.split(order, bounds), strict=True)}
+    indices = dict(zip(SPLITS, np.split(order, bounds), strict=True))
+    sets = {name: (x[idx], y[idx]) for name, idx in indices.items()}
     top = min(int(params["max_degree"]), sizes[0] - 1)
     degrees = np.arange(top + 1)
     fits = [fit(*sets["train"], int(d)) for d in degrees]
-    errors = {name: np.array([np.mean((p(sx) - sy) ** 2) for p in fits]) for name, (sx, sy) in sets.items()}
+    # Each fit is evaluated once at every sample (elementwise, so each value is the same as per split).
+    squared = [(p(x) - y) ** 2 for p in fits]
+    errors = {name: np.array([np.mean(sq[idx]) for sq in squared]) for name, idx in indices.items()}
     best = int(np.argmin(errors["validation"]))
     return Result(
         sim="data-splits",
