@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -21,12 +21,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from studyapp.errors import CollectionReadOnly
-from studyapp.model import CardRecord, Deck, DeckLimits, Settings, StudyState, split_deck_key
+from studyapp.model import CardRecord, Deck, DeckLimits, Settings, StudyState, split_deck_key, utc_ms
 from studyapp.scheduler import Scheduler, check_utc
 from studyapp.search import Query, parse, resolve
 from studyapp.session import Counts, LibraryView, StudySession, next_day_start
 from studyapp.store import LIBRARY_FINGERPRINT, TEXT_FINGERPRINT, BrowseRecord, CardFilter, Store
-from studyapp.store.search import SearchContext
+from studyapp.store.search import Condition, SearchContext, compile_condition
 from studyapp.store.text_index import ORDERS, text_rows
 
 if TYPE_CHECKING:
@@ -37,8 +37,32 @@ if TYPE_CHECKING:
 BROWSE_ORDERS = tuple(ORDERS)
 #: Up to this many cards, ``cards_with_state`` looks each one up rather than reading every card.
 POINT_LOOKUPS = 1000
-#: Changes when what ``card_text`` holds for a card changes, so every collection rewrites it.
-TEXT_FORMAT = "5"
+#: Changes when what ``card_text`` holds for a card changes (how a question is made plain text too), so
+#: every collection rewrites it.
+TEXT_FORMAT = "6"
+
+
+@dataclass(frozen=True)
+class CardListing:
+    """The cards ``studyapp cards`` lists (``Collection.card_listing``), in SQL: the longest value of each
+    column (``studyapp.store.text_index.LISTED``), then the rows, read a page at a time."""
+
+    store: Store
+    condition: Condition
+    now_ms: int
+
+    def widths(self) -> dict[str, int]:
+        return self.store.listing_widths(self.condition, self.now_ms)
+
+    def rows(self, page: int = 2000) -> Iterator[tuple[str, ...]]:
+        after = -1
+        while True:
+            rows = self.store.listing_page(self.condition, self.now_ms, after, page)
+            for _ord, *columns in rows:
+                yield tuple(columns)
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
 
 
 @dataclass(frozen=True)
@@ -68,10 +92,10 @@ def library_fingerprint(library: LibraryView) -> str:
 
 def text_fingerprint(library: LibraryView) -> str:
     """A digest of the text ``card_text`` holds: each card's question, answer, details, id, simulation
-    and tags in deck order, and the Unicode version that lowercases it."""
+    and tags as written, in deck order, and the Unicode version that lowercases it."""
     import unicodedata
 
-    cards = [(c.id, c.question, c.answer, c.details, c.sim, sorted(c.tags)) for c in library.cards]
+    cards = [(c.id, c.question, c.answer, c.details, c.sim, c.tags) for c in library.cards]
     return _digest([TEXT_FORMAT, unicodedata.unidata_version, cards])
 
 
@@ -240,6 +264,27 @@ class Collection:
         matched = set(self.store.search_cards(root, context))
         return [card.id for card in cards if card.id in matched]
 
+    def card_listing(
+        self, query: Query | None, now: datetime, *, deck: str | None = None, tag: str | None = None
+    ) -> CardListing | None:
+        """``studyapp cards``'s list of the cards in ``deck`` with ``tag`` (``leech`` also keeps the
+        leeches) that ``query`` matches at ``now``, read from SQL; ``None`` when the collection's text is
+        not the loaded decks' (a read-only collection whose decks changed)."""
+        if not self.in_sync():
+            return None
+        context = self._search_context(query or Query("", None), now, None)
+        search = compile_condition(query.root if query else None, context, text_alias="tx")
+        parts, params = [f"({search.where})"] if search.where != "1" else [], list(search.params)
+        if deck is not None:
+            parts.append("c.deck_id = ?")
+            params.append(deck)
+        if tag is not None:
+            tagged = "EXISTS (SELECT 1 FROM card_tags AS t WHERE t.card_id = c.card_id AND t.tag = ?)"
+            parts.append(f"({tagged} OR c.leech != 0)" if tag == "leech" else tagged)
+            params.append(tag)
+        now_ms = utc_ms(context.now) or 0
+        return CardListing(self.store, Condition(" AND ".join(parts) or "1", params, True), now_ms)
+
     def _search_context(self, query: Query, now: datetime, tz: tzinfo | None) -> SearchContext:
         now = check_utc(now)
         context = SearchContext(now, next_day_start(now, self.settings().day_start_hour, tz))
@@ -269,8 +314,6 @@ class Collection:
 
     def browse_widths(self, now: datetime) -> dict[str, int]:
         """The longest text of each Browse column over all cards (``studyapp.store.text_index``)."""
-        from studyapp.model import utc_ms
-
         return self.store.browse_widths(utc_ms(check_utc(now)) or 0)
 
     # -- Home -------------------------------------------------------------------------------------

@@ -6,15 +6,19 @@ import argparse
 import json
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studyapp.commands import add_card_filters, check_filters, open_decks, parse_search
 from studyapp.content import Library
 from studyapp.math import plain_text
 from studyapp.model import Card
-from studyapp.table import format_table, shorten
+from studyapp.table import shorten
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+    from studyapp.search import Query
 
 
 def register(subparsers: Any) -> None:
@@ -90,6 +94,10 @@ STATE_FIELDS = (
 )
 
 
+#: The study state of a card the collection has not seen (the rest of ``STATE_FIELDS`` are ``None``).
+UNSEEN = {"state": "new", "reps": 0, "lapses": 0, "suspended": False, "leech": False}
+
+
 def shown_state(card: Mapping[str, Any], now: datetime) -> str:
     """The state column: ``suspended`` or ``buried`` when the card is out of the queue, else its state."""
     if card["suspended"]:
@@ -114,10 +122,28 @@ def clip(line: str, width: int) -> str:
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
 
 
-def fit(rows: Sequence[Mapping[str, str]], width: int) -> tuple[list[str], dict[str, int]]:
-    """The columns to show within ``width`` and the width of each but the question: every column if the
-    question keeps its room, else tags shortened, else the ``OPTIONAL`` columns left out in turn."""
-    natural = {h: max([len(h), *(len(row[h]) for row in rows)]) for h in HEADERS}
+def table_row(card: Mapping[str, Any], now: datetime) -> tuple[str, ...]:
+    """The ``HEADERS`` columns of one card object (content and state), the question as plain text."""
+    return (
+        card["id"],
+        card["deck"],
+        ",".join(card["tags"]),
+        shown_state(card, now),
+        (card["due"] or "-")[:10],
+        card["sim"] or "-",
+        " ".join(plain_text(card["question"]).split()),  # formulas as Unicode, on one line
+    )
+
+
+def longest(rows: Sequence[Sequence[str]]) -> dict[str, int]:
+    """The longest value of each column of ``rows`` (0 when there are none)."""
+    return {h: max((len(row[i]) for row in rows), default=0) for i, h in enumerate(HEADERS)}
+
+
+def fit(natural: Mapping[str, int], width: int) -> tuple[list[str], dict[str, int]]:
+    """The columns to show within ``width`` and the width of each but the question (``natural``: each
+    column's widest value, its header included): every column if the question keeps its room, else
+    tags shortened, else the ``OPTIONAL`` columns left out in turn."""
     question = min(natural["question"], max(MIN_QUESTION, width // 3))
     for dropped in range(len(OPTIONAL) + 1):
         shown = [h for h in HEADERS if h not in OPTIONAL[:dropped]]
@@ -131,27 +157,52 @@ def fit(rows: Sequence[Mapping[str, str]], width: int) -> tuple[list[str], dict[
     return shown, widths
 
 
-def table(objects: Sequence[Mapping[str, Any]], now: datetime, width: int | None) -> str:
-    """The cards as a table, one line per card. Within ``width`` columns the question is shortened with an
-    ellipsis, after the tags and, on a narrow terminal, the ``OPTIONAL`` columns (see ``fit``);
-    ``None``: every column in full."""
-    rows = [
-        {
-            "id": o["id"],
-            "deck": o["deck"],
-            "tags": ",".join(o["tags"]),
-            "state": shown_state(o, now),
-            "due": (o["due"] or "-")[:10],
-            "sim": o["sim"] or "-",
-            "question": plain_text(o["question"]),  # formulas as Unicode, on one line
-        }
-        for o in objects
-    ]
+def table_lines(
+    lengths: Mapping[str, int], rows: Iterable[Sequence[str]], width: int | None
+) -> tuple[list[str], Iterator[str]]:
+    """The table's header lines, and its lines of ``rows`` (in ``HEADERS`` order; ``lengths``: each
+    column's longest value), one per card. Within ``width`` columns the question is shortened with an
+    ellipsis, after the tags and, on a narrow terminal, the ``OPTIONAL`` columns (see ``fit``); ``None``:
+    every column in full."""
+    natural = {h: max(len(h), lengths[h]) for h in HEADERS}
     if width is None:
-        return format_table(HEADERS, [[row[h] for h in HEADERS] for row in rows], width=sys.maxsize)
-    shown, widths = fit(rows, width)
-    cells = [[shorten(row[h], widths[h]) if h in widths else row[h] for h in shown] for row in rows]
-    return "\n".join(clip(line, width) for line in format_table(shown, cells, width=width).splitlines())
+        shown, widths = list(HEADERS), {h: natural[h] for h in HEADERS if h != "question"}
+    else:
+        shown, widths = fit(natural, width)
+    fixed = sum(widths.values()) + 2 * (len(shown) - 1)
+    widths["question"] = max(min(natural["question"], (width or sys.maxsize) - fixed), 10)
+    columns = [(HEADERS.index(h), widths[h]) for h in shown]
+    last = len(columns) - 1
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [shorten(cells[i], w) if n == last else shorten(cells[i], w).ljust(w) for n, (i, w) in
+                 enumerate(columns)]  # fmt: skip
+        text = "  ".join(parts).rstrip()
+        return text if width is None else clip(text, width)
+
+    rule = "  ".join("-" * w for _i, w in columns)
+    head = [line(HEADERS), rule if width is None else clip(rule, width)]
+    return head, (line(row) for row in rows)
+
+
+def table(objects: Sequence[Mapping[str, Any]], now: datetime, width: int | None) -> str:
+    """The cards as a table, one line per card (see ``table_lines``)."""
+    rows = [table_row(o, now) for o in objects]
+    head, body = table_lines(longest(rows), rows, width)
+    return "\n".join([*head, *body])
+
+
+def print_lines(head: Sequence[str], body: Iterable[str], batch: int = 500) -> None:
+    """Print the header at once, then the rest ``batch`` lines at a time."""
+    print("\n".join(head), flush=True)
+    chunk: list[str] = []
+    for text in body:
+        chunk.append(text)
+        if len(chunk) == batch:
+            print("\n".join(chunk))
+            chunk = []
+    if chunk:
+        print("\n".join(chunk))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -166,19 +217,31 @@ def list_cards(args: argparse.Namespace) -> int:
     """``run``'s work: read the cards, their states, and print them."""
     query = parse_search(args.search)
     now = datetime.now(UTC)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     with open_decks(args.db, args.content, for_reading=True) as collection:
-        library = collection.library
-        check_filters(library, args.deck, args.tag, STATE_TAGS)
-        leeches = {row["id"]: row for row in collection.cards_with_state()} if args.tag == "leech" else None
-        matched = set(collection.search(query, now)) if query is not None else None
-        cards = select(library, args.deck, args.tag, leeches)
-        if matched is not None:
-            cards = [card for card in cards if card.id in matched]
-        states = {row["id"]: row for row in collection.cards_with_state(ids=[card.id for card in cards])}
-    objects = [{**card_json(c), **{k: states[c.id][k] for k in STATE_FIELDS}} for c in cards]
+        check_filters(collection.library, args.deck, args.tag, STATE_TAGS)
+        listing = None if args.json else collection.card_listing(query, now, deck=args.deck, tag=args.tag)
+        if listing is not None:  # the table, read from SQL as it is printed: the first lines come at once
+            print_lines(*table_lines(listing.widths(), listing.rows(), width))
+            return 0
+        objects = card_objects(collection, query, now, args.deck, args.tag)
     if args.json:
         print(json.dumps(objects, indent=2, ensure_ascii=False))
-        return 0
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    print(table(objects, now, width))
+    else:
+        print(table(objects, now, width))
     return 0
+
+
+def card_objects(
+    collection: Collection, query: Query | None, now: datetime, deck: str | None, tag: str | None
+) -> list[dict[str, Any]]:
+    """The JSON objects (content and study state) of the cards in ``deck`` with ``tag`` that ``query``
+    matches at ``now``, in deck order, from the loaded decks."""
+    leeches = {row["id"]: row for row in collection.cards_with_state()} if tag == "leech" else None
+    matched = set(collection.search(query, now)) if query is not None else None
+    cards = select(collection.library, deck, tag, leeches)
+    if matched is not None:
+        cards = [card for card in cards if card.id in matched]
+    states = {row["id"]: row for row in collection.cards_with_state(ids=[card.id for card in cards])}
+    unseen = dict.fromkeys(STATE_FIELDS) | UNSEEN  # a read-only collection may not know a new card yet
+    return [{**card_json(c), **{k: states.get(c.id, unseen)[k] for k in STATE_FIELDS}} for c in cards]

@@ -186,6 +186,16 @@ def _v7_card_count_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_listed_text(db: sqlite_utils.Database) -> None:
+    """Version 8: what ``studyapp cards`` lists beside each card's searchable text (its question as plain
+    text, its tags as written, its simulation), so that the list is read from SQL a page at a time. The
+    text is rewritten on the next open (``studyapp.collection.TEXT_FORMAT`` changed with it)."""
+    columns = ("listed_question TEXT NOT NULL DEFAULT ''", "listed_tags TEXT NOT NULL DEFAULT ''", "sim TEXT")
+    for column in columns:
+        db.execute(f"ALTER TABLE card_text ADD COLUMN {column}")
+    db.execute("DELETE FROM meta WHERE key = 'text_fingerprint'")
+
+
 STEPS: tuple[Step, ...] = (
     _v1_initial,
     _v2_retention_index,
@@ -194,6 +204,7 @@ STEPS: tuple[Step, ...] = (
     _v5_deck_cache_and_text,
     _v6_statistics_indexes,
     _v7_card_count_indexes,
+    _v8_listed_text,
 )
 CURRENT_VERSION = len(STEPS)
 

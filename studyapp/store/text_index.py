@@ -4,7 +4,9 @@
 sorted tags, and what free words and ``sim:`` match, in ``studyapp.search.searchable`` form (which
 Browse also sorts by: the id is indexed, the question, sorted less often, is not): each field, and
 the four that words match joined (``text_folded``), where a word without wildcards is looked for in
-one test. It is rewritten
+one test. It also holds what ``studyapp cards`` lists: the question as plain text on one line
+(formulas as Unicode), the tags as written and the simulation, so that the list is read a page at a
+time, after one query for its column widths (``listing_widths``, ``listing_page``). It is rewritten
 when the loaded decks' text changes (``studyapp.collection.reconcile``), and ``TEXT_FINGERPRINT`` in
 ``meta`` names the library it holds, so a reader can tell whether it is current.
 
@@ -23,24 +25,40 @@ from typing import Any
 from studyapp.model import Card, CardState, utc_ms
 from studyapp.search import TEXT_SEPARATOR, Node, searchable
 from studyapp.store.base import StoreBase, guarded
-from studyapp.store.search import SearchContext, compile_condition
+from studyapp.store.search import Condition, SearchContext, compile_condition
 from studyapp.store.statistics import ensure_pow
 
 #: Meta key naming the library whose text ``card_text`` holds.
 TEXT_FINGERPRINT = "text_fingerprint"
-#: Meta key holding the longest question, id and tags of ``card_text``, and its number of rows (JSON).
+#: Meta key holding the longest question, id and tags of ``card_text``, its number of rows, and the longest
+#: listed question and simulation (JSON).
 TEXT_WIDTHS = "text_widths"
 _INSERT = (
     "INSERT INTO card_text (ord, card_id, question, tags, sim_folded, question_folded, answer_folded, "
-    "details_folded, id_folded, text_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "details_folded, id_folded, text_folded, listed_question, listed_tags, sim) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-#: Browse's state word (``suspended``, ``buried``, else the study state, then ``, leech``) in SQL;
-#: its parameter is now in epoch milliseconds.
-STATE_WORD = (
+#: A card's state word (``suspended``, ``buried``, else the study state) in SQL; its parameter is now
+#: in epoch milliseconds.
+SHOWN_STATE = (
     "(CASE WHEN c.suspended != 0 THEN 'suspended' WHEN coalesce(c.buried_until > ?, 0) THEN 'buried' "
     "WHEN c.state = 0 THEN 'new' WHEN c.state = 1 THEN 'learning' WHEN c.state = 2 THEN 'review' "
-    "ELSE 'relearning' END || CASE WHEN c.leech != 0 THEN ', leech' ELSE '' END)"
+    "ELSE 'relearning' END)"
 )
+#: Browse's state word: ``SHOWN_STATE``, then ``, leech``.
+STATE_WORD = f"({SHOWN_STATE} || CASE WHEN c.leech != 0 THEN ', leech' ELSE '' END)"
+#: The columns ``studyapp cards`` lists, in SQL (``SHOWN_STATE`` takes now in epoch milliseconds): the
+#: id, deck, tags as written, state, due day (UTC), simulation and question as plain text.
+LISTED = {
+    "id": "tx.card_id",
+    "deck": "c.deck_id",
+    "tags": "tx.listed_tags",
+    "state": SHOWN_STATE,
+    "due": "coalesce(date(c.due / 1000, 'unixepoch'), '-')",
+    "sim": "coalesce(tx.sim, '-')",
+    "question": "tx.listed_question",
+}
+_LISTED_FROM = "FROM card_text AS tx JOIN cards AS c ON c.card_id = tx.card_id AND c.retired = 0"
 #: The words of the study states, by ``StudyState`` value.
 STATE_WORDS = ("new", "learning", "review", "relearning")
 #: Browse's orders: the sort key (missing values last), then deck order.
@@ -64,11 +82,14 @@ def one_line(text: str) -> str:
 
 def text_rows(cards: Iterable[Card]) -> Iterator[tuple[Any, ...]]:
     """The ``card_text`` rows of ``cards``, in their order."""
+    from studyapp.math import plain_text
+
     for ord_, card in enumerate(cards):
         fields = [searchable(text) for text in (card.question, card.answer, card.details, card.id)]
         sim = None if card.sim is None else searchable(card.sim)
         row = (ord_, card.id, one_line(card.question), ",".join(sorted(card.tags)), sim, *fields)
-        yield (*row, TEXT_SEPARATOR.join(fields))
+        listed = (one_line(plain_text(card.question)), ",".join(card.tags), card.sim)
+        yield (*row, TEXT_SEPARATOR.join(fields), *listed)
 
 
 @dataclass(frozen=True)
@@ -87,7 +108,7 @@ class TextIndex(StoreBase):
     @guarded
     def write_text_index(self, rows: Iterable[Sequence[Any]], fingerprint: str) -> None:
         """Replace ``card_text`` with ``rows`` (``text_rows``) and record ``fingerprint``, together."""
-        widths = {"question": 0, "id": 0, "tags": 0, "cards": 0}
+        widths = {"question": 0, "id": 0, "tags": 0, "cards": 0, "listed_question": 0, "sim": 0}
 
         def measured() -> Iterator[Sequence[Any]]:
             for row in rows:
@@ -96,6 +117,8 @@ class TextIndex(StoreBase):
                     question=max(widths["question"], len(row[2])),
                     tags=max(widths["tags"], len(row[3])),
                     cards=widths["cards"] + 1,
+                    listed_question=max(widths["listed_question"], len(row[10])),
+                    sim=max(widths["sim"], len(row[12] or "-")),
                 )
                 yield row
 
@@ -174,3 +197,50 @@ class TextIndex(StoreBase):
             "stability": 0 if stability is None else len(f"{stability:.1f}d"),
             "lapses": len(str(lapses or 0)),
         }
+
+    @guarded
+    def listing_widths(self, condition: Condition, now_ms: int) -> dict[str, int]:
+        """The longest value of each ``LISTED`` column over the cards ``condition`` keeps (0 when none);
+        for every card (``"1"``), from the widths measured as the text was written. ``card_text`` must
+        hold the loaded decks."""
+        stored = json.loads(self.get_meta(TEXT_WIDTHS) or "{}")
+        if condition.where == "1" and "listed_question" in stored:  # every card: measured as written
+            return self._listing_widths_of_all(stored, now_ms)
+        lengths = ", ".join(f"coalesce(max(length({column})), 0)" for column in LISTED.values())
+        if "pow(" in condition.where:
+            ensure_pow(self.conn)
+        row = self.conn.execute(
+            f"SELECT {lengths} {_LISTED_FROM} WHERE {condition.where}", [now_ms, *condition.params]
+        ).fetchone()
+        return dict(zip(LISTED, map(int, row), strict=True))
+
+    def _listing_widths_of_all(self, stored: dict[str, int], now_ms: int) -> dict[str, int]:
+        deck, state, due = self.conn.execute(
+            f"SELECT max(length(c.deck_id)), max(length({SHOWN_STATE})), max(c.due IS NOT NULL) "
+            "FROM cards AS c WHERE c.retired = 0",
+            (now_ms,),
+        ).fetchone()
+        return {
+            "id": stored["id"],
+            "deck": deck or 0,
+            "tags": stored["tags"],
+            "state": state or 0,
+            "due": 10 if due else (1 if stored["cards"] else 0),
+            "sim": stored["sim"],
+            "question": stored["listed_question"],
+        }
+
+    @guarded
+    def listing_page(
+        self, condition: Condition, now_ms: int, after: int, limit: int
+    ) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` rows of the cards ``condition`` keeps after deck position ``after`` (-1: from
+        the first), in deck order: each is its position, then the ``LISTED`` columns."""
+        if "pow(" in condition.where:
+            ensure_pow(self.conn)
+        rows = self.conn.execute(
+            f"SELECT tx.ord, {', '.join(LISTED.values())} {_LISTED_FROM} "
+            f"WHERE tx.ord > ? AND ({condition.where}) ORDER BY tx.ord LIMIT ?",
+            [now_ms, after, *condition.params, limit],
+        )
+        return rows.fetchall()

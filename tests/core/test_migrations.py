@@ -30,7 +30,7 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
     path = tmp_path / "fresh.db"
     with Store.open(path) as store:
         assert store.migration_backup is None
-        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 7
+        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 8
         assert {"cards", "card_tags", "decks", "reviews", "quiz_attempts", "settings", "meta"} <= tables(
             store.conn
         )
@@ -166,3 +166,27 @@ def test_the_application_id_marks_the_file(tmp_path: Path) -> None:
         assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     header = (tmp_path / "c.db").read_bytes()[:100]
     assert int.from_bytes(header[68:72], "big") == APPLICATION_ID
+
+
+def test_a_version_7_collection_gets_the_listed_text_of_its_cards(tmp_path: Path) -> None:
+    """Version 8 adds what ``studyapp cards`` lists to ``card_text``; the next open writes it."""
+    from studyapp.collection import open_collection
+    from studyapp.content import load_library
+
+    path = tmp_path / "collection.sqlite3"
+    library = load_library([])
+    with open_collection(path, library=library):
+        pass
+    conn = connect(path)  # back to version 7's table, as version 7 left it
+    for column in ("listed_question", "listed_tags", "sim"):
+        conn.execute(f"ALTER TABLE card_text DROP COLUMN {column}")
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    with open_collection(path, library=library) as collection:
+        assert user_version(collection.store.conn) == 8
+        listing = collection.card_listing(None, NOW)
+        assert listing is not None
+        rows = list(listing.rows())
+    assert [row[0] for row in rows] == [card.id for card in library.cards]
+    pairs = zip(rows, library.cards, strict=True)
+    assert all(row[6] and row[2] == ",".join(card.tags) for row, card in pairs)
