@@ -162,9 +162,12 @@ class PredictionLog(StoreBase):
         total, within = self.conn.execute(
             "SELECT count(*), coalesce(sum(correct), 0) FROM predictions"
         ).fetchone()
+        if not total:  # nothing to look up: the tags of a big collection are not read
+            return (0, 0), []
+        # Driven from the predictions: one tag-index lookup per prediction about a card.
         by_tag = self.conn.execute(
-            "SELECT t.tag, count(*), sum(p.correct) FROM predictions AS p JOIN card_tags AS t "
-            "USING (card_id) GROUP BY t.tag ORDER BY t.tag"
+            "SELECT t.tag, count(*), sum(p.correct) FROM predictions AS p CROSS JOIN card_tags AS t "
+            "ON t.card_id = p.card_id GROUP BY t.tag ORDER BY t.tag"
         ).fetchall()
         return (int(total), int(within)), [(tag, int(n), int(ok)) for tag, n, ok in by_tag]
 
