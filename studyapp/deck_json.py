@@ -37,7 +37,16 @@ class Unsupported(TypeError):
     """A field whose annotated type the cache cannot store: such libraries are not cached."""
 
 
+#: Types whose values are their own JSON (exactly these types: a subclass takes the general way).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _encode(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:  # most values: checked first, by their exact type
+        return value
+    if kind is tuple:
+        return [_encode(item) for item in value]
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, tuple | list):
@@ -84,7 +93,8 @@ class _Codec:
         self.restore_state = "__post_init__" not in vars(cls) and hasattr(cls, "__dict__")
 
     def encode(self, item: Any) -> list[Any]:
-        return [_encode(getattr(item, name)) for name in self.names]
+        plain, values = _PLAIN, (getattr(item, name) for name in self.names)
+        return [value if type(value) in plain else _encode(value) for value in values]
 
     def decode(self, values: Sequence[Any], **extra: Any) -> Any:
         state = dict(zip(self.names, values, strict=True))
