@@ -369,7 +369,7 @@ def offer_of(params: Mapping[str, Any], form: str) -> Offer | None:
 
 
 #: Makes the offer of a wrong answer's stored parameters and form (``offer_of``, or the quiz's rule that
-#: also knows drill instances: ``studyapp.quiz.misconceptions.offer_for``).
+#: also knows drill instances: ``studyapp.misconceptions.offer_for``).
 OfferRule = Callable[[Mapping[str, Any], str], Offer | None]
 
 

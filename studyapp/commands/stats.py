@@ -215,7 +215,7 @@ def misconception_lines(found: list[dict[str, Any]]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Open the collection, compute the statistics now in local time and print them."""
     from studyapp.deck_json import collector_paused
-    from studyapp.quiz.misconceptions import offer_for
+    from studyapp.misconceptions import offer_for
 
     days = None if args.json else 7 * HEATMAP_WEEKS  # the text shows these weeks of the year's heatmap
     with collector_paused(), open_decks(args.db, args.content, for_reading=True) as collection:

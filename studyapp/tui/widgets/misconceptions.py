@@ -12,7 +12,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from studyapp.quiz.misconceptions import frequent_misconceptions
+from studyapp.misconceptions import frequent_misconceptions
 from studyapp.stats import MISCONCEPTION_DAYS, Misconception, Offer
 from studyapp.tui.widgets.words import counted
 
