@@ -25,7 +25,7 @@ from tests.core.test_read_only_commands import studyapp
 from .conftest import T0, Cli, write_decks
 
 #: Words with accents, other scripts, punctuation and TOML's and the search syntax's special characters.
-WORDS = ["naïve", "Straße", "ΣΔ", "日本語", "x*y", "f(x)", "a_b", "\"quoted\"", "back\\slash", "50%", "café"]
+WORDS = ["naïve", "Straße", "ΣΔ", "日本語", "x*y", "f(x)", "a_b", '"quoted"', "back\\slash", "50%", "café"]
 FORMULAS = [r"$\sigma(x) = \frac{1}{1 + e^{-x}}$", r"$\nabla_w L$", r"$x^2$", r"$$\sum_i w_i x_i$$"]
 TAGS = ["zeta", "alpha", "mid-tag", "b2", "very-long-tag-name-for-the-column"]
 SIMS = ["pooling", "mlp", "backprop"]
