@@ -1,5 +1,6 @@
-"""The decks after an import, kept in the collection's deck cache (``studyapp.deck_cache``), so that the
-next command or launch reads none of them again, the new one included.
+"""The decks before and after an import, in the collection's deck cache (``studyapp.deck_cache``): the
+decks already loaded come from the cache when no deck file changed (``cached_decks``), and the decks with
+the new one are kept in it, so that the next command or launch reads none of them again.
 
 The deck files are stamped before the decks are read (``stamp_decks``), as the deck cache stamps them;
 the new deck's file is stamped once written. The cache is written only when the deck files are then
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from studyapp.content import Library, deck_files, deck_sources
 from studyapp.deck_cache import Catalogs, DeckCache, FileStamp
+from studyapp.errors import CollectionError
 from studyapp.store import Store
 
 
@@ -32,6 +34,23 @@ def stamp_decks(extra_dirs: Sequence[Path] = (), user_dir: Path | None = None) -
     """Stamp the deck files ``load_library(extra_dirs, user_dir)`` reads; do it before reading them."""
     files = tuple(FileStamp.of(path) for path in deck_files(deck_sources(extra_dirs, user_dir)))
     return DeckStamps(files, time.time_ns())
+
+
+def cached_decks(
+    db_path: Path, extra_dirs: Sequence[Path], user_dir: Path | None, catalogs: Catalogs
+) -> Library | None:
+    """The decks ``load_library(extra_dirs, user_dir, **catalogs)`` reads, from the deck cache of the
+    collection at
+    ``db_path`` (read only) when no deck file changed since it was written; else ``None`` (also when
+    the collection is missing or cannot be read: opening it later says why)."""
+    try:
+        with Store.open(db_path, create=False, read_only=True) as store:
+            library = DeckCache(store, extra_dirs, user_dir, catalogs).lookup()
+            if library is not None:
+                library.decks = list(library.decks)  # read now, before the collection closes
+            return library
+    except CollectionError:
+        return None
 
 
 def cache_library(

@@ -169,7 +169,7 @@ def known_ids_and_settings(db_path: Path) -> tuple[set[str], Settings]:
     ids and the default settings if it is missing)."""
     try:
         with Store.open(db_path, create=False, read_only=True) as store:
-            return {record.card_id for record in store.cards(include_retired=True)}, store.settings()
+            return store.card_ids(), store.settings()
     except CollectionMissing:
         return set(), Settings()
 

@@ -240,9 +240,9 @@ def run_apkg_export(args: argparse.Namespace) -> int:
 def run_deck_import(args: argparse.Namespace) -> int:
     """Bring an Anki package or a CSV/TSV file in as a new deck (or, with --dry-run, say what would come)."""
     from studyapp.anki import DECK_SUFFIXES
-    from studyapp.anki.cached import stamp_decks
+    from studyapp.anki.cached import cached_decks, stamp_decks
     from studyapp.anki.importer import Target, import_file
-    from studyapp.commands import load_decks, simulation_catalog
+    from studyapp.commands import load_decks, report_problems, simulation_catalog
     from studyapp.problems import PROBLEMS
 
     path = Path(args.file).expanduser()
@@ -251,8 +251,12 @@ def run_deck_import(args: argparse.Namespace) -> int:
     if args.merge or args.yes or args.json:
         raise UserError("--merge, --yes and --json are for studyapp's own exports, not new decks", 2)
     stamps = stamp_decks(args.content)  # before the decks are read, to keep them in the deck cache
-    library = load_decks(args.content)
     sims = simulation_catalog()
+    library = cached_decks(collection_path(args), args.content, None, {"sims": sims, "problems": PROBLEMS})
+    if library is None:
+        library = load_decks(args.content)
+    else:
+        report_problems(library.problems)
     target = Target(collection_path(args), library, args.content, sims=sims, problems=PROBLEMS, stamps=stamps)
     options = {"deck_id": args.deck, "dry_run": args.dry_run, "progress_stream": sys.stderr}
     outcome = import_file(path, target, now=datetime.now(UTC), **options)

@@ -31,6 +31,11 @@ class CardStore(StoreBase):
         return _record(row, [tag for (tag,) in tags])
 
     @guarded
+    def card_ids(self) -> set[str]:
+        """The id of every card the collection knows, retired ones included."""
+        return {card_id for (card_id,) in self.conn.execute("SELECT card_id FROM cards")}
+
+    @guarded
     def card_state(self, card_id: str) -> CardState:
         """A card's study state; ``KeyError`` for an unknown card."""
         row = self.conn.execute(f"SELECT {STATE_COLUMNS} FROM cards WHERE card_id = ?", (card_id,)).fetchone()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sim.registry import CATALOG
 from studyapp import deck_cache
-from studyapp.anki.cached import stamp_decks
+from studyapp.anki.cached import cached_decks, stamp_decks
 from studyapp.anki.deck_file import deck_document, deck_text
 from studyapp.anki.importer import Target, import_file
 from studyapp.anki.source import CardKind, NewCard
@@ -159,3 +159,27 @@ def test_a_deck_added_during_an_import_is_read_with_the_others(place: Place, tmp
     assert read == 4
     assert decks == load_library(user_dir=place.user_dir, sims=CATALOG, problems=PROBLEMS)
     assert [deck.id for deck in decks.decks][-3:] == ["biology", "mine", "other"]
+
+
+def test_a_second_import_takes_the_decks_already_loaded_from_the_cache(place: Place, tmp_path: Path) -> None:
+    deck_file(place.user_dir, "mine.toml", "mine", ["Mine?"])
+    catalogs = {"sims": CATALOG, "problems": PROBLEMS}
+    assert cached_decks(place.db, (), place.user_dir, catalogs) is None  # no collection yet
+    first = genanki_package(tmp_path / "biology.apkg", [basic(f"Question {n}?", "Answer") for n in range(30)])
+    import_file(first, stamped_target(place), now=NOW)
+    stamps = stamp_decks(user_dir=place.user_dir)
+    read = deck_cache.files_read()
+    cached = cached_decks(place.db, (), place.user_dir, catalogs)
+    assert cached is not None and deck_cache.files_read() == read
+    assert Library(list(cached.decks), list(cached.problems)) == load_library(
+        user_dir=place.user_dir, **catalogs
+    )
+    second = genanki_package(tmp_path / "chemistry.apkg", [basic(f"Bond {n}?", "Answer") for n in range(5)])
+    target = Target(place.db, cached, user_dir=place.user_dir, stamps=stamps, **catalogs)
+    import_file(second, target, deck_id="chemistry", now=NOW)
+    decks, read, synced = opened(place)
+    assert (read, synced) == (0, True)
+    assert decks == load_library(user_dir=place.user_dir, **catalogs)
+    assert [deck.id for deck in decks.decks][-3:] == ["biology", "chemistry", "mine"]
+    deck_file(place.user_dir, "mine.toml", "mine", ["Mine, changed?"])
+    assert cached_decks(place.db, (), place.user_dir, catalogs) is None  # a deck changed: read them all
