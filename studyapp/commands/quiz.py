@@ -114,11 +114,10 @@ def repeat_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the quiz and run it in the app (on a terminal) or line by line."""
-    from studyapp.deck_cache import cards_where, deck_cards
     from studyapp.deck_json import collector_paused
     from studyapp.quiz import KINDS, new_seed
-    from studyapp.quiz.generators import FORM_FIELDS, could_have_forms
     from studyapp.quiz.plain import quiz_header, run_plain_quiz
+    from studyapp.quiz.runner import quiz_of_library
 
     seed = args.seed if args.seed is not None else new_seed()
     kinds = tuple(dict.fromkeys(args.kinds)) if args.kinds else KINDS
@@ -127,12 +126,8 @@ def run(args: argparse.Namespace) -> int:
     with open_decks(args.db, args.content, check=check) as collection:
         announce_created(collection.created, collection.path)
         with collector_paused():  # the cards and what the quiz learns of each, kept while it is built
-            library = collection.library
             quiz = partial(build_from, args, collection, seed, kinds, query)
-            try:  # only the cards that could be asked about are read (a card without a form has no question)
-                questions = quiz(cards_where(library, FORM_FIELDS, could_have_forms, args.deck))
-            except UserError:  # no question to ask: said exactly as when every card is read
-                questions = quiz(library.cards if args.deck is None else deck_cards(library, args.deck))
+            questions = quiz_of_library(collection.library, args.deck, quiz)
         if not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
             from studyapp.tui.screens.quiz import run_quiz_app
 

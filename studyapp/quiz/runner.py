@@ -32,6 +32,7 @@ from studyapp.quiz.questions import KINDS, SEED_LIMIT, Question, QuestionKind, c
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
+    from studyapp.content import Library
     from studyapp.session import StudySession
 
 #: An answer slower than this (milliseconds) is rated Hard instead of Good when quizzes update the schedule.
@@ -143,6 +144,21 @@ def select_cards(cards: Sequence[Card], deck: str | None = None, tag: str | None
     if not chosen:
         raise UserError("there are no cards to quiz on; add a deck or check --deck and --tag", status=2)
     return chosen
+
+
+def quiz_of_library(
+    library: Library, deck: str | None, build: Callable[[Sequence[Card]], list[Question]]
+) -> list[Question]:
+    """``build`` of the cards of ``library`` (in ``deck``) that a question could be asked about: only those
+    are read from a cached library. If that fails (``UserError``, ``ValueError``: no question), ``build``
+    of every card, whose error says the same as when every card is read."""
+    from studyapp.deck_cache import cards_where, deck_cards
+    from studyapp.quiz.generators import FORM_FIELDS
+
+    try:
+        return build(cards_where(library, FORM_FIELDS, could_have_forms, deck))
+    except (UserError, ValueError):
+        return build(library.cards if deck is None else deck_cards(library, deck))
 
 
 # -- running ---------------------------------------------------------------------------------------

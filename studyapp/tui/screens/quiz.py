@@ -40,11 +40,13 @@ from studyapp.quiz.grading import Checklist
 from studyapp.quiz.plain import RUBRIC_INTRO, answer_help, feedback_lines, offer_lines, option_lines
 from studyapp.quiz.practice import practice_question
 from studyapp.quiz.questions import OPTION_KEYS, TRUTH_KEYS, QuestionKind
+from studyapp.quiz.runner import quiz_of_library
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection
+    from studyapp.model import Card
 
 #: The keys that answer a keyed question: the options' numbers and letters, t and f ...
 ANSWER_KEYS = (*(str(n) for n in range(1, len(OPTION_KEYS) + 1)), *OPTION_KEYS, *TRUTH_KEYS)
@@ -163,13 +165,15 @@ class QuizScreen(AppScreen):
             if self.practice is not None:
                 questions = [practice_question(self.practice, self.seed)]
             if questions is None:
-                cards = select_cards(self.collection.library.cards, self.deck, self.tag)
-                questions = build_quiz(cards, self.count, self.seed, self.kinds)
+                questions = quiz_of_library(self.collection.library, self.deck, self._quiz_of)
         except (UserError, ValueError) as error:
             message = error.message if isinstance(error, UserError) else str(error)
             self.app.call_from_thread(self._failed, message)
             return
         self.app.call_from_thread(self._start, questions)
+
+    def _quiz_of(self, cards: Sequence[Card]) -> list[Question]:
+        return build_quiz(select_cards(cards, self.deck, self.tag), self.count, self.seed, self.kinds)
 
     def _failed(self, message: str) -> None:
         self.state = FAILED
