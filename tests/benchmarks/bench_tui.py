@@ -188,7 +188,7 @@ def study_session(folder: Path, db: Path, ratings: int) -> tuple[float, list[flo
         term.settle()
         times = []
         for _ in range(ratings):
-            term.send(b" ")
+            term.send(b"\r")  # Enter shows the answer of every card (space types into a cloze's blank)
             term.expect(b"Good \xc2\xb7")
             term.settle(0.05)
             sent = term.send(b"3")
