@@ -172,12 +172,9 @@ def table_lines(
     fixed = sum(widths.values()) + 2 * (len(shown) - 1)
     widths["question"] = max(min(natural["question"], (width or sys.maxsize) - fixed), 10)
     columns = [(HEADERS.index(h), widths[h]) for h in shown]
-    last = len(columns) - 1
 
     def line(cells: Sequence[str]) -> str:
-        parts = [shorten(cells[i], w) if n == last else shorten(cells[i], w).ljust(w) for n, (i, w) in
-                 enumerate(columns)]  # fmt: skip
-        text = "  ".join(parts).rstrip()
+        text = "  ".join(shorten(cells[i], w).ljust(w) for i, w in columns).rstrip()
         return text if width is None else clip(text, width)
 
     rule = "  ".join("-" * w for _i, w in columns)
