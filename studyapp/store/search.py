@@ -154,7 +154,8 @@ class _Compiler:
         if node.pattern is None:  # tag:none
             return "(c.leech = 0 AND NOT EXISTS (SELECT 1 FROM card_tags t WHERE t.card_id = c.card_id))"
         self.params.append(node.pattern.like())
-        clause = "EXISTS (SELECT 1 FROM card_tags t WHERE t.card_id = c.card_id AND t.tag LIKE ? ESCAPE '\\')"
+        # The tags that match, found once in the tag index, rather than each card's tags looked up in turn.
+        clause = "c.card_id IN (SELECT card_id FROM card_tags WHERE tag LIKE ? ESCAPE '\\')"
         return f"({clause} OR c.leech != 0)" if node.pattern.fullmatch("leech") else clause
 
     def prop(self, node: Prop) -> str:
