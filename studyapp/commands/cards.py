@@ -14,6 +14,7 @@ from studyapp.commands import add_card_filters, check_filters, open_decks, parse
 from studyapp.content import Library
 from studyapp.math import plain_text
 from studyapp.model import Card
+from studyapp.store.text_index import one_line
 from studyapp.table import shorten
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def table_row(card: Mapping[str, Any], now: datetime) -> tuple[str, ...]:
         shown_state(card, now),
         (card["due"] or "-")[:10],
         card["sim"] or "-",
-        " ".join(plain_text(card["question"]).split()),  # formulas as Unicode, on one line
+        one_line(plain_text(card["question"])),  # formulas as Unicode, on one line, as SQL lists it
     )
 
 

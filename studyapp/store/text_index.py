@@ -203,9 +203,10 @@ class TextIndex(StoreBase):
         """The longest value of each ``LISTED`` column over the cards ``condition`` keeps (0 when none);
         for every card (``"1"``), from the widths measured as the text was written. ``card_text`` must
         hold the loaded decks."""
-        stored = json.loads(self.get_meta(TEXT_WIDTHS) or "{}")
-        if condition.where == "1" and "listed_question" in stored:  # every card: measured as written
-            return self._listing_widths_of_all(stored, now_ms)
+        if condition.where == "1":  # every card: their text was measured as it was written
+            stored = json.loads(self.get_meta(TEXT_WIDTHS) or "{}")
+            if "listed_question" in stored:
+                return self._listing_widths_of_all(stored, now_ms)
         lengths = ", ".join(f"coalesce(max(length({column})), 0)" for column in LISTED.values())
         if "pow(" in condition.where:
             ensure_pow(self.conn)

@@ -5,10 +5,8 @@ wrong with a choice of cards exactly as when it read them all."""
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
-import sys
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -22,7 +20,8 @@ from studyapp.quiz.generators import FORM_FIELDS, FORMS, could_have_forms
 from studyapp.quiz.rubric import written_rubrics
 from studyapp.quiz.runner import forms
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import Cli
+
 NO_USER_DECKS = Path(__file__).parent / "no-user-decks"
 EXTRA = 50_000
 NO_QUESTION = "cannot build the quiz: cards must support at least one"
@@ -103,19 +102,8 @@ def run_quiz(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     decks = tmp_path / "decks"
     decks.mkdir(exist_ok=True)
     (decks / "plain.toml").write_text(PLAIN_DECK, encoding="utf-8")
-    env = dict(os.environ)
-    env.pop("STUDYAPP_DB", None)
-    env.update(HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "home" / "data"))
-    command = [sys.executable, "-m", "studyapp", "--db", str(tmp_path / "quiz.sqlite3"), "--content"]
-    return subprocess.run(
-        [*command, str(decks), "quiz", "--plain", "-n", "4", "--seed", "5", *args],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    cli = Cli(decks, tmp_path / "home")
+    return cli.run(tmp_path / "quiz.sqlite3", "quiz", "--plain", "-n", "4", "--seed", "5", *args)
 
 
 @pytest.mark.parametrize(
