@@ -116,6 +116,22 @@ async def test_search_filters_with_the_query_language_and_sort_orders(
         assert screen.sort_column == "state"
 
 
+async def test_keys_typed_together_search_for_what_the_box_holds(app: StudyApp, clock: FakeClock) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_browse(app, pilot)
+        table = screen.query_one("#cards", CardTable)
+        status = screen.query_one("#browse-status", Static)
+        everything = table.row_count
+        await pilot.press("slash", *"pool")
+        await pilot.pause()
+        assert row_ids(table) == sorted(screen.collection.search("pool", clock.now))
+        assert text_of(status).startswith(f"{table.row_count} of {everything} cards")
+        await pilot.press(*["backspace"] * 4)  # back to the empty search: every card again
+        await pilot.pause()
+        assert table.row_count == everything and screen.searched == ""
+        assert text_of(status).startswith(f"{everything} of {everything} cards")
+
+
 async def test_escape_leaves_the_search_box_for_the_table_then_the_screen(app: StudyApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)

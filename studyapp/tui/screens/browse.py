@@ -7,7 +7,8 @@ that cannot be parsed is explained under the box while the table keeps its last 
 
 The collection searches and sorts (``Collection.browse``, in SQL) and keeps the matches; the table
 (``CardTable``) reads the rows it shows a block at a time, so 50,000 cards open, scroll and search as
-fast as 50.
+fast as 50. A typed key is painted in the box before the search runs, and keys typed while a search
+runs are searched for together, once.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class BrowseScreen(AppScreen):
         self.sort_column = "id"
         #: The last search that parsed; how many cards it matched, of how many.
         self.search_query: Query = parse("")
+        #: What the search box held when it was last searched with.
+        self.searched = ""
         self.count = self.total = 0
         #: The longest text of each column (``Collection.browse_widths``), and when rows were matched.
         self.widths: dict[str, int] = {}
@@ -177,7 +180,15 @@ class BrowseScreen(AppScreen):
         )
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.apply_search(event.value)
+        # The typed character is painted first; keys typed meanwhile are searched for once, together.
+        self.call_after_refresh(self.search_typed)
+
+    def search_typed(self) -> None:
+        """Search with what the search box holds, unless that was searched for already."""
+        text = self.query_one("#search", Input).value
+        if text != self.searched:
+            self.searched = text
+            self.apply_search(text)
 
     def apply_search(self, text: str) -> None:
         """Search with ``text``; a query that does not parse is explained and the table stays as it was."""
