@@ -31,7 +31,7 @@ from studyapp.store.text_index import ORDERS, text_rows
 
 if TYPE_CHECKING:
     from studyapp.content import Library, ProblemCatalog, SimCatalog
-    from studyapp.stats import Mastery, OfferRule
+    from studyapp.stats import Calibration, Mastery, OfferRule
 
 #: The orders Browse offers (``Collection.browse``).
 BROWSE_ORDERS = tuple(ORDERS)
@@ -422,6 +422,12 @@ class Collection:
         from studyapp import stats
 
         return stats.mastery(self.store, now, self.library.tags)[1]
+
+    def calibration(self) -> tuple[Calibration, dict[str, Calibration]]:
+        """How often the predictions were within tolerance, overall and per tag (``studyapp.stats``)."""
+        from studyapp.stats import calibration
+
+        return calibration(self.store)
 
     def statistics(
         self,

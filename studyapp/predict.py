@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from studyapp.model import KNOWN_MISTAKE, Rating
 from studyapp.quiz.numbers import DIAGNOSIS, EXACT, THREE_FIGURES, Tolerance, diagnose, parse_number
 from studyapp.quiz.worked import exact
-from studyapp.stats import Calibration, calibration
 from studyapp.store.predictions import PredictionRecord
 
 if TYPE_CHECKING:
@@ -341,11 +340,6 @@ def run_targets(
 
     result = run(sim, params, seed)
     return result.params, targets(sim, result.params, result.answers, spec(sim).answers, keys)
-
-
-def calibration_of(collection: Collection) -> tuple[Calibration, dict[str, Calibration]]:
-    """How often the collection's predictions were within tolerance, overall and per tag."""
-    return calibration(collection.store)
 
 
 def save_prediction(collection: Collection, record: PredictionRecord) -> int:

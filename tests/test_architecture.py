@@ -69,3 +69,30 @@ def test_the_launch_path_stays_light(tmp_path: Path) -> None:
     )
     loaded = modules_after(code)
     assert not loaded & {"numpy", "matplotlib", "sqlite_utils", "textual"}
+
+
+def test_the_stats_screen_loads_no_quiz_module(tmp_path: Path) -> None:
+    """The Stats screen (its calibration and misconceptions too) opens without the quiz package, which
+    only a quiz needs."""
+    code = f"""
+import asyncio, json, sys
+from pathlib import Path
+from studyapp.collection import open_collection
+from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.stats import StatsScreen
+
+async def main():
+    collection = open_collection(Path({str(tmp_path / "c.sqlite3")!r}), user_dir=Path({str(tmp_path)!r}))
+    app = StudyApp(collection, renderer="halfblock")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        while not (isinstance(app.screen, StatsScreen) and app.screen.data):
+            await pilot.pause(0.05)
+    collection.close()
+
+asyncio.run(main())
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("studyapp.quiz"))))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -50,9 +50,7 @@ class CalibrationView(Static):
 
     def reload(self) -> None:
         """Read the calibration from the collection and show it."""
-        from studyapp.predict import calibration_of
-
-        overall, by_tag = calibration_of(self.study.collection)
+        overall, by_tag = self.study.collection.calibration()
         self.overall, self.by_tag = overall, by_tag
         width = self.content_size.width or WIDTH
         self.update("\n".join(calibration_lines(overall, by_tag, width)))
