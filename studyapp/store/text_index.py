@@ -180,9 +180,15 @@ class TextIndex(StoreBase):
         cards there are. A card's due time has a fixed width: ``due`` is 1 when some card has one."""
         stored = self.get_meta(TEXT_WIDTHS)
         text = json.loads(stored) if stored else {"question": 0, "id": 0, "tags": 0, "cards": 0}
+        # Each flag is one lookup in a partial index (a suspended card's word is "suspended", whatever
+        # its state); only the longest stability and lapses read every card.
         state, suspended, buried, leech, due, stability, lapses = self.conn.execute(
-            "SELECT max(state), max(suspended != 0), max(coalesce(buried_until > ?, 0)), max(leech != 0), "
-            "max(due IS NOT NULL), max(stability), max(lapses) FROM cards WHERE retired = 0",
+            "SELECT (SELECT max(state) FROM cards WHERE suspended = 0 AND retired = 0), "
+            "EXISTS (SELECT 1 FROM cards WHERE suspended != 0 AND retired = 0), "
+            "EXISTS (SELECT 1 FROM cards WHERE buried_until > ? AND suspended = 0 AND retired = 0), "
+            "EXISTS (SELECT 1 FROM cards WHERE leech != 0 AND retired = 0), "
+            "EXISTS (SELECT 1 FROM cards WHERE due IS NOT NULL AND retired = 0), "
+            "max(stability), max(lapses) FROM cards WHERE retired = 0",
             (now_ms,),
         ).fetchone()
         words = [

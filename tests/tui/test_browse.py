@@ -13,8 +13,10 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from studyapp.collection import Collection
+from studyapp.model import Rating
+from studyapp.search import parse
 from studyapp.tui.app import StudyApp
-from studyapp.tui.screens.browse import COLUMNS, BrowseScreen
+from studyapp.tui.screens.browse import COLUMNS, BrowseScreen, state_word
 from studyapp.tui.widgets.card_table import CardTable, TableRow, fitted
 
 from .conftest import FakeClock, text_of
@@ -219,6 +221,31 @@ async def test_suspended_and_buried_rows_are_dimmed_and_marked(
         screen.query_one("#search", Input).value = ""
         await pilot.pause()
         assert cell(table, "cnn", "state") == "new" and not row(table, "cnn").dim
+
+
+def test_the_state_column_is_as_wide_as_the_longest_state_word(
+    collection: Collection, clock: FakeClock
+) -> None:
+    def widest() -> tuple[int, int]:
+        """The measured state column, and the longest state word Browse shows."""
+        count = collection.browse(parse(""), "id", clock.now)
+        words = [state_word(record.state, clock.now) for record in collection.browse_rows(0, count)]
+        return collection.browse_widths(clock.now)["state"], max(map(len, words))
+
+    assert widest() == (len("new"), len("new"))
+    session = collection.session()
+    session.rate("mlp", Rating.AGAIN, clock.now)
+    assert widest() == (len("learning"), len("learning"))
+    session.bury("cnn", clock.now)
+    session.suspend("pooling")
+    assert widest() == (len("suspended"), len("suspended"))
+    session.suspend("mlp")  # the learning card is suspended: "suspended" is the longest word
+    session.unsuspend("pooling")
+    assert widest() == (len("suspended"), len("suspended"))
+    session.unsuspend("mlp")
+    clock.advance(days=1)  # cnn is back
+    width, longest = widest()
+    assert width >= longest == len("learning")
 
 
 async def test_help_shows_the_search_syntax(app: StudyApp) -> None:
