@@ -10,9 +10,10 @@ time, after one query for its column widths (``listing_widths``, ``listing_page`
 when the loaded decks' text changes (``studyapp.collection.reconcile``), and ``TEXT_FINGERPRINT`` in
 ``meta`` names the library it holds, so a reader can tell whether it is current.
 
-Browse asks for one search's matches in one order (``fill_browse``): they stay in a temporary table of
-this connection, so the rows that come into view are read a page at a time (``browse_rows``) and a
-new keystroke costs one query whatever the number of matches.
+Browse asks for one search's matches in one order (``fill_browse``): their deck positions (``ord``,
+the rowid of ``card_text``) stay in a temporary table of this connection, so the rows that come into
+view are read a page at a time (``browse_rows``) and a new keystroke costs one query whatever the
+number of matches.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ ORDERS = {
     "lapses": ("c.lapses", True),
 }
 _CREATE_RESULT = (
-    "CREATE TEMP TABLE IF NOT EXISTS browse_result (pos INTEGER PRIMARY KEY, card_id TEXT NOT NULL)"
+    "CREATE TEMP TABLE IF NOT EXISTS browse_result (pos INTEGER PRIMARY KEY, ord INTEGER NOT NULL)"
 )
 
 
@@ -147,7 +148,7 @@ class TextIndex(StoreBase):
         self.conn.execute(_CREATE_RESULT)
         self.conn.execute("DELETE FROM temp.browse_result")
         cursor = self.conn.execute(
-            f"INSERT INTO temp.browse_result (card_id) SELECT tx.card_id FROM card_text AS tx {join} "
+            f"INSERT INTO temp.browse_result (ord) SELECT tx.ord FROM card_text AS tx {join} "
             f"WHERE {condition.where} ORDER BY {key}, tx.ord",
             params,
         )
@@ -158,8 +159,8 @@ class TextIndex(StoreBase):
         """Rows ``start`` to ``start + count - 1`` (from 0) of the last ``fill_browse``."""
         rows = self.conn.execute(
             f"SELECT tx.card_id, tx.question, tx.tags, {', '.join(f'c.{c}' for c in CardState.COLUMNS)} "
-            "FROM temp.browse_result AS r JOIN card_text AS tx ON tx.card_id = r.card_id "
-            "JOIN cards AS c ON c.card_id = r.card_id WHERE r.pos > ? AND r.pos <= ? ORDER BY r.pos",
+            "FROM temp.browse_result AS r JOIN card_text AS tx ON tx.ord = r.ord "
+            "JOIN cards AS c ON c.card_id = tx.card_id WHERE r.pos > ? AND r.pos <= ? ORDER BY r.pos",
             (start, start + count),
         )
         return [
@@ -170,7 +171,10 @@ class TextIndex(StoreBase):
     @guarded
     def browse_position(self, card_id: str) -> int | None:
         """Where ``card_id`` is (from 0) in the last ``fill_browse``, if it is there."""
-        row = self.conn.execute("SELECT pos FROM temp.browse_result WHERE card_id = ?", (card_id,)).fetchone()
+        row = self.conn.execute(
+            "SELECT pos FROM temp.browse_result WHERE ord = (SELECT ord FROM card_text WHERE card_id = ?)",
+            (card_id,),
+        ).fetchone()
         return None if row is None else int(row[0]) - 1
 
     @guarded
