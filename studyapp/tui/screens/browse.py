@@ -175,8 +175,9 @@ class BrowseScreen(AppScreen):
         self.count = self.collection.browse(self.search_query, self.sort_column, self.matched_at)
         position = self.collection.browse_position(selected) if selected is not None else None
         table.reset(self.count, position or 0)
+        # The status line is one row as wide as the screen: new text never changes its size.
         self.query_one("#browse-status", Static).update(
-            f"{self.count:,} of {self.total:,} cards · sorted by {self.sort_column}"
+            f"{self.count:,} of {self.total:,} cards · sorted by {self.sort_column}", layout=False
         )
 
     def on_input_changed(self, event: Input.Changed) -> None:
