@@ -134,6 +134,19 @@ async def test_keys_typed_together_search_for_what_the_box_holds(app: StudyApp, 
         assert text_of(status).startswith(f"{everything} of {everything} cards")
 
 
+async def test_leaving_while_a_typed_search_waits_is_no_error(app: StudyApp) -> None:
+    """The search of a typed key runs after the next paint: the screen may be closed by then."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(3):
+            screen = await open_browse(app, pilot)
+            await pilot.press("slash")
+            screen.query_one("#search", Input).value = "pool"
+            screen.dismiss()
+            await pilot.pause()
+            await pilot.pause()
+            assert not isinstance(app.screen, BrowseScreen)
+
+
 async def test_escape_leaves_the_search_box_for_the_table_then_the_screen(app: StudyApp) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)

@@ -185,7 +185,10 @@ class BrowseScreen(AppScreen):
         self.call_after_refresh(self.search_typed)
 
     def search_typed(self) -> None:
-        """Search with what the search box holds, unless that was searched for already."""
+        """Search with what the search box holds, unless that was searched for already (or the screen
+        was closed meanwhile)."""
+        if not self.is_attached:
+            return
         text = self.query_one("#search", Input).value
         if text != self.searched:
             self.searched = text
