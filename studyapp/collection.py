@@ -349,6 +349,10 @@ class Collection:
         decks = frozenset(deck for deck, (_new, reviews) in session.left_today(now).items() if reviews > 0)
         return self.store.next_review(end, now, CardFilter(decks=decks)) is not None
 
+    def retired_ids(self) -> set[str]:
+        """The ids of cards that left every deck but keep their history (a new card must not take one)."""
+        return self.store.retired_card_ids()
+
     def cards_with_state(
         self, include_retired: bool = False, ids: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:

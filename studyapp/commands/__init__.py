@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from studyapp.errors import UserError
 
 if TYPE_CHECKING:
+    import argparse
+
     from studyapp.collection import Collection
     from studyapp.content import Library, SimCatalog
     from studyapp.model import Problem
@@ -138,6 +140,26 @@ def open_decks(
                 collection.close()
                 raise
     return collection
+
+
+def collection_path(args: argparse.Namespace) -> Path:
+    """The collection file chosen by ``--db``, ``$STUDYAPP_DB`` or the default."""
+    from studyapp.paths import default_db_path
+
+    return Path(args.db).expanduser() if args.db is not None else default_db_path()
+
+
+def load_decks_cached(db: Path, content: Sequence[Path]) -> Library:
+    """``load_decks``, taken from the deck cache of the collection at ``db`` when no deck file changed
+    since it was written (problems reported the same way)."""
+    from studyapp.anki.cached import cached_decks
+    from studyapp.problems import PROBLEMS
+
+    library = cached_decks(db, content, None, {"sims": simulation_catalog(), "problems": PROBLEMS})
+    if library is None:
+        return load_decks(content)
+    report_problems(library.problems)
+    return library
 
 
 def load_decks(content: Sequence[Path]) -> Library:

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from studyapp.commands import load_decks, on_terminal, simulation_catalog
+from studyapp.commands import collection_path, load_decks_cached, on_terminal, simulation_catalog
 from studyapp.errors import UserError
 
 
@@ -95,7 +95,7 @@ def run_add(args: argparse.Namespace) -> int:
         preset = authoring.check_preset(args.sim, pairs, sims)
     except ValueError as error:
         raise UserError(str(error), status=2) from None
-    library = load_decks(args.content)
+    library = load_decks_cached(collection_path(args), args.content)
     draft = authoring.CardDraft(args.question, args.answer, args.details, tags, args.sim, preset)
     saved = authoring.add_card(
         args.deck,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from studyapp.commands import announce_created
+from studyapp.commands import announce_created, collection_path
 from studyapp.errors import UserError
 
 FORMAT_DOC = "docs/export-format.md"
@@ -122,13 +122,6 @@ def register(subparsers: Any) -> None:
         help="where to write the copy (default: backups/ beside it)",
     )
     backup.set_defaults(handler=run_backup)
-
-
-def collection_path(args: argparse.Namespace) -> Path:
-    """The collection file chosen by ``--db``, ``$STUDYAPP_DB`` or the default."""
-    from studyapp.paths import default_db_path
-
-    return Path(args.db).expanduser() if args.db is not None else default_db_path()
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -240,9 +233,9 @@ def run_apkg_export(args: argparse.Namespace) -> int:
 def run_deck_import(args: argparse.Namespace) -> int:
     """Bring an Anki package or a CSV/TSV file in as a new deck (or, with --dry-run, say what would come)."""
     from studyapp.anki import DECK_SUFFIXES
-    from studyapp.anki.cached import cached_decks, stamp_decks
+    from studyapp.anki.cached import stamp_decks
     from studyapp.anki.importer import Target, import_file
-    from studyapp.commands import load_decks, report_problems, simulation_catalog
+    from studyapp.commands import load_decks_cached, simulation_catalog
     from studyapp.problems import PROBLEMS
 
     path = Path(args.file).expanduser()
@@ -252,11 +245,7 @@ def run_deck_import(args: argparse.Namespace) -> int:
         raise UserError("--merge, --yes and --json are for studyapp's own exports, not new decks", 2)
     stamps = stamp_decks(args.content)  # before the decks are read, to keep them in the deck cache
     sims = simulation_catalog()
-    library = cached_decks(collection_path(args), args.content, None, {"sims": sims, "problems": PROBLEMS})
-    if library is None:
-        library = load_decks(args.content)
-    else:
-        report_problems(library.problems)
+    library = load_decks_cached(collection_path(args), args.content)
     target = Target(collection_path(args), library, args.content, sims=sims, problems=PROBLEMS, stamps=stamps)
     options = {"deck_id": args.deck, "dry_run": args.dry_run, "progress_stream": sys.stderr}
     outcome = import_file(path, target, now=datetime.now(UTC), **options)

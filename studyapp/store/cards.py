@@ -36,6 +36,11 @@ class CardStore(StoreBase):
         return {card_id for (card_id,) in self.conn.execute("SELECT card_id FROM cards")}
 
     @guarded
+    def retired_card_ids(self) -> set[str]:
+        """The ids of the cards that left every deck but keep their history."""
+        return {card_id for (card_id,) in self.conn.execute("SELECT card_id FROM cards WHERE retired != 0")}
+
+    @guarded
     def card_state(self, card_id: str) -> CardState:
         """A card's study state; ``KeyError`` for an unknown card."""
         row = self.conn.execute(f"SELECT {STATE_COLUMNS} FROM cards WHERE card_id = ?", (card_id,)).fetchone()

@@ -273,6 +273,54 @@ def test_a_retired_id_is_not_given_to_a_new_card(tmp_path: Path) -> None:
         assert again.card_id == f"{saved.card_id}-2"
 
 
+def test_adding_a_card_reads_its_deck_again_and_loads_what_reading_every_deck_loads(tmp_path: Path) -> None:
+    user, extra = tmp_path / "decks", tmp_path / "more"
+    extra.mkdir()
+    other = extra / "other.toml"
+    other.write_text(
+        '[deck]\nid = "other"\ntitle = "Other"\n\n[[cards]]\nid = "other-card"\nquestion = "Q?"\n'
+        'answer = "A."\n',
+        encoding="utf-8",
+    )
+    library = load_library([extra], user, sims=CATALOG)
+    for deck_id in ("mine", "mine", "second"):  # a new file, the same file again, another new file
+        saved = authoring.add_card(
+            deck_id,
+            pooling_draft(f"Pooling for {deck_id}?"),
+            library=library,
+            sims=CATALOG,
+            user_dir=user,
+            extra_dirs=[extra],
+        )
+        full = load_library([extra], user, sims=CATALOG)
+        assert saved.library.decks == full.decks and saved.library.problems == full.problems
+        library = saved.library
+    # Only the deck written is read again: the other decks are kept as they were loaded.
+    other.write_text("not = [toml", encoding="utf-8")
+    saved = authoring.add_card(
+        "mine",
+        pooling_draft("Pooling once more?"),
+        library=library,
+        sims=CATALOG,
+        user_dir=user,
+        extra_dirs=[extra],
+    )
+    assert saved.library.deck("other") == library.deck("other")
+    assert saved.library.card(saved.card_id).deck == "mine"
+
+
+def test_adding_to_a_deck_with_an_override_copy_loads_every_deck_again(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    location = authoring.override_copy(bundled_only(user), "mlp", sims=CATALOG, user_dir=user)
+    library = bundled_only(user)
+    assert library.card("mlp").source == location.path
+    mine = tomllib.loads(location.path.read_text(encoding="utf-8"))["deck"]["id"]
+    saved = authoring.add_card(mine, pooling_draft(), library=library, sims=CATALOG, user_dir=user)
+    full = bundled_only(user)
+    assert saved.library.decks == full.decks and saved.library.problems == full.problems
+    assert [card.id for card in saved.library.cards].count("mlp") == 1
+
+
 # --- override copies of bundled cards ---------------------------------------------------------------
 
 
