@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING, Any
 import tomlkit
 from tomlkit.items import Item, Table
 
-from studyapp.content import SLUG, Library, SimCatalog, deck_sources, load_library, read_deck, with_deck
+from studyapp.content import (
+    SLUG,
+    Library,
+    SimCatalog,
+    deck_sources,
+    load_library,
+    read_deck,
+    with_deck_read_again,
+)
 from studyapp.errors import UserError
 from studyapp.model import Card, Deck, Problem
 from studyapp.paths import bundled_deck_dir, user_deck_dir
@@ -507,28 +515,13 @@ def add_card(
     extra = library_sources(library, user_dir) if extra_dirs is None else extra_dirs
 
     def reload() -> Library:
-        spliced = with_rewritten_deck(library, path, deck_sources(extra, user_dir), sims)
-        return spliced if spliced is not None else load_library(extra, user_dir, sims=sims)
+        known = Library(list(library.decks), list(_problems_of(library)))
+        again = with_deck_read_again(known, path, deck_sources(extra, user_dir), sims)
+        return again if again is not None else load_library(extra, user_dir, sims=sims)
 
     loaded = write_card(path, deck_id, card_table(card_id, draft_values(draft)), sims=sims, reload=reload)
     card = next((c for c in loaded.cards if c.id == card_id), None)
     return Saved(card_id, card.source if card and card.source else path, card.line if card else 0, loaded)
-
-
-def with_rewritten_deck(
-    library: LibraryView, path: Path, sources: Sequence[Path], sims: SimCatalog | None
-) -> Library | None:
-    """What ``load_paths(sources, sims=sims)`` loads after the user's deck file ``path`` was (re)written,
-    given ``library``, what it loaded before: ``library`` with that file read again in its place, the
-    other decks as they were. ``None`` when only loading every deck again tells: the file has a
-    problem, or had one, or overrides a bundled card, or a deck or card id of it is used elsewhere."""
-    deck, problems = read_deck(path, sims=sims)
-    if deck is None or problems or problems_in(library, path):
-        return None
-    real = os.path.realpath(path)
-    others = [d for d in library.decks if d.source is None or os.path.realpath(d.source) != real]
-    # An override copy in the file has the id of the bundled card it replaced: with_deck says None.
-    return with_deck(Library(others, list(_problems_of(library))), deck, sources)
 
 
 def check_draft(draft: CardDraft, sims: SimCatalog | None) -> dict[str, str]:

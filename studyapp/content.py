@@ -746,6 +746,28 @@ def with_deck(library: Library, deck: Deck, sources: Sequence[Path]) -> Library 
     return Library(decks, list(library.problems))
 
 
+def with_deck_read_again(
+    library: Library,
+    path: Path,
+    sources: Sequence[Path],
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
+) -> Library | None:
+    """What ``load_paths(sources)`` loads after the deck file ``path`` (not a bundled one) changed, given
+    ``library``, what it loaded before: ``library`` with that file read again in its place, the other
+    decks as they were. ``None`` when only loading every deck again tells: the file has a problem, or
+    had one, or a deck or card id of it is used by another deck (as an override copy of a bundled card
+    is)."""
+    real = os.path.realpath(path)
+    if any(os.path.realpath(problem.path) == real for problem in library.problems):
+        return None
+    deck, found = read_deck(path, sims=sims, problems=problems)
+    if deck is None or found:
+        return None
+    others = [d for d in library.decks if d.source is None or os.path.realpath(d.source) != real]
+    return with_deck(Library(others, list(library.problems)), deck, sources)
+
+
 def _take_overrides(deck: Deck, library: Library, card_origin: dict[str, Card], overridden: set[str]) -> Deck:
     """Put each card of a user's ``deck`` that overrides a bundled card in that card's place; returns
     the deck with the rest of its cards (a second override of the same card stays, a duplicate)."""

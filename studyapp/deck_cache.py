@@ -14,8 +14,11 @@ is ignored. Then the deck files must be the same list as when the cache was writ
 same size and modification time (nanoseconds). A file modified less than ``RACY_NS`` before it was
 stamped (a second change within the same clock tick could go unseen), or whose size or time changed,
 is read and its BLAKE2 hash compared: an equal hash counts as unchanged, and the file is stamped
-again. Any other change reads and checks every deck (``studyapp.content.load_library``), which
-reports their problems as always, and writes a new cache. (As with ``make`` or git, an edit that
+again. A deck file whose content changed is read and checked alone, in its place among the cached
+decks (``DeckCache.refresh``), unless only reading every deck can tell what loads: a bundled deck,
+a problem found or gone, a deck or card id used by another deck. That, and a deck file added or
+removed, reads and checks every deck (``studyapp.content.load_library``), which reports their
+problems as always. Either way a new cache is written. (As with ``make`` or git, an edit that
 keeps a file's size and puts its old modification time back, long after, goes unseen.)
 
 **What.** The outline (each deck's id and title, the tags, the problems of the decks that were
@@ -39,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from studyapp import __version__
-from studyapp.content import Library, deck_files, deck_sources, load_library
+from studyapp.content import Library, deck_files, deck_sources, load_library, with_deck_read_again
 from studyapp.deck_json import (
     CardFilter,
     Unsupported,
@@ -291,6 +294,10 @@ def deck_titles(library: Library) -> list[tuple[str, str]]:
 # -- opening ---------------------------------------------------------------------------------------
 
 
+#: A cache's header, its stamps, each deck file's stamp now (``None``: changed), and when those were taken.
+Compared = tuple[CacheHeader, list[FileStamp], list[FileStamp | None], int]
+
+
 @dataclass
 class DeckCache:
     """The cache of the decks ``load_library(extra_dirs, user_dir, **catalogs)`` reads, in ``store``."""
@@ -304,9 +311,11 @@ class DeckCache:
         self.sources = deck_sources(self.extra_dirs, self.user_dir)
         self.key = cache_key(self.sources, self.catalogs)
         self.version = cache_version(self.catalogs)
+        self._compared: Compared | None = None
 
-    def lookup(self) -> CachedLibrary | None:
-        """The cached library, if every deck file is as it was when it was cached."""
+    def _compare(self) -> Compared | None:
+        """The cache's header, its stamps, each file's stamp now (``None``: its content changed) and when
+        they were taken; ``None`` if there is no cache of this version for the same deck files."""
         header = self.store.deck_cache_header(self.key)
         if header is None or header.version != self.version:
             return None
@@ -314,7 +323,15 @@ class DeckCache:
         if [stamp.path for stamp in stamps] != [str(path) for path in deck_files(self.sources)]:
             return None
         stamped_ns = time.time_ns()
-        now = [stamp.check(header.stamped_ns) for stamp in stamps]
+        return header, stamps, [stamp.check(header.stamped_ns) for stamp in stamps], stamped_ns
+
+    def lookup(self) -> CachedLibrary | None:
+        """The cached library, if every deck file is as it was when it was cached (the comparison is
+        kept for ``refresh``)."""
+        self._compared = compared = self._compare()
+        if compared is None:
+            return None
+        header, stamps, now, stamped_ns = compared
         if any(stamp is None for stamp in now):
             return None
         hashed = any(new is not old for new, old in zip(now, stamps, strict=True))
@@ -352,6 +369,35 @@ class DeckCache:
         if any(text is None for text in texts):
             return None
         return [card for text in texts if text is not None for card in decode_cards_where(text, fields, keep)]
+
+    def refresh(self) -> Library | None:
+        """After ``lookup`` found deck files whose content changed (the same files, no file added or
+        removed): the cached library with each of them read and checked again in its place
+        (``studyapp.content.with_deck_read_again``), stamped first as ``read`` stamps; ``None`` when
+        that cannot tell (a bundled deck, a problem, an id used elsewhere), and ``read`` reads them all."""
+        global _files_read
+        compared = self._compared
+        if compared is None:
+            return None
+        header, stamps, now, _stamped = compared
+        changed = [stamp.path for stamp, found in zip(stamps, now, strict=True) if found is None]
+        payload = self.store.deck_cache_payload(self.key, self.version, header.outline)
+        if not changed or payload is None:
+            return None
+        stamped_ns = time.time_ns()
+        fresh = {path: FileStamp.of(Path(path)) for path in changed}
+        library: Library | None = Library(
+            decode_decks(payload), list(Outline.from_json(header.outline).problems)
+        )
+        for path in changed:
+            if library is not None:
+                library = with_deck_read_again(library, Path(path), self.sources, **self.catalogs)
+        _files_read += len(changed)
+        if library is None:
+            return None
+        self.stamps = [found or fresh[stamp.path] for stamp, found in zip(stamps, now, strict=True)]
+        self.stamped_ns = stamped_ns
+        return library
 
     def read(self) -> Library:
         """Read and check every deck, as ``studyapp.content.load_library`` does (its files stamped
@@ -397,7 +443,7 @@ def open_library(
     cached = cache.lookup()
     if cached is not None:
         return cached, cached.outline.summary
-    library = cache.read()
+    library = cache.refresh() or cache.read()
     summary = summarise(library)
     cache.save(library, summary)
     return library, summary

@@ -40,15 +40,17 @@ def cached_decks(
     db_path: Path, extra_dirs: Sequence[Path], user_dir: Path | None, catalogs: Catalogs
 ) -> Library | None:
     """The decks ``load_library(extra_dirs, user_dir, **catalogs)`` reads, from the deck cache of the
-    collection at
-    ``db_path`` (read only) when no deck file changed since it was written; else ``None`` (also when
-    the collection is missing or cannot be read: opening it later says why)."""
+    collection at ``db_path`` (read only) when no deck file changed since it was written, or with the
+    changed ones read again in their place (``DeckCache.refresh``); else ``None`` (also when the
+    collection is missing or cannot be read: opening it later says why)."""
     try:
         with Store.open(db_path, create=False, read_only=True) as store:
-            library = DeckCache(store, extra_dirs, user_dir, catalogs).lookup()
+            cache = DeckCache(store, extra_dirs, user_dir, catalogs)
+            library = cache.lookup()
             if library is not None:
                 library.decks = list(library.decks)  # read now, before the collection closes
-            return library
+                return library
+            return cache.refresh()
     except CollectionError:
         return None
 

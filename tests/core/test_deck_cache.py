@@ -202,9 +202,43 @@ def test_a_changed_deck_folder_is_read_again_and_an_unchanged_one_is_not(decks: 
     if change == "time only":
         assert (read, hashed, cached) == (0, 1, True)
         assert opened(decks)[:2] == (0, 0)  # stamped again: not even hashed next time
-    else:
+    elif change.startswith("content"):  # the changed deck alone is read again, in its place
+        assert read == 1 and not cached
+        assert opened(decks)[0] == 0  # and cached again
+    else:  # a file added or removed: every deck is read again
         assert read >= 2 and not cached
         assert opened(decks)[0] == 0  # and cached again
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["a card id of another deck", "a deck id of another deck", "a problem", "a problem fixed", "two decks"],
+)
+def test_a_changed_deck_read_alone_gives_what_reading_every_deck_gives(decks: Decks, change: str) -> None:
+    decks.write("c.toml", deck_text("c", ["Blorp five?", "Snark six?"]))
+    if change == "a problem fixed":
+        decks.write("c.toml", deck_text("c", ["Blorp five?"]).replace('answer = "An answer."', "answer = 4"))
+    opened(decks)
+    text = (decks.folder / "c.toml").read_text()
+    later = OLD_NS + 10**9  # a new modification time: some edits keep the size
+    if change == "a card id of another deck":  # the loader keeps the first and reports the second
+        decks.write("c.toml", text.replace('id = "c-1"', 'id = "a-0"'), later)
+    elif change == "a deck id of another deck":
+        decks.write("c.toml", text.replace('id = "c"', 'id = "b"'), later)
+    elif change == "a problem":
+        decks.write("c.toml", text.replace('answer = "An answer."', "answer = 4", 1))
+    elif change == "a problem fixed":
+        decks.write("c.toml", deck_text("c", ["Blorp five?", "Snark, fixed?"]))
+    else:
+        decks.write("c.toml", text.replace("Blorp five?", "Blorp, edited?"))
+        decks.write(
+            "a.toml", (decks.folder / "a.toml").read_text().replace("Zorblax one?", "Zorblax, edited?")
+        )
+    read, _hashed, found, cached = opened(decks)
+    assert found == decks.reference() and not cached
+    # Edited decks are read alone; a clash or a problem (found, or gone) reads every deck after it.
+    assert read == (2 if change == "two decks" else 1 + 4)
+    assert opened(decks)[0] == 0  # cached again
 
 
 def test_an_edited_question_is_searched_at_once(decks: Decks) -> None:
