@@ -61,15 +61,15 @@ def register(subparsers: Any) -> None:
     edit.set_defaults(handler=run_edit)
 
 
-def _retired(args: argparse.Namespace, library: Any) -> set[str]:
-    """The retired card ids of the collection, when there is one (a new id must not take their history)."""
-    from studyapp.authoring import retired_ids
-    from studyapp.collection import open_collection
+def _known_ids(args: argparse.Namespace) -> set[str]:
+    """Every card id the collection knows, retired ones included (a new id must not take a history), read
+    without writing; none when there is no collection yet."""
     from studyapp.errors import CollectionError, CollectionMissing
+    from studyapp.store import Store
 
     try:
-        with open_collection(args.db, library=library, for_reading=True) as collection:
-            return retired_ids(collection)
+        with Store.open(collection_path(args), create=False, read_only=True) as store:
+            return store.card_ids()
     except CollectionMissing:
         return set()
     except CollectionError as error:
@@ -103,7 +103,7 @@ def run_add(args: argparse.Namespace) -> int:
         library=library,
         sims=sims,
         extra_dirs=args.content,
-        reserved=_retired(args, library),
+        reserved=_known_ids(args),
     )
     if args.json:
         print(json.dumps({"id": saved.card_id, "file": str(saved.path), "line": saved.line}))

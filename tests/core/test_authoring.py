@@ -475,6 +475,22 @@ def test_cli_add_prints_the_id_and_file(tmp_path: Path) -> None:
     assert (card.tags, dict(card.sim_params)) == (("cnn",), {"kind": "max"})
 
 
+def test_cli_add_never_gives_a_new_card_the_id_of_a_card_with_history(tmp_path: Path) -> None:
+    user = tmp_path / "data" / "studyapp" / "decks"
+    args = ["add", "--deck", "mine", "--question", "Q one?", "--answer", "A"]
+    assert run_cli(tmp_path, *args).returncode == 0
+    with open_collection(tmp_path / "c.sqlite3", user_dir=user) as collection:
+        collection.session().rate("q-one", Rating.GOOD, datetime.now(UTC))
+    (user / "mine.toml").write_text(
+        '[deck]\nid = "mine"\ntitle = "Mine"\n\n[[cards]]\nid = "other"\nquestion = "Q?"\nanswer = "A"\n',
+        encoding="utf-8",
+    )
+    # The card left its deck; the collection has not seen that yet, but its history keeps the id.
+    result = run_cli(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("q-one-2 ")
+
+
 def test_cli_add_refuses_a_bad_preset_as_a_bad_command_line(tmp_path: Path) -> None:
     args = ["add", "--deck", "mine", "--question", "Q?", "--answer", "A", "--sim", "pooling"]
     result = run_cli(tmp_path, *args, "--set", "window=99")
