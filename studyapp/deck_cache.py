@@ -50,7 +50,7 @@ from studyapp.deck_json import (
     decode_cards_where,
     decode_deck,
     decode_decks,
-    encode_decks,
+    encode_deck,
     schema_fingerprint,
 )
 from studyapp.model import Card, Deck, Problem
@@ -312,6 +312,9 @@ class DeckCache:
         self.key = cache_key(self.sources, self.catalogs)
         self.version = cache_version(self.catalogs)
         self._compared: Compared | None = None
+        #: Decks ``refresh`` kept from the cache (by identity): their JSON text there, by position.
+        self._kept: dict[int, int] = {}
+        self._kept_outline = ""
 
     def _compare(self) -> Compared | None:
         """The cache's header, its stamps, each file's stamp now (``None``: its content changed) and when
@@ -386,15 +389,17 @@ class DeckCache:
             return None
         stamped_ns = time.time_ns()
         fresh = {path: FileStamp.of(Path(path)) for path in changed}
-        library: Library | None = Library(
-            decode_decks(payload), list(Outline.from_json(header.outline).problems)
-        )
+        cached = decode_decks(payload)
+        library: Library | None = Library(list(cached), list(Outline.from_json(header.outline).problems))
         for path in changed:
             if library is not None:
                 library = with_deck_read_again(library, Path(path), self.sources, **self.catalogs)
         _files_read += len(changed)
         if library is None:
             return None
+        kept = {id(deck) for deck in library.decks}
+        self._kept = {id(deck): index for index, deck in enumerate(cached) if id(deck) in kept}
+        self._kept_outline = header.outline
         self.stamps = [found or fresh[stamp.path] for stamp, found in zip(stamps, now, strict=True)]
         self.stamped_ns = stamped_ns
         return library
@@ -409,20 +414,38 @@ class DeckCache:
         _files_read += len(self.stamps)
         return library
 
+    def _deck_text(self, deck: Deck) -> str | None:
+        """``deck``'s JSON text: as the cache holds it when ``refresh`` kept it, else encoded and checked
+        (``None`` if it does not come back equal to itself)."""
+        index = self._kept.get(id(deck))
+        if index is not None:
+            text = self.store.deck_cache_deck(self.key, self.version, self._kept_outline, index)
+            if text is not None:
+                return text
+        return _checked_text(deck)
+
     def save(self, library: Library, summary: Mapping[str, str]) -> None:
-        """Cache ``library`` (just ``read``) with ``summary``, if the collection can be written and the
-        library comes back from the cache equal to itself."""
+        """Cache ``library`` (just ``read`` or ``refresh``-ed) with ``summary``, if the collection can be
+        written and each deck comes back from the cache equal to itself (a deck ``refresh`` kept is
+        copied as the cache holds it)."""
         if self.store.read_only:
             return
         try:
-            payload = encode_decks(library.decks)
-            if decode_decks(payload) != library.decks:
-                return
+            texts = [self._deck_text(deck) for deck in library.decks]
         except Unsupported:
             return
+        if any(text is None for text in texts):
+            return
+        payload = f"[{','.join(text for text in texts if text is not None)}]"
         outline = Outline.of(library, summary).to_json()
         header = CacheHeader(self.version, _files_json(self.stamps), self.stamped_ns, outline)
         self.store.write_deck_cache(self.key, header, payload)
+
+
+def _checked_text(deck: Deck) -> str | None:
+    """``deck`` as JSON text, if it comes back from it equal to itself."""
+    text = encode_deck(deck)
+    return text if decode_deck(text) == deck else None
 
 
 def _files_json(stamps: Sequence[FileStamp | None]) -> str:

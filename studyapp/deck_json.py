@@ -197,6 +197,11 @@ def encode_decks(decks: Sequence[Deck]) -> str:
     return json.dumps([_encode_deck(deck) for deck in decks], ensure_ascii=False, separators=(",", ":"))
 
 
+def encode_deck(deck: Deck) -> str:
+    """One deck as JSON text: an item of ``encode_decks``' list (``decode_deck`` reads it)."""
+    return json.dumps(_encode_deck(deck), ensure_ascii=False, separators=(",", ":"))
+
+
 def decode_decks(text: str) -> list[Deck]:
     """The decks that ``encode_decks`` wrote (the collector paused: it would walk the new cards again
     and again while they are made)."""
