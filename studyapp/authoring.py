@@ -707,9 +707,17 @@ def check_after_edit(
     sims: SimCatalog | None,
     user_dir: Path | None = None,
     extra_dirs: Sequence[Path] = (),
+    known: LibraryView | None = None,
 ) -> Checked:
-    """Reload the decks and report the edited file's problems, each with its file:line."""
-    library = load_library(extra_dirs, user_dir, sims=sims)
+    """Reload the decks and report the edited file's problems, each with its file:line. With ``known``,
+    what was loaded before the edit, only the edited file is read again when that tells what loads
+    (``studyapp.content.with_deck_read_again``)."""
+    library = None
+    if known is not None:
+        before = Library(list(known.decks), list(_problems_of(known)))
+        library = with_deck_read_again(before, path, deck_sources(extra_dirs, user_dir), sims)
+    if library is None:
+        library = load_library(extra_dirs, user_dir, sims=sims)
     card = next((c for c in library.cards if c.id == card_id), None)
     return Checked(path, card_id, tuple(problems_in(library, path)), card, library)
 
@@ -740,7 +748,9 @@ def edit_card(
         location = override_copy(library, card_id, sims=sims, user_dir=user_dir)
     extra = library_sources(library, user_dir) if extra_dirs is None else extra_dirs
     status = run(editor_command(location.path, location.line, environ))
-    checked = check_after_edit(location.path, card_id, sims=sims, user_dir=user_dir, extra_dirs=extra)
+    checked = check_after_edit(
+        location.path, card_id, sims=sims, user_dir=user_dir, extra_dirs=extra, known=library
+    )
     if status:
         raise AuthoringError(
             f"the editor exited with status {status}; {checked.message()}", problems=checked.problems

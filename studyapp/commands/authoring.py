@@ -126,11 +126,15 @@ def _confirm_copy(card_id: str, path: str) -> bool:
 def run_edit(args: argparse.Namespace) -> int:
     """Edit the card in $EDITOR, then check its deck: status 1 with file:line on a problem."""
     from studyapp import authoring
+    from studyapp.anki.cached import cached_decks
     from studyapp.content import load_library
     from studyapp.paths import user_deck_dir
+    from studyapp.problems import PROBLEMS
 
     sims = simulation_catalog()
-    library = load_library(args.content, sims=sims)  # the edited file's own problems are reported after
+    # The edited file's own problems are reported after: the cached decks serve when none has one.
+    cached = cached_decks(collection_path(args), args.content, None, {"sims": sims, "problems": PROBLEMS})
+    library = cached if cached is not None and not cached.problems else load_library(args.content, sims=sims)
     location = authoring.find_card(library, args.card_id)
     copy = args.copy
     if location.bundled and location.deck is not None and not copy:

@@ -414,6 +414,22 @@ def test_editing_with_a_real_editor_then_checking(tmp_path: Path) -> None:
     assert checked.card.answer == "The maximum of the window."
     assert checked.library.card(saved.card_id).answer == "The maximum of the window."
     assert "no problems" in checked.message()
+    full = bundled_only(user)  # only the edited file was read again: what reading every deck loads
+    assert checked.library.decks == full.decks and checked.library.problems == full.problems
+
+
+def test_an_edit_that_makes_an_override_loads_every_deck_again(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    saved = authoring.add_card(
+        "mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    command, _log = editor(tmp_path, f'id = "{saved.card_id}"', 'id = "mlp"')
+    checked = authoring.edit_card(
+        saved.library, saved.card_id, sims=CATALOG, user_dir=user, environ={"EDITOR": command}
+    )
+    full = bundled_only(user)
+    assert checked.library.decks == full.decks and checked.library.problems == full.problems
+    assert full.card("mlp").source == saved.path and [c.id for c in full.cards].count("mlp") == 1
 
 
 def test_a_problem_after_editing_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
