@@ -756,15 +756,18 @@ def with_deck_read_again(
     """What ``load_paths(sources)`` loads after the deck file ``path`` (not a bundled one) changed, given
     ``library``, what it loaded before: ``library`` with that file read again in its place, the other
     decks as they were. ``None`` when only loading every deck again tells: the file has a problem, or
-    had one, or a deck or card id of it is used by another deck (as an override copy of a bundled card
-    is)."""
+    had one, or had an override copy of a bundled card (which stands in the bundled deck), or a deck
+    or card id of it is used by another deck (as a new override copy's is)."""
     real = os.path.realpath(path)
     if any(os.path.realpath(problem.path) == real for problem in library.problems):
         return None
+    others = [d for d in library.decks if d.source is None or os.path.realpath(d.source) != real]
+    card_files = {card.source for other in others for card in other.cards if card.source is not None}
+    if any(os.path.realpath(file) == real for file in card_files):
+        return None  # one of its cards overrides a bundled card: the bundled deck holds that copy
     deck, found = read_deck(path, sims=sims, problems=problems)
     if deck is None or found:
         return None
-    others = [d for d in library.decks if d.source is None or os.path.realpath(d.source) != real]
     return with_deck(Library(others, list(library.problems)), deck, sources)
 
 

@@ -309,6 +309,23 @@ def test_adding_a_card_reads_its_deck_again_and_loads_what_reading_every_deck_lo
     assert saved.library.card(saved.card_id).deck == "mine"
 
 
+def test_an_edit_that_removes_an_override_copy_brings_the_bundled_card_back(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    location = authoring.override_copy(bundled_only(user), "mlp", sims=CATALOG, user_dir=user)
+    mine = tomllib.loads(location.path.read_text(encoding="utf-8"))["deck"]["id"]
+    saved = authoring.add_card(mine, pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user)
+    assert saved.library.card("mlp").source == location.path
+    text = location.path.read_text(encoding="utf-8")
+    start = text.index("[[cards]]")
+    location.path.write_text(text[:start] + text[text.index("[[cards]]", start + 1) :], encoding="utf-8")
+    checked = authoring.check_after_edit(
+        location.path, saved.card_id, sims=CATALOG, user_dir=user, known=saved.library
+    )
+    full = bundled_only(user)
+    assert checked.library.decks == full.decks and checked.library.problems == full.problems
+    assert full.card("mlp").source != location.path  # the bundled card is back
+
+
 def test_adding_to_a_deck_with_an_override_copy_loads_every_deck_again(tmp_path: Path) -> None:
     user = tmp_path / "decks"
     location = authoring.override_copy(bundled_only(user), "mlp", sims=CATALOG, user_dir=user)
