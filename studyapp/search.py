@@ -92,6 +92,8 @@ def searchable(text: str) -> str:
     The exceptions, characters no card text holds: NUL, U+FFFE and U+10FFFE are written alike, and so
     are ``TEXT_SEPARATOR``, U+FFFF and U+10FFFF.
     """
+    if text.isascii() and "\0" not in text and TEXT_SEPARATOR not in text:
+        return text.lower()  # the only ASCII characters written otherwise are those two
     return text.replace("İ", "i").lower().translate(_SAME_LETTER)
 
 

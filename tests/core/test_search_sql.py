@@ -186,6 +186,13 @@ def test_searchable_writes_each_character_as_one_that_re_ignorecase_takes_for_it
             assert re.fullmatch(re.escape(folded), char, re.IGNORECASE), hex(code)
 
 
+def test_searchable_writes_a_text_character_for_character() -> None:
+    # ASCII text takes a shorter way: the same characters come out as one at a time.
+    texts = ["Max Pooling", "a\0b", f"x{TEXT_SEPARATOR}y", "ASCII only 123 !?", "Straße İstanbul ſ", ""]
+    for text in texts:
+        assert searchable(text) == "".join(searchable(char) for char in text), repr(text)
+
+
 def test_characters_that_re_ignorecase_tells_apart_stay_apart() -> None:
     # Among every character whose case can change, and the characters those become, two are written
     # the same exactly when each one's regular expression matches the other.
