@@ -767,7 +767,7 @@ def adopt(collection: Collection, library: Library, fingerprints: Fingerprints |
     the collection on its old decks."""
     from studyapp.collection import reconcile
 
-    report = reconcile(collection.store, library, fingerprints)
+    report = reconcile(collection.store, library, fingerprints, before=collection.library)
     collection.library = library
     collection.sync = report
     return report

@@ -27,7 +27,7 @@ from studyapp.search import Query, parse, resolve
 from studyapp.session import Counts, LibraryView, StudySession, next_day_start
 from studyapp.store import LIBRARY_FINGERPRINT, TEXT_FINGERPRINT, BrowseRecord, CardFilter, Store
 from studyapp.store.search import Condition, SearchContext, compile_condition
-from studyapp.store.text_index import ORDERS, text_rows
+from studyapp.store.text_index import ORDERS, text_rows, text_rows_at
 
 if TYPE_CHECKING:
     from studyapp.content import Library, ProblemCatalog, SimCatalog
@@ -128,16 +128,39 @@ def in_sync(store: Store, fingerprints: Fingerprints) -> bool:
     )
 
 
-def reconcile(store: Store, library: LibraryView, fingerprints: Fingerprints | None = None) -> SyncReport:
+def write_text(
+    store: Store, library: LibraryView, fingerprint: str, before: LibraryView | None = None
+) -> None:
+    """Write ``library``'s text to ``card_text``. When the table holds the text of ``before`` (the
+    library it replaces), the rows of the cards both share (the same objects: a deck read again
+    leaves the others' cards as they were) are moved to their new places, not made again."""
+    cards = library.cards
+    if before is not None and store.get_meta(TEXT_FINGERPRINT) == text_fingerprint(before):
+        old = {card.id: card for card in before.cards}
+        kept = [old.get(card.id) is card for card in cards]
+        moved = [(ord_, card.id) for ord_, (card, same) in enumerate(zip(cards, kept, strict=True)) if same]
+        made = [(ord_, card) for ord_, (card, same) in enumerate(zip(cards, kept, strict=True)) if not same]
+        if store.write_text_index(text_rows_at(made), fingerprint, moved):
+            return
+    store.write_text_index(text_rows(cards), fingerprint)
+
+
+def reconcile(
+    store: Store,
+    library: LibraryView,
+    fingerprints: Fingerprints | None = None,
+    before: LibraryView | None = None,
+) -> SyncReport:
     """Bring the collection's cards and text in line with ``library`` (see the module docstring);
-    ``fingerprints`` are the library's, when known."""
+    ``fingerprints`` are the library's, when known, and ``before`` the library it replaces, if known
+    (``write_text``)."""
     fingerprints = fingerprints or Fingerprints.of(library)
     fingerprint = fingerprints.library
     if in_sync(store, fingerprints):
         return SyncReport(skipped=True)
     with store.transaction():
         if store.get_meta(TEXT_FINGERPRINT) != fingerprints.text:
-            store.write_text_index(text_rows(library.cards), fingerprints.text)
+            write_text(store, library, fingerprints.text, before)
         if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:  # unchanged, or another process just did it
             return SyncReport(skipped=True)
         known = store.card_index()

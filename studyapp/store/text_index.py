@@ -19,6 +19,7 @@ number of matches.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,11 +35,12 @@ TEXT_FINGERPRINT = "text_fingerprint"
 #: Meta key holding the longest question, id and tags of ``card_text``, its number of rows, and the longest
 #: listed question and simulation (JSON).
 TEXT_WIDTHS = "text_widths"
-_INSERT = (
-    "INSERT INTO card_text (ord, card_id, question, tags, sim_folded, question_folded, answer_folded, "
-    "details_folded, id_folded, text_folded, listed_question, listed_tags, sim) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#: The columns of ``card_text``, in the order of a ``text_rows`` row.
+_COLUMNS = (
+    "ord, card_id, question, tags, sim_folded, question_folded, answer_folded, details_folded, id_folded, "
+    "text_folded, listed_question, listed_tags, sim"
 )
+_INSERT = f"INSERT INTO card_text ({_COLUMNS}) VALUES ({', '.join('?' * 13)})"
 #: A card's state word (``suspended``, ``buried``, else the study state) in SQL; its parameter is now
 #: in epoch milliseconds.
 SHOWN_STATE = (
@@ -83,9 +85,14 @@ def one_line(text: str) -> str:
 
 def text_rows(cards: Iterable[Card]) -> Iterator[tuple[Any, ...]]:
     """The ``card_text`` rows of ``cards``, in their order."""
+    return text_rows_at(enumerate(cards))
+
+
+def text_rows_at(placed: Iterable[tuple[int, Card]]) -> Iterator[tuple[Any, ...]]:
+    """The ``card_text`` row of each card at its deck position (``ord``)."""
     from studyapp.math import plain_text
 
-    for ord_, card in enumerate(cards):
+    for ord_, card in placed:
         fields = [searchable(text) for text in (card.question, card.answer, card.details, card.id)]
         sim = None if card.sim is None else searchable(card.sim)
         row = (ord_, card.id, one_line(card.question), ",".join(sorted(card.tags)), sim, *fields)
@@ -107,29 +114,68 @@ class TextIndex(StoreBase):
     """The ``card_text`` table, and Browse's queries over it."""
 
     @guarded
-    def write_text_index(self, rows: Iterable[Sequence[Any]], fingerprint: str) -> None:
-        """Replace ``card_text`` with ``rows`` (``text_rows``) and record ``fingerprint``, together."""
+    def write_text_index(
+        self, rows: Iterable[Sequence[Any]], fingerprint: str, moved: Sequence[tuple[int, str]] = ()
+    ) -> bool:
+        """Replace ``card_text`` with ``rows`` (``text_rows``), and with the rows it holds now of the
+        cards ``moved`` names (``(ord, card_id)``: each moved to its new deck position), and record
+        ``fingerprint``, together. Returns ``False``, and changes nothing, when a moved card has no row."""
         widths = {"question": 0, "id": 0, "tags": 0, "cards": 0, "listed_question": 0, "sim": 0}
+
+        def measure(row: Sequence[Any]) -> None:
+            widths.update(
+                id=max(widths["id"], len(row[1])),
+                question=max(widths["question"], len(row[2])),
+                tags=max(widths["tags"], len(row[3])),
+                cards=widths["cards"] + 1,
+                listed_question=max(widths["listed_question"], len(row[4])),
+                sim=max(widths["sim"], len(row[5] or "-")),
+            )
 
         def measured() -> Iterator[Sequence[Any]]:
             for row in rows:
-                widths.update(
-                    id=max(widths["id"], len(row[1])),
-                    question=max(widths["question"], len(row[2])),
-                    tags=max(widths["tags"], len(row[3])),
-                    cards=widths["cards"] + 1,
-                    listed_question=max(widths["listed_question"], len(row[10])),
-                    sim=max(widths["sim"], len(row[12] or "-")),
-                )
+                measure((row[0], row[1], row[2], row[3], row[10], row[12]))
                 yield row
 
         with self.transaction() as conn:
+            if moved and not self._keep_moved(conn, moved):
+                return False
             conn.execute("DELETE FROM card_text")
+            if moved:
+                conn.execute(f"INSERT INTO card_text ({_COLUMNS}) SELECT {_COLUMNS} FROM temp.text_moved")
+                conn.execute("DROP TABLE temp.text_moved")
+                for row in conn.execute(
+                    "SELECT ord, card_id, question, tags, listed_question, sim FROM card_text"
+                ):
+                    measure(row)
             conn.executemany(_INSERT, measured())
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [(TEXT_FINGERPRINT, fingerprint), (TEXT_WIDTHS, json.dumps(widths))],
             )
+        return True
+
+    @staticmethod
+    def _keep_moved(conn: sqlite3.Connection, moved: Sequence[tuple[int, str]]) -> bool:
+        """Copy the rows of the ``moved`` cards, at their new positions, to ``temp.text_moved``; ``False``
+        (and nothing kept) when one has no row."""
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS text_placed (ord INTEGER PRIMARY KEY, card_id TEXT NOT NULL)"
+        )
+        conn.execute("DELETE FROM temp.text_placed")
+        conn.executemany("INSERT INTO temp.text_placed (ord, card_id) VALUES (?, ?)", moved)
+        conn.execute("DROP TABLE IF EXISTS temp.text_moved")
+        others = ", ".join(f"t.{column}" for column in _COLUMNS.split(", ")[1:])
+        conn.execute(
+            f"CREATE TEMP TABLE text_moved AS SELECT p.ord AS ord, {others} FROM temp.text_placed AS p "
+            "JOIN card_text AS t ON t.card_id = p.card_id"
+        )
+        conn.execute("DELETE FROM temp.text_placed")
+        (found,) = conn.execute("SELECT count(*) FROM temp.text_moved").fetchone()
+        if found == len(moved):
+            return True
+        conn.execute("DROP TABLE temp.text_moved")
+        return False
 
     @guarded
     def fill_browse(self, node: Node | None, context: SearchContext, order: str) -> int:

@@ -17,10 +17,11 @@ import pytest
 from sim.registry import CATALOG
 from studyapp import authoring
 from studyapp.authoring import AuthoringError, CardDraft
-from studyapp.collection import open_collection
+from studyapp.collection import Collection, open_collection
 from studyapp.content import Library, load_library, read_deck
 from studyapp.model import Rating
 from studyapp.paths import bundled_deck_dir
+from studyapp.store.text_index import text_rows
 
 from .conftest import ROOT, file_fingerprint
 
@@ -250,6 +251,58 @@ def test_the_collection_takes_the_reloaded_library(tmp_path: Path) -> None:
         record = collection.card_record(saved.card_id)
         assert record is not None and record.deck_id == "mine" and not record.retired
         assert collection.session().counts(NOW).new > 0
+
+
+def test_a_card_added_moves_the_other_cards_text_rows_and_gives_the_table_a_full_write_gives(
+    tmp_path: Path,
+) -> None:
+    user, extra = tmp_path / "decks", tmp_path / "more"
+    extra.mkdir()
+    for folder, deck_id in ((user, "aaa"), (user, "zzz"), (extra, "more")):
+        folder.mkdir(exist_ok=True)
+        (folder / f"{deck_id}.toml").write_text(
+            f'[deck]\nid = "{deck_id}"\ntitle = "{deck_id}"\n\n[[cards]]\nid = "{deck_id}-one"\n'
+            f'question = "Ω {deck_id}?"\nanswer = "A"\ntags = ["t"]\n',
+            encoding="utf-8",
+        )
+
+    def table(collection: Collection) -> list[object]:
+        conn = collection.store.conn
+        return [
+            conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall(),
+            collection.store.get_meta("text_widths"),
+        ]
+
+    library = load_library([extra], user, sims=CATALOG)
+    with open_collection(tmp_path / "c.sqlite3", library=library) as collection:
+        # The first deck grows: every card after it changes place.
+        saved = authoring.add_card(
+            "aaa",
+            pooling_draft(),
+            library=collection.library,
+            sims=CATALOG,
+            user_dir=user,
+            extra_dirs=[extra],
+        )
+        authoring.adopt(collection, saved.library)
+        moved = table(collection)
+        collection.store.write_text_index(text_rows(collection.library.cards), "written in full")
+        assert table(collection)[0] == moved[0] and table(collection)[1] == moved[1]
+        # The rows of the cards that stayed are moved as the table holds them, not made again.
+        authoring.adopt(collection, load_library([extra], user, sims=CATALOG))  # their text, written in full
+        collection.store.conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = 'zzz-one'")
+        again = authoring.add_card(
+            "aaa",
+            pooling_draft("Once more?"),
+            library=collection.library,
+            sims=CATALOG,
+            user_dir=user,
+            extra_dirs=[extra],
+        )
+        authoring.adopt(collection, again.library)
+        rows = {row[1]: row for row in table(collection)[0]}
+        assert rows["zzz-one"][2] == "as held" and rows[again.card_id][2] == "Once more?"
+        assert [row[0] for row in table(collection)[0]] == list(range(len(again.library.cards)))
 
 
 def test_a_retired_id_is_not_given_to_a_new_card(tmp_path: Path) -> None:
