@@ -547,17 +547,19 @@ def open_collection(
             raise
         store = Store.open(db_path, create=False, read_only=True)
     try:
-        known = None
+        known = replaced = None
         if library is None:
             from studyapp.deck_cache import open_library
 
             catalogs = {"sims": sims, "problems": problems}
-            library, summary = open_library(
+            library, summary, replaced = open_library(
                 store, extra_dirs, user_dir, catalogs, lambda loaded: Fingerprints.of(loaded).to_dict()
             )
             known = (library, Fingerprints(summary["library"], summary["text"]))
         fingerprints = known[1] if known else None
-        report = SyncReport(skipped=True) if store.read_only else reconcile(store, library, fingerprints)
+        report = (
+            SyncReport(skipped=True) if store.read_only else reconcile(store, library, fingerprints, replaced)
+        )
     except BaseException:
         store.close()
         raise

@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from studyapp import __version__
 from studyapp.content import Library, deck_files, deck_sources, load_library, with_deck_read_again
@@ -315,6 +315,8 @@ class DeckCache:
         #: Decks ``refresh`` kept from the cache (by identity): their JSON text there, by position.
         self._kept: dict[int, int] = {}
         self._kept_outline = ""
+        #: The cached library ``refresh`` read some decks of again.
+        self.replaced: Library | None = None
 
     def _compare(self) -> Compared | None:
         """The cache's header, its stamps, each file's stamp now (``None``: its content changed) and when
@@ -397,6 +399,7 @@ class DeckCache:
         _files_read += len(changed)
         if library is None:
             return None
+        self.replaced = Library(cached, list(Outline.from_json(header.outline).problems))
         kept = {id(deck) for deck in library.decks}
         self._kept = {id(deck): index for index, deck in enumerate(cached) if id(deck) in kept}
         self._kept_outline = header.outline
@@ -452,21 +455,31 @@ def _files_json(stamps: Sequence[FileStamp | None]) -> str:
     return json.dumps([[s.path, s.size, s.mtime_ns, s.digest] for s in stamps if s is not None])
 
 
+class Opened(NamedTuple):
+    """What ``open_library`` gives: the library, its summary, and the cached library it replaces when
+    some of its decks were read again alone (``DeckCache.refresh``; their other decks are shared)."""
+
+    library: Library
+    summary: Mapping[str, str]
+    replaced: Library | None = None
+
+
 def open_library(
     store: Store,
     extra_dirs: Sequence[Path],
     user_dir: Path | None,
     catalogs: Catalogs,
     summarise: Callable[[Library], Mapping[str, str]],
-) -> tuple[Library, Mapping[str, str]]:
+) -> Opened:
     """The library ``load_library(extra_dirs, user_dir, **catalogs)`` reads, from the cache if no deck
     file changed, else read, checked and cached; and its summary (``summarise(library)``, kept with
     the cache)."""
     cache = DeckCache(store, extra_dirs, user_dir, catalogs)
     cached = cache.lookup()
     if cached is not None:
-        return cached, cached.outline.summary
-    library = cache.refresh() or cache.read()
+        return Opened(cached, cached.outline.summary)
+    refreshed = cache.refresh()
+    library = refreshed or cache.read()
     summary = summarise(library)
     cache.save(library, summary)
-    return library, summary
+    return Opened(library, summary, cache.replaced if refreshed is not None else None)

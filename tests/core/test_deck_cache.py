@@ -30,6 +30,7 @@ from studyapp.deck_json import decode_decks, encode_decks, schema_fingerprint
 from studyapp.problems import PROBLEMS
 from studyapp.store import Store
 from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
+from studyapp.store.text_index import text_rows
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 #: A time long before the tests run: files stamped with it are not "racy" (see ``RACY_NS``).
@@ -242,6 +243,24 @@ def test_a_changed_deck_read_alone_gives_what_reading_every_deck_gives(decks: De
     assert (read, cached) == (0, True) and again == decks.reference()
 
 
+def test_a_deck_read_again_alone_moves_the_other_decks_text_rows(decks: Decks) -> None:
+    opened(decks)
+    with sqlite3.connect(decks.db) as conn:  # the row as the table holds it is moved, not made again
+        conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = 'b-0'")
+    text = (decks.folder / "a.toml").read_text()
+    decks.write("a.toml", text.replace("Zorblax one?", "Zorblax one, two and three?"))
+    with decks.open() as collection:
+        conn = collection.store.conn
+        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
+        assert {row[1]: row[2] for row in rows}["b-0"] == "as held"
+        conn.execute("UPDATE card_text SET question = 'Frobnic four?' WHERE card_id = 'b-0'")
+        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
+        widths = collection.store.get_meta("text_widths")
+        collection.store.write_text_index(text_rows(collection.library.cards), "written in full")
+        assert conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall() == rows
+        assert collection.store.get_meta("text_widths") == widths
+
+
 def test_an_edited_question_is_searched_at_once(decks: Decks) -> None:
     opened(decks)
     text = (decks.folder / "a.toml").read_text()
@@ -298,7 +317,7 @@ def read_only(decks: Decks) -> Collection:
     store = Store.open(decks.db, create=False, read_only=True)
     assert store.read_only
     catalogs = {"sims": CATALOG, "problems": PROBLEMS}
-    library, summary = open_library(
+    library, summary, _replaced = open_library(
         store, [decks.folder], decks.user_dir, catalogs, lambda lib: Fingerprints.of(lib).to_dict()
     )
     return Collection(store, library, known=(library, Fingerprints(summary["library"], summary["text"])))
