@@ -417,6 +417,21 @@ class DeckCache:
         _files_read += len(self.stamps)
         return library
 
+    def keep_texts_of(self, library: Library) -> None:
+        """Have ``save`` copy the decks it shares with ``library`` as the cache holds them, when
+        ``library`` is the one the cache holds now (read from it, with its decks)."""
+        if not isinstance(library, CachedLibrary) or not library.loaded:
+            return
+        header = self.store.deck_cache_header(self.key)
+        if (
+            header is None
+            or header.version != self.version
+            or Outline.from_json(header.outline) != library.outline
+        ):
+            return
+        self._kept = {id(deck): index for index, deck in enumerate(library.decks)}
+        self._kept_outline = header.outline
+
     def _deck_text(self, deck: Deck) -> str | None:
         """``deck``'s JSON text: as the cache holds it when ``refresh`` kept it, else encoded and checked
         (``None`` if it does not come back equal to itself)."""

@@ -65,11 +65,15 @@ def cache_library(
     extra_dirs: Sequence[Path] = (),
     user_dir: Path | None = None,
     catalogs: Catalogs,
+    kept_from: Library | None = None,
 ) -> None:
     """Keep ``library`` (the decks read after ``stamps`` were taken, with the deck of ``new_file`` written
     since) in the deck cache with ``summary``, when the deck files are those (``DeckCache.save``: and
-    when the library comes back from the cache equal to itself)."""
+    when the library comes back from the cache equal to itself). The decks it shares with ``kept_from``,
+    the library the cache holds now, are copied as the cache holds them."""
     cache = DeckCache(store, extra_dirs, user_dir, catalogs)
+    if kept_from is not None:
+        cache.keep_texts_of(kept_from)
     known = {stamp.path: stamp for stamp in stamps.files}
     known[str(new_file)] = FileStamp.of(new_file)
     files = [str(path) for path in deck_files(cache.sources)]

@@ -306,6 +306,7 @@ def _bring_in(
                 extra_dirs=target.extra_dirs,
                 user_dir=target.user_dir,
                 catalogs={"sims": target.sims, "problems": target.problems},
+                kept_from=target.library,
             )
         scheduler = replay_scheduler(collection.settings())
         histories: Iterable[CardHistoryRows] = ahead.rows(plan)
