@@ -515,13 +515,22 @@ def add_card(
     extra = library_sources(library, user_dir) if extra_dirs is None else extra_dirs
 
     def reload() -> Library:
-        known = Library(list(library.decks), list(_problems_of(library)))
-        again = with_deck_read_again(known, path, deck_sources(extra, user_dir), sims)
-        return again if again is not None else load_library(extra, user_dir, sims=sims)
+        return read_again(library, path, extra, user_dir, sims)
 
     loaded = write_card(path, deck_id, card_table(card_id, draft_values(draft)), sims=sims, reload=reload)
     card = next((c for c in loaded.cards if c.id == card_id), None)
     return Saved(card_id, card.source if card and card.source else path, card.line if card else 0, loaded)
+
+
+def read_again(
+    known: LibraryView, path: Path, extra_dirs: Sequence[Path], user_dir: Path | None, sims: SimCatalog | None
+) -> Library:
+    """What ``load_library(extra_dirs, user_dir, sims=sims)`` loads now that the deck file ``path`` was
+    written, given ``known``, what it loaded before: that file read again alone when that tells
+    (``studyapp.content.with_deck_read_again``), else every deck."""
+    before = Library(list(known.decks), list(_problems_of(known)))
+    again = with_deck_read_again(before, path, deck_sources(extra_dirs, user_dir), sims)
+    return again if again is not None else load_library(extra_dirs, user_dir, sims=sims)
 
 
 def check_draft(draft: CardDraft, sims: SimCatalog | None) -> dict[str, str]:
@@ -712,11 +721,9 @@ def check_after_edit(
     """Reload the decks and report the edited file's problems, each with its file:line. With ``known``,
     what was loaded before the edit, only the edited file is read again when that tells what loads
     (``studyapp.content.with_deck_read_again``)."""
-    library = None
     if known is not None:
-        before = Library(list(known.decks), list(_problems_of(known)))
-        library = with_deck_read_again(before, path, deck_sources(extra_dirs, user_dir), sims)
-    if library is None:
+        library = read_again(known, path, extra_dirs, user_dir, sims)
+    else:
         library = load_library(extra_dirs, user_dir, sims=sims)
     card = next((c for c in library.cards if c.id == card_id), None)
     return Checked(path, card_id, tuple(problems_in(library, path)), card, library)

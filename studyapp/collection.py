@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from studyapp.errors import CollectionReadOnly
-from studyapp.model import CardRecord, Deck, DeckLimits, Settings, StudyState, split_deck_key, utc_ms
+from studyapp.model import Card, CardRecord, Deck, DeckLimits, Settings, StudyState, split_deck_key, utc_ms
 from studyapp.scheduler import Scheduler, check_utc
 from studyapp.search import Query, parse, resolve
 from studyapp.session import Counts, LibraryView, StudySession, next_day_start
@@ -137,9 +137,13 @@ def write_text(
     cards = library.cards
     if before is not None and store.get_meta(TEXT_FINGERPRINT) == text_fingerprint(before):
         old = {card.id: card for card in before.cards}
-        kept = [old.get(card.id) is card for card in cards]
-        moved = [(ord_, card.id) for ord_, (card, same) in enumerate(zip(cards, kept, strict=True)) if same]
-        made = [(ord_, card) for ord_, (card, same) in enumerate(zip(cards, kept, strict=True)) if not same]
+        moved: list[tuple[int, str]] = []
+        made: list[tuple[int, Card]] = []
+        for ord_, card in enumerate(cards):
+            if old.get(card.id) is card:
+                moved.append((ord_, card.id))
+            else:
+                made.append((ord_, card))
         if store.write_text_index(text_rows_at(made), fingerprint, moved):
             return
     store.write_text_index(text_rows(cards), fingerprint)

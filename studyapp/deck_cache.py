@@ -391,17 +391,17 @@ class DeckCache:
             return None
         stamped_ns = time.time_ns()
         fresh = {path: FileStamp.of(Path(path)) for path in changed}
-        cached = decode_decks(payload)
-        library: Library | None = Library(list(cached), list(Outline.from_json(header.outline).problems))
+        replaced = Library(decode_decks(payload), list(Outline.from_json(header.outline).problems))
+        library = Library(list(replaced.decks), list(replaced.problems))
         for path in changed:
-            if library is not None:
-                library = with_deck_read_again(library, Path(path), self.sources, **self.catalogs)
-        _files_read += len(changed)
-        if library is None:
-            return None
-        self.replaced = Library(cached, list(Outline.from_json(header.outline).problems))
+            _files_read += 1
+            again = with_deck_read_again(library, Path(path), self.sources, **self.catalogs)
+            if again is None:
+                return None
+            library = again
+        self.replaced = replaced
         kept = {id(deck) for deck in library.decks}
-        self._kept = {id(deck): index for index, deck in enumerate(cached) if id(deck) in kept}
+        self._kept = {id(deck): index for index, deck in enumerate(replaced.decks) if id(deck) in kept}
         self._kept_outline = header.outline
         self.stamps = [found or fresh[stamp.path] for stamp, found in zip(stamps, now, strict=True)]
         self.stamped_ns = stamped_ns

@@ -275,15 +275,15 @@ def test_a_card_added_moves_the_other_cards_text_rows_and_gives_the_table_a_full
 
     library = load_library([extra], user, sims=CATALOG)
     with open_collection(tmp_path / "c.sqlite3", library=library) as collection:
+
+        def add_to_first_deck(draft: CardDraft) -> authoring.Saved:
+            library = collection.library
+            return authoring.add_card(
+                "aaa", draft, library=library, sims=CATALOG, user_dir=user, extra_dirs=[extra]
+            )
+
         # The first deck grows: every card after it changes place.
-        saved = authoring.add_card(
-            "aaa",
-            pooling_draft(),
-            library=collection.library,
-            sims=CATALOG,
-            user_dir=user,
-            extra_dirs=[extra],
-        )
+        saved = add_to_first_deck(pooling_draft())
         authoring.adopt(collection, saved.library)
         moved = table(collection)
         collection.store.write_text_index(text_rows(collection.library.cards), "written in full")
@@ -291,14 +291,7 @@ def test_a_card_added_moves_the_other_cards_text_rows_and_gives_the_table_a_full
         # The rows of the cards that stayed are moved as the table holds them, not made again.
         authoring.adopt(collection, load_library([extra], user, sims=CATALOG))  # their text, written in full
         collection.store.conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = 'zzz-one'")
-        again = authoring.add_card(
-            "aaa",
-            pooling_draft("Once more?"),
-            library=collection.library,
-            sims=CATALOG,
-            user_dir=user,
-            extra_dirs=[extra],
-        )
+        again = add_to_first_deck(pooling_draft("Once more?"))
         authoring.adopt(collection, again.library)
         rows = {row[1]: row for row in table(collection)[0]}
         assert rows["zzz-one"][2] == "as held" and rows[again.card_id][2] == "Once more?"
