@@ -10,24 +10,36 @@ app: the app starts this process and reads only its replies). A request names it
   answers (``keys`` picks answers and their order);
 - ``numbers``: the run's raw ``answers``, their ``labels`` and its resolved ``params`` (what a prediction is
   graded against);
-- ``frame``: ``{"sim", "params", "seed", "width", "height", "cells", "dark", "monochrome"}`` -> the run's
-  ``result`` (its parameters and answers: the plot's data stays here), its plot as ``rgba`` pixels of
-  ``width`` x ``height``, its ``legend``, and with ``cells`` (text drawn as characters, not pixels) the
-  plot's ``texts`` placed on the terminal's cell grid;
+- ``frame``: ``{"sim", "params", "seed", "width", "height", "cells", "dark", "monochrome", "ahead"?}`` ->
+  the run's ``result`` (its parameters and answers: the plot's data stays here), its plot as ``rgba``
+  pixels of ``width`` x ``height``, its ``legend``, and with ``cells`` (text drawn as characters, not
+  pixels) the plot's ``texts`` placed on the terminal's cell grid; ``drawn_ahead`` says that the frame
+  was drawn before it was asked for;
+- ``ahead``: a frame request's fields without wanting the frame -> ``{}``: only its ``ahead`` is drawn;
 - ``save``: ``{"sim", "params", "seed", "paths"}`` -> ``{"paths": [...]}``, the run's figure saved to each
   path (PNG, SVG or PDF by its suffix);
 - ``warm``: imports what drawing needs, so the first frame comes sooner.
 
 Every reply carries the request's ``id``; a request that cannot be answered gets ``{"error": "..."}``.
 Run with ``python -m studyapp.sim_worker``; it ends when its input closes.
+
+Drawing ahead: a frame request may list ``ahead`` the parameters the learner is likely to ask for next
+(the app sends the focused parameter one step either way). Once the reply is sent, and while no request
+waits, those frames are drawn and kept with the last few drawn ones (``KEPT_FRAMES``): a step of the
+parameter is then answered at once, and a step back finds the frame it left. A request that comes
+meanwhile waits at most for the one frame being drawn; a simulation slower than ``AHEAD_LIMIT_S`` a
+frame is not drawn ahead.
 """
 
 from __future__ import annotations
 
 import importlib
 import pickle
+import queue
 import struct
 import sys
+import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
@@ -38,10 +50,20 @@ if TYPE_CHECKING:
     from sim.plotting import Renderer
 
 HEADER = struct.Struct("!I")
+#: The requests read, in order: a request, the error of one that is not a request, ``None`` at the end.
+Requests = queue.SimpleQueue[dict[str, Any] | ValueError | None]
 #: The plot is drawn at this multiple of the size asked for, then downsampled (a box filter): smooth edges.
 OVERSAMPLE = 2
 #: Renderers kept between frames (each keeps its figure, axes and artists to redraw in place).
 KEPT_RENDERERS = 4
+#: Frames kept after they are drawn: the last ones shown and those drawn ahead.
+KEPT_FRAMES = 8
+#: A simulation whose redraw took longer than this (in seconds) is not drawn ahead.
+AHEAD_LIMIT_S = 0.05
+#: How long a reply is left alone before frames are drawn ahead: the app paints it meanwhile.
+AHEAD_DELAY_S = 0.025
+#: What a simulation that cannot run raises: its reply is an ``error``.
+ERRORS = (ValueError, ArithmeticError, KeyError, TypeError, OSError)
 
 
 def write_message(stream: IO[bytes], message: dict[str, Any]) -> None:
@@ -103,33 +125,68 @@ def save(request: dict[str, Any]) -> dict[str, Any]:
 
 
 class Frames:
-    """Draws frames, keeping the last few renderers (by simulation, size and style) to redraw in place."""
+    """Draws frames, keeping the last few renderers (by simulation, size and style) to redraw in place, and
+    the last few frames (with those drawn ahead) to answer again without drawing."""
 
     def __init__(self) -> None:
         self._renderers: OrderedDict[tuple[Any, ...], Renderer] = OrderedDict()
+        self._frames: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
+        #: How long the last redraw took (on a kept renderer: a new one draws slower), in seconds.
+        self.redraw_seconds = 0.0
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        key = frame_key(request)
+        frame = self._frames.pop(key, None)
+        self._keep(key, frame or self._draw(request))
+        return self._frames[key]
+
+    def ahead(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        """The frames ``request`` lists ``ahead`` that are not drawn yet (none after a slow redraw)."""
+        if self.redraw_seconds > AHEAD_LIMIT_S:
+            return []
+        later = [{**request, "params": params} for params in request.get("ahead") or ()]
+        return [frame for frame in later if frame_key(frame) not in self._frames]
+
+    def draw_ahead(self, request: dict[str, Any]) -> None:
+        """Draw the frame of ``request`` and keep it (a run that fails is not kept: asked for, it fails)."""
+        try:
+            frame = self._draw(request)
+        except ERRORS:
+            return
+        self._keep(frame_key(request), {**frame, "drawn_ahead": True})
+
+    def _keep(self, key: bytes, frame: dict[str, Any]) -> None:
+        self._frames[key] = frame
+        while len(self._frames) > KEPT_FRAMES:
+            self._frames.popitem(last=False)
+
+    def _draw(self, request: dict[str, Any]) -> dict[str, Any]:
         from sim.registry import run
         from sim.spec import Result
 
+        started = time.perf_counter()
         name = str(request["sim"])
         result = run(name, request.get("params") or {}, int(request.get("seed", 0)))
         width, height = int(request["width"]), int(request["height"])
         if not (0 < width <= 10_000 and 0 < height <= 10_000):
             raise ValueError(f"a plot of {width} x {height} pixels cannot be drawn")
-        renderer = self._renderer(name, width, height, request)
+        renderer, kept = self._renderer(name, width, height, request)
         pixels = downsample(renderer.render(result), width, height)
+        if kept:
+            self.redraw_seconds = time.perf_counter() - started
         texts = renderer.texts if renderer.cells is not None else []
         answered = Result(result.sim, result.params, result.answers)
         return {"result": answered, "rgba": pixels, "texts": texts, "legend": renderer.legend}
 
-    def _renderer(self, name: str, width: int, height: int, request: dict[str, Any]) -> Renderer:
+    def _renderer(self, name: str, width: int, height: int, request: dict[str, Any]) -> tuple[Renderer, bool]:
+        """The renderer for a frame, and whether it was kept from an earlier frame."""
         from sim.plotting import Renderer
 
         cells = (OVERSAMPLE, 2 * OVERSAMPLE) if request.get("cells") else None
         dark, monochrome = bool(request.get("dark", True)), bool(request.get("monochrome", False))
         key = (name, width, height, cells, dark, monochrome)
         renderer = self._renderers.pop(key, None)
+        kept = renderer is not None
         if renderer is None:
             renderer = Renderer(
                 width * OVERSAMPLE, height * OVERSAMPLE, dark=dark, cells=cells, monochrome=monochrome
@@ -137,7 +194,14 @@ class Frames:
         self._renderers[key] = renderer
         while len(self._renderers) > KEPT_RENDERERS:
             self._renderers.popitem(last=False)
-        return renderer
+        return renderer, kept
+
+
+def frame_key(request: dict[str, Any]) -> bytes:
+    """Everything a frame is drawn from, as bytes: equal for requests that draw the same frame."""
+    params = sorted((request.get("params") or {}).items())
+    fields = ("sim", "seed", "width", "height", "cells", "dark", "monochrome")
+    return pickle.dumps((params, *(request.get(field) for field in fields)))
 
 
 def downsample(rgba: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -154,10 +218,12 @@ class Worker:
     """Answers requests by their ``op``."""
 
     def __init__(self) -> None:
+        self.frames = Frames()
         self.operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "answers": answers,
             "numbers": numbers,
-            "frame": Frames(),
+            "frame": self.frames,
+            "ahead": lambda request: {},
             "save": save,
             "warm": warm,
         }
@@ -169,8 +235,19 @@ class Worker:
             return {"id": request.get("id"), "error": f"unknown operation {request.get('op')!r}"}
         try:
             return {"id": request.get("id"), **operation(request)}
-        except (ValueError, ArithmeticError, KeyError, TypeError, OSError) as error:
+        except ERRORS as error:
             return {"id": request.get("id"), "error": str(error)}
+
+    def ahead(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        """The frames a ``frame`` or ``ahead`` request lists ``ahead`` that are not drawn yet."""
+        return self.frames.ahead(request) if request.get("op") in ("frame", "ahead") else []
+
+    def draw_ahead(self, frames: list[dict[str, Any]], waiting: Callable[[], bool]) -> None:
+        """Draw ``frames`` (from ``ahead``) in turn, until a request is ``waiting``."""
+        for frame in frames:
+            if waiting():
+                return
+            self.frames.draw_ahead(frame)
 
 
 def reply(request: dict[str, Any]) -> dict[str, Any]:
@@ -179,17 +256,46 @@ def reply(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
-    """Answer every request until the input ends."""
+    """Answer every request until the input ends; between requests, draw ahead what the last one lists."""
     worker = Worker()
+    incoming: Requests = queue.SimpleQueue()
+    threading.Thread(target=_read_requests, args=(requests, incoming), daemon=True).start()
+    request = incoming.get()
+    while request is not None:
+        if isinstance(request, ValueError):
+            write_message(replies, {"id": None, "error": str(request)})
+            request = incoming.get()
+            continue
+        write_message(replies, worker.reply(request))
+        request = _next_request(worker, request, incoming)
+
+
+def _next_request(
+    worker: Worker, answered: dict[str, Any], incoming: Requests
+) -> dict[str, Any] | ValueError | None:
+    """The request after ``answered``. When ``answered`` lists frames to draw ahead, and none comes within
+    ``AHEAD_DELAY_S`` (the app paints the frame just sent meanwhile, on the other core), they are drawn
+    first, until one comes."""
+    later = worker.ahead(answered)
+    if later:
+        try:
+            return incoming.get(timeout=AHEAD_DELAY_S)
+        except queue.Empty:
+            worker.draw_ahead(later, waiting=lambda: not incoming.empty())
+    return incoming.get()
+
+
+def _read_requests(requests: IO[bytes], incoming: Requests) -> None:
+    """Put each request read (or the error of one that is not one) on ``incoming``; ``None`` at the end."""
     while True:
         try:
             request = read_message(requests)
         except ValueError as error:
-            write_message(replies, {"id": None, "error": str(error)})
+            incoming.put(error)
             continue
+        incoming.put(request)
         if request is None:
             return
-        write_message(replies, worker.reply(request))
 
 
 def main() -> None:

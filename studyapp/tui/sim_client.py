@@ -139,6 +139,11 @@ def frame(request: Mapping[str, Any], callback: ReplyCallback) -> None:
     worker().call({**request, "op": "frame"}, callback)
 
 
+def draw_ahead(request: Mapping[str, Any]) -> None:
+    """Have the worker draw the frames ``request`` (a frame request) lists ``ahead``, without its frame."""
+    worker().call({**request, "op": "ahead"}, lambda reply: None)
+
+
 def save(request: Mapping[str, Any], callback: ReplyCallback) -> None:
     """Save a run's figure (see ``studyapp.sim_worker``'s ``save``): ``callback(reply)``, on the reader
     thread; the reply has ``error`` set when it could not be saved."""

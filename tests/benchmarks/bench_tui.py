@@ -7,7 +7,10 @@ Targets (issue: TUI performance): launch to Home painted with its counts <= 1.5x
 study key -> first card painted <= 50 ms; rating -> next card (committed with full sync before the
 next card is laid out) p50 <= 2.0x the hello-world key -> repaint of the same run, p99 <= 17 ms;
 simulation parameter change -> new plot painted at 120x40, p50 <= 33 ms for every simulation (each
-parameter that +/- steps is stepped in turn, one way and back).
+parameter that +/- steps is stepped in turn, one way and back). The worker draws the focused parameter's
+next steps ahead while the app is idle (``studyapp.sim_worker``), so these steps are mostly frames drawn
+ahead or kept; ``--parts redraws`` times what a change nobody foresaw costs in the worker (a typed value):
+each simulation redrawn after 0.2 s idle, as a learner's keys come.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import time
 from pathlib import Path
 
 COLS, ROWS = 120, 40
-PARTS = ["launch", "study", "sims"]
+PARTS = ["launch", "study", "sims", "redraws"]
 HELLO = textwrap.dedent(
     """
     from textual.app import App
@@ -293,9 +296,35 @@ def main() -> int:
                     f"{name:<22} change -> plot  p50 {ms(middle)}  p99 {ms(slowest)}"
                     f"   ratio {middle / floor:.2f}x  (target p50 <= 33 ms)"
                 )
+        if "redraws" in args.parts:
+            for name in NAMES:
+                if args.sims is None or name in args.sims:
+                    middle = statistics.median(worker_redraws(name, args.changes))
+                    print(f"{name:<22} redraw in the worker, not drawn ahead  p50 {ms(middle)}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def worker_redraws(name: str, changes: int, idle: float = 0.2) -> list[float]:
+    """A frame the worker did not draw ahead: each +/- step drawn on the kept renderer, after ``idle``
+    seconds (the machine's caches cool down between a learner's keys as they do here)."""
+    from sim.registry import spec
+    from studyapp.sim_worker import Worker
+
+    worker, declared = Worker(), spec(name)
+    values = dict(declared.defaults)
+    request = {"op": "frame", "sim": name, "seed": 0, "width": 85, "height": 74, "cells": True, "dark": True}
+    worker.reply({**request, "params": dict(values)})
+    times = []
+    for index, direction in steps_through(name, changes):
+        param = declared.params[index]
+        values[param.name] = param.step(values[param.name], direction)
+        time.sleep(idle)
+        started = time.perf_counter()
+        worker.frames.draw_ahead({**request, "params": dict(values)})  # drawn, whether kept or not
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def launch_ratio(folder: Path, db: Path, runs: int) -> None:

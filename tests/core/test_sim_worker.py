@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import pickle
+import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,18 @@ import numpy as np
 
 import sim
 from sim.plotting import Renderer
-from studyapp.sim_worker import HEADER, OVERSAMPLE, downsample, read_message, serve, write_message
+from studyapp.sim_worker import (
+    AHEAD_LIMIT_S,
+    HEADER,
+    OVERSAMPLE,
+    Requests,
+    Worker,
+    _next_request,
+    downsample,
+    read_message,
+    serve,
+    write_message,
+)
 from studyapp.tui.sim_client import SimWorker
 
 
@@ -120,3 +133,70 @@ def test_unknown_operations_and_simulations_are_errors() -> None:
     first, second = exchange({"id": 1, "op": "dance"}, unknown)
     assert "unknown operation" in first["error"]
     assert "unknown simulation 'nope'" in second["error"]
+
+
+def frame_request(**params: object) -> dict[str, object]:
+    """A frame of pooling with ``params``, listing the two window sizes around it ``ahead``."""
+    window = int(params.get("window", 2))  # type: ignore[call-overload]
+    ahead = [{**params, "window": window + 1}, {**params, "window": window - 1}]
+    request = {"op": "frame", "sim": "pooling", "params": params, "width": 60, "height": 40, "cells": True}
+    return {**request, "ahead": ahead}
+
+
+def assert_same_frame(reply: dict[str, object], fresh: dict[str, object]) -> None:
+    assert np.array_equal(reply["rgba"], fresh["rgba"])  # type: ignore[arg-type]
+    assert reply["texts"] == fresh["texts"] and reply["legend"] == fresh["legend"]
+    assert reply["result"] == fresh["result"]
+
+
+def test_frames_listed_ahead_are_drawn_while_no_request_waits_and_equal_frames_drawn_when_asked() -> None:
+    worker, request = Worker(), frame_request(window=3)
+    worker.reply(request)
+    incoming: Requests = queue.SimpleQueue()
+
+    def end_once_drawn() -> None:
+        while worker.ahead(request):
+            time.sleep(0.01)
+        incoming.put(None)
+
+    threading.Thread(target=end_once_drawn, daemon=True).start()
+    assert _next_request(worker, request, incoming) is None  # both drawn, then the input ended
+    for params in ({"window": 4}, {"window": 2}):
+        later = {**request, "params": params}
+        reply = worker.reply(later)
+        assert reply["drawn_ahead"] is True
+        assert_same_frame(reply, Worker().reply(later))
+
+
+def test_a_waiting_request_comes_before_drawing_ahead() -> None:
+    worker, request = Worker(), frame_request(window=3)
+    worker.reply(request)
+    incoming: Requests = queue.SimpleQueue()
+    waiting = {"op": "answers", "sim": "pooling", "params": {}}
+    incoming.put(waiting)
+    assert _next_request(worker, request, incoming) is waiting
+    assert len(worker.ahead(request)) == 2  # nothing was drawn ahead
+
+
+def test_a_step_back_is_answered_with_the_frame_kept() -> None:
+    worker = Worker()
+    first = worker.reply(frame_request(window=3))
+    worker.reply(frame_request(window=4))
+    again = worker.reply(frame_request(window=3))
+    assert again["rgba"] is first["rgba"] and "drawn_ahead" not in again
+
+
+def test_a_slow_simulation_is_not_drawn_ahead() -> None:
+    worker, request = Worker(), frame_request(window=3)
+    worker.reply(request)
+    assert len(worker.ahead(request)) == 2
+    worker.frames.redraw_seconds = AHEAD_LIMIT_S * 2  # as a redraw that took that long leaves it
+    assert worker.ahead(request) == []
+
+
+def test_a_frame_listed_ahead_that_cannot_run_is_not_kept() -> None:
+    worker = Worker()
+    request = {**frame_request(window=3), "ahead": [{"window": 99}]}
+    worker.reply(request)
+    worker.draw_ahead(worker.ahead(request), waiting=lambda: False)
+    assert "window" in worker.reply({**request, "params": {"window": 99}})["error"]

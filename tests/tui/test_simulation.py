@@ -11,10 +11,11 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 import sim
+from sim.params import BoolParam, ChoiceParam, FloatParam, IntParam, TextParam
 from studyapp.collection import Collection
 from studyapp.tui import sim_client
 from studyapp.tui.app import StudyApp
-from studyapp.tui.screens.simulation import SimulationScreen
+from studyapp.tui.screens.simulation import SimulationScreen, values_ahead
 from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
@@ -326,3 +327,27 @@ async def test_without_colour_the_legend_shows_line_styles(
         screen = await open_sim(app, pilot, "activations")
         legend = text_of(screen.query_one("#legend"))
         assert "━━ sigmoid" in legend and "╍╍ tanh" in legend and "┈┈ relu" in legend
+
+
+def test_the_values_ahead_are_one_step_of_the_parameter_each_way_the_last_way_first() -> None:
+    layers = IntParam("layers", 3, low=1, high=5)
+    assert values_ahead(layers, {"layers": 3, "x": 1}, -1) == [{"layers": 2, "x": 1}, {"layers": 4, "x": 1}]
+    assert values_ahead(layers, {"layers": 5}, 1) == [{"layers": 4}]  # at the top of its range
+    rate = FloatParam("rate", 0.1, low=0.0, high=1.0, increment=0.1)
+    assert values_ahead(rate, {"rate": 0.1}, 1) == [{"rate": 0.2}, {"rate": 0.0}]
+    kind = ChoiceParam("kind", "max", choices=("max", "avg"))
+    assert values_ahead(kind, {"kind": "max"}, 1) == [{"kind": "avg"}]  # both ways lead there
+    assert values_ahead(BoolParam("bias", True), {"bias": True}, 1) == [{"bias": False}]
+    assert values_ahead(TextParam("f", "x**2"), {"f": "x**2"}, 1) == []
+
+
+async def test_steps_after_moving_between_parameters_show_the_frames_of_their_values(app: StudyApp) -> None:
+    """Frames the worker drew ahead, and frames it kept, are those of the values on show."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_sim(app, pilot, "pooling")
+        for keys in (["right"], ["left"], ["down"], ["right"], ["right"], ["left"], ["up"], ["left"]):
+            await pilot.press(*keys)
+            await pilot.pause(0.05)  # time for the worker to draw ahead
+            await wait_until(pilot, lambda: screen.up_to_date)
+            assert screen.result is not None and screen.result.params == screen.values
+            assert screen.result.answers == sim.run("pooling", screen.values).answers

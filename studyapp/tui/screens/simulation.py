@@ -15,6 +15,7 @@ shown next to it, diagnosed when wrong, and stored for the calibration statistic
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from studyapp.tui.widgets.prediction import PredictionPanel
 if TYPE_CHECKING:
     from textual.strip import Strip
 
+    from sim.params import Param
     from sim.plotting import Legend
     from studyapp.model import Card
     from studyapp.predict import Target
@@ -117,6 +119,7 @@ class SimulationScreen(Screen[None]):
         self._generation = 0  # counts the requests for a frame
         self._shown_generation = 0
         self._drawing = False  # a frame is being drawn in the worker
+        self._direction = 1  # the way the last step went: the next one likely goes the same way
         self.last_frame_ms = 0.0
         self.prediction = PredictionPanel(id="sim-predict")
         self._texts: dict[str, tuple[str, tuple[Any, ...]]] = {}  # what each text panel shows, by selector
@@ -188,6 +191,11 @@ class SimulationScreen(Screen[None]):
             self.show_answers()
             return
         self.query_one(ParamList).move(delta)
+        plots = self.query(PlotView)
+        if plots and not self._drawing and self.up_to_date:  # the new parameter's steps, drawn ahead
+            from studyapp.tui import sim_client
+
+            sim_client.draw_ahead(self.frame_request(self.target(plots.first())))
 
     # --- predict, then run -------------------------------------------------------------------------
 
@@ -258,6 +266,7 @@ class SimulationScreen(Screen[None]):
 
     def action_step(self, direction: int) -> None:
         """Step the current parameter: the value shows at once, its plot when the worker has drawn it."""
+        self._direction = direction
         self.query_one(ParamList).step(direction)
         self.request()
 
@@ -360,7 +369,7 @@ class SimulationScreen(Screen[None]):
 
         self._drawing = True
         generation, target = self._generation, self.target(plot)
-        mode, width, height, dark, monochrome = target
+        mode = target[0]
         started = time.perf_counter()
 
         def drawn(reply: dict[str, Any]) -> None:  # on the worker's reader thread
@@ -373,9 +382,24 @@ class SimulationScreen(Screen[None]):
             with suppress(RuntimeError):  # the app has closed
                 self.post_message(self.Drawn(generation, target, reply, strips, elapsed))
 
-        request = {"sim": self.spec.name, "params": dict(self.values), "seed": self.seed}
-        request.update(width=width, height=height, cells=mode in CELL_RENDERERS)
-        sim_client.frame({**request, "dark": dark, "monochrome": monochrome}, drawn)
+        sim_client.frame(self.frame_request(target), drawn)
+
+    def frame_request(self, target: tuple[str, int, int, bool, bool]) -> dict[str, Any]:
+        """The worker's request for a frame of the current parameters drawn for ``target``, with the
+        parameters one step away on the focused one listed ``ahead`` (the worker draws them next)."""
+        mode, width, height, dark, monochrome = target
+        param = self.query_one(ParamList).current
+        return {
+            "sim": self.spec.name,
+            "params": dict(self.values),
+            "seed": self.seed,
+            "width": width,
+            "height": height,
+            "cells": mode in CELL_RENDERERS,
+            "dark": dark,
+            "monochrome": monochrome,
+            "ahead": values_ahead(param, self.values, self._direction),
+        }
 
     def target(self, plot: PlotView) -> tuple[str, int, int, bool, bool]:
         """What a frame for ``plot`` is drawn for: renderer, size in pixels, theme, and colour or not."""
@@ -422,6 +446,18 @@ class SimulationScreen(Screen[None]):
         size = (width, wrapped_height(content, width))
         panel.update(content, layout=not width or self._heights.get(selector) != size)
         self._heights[selector] = size
+
+
+def values_ahead(param: Param, values: Mapping[str, Any], direction: int) -> list[dict[str, Any]]:
+    """``values`` after one step of ``param`` each way, ``direction`` first: the frames a learner is likely
+    to ask for next (none for a parameter that does not step, one for a switch)."""
+    current = values[param.name]
+    found: list[dict[str, Any]] = []
+    for way in (direction, -direction):
+        value = param.step(current, way)
+        if value != current and all(other[param.name] != value for other in found):
+            found.append({**values, param.name: value})
+    return found
 
 
 def wrapped_height(content: Content, width: int) -> int:
