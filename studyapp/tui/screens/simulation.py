@@ -4,8 +4,10 @@ Every change is run and drawn in the simulation worker process (``studyapp.sim_w
 core, so keys and painting never wait for it: a stepped value shows at once, and its plot when it is
 drawn. Only one frame is asked for at a time; when it arrives, the latest parameters are asked for if they
 changed meanwhile, so stale frames are dropped and the latest parameters are always what ends up on
-screen. ``p`` hides the side panel and ``f`` shows the plot alone on the whole screen; the plot is redrawn
-for the space it gets. The plot follows the renderer and theme chosen in Settings, also while it is open.
+screen. Each request lists the focused parameter's next steps each way (``values_ahead``), which the
+worker draws ahead while the app is idle, so a step is usually a frame already drawn. ``p`` hides the
+side panel and ``f`` shows the plot alone on the whole screen; the plot is redrawn for the space it gets.
+The plot follows the renderer and theme chosen in Settings, also while it is open.
 
 ``e`` asks for a prediction first: the answers are hidden until the learner commits a number for one of
 them (↑/↓ choose which; the parameters may still change), then it is graded against the computed value,
