@@ -286,16 +286,21 @@ def _next_request(
 
 
 def _read_requests(requests: IO[bytes], incoming: Requests) -> None:
-    """Put each request read (or the error of one that is not one) on ``incoming``; ``None`` at the end."""
-    while True:
-        try:
-            request = read_message(requests)
-        except ValueError as error:
-            incoming.put(error)
-            continue
-        incoming.put(request)
-        if request is None:
-            return
+    """Put each request read (or the error of one that is not one) on ``incoming``; ``None`` at the end,
+    also when reading fails (the worker then ends, and the app starts another)."""
+    try:
+        while (request := _next_read(requests)) is not None:
+            incoming.put(request)
+    finally:
+        incoming.put(None)
+
+
+def _next_read(requests: IO[bytes]) -> dict[str, Any] | ValueError | None:
+    """The next request, the error of a message that is not one, or ``None`` at the end."""
+    try:
+        return read_message(requests)
+    except ValueError as error:
+        return error
 
 
 def main() -> None:
