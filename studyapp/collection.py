@@ -220,6 +220,14 @@ class _DeckOutline:
 
     decks: list[Deck]
     cards: tuple[()] = ()
+    tags: tuple[()] = ()
+
+    @property
+    def deck_ids(self) -> list[str]:
+        return [deck.id for deck in self.decks]
+
+    def deck_cards(self, deck_id: str) -> list[Card]:
+        return []
 
 
 @dataclass

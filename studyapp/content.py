@@ -124,6 +124,15 @@ class Library:
     def cards(self) -> list[Card]:
         return [card for deck in self.decks for card in deck.cards]
 
+    @property
+    def deck_ids(self) -> list[str]:
+        """The id of every deck, in load order."""
+        return [deck.id for deck in self.decks]
+
+    def deck_cards(self, deck_id: str) -> list[Card]:
+        """The cards of deck ``deck_id``, in deck order."""
+        return [card for card in self.cards if card.deck == deck_id]
+
     def card(self, card_id: str) -> Card:
         """The card with this id; ``KeyError`` if no loaded deck has it."""
         for deck in self.decks:

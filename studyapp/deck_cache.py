@@ -237,6 +237,11 @@ class CachedLibrary(Library):
                 return [card for deck in decks if deck is not None for card in deck.cards]
         return [card for card in self.cards if card.deck == deck_id]
 
+    @property
+    def deck_ids(self) -> list[str]:
+        """The id of every deck, in load order, without reading the cards."""
+        return [deck_id for deck_id, _title, _count in self.outline.decks]
+
     def _indexes(self, deck_id: str) -> list[int]:
         """Where deck ``deck_id`` is in the list of decks."""
         return [i for i, (found, _title, _count) in enumerate(self.outline.decks) if found == deck_id]
@@ -264,9 +269,7 @@ class CachedLibrary(Library):
 
 def deck_cards(library: Library, deck_id: str) -> list[Card]:
     """The cards of deck ``deck_id`` in deck order, without reading a cached library's other decks."""
-    if isinstance(library, CachedLibrary):
-        return library.deck_cards(deck_id)
-    return [card for card in library.cards if card.deck == deck_id]
+    return library.deck_cards(deck_id)
 
 
 def cards_where(

@@ -46,13 +46,58 @@ PROBLEM_SEED_LIMIT = 2**31
 
 
 class LibraryView(Protocol):
-    """What the session needs from the loaded decks (``studyapp.content.Library``)."""
+    """The loaded decks (``studyapp.content.Library``)."""
 
     @property
     def decks(self) -> Sequence[Deck]: ...
 
     @property
     def cards(self) -> Sequence[Card]: ...
+
+
+class SessionLibrary(LibraryView, Protocol):
+    """What the session reads of the loaded decks: their ids and tags, and a deck's cards when one of them
+    is shown (a cached library's other decks are never read: ``studyapp.deck_cache.CachedLibrary``)."""
+
+    @property
+    def deck_ids(self) -> Sequence[str]: ...
+
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+    def deck_cards(self, deck_id: str) -> Sequence[Card]: ...
+
+
+class _CardsById:
+    """The library's cards by id, a deck's cards read when one of them is first asked for (the deck the
+    collection files it under); every card, once, for a card that is not there."""
+
+    def __init__(self, library: SessionLibrary, store: Store) -> None:
+        self._library, self._store = library, store
+        self._cards: dict[str, Card] = {}
+        self._decks_read: set[str] = set()
+        self._all_read = False
+
+    def get(self, card_id: str) -> Card | None:
+        """The loaded card with this id, if any."""
+        card = self._cards.get(card_id)
+        if card is None and not self._all_read:
+            record = self._store.card(card_id)
+            if record is not None and record.deck_id not in self._decks_read:
+                self._decks_read.add(record.deck_id)
+                self._add(self._library.deck_cards(record.deck_id))
+                card = self._cards.get(card_id)
+            if card is None:  # filed under another deck (another program's decks): every card
+                self._all_read = True
+                self._add(self._library.cards)
+                card = self._cards.get(card_id)
+        return card
+
+    def __contains__(self, card_id: str) -> bool:
+        return self.get(card_id) is not None
+
+    def _add(self, cards: Iterable[Card]) -> None:
+        self._cards.update((card.id, card) for card in cards)
 
 
 class Counts(NamedTuple):
@@ -119,7 +164,7 @@ class StudySession:
     def __init__(
         self,
         store: Store,
-        library: LibraryView,
+        library: SessionLibrary,
         *,
         deck: str | None = None,
         tag: str | None = None,
@@ -136,11 +181,11 @@ class StudySession:
             raise ValueError("studying ahead needs the cards to study, and saves its ratings (not cram)")
         self.store = store
         self.library = library
-        self._cards = {card.id: card for card in library.cards}
-        deck_ids = [d.id for d in library.decks]
-        if deck is not None and deck not in deck_ids:
-            raise UserError(f"no deck '{deck}'; decks: {', '.join(deck_ids) or 'none'}")
-        tags = sorted({t for card in self._cards.values() for t in card.tags} | {"leech"})
+        self._cards = _CardsById(library, store)
+        self._deck_ids = list(library.deck_ids)
+        if deck is not None and deck not in self._deck_ids:
+            raise UserError(f"no deck '{deck}'; decks: {', '.join(self._deck_ids) or 'none'}")
+        tags = sorted({*library.tags, "leech"})
         if tag is not None and tag not in tags:
             raise UserError(f"no card has the tag '{tag}'; tags: {', '.join(tags)}")
         self.deck, self.tag, self.cram, self.ahead, self.tz = deck, tag, cram, ahead, tz
@@ -184,11 +229,11 @@ class StudySession:
         start, _end = self.day_bounds(now)
         done = self.store.count_reviewed_by_deck(start)
         left = {}
-        for deck in self.library.decks:
-            limits = self.deck_limits(deck.id)
-            new_done, reviews_done = done.get(deck.id, (0, 0))
+        for deck_id in self._deck_ids:
+            limits = self.deck_limits(deck_id)
+            new_done, reviews_done = done.get(deck_id, (0, 0))
             new_left, reviews_left = limits.new_per_day - new_done, limits.review_limit - reviews_done
-            left[deck.id] = (max(new_left, 0), max(reviews_left, 0))
+            left[deck_id] = (max(new_left, 0), max(reviews_left, 0))
         return left
 
     # -- the queue -------------------------------------------------------------------------------
@@ -202,13 +247,14 @@ class StudySession:
         now = check_utc(now)
         if self.cram:
             card_id = self._queue_head()
-            return None if card_id is None else self._cards[card_id]
+            return None if card_id is None else self._cards.get(card_id)
         while True:
             card_id = self._next_id(now)
             if card_id is None:
                 return None
-            if card_id in self._cards:
-                return self._cards[card_id]
+            card = self._cards.get(card_id)
+            if card is not None:
+                return card
             self._unknown.add(card_id)  # reconciled by another process with other decks
 
     def _queue_ahead(self, now: datetime) -> None:
@@ -272,13 +318,13 @@ class StudySession:
         due = self.store.count_due(end, now, card_filter, by_deck=True)
         left = self.left_today(now)
         counts = {}
-        for deck in self.library.decks:
-            if self.deck is not None and deck.id != self.deck:
+        for deck_id in self._deck_ids:
+            if self.deck is not None and deck_id != self.deck:
                 continue
-            new_left, reviews_left = left[deck.id]
-            learning, reviews = due.get(deck.id, (0, 0))
-            new = self.store.count_new(now, replace(card_filter, deck=deck.id), new_left) if new_left else 0
-            counts[deck.id] = Counts(new, learning, min(reviews, reviews_left))
+            new_left, reviews_left = left[deck_id]
+            learning, reviews = due.get(deck_id, (0, 0))
+            new = self.store.count_new(now, replace(card_filter, deck=deck_id), new_left) if new_left else 0
+            counts[deck_id] = Counts(new, learning, min(reviews, reviews_left))
         return counts
 
     # -- actions ---------------------------------------------------------------------------------

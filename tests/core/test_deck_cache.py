@@ -27,6 +27,7 @@ from studyapp.collection import Collection, Fingerprints, open_collection
 from studyapp.content import load_library
 from studyapp.deck_cache import CachedLibrary, open_library
 from studyapp.deck_json import decode_decks, encode_decks, schema_fingerprint
+from studyapp.errors import UserError
 from studyapp.problems import PROBLEMS
 from studyapp.store import Store
 from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
@@ -440,3 +441,35 @@ def test_the_states_of_some_cards_are_those_of_the_full_listing(decks: Decks) ->
         some = collection.cards_with_state(ids=wanted)
         assert some == [row for row in everything if row["id"] in wanted]  # in deck order
         assert [row["id"] for row in some] == ["mlp", "a-1", "b-0"]
+
+
+def test_a_study_session_reads_the_decks_of_the_cards_it_shows_alone(decks: Decks) -> None:
+    opened(decks)
+    everything = {card.id: card for deck in decks.reference()[0] for card in deck.cards}  # type: ignore[attr-defined]
+    with decks.open() as collection:
+        library = collection.library
+        assert isinstance(library, CachedLibrary)
+        session = collection.session(deck="b", tz=UTC)
+        assert session.deck_counts(NOW)["b"].new == 1
+        card = session.next_card(NOW)
+        assert card is not None and card == everything["b-0"]
+        assert session.card("a-0") == everything["a-0"]
+        assert not library.loaded  # the bundled deck was never read
+        with pytest.raises(UserError, match="no card has the tag 'nope'"):
+            collection.session(tag="nope")
+        assert collection.session(tag="t1").next_card(NOW) == everything["a-1"]
+        assert not library.loaded
+
+
+def test_a_card_another_program_filed_under_another_deck_is_still_found(decks: Decks, tmp_path: Path) -> None:
+    opened(decks)
+    with decks.open() as collection:
+        card = collection.library.cards[-3]  # a-1, in deck a as this program loaded it
+        assert card.id == "a-1"
+        other = Decks(tmp_path / "other", decks.db, decks.user_dir)
+        other.folder.mkdir()
+        other.write("a.toml", deck_text("a", ["Zorblax one?"]))
+        other.write("b.toml", deck_text("b", ["Frobnic four?", "Quindle two?"]).replace('"b-1"', '"a-1"'))
+        with other.open() as elsewhere:  # another program files a-1 under deck b
+            assert elsewhere.store.card("a-1").deck_id == "b"  # type: ignore[union-attr]
+        assert collection.session(tz=UTC).card("a-1") == card
