@@ -7,7 +7,8 @@ The numerical functions follow PyTorch's conventions and work on float64 numpy a
     sim.run("gradient-descent", {"lr": 0.1}).answers
 
 numpy and matplotlib are imported on first use, so ``import sim`` and the registry of
-simulation specs stay cheap.
+simulation specs stay cheap; running a simulation imports numpy, and only drawing its plot imports
+matplotlib's figures.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
 
 from sim.cell_text import CellText, Taken, collect, place, prepare
+from sim.colours import PALETTE, PALETTE_LIGHT
 from sim.layout import Layout, LayoutChanged
 from sim.registry import get
 from sim.spec import Result
@@ -36,9 +37,6 @@ SAVE_DPI = 120
 #: Below this figure height in pixels the compact theme is used (terminal-sized plots).
 COMPACT_HEIGHT = 360
 
-PALETTE = ("#4e9af1", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7")
-#: On a light background: the same hues, dark enough to stand out on white (contrast >= 3:1).
-PALETTE_LIGHT = ("#1f5fbf", "#c05a00", "#2f7d32", "#c62828", "#7b3f9e", "#8a6d00", "#00796b", "#ad1457")
 #: Without colour (NO_COLOR), series differ by line style.
 LINE_STYLES = ("-", "--", ":", "-.")
 

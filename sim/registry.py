@@ -2,7 +2,9 @@
 
 A simulation is two modules with the same name: ``sim.specs.<name>`` declares its ``SPEC``
 (stdlib only, cheap to import) and ``sim.simulations.<name>`` holds ``compute`` and ``plot``
-(numpy, imported only when the simulation runs).
+(numpy, imported only when the simulation runs). Its drawing functions import matplotlib, ``sim.layout``
+and ``sim.plotting`` themselves, so that computing answers (a plain review, a quiz, ``sim run --json``)
+never loads them: about 0.6 s of imports.
 """
 
 from __future__ import annotations

@@ -96,3 +96,19 @@ print(json.dumps(sorted(name for name in sys.modules if name.startswith("studyap
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_running_a_simulation_loads_no_plotting() -> None:
+    """A simulation computes its answers without matplotlib's figures and axes (what a plain review, a
+    quiz or ``sim run --json`` needs): only drawing a plot imports them."""
+    code = """
+import json, sys
+import sim
+for name in sim.NAMES:
+    sim.run(name)
+plotting = ("matplotlib.figure", "matplotlib.axes", "matplotlib.pyplot", "sim.plotting", "sim.layout")
+print(json.dumps(sorted(name for name in sys.modules if name.startswith(plotting))))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
 
-from sim.layout import Layout
 from sim.nn import activation
-from sim.plotting import is_compact
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from sim.layout import Layout
+
 
 FUNCTIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 POINTS = 801  # odd, so x = 0 lies on the grid
@@ -40,6 +41,10 @@ STYLES = {"leaky_relu": (0, (4, 2))}
 
 
 def plot(layout: Layout, result: Result) -> None:
+    import matplotlib
+
+    from sim.plotting import is_compact
+
     small = is_compact(layout.figure)
     chosen = result.params["function"]
     x = result.data["x"]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
-from matplotlib.collections import PathCollection, PolyCollection
-from matplotlib.patches import BoxStyle
-from matplotlib.quiver import Quiver
 
 from sim.autodiff import Graph, field, parse_values, trace
-from sim.layout import Layout
-from sim.plotting import PALETTE, colormap, figure_size
+from sim.colours import PALETTE
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from matplotlib.collections import PathCollection, PolyCollection
+    from matplotlib.quiver import Quiver
+
+    from sim.layout import Layout
+
 
 BOX_WIDTH = 0.72
 BOX_HEIGHT = 0.62
@@ -92,6 +94,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def _node_colours(graph: Graph) -> list[Any]:
+    from sim.plotting import colormap
+
     grads = np.array([np.nan if n.grad is None else n.grad for n in graph.nodes])
     known = ~np.isnan(grads)
     scale = float(np.max(np.abs(grads[known]), initial=0.0)) or 1.0
@@ -119,6 +123,11 @@ def _operation_and_value(label: str, value: float) -> str:
 
 
 def _draw_graph(layout: Layout, ax: Any, graph: Graph, xs: np.ndarray, ys: np.ndarray, size: str) -> None:
+    import matplotlib
+    from matplotlib.collections import PathCollection
+    from matplotlib.patches import BoxStyle
+    from matplotlib.quiver import Quiver
+
     fg = matplotlib.rcParams["text.color"]
     edges = sorted(set(graph.edges()))
     if edges:
@@ -193,6 +202,9 @@ def _draw_graph(layout: Layout, ax: Any, graph: Graph, xs: np.ndarray, ys: np.nd
 
 
 def _draw_check(layout: Layout, ax: Any, result: Result, size: str) -> None:
+    import matplotlib
+    from matplotlib.collections import PolyCollection
+
     names: list[str] = result.data["names"]
     rows = np.arange(len(names))
     series = (
@@ -238,6 +250,8 @@ def _draw_check(layout: Layout, ax: Any, result: Result, size: str) -> None:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import figure_size
+
     fig = layout.figure
     size = figure_size(fig)
     # Fixed margins, so that the box fonts can be sized from the final axes geometry.

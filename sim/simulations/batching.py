@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.layout import Layout
 from sim.memo import Memo, digest, read_only
-from sim.plotting import is_compact, quiet_log_axis
 from sim.simulations.gradient_descent import floored
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from sim.layout import Layout
+
 
 METHODS = ("full batch", "minibatch", "SGD")
 COLOURS = ("#4e9af1", "#59a14f", "#e15759")
@@ -125,6 +127,8 @@ def _thin(values: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact, quiet_log_axis
+
     small = is_compact(layout.figure)
     updates_ax, epochs_ax = layout.subplots(1, 2, sharey=True)
     # Each scale is set once (the shared y axis too): setting it per curve costs more than drawing them.

@@ -6,31 +6,24 @@ import itertools
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import matplotlib
 import numpy as np
-from matplotlib import cbook
-from matplotlib.artist import Artist
-from matplotlib.axes import Axes
-from matplotlib.collections import PolyCollection
-from matplotlib.colors import to_rgb
-from matplotlib.image import AxesImage
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import (
-    Affine2D,
-    Affine2DBase,
-    ScaledTranslation,
-    Transform,
-    blended_transform_factory,
-)
 from PIL import Image
 
 from sim.conv import FILTERS, conv2d, pad
-from sim.layout import Layout
-from sim.plotting import colormap, is_compact
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PolyCollection
+    from matplotlib.image import AxesImage
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import Transform
+
+    from sim.layout import Layout
+
 
 MAX_KERNEL = 7
 #: Room kept right of a terminal plot's feature map for its colour scale, in map sides.
@@ -44,6 +37,8 @@ PEAK_COLOUR = "#59a14f"
 @cache
 def _photo_grey() -> Image.Image:
     """The bundled sample photo as an 8-bit grey image (decoded once)."""
+    from matplotlib import cbook
+
     with Image.open(cbook.get_sample_data(PHOTO, asfileobj=False)) as picture:
         return picture.convert("L")
 
@@ -137,6 +132,9 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 def diverging_cmap() -> str:
     """A diverging colour map whose centre (zero) matches the current theme's background."""
+    import matplotlib
+    from matplotlib.colors import to_rgb
+
     dark = sum(to_rgb(matplotlib.rcParams["axes.facecolor"])) < 1.5
     if dark:
         return "berlin" if "berlin" in matplotlib.colormaps else "coolwarm"
@@ -165,6 +163,8 @@ class Panel:
 
     def box(self, top: float, left: float, height: float, width: float, **style: Any) -> Rectangle:
         """Outline the pixels from (top, left) spanning height x width."""
+        from matplotlib.patches import Rectangle
+
         ax = self.ax
         # Where the limits are fixed, working out the patch's extent for them only costs time.
         add = ax.add_patch if ax.get_autoscale_on() else ax.add_artist
@@ -184,6 +184,8 @@ class Panel:
         return self.layout.artist(ax, f"box {sorted(style)}", outline, move)
 
     def title(self, text: str) -> None:
+        import matplotlib
+
         if self.title_at is None:
             self.ax.set_title(text)
         else:
@@ -205,6 +207,8 @@ def annotate_cells(
 ) -> None:
     """Write ``labels`` (one per cell, row by row) on the cells of ``values`` shown with ``cmap`` from
     ``low`` to ``high``: black on bright colours, white on dark ones, in a font that fits the cells."""
+    from sim.plotting import colormap
+
     rows, cols = values.shape
     chars = max((len(label) for label in labels), default=1)
     size = cell_fontsize(panel.cell, chars)
@@ -237,6 +241,10 @@ def image_panels(
     to create, clear and draw than the images themselves. Its place is fixed (``COMPACT_BOX``), as are
     the ordinary axes' beside it there.
     """
+    import matplotlib
+    from matplotlib.ticker import MaxNLocator
+    from matplotlib.transforms import Affine2D
+
     count = len(bounds)
     fig = layout.figure
     dpi = fig.dpi
@@ -280,6 +288,8 @@ def image_panels(
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact
+
     compact = is_compact(layout.figure)
     cmap = diverging_cmap()
     image, padded, kernel, output = (result.data[k] for k in ("image", "padded", "kernel", "output"))
@@ -368,6 +378,12 @@ def colour_scale(panel: Panel, cmap: str, low: float, high: float, rows: int, co
     high as the axes, a fixed number of points to its right (so that the layout engine, which makes
     room for it, finds the same layout on a redraw as on a fresh figure).
     """
+    import matplotlib
+    from matplotlib.collections import PolyCollection
+    from matplotlib.transforms import Affine2D, Affine2DBase, ScaledTranslation, blended_transform_factory
+
+    from sim.plotting import colormap
+
     if panel.aspect == "auto":  # a slot of the terminal-sized shared axes
         side = max(rows, cols)
         transform, x0, width = panel.transform, cols - 0.5 + 0.04 * side, 0.06 * side

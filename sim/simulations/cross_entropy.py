@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.layout import Layout
 from sim.networks import mlp_gradients_stacked
 from sim.nn import sigmoid
-from sim.plotting import is_compact
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from sim.layout import Layout
+
 
 POINTS = 121
 ONE = np.ones((1, 1))
@@ -74,6 +76,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact
+
     small = is_compact(layout.figure)
     losses, gradients = layout.subplots(1, 2)
     grid, z = result.data["grid"], result.params["logit"]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.polynomial import Legendre
 
-from sim.layout import Layout
-from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from sim.layout import Layout
+
 
 SPLITS = ("train", "validation", "test")
 COLOURS = {"train": "#4e9af1", "validation": "#f28e2b", "test": "#59a14f"}
@@ -82,6 +84,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact, quiet_log_axis
+
     data, errors = result.data, result.data["errors"]
     curve_ax, error_ax = layout.subplots(1, 2)
     grid = np.linspace(*DOMAIN, CURVE_POINTS)

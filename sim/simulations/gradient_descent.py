@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import contourpy
-import matplotlib
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.collections import PathCollection
-from matplotlib.colors import Normalize
-from matplotlib.path import Path
 
-from sim.arrows import arrows
 from sim.functions import Function2D, grid, make
-from sim.layout import Layout
 from sim.optim import optimize_2d
-from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path
+
+    from sim.layout import Layout
+
 
 #: Loss gaps below this are drawn at this floor on the log axis.
 GAP_FLOOR = 1e-16
@@ -95,6 +95,10 @@ def landscape(function: Function2D, levels: int) -> Landscape:
     The function never changes between redraws of a live plot, so its contours are traced once
     (``contour`` would trace them again on every parameter change) and drawn as one collection.
     """
+    import matplotlib
+    from matplotlib.colors import Normalize
+    from matplotlib.path import Path
+
     xs, ys, values = grid(function)
     ranks, heights = shading(function, levels)
     image = matplotlib.colormaps["Greys_r"](ranks, alpha=SHADE_ALPHA, bytes=True)
@@ -118,6 +122,8 @@ def landscape(function: Function2D, levels: int) -> Landscape:
 
 def draw_landscape(layout: Layout, ax: Axes, function: Function2D, levels: int = 9) -> None:
     """``function`` over its view: shaded and contoured by rank of value (so any scale reads), minima."""
+    from matplotlib.collections import PathCollection
+
     x0, x1, y0, y1 = function.view
     drawn = landscape(function, levels)
     layout.image(ax, drawn.image, function.view, origin="lower", aspect="auto")
@@ -183,6 +189,9 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.arrows import arrows
+    from sim.plotting import is_compact, quiet_log_axis
+
     function = make(str(result.params["function"]), float(result.params["conditioning"]))
     path, losses = result.data["path"], result.data["losses"]
     surface, curve = layout.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})

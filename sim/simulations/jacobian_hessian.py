@@ -5,23 +5,25 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import contourpy
-import matplotlib
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.collections import PathCollection
-from matplotlib.path import Path
 
-from sim.arrows import arrows
 from sim.autodiff import Sweep, Tape, backward, evaluate, field, grad, hessian
-from sim.layout import Layout
+from sim.colours import PALETTE
 from sim.memo import Memo, digest
-from sim.plotting import PALETTE, colormap, figure_size
 from sim.simulations.convolution import cell_fontsize
 from sim.spec import Result
 from sim.specs.jacobian_hessian import MAX_OUTPUTS
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path
+
+    from sim.layout import Layout
+
 
 GRID = 41  # contour grid points per axis
 ARROWS = 9  # gradient-field arrows per axis
@@ -195,6 +197,10 @@ def traced_bands(
     xx: np.ndarray, yy: np.ndarray, surface: np.ma.MaskedArray
 ) -> tuple[list[Path], list[np.ndarray]]:
     """The paths and colours of ``surface`` filled between its deciles, traced as ``contourf`` traces them."""
+    from matplotlib.path import Path
+
+    from sim.plotting import colormap
+
     levels = np.unique(np.quantile(surface.compressed(), np.linspace(0.0, 1.0, 11)))
     if len(levels) <= 2:
         return [], []
@@ -219,6 +225,8 @@ def bands(layout: Layout, ax: Axes, xx: np.ndarray, yy: np.ndarray, surface: np.
     Traced with contourpy (as ``contourf`` does) and drawn as one collection, without the rest of
     the work ``contourf`` does on every redraw.
     """
+    from matplotlib.collections import PathCollection
+
     key = digest(xx, yy, np.ma.getdata(surface), np.ma.getmaskarray(surface))
     paths, shades = BANDS.get_or_make(key, lambda: traced_bands(xx, yy, surface))
     colours: Any = shades  # RGBA rows
@@ -242,6 +250,8 @@ def bands(layout: Layout, ax: Axes, xx: np.ndarray, yy: np.ndarray, surface: np.
 
 
 def _draw_function(layout: Layout, ax: Axes, result: Result, size: str) -> None:
+    from sim.arrows import arrows
+
     data = result.data
     px, py, span = data["point"]
     surface = np.ma.masked_invalid(data["f"])
@@ -306,6 +316,10 @@ def _draw_matrix(
 ) -> None:
     """``matrix`` as coloured cells (blue below zero, red above) with each value written in it, its top-left
     cell centred at ``corner`` (x, y; y grows downwards), its rows and columns named beside and above it."""
+    import matplotlib
+
+    from sim.plotting import colormap
+
     limit = float(np.max(np.abs(matrix))) or 1.0
     n_rows, n_cols = matrix.shape
     left, top = corner
@@ -331,6 +345,8 @@ def _draw_matrix(
 def _draw_matrices(layout: Layout, ax: Axes, result: Result, size: str) -> None:
     """The Hessian of f above the Jacobian of g, on one axis-less axes (one axes each would cost more to
     build than they cost to draw), each with its title, its values and its rows and columns named."""
+    import matplotlib
+
     hessian = np.asarray(result.answers["hessian"], dtype=float)
     jacobian = result.data["jacobian"]
     rows, cols = jacobian.shape
@@ -392,6 +408,8 @@ def _draw_costs(layout: Layout, ax: Any, result: Result, size: str) -> None:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import figure_size
+
     size = figure_size(layout.figure)
     grid = layout.add_gridspec(1, 3, width_ratios=WIDTHS)
     _draw_function(layout, layout.add_subplot(grid[0]), result, size)

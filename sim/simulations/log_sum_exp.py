@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.patches import StepPatch
-from matplotlib.ticker import MaxNLocator
 
-from sim.layout import Layout, request_autoscale
 from sim.nn import log_softmax, logsumexp, softmax
-from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.patches import StepPatch
+
+    from sim.layout import Layout
+
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 SWEEP = np.logspace(0.0, 5.0, 101)
@@ -121,6 +123,8 @@ def _log_tick(value: float, _position: object) -> str:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact, quiet_log_axis
+
     small = is_compact(layout.figure)
     sweep, bars = layout.subplots(1, 2)
     stable = result.data["stable_curve"]
@@ -157,6 +161,10 @@ def _softmax(layout: Layout, ax: Axes, result: Result, small: bool) -> None:
     probability, far below what a float can hold, has its exact place) on a linear axis ticked at
     powers of ten.
     """
+    from matplotlib.ticker import MaxNLocator
+
+    from sim.layout import request_autoscale
+
     order = np.argsort(result.data["probabilities"])[::-1]
     logs = result.data["log10_probabilities"][order]
     ranks = np.arange(order.size + 1)

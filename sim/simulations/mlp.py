@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.layout import Layout
 from sim.networks import init_mlp, mlp_forward
 from sim.nn import sigmoid
-from sim.plotting import is_compact, quiet_log_axis
 from sim.simulations.residual import log_scaler
 from sim.spec import Result
 from sim.training import remembered_fits
+
+if TYPE_CHECKING:
+    from sim.layout import Layout
+
 
 CURVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sin": np.sin,
@@ -115,6 +117,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact, quiet_log_axis
+
     small = is_compact(layout.figure)
     chosen = result.params["activation"]
     left, right = layout.subplots(1, 2)

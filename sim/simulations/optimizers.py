@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.markers import MarkerStyle
-from matplotlib.transforms import IdentityTransform
 
 from sim.functions import Function2D, make
-from sim.layout import Layout
 from sim.optim import newton_2d, optimize_2d
-from sim.plotting import is_compact, quiet_log_axis
 from sim.simulations.gradient_descent import (
     draw_landscape,
     drawable,
@@ -25,6 +19,13 @@ from sim.simulations.gradient_descent import (
     floored,
 )
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import LineCollection, PathCollection
+
+    from sim.layout import Layout
+
 
 METHODS = ("sgd", "momentum", "adagrad", "rmsprop", "adam", "newton")
 LABELS = {
@@ -151,6 +152,9 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 def ends(layout: Layout, ax: Axes, points: np.ndarray, colours: list[str], size: float) -> None:
     """One round marker of ``size`` points at each of ``points``, coloured in turn: one artist for all."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.markers import MarkerStyle
+    from matplotlib.transforms import IdentityTransform
 
     def dots() -> PathCollection:
         circle = MarkerStyle("o")
@@ -173,6 +177,10 @@ def ends(layout: Layout, ax: Axes, points: np.ndarray, colours: list[str], size:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from matplotlib.collections import LineCollection
+
+    from sim.plotting import is_compact, quiet_log_axis
+
     small = is_compact(layout.figure)
     function = make(str(result.params["function"]))
     methods = shown_methods(str(result.params.get("show", "all")))

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.collections import PatchCollection
-from matplotlib.patches import Rectangle
 from numpy.lib.stride_tricks import sliding_window_view
 
 from sim.conv import FILTERS, conv2d, global_pool, pool2d
-from sim.layout import Layout
-from sim.plotting import is_compact
 from sim.simulations.convolution import Panel, annotate_cells, image_panels, shapes
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PatchCollection
+
+    from sim.layout import Layout
+
 
 KINDS = ("max", "avg", "global_max", "global_avg")
 SHORT_NAMES = {
@@ -156,6 +157,12 @@ def _rings(panel: Panel, picked: np.ndarray) -> None:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    import matplotlib
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    from sim.plotting import is_compact
+
     compact = is_compact(layout.figure)
     backward = result.params.get("view", "forward") == "backward"
     x, output = result.data["input"], result.data["output"]
@@ -232,6 +239,10 @@ def _gradient(panel: Panel, result: Result, compact: bool) -> None:
 
 def _compare_bars(panel: Panel, raw: float, pooled: float, kind: str) -> None:
     """Two bars in a 1 x 1 panel: the input's relative change (grey) and the pooled map's (orange)."""
+    import matplotlib
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
     top = max(raw, pooled) or 1.0
     bars = [
         Rectangle((0.1 + 0.45 * i, 1.0 - 0.9 * v / top), 0.35, 0.9 * v / top)

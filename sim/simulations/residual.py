@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
 
-from sim.layout import Layout
 from sim.networks import init_mlp
-from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
 from sim.training import remembered_fits
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from sim.layout import Layout
+
 
 WIDTH = 16
 POINTS = 16  # as few as tell the story: training cost grows with them, and it is redone live
@@ -99,6 +101,8 @@ def log_scaler(ax: Axes, compact: bool) -> Callable[[np.ndarray], np.ndarray]:
     ticked at powers of ten: the same picture, redrawn about 0.5 ms faster per axes, as a live redraw
     on kept axes would otherwise set up a log scale anew every frame. Saved figures get a log axis.
     """
+    from matplotlib.ticker import MaxNLocator
+
     if not compact:
         ax.set_yscale("log")
         return np.asarray
@@ -113,6 +117,8 @@ def log_scaler(ax: Axes, compact: bool) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact, quiet_log_axis
+
     small = is_compact(layout.figure)
     grads, curves = layout.subplots(1, 2)
     scale_grads, scale_losses = log_scaler(grads, small), log_scaler(curves, small)

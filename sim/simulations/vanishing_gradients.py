@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.layout import Layout
 from sim.networks import init_mlp, mlp_gradients
-from sim.plotting import is_compact, quiet_log_axis
 from sim.spec import Result
+
+if TYPE_CHECKING:
+    from sim.layout import Layout
+
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 BATCH = 32
@@ -81,6 +83,8 @@ def compute(params: dict[str, Any], rng: np.random.Generator) -> Result:
 
 
 def plot(layout: Layout, result: Result) -> None:
+    from sim.plotting import is_compact, quiet_log_axis
+
     small = is_compact(layout.figure)
     chosen = result.params["activation"]
     layers = result.data["layers"]
