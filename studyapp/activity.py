@@ -15,6 +15,8 @@ from studyapp.store import Store
 
 HEATMAP_DAYS = 365
 MAX_DAYS = 3660
+#: The most days ``current_streak`` looks at in one query.
+STREAK_CHUNK_DAYS = 128
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -79,7 +81,11 @@ def reviews_per_day(
 
 
 def current_streak(store: Store, now: datetime, tz: tzinfo | None = None, *, day_start_hour: int = 0) -> int:
-    """Consecutive study days with a review, ending today (or yesterday while today has none yet)."""
+    """Consecutive study days with a review, ending today (or yesterday while today has none yet).
+
+    The days are looked at back from today in chunks, the first ones small (most streaks are short)
+    and none longer than ``STREAK_CHUNK_DAYS``: a chunk's days past the streak's start are computed
+    for nothing, and a day's bounds cost more than its query."""
     calendar = StudyDays(tz, day_start_hour)
     today = newest = calendar.day_of(now)
     streak, chunk = 0, 32
@@ -92,4 +98,4 @@ def current_streak(store: Store, now: datetime, tz: tzinfo | None = None, *, day
             elif newest - timedelta(days=back) != today:
                 return streak
         newest = first - timedelta(days=1)
-        chunk = min(chunk * 2, 1024)
+        chunk = min(chunk * 2, STREAK_CHUNK_DAYS)

@@ -372,7 +372,7 @@ class Collection:
         reviews, streak = self.today(now)
         due_now = self._studied_card_waits(session, now)
         upcoming = None if due_now else self.next_due(now)
-        return Overview(decks, session.counts(now), reviews, streak, due_now, upcoming)
+        return Overview(decks, Counts.total(counts.values()), reviews, streak, due_now, upcoming)
 
     def _studied_card_waits(self, session: StudySession, now: datetime) -> bool:
         """Whether the queue's next card was studied before and is due: a learning card whose step has
