@@ -124,6 +124,8 @@ def streak_oracle(days_with_reviews: set[date], today: date) -> int:
         ((1, 2, 3), 3),
         (tuple(range(0, 100)), 100),  # longer than the first chunk of days looked at
         ((*range(1, 300), 301), 299),
+        ((*range(0, 224), 225), 224),  # the gap is the first day of a chunk
+        (tuple(range(0, 700)), 700),  # several chunks of the longest size
     ],
 )
 def test_streak_counts_consecutive_days_up_to_today(
