@@ -152,6 +152,11 @@ class Library:
     def tags(self) -> list[str]:
         return sorted({tag for card in self.cards for tag in card.tags})
 
+    @property
+    def has_drills(self) -> bool:
+        """Whether a card is a drill (a generated problem)."""
+        return any(card.problem for card in self.cards)
+
 
 _CARDS_HEADER = re.compile(r"\s*\[\[\s*cards\s*\]\]")
 _DECK_HEADER = re.compile(r"\s*\[\s*deck\s*\]")

@@ -177,23 +177,25 @@ class Outline:
     tags: tuple[str, ...]
     problems: tuple[Problem, ...]
     summary: Mapping[str, str] = field(default_factory=dict)
+    #: Whether a card is a drill (a generated problem).
+    drills: bool = False
 
     @classmethod
     def of(cls, library: Library, summary: Mapping[str, str]) -> Outline:
         decks = tuple((deck.id, deck.title, len(deck.cards)) for deck in library.decks)
-        return cls(decks, tuple(library.tags), tuple(library.problems), dict(summary))
+        return cls(decks, tuple(library.tags), tuple(library.problems), dict(summary), library.has_drills)
 
     def to_json(self) -> str:
         problems = [codec(Problem).encode(problem) for problem in self.problems]
         data = {"decks": self.decks, "tags": self.tags, "problems": problems, "summary": self.summary}
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps({**data, "drills": self.drills}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Outline:
         data = json.loads(text)
         problems = tuple(codec(Problem).decode(values) for values in data["problems"])
         decks = tuple((deck_id, title, count) for deck_id, title, count in data["decks"])
-        return cls(decks, tuple(data["tags"]), problems, data["summary"])
+        return cls(decks, tuple(data["tags"]), problems, data["summary"], bool(data["drills"]))
 
 
 #: Some cards of a cached library: ``(fields, keep, deck indexes or None for all)`` -> the cards
@@ -265,6 +267,10 @@ class CachedLibrary(Library):
     @property
     def tags(self) -> list[str]:
         return list(self.outline.tags)
+
+    @property
+    def has_drills(self) -> bool:
+        return self.outline.drills
 
 
 def deck_cards(library: Library, deck_id: str) -> list[Card]:

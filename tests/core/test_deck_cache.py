@@ -454,6 +454,7 @@ def test_a_study_session_reads_the_decks_of_the_cards_it_shows_alone(decks: Deck
         card = session.next_card(NOW)
         assert card is not None and card == everything["b-0"]
         assert session.card("a-0") == everything["a-0"]
+        assert library.has_drills  # the bundled deck has drill cards
         assert not library.loaded  # the bundled deck was never read
         with pytest.raises(UserError, match="no card has the tag 'nope'"):
             collection.session(tag="nope")
@@ -473,3 +474,13 @@ def test_a_card_another_program_filed_under_another_deck_is_still_found(decks: D
         with other.open() as elsewhere:  # another program files a-1 under deck b
             assert elsewhere.store.card("a-1").deck_id == "b"  # type: ignore[union-attr]
         assert collection.session(tz=UTC).card("a-1") == card
+
+
+def test_the_cache_knows_whether_a_card_is_a_drill_without_reading_the_cards(decks: Decks) -> None:
+    for folder_only in (False, True):
+        library = load_library([decks.folder], decks.user_dir, sims=CATALOG, problems=PROBLEMS)
+        if folder_only:  # without the bundled deck, whose drill cards are the only ones
+            library.decks = [deck for deck in library.decks if deck.id in {"a", "b"}]
+        outline = deck_cache.Outline.of(library, {})
+        again = deck_cache.Outline.from_json(outline.to_json())
+        assert again.drills is outline.drills is library.has_drills is (not folder_only)

@@ -172,7 +172,7 @@ class ReviewScreen(SavingReview):
             ahead=self.ahead,
         )
         self.show_next()
-        if any(card.problem for card in self.collection.library.cards):
+        if self.collection.library.has_drills:
             from studyapp.problems import prepare
 
             self.run_worker(prepare, thread=True, group="prepare")
