@@ -8,7 +8,8 @@ history (40 reviews each over three years: 1M reviews at 50k), written in bulk w
 a hello-world Textual app's first paint measured in the same run: launch -> Home painted (its counts),
 and -> Home's mastery map drawn (computed in the background after the first paint); Browse's
 first page; page-down repaint; a search keystroke -> the filtered count; a sort; the Stats screen (until
-its numbers are painted: retention and the mastery bars); the start of ``cards``, ``stats``, ``review
+its numbers are painted: retention and the mastery bars); Home's study key -> the first card (no
+target in issue 17; the bundled deck's is 50 ms in ``bench_tui``); the start of ``cards``, ``stats``, ``review
 --plain`` and ``quiz`` (on every collection in turn, once the app has been measured on each, so that a
 change in the machine's load weighs alike on the collections compared); importing 50k cards from JSON;
 the app's memory (RSS). Targets (issue 17): launch <= 1.5x hello; Browse first page <= 100 ms,
@@ -192,6 +193,7 @@ class Figures:
     keystroke: list[float | None] = field(default_factory=list)
     sort: list[float | None] = field(default_factory=list)
     stats_screen: list[float | None] = field(default_factory=list)
+    study: list[float | None] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     commands: dict[str, list[float]] = field(default_factory=dict)
     import_s: float | None = None
@@ -317,6 +319,10 @@ def app_session(setup: Setup, figures: Figures, searches: Sequence[tuple[str, li
         drain(term, 0.5)
         figures.stats_screen.append(timed(term, b"t", lambda: every_number(term)))
         drain(term, 0.3)
+        term.send(b"\x1b")  # Home
+        drain(term, 0.5)
+        figures.study.append(timed(term, b"s", lambda: term.expect(b"shows the answer", timeout=30)))
+        drain(term, 0.3)
         figures.rss_mb[-1] = max(figures.rss_mb[-1], rss_mb(term.process.pid))
     finally:
         term.close()
@@ -439,6 +445,7 @@ def report(setup: Setup, figures: Figures, base: Figures | None) -> None:
         print(
             f"Stats screen                         {shown(median(figures.stats_screen), hello, '<= 300 ms')}"
         )
+        print(f"study key -> first card              {shown(median(figures.study), hello)}")
     for name, times in figures.commands.items():
         value = statistics.median(times)
         against = ""
