@@ -257,12 +257,10 @@ class StudyApp(App[None]):
         """Push the live simulation ``name`` with ``params``."""
         from studyapp.tui.screens.simulation import SimulationScreen
 
-        cards = [card for card in self.collection.library.cards if card.sim == name]
         screen = SimulationScreen(
             name,
             params,
             seed=seed,
-            cards=cards,
             save_dir=self.save_dir,
             renderer=self.plot_renderer,
             dark=self.dark,

@@ -86,7 +86,7 @@ async def test_the_simulation_list_opens_each_simulation(app: StudyApp) -> None:
         screen = app.screen
         assert type(screen).__name__ == "SimulationScreen"
         assert screen.spec.name == "convolution"  # type: ignore[attr-defined]
-        cards = [c.id for c in screen.cards]  # type: ignore[attr-defined]
+        cards = [c.id for c in screen.linked_cards()]  # type: ignore[attr-defined]
         # the seed's four cards on convolution, and the cloze card added to the course notes
         assert cards == ["cnn", "conv-filters", "filter-kinds", "padding-striding", "conv-output-size::c1"]
         await wait_until(pilot, lambda: screen.result is not None)  # type: ignore[attr-defined]

@@ -107,7 +107,7 @@ class SimulationScreen(Screen[None]):
         dark: bool | None = None,
     ) -> None:
         """``cards``, ``renderer`` and ``dark`` default to the app's (its cards about the simulation,
-        the renderer setting and the theme)."""
+        found when asked for, the renderer setting and the theme)."""
         super().__init__()
         self.spec = sim_spec(name)
         self.values = self.spec.resolve(params)
@@ -132,9 +132,6 @@ class SimulationScreen(Screen[None]):
         if self.renderer_name is None:
             self.renderer_name = str(getattr(app, "plot_renderer", "halfblock"))
             self.dark = bool(app.current_theme.dark)
-        if self.cards is None:
-            library = getattr(getattr(app, "collection", None), "library", None)
-            self.cards = [card for card in getattr(library, "cards", ()) if card.sim == self.spec.name]
         yield Static(f"[b]{self.spec.title}[/b]  [dim]{self.spec.name}[/dim]", id="sim-title")
         with Horizontal(id="sim-body"):
             with Vertical(id="sim-side"):
@@ -318,10 +315,22 @@ class SimulationScreen(Screen[None]):
     def action_cards(self) -> None:
         from studyapp.tui.screens.card_list import CardListModal
 
+        if self.cards is None:
+            self.cards = self.linked_cards()
         if not self.cards:
             self.notify("No card links to this simulation.")
             return
         self.app.push_screen(CardListModal(f"Cards about {self.spec.title}", self.cards))
+
+    def linked_cards(self) -> list[Card]:
+        """The app's cards about this simulation (of a cached library, only they are made)."""
+        from studyapp.deck_cache import cards_where
+
+        library = getattr(getattr(self.app, "collection", None), "library", None)
+        if library is None:
+            return []
+        name = self.spec.name
+        return cards_where(library, ("sim",), lambda _card_id, fields: fields.get("sim") == name)
 
     def action_save(self) -> None:
         """Save the plot of the parameters on show as PNG and SVG (drawn by the worker process)."""
