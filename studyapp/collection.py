@@ -361,6 +361,23 @@ class Collection:
         decks = [Deck(deck_id, title, ()) for deck_id, title in deck_titles(self.library)]
         return StudySession(self.store, _DeckOutline(decks))
 
+    def deck_titles(self) -> list[tuple[str, str]]:
+        """``(id, title)`` of every loaded deck, in load order (a cached library's cards are not read)."""
+        from studyapp.deck_cache import deck_titles
+
+        return deck_titles(self.library)
+
+    def cards_per_sim(self) -> dict[str, int]:
+        """How many loaded cards link to each simulation, by its name: counted in SQL when the collection
+        holds the loaded decks' text, else over the cards."""
+        if self.in_sync():
+            return self.store.cards_per_sim()
+        counts: dict[str, int] = {}
+        for card in self.library.cards:
+            if card.sim is not None:
+                counts[card.sim] = counts.get(card.sim, 0) + 1
+        return counts
+
     def overview(self, now: datetime) -> Overview:
         """Home's numbers (``Overview``), from SQL aggregates: the decks' cards are not read."""
         from studyapp.deck_cache import deck_titles

@@ -224,6 +224,12 @@ class TextIndex(StoreBase):
         return None if row is None else int(row[0]) - 1
 
     @guarded
+    def cards_per_sim(self) -> dict[str, int]:
+        """How many cards of ``card_text`` link to each simulation, by its name."""
+        rows = self.conn.execute("SELECT sim, count(*) FROM card_text WHERE sim IS NOT NULL GROUP BY sim")
+        return {str(sim): int(count) for sim, count in rows}
+
+    @guarded
     def browse_widths(self, now_ms: int) -> dict[str, int]:
         """The longest text of each Browse column over every loaded card, in characters (at most:
         the state column fits the longest state word any card has), and under ``cards`` how many

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from studyapp.content import load_library
 from studyapp.deck_cache import CachedLibrary, open_library
 from studyapp.deck_json import decode_decks, encode_decks, schema_fingerprint
 from studyapp.errors import UserError
+from studyapp.model import Card
 from studyapp.problems import PROBLEMS
 from studyapp.store import Store
 from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
@@ -484,3 +485,26 @@ def test_the_cache_knows_whether_a_card_is_a_drill_without_reading_the_cards(dec
         outline = deck_cache.Outline.of(library, {})
         again = deck_cache.Outline.from_json(outline.to_json())
         assert again.drills is outline.drills is library.has_drills is (not folder_only)
+
+
+def per_sim(cards: Iterable[Card]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for card in cards:
+        if card.sim is not None:
+            counts[card.sim] = counts.get(card.sim, 0) + 1
+    return counts
+
+
+def test_the_cards_per_simulation_are_counted_in_sql_and_equal_a_count_over_the_cards(decks: Decks) -> None:
+    decks.write(
+        "s.toml", deck_text("s", ["Sim one?", "Sim two?"]).replace('tags = ["t1"]', 'sim = "pooling"')
+    )
+    opened(decks)
+    with decks.open() as collection:
+        reference = load_library([decks.folder], decks.user_dir, sims=CATALOG, problems=PROBLEMS)
+        assert collection.in_sync() and collection.cards_per_sim() == per_sim(reference.cards)
+        assert not collection.library.loaded  # type: ignore[attr-defined]
+        decks.write("s.toml", deck_text("s", ["Sim one?"]))  # another program loads s without its sim
+        decks.open().close()
+        assert not collection.in_sync()  # counted over the cards this program loads
+        assert collection.cards_per_sim() == per_sim(collection.library.cards) != per_sim(reference.cards)

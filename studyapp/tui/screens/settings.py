@@ -91,21 +91,21 @@ class SettingsScreen(AppScreen):
             id="deck-limits-title",
         )
         limits = self.collection.deck_limits()
-        for deck in self.collection.library.decks:
-            own = limits.get(deck.id)
+        for deck_id, title in self.collection.deck_titles():
+            own = limits.get(deck_id)
             with Horizontal(classes="deck-limits"):
-                yield Label(deck.title, classes="deck-limit-title", markup=False)
+                yield Label(title, classes="deck-limit-title", markup=False)
                 for name in DECK_LIMITS:
-                    key = deck_setting_key(deck.id, name)
+                    key = deck_setting_key(deck_id, name)
                     self.saved[key] = getattr(own, name) if own is not None and name in own.own else None
                     yield Input(
                         "" if self.saved[key] is None else str(self.saved[key]),
                         placeholder=f"{getattr(settings, name)} (global)",
-                        id=f"{name}--{deck.id}",
+                        id=f"{name}--{deck_id}",
                         classes="deck-limit",
-                        tooltip=f"{NUMBER_FIELDS[name][0]} for {deck.title}",
+                        tooltip=f"{NUMBER_FIELDS[name][0]} for {title}",
                     )
-                yield from self.deck_predict_switch(deck.id, deck.title, own, settings)
+                yield from self.deck_predict_switch(deck_id, title, own, settings)
 
     def deck_predict_switch(
         self, deck_id: str, title: str, own: DeckLimits | None, settings: Settings
@@ -142,7 +142,7 @@ class SettingsScreen(AppScreen):
         if deck_key is None:
             return f"{key} = {value}"
         deck_id, name = deck_key
-        title = next((deck.title for deck in self.collection.library.decks if deck.id == deck_id), deck_id)
+        title = dict(self.collection.deck_titles()).get(deck_id, deck_id)
         if name == "predict":
             return f"{title}: predict = {'on' if value else 'off'}"
         label = NUMBER_FIELDS[name][0].lower()

@@ -20,11 +20,10 @@ class SimListScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Simulations[/b]  [dim]Enter opens one[/dim]", classes="screen-title")
-        library = self.collection.library
+        per_sim = self.collection.cards_per_sim()
         options = []
         for spec in specs():
-            count = sum(1 for card in library.cards if card.sim == spec.name)
-            cards = counted(count, "card")
+            cards = counted(per_sim.get(spec.name, 0), "card")
             options.append(Option(f"{spec.title}  [dim]{spec.name} · {cards}[/dim]", id=spec.name))
         yield OptionList(*options, id="sim-options")
         yield KeyBar()
