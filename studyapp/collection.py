@@ -214,22 +214,6 @@ class Overview:
     next_due: datetime | None
 
 
-@dataclass(frozen=True)
-class _DeckOutline:
-    """The loaded decks without their cards: enough for a session that only counts."""
-
-    decks: list[Deck]
-    cards: tuple[()] = ()
-    tags: tuple[()] = ()
-
-    @property
-    def deck_ids(self) -> list[str]:
-        return [deck.id for deck in self.decks]
-
-    def deck_cards(self, deck_id: str) -> list[Card]:
-        return []
-
-
 @dataclass
 class Collection:
     """An open collection with its decks; close it (or use ``with``) when done."""
@@ -356,16 +340,10 @@ class Collection:
     def outline_session(self) -> StudySession:
         """A session over the decks without their cards (not read from the deck cache): it counts,
         suspends and buries cards by id, but has no card to show."""
-        from studyapp.deck_cache import deck_titles
+        from studyapp.content import Library
 
-        decks = [Deck(deck_id, title, ()) for deck_id, title in deck_titles(self.library)]
-        return StudySession(self.store, _DeckOutline(decks))
-
-    def deck_titles(self) -> list[tuple[str, str]]:
-        """``(id, title)`` of every loaded deck, in load order (a cached library's cards are not read)."""
-        from studyapp.deck_cache import deck_titles
-
-        return deck_titles(self.library)
+        decks = [Deck(deck_id, title, ()) for deck_id, title in self.library.deck_titles]
+        return StudySession(self.store, Library(decks))
 
     def cards_per_sim(self) -> dict[str, int]:
         """How many loaded cards link to each simulation, by its name: counted in SQL when the collection
@@ -380,9 +358,7 @@ class Collection:
 
     def overview(self, now: datetime) -> Overview:
         """Home's numbers (``Overview``), from SQL aggregates: the decks' cards are not read."""
-        from studyapp.deck_cache import deck_titles
-
-        titles = deck_titles(self.library)
+        titles = self.library.deck_titles
         session = self.outline_session()
         counts = session.deck_counts(now)
         decks = [(deck_id, title, counts[deck_id]) for deck_id, title in titles if deck_id in counts]

@@ -125,9 +125,14 @@ class Library:
         return [card for deck in self.decks for card in deck.cards]
 
     @property
+    def deck_titles(self) -> list[tuple[str, str]]:
+        """``(id, title)`` of every deck, in load order."""
+        return [(deck.id, deck.title) for deck in self.decks]
+
+    @property
     def deck_ids(self) -> list[str]:
         """The id of every deck, in load order."""
-        return [deck.id for deck in self.decks]
+        return [deck_id for deck_id, _title in self.deck_titles]
 
     def deck_cards(self, deck_id: str) -> list[Card]:
         """The cards of deck ``deck_id``, in deck order."""

@@ -240,9 +240,9 @@ class CachedLibrary(Library):
         return [card for card in self.cards if card.deck == deck_id]
 
     @property
-    def deck_ids(self) -> list[str]:
-        """The id of every deck, in load order, without reading the cards."""
-        return [deck_id for deck_id, _title, _count in self.outline.decks]
+    def deck_titles(self) -> list[tuple[str, str]]:
+        """``(id, title)`` of every deck, in load order, without reading the cards."""
+        return [(deck_id, title) for deck_id, title, _count in self.outline.decks]
 
     def _indexes(self, deck_id: str) -> list[int]:
         """Where deck ``deck_id`` is in the list of decks."""
@@ -273,11 +273,6 @@ class CachedLibrary(Library):
         return self.outline.drills
 
 
-def deck_cards(library: Library, deck_id: str) -> list[Card]:
-    """The cards of deck ``deck_id`` in deck order, without reading a cached library's other decks."""
-    return library.deck_cards(deck_id)
-
-
 def cards_where(
     library: Library, fields: Sequence[str], keep: CardFilter, deck_id: str | None = None
 ) -> list[Card]:
@@ -286,18 +281,11 @@ def cards_where(
     cards kept are made."""
     if isinstance(library, CachedLibrary):
         return library.cards_where(fields, keep, deck_id)
-    return _kept(library.cards if deck_id is None else deck_cards(library, deck_id), fields, keep)
+    return _kept(library.cards if deck_id is None else library.deck_cards(deck_id), fields, keep)
 
 
 def _kept(cards: Sequence[Card], fields: Sequence[str], keep: CardFilter) -> list[Card]:
     return [card for card in cards if keep(card.id, {name: getattr(card, name) for name in fields})]
-
-
-def deck_titles(library: Library) -> list[tuple[str, str]]:
-    """``(id, title)`` of every deck, in load order, without reading a cached library's cards."""
-    if isinstance(library, CachedLibrary):
-        return [(deck_id, title) for deck_id, title, _count in library.outline.decks]
-    return [(deck.id, deck.title) for deck in library.decks]
 
 
 # -- opening ---------------------------------------------------------------------------------------

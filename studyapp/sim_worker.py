@@ -137,8 +137,10 @@ class Frames:
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         key = frame_key(request)
         frame = self._frames.pop(key, None)
-        self._keep(key, frame or self._draw(request))
-        return self._frames[key]
+        if frame is None:
+            frame = self._draw(request)
+        self._keep(key, frame)
+        return frame
 
     def ahead(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         """The frames ``request`` lists ``ahead`` that are not drawn yet (none after a slow redraw)."""

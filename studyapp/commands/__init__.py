@@ -56,9 +56,7 @@ def check_filters(
 
     ``extra_tags`` are tags a command understands beyond the cards' own (``leech``).
     """
-    from studyapp.deck_cache import deck_titles
-
-    decks = [deck_id for deck_id, _title in deck_titles(library)]  # without reading cached cards
+    decks = library.deck_ids  # without reading cached cards
     if deck is not None and deck not in decks:
         raise UserError(f"no deck '{deck}'; decks: {', '.join(decks) or 'none'}", status=2)
     tags = sorted({*library.tags, *extra_tags})

@@ -58,9 +58,7 @@ def select(
             return True
         return tag == "leech" and states is not None and bool(states.get(card.id, {}).get("leech"))
 
-    from studyapp.deck_cache import deck_cards
-
-    chosen = library.cards if deck is None else deck_cards(library, deck)  # one deck: the others unread
+    chosen = library.cards if deck is None else library.deck_cards(deck)  # one deck: the others unread
     return [c for c in chosen if tagged(c)]
 
 

@@ -152,13 +152,13 @@ def quiz_of_library(
     """``build`` of the cards of ``library`` (in ``deck``) that a question could be asked about: only those
     are read from a cached library. If that fails (``UserError``, ``ValueError``: no question), ``build``
     of every card, whose error says the same as when every card is read."""
-    from studyapp.deck_cache import cards_where, deck_cards
+    from studyapp.deck_cache import cards_where
     from studyapp.quiz.generators import FORM_FIELDS
 
     try:
         return build(cards_where(library, FORM_FIELDS, could_have_forms, deck))
     except (UserError, ValueError):
-        return build(library.cards if deck is None else deck_cards(library, deck))
+        return build(library.cards if deck is None else library.deck_cards(deck))
 
 
 # -- running ---------------------------------------------------------------------------------------

@@ -127,16 +127,16 @@ def test_one_deck_is_read_from_the_cache_without_the_others(decks: Decks) -> Non
         with decks.open() as collection:
             library = collection.library
             assert isinstance(library, CachedLibrary)
-            assert deck_cache.deck_cards(library, deck.id) == list(deck.cards)
+            assert library.deck_cards(deck.id) == list(deck.cards)
             assert not library.loaded  # the other decks were not read
-            assert deck_cache.deck_cards(library, "no-such-deck") == []
+            assert library.deck_cards("no-such-deck") == []
     with decks.open() as collection:
         library = collection.library
         assert isinstance(library, CachedLibrary)
-        assert [card.id for card in deck_cache.deck_cards(library, "b")] == ["b-0"]
+        assert [card.id for card in library.deck_cards("b")] == ["b-0"]
         with sqlite3.connect(decks.db) as conn:  # another program replaces the cache meanwhile
             conn.execute("UPDATE deck_cache SET outline = '{}'")
-        assert deck_cache.deck_cards(library, "a") == list(everything[1].cards)  # read from the files
+        assert library.deck_cards("a") == list(everything[1].cards)  # read from the files
         assert library.loaded
 
 

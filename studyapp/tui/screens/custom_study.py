@@ -63,7 +63,7 @@ class CustomStudyScreen(AppScreen):
         self.deck = deck
 
     def compose(self) -> ComposeResult:
-        decks = dict(self.collection.deck_titles())
+        decks = dict(self.collection.library.deck_titles)
         scope = decks.get(self.deck or "", "All decks")
         yield Static(f"[b]Custom study[/b] · {escape(scope)}", classes="screen-title")
         with VerticalScroll(id="custom-form"):

@@ -91,7 +91,7 @@ class SettingsScreen(AppScreen):
             id="deck-limits-title",
         )
         limits = self.collection.deck_limits()
-        for deck_id, title in self.collection.deck_titles():
+        for deck_id, title in self.collection.library.deck_titles:
             own = limits.get(deck_id)
             with Horizontal(classes="deck-limits"):
                 yield Label(title, classes="deck-limit-title", markup=False)
@@ -142,7 +142,7 @@ class SettingsScreen(AppScreen):
         if deck_key is None:
             return f"{key} = {value}"
         deck_id, name = deck_key
-        title = dict(self.collection.deck_titles()).get(deck_id, deck_id)
+        title = dict(self.collection.library.deck_titles).get(deck_id, deck_id)
         if name == "predict":
             return f"{title}: predict = {'on' if value else 'off'}"
         label = NUMBER_FIELDS[name][0].lower()
