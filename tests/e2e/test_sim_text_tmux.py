@@ -60,13 +60,19 @@ def open_sim(terminal: Terminal, tmp_path: Path, name: str, width: int, height: 
 
 
 def wait_for_plot(terminal: Terminal, name: str, left: int) -> str:  # noqa: F811
+    """The screen once it shows the whole plot text and has stopped changing (tmux may be caught
+    part-way through a repaint), or the last screen seen after a minute."""
     deadline = time.monotonic() + 60
-    screen = terminal.screen()
+    previous, screen = "", terminal.screen()
     while time.monotonic() < deadline:
-        screen = terminal.screen()
-        area = plot_area(screen, left)
-        if any(title[:12] in area for title in figure_titles(name)) and len(NUMBER.findall(area)) >= 3:
-            break
+        previous, screen = screen, terminal.screen()
+        if screen == previous:
+            try:
+                check_plot_text(name, screen, left)
+            except AssertionError:
+                pass
+            else:
+                break
         time.sleep(0.2)
     return screen
 
