@@ -17,8 +17,8 @@ imported.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -99,6 +99,11 @@ class Notes(Counter[str]):
             self[what] += count
 
 
+#: Takes each card's answers, by its key, as they are read, and how many answers may come
+#: (``ReplayAhead.start``).
+AnswersRead = Callable[[Iterable[tuple[int, tuple[Review, ...]]], int], None]
+
+
 def reviews_of(entries: Sequence[RevlogRow], first_scheduler: bool, source: Noting) -> tuple[Review, ...]:
     """The answers of one card's current history (see the module docstring), oldest first; the entries
     left out are noted in ``source``."""
@@ -165,16 +170,20 @@ class _Converter:
         self.deck_tags = deck_tags
         self.template_sides: dict[int, list[Sides | None]] = {}
         #: Each card's answers, by its id, in the file's order, and what was left out of them (noted in
-        #: the source when the card is imported).
+        #: the source when the card is imported), kept as ``read_answers`` reads them.
         self.answers: dict[int, tuple[Review, ...]] = {}
         self.notes: dict[int, Notes] = {}
-        for anki in data.cards:
+
+    def read_answers(self) -> Iterator[tuple[int, tuple[Review, ...]]]:
+        """Each card's answers, by its id, in the file's order, as they are read (kept in ``answers``)."""
+        for anki in self.data.cards:
             entries = self.reviews.get(anki.id)
             if entries:
                 notes = Notes()
-                self.answers[anki.id] = reviews_of(entries, data.first_scheduler, notes)
+                answers = self.answers[anki.id] = reviews_of(entries, self.data.first_scheduler, notes)
                 if notes:
                     self.notes[anki.id] = notes
+                yield anki.id, answers
 
     def markdown(self, html: str, plain: bool = False) -> str:
         def unreadable(latex: str) -> None:
@@ -316,15 +325,18 @@ def anki_source(
     data: AnkiData,
     path: Path,
     media_folder: Callable[[str], str],
-    answers_read: Callable[[Mapping[int, tuple[Review, ...]]], None] | None = None,
+    answers_read: AnswersRead | None = None,
 ) -> Source:
     """The cards of an Anki collection; their media links point into ``media_folder(title)``, the folder
-    beside the deck file of the deck with that title. The cards' answers are read first, and given to
-    ``answers_read`` (by ``CardHistory.key``, in the file's order) before the notes become cards."""
+    beside the deck file of the deck with that title. The cards' answers are read first, as
+    ``answers_read`` takes them (by ``CardHistory.key``, in the file's order; told how many log entries
+    there are), before the notes become cards."""
     title, deck_tags = deck_title(data, path.stem)
     source = Source(label=path.name, title=title, notes=0)
     converter = _Converter(data, source, media_folder(title), deck_tags)
+    answers = converter.read_answers()
     if answers_read is not None:
-        answers_read(converter.answers)
+        answers_read(answers, len(data.revlog))
+    deque(answers, maxlen=0)  # those it did not take
     converter.convert()
     return source

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from studyapp.anki import PACKAGE_SUFFIXES
 from studyapp.anki.cached import DeckStamps, cache_library
@@ -39,7 +39,7 @@ from studyapp.anki.deck_file import (
     write_files,
 )
 from studyapp.anki.replay import PARALLEL_FROM, ReplayAhead, replayed_plan
-from studyapp.anki.source import Review, Source
+from studyapp.anki.source import Source
 from studyapp.authoring import adopt, problems_in, taken_ids
 from studyapp.collection import Collection, Fingerprints, open_collection
 from studyapp.content import (
@@ -58,8 +58,8 @@ from studyapp.paths import user_deck_dir
 from studyapp.scheduler import Scheduler
 from studyapp.store import CardHistoryRows, Store
 
-#: Told each card's answers, by key, when they are read (``ReplayAhead.start``).
-AnswersRead = Callable[[Mapping[int, tuple[Review, ...]]], None]
+if TYPE_CHECKING:
+    from studyapp.anki.convert import AnswersRead
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import gc
 import math
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -192,17 +192,31 @@ class ReplayAhead:
         #: The chunk whose rows are being written, by index.
         self._current: tuple[int, list[Replayed]] | None = None
 
-    def start(self, answers: Mapping[int, tuple[Review, ...]]) -> None:
-        """Replay each card's ``answers``, by key, in their order (a card without any is left out)."""
-        keys = [key for key, reviews in answers.items() if reviews]
-        self._answers = {key: answers[key] for key in keys}
-        self._places = {key: divmod(index, CHUNK_CARDS) for index, key in enumerate(keys)}
-        self._chunks = [
-            ReplayChunk.of(self._answers[key] for key in keys[start : start + CHUNK_CARDS])
-            for start in range(0, len(keys), CHUNK_CARDS)
-        ]
-        if sum(len(reviews) for reviews in self._answers.values()) >= self.parallel_from:
+    def start(self, answers: Iterable[tuple[int, tuple[Review, ...]]], expected: int = 0) -> None:
+        """Replay each card's answers, given as ``(key, answers)`` in the file's order, as they come (a card
+        without any is left out). When ``expected`` (how many answers may come) reaches ``parallel_from``,
+        the worker starts at once and is sent each chunk as soon as it is full."""
+        if expected >= self.parallel_from:
             self._start_worker()
+        chunk: list[tuple[Review, ...]] = []
+        for key, reviews in answers:
+            if reviews:
+                self._answers[key] = reviews
+                self._places[key] = (len(self._chunks), len(chunk))
+                chunk.append(reviews)
+                if len(chunk) == CHUNK_CARDS:
+                    self._add_chunk(chunk)
+                    chunk = []
+        if chunk:
+            self._add_chunk(chunk)
+        if self._pool is None and sum(map(len, self._answers.values())) >= self.parallel_from:
+            self._start_worker()
+            for index in range(len(self._chunks)):
+                self._submit(index)
+
+    def _add_chunk(self, answers: list[tuple[Review, ...]]) -> None:
+        self._chunks.append(ReplayChunk.of(answers))
+        self._submit(len(self._chunks) - 1)
 
     def _start_worker(self) -> None:
         import multiprocessing
@@ -212,11 +226,17 @@ class ReplayAhead:
             # the worker only makes rows: the cyclic garbage collector would only walk them
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=gc.disable)
-            submit = self._pool.submit
-            self._futures = [submit(pickled_replay, chunk, self.scheduler) for chunk in self._chunks]
         except (OSError, RuntimeError):  # no process can start here: the chunks are replayed here
             self.close()
-            self._futures = []
+
+    def _submit(self, index: int) -> None:
+        """Send chunk ``index`` to the worker, if there is one (the chunks before it were sent)."""
+        if self._pool is None:
+            return
+        try:
+            self._futures.append(self._pool.submit(pickled_replay, self._chunks[index], self.scheduler))
+        except (OSError, RuntimeError):  # the worker died: the chunks not sent are replayed here
+            self.close()
 
     @property
     def in_worker(self) -> bool:

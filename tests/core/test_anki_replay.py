@@ -141,9 +141,13 @@ def generated_plan(cards: int, seed: int = 3) -> Plan:
     return Plan(source, "generated", Path("generated.toml"), tuple(f"card-{n}" for n in range(cards)))
 
 
-def answers(plan: Plan) -> dict[int, tuple[Review, ...]]:
+#: A card's key and its answers, as a replay is given them.
+Pair = tuple[int, tuple[Review, ...]]
+
+
+def answers(plan: Plan) -> list[Pair]:
     """The plan's answers as the file gave them, by key (what a replay is started with)."""
-    return {h.key: h.reviews for card in plan.source.cards for h in card.histories if h.key is not None}
+    return [(h.key, h.reviews) for card in plan.source.cards for h in card.histories if h.key is not None]
 
 
 def test_a_worker_replays_what_this_process_replays() -> None:
@@ -160,6 +164,28 @@ def test_a_worker_replays_what_this_process_replays() -> None:
         ahead.start(answers(plan))
         assert not ahead.in_worker
         assert list(ahead.rows(plan)) == here
+
+
+def test_a_replay_expected_big_sends_each_chunk_to_the_worker_as_it_is_read() -> None:
+    """Told how many answers may come, a replay starts its worker at once and sends it each chunk as soon as
+    it is full; not told, it starts the worker when every answer has been read."""
+    plan = generated_plan(2 * CHUNK_CARDS + 17)
+    scheduler = Scheduler(fuzz=False)
+    here = list(replayed_plan(plan, scheduler))
+    for expected, in_worker_while_read in ((plan.source.reviews, True), (0, False)):
+        with ReplayAhead(scheduler, parallel_from=100) as ahead:
+            seen: list[bool] = []
+
+            def read(ahead: ReplayAhead = ahead, seen: list[bool] = seen) -> Iterator[Pair]:
+                pairs = answers(plan)
+                yield from pairs[:-1]
+                seen.append(ahead.in_worker)  # more than a chunk read, the last card still to come
+                yield pairs[-1]
+
+            ahead.start(read(), expected)
+            assert seen == [in_worker_while_read]
+            assert ahead.in_worker
+            assert list(ahead.rows(plan)) == here
 
 
 def test_a_replay_started_before_the_deck_is_checked_serves_the_cards_kept() -> None:
