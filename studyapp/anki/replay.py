@@ -7,9 +7,10 @@ it (the state after one review is the state before the next, so each state is wr
 a leech when Anki had it so. Nothing here touches the collection: the rows are made while
 ``Store.record_histories`` writes them.
 
-A replay depends on a card's answers alone, so it starts as soon as the file's answers are read, before
-its notes become cards (``ReplayAhead.start``): a big one (``PARALLEL_FROM`` answers or more) in a
-worker process, a chunk of cards at a time from the first, sent as a few flat arrays (``ReplayChunk``).
+A replay depends on a card's answers alone, so it starts while the file's answers are read, before its
+notes become cards (``ReplayAhead.start``): a big one (``PARALLEL_FROM`` answers or more) in a worker
+process, a chunk of cards at a time, each sent as a few flat arrays (``ReplayChunk``) as soon as its
+cards' answers are read.
 Meanwhile this process converts the notes, writes and checks the deck and reconciles it; then it takes
 the rows in deck order (``ReplayAhead.rows``: the answers' order in the file) and writes them as they
 come. When it waits for a chunk, it replays the last chunk the worker has not started instead, so both
