@@ -790,6 +790,24 @@ def with_deck_read_again(
     return with_deck(Library(others, list(library.problems)), deck, sources)
 
 
+def without_deck_file(library: Library, path: Path) -> Library | None:
+    """What ``load_paths`` loads after the deck file ``path`` was removed, given ``library``, what it
+    loaded before: ``library`` without that file's deck. ``None`` when only loading every deck again
+    tells: a deck had a problem (the removed one may have caused it), or the file held a bundled deck or
+    an override copy of a bundled card (which stands in the bundled deck)."""
+    if library.problems:
+        return None
+    real = os.path.realpath(path)
+    others = [d for d in library.decks if d.source is None or os.path.realpath(d.source) != real]
+    staying = {id(deck) for deck in others}
+    if any(deck.bundled for deck in library.decks if id(deck) not in staying):
+        return None
+    card_files = {card.source for other in others for card in other.cards if card.source is not None}
+    if any(os.path.realpath(file) == real for file in card_files):
+        return None
+    return Library(others, [])
+
+
 def _take_overrides(deck: Deck, library: Library, card_origin: dict[str, Card], overridden: set[str]) -> Deck:
     """Put each card of a user's ``deck`` that overrides a bundled card in that card's place; returns
     the deck with the rest of its cards (a second override of the same card stays, a duplicate)."""

@@ -14,11 +14,12 @@ is ignored. Then the deck files must be the same list as when the cache was writ
 same size and modification time (nanoseconds). A file modified less than ``RACY_NS`` before it was
 stamped (a second change within the same clock tick could go unseen), or whose size or time changed,
 is read and its BLAKE2 hash compared: an equal hash counts as unchanged, and the file is stamped
-again. A deck file whose content changed is read and checked alone, in its place among the cached
-decks (``DeckCache.refresh``), unless only reading every deck can tell what loads: a bundled deck,
-a problem found or gone, a deck or card id used by another deck. That, and a deck file added or
-removed, reads and checks every deck (``studyapp.content.load_library``), which reports their
-problems as always. Either way a new cache is written. (As with ``make`` or git, an edit that
+again. A deck file whose content changed, or that was added, is read and checked alone, in its place
+among the cached decks, and a removed one's deck is left out (``DeckCache.refresh``), unless only
+reading every deck can tell what loads: a bundled deck, a problem found, gone or (for a removed file)
+anywhere, a deck or card id used by another deck, an override copy of a bundled card. That reads and
+checks every deck (``studyapp.content.load_library``), which reports their problems as always.
+Either way a new cache is written. (As with ``make`` or git, an edit that
 keeps a file's size and puts its old modification time back, long after, goes unseen.)
 
 **What.** The outline (each deck's id and title, the tags, the problems of the decks that were
@@ -42,7 +43,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from studyapp import __version__
-from studyapp.content import Library, deck_files, deck_sources, load_library, with_deck_read_again
+from studyapp.content import (
+    Library,
+    deck_files,
+    deck_sources,
+    load_library,
+    with_deck_read_again,
+    without_deck_file,
+)
 from studyapp.deck_json import (
     CardFilter,
     Unsupported,
@@ -54,7 +62,7 @@ from studyapp.deck_json import (
     schema_fingerprint,
 )
 from studyapp.model import Card, Deck, Problem
-from studyapp.paths import bundled_deck_dir
+from studyapp.paths import bundled_deck_dir, user_deck_dir
 from studyapp.store import CacheHeader, Store
 
 #: A file modified this close to its stamping (or after) is always hashed: coarse file-system clocks
@@ -159,10 +167,12 @@ def cache_version(catalogs: Catalogs) -> str:
     return f"{__version__}|{schema_fingerprint()}|{_source_stamp(folders)}"
 
 
-def cache_key(sources: Sequence[Path], catalogs: Catalogs) -> str:
-    """Which decks are read, and what their cards are checked against."""
+def cache_key(extra_dirs: Sequence[Path], user_dir: Path | None, catalogs: Catalogs) -> str:
+    """Which decks are read (the user's deck folder named whether it exists or not: the first deck made
+    there is a deck file added), and what their cards are checked against."""
+    sources = [bundled_deck_dir(), user_dir if user_dir is not None else user_deck_dir(), *extra_dirs]
     checked = {name: None if c is None else sorted(c) for name, c in sorted(catalogs.items())}
-    return json.dumps({"sources": [str(s) for s in sources], "bundled": str(bundled_deck_dir()), **checked})
+    return json.dumps({"sources": [str(s) for s in sources], **checked})
 
 
 # -- the cached library ----------------------------------------------------------------------------
@@ -291,8 +301,22 @@ def _kept(cards: Sequence[Card], fields: Sequence[str], keep: CardFilter) -> lis
 # -- opening ---------------------------------------------------------------------------------------
 
 
-#: A cache's header, its stamps, each deck file's stamp now (``None``: changed), and when those were taken.
-Compared = tuple[CacheHeader, list[FileStamp], list[FileStamp | None], int]
+class Compared(NamedTuple):
+    """A cache's header and stamps, compared with the deck files there are now."""
+
+    header: CacheHeader
+    stamps: list[FileStamp]
+    #: Each cached file's stamp now (``None``: its content changed, or it is gone).
+    now: list[FileStamp | None]
+    #: When those were taken.
+    stamped_ns: int
+    #: The deck files there are now, in the order they load.
+    files: list[str]
+
+    @property
+    def same_files(self) -> bool:
+        """Whether the cache is of the deck files there are now (none added or removed)."""
+        return [stamp.path for stamp in self.stamps] == self.files
 
 
 @dataclass
@@ -306,7 +330,7 @@ class DeckCache:
 
     def __post_init__(self) -> None:
         self.sources = deck_sources(self.extra_dirs, self.user_dir)
-        self.key = cache_key(self.sources, self.catalogs)
+        self.key = cache_key(self.extra_dirs, self.user_dir, self.catalogs)
         self.version = cache_version(self.catalogs)
         self._compared: Compared | None = None
         #: Decks ``refresh`` kept from the cache (by identity): their JSON text there, by position.
@@ -316,24 +340,25 @@ class DeckCache:
         self.replaced: Library | None = None
 
     def _compare(self) -> Compared | None:
-        """The cache's header, its stamps, each file's stamp now (``None``: its content changed) and when
-        they were taken; ``None`` if there is no cache of this version for the same deck files."""
+        """The cache compared with the deck files there are now (of a file gone or added since, only its
+        path is looked at); ``None`` if there is no cache of this version."""
         header = self.store.deck_cache_header(self.key)
         if header is None or header.version != self.version:
             return None
         stamps = [FileStamp(*values) for values in json.loads(header.files)]
-        if [stamp.path for stamp in stamps] != [str(path) for path in deck_files(self.sources)]:
-            return None
+        files = [str(path) for path in deck_files(self.sources)]
+        listed = set(files)
         stamped_ns = time.time_ns()
-        return header, stamps, [stamp.check(header.stamped_ns) for stamp in stamps], stamped_ns
+        now = [stamp.check(header.stamped_ns) if stamp.path in listed else None for stamp in stamps]
+        return Compared(header, stamps, now, stamped_ns, files)
 
     def lookup(self) -> CachedLibrary | None:
-        """The cached library, if every deck file is as it was when it was cached (the comparison is
-        kept for ``refresh``)."""
+        """The cached library, if the deck files are those cached and each is as it was then (the
+        comparison is kept for ``refresh``)."""
         self._compared = compared = self._compare()
-        if compared is None:
+        if compared is None or not compared.same_files:
             return None
-        header, stamps, now, stamped_ns = compared
+        header, stamps, now, stamped_ns, _files = compared
         if any(stamp is None for stamp in now):
             return None
         hashed = any(new is not old for new, old in zip(now, stamps, strict=True))
@@ -373,34 +398,41 @@ class DeckCache:
         return [card for text in texts if text is not None for card in decode_cards_where(text, fields, keep)]
 
     def refresh(self) -> Library | None:
-        """After ``lookup`` found deck files whose content changed (the same files, no file added or
-        removed): the cached library with each of them read and checked again in its place
-        (``studyapp.content.with_deck_read_again``), stamped first as ``read`` stamps; ``None`` when
-        that cannot tell (a bundled deck, a problem, an id used elsewhere), and ``read`` reads them all."""
+        """After ``lookup`` found deck files changed, added or removed: the cached library with each
+        changed or added file read and checked alone in its place (``studyapp.content.with_deck_read_again``)
+        and the decks of each removed one left out (``without_deck_file``), stamped first as ``read``
+        stamps; ``None`` when that cannot tell (a bundled deck, a problem, an id used elsewhere), and
+        ``read`` reads them all."""
         global _files_read
         compared = self._compared
         if compared is None:
             return None
-        header, stamps, now, _stamped = compared
-        changed = [stamp.path for stamp, found in zip(stamps, now, strict=True) if found is None]
+        header, stamps, now, _stamped, files = compared
+        kept = {stamp.path: found for stamp, found in zip(stamps, now, strict=True) if found is not None}
+        listed = set(files)
+        removed = [stamp.path for stamp in stamps if stamp.path not in listed]
+        to_read = [path for path in files if path not in kept]
         payload = self.store.deck_cache_payload(self.key, self.version, header.outline)
-        if not changed or payload is None:
+        if not (to_read or removed) or payload is None:
             return None
         stamped_ns = time.time_ns()
-        fresh = {path: FileStamp.of(Path(path)) for path in changed}
+        fresh = {path: FileStamp.of(Path(path)) for path in to_read}
         replaced = Library(decode_decks(payload), list(Outline.from_json(header.outline).problems))
-        library = Library(list(replaced.decks), list(replaced.problems))
-        for path in changed:
-            _files_read += 1
-            again = with_deck_read_again(library, Path(path), self.sources, **self.catalogs)
-            if again is None:
+        library: Library | None = Library(list(replaced.decks), list(replaced.problems))
+        for path in removed:
+            library = without_deck_file(library, Path(path)) if library is not None else None
+        for path in to_read:
+            if library is None:
                 return None
-            library = again
+            _files_read += 1
+            library = with_deck_read_again(library, Path(path), self.sources, **self.catalogs)
+        if library is None:
+            return None
         self.replaced = replaced
-        kept = {id(deck) for deck in library.decks}
-        self._kept = {id(deck): index for index, deck in enumerate(replaced.decks) if id(deck) in kept}
+        in_library = {id(deck) for deck in library.decks}
+        self._kept = {id(d): index for index, d in enumerate(replaced.decks) if id(d) in in_library}
         self._kept_outline = header.outline
-        self.stamps = [found or fresh[stamp.path] for stamp, found in zip(stamps, now, strict=True)]
+        self.stamps = [kept.get(path) or fresh[path] for path in files]
         self.stamped_ns = stamped_ns
         return library
 

@@ -18,7 +18,7 @@ from sim.registry import CATALOG
 from studyapp import authoring
 from studyapp.authoring import AuthoringError, CardDraft
 from studyapp.collection import Collection, open_collection
-from studyapp.content import Library, load_library, read_deck
+from studyapp.content import Library, load_library, read_deck, without_deck_file
 from studyapp.model import Rating
 from studyapp.paths import bundled_deck_dir
 from studyapp.store.text_index import text_rows
@@ -382,6 +382,16 @@ def test_adding_to_a_deck_with_an_override_copy_loads_every_deck_again(tmp_path:
     full = bundled_only(user)
     assert saved.library.decks == full.decks and saved.library.problems == full.problems
     assert [card.id for card in saved.library.cards].count("mlp") == 1
+
+
+def test_removing_a_deck_file_with_an_override_copy_loads_every_deck_again(tmp_path: Path) -> None:
+    user = tmp_path / "decks"
+    location = authoring.override_copy(bundled_only(user), "mlp", sims=CATALOG, user_dir=user)
+    library = bundled_only(user)
+    assert library.card("mlp").source == location.path
+    assert without_deck_file(library, location.path) is None  # the bundled card comes back from its file
+    location.path.unlink()
+    assert bundled_only(user).card("mlp").source != location.path
 
 
 # --- override copies of bundled cards ---------------------------------------------------------------

@@ -205,11 +205,8 @@ def test_a_changed_deck_folder_is_read_again_and_an_unchanged_one_is_not(decks: 
     if change == "time only":
         assert (read, hashed, cached) == (0, 1, True)
         assert opened(decks)[:2] == (0, 0)  # stamped again: not even hashed next time
-    elif change.startswith("content"):  # the changed deck alone is read again, in its place
-        assert read == 1 and not cached
-        assert opened(decks)[0] == 0  # and cached again
-    else:  # a file added or removed: every deck is read again
-        assert read >= 2 and not cached
+    else:  # a changed or added deck alone is read, in its place; a removed one's deck is left out
+        assert read == {"removed": 0, "renamed": 1}.get(change, 1) and not cached
         assert opened(decks)[0] == 0  # and cached again
 
 
@@ -242,6 +239,50 @@ def test_a_changed_deck_read_alone_gives_what_reading_every_deck_gives(decks: De
     # Edited decks are read alone; a clash or a problem (found, or gone) reads every deck after it.
     assert read == (2 if change == "two decks" else 1 + 4)
     read, _hashed, again, cached = opened(decks)  # cached again: the kept decks' text copied over
+    assert (read, cached) == (0, True) and again == decks.reference()
+
+
+def test_the_first_deck_in_a_new_user_deck_folder_is_read_alone(decks: Decks) -> None:
+    opened(decks)
+    decks.user_dir.mkdir()
+    (decks.user_dir / "mine.toml").write_text(deck_text("mine", ["Blorp five?"]), encoding="utf-8")
+    read, _hashed, found, cached = opened(decks)
+    assert found == decks.reference() and found[0][1].id == "mine" and not cached  # type: ignore[index]
+    assert read == 1
+    assert opened(decks)[0] == 0  # and cached again
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "added with a card id of another deck",
+        "added with a problem",
+        "removed, another deck with a problem",
+        "removed, the deck whose id another took",
+    ],
+)
+def test_a_deck_file_added_or_removed_gives_what_reading_every_deck_gives(decks: Decks, change: str) -> None:
+    """An added deck file is read alone and a removed one's deck left out, unless only reading every deck
+    tells what loads: a clash, or a problem (which the removed deck may have caused)."""
+    if change.startswith("removed"):
+        broken = deck_text("c", ["Blorp five?"])
+        if change == "removed, the deck whose id another took":
+            broken = broken.replace('id = "c"', 'id = "b"').replace('"c-0"', '"x-0"')
+        else:
+            broken = broken.replace('answer = "An answer."', "answer = 4")
+        decks.write("c.toml", broken)
+    opened(decks)
+    if change == "added with a card id of another deck":
+        decks.write("d.toml", deck_text("d", ["Blorp five?"]).replace('"d-0"', '"a-1"'))
+    elif change == "added with a problem":
+        decks.write("d.toml", deck_text("d", ["Blorp five?"]).replace('answer = "An answer."', "answer = 4"))
+    else:
+        (decks.folder / "b.toml").unlink()
+    read, _hashed, found, cached = opened(decks)
+    assert found == decks.reference() and not cached
+    # the added deck read alone, then every deck (the bundled one too); or every deck left
+    assert read == (1 + 4 if change.startswith("added") else 3)
+    read, _hashed, again, cached = opened(decks)
     assert (read, cached) == (0, True) and again == decks.reference()
 
 
