@@ -27,7 +27,7 @@ from studyapp.search import Query, parse, resolve
 from studyapp.session import Counts, LibraryView, StudySession, next_day_start
 from studyapp.store import LIBRARY_FINGERPRINT, TEXT_FINGERPRINT, BrowseRecord, CardFilter, Store
 from studyapp.store.search import Condition, SearchContext, compile_condition
-from studyapp.store.text_index import ORDERS, text_rows, text_rows_at
+from studyapp.store.text_index import ORDERS, text_rows_at
 
 if TYPE_CHECKING:
     from studyapp.content import Library, ProblemCatalog, SimCatalog
@@ -37,9 +37,12 @@ if TYPE_CHECKING:
 BROWSE_ORDERS = tuple(ORDERS)
 #: Up to this many cards, ``cards_with_state`` looks each one up rather than reading every card.
 POINT_LOOKUPS = 1000
-#: Changes when what ``card_text`` holds for a card changes (how a question is made plain text too), so
-#: every collection rewrites it.
-TEXT_FORMAT = "6"
+#: Changes when what ``card_text`` holds for a card changes (how a question is made plain text too, or
+#: its ``ord``), so every collection rewrites it.
+TEXT_FORMAT = "7"
+#: A card's ``ord`` (its place in the library) is its deck's place times this, plus its place in the
+#: deck: a card added to one deck moves no card of another, so their rows stay as they are.
+DECK_ORD_STEP = 1 << 32
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,10 @@ class SyncReport:
 
 
 def library_fingerprint(library: LibraryView) -> str:
-    """A digest of everything reconciliation stores: decks and their order, card ids, places and tags."""
+    """A digest of everything reconciliation stores: decks and their order, card ids, places (and how a
+    place is made an ``ord``) and tags."""
     data = [
+        DECK_ORD_STEP,
         [(deck.id, deck.title) for deck in library.decks],
         [(card.id, card.deck, card.position, sorted(card.tags)) for card in library.cards],
     ]
@@ -128,25 +133,33 @@ def in_sync(store: Store, fingerprints: Fingerprints) -> bool:
     )
 
 
+def placed_cards(library: LibraryView) -> Iterator[tuple[int, Card]]:
+    """Each card of ``library``, in deck order, with its ``ord`` (see ``DECK_ORD_STEP``)."""
+    for rank, deck in enumerate(library.decks):
+        first = rank * DECK_ORD_STEP
+        for index, card in enumerate(deck.cards):
+            yield first + index, card
+
+
 def write_text(
     store: Store, library: LibraryView, fingerprint: str, before: LibraryView | None = None
 ) -> None:
     """Write ``library``'s text to ``card_text``. When the table holds the text of ``before`` (the
     library it replaces), the rows of the cards both share (the same objects: a deck read again
-    leaves the others' cards as they were) are moved to their new places, not made again."""
-    cards = library.cards
+    leaves the others' cards as they were) are kept, at their new places, not made again."""
+    placed = list(placed_cards(library))
     if before is not None and store.get_meta(TEXT_FINGERPRINT) == text_fingerprint(before):
         old = {card.id: card for card in before.cards}
         moved: list[tuple[int, str]] = []
         made: list[tuple[int, Card]] = []
-        for ord_, card in enumerate(cards):
+        for ord_, card in placed:
             if old.get(card.id) is card:
                 moved.append((ord_, card.id))
             else:
                 made.append((ord_, card))
         if store.write_text_index(text_rows_at(made), fingerprint, moved):
             return
-    store.write_text_index(text_rows(cards), fingerprint)
+    store.write_text_index(text_rows_at(placed), fingerprint)
 
 
 def reconcile(
@@ -170,7 +183,7 @@ def reconcile(
         known = store.card_index()
         insert, update, tags = [], [], {}
         added, restored, changed = [], [], []
-        for ord_, card in enumerate(library.cards):
+        for ord_, card in placed_cards(library):
             wanted = frozenset(card.tags)
             row = (card.id, card.deck, card.position, ord_)
             old = known.pop(card.id, None)

@@ -83,11 +83,6 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def text_rows(cards: Iterable[Card]) -> Iterator[tuple[Any, ...]]:
-    """The ``card_text`` rows of ``cards``, in their order."""
-    return text_rows_at(enumerate(cards))
-
-
 def text_rows_at(placed: Iterable[tuple[int, Card]]) -> Iterator[tuple[Any, ...]]:
     """The ``card_text`` row of each card at its deck position (``ord``)."""
     from studyapp.math import plain_text
@@ -117,65 +112,65 @@ class TextIndex(StoreBase):
     def write_text_index(
         self, rows: Iterable[Sequence[Any]], fingerprint: str, moved: Sequence[tuple[int, str]] = ()
     ) -> bool:
-        """Replace ``card_text`` with ``rows`` (``text_rows``), and with the rows it holds now of the
-        cards ``moved`` names (``(ord, card_id)``: each moved to its new deck position), and record
-        ``fingerprint``, together. Returns ``False``, and changes nothing, when a moved card has no row."""
-        widths = {"question": 0, "id": 0, "tags": 0, "cards": 0, "listed_question": 0, "sim": 0}
-
-        def measure(row: Sequence[Any]) -> None:
-            widths.update(
-                id=max(widths["id"], len(row[1])),
-                question=max(widths["question"], len(row[2])),
-                tags=max(widths["tags"], len(row[3])),
-                cards=widths["cards"] + 1,
-                listed_question=max(widths["listed_question"], len(row[4])),
-                sim=max(widths["sim"], len(row[5] or "-")),
-            )
-
-        def measured() -> Iterator[Sequence[Any]]:
-            for row in rows:
-                measure((row[0], row[1], row[2], row[3], row[10], row[12]))
-                yield row
-
+        """Replace ``card_text`` with ``rows`` (``text_rows_at``), and with the rows it holds now of the
+        cards ``moved`` names (``(ord, card_id)``: each at its new deck position; a row already there
+        stays as it is), and record ``fingerprint``, together. Returns ``False``, and changes nothing,
+        when a moved card has no row."""
         with self.transaction() as conn:
-            if moved and not self._keep_moved(conn, moved):
-                return False
-            conn.execute("DELETE FROM card_text")
             if moved:
+                if not self._keep_moved(conn, moved):
+                    return False
+                conn.execute(
+                    "DELETE FROM card_text WHERE NOT EXISTS (SELECT 1 FROM temp.text_placed AS p "
+                    "WHERE p.ord = card_text.ord AND p.card_id = card_text.card_id)"
+                )
                 conn.execute(f"INSERT INTO card_text ({_COLUMNS}) SELECT {_COLUMNS} FROM temp.text_moved")
                 conn.execute("DROP TABLE temp.text_moved")
-                for row in conn.execute(
-                    "SELECT ord, card_id, question, tags, listed_question, sim FROM card_text"
-                ):
-                    measure(row)
-            conn.executemany(_INSERT, measured())
+                conn.execute("DELETE FROM temp.text_placed")
+            else:
+                conn.execute("DELETE FROM card_text")
+            conn.executemany(_INSERT, rows)
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                [(TEXT_FINGERPRINT, fingerprint), (TEXT_WIDTHS, json.dumps(widths))],
+                [(TEXT_FINGERPRINT, fingerprint), (TEXT_WIDTHS, json.dumps(self._widths(conn)))],
             )
         return True
 
     @staticmethod
+    def _widths(conn: sqlite3.Connection) -> dict[str, int]:
+        """The longest question, id, tags, listed question and simulation of ``card_text``, and its rows."""
+        cards, question, card_id, tags, listed, sim = conn.execute(
+            "SELECT count(*), max(length(question)), max(length(card_id)), max(length(tags)), "
+            "max(length(listed_question)), max(length(coalesce(sim, '-'))) FROM card_text"
+        ).fetchone()
+        found = {"question": question, "id": card_id, "tags": tags, "cards": cards}
+        return {
+            name: int(width or 0) for name, width in {**found, "listed_question": listed, "sim": sim}.items()
+        }
+
+    @staticmethod
     def _keep_moved(conn: sqlite3.Connection, moved: Sequence[tuple[int, str]]) -> bool:
-        """Copy the rows of the ``moved`` cards, at their new positions, to ``temp.text_moved``; ``False``
-        (and nothing kept) when one has no row."""
+        """Note the ``moved`` cards' new positions in ``temp.text_placed``, and copy the rows of those that
+        move to ``temp.text_moved`` at their new positions; ``False`` (and nothing kept) when one has no
+        row."""
         conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS text_placed (ord INTEGER PRIMARY KEY, card_id TEXT NOT NULL)"
         )
         conn.execute("DELETE FROM temp.text_placed")
         conn.executemany("INSERT INTO temp.text_placed (ord, card_id) VALUES (?, ?)", moved)
+        (found,) = conn.execute(
+            "SELECT count(*) FROM temp.text_placed AS p JOIN card_text AS t ON t.card_id = p.card_id"
+        ).fetchone()
+        if found != len(moved):
+            conn.execute("DELETE FROM temp.text_placed")
+            return False
         conn.execute("DROP TABLE IF EXISTS temp.text_moved")
         others = ", ".join(f"t.{column}" for column in _COLUMNS.split(", ")[1:])
         conn.execute(
             f"CREATE TEMP TABLE text_moved AS SELECT p.ord AS ord, {others} FROM temp.text_placed AS p "
-            "JOIN card_text AS t ON t.card_id = p.card_id"
+            "JOIN card_text AS t ON t.card_id = p.card_id WHERE t.ord != p.ord"
         )
-        conn.execute("DELETE FROM temp.text_placed")
-        (found,) = conn.execute("SELECT count(*) FROM temp.text_moved").fetchone()
-        if found == len(moved):
-            return True
-        conn.execute("DROP TABLE temp.text_moved")
-        return False
+        return True
 
     @guarded
     def fill_browse(self, node: Node | None, context: SearchContext, order: str) -> int:

@@ -17,11 +17,11 @@ import pytest
 from sim.registry import CATALOG
 from studyapp import authoring
 from studyapp.authoring import AuthoringError, CardDraft
-from studyapp.collection import Collection, open_collection
+from studyapp.collection import Collection, open_collection, placed_cards
 from studyapp.content import Library, load_library, read_deck, without_deck_file
 from studyapp.model import Rating
 from studyapp.paths import bundled_deck_dir
-from studyapp.store.text_index import text_rows
+from studyapp.store.text_index import text_rows_at
 
 from .conftest import ROOT, file_fingerprint
 
@@ -253,7 +253,7 @@ def test_the_collection_takes_the_reloaded_library(tmp_path: Path) -> None:
         assert collection.session().counts(NOW).new > 0
 
 
-def test_a_card_added_moves_the_other_cards_text_rows_and_gives_the_table_a_full_write_gives(
+def test_a_card_added_keeps_the_other_decks_rows_and_the_table_a_full_write_gives(
     tmp_path: Path,
 ) -> None:
     user, extra = tmp_path / "decks", tmp_path / "more"
@@ -282,20 +282,25 @@ def test_a_card_added_moves_the_other_cards_text_rows_and_gives_the_table_a_full
                 "aaa", draft, library=library, sims=CATALOG, user_dir=user, extra_dirs=[extra]
             )
 
-        # The first deck grows: every card after it changes place.
+        # The first deck grows: the other decks' cards keep their places (their rows stay as they are).
+        others = ("zzz-one", "more-one")
+        places = [collection.store.card(card_id) for card_id in others]
         saved = add_to_first_deck(pooling_draft())
         authoring.adopt(collection, saved.library)
+        assert [collection.store.card(card_id) for card_id in others] == places
         moved = table(collection)
-        collection.store.write_text_index(text_rows(collection.library.cards), "written in full")
+        collection.store.write_text_index(text_rows_at(placed_cards(collection.library)), "written in full")
         assert table(collection)[0] == moved[0] and table(collection)[1] == moved[1]
-        # The rows of the cards that stayed are moved as the table holds them, not made again.
+        # The rows of the cards that stayed are kept as the table holds them, not made again.
         authoring.adopt(collection, load_library([extra], user, sims=CATALOG))  # their text, written in full
         collection.store.conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = 'zzz-one'")
         again = add_to_first_deck(pooling_draft("Once more?"))
         authoring.adopt(collection, again.library)
         rows = {row[1]: row for row in table(collection)[0]}
         assert rows["zzz-one"][2] == "as held" and rows[again.card_id][2] == "Once more?"
-        assert [row[0] for row in table(collection)[0]] == list(range(len(again.library.cards)))
+        assert [row[0] for row in table(collection)[0]] == [
+            ord_ for ord_, _card in placed_cards(again.library)
+        ]
 
 
 def test_a_retired_id_is_not_given_to_a_new_card(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import pytest
 
 from sim.registry import CATALOG
 from studyapp import deck_cache
-from studyapp.collection import Collection, Fingerprints, open_collection
+from studyapp.collection import Collection, Fingerprints, open_collection, placed_cards
 from studyapp.content import load_library
 from studyapp.deck_cache import CachedLibrary, open_library
 from studyapp.deck_json import decode_decks, encode_decks, schema_fingerprint
@@ -32,7 +32,7 @@ from studyapp.model import Card
 from studyapp.problems import PROBLEMS
 from studyapp.store import Store
 from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
-from studyapp.store.text_index import text_rows
+from studyapp.store.text_index import text_rows_at
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 #: A time long before the tests run: files stamped with it are not "racy" (see ``RACY_NS``).
@@ -299,7 +299,25 @@ def test_a_deck_read_again_alone_moves_the_other_decks_text_rows(decks: Decks) -
         conn.execute("UPDATE card_text SET question = 'Frobnic four?' WHERE card_id = 'b-0'")
         rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
         widths = collection.store.get_meta("text_widths")
-        collection.store.write_text_index(text_rows(collection.library.cards), "written in full")
+        collection.store.write_text_index(text_rows_at(placed_cards(collection.library)), "written in full")
+        assert conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall() == rows
+        assert collection.store.get_meta("text_widths") == widths
+
+
+def test_a_deck_added_before_the_others_moves_their_text_rows(decks: Decks) -> None:
+    opened(decks)
+    with sqlite3.connect(decks.db) as conn:  # the row as the table holds it is moved, not made again
+        conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = 'b-0'")
+    decks.write("0.toml", deck_text("zero", ["Blorp five?"]))  # loads before a.toml and b.toml
+    with decks.open() as collection:
+        conn = collection.store.conn
+        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
+        assert {row[1]: row[2] for row in rows}["b-0"] == "as held"
+        assert [row[0] for row in rows] == [ord_ for ord_, _card in placed_cards(collection.library)]
+        conn.execute("UPDATE card_text SET question = 'Frobnic four?' WHERE card_id = 'b-0'")
+        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
+        widths = collection.store.get_meta("text_widths")
+        collection.store.write_text_index(text_rows_at(placed_cards(collection.library)), "written in full")
         assert conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall() == rows
         assert collection.store.get_meta("text_widths") == widths
 

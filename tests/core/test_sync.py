@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from studyapp.collection import open_collection, reconcile
+from studyapp.collection import DECK_ORD_STEP, open_collection, reconcile
 from studyapp.content import load_paths
 from studyapp.model import StudyState
 from studyapp.store import CardFilter, Store
@@ -34,9 +34,10 @@ def test_first_open_adds_every_card_as_new(db_path: Path, deck_dir: Path) -> Non
         records = list(collection.store.cards())
     assert [r.card_id for r in records] == ALL
     assert all(r.state.state == StudyState.NEW and not r.retired for r in records)
+    # a card's ord: its deck's place, then its place in the deck
     assert [(r.deck_id, r.position, r.ord) for r in records[3:5]] == [
         ("core-basics", 3, 3),
-        ("core-cnn", 0, 4),
+        ("core-cnn", 0, DECK_ORD_STEP),
     ]
     assert records[0].tags == ("basics", "mlp")
 
@@ -81,7 +82,7 @@ def test_removed_cards_retire_and_return_with_their_history(db_path: Path, deck_
         assert collection.sync.restored == ("core-pool",)
         record = collection.store.card("core-pool")
         assert record is not None and not record.retired and record.state == reviewed
-        assert record.ord == 4
+        assert record.ord == DECK_ORD_STEP + record.position
         assert len(list(collection.store.iter_reviews(card_id="core-pool"))) == 1
 
 
