@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -545,8 +545,10 @@ def open_collection(
     for_reading: bool = False,
     sims: SimCatalog | None = None,
     problems: ProblemCatalog | None = None,
+    reading: Callable[[int], None] | None = None,
 ) -> Collection:
-    """Open the collection (default path if ``None``), load the decks (or use ``library``) and reconcile.
+    """Open the collection (default path if ``None``), load the decks (or use ``library``) and reconcile;
+    ``reading`` is told the deck files' size in bytes when every deck is read (not from the cache).
 
     The decks are those of ``studyapp.content.load_library(extra_dirs, user_dir, sims, problems)``,
     from the deck cache when no deck file changed (``studyapp.deck_cache``); their problems are in
@@ -571,7 +573,12 @@ def open_collection(
 
             catalogs = {"sims": sims, "problems": problems}
             library, summary, replaced = open_library(
-                store, extra_dirs, user_dir, catalogs, lambda loaded: Fingerprints.of(loaded).to_dict()
+                store,
+                extra_dirs,
+                user_dir,
+                catalogs,
+                lambda loaded: Fingerprints.of(loaded).to_dict(),
+                reading,
             )
             known = (library, Fingerprints(summary["library"], summary["text"]))
         fingerprints = known[1] if known else None

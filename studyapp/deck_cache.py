@@ -327,6 +327,8 @@ class DeckCache:
     extra_dirs: Sequence[Path] = ()
     user_dir: Path | None = None
     catalogs: Catalogs = field(default_factory=dict)
+    #: Told the deck files' total size in bytes when every deck is about to be read (``read``).
+    reading: Callable[[int], None] | None = None
 
     def __post_init__(self) -> None:
         self.sources = deck_sources(self.extra_dirs, self.user_dir)
@@ -442,6 +444,8 @@ class DeckCache:
         global _files_read
         self.stamps = [FileStamp.of(path) for path in deck_files(self.sources)]
         self.stamped_ns = time.time_ns()
+        if self.reading is not None:
+            self.reading(sum(stamp.size for stamp in self.stamps))
         library = load_library(self.extra_dirs, self.user_dir, **self.catalogs)
         _files_read += len(self.stamps)
         return library
@@ -514,11 +518,12 @@ def open_library(
     user_dir: Path | None,
     catalogs: Catalogs,
     summarise: Callable[[Library], Mapping[str, str]],
+    reading: Callable[[int], None] | None = None,
 ) -> Opened:
     """The library ``load_library(extra_dirs, user_dir, **catalogs)`` reads, from the cache if no deck
     file changed, else read, checked and cached; and its summary (``summarise(library)``, kept with
-    the cache)."""
-    cache = DeckCache(store, extra_dirs, user_dir, catalogs)
+    the cache). ``reading`` is told the deck files' size when every deck is read."""
+    cache = DeckCache(store, extra_dirs, user_dir, catalogs, reading)
     cached = cache.lookup()
     if cached is not None:
         return Opened(cached, cached.outline.summary)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp import __version__
 
@@ -37,6 +37,8 @@ def detect_graphics(setting: str) -> None:
 
 #: Textual batches screen updates at this rate; above its default of 60, a keypress is painted sooner.
 FRAMES_PER_SECOND = "250"
+#: Deck files of this many bytes or more (about 5,000 cards) take a noticeable time to read and check.
+BIG_DECKS_BYTES = 1_000_000
 #: Simulations multiply small matrices, where BLAS threads cost more than they give (one bigger
 #: product took 5x longer with two threads on two busy cores); the other core runs the worker process.
 SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -112,5 +114,15 @@ def launch_tui(args: argparse.Namespace) -> int:
     from studyapp.problems import PROBLEMS
 
     # Broken decks are not printed here: Home lists them, where the learner looks.
-    with open_collection(args.db, args.content, sims=CATALOG, problems=PROBLEMS) as collection:
+    with open_collection(
+        args.db, args.content, sims=CATALOG, problems=PROBLEMS, reading=say_reading_big_decks
+    ) as collection:
         return run_app(collection)
+
+
+def say_reading_big_decks(size: int, stream: TextIO | None = None) -> None:
+    """Before the screen changes, say on a terminal that big decks are being read and checked (the first
+    start after an update, or after deck files changed): that takes seconds, not a blank screen."""
+    stream = stream or sys.stderr
+    if size >= BIG_DECKS_BYTES and stream.isatty():
+        print(f"studyapp: reading and checking your decks ({size / 1e6:.0f} MB)…", file=stream, flush=True)

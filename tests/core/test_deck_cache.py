@@ -29,6 +29,7 @@ from studyapp.deck_cache import CachedLibrary, open_library
 from studyapp.deck_json import decode_decks, encode_decks, schema_fingerprint
 from studyapp.errors import UserError
 from studyapp.model import Card
+from studyapp.paths import bundled_deck_dir
 from studyapp.problems import PROBLEMS
 from studyapp.store import Store
 from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
@@ -240,6 +241,23 @@ def test_a_changed_deck_read_alone_gives_what_reading_every_deck_gives(decks: De
     assert read == (2 if change == "two decks" else 1 + 4)
     read, _hashed, again, cached = opened(decks)  # cached again: the kept decks' text copied over
     assert (read, cached) == (0, True) and again == decks.reference()
+
+
+def test_the_deck_files_size_is_told_when_every_deck_is_read(decks: Decks) -> None:
+    told: list[int] = []
+
+    def open_telling() -> None:
+        folders = [decks.folder]
+        catalogs = {"sims": CATALOG, "problems": PROBLEMS}
+        open_collection(decks.db, folders, user_dir=decks.user_dir, reading=told.append, **catalogs).close()
+
+    open_telling()  # every deck read
+    files = [*sorted(decks.folder.glob("*.toml")), *sorted(bundled_deck_dir().glob("*.toml"))]
+    assert told == [sum(path.stat().st_size for path in files)]
+    open_telling()  # from the cache
+    decks.write("a.toml", (decks.folder / "a.toml").read_text().replace("one?", "uno?"))
+    open_telling()  # one deck read again alone
+    assert len(told) == 1
 
 
 def test_the_first_deck_in_a_new_user_deck_folder_is_read_alone(decks: Decks) -> None:

@@ -12,7 +12,13 @@ import pytest
 
 from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
-from studyapp.tui.launch import FRAMES_PER_SECOND, SINGLE_THREADED_MATH, run_app
+from studyapp.tui.launch import (
+    BIG_DECKS_BYTES,
+    FRAMES_PER_SECOND,
+    SINGLE_THREADED_MATH,
+    run_app,
+    say_reading_big_decks,
+)
 
 from .conftest import FakeClock, wait_until
 
@@ -90,3 +96,19 @@ async def test_the_simulation_list_opens_each_simulation(app: StudyApp) -> None:
         # the seed's four cards on convolution, and the cloze card added to the course notes
         assert cards == ["cnn", "conv-filters", "filter-kinds", "padding-striding", "conv-output-size::c1"]
         await wait_until(pilot, lambda: screen.result is not None)  # type: ignore[attr-defined]
+
+
+def test_reading_big_decks_is_said_on_a_terminal_before_the_screen_changes(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    try:
+        with open(terminal, "w", encoding="utf-8", closefd=False) as stream:
+            say_reading_big_decks(BIG_DECKS_BYTES - 1, stream)  # small decks: read at once
+            say_reading_big_decks(9_200_000, stream)
+        said = os.read(controller, 4096).decode()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert said.strip() == "studyapp: reading and checking your decks (9 MB)…"
+    with (tmp_path / "log").open("w", encoding="utf-8") as stream:  # not a terminal: nothing
+        say_reading_big_decks(9_200_000, stream)
+    assert (tmp_path / "log").read_text(encoding="utf-8") == ""
