@@ -772,10 +772,14 @@ def adopt(collection: Collection, library: Library, fingerprints: Fingerprints |
     """Make ``library`` the collection's decks, reconciled by card id (new cards appear as new, edited
     ones keep their history); ``fingerprints`` are the library's, when known. A collection error leaves
     the collection on its old decks."""
-    from studyapp.collection import reconcile
+    from studyapp.collection import Fingerprints, reconcile
 
-    report = reconcile(collection.store, library, fingerprints, before=collection.library)
+    known = collection.known
+    before_text = known[1].text if known is not None and known[0] is collection.library else None
+    fingerprints = fingerprints or Fingerprints.of(library)
+    report = reconcile(collection.store, library, fingerprints, collection.library, before_text)
     collection.library = library
+    collection.known = (library, fingerprints)
     collection.sync = report
     return report
 

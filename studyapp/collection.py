@@ -142,13 +142,19 @@ def placed_cards(library: LibraryView) -> Iterator[tuple[int, Card]]:
 
 
 def write_text(
-    store: Store, library: LibraryView, fingerprint: str, before: LibraryView | None = None
+    store: Store,
+    library: LibraryView,
+    fingerprint: str,
+    before: LibraryView | None = None,
+    before_text: str | None = None,
 ) -> None:
     """Write ``library``'s text to ``card_text``. When the table holds the text of ``before`` (the
-    library it replaces), the rows of the cards both share (the same objects: a deck read again
-    leaves the others' cards as they were) are kept, at their new places, not made again."""
+    library it replaces; ``before_text``: its text fingerprint, when known), the rows of the cards both
+    share (the same objects: a deck read again leaves the others' cards as they were) are kept, at
+    their new places, not made again."""
     placed = list(placed_cards(library))
-    if before is not None and store.get_meta(TEXT_FINGERPRINT) == text_fingerprint(before):
+    held = store.get_meta(TEXT_FINGERPRINT)
+    if before is not None and held == (before_text or text_fingerprint(before)):
         old = {card.id: card for card in before.cards}
         moved: list[tuple[int, str]] = []
         made: list[tuple[int, Card]] = []
@@ -167,17 +173,18 @@ def reconcile(
     library: LibraryView,
     fingerprints: Fingerprints | None = None,
     before: LibraryView | None = None,
+    before_text: str | None = None,
 ) -> SyncReport:
     """Bring the collection's cards and text in line with ``library`` (see the module docstring);
-    ``fingerprints`` are the library's, when known, and ``before`` the library it replaces, if known
-    (``write_text``)."""
+    ``fingerprints`` are the library's, when known, and ``before`` the library it replaces, if known,
+    with its text fingerprint ``before_text``, if known (``write_text``)."""
     fingerprints = fingerprints or Fingerprints.of(library)
     fingerprint = fingerprints.library
     if in_sync(store, fingerprints):
         return SyncReport(skipped=True)
     with store.transaction():
         if store.get_meta(TEXT_FINGERPRINT) != fingerprints.text:
-            write_text(store, library, fingerprints.text, before)
+            write_text(store, library, fingerprints.text, before, before_text)
         if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:  # unchanged, or another process just did it
             return SyncReport(skipped=True)
         known = store.card_index()
