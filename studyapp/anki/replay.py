@@ -197,7 +197,8 @@ class ReplayAhead:
         """Replay each card's answers, given as ``(key, answers)`` in the file's order, as they come (a card
         without any is left out). When ``expected`` (how many answers may come) reaches ``parallel_from``,
         the worker starts at once and is sent each chunk as soon as it is full."""
-        if expected >= self.parallel_from:
+        early = expected >= self.parallel_from
+        if early:
             self._start_worker()
         chunk: list[tuple[Review, ...]] = []
         for key, reviews in answers:
@@ -210,7 +211,8 @@ class ReplayAhead:
                     chunk = []
         if chunk:
             self._add_chunk(chunk)
-        if self._pool is None and sum(map(len, self._answers.values())) >= self.parallel_from:
+        # (a worker started early that died is not started again: its chunks not sent are replayed here)
+        if not early and sum(map(len, self._answers.values())) >= self.parallel_from:
             self._start_worker()
             for index in range(len(self._chunks)):
                 self._submit(index)

@@ -143,10 +143,9 @@ class TextIndex(StoreBase):
             "SELECT count(*), max(length(question)), max(length(card_id)), max(length(tags)), "
             "max(length(listed_question)), max(length(coalesce(sim, '-'))) FROM card_text"
         ).fetchone()
-        found = {"question": question, "id": card_id, "tags": tags, "cards": cards}
-        return {
-            name: int(width or 0) for name, width in {**found, "listed_question": listed, "sim": sim}.items()
-        }
+        widths = {"question": question, "id": card_id, "tags": tags, "cards": cards}
+        widths.update(listed_question=listed, sim=sim)
+        return {name: int(width or 0) for name, width in widths.items()}
 
     @staticmethod
     def _keep_moved(conn: sqlite3.Connection, moved: Sequence[tuple[int, str]]) -> bool:
