@@ -22,6 +22,7 @@ from studyapp.tui.screens.help import EVERYWHERE, HelpScreen
 from studyapp.tui.screens.home import ALL_DECKS, HomeScreen
 from studyapp.tui.widgets.bars import MasteryRow, mastery_lines
 from studyapp.tui.widgets.heatmap import SHADES
+from studyapp.tui.widgets.mastery_map import MasteryMap
 
 from .conftest import START, FakeClock, text_of, wait_until
 
@@ -291,9 +292,10 @@ async def test_home_shows_mastery_forecast_heatmap_and_next_due_against_oracles(
 
         # mastery: studied/total and the share known, unstudied cards counting as not known
         oracle = mastery_oracle(collection, now)
-        assert {row.label for row in screen.mastery_rows} == set(oracle)
+        rows = screen.query_one(MasteryMap).rows or ()
+        assert {row.label for row in rows} == set(oracle)
         mastery_text = text_of(screen.query_one("#mastery"))
-        for row in screen.mastery_rows:
+        for row in rows:
             studied, cards, known = oracle[row.label]
             assert (row.studied, row.cards) == (studied, cards)
             assert row.known is not None

@@ -15,6 +15,7 @@ from studyapp.tui.app import StudyApp
 from studyapp.tui.launch import pause_collector
 from studyapp.tui.screens.home import FORECAST_DAYS, HEATMAP_WEEKS, HomeScreen
 from studyapp.tui.screens.sim_list import SimListScreen
+from studyapp.tui.widgets.mastery_map import MasteryMap
 
 from .conftest import FakeClock, text_of, wait_until
 
@@ -40,7 +41,8 @@ async def test_home_statistics_arrive_from_the_background(
         await wait_until(pilot, lambda: screen.forecast.shown and screen.heatmap.shown)
         data = collection.home_statistics(clock.now, 7 * HEATMAP_WEEKS, FORECAST_DAYS)
         expected = {tag: (v["studied"], v["cards"], v["known"]) for tag, v in data["mastery"]["tags"].items()}
-        assert {row.label: (row.studied, row.cards, row.known) for row in screen.mastery_rows} == expected
+        rows = screen.query_one(MasteryMap).rows or ()
+        assert {row.label: (row.studied, row.cards, row.known) for row in rows} == expected
         assert [count for _day, count in screen.forecast.days] == [day["due"] for day in data["forecast"]]
         assert "cnn" in text_of(screen.query_one("#mastery"))
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from textual.widgets import Sparkline
 
-from studyapp.collection import Collection
+from studyapp.collection import Collection, open_collection
+from studyapp.content import Library
+from studyapp.model import Card, Deck
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.stats import StatsScreen
 
@@ -67,3 +70,31 @@ async def test_one_review_is_one_review(app: StudyApp) -> None:
         await pilot.press("s", "space", "4", "escape", "t")
         await shown(app, pilot)
         assert "today 1 review · streak 1 day\n" in text_of(app.screen.query_one("#heatmap"))
+
+
+async def test_mastery_lines_fit_beside_the_scrollbar_of_many_topics(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """With more topics than the screen has rows, the Stats screen scrolls: each topic's line still fits
+    the panel (its share at the end of the line, not wrapped onto the next)."""
+    tags = [f"topic-{i:02d}" for i in range(40)]
+    cards = tuple(
+        Card(f"many-{i:03d}", "many", f"Question {i}?", f"Answer {i}.", tags=(tags[i % 40],), position=i)
+        for i in range(1200)
+    )
+    library = Library([Deck("many", "Many topics", cards)])
+    with open_collection(tmp_path / "many.sqlite3", library=library) as collection:
+        app = StudyApp(collection, clock=clock, save_dir=tmp_path / "plots", renderer="halfblock")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("t")
+            screen = await shown(app, pilot)
+            body = screen.query_one("#stats-body")
+            await wait_until(pilot, lambda: body.show_vertical_scrollbar)
+            await pilot.pause(0.1)
+            panel = screen.query_one("#stats-mastery")
+            lines = text_of(panel).splitlines()
+            assert len(lines) == 1 + len(tags)
+            assert panel.content_size.height == len(lines)  # nothing wrapped
+            for tag, line in zip(tags, lines[1:], strict=True):
+                assert line.startswith(f"{tag} ") and line.endswith("0%")
+                assert len(line) == panel.content_size.width

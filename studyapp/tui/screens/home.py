@@ -3,7 +3,6 @@ the due forecast of the week and the heatmap of the last weeks, and the way ever
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -19,17 +18,17 @@ from textual.widgets.option_list import Option
 from studyapp.errors import CollectionError
 from studyapp.scheduler import format_interval, format_local
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.widgets.bars import MasteryRow, mastery_lines, mastery_rows
+from studyapp.tui.widgets.bars import mastery_rows
 from studyapp.tui.widgets.forecast import DueForecast
 from studyapp.tui.widgets.heatmap import Heatmap
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.mastery_map import MASTERY_TITLE, MasteryMap
 from studyapp.tui.widgets.words import plural
 
 ALL_DECKS = "__all__"
 #: Days of the due forecast and weeks of the heatmap on Home.
 FORECAST_DAYS = 7
 HEATMAP_WEEKS = 12
-MASTERY_TITLE = "[b]Mastery[/b] [dim]studied · known now[/dim]"
 
 
 def deck_row(title: str, new: object, learning: object, due: object) -> str:
@@ -87,7 +86,7 @@ class HomeScreen(AppScreen):
                 yield self.forecast
             with Vertical(id="home-right"):
                 yield Static(MASTERY_TITLE)
-                yield Static(id="mastery")
+                yield MasteryMap(id="mastery")
                 self.heatmap = Heatmap(id="home-heatmap")
                 yield self.heatmap
         yield KeyBar()
@@ -170,31 +169,18 @@ class HomeScreen(AppScreen):
 
     def on_home_screen_statistics_ready(self, message: StatisticsReady) -> None:
         if message.data is None:
-            self.query_one("#mastery", Static).update(f"[b $warning]{escape(message.error)}[/]")
+            self.query_one("#mastery", MasteryMap).show_problem(f"[b $warning]{escape(message.error)}[/]")
             return
         data = message.data
-        self.mastery_rows = mastery_rows(data["mastery"]["tags"])
-        self.draw_mastery()
+        self.query_one("#mastery", MasteryMap).show(mastery_rows(data["mastery"]["tags"]))
         forecast = [(date.fromisoformat(day["date"]), day["due"]) for day in data["forecast"]]
         self.forecast.show(forecast[:FORECAST_DAYS])
         self.draw_heatmap(data)
-
-    mastery_rows: Sequence[MasteryRow] = ()  # recomputed after each count
-
-    def draw_mastery(self) -> None:
-        """The mastery bars, fitted to the panel's width."""
-        mastery = self.query_one("#mastery", Static)
-        lines = mastery_lines(self.mastery_rows, mastery.content_size.width)
-        mastery.update("\n".join(lines) or "[dim]no cards yet[/dim]")
 
     def draw_heatmap(self, data: dict[str, Any]) -> None:
         """The reviews of the last ``HEATMAP_WEEKS`` weeks (today's count and the streak are on the left)."""
         days = [(date.fromisoformat(day), count) for day, count in data["reviews_per_day"].items()]
         self.heatmap.show(f"[b]Reviews[/b] [dim]last {HEATMAP_WEEKS} weeks[/dim]", days, HEATMAP_WEEKS)
-
-    def on_resize(self) -> None:
-        if self.mastery_rows:
-            self.call_after_refresh(self.draw_mastery)  # once the panel has its new width
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.study_deck(event.option_id)

@@ -27,10 +27,11 @@ from textual.widgets import Input, Label, ProgressBar, Sparkline, Static
 
 from studyapp.errors import CollectionError
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.widgets.bars import MasteryRow, bar, colour_for, mastery_lines, mastery_rows
+from studyapp.tui.widgets.bars import bar, colour_for, mastery_rows
 from studyapp.tui.widgets.calibration import CalibrationView
 from studyapp.tui.widgets.heatmap import heatmap_lines
 from studyapp.tui.widgets.keybar import KeyBar
+from studyapp.tui.widgets.mastery_map import MASTERY_TITLE, MasteryMap
 from studyapp.tui.widgets.misconceptions import MisconceptionsView
 from studyapp.tui.widgets.words import counted, plural
 
@@ -40,9 +41,6 @@ if TYPE_CHECKING:
 #: What the screen draws of ``studyapp.stats.all_stats`` (misconceptions and calibration have their widgets).
 SECTIONS = ("cards", "reviews", "retention", "forecast", "mastery", "quiz")
 RETENTION_LABELS = {"last_7_days": "last 7 days", "last_30_days": "last 30 days", "all_time": "all time"}
-MASTERY_TITLE = "[b]Mastery[/b] [dim]studied · known now[/dim]"
-#: The mastery bars' width before the panel has been laid out.
-MASTERY_WIDTH = 40
 PLAN_BAR = 20
 
 
@@ -59,7 +57,6 @@ class StatsScreen(AppScreen):
         ("⏎ in the exam date", "Plan until that exam (empty: the next 30 days)"),
     ]
     BINDINGS = [Binding("r", "reload", "Refresh"), Binding("p", "plan", "Plan")]
-    mastery_rows: list[MasteryRow] = []
     #: The statistics shown (``None`` until they are first computed).
     data: dict[str, Any] | None = None
     #: The last plan shown (``None`` until one is ready).
@@ -100,7 +97,7 @@ class StatsScreen(AppScreen):
                     yield Static(id="retention")
             with Horizontal(id="stats-row2"):
                 yield Static(id="counts", classes="stats-box")
-                yield Static(id="stats-mastery", classes="stats-box")
+                yield MasteryMap(MASTERY_TITLE, id="stats-mastery", classes="stats-box")
             yield Static(id="quiz-stats")
             yield MisconceptionsView(id="stats-misconceptions")
             yield CalibrationView(id="stats-calibration")
@@ -156,24 +153,13 @@ class StatsScreen(AppScreen):
         self.query_one("#counts", Static).update(
             "[b]Cards[/b]\n" + "\n".join(f"{name:<11} {cards[name]:>5}" for name in names)
         )
-        self.mastery_rows = mastery_rows(data["mastery"]["tags"])
-        self.draw_mastery()
+        self.query_one("#stats-mastery", MasteryMap).show(mastery_rows(data["mastery"]["tags"]))
         quiz = data["quiz"]
         kinds = ", ".join(f"{k} {percent(v['accuracy'])}" for k, v in quiz["by_kind"].items()) or "none yet"
         self.query_one("#quiz-stats", Static).update(
             f"[b]Quizzes[/b] {counted(quiz['attempts'], 'question')} answered · "
             f"{percent(quiz['accuracy'])} correct · {kinds}"
         )
-
-    def draw_mastery(self) -> None:
-        """The mastery bars at the panel's width: studied/cards, and the share of the topic recalled now."""
-        panel = self.query_one("#stats-mastery", Static)
-        width = panel.content_size.width or MASTERY_WIDTH
-        lines = mastery_lines(self.mastery_rows, width) or ["[dim]no cards yet[/dim]"]
-        panel.update("\n".join([MASTERY_TITLE, *lines]))
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self.draw_mastery)  # once the panel has its new width
 
     # -- the plan ------------------------------------------------------------------------------------
 
