@@ -530,6 +530,11 @@ class Collection:
         """Opening it made a new, empty collection."""
         return self.store.created
 
+    def reader(self) -> Collection:
+        """This collection on a read-only connection of its own, to read in another thread beside this
+        one's work (close it when done); it sees what this connection has committed."""
+        return replace(self, store=self.store.reader())
+
     def close(self) -> None:
         """Close the store."""
         self.store.close()

@@ -56,6 +56,11 @@ async def open_custom_study(pilot: object, app: StudyApp, choice: int) -> Custom
     return screen
 
 
+async def count_shown(pilot: object, screen: CustomStudyScreen, text: str) -> None:
+    """Wait until the screen shows ``text`` as its count (counted in the background)."""
+    await wait_until(pilot, lambda: text in text_of(screen.query_one("#custom-count")))
+
+
 def reviewed(collection: Collection) -> list[tuple[str, int]]:
     return [(record.card_id, record.rating) for record in collection.store.iter_reviews()]
 
@@ -69,13 +74,13 @@ async def test_review_ahead_studies_cards_due_in_the_next_days_and_saves(
     collection.store.set_state(cards[1], replace(review, due=START + 10 * DAY))  # too far ahead
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await open_custom_study(pilot, app, 0)
-        assert "0 cards to study" in text_of(screen.query_one("#custom-count"))  # 1 day ahead: none
+        await count_shown(pilot, screen, "0 cards to study")  # 1 day ahead: none
         await pilot.press("enter")  # to the days field
         days = screen.query_one("#ahead-days", Input)
         assert app.focused is days
         days.value = "3"
         await pilot.pause()
-        assert "1 card to study" in text_of(screen.query_one("#custom-count"))
+        await count_shown(pilot, screen, "1 card to study")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.card is not None)
         review_screen = app.screen
@@ -100,7 +105,7 @@ async def test_todays_again_cards_come_back_and_cram_saves_nothing(
         forgotten = reviewed(collection)[0][0]
         clock.advance(hours=2)
         screen = await open_custom_study(pilot, app, 1)
-        assert "1 card to study" in text_of(screen.query_one("#custom-count"))
+        await count_shown(pilot, screen, "1 card to study")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.card is not None)
         review_screen = app.screen
@@ -117,7 +122,7 @@ async def test_todays_again_cards_come_back_and_cram_saves_nothing(
         tagged = [card.id for card in collection.library.cards if "cnn" in card.tags]
         field.value = "tag:cnn"
         await pilot.pause()
-        assert f"{len(tagged)} cards to study" in text_of(screen.query_one("#custom-count"))
+        await count_shown(pilot, screen, f"{len(tagged)} cards to study")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.card is not None)
         review_screen = app.screen
@@ -204,3 +209,27 @@ async def test_each_deck_has_its_own_limits_set_in_settings(two_decks: Collectio
         assert "My deck: new cards per day follows the global value" in text_of(
             app.screen.query_one("#settings-status")
         )
+
+
+async def test_a_search_typed_quickly_shows_the_count_of_what_the_field_holds_last(
+    app: StudyApp, collection: Collection, clock: FakeClock
+) -> None:
+    """Counts run in the background, one at a time: keys typed meanwhile are not held up, and only the
+    count of the field's last text is shown, never one of a text typed before it."""
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_custom_study(pilot, app, 2)
+        await pilot.press("enter")
+        await pilot.press(*"tag:cnn", "backspace", "backspace", "backspace", *"mlp")
+        field = screen.query_one("#custom-search", Input)
+        assert field.value == "tag:mlp"
+        tagged = [card.id for card in collection.library.cards if "mlp" in card.tags]
+        assert len(tagged) != len([card for card in collection.library.cards if "cnn" in card.tags])
+        await count_shown(pilot, screen, f"{len(tagged)} cards to study")
+        assert screen.counted == (("search", "tag:mlp"), len(tagged))
+        await pilot.pause(0.3)  # no later count replaces it
+        assert f"{len(tagged)} cards to study" in text_of(screen.query_one("#custom-count"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.card is not None)
+        review_screen = app.screen
+        assert isinstance(review_screen, ReviewScreen) and review_screen.card is not None
+        assert review_screen.card.id in tagged

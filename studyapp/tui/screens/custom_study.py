@@ -9,11 +9,15 @@ is explained under its field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
+from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -22,6 +26,9 @@ from studyapp.search import Query, SearchError, parse
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.words import plural
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
 
 #: The choices, in order: (id, label).
 CHOICES = (
@@ -33,6 +40,8 @@ CHOICES = (
 #: The field each choice reads, if any.
 FIELDS = {"ahead": "#ahead-days", "search": "#custom-search", "cram": "#custom-search"}
 MAX_AHEAD_DAYS = 3650
+#: After this many seconds without its count, a choice says it is being counted.
+COUNTING_NOTE_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -58,9 +67,24 @@ class CustomStudyScreen(AppScreen):
         Binding("question_mark", "help", "Help"),
     ]
 
+    class Counted(Message):
+        """A choice's cards are counted (``cards``), or could not be (``problem``)."""
+
+        def __init__(self, choice: tuple[str, str], cards: int | None, problem: str = "") -> None:
+            super().__init__()
+            self.choice, self.cards, self.problem = choice, cards, problem
+
     def __init__(self, deck: str | None = None) -> None:
         super().__init__()
         self.deck = deck
+        #: A count is running in the background.
+        self.counting = False
+        #: The choice whose count is to be shown (``None``: its field is not valid).
+        self.wanted: tuple[str, str] | None = None
+        #: The choice to count next, with its plan (``None``: nothing waits).
+        self.waiting: tuple[tuple[str, str], Plan] | None = None
+        #: The last choice counted and its count (``None``: it could not be counted).
+        self.counted: tuple[tuple[str, str], int | None] | None = None
 
     def compose(self) -> ComposeResult:
         decks = dict(self.collection.library.deck_titles)
@@ -101,32 +125,87 @@ class CustomStudyScreen(AppScreen):
             return Plan(parse("rated:1:1"), cram=False)
         return Plan(parse(self.query_one("#custom-search", Input).value), cram=kind == "cram")
 
-    def count(self, plan: Plan) -> int:
-        """How many cards the plan brings now."""
-        now = self.study.now()
-        session = self.collection.session(
+    def count(self, plan: Plan, collection: Collection, now: datetime) -> int:
+        """How many cards the plan brings at ``now``."""
+        session = collection.session(
             deck=self.deck, search=plan.query, now=now, cram=plan.cram, ahead=not plan.cram
         )
         new, learning, due = session.counts(now)
         return new + learning + due
 
-    def update_count(self) -> int | None:
-        """Show how many cards the choice brings (or what is wrong with its field); returns the count."""
+    def choice(self) -> tuple[str, str]:
+        """The chosen kind and what its field holds: what a count is for."""
+        field = FIELDS.get(self.kind)
+        return self.kind, self.query_one(field, Input).value if field else ""
+
+    def checked_plan(self) -> Plan | None:
+        """The chosen plan, or ``None`` with what is wrong with its field shown under it."""
         problem = self.query_one("#custom-problem", Static)
-        counted = self.query_one("#custom-count", Static)
         try:
-            cards = self.count(self.plan())
+            plan = self.plan()
         except SearchError as error:
             problem.update(f"[b $error]{escape(error.message)}[/]\n[dim]{escape(error.pointer())}[/dim]")
-            counted.update("")
-            return None
         except UserError as error:
             problem.update(f"[b $error]{escape(error.message)}[/]")
-            counted.update("")
-            return None
-        problem.update("")
-        counted.update(f"[b]{cards}[/b] {plural(cards, 'card')} to study · Enter starts")
-        return cards
+        else:
+            problem.update("")
+            return plan
+        self.query_one("#custom-count", Static).update("")
+        return None
+
+    def update_count(self) -> None:
+        """Check the choice's field now and count its cards in the background: on a big collection a
+        count takes a while, and keys must not wait for it. One count runs at a time; the latest choice
+        is counted next."""
+        plan = self.checked_plan()
+        self.wanted = None if plan is None else self.choice()
+        if plan is None:
+            self.waiting = None
+            return
+        self.waiting = (self.choice(), plan)
+        if not self.counting:
+            self.count_next()
+        self.set_timer(COUNTING_NOTE_S, self.say_counting)
+
+    def say_counting(self) -> None:
+        """Say that the choice is being counted, when its count has not come after a moment."""
+        if self.wanted is not None and not self.shown():
+            self.query_one("#custom-count", Static).update("[dim]counting…[/dim]")
+
+    def shown(self) -> bool:
+        """Whether the count on screen is the wanted one's."""
+        return self.waiting is None and self.counted is not None and self.counted[0] == self.wanted
+
+    def count_next(self) -> None:
+        """Count the choice that waits, if any."""
+        if self.waiting is None:
+            return
+        (choice, plan), self.waiting = self.waiting, None
+        self.counting = True
+        self.count_in_background(choice, plan, self.study.now())
+
+    @work(thread=True, group="custom-count")
+    def count_in_background(self, choice: tuple[str, str], plan: Plan, now: datetime) -> None:
+        """Count ``plan``'s cards on a connection of this thread's own; the result comes as a message."""
+        try:
+            with self.collection.reader() as collection:
+                cards = self.count(plan, collection, now)
+        except UserError as error:  # the collection could not be read, for instance
+            self.post_message(self.Counted(choice, None, error.message))
+        else:
+            self.post_message(self.Counted(choice, cards))
+
+    def on_custom_study_screen_counted(self, message: Counted) -> None:
+        self.counting = False
+        if message.choice == self.wanted and self.waiting is None:
+            self.counted = (message.choice, message.cards)
+            shown = self.query_one("#custom-count", Static)
+            if message.cards is None:
+                shown.update(f"[b $error]{escape(message.problem)}[/]")
+            else:
+                cards = message.cards
+                shown.update(f"[b]{cards}[/b] {plural(cards, 'card')} to study · Enter starts")
+        self.count_next()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.update_count()
@@ -148,14 +227,20 @@ class CustomStudyScreen(AppScreen):
 
     def action_start(self) -> None:
         """Study the chosen cards, in place of this screen (Back then leads Home)."""
-        cards = self.update_count()
+        plan = self.checked_plan()
+        if plan is None:
+            return
+        choice = self.choice()
+        counted = self.counted
+        if counted is not None and counted[0] == choice and counted[1] is not None:
+            cards = counted[1]
+        else:  # not counted yet: now, in this thread
+            cards = self.count(plan, self.collection, self.study.now())
         if not cards:
-            if cards == 0:
-                self.notify("No card to study with this choice.", severity="warning")
+            self.notify("No card to study with this choice.", severity="warning")
             return
         from studyapp.tui.screens.review import ReviewScreen
 
-        plan = self.plan()
         self.app.switch_screen(
             ReviewScreen(deck=self.deck, search=plan.query, cram=plan.cram, ahead=not plan.cram)
         )
