@@ -34,6 +34,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench_tui import compile_source
+
 ROOT = Path(__file__).resolve().parents[2]
 DAY_MS = 86_400_000
 START_MS = 1_600_000_000_000
@@ -174,6 +176,9 @@ def main() -> None:
     parser.add_argument("--formatted", type=float, default=0.1, help="the share of notes with HTML")
     parser.add_argument("--reference", type=Path, help="another source tree to time in the same run")
     args = parser.parse_args()
+    compile_source()
+    if args.reference:
+        compile_source(args.reference.resolve())
     with tempfile.TemporaryDirectory(prefix="bench-anki-") as name:
         folder = Path(name)
         package = folder / "big.apkg"

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_tui import Pty, environment, hello_first_paint, ms
+from bench_tui import Pty, compile_source, environment, hello_first_paint, ms
 
 NOW = datetime.now(UTC)
 DAY_MS = 86_400_000
@@ -466,6 +466,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the built collections (path printed)")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="what to measure")
     args = parser.parse_args()
+    compile_source()
     root = Path(tempfile.mkdtemp(prefix="studyapp-scale-"))
     try:
         setups: list[Setup] = []
