@@ -630,3 +630,54 @@ def test_deck_text_helpers_round_trip() -> None:
     text = authoring.appended(None, "d", "D", authoring.card_table("c", {"question": "Q", "answer": "A\nB"}))
     assert tomllib.loads(text)["cards"] == [{"id": "c", "question": "Q", "answer": "A\nB\n"}]
     assert textwrap.dedent(text).startswith("# Your own cards.")
+
+
+SUB_TABLES = """\
+[deck]
+id = "mine"
+title = "Mine"
+
+[[cards]]
+id = "pool-kept"
+question = "What does max pooling keep?"
+answer = "The largest value."
+sim = "pooling"
+
+[cards.sim_params]
+kind = "max"
+"""
+INLINE_CARDS = """\
+cards = [ { id = "pool-kept", question = "What does max pooling keep?", answer = "The largest value." } ]
+
+[deck]
+id = "mine"
+title = "Mine"
+"""
+
+
+@pytest.mark.parametrize(
+    "text", [COMMENTED, COMMENTED + "\n", COMMENTED + "\n\n", SUB_TABLES, "[deck]\nid = 'mine'"]
+)
+def test_a_card_written_as_a_block_after_the_file_is_the_file_written_whole(text: str) -> None:
+    """Appending the card's ``[[cards]]`` block to the text gives the file that parsing and writing the
+    whole file gives, without reading it (what keeps adding a card to a big deck fast)."""
+    table = authoring.card_table("pool-new", authoring.draft_values(pooling_draft()))
+    whole = authoring.appended(text, "mine", "Mine", table)
+    assert authoring.appended_block(text, table) == whole
+    cards = tomllib.loads(whole)["cards"]
+    assert cards[-1]["id"] == "pool-new" and cards[-1]["sim_params"] == {"kind": "max", "window": 3}
+
+
+def test_a_card_goes_after_cards_written_as_an_inline_array(tmp_path: Path) -> None:
+    """A deck whose cards are an inline array cannot take a ``[[cards]]`` block: the card goes into the
+    array, and the file loads with both cards."""
+    user = tmp_path / "decks"
+    user.mkdir()
+    path = user / "mine.toml"
+    path.write_text(INLINE_CARDS, encoding="utf-8")
+    saved = authoring.add_card(
+        "mine", pooling_draft(), library=bundled_only(user), sims=CATALOG, user_dir=user
+    )
+    assert "[[cards]]" not in path.read_text(encoding="utf-8")
+    assert [card.id for card in saved.library.deck("mine").cards] == ["pool-kept", saved.card_id]
+    assert read_deck(path, sims=CATALOG)[1] == []
