@@ -255,28 +255,45 @@ class AddCardScreen(AppScreen):
         return (None if errors else draft), errors
 
     def action_save(self) -> None:
-        """Write the card to its deck file, reload the decks into the collection, and clear the form."""
+        """Check the form; a card that can be written is saved once "Saving…" is on screen (a deck of
+        tens of thousands of cards is read and checked again, which takes seconds)."""
+        if self.saving:
+            return
         for name in FIELDS:
             self.show_error(name, None)
         draft, errors = self.draft()
-        if draft is not None:
-            try:
-                saved = authoring.add_card(
-                    self.query_one("#deck", Input).value.strip(),
-                    draft,
-                    library=self.collection.library,
-                    sims=self.sims,
-                    user_dir=self.user_dir,
-                    reserved=self.retired(),
-                )
-            except authoring.AuthoringError as error:
-                if not error.fields:
-                    self.show_status(error.message, error=True)
-                    return
-                errors = dict(error.fields)
+        if draft is None:
+            self.show_errors(errors)
+            return
+        self.saving = True
+        self.show_status("Saving the card…")
+        self.call_after_refresh(self.save, draft)
+
+    saving = False
+
+    def save(self, draft: authoring.CardDraft) -> None:
+        """Write the card to its deck file, reload the decks into the collection, and clear the form."""
+        try:
+            saved = authoring.add_card(
+                self.query_one("#deck", Input).value.strip(),
+                draft,
+                library=self.collection.library,
+                sims=self.sims,
+                user_dir=self.user_dir,
+                reserved=self.retired(),
+            )
+        except authoring.AuthoringError as error:
+            if error.fields:
+                self.show_errors(dict(error.fields))
             else:
-                self.added(saved)
-                return
+                self.show_status(error.message, error=True)
+        else:
+            self.added(saved)
+        finally:
+            self.saving = False
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        """Mark the fields that are wrong, focus the first, and say that nothing was saved."""
         for name, message in errors.items():
             self.show_error(name, message)
         first = next(name for name in FIELDS if name in errors)
