@@ -12,7 +12,6 @@ The simulations a preset is checked against are passed in (``sims``), as for the
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shlex
@@ -34,8 +33,9 @@ from studyapp.content import (
     SimCatalog,
     deck_sources,
     load_library,
-    read_deck,
+    read_deck_text,
     with_deck_read_again,
+    with_deck_written,
 )
 from studyapp.errors import UserError
 from studyapp.model import Card, Deck, Problem
@@ -403,10 +403,6 @@ def taken_ids(library: LibraryView, user_dir: Path | None = None, reserved: Iter
     return {card.id for card in library.cards} | ids_in_files(unread) | set(reserved)
 
 
-def _located(problems: Iterable[Problem], path: Path) -> list[Problem]:
-    return [dataclasses.replace(problem, path=path) for problem in problems]
-
-
 def problems_in(library: LibraryView, path: Path) -> list[Problem]:
     """The problems ``library`` reports for the deck file ``path``."""
     real = os.path.realpath(path)
@@ -434,17 +430,9 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _check_text(path: Path, text: str, sims: SimCatalog | None) -> list[Problem]:
-    """The loader's problems with ``text`` as the content of ``path`` (checked in a temporary file)."""
-    folder = Path(os.path.realpath(path)).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".check")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        return _located(read_deck(Path(temporary), sims=sims)[1], path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+def _check_text(path: Path, text: str, sims: SimCatalog | None) -> tuple[Deck | None, list[Problem]]:
+    """The deck the loader reads from ``text`` as the content of ``path``, and its problems."""
+    return read_deck_text(path, text, sims=sims)
 
 
 def write_card(
@@ -453,12 +441,13 @@ def write_card(
     table: Table,
     *,
     sims: SimCatalog | None,
-    reload: Callable[[], Library],
+    reload: Callable[[Deck | None], Library],
     title: str | None = None,
     allow_problems: bool = False,
 ) -> Library:
     """Append ``table`` to the deck file ``path`` (made if missing), check it with the loader, and
-    return ``reload()``'s library; a file the loader refuses is put back as it was.
+    return ``reload(deck)``'s library (``deck``: what the loader read from the file written); a file
+    the loader refuses is put back as it was.
 
     ``allow_problems`` keeps a file whose only problems are across decks (an override copy,
     which the loader may refuse as a duplicate id until it allows overrides).
@@ -466,15 +455,15 @@ def write_card(
     original = _read(path)
     if original is not None and not original.strip():
         original = None  # an empty file is made into a deck
-    text, problems = "", None
+    text, deck, problems = "", None, None
     if original is not None:
         text = appended_block(original, table)
-        problems = _check_text(path, text, sims)
+        deck, problems = _check_text(path, text, sims)
     if problems is None or problems:  # a new file, or the block did not do: the file checked, then all of it
-        if original is not None and (before := _check_text(path, original, sims)):
+        if original is not None and (before := _check_text(path, original, sims)[1]):
             raise AuthoringError(f"{path} has problems; fix them first (`studyapp check`)", problems=before)
         text = appended(original, deck_id, title or deck_title(deck_id), table)
-        problems = _check_text(path, text, sims)
+        deck, problems = _check_text(path, text, sims)
     if problems:
         raise AuthoringError("the card is not valid; nothing was written", problems=problems)
     try:
@@ -483,7 +472,7 @@ def write_card(
         if original is None:
             Path(os.path.realpath(path)).unlink(missing_ok=True)
         raise AuthoringError(f"cannot write {path}: {error.strerror or error}") from None
-    library = reload()
+    library = reload(deck)
     after = problems_in(library, path)
     if after and not allow_problems:
         if original is None:
@@ -534,8 +523,8 @@ def add_card(
     card_id = unique_id(draft.question, taken_ids(library, user_dir, reserved))
     extra = library_sources(library, user_dir) if extra_dirs is None else extra_dirs
 
-    def reload() -> Library:
-        return read_again(library, path, extra, user_dir, sims)
+    def reload(written: Deck | None) -> Library:
+        return read_again(library, path, extra, user_dir, sims, written)
 
     loaded = write_card(path, deck_id, card_table(card_id, draft_values(draft)), sims=sims, reload=reload)
     card = next((c for c in loaded.cards if c.id == card_id), None)
@@ -543,13 +532,25 @@ def add_card(
 
 
 def read_again(
-    known: LibraryView, path: Path, extra_dirs: Sequence[Path], user_dir: Path | None, sims: SimCatalog | None
+    known: LibraryView,
+    path: Path,
+    extra_dirs: Sequence[Path],
+    user_dir: Path | None,
+    sims: SimCatalog | None,
+    written: Deck | None = None,
 ) -> Library:
     """What ``load_library(extra_dirs, user_dir, sims=sims)`` loads now that the deck file ``path`` was
-    written, given ``known``, what it loaded before: that file read again alone when that tells
+    written, given ``known``, what it loaded before: that file's deck (``written``, what the loader read
+    from the text written, or the file read again) in its place when that tells
     (``studyapp.content.with_deck_read_again``), else every deck."""
-    before = Library(list(known.decks), list(_problems_of(known)))
-    again = with_deck_read_again(before, path, deck_sources(extra_dirs, user_dir), sims)
+    before, sources = (
+        Library(list(known.decks), list(_problems_of(known))),
+        deck_sources(extra_dirs, user_dir),
+    )
+    if written is not None:
+        again = with_deck_written(before, path, written, sources)
+    else:
+        again = with_deck_read_again(before, path, sources, sims)
     return again if again is not None else load_library(extra_dirs, user_dir, sims=sims)
 
 
@@ -675,7 +676,7 @@ def override_copy(
     )
     table = card_table(note_id, raw, comment=comment)
 
-    def reload() -> Library:
+    def reload(written: Deck | None) -> Library:
         return load_library(library_sources(library, user_dir), user_dir, sims=sims)
 
     write_card(path, deck_id, table, sims=sims, reload=reload, title=title, allow_problems=True)

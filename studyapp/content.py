@@ -18,7 +18,7 @@ import re
 import reprlib
 import stat
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -657,6 +657,18 @@ def read_deck(
     text, problem = _read_text(path)
     if text is None:
         return None, [problem] if problem else []
+    return read_deck_text(path, text, bundled, sims, problems)
+
+
+def read_deck_text(
+    path: Path,
+    text: str,
+    bundled: bool = False,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
+) -> tuple[Deck | None, list[Problem]]:
+    """The deck file ``path`` holding ``text``, read and checked as ``read_deck`` reads the file: a
+    program about to write the text checks it first, and keeps the deck it reads."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -777,6 +789,22 @@ def with_deck_read_again(
     decks as they were. ``None`` when only loading every deck again tells: the file has a problem, or
     had one, or had an override copy of a bundled card (which stands in the bundled deck), or a deck
     or card id of it is used by another deck (as a new override copy's is)."""
+    return _with_file_deck(library, path, sources, lambda: read_deck(path, sims=sims, problems=problems))
+
+
+def with_deck_written(library: Library, path: Path, deck: Deck, sources: Sequence[Path]) -> Library | None:
+    """``with_deck_read_again`` for a deck file just written by this program: ``deck`` is what the loader
+    read from the text written (``read_deck_text``, without problems), so the file is not read again."""
+    return _with_file_deck(library, path, sources, lambda: (deck, []))
+
+
+def _with_file_deck(
+    library: Library,
+    path: Path,
+    sources: Sequence[Path],
+    read: Callable[[], tuple[Deck | None, list[Problem]]],
+) -> Library | None:
+    """``with_deck_read_again``, with the file's deck and problems from ``read``."""
     real = os.path.realpath(path)
     if any(os.path.realpath(problem.path) == real for problem in library.problems):
         return None
@@ -784,7 +812,7 @@ def with_deck_read_again(
     card_files = {card.source for other in others for card in other.cards if card.source is not None}
     if any(os.path.realpath(file) == real for file in card_files):
         return None  # one of its cards overrides a bundled card: the bundled deck holds that copy
-    deck, found = read_deck(path, sims=sims, problems=problems)
+    deck, found = read()
     if deck is None or found:
         return None
     return with_deck(Library(others, list(library.problems)), deck, sources)
