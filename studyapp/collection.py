@@ -150,8 +150,8 @@ def write_text(
 ) -> None:
     """Write ``library``'s text to ``card_text``. When the table holds the text of ``before`` (the
     library it replaces; ``before_text``: its text fingerprint, when known), the rows of the cards both
-    share (the same objects: a deck read again leaves the others' cards as they were) are kept, at
-    their new places, not made again."""
+    share (equal cards: a row is made from its card alone) are kept, at their new places, not made
+    again: a deck read again after a card was added to it makes one row."""
     placed = list(placed_cards(library))
     held = store.get_meta(TEXT_FINGERPRINT)
     if before is not None and held == (before_text or text_fingerprint(before)):
@@ -159,7 +159,7 @@ def write_text(
         moved: list[tuple[int, str]] = []
         made: list[tuple[int, Card]] = []
         for ord_, card in placed:
-            if old.get(card.id) is card:
+            if old.get(card.id) == card:
                 moved.append((ord_, card.id))
             else:
                 made.append((ord_, card))
