@@ -560,7 +560,8 @@ def open_collection(
     reading: Callable[[int], None] | None = None,
 ) -> Collection:
     """Open the collection (default path if ``None``), load the decks (or use ``library``) and reconcile;
-    ``reading`` is told the deck files' size in bytes when every deck is read (not from the cache).
+    ``reading`` is told the size in bytes of the deck files read: every deck, or those that changed
+    since the cache was written (none when nothing changed).
 
     The decks are those of ``studyapp.content.load_library(extra_dirs, user_dir, sims, problems)``,
     from the deck cache when no deck file changed (``studyapp.deck_cache``); their problems are in

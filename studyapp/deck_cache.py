@@ -327,7 +327,8 @@ class DeckCache:
     extra_dirs: Sequence[Path] = ()
     user_dir: Path | None = None
     catalogs: Catalogs = field(default_factory=dict)
-    #: Told the deck files' total size in bytes when every deck is about to be read (``read``).
+    #: Told the total size in bytes of the deck files about to be read: every deck (``read``), or those
+    #: that changed (``refresh``).
     reading: Callable[[int], None] | None = None
 
     def __post_init__(self) -> None:
@@ -419,6 +420,8 @@ class DeckCache:
             return None
         stamped_ns = time.time_ns()
         fresh = {path: FileStamp.of(Path(path)) for path in to_read}
+        if self.reading is not None and to_read:
+            self.reading(sum(stamp.size for stamp in fresh.values()))
         replaced = Library(decode_decks(payload), list(Outline.from_json(header.outline).problems))
         library: Library | None = Library(list(replaced.decks), list(replaced.problems))
         for path in removed:
@@ -522,7 +525,7 @@ def open_library(
 ) -> Opened:
     """The library ``load_library(extra_dirs, user_dir, **catalogs)`` reads, from the cache if no deck
     file changed, else read, checked and cached; and its summary (``summarise(library)``, kept with
-    the cache). ``reading`` is told the deck files' size when every deck is read."""
+    the cache). ``reading`` is told the size of the deck files read (every deck, or those that changed)."""
     cache = DeckCache(store, extra_dirs, user_dir, catalogs, reading)
     cached = cache.lookup()
     if cached is not None:
