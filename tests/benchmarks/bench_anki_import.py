@@ -34,7 +34,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_tui import compile_source
+from bench_tui import compile_source, say_machine_speed
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY_MS = 86_400_000
@@ -179,6 +179,7 @@ def main() -> None:
     compile_source()
     if args.reference:
         compile_source(args.reference.resolve())
+    say_machine_speed()
     with tempfile.TemporaryDirectory(prefix="bench-anki-") as name:
         folder = Path(name)
         package = folder / "big.apkg"

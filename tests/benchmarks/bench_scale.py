@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_tui import Pty, compile_source, environment, hello_first_paint, ms
+from bench_tui import Pty, compile_source, environment, hello_first_paint, ms, say_machine_speed
 
 NOW = datetime.now(UTC)
 DAY_MS = 86_400_000
@@ -467,6 +467,7 @@ def main() -> int:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="what to measure")
     args = parser.parse_args()
     compile_source()
+    say_machine_speed()
     root = Path(tempfile.mkdtemp(prefix="studyapp-scale-"))
     try:
         setups: list[Setup] = []
