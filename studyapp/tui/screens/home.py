@@ -118,11 +118,9 @@ class HomeScreen(AppScreen):
     counted_at_mount = False
 
     def after_paint(self) -> None:
-        """Once the counts are on screen: the mastery map, forecast and heatmap, then (once they are
-        drawn: both would share one interpreter) warming up the review."""
+        """Once the counts are on screen: the mastery map, forecast and heatmap, and warming up the review."""
         self.refresh_statistics()
-
-    warmed_up = False
+        self.run_worker(warm_up, thread=True, group="warm-up")
 
     class StatisticsReady(Message):
         """Home's statistics are computed (``data``, ``Collection.home_statistics``' dict), or could not be
@@ -170,9 +168,6 @@ class HomeScreen(AppScreen):
             self.post_message(self.StatisticsReady(data))
 
     def on_home_screen_statistics_ready(self, message: StatisticsReady) -> None:
-        if not self.warmed_up:
-            self.warmed_up = True
-            self.call_after_refresh(self.run_worker, warm_up, thread=True, group="warm-up")
         if message.data is None:
             self.query_one("#mastery", MasteryMap).show_problem(f"[b $warning]{escape(message.error)}[/]")
             return
