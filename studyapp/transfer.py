@@ -98,17 +98,32 @@ _CONVERTED: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _item(row: Mapping[str, Any]) -> dict[str, Any]:
+def _item(row: Mapping[str, Any], given: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A row of the review log, the quiz attempts, the predictions or the drill answers (by column name,
-    in the store's order) as an item of the export's list (the same order)."""
+    in the store's order) as an item of the export's list (the same order); ``given``: values of some
+    columns already converted."""
+    done = given or {}
     return {
-        _RENAMED.get(column, column): _CONVERTED[column](value) if column in _CONVERTED else value
+        _RENAMED.get(column, column): done[column]
+        if column in done
+        else _CONVERTED[column](value)
+        if column in _CONVERTED
+        else value
         for column, value in row.items()
     }
 
 
 def _reviews(store: Store) -> Iterator[dict[str, Any]]:
-    return map(_item, store.review_rows())
+    """The review log's items. A review's state before is most often the state after the card's review
+    before it, stored as the same text: that state is converted once, not twice (converting is most of
+    the time an export of a million reviews takes)."""
+    after_of: dict[str, tuple[str, dict[str, Any]]] = {}  # each card's last state after: text, object
+    for row in store.review_rows():
+        last = after_of.get(row["card_id"])
+        before = last[1] if last is not None and last[0] == row["before"] else _state_text(row["before"])
+        after = _state_text(row["after"])
+        after_of[row["card_id"]] = (row["after"], after)
+        yield _item(row, {"before": before, "after": after})
 
 
 def _quiz_attempts(store: Store) -> Iterator[dict[str, Any]]:

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pytest
 from studyapp import transfer
 from studyapp.cli import main
 from studyapp.collection import Collection
+from studyapp.model import CardState, Rating, StudyState
 from studyapp.session import StudySession
 from studyapp.store import Store
 
@@ -620,3 +622,24 @@ def test_export_and_import_draw_progress_on_a_terminal_stderr(
     assert status == 0 and "checking  [" in drawn and "importing [" in drawn
     piped = cli.run(db, "export", str(tmp_path / "piped.json"))
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_each_review_s_states_are_exported_as_stored_when_one_is_the_last_state_after(
+    collection: Collection,
+) -> None:
+    """The export converts a state before that is the card's last state after once; a review whose state
+    before differs from it (the card was suspended between them) has its own. Every review item is what
+    converting its row alone gives."""
+    store = collection.store
+    card = collection.library.cards[0].id
+    first = CardState(StudyState.REVIEW, None, 3.0, 5.0, T0 + timedelta(days=3), T0, 1, 0)
+    second = replace(first, stability=9.0, due=T0 + timedelta(days=9), reps=2)
+    store.record_review(card, Rating.GOOD, T0, 1000, CardState(), first)
+    suspended = replace(first, suspended=True)
+    store.record_review(card, Rating.GOOD, T0 + timedelta(days=3), 900, suspended, second)
+    store.record_review(card, Rating.AGAIN, T0 + timedelta(days=9), 800, second, replace(second, lapses=1))
+    data = json.loads(export_text(store))
+    expected = [transfer._item(row) for row in store.review_rows()]
+    assert data["reviews"] == expected
+    assert data["reviews"][1]["before"]["suspended"] and not data["reviews"][0]["after"]["suspended"]
+    assert data["reviews"][2]["before"] == data["reviews"][1]["after"]
