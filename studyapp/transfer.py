@@ -143,13 +143,17 @@ def _drill_answers(store: Store) -> Iterator[dict[str, Any]]:
     return map(_item, store.drill_rows())
 
 
+#: One item of a list as JSON (one encoder for them all: ``json.dumps`` with options makes one per call).
+_encode_item = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
 def _write_list(out: IO[str], name: str, items: Iterable[dict[str, Any]], progress: Progress | None) -> int:
     """Write ``"name": [...]`` with one item per line; returns how many items were written."""
     count = 0
     out.write(f"  {json.dumps(name)}: [")
     for item in items:
         out.write(",\n    " if count else "\n    ")
-        out.write(json.dumps(item, ensure_ascii=False, allow_nan=False))
+        out.write(_encode_item(item))
         count += 1
         if progress is not None:
             progress.advance()
