@@ -400,6 +400,8 @@ def _read_reviews(
 ) -> list[tuple[Any, ...]]:
     fields = ("id", "card", "rating", "reviewed_at", "duration_ms", "before", "after")
     rows, seen = [], set[int]()
+    # A review's state before is most often the state after the card's review before it: read once.
+    after_of: dict[str, tuple[Any, tuple[Any, ...], str]] = {}  # card id: as given, as read, as stored
     ratings = ", ".join(f"{int(rating)} ({rating.name.lower()})" for rating in Rating)
     for i, item in enumerate(items):
         where = f"reviews[{i}]"
@@ -413,8 +415,15 @@ def _read_reviews(
         if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= len(Rating):
             read.fail(f"{where}.rating", f"must be one of {ratings}; got {_kind(rating)}")
         owner = f"review {review_id} of card {card_id!r}"
-        before = read.state(review["before"], f"{where}.before", owner)
+        last = after_of.get(card_id)
+        if last is not None and _identical(last[0], review["before"]):  # read as the last state after
+            before, before_text = last[1], last[2]
+        else:
+            before = read.state(review["before"], f"{where}.before", owner)
+            before_text = _stored_state(before)
         after = read.state(review["after"], f"{where}.after", owner)
+        after_text = _stored_state(after)
+        after_of[card_id] = (review["after"], after, after_text)
         rows.append(
             (
                 review_id,
@@ -424,12 +433,24 @@ def _read_reviews(
                 read.maybe_integer(review["duration_ms"], f"{where}.duration_ms", 0),
                 before[0],
                 after[0],
-                _stored_state(before),
-                _stored_state(after),
+                before_text,
+                after_text,
             )
         )
         progress.advance()
     return rows
+
+
+def _identical(one: Any, other: Any) -> bool:
+    """Whether two study states as the file gives them are the same object with the same plain values,
+    each of the same JSON type (``1``, ``1.0`` and ``true`` compare equal in Python, not here)."""
+    if not isinstance(one, dict) or not isinstance(other, dict) or one.keys() != other.keys():
+        return False
+    plain = (str, int, float, bool, type(None))
+    return all(
+        type(value) in plain and type(value) is type(other[key]) and value == other[key]
+        for key, value in one.items()
+    )
 
 
 def _read_attempts(

@@ -252,6 +252,23 @@ def duplicate_first(section: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def chained_before(name: str, value: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
+    """A change to the first review whose state before is its card's last state after: its field ``name``
+    made ``value(field)`` (a float for an integer compares equal in Python; the file must still be
+    refused, though the reader reads such a state once)."""
+
+    def change(data: dict[str, Any]) -> None:
+        last: dict[str, Any] = {}
+        for review in data["reviews"]:
+            if last.get(review["card"]) == review["before"]:
+                review["before"][name] = value(review["before"][name])
+                return
+            last[review["card"]] = review["after"]
+        raise AssertionError("no review follows its card's last state")
+
+    return change
+
+
 REFUSALS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("list at top", lambda d: d.clear(), "format: not a studyapp export"),
     ("other format", edit(["format"], "anki"), "format: not a studyapp export"),
@@ -297,6 +314,8 @@ REFUSALS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("before missing", delete("reviews", 2, "before", "due"), "reviews[2].before: missing field due"),
     ("after state", edit(["reviews", 2, "after", "state"], 9), "reviews[2].after.state: must be one of"),
     ("duration", edit(["reviews", 1, "duration_ms"], -5), "reviews[1].duration_ms: must be from 0"),
+    ("chained reps float", chained_before("reps", float), ".before.reps: must be an integer, got"),
+    ("chained flag int", chained_before("suspended", int), ".before.suspended: must be true or false, got 0"),
     ("quiz card", edit(["quiz_attempts", 1, "card"], "ghost"), "quiz_attempts[1].card: unknown card 'ghost'"),
     ("quiz params", edit(["quiz_attempts", 0, "params"], [1]), "quiz_attempts[0].params: must be an object"),
     ("quiz correct", edit(["quiz_attempts", 0, "correct"], "yes"), "quiz_attempts[0].correct: must be true"),
