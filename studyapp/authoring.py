@@ -430,11 +430,6 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _check_text(path: Path, text: str, sims: SimCatalog | None) -> tuple[Deck | None, list[Problem]]:
-    """The deck the loader reads from ``text`` as the content of ``path``, and its problems."""
-    return read_deck_text(path, text, sims=sims)
-
-
 def write_card(
     path: Path,
     deck_id: str,
@@ -458,12 +453,12 @@ def write_card(
     text, deck, problems = "", None, None
     if original is not None:
         text = appended_block(original, table)
-        deck, problems = _check_text(path, text, sims)
+        deck, problems = read_deck_text(path, text, sims=sims)
     if problems is None or problems:  # a new file, or the block did not do: the file checked, then all of it
-        if original is not None and (before := _check_text(path, original, sims)[1]):
+        if original is not None and (before := read_deck_text(path, original, sims=sims)[1]):
             raise AuthoringError(f"{path} has problems; fix them first (`studyapp check`)", problems=before)
         text = appended(original, deck_id, title or deck_title(deck_id), table)
-        deck, problems = _check_text(path, text, sims)
+        deck, problems = read_deck_text(path, text, sims=sims)
     if problems:
         raise AuthoringError("the card is not valid; nothing was written", problems=problems)
     try:

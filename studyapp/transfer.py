@@ -103,14 +103,14 @@ def _item(row: Mapping[str, Any], given: Mapping[str, Any] | None = None) -> dic
     in the store's order) as an item of the export's list (the same order); ``given``: values of some
     columns already converted."""
     done = given or {}
-    return {
-        _RENAMED.get(column, column): done[column]
-        if column in done
-        else _CONVERTED[column](value)
-        if column in _CONVERTED
-        else value
-        for column, value in row.items()
-    }
+    item = {}
+    for column, value in row.items():
+        if column in done:
+            value = done[column]
+        elif column in _CONVERTED:
+            value = _CONVERTED[column](value)
+        item[_RENAMED.get(column, column)] = value
+    return item
 
 
 def _reviews(store: Store) -> Iterator[dict[str, Any]]:
