@@ -31,7 +31,9 @@ class SimWorker:
         self._next_id = 0
 
     def call(self, request: Mapping[str, Any], callback: ReplyCallback) -> None:
-        """Send ``request``; ``callback`` gets the reply later, on the reader thread."""
+        """Send ``request``; ``callback`` gets the reply later, on the reader thread. It must return
+        soon and not wait for another thread (a screen posts itself a message): replies are read in
+        order, so one callback that waits holds up every reply after it."""
         with self._lock:
             process = self._ensure_started()
             self._next_id += 1
@@ -56,18 +58,23 @@ class SimWorker:
 
     def _read(self, process: subprocess.Popen[bytes], pending: dict[int, ReplyCallback]) -> None:
         assert process.stdout is not None
-        for answer in replies(process.stdout):
-            with self._lock:
-                callback = pending.pop(answer.get("id", 0), None)
-            if callback is not None:
-                callback(answer)
-        if process.poll() is None:
-            process.kill()  # it sent something that is not a reply: the next request starts a new one
-        with self._lock:  # the worker ended: nothing more will come for what is still pending
-            stranded = list(pending.values())
-            pending.clear()
-        for callback in stranded:
-            callback(STOPPED)
+        try:
+            for answer in replies(process.stdout):
+                with self._lock:
+                    callback = pending.pop(answer.get("id", 0), None)
+                if callback is not None:
+                    callback(answer)
+        finally:
+            # Nothing reads this worker's replies any more: it sent something that is not a reply, or a
+            # callback failed. It is ended, so that the next request starts a new one.
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            with self._lock:  # nothing more will come for what is still pending
+                stranded = list(pending.values())
+                pending.clear()
+            for callback in stranded:
+                callback(STOPPED)
 
     def close(self) -> None:
         """End the worker (it also ends by itself when this process exits and its input closes)."""

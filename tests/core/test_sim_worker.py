@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 import sim
 from sim.plotting import Renderer
@@ -200,3 +201,25 @@ def test_a_frame_listed_ahead_that_cannot_run_is_not_kept() -> None:
     worker.reply(request)
     worker.draw_ahead(worker.ahead(request), waiting=lambda: False)
     assert "window" in worker.reply({**request, "params": {"window": 99}})["error"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the failure, said
+def test_a_callback_that_fails_ends_its_worker_and_the_next_request_starts_a_new_one() -> None:
+    """A failing callback stops its reader thread: its worker is ended then (else nothing would read its
+    replies again), what was waiting is told, and the next request is answered by a new worker."""
+    worker = SimWorker()
+    told: queue.Queue[dict[str, object]] = queue.Queue()
+
+    def fail(reply: dict[str, object]) -> None:
+        raise ValueError("a caller's mistake")
+
+    request = {"op": "answers", "sim": "pooling", "params": {"kind": "avg"}}
+    try:
+        worker.call(request, fail)
+        worker.call(request, told.put)  # sent to the same worker, after the failing one
+        assert told.get(timeout=60) == {"error": "the simulation worker stopped"}
+        worker.call(request, told.put)
+        expected = [tuple(row) for row in sim.answers_of("pooling", {"kind": "avg"})]
+        assert told.get(timeout=60)["rows"] == expected
+    finally:
+        worker.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from studyapp.errors import UserError
@@ -78,6 +80,13 @@ CARD = Binding.Group("This card")
 
 class ReviewScreen(SavingReview):
     """One study session: the queue of the chosen deck or tag, until nothing is left."""
+
+    class SimAnswer(Message):
+        """The headline answer of card ``card_id``'s simulation, as markup (computed by the worker)."""
+
+        def __init__(self, card_id: str, text: str) -> None:
+            super().__init__()
+            self.card_id, self.text = card_id, text
 
     HELP_TITLE = "Review"
     # The study keys are priority bindings: the screen answers them before the focused scroll area
@@ -281,14 +290,13 @@ class ReviewScreen(SavingReview):
             )
         else:
             text = f"[red]the simulation could not run: {escape(error or 'unknown error')}[/red]"
-        try:
-            self.app.call_from_thread(self._sim_answer_ready, card_id, text)
-        except RuntimeError:
-            return  # the app has closed
+        with suppress(RuntimeError):  # the app has closed
+            self.post_message(self.SimAnswer(card_id, text))
 
-    def _sim_answer_ready(self, card_id: str, text: str) -> None:
+    def on_review_screen_sim_answer(self, message: SimAnswer) -> None:
+        card_id = message.card_id
         self.pending_answers.discard(card_id)
-        self.sim_answers[card_id] = text
+        self.sim_answers[card_id] = message.text
         if self.card is not None and self.card.id == card_id and self.revealed:
             self.show_sim_answer()
 

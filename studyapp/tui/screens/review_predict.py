@@ -12,11 +12,13 @@ instance are saved with the rating (``review_extras``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.markup import escape
+from textual.message import Message
 
 from studyapp.model import Rating
 from studyapp.tui.screens.base import AppScreen
@@ -41,6 +43,14 @@ NUMBERS_DELAY = 0.02
 
 class PredictingReview(AppScreen):
     """A review screen's predictions and drill cards; ``ReviewScreen`` supplies the rest."""
+
+    class Numbers(Message):
+        """The numbers of ``card``'s simulation that a prediction can be asked of (``found``), computed
+        by the worker with the resolved ``params``."""
+
+        def __init__(self, card: Card, params: dict[str, Any], found: list[Target]) -> None:
+            super().__init__()
+            self.card, self.params, self.found = card, params, found
 
     #: What the review screen sets: the card on show, whether it is revealed, a rating waiting to be
     #: saved, the grade of a cloze answer, and the widgets the question and the ratings are shown in.
@@ -105,14 +115,12 @@ class PredictingReview(AppScreen):
         if reply is not None and card.sim is not None:
             params = dict(reply["params"])
             found = targets(card.sim, params, reply["answers"], reply["labels"], card.headline)
-        try:
-            self.app.call_from_thread(self._numbers_ready, card, params, found)
-        except RuntimeError:
-            return  # the app has closed
+        with suppress(RuntimeError):  # the app has closed
+            self.post_message(self.Numbers(card, params, found))
 
-    def _numbers_ready(self, card: Card, params: dict[str, Any], found: list[Target]) -> None:
-        self.predictable[card.id] = (params, found)
-        self.ask_prediction(card)
+    def on_predicting_review_numbers(self, message: Numbers) -> None:
+        self.predictable[message.card.id] = (message.params, message.found)
+        self.ask_prediction(message.card)
 
     def ask_prediction(self, card: Card) -> None:
         """The prediction line for the card's first number, if it is still the question on show."""
