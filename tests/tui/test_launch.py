@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pty
 import subprocess
@@ -73,7 +74,11 @@ def test_the_app_runs_math_single_threaded_and_paints_fast(
     environment = {"OMP_NUM_THREADS": "3"}  # a user's own choice is kept
     monkeypatch.setattr(os, "environ", environment)
     monkeypatch.setattr(StudyApp, "run", lambda self: None)
-    run_app(collection)
+    try:
+        run_app(collection)
+        assert not gc.isenabled()  # paused until the first screen is painted, which this app never paints
+    finally:
+        gc.enable()  # as the app would, for the tests after this one
     assert environment == {
         "OMP_NUM_THREADS": "3",
         "OPENBLAS_NUM_THREADS": "1",
