@@ -33,6 +33,7 @@ from studyapp.content import (
     SimCatalog,
     deck_sources,
     load_library,
+    read_deck_appended,
     read_deck_text,
     with_deck_read_again,
     with_deck_written,
@@ -403,6 +404,20 @@ def taken_ids(library: LibraryView, user_dir: Path | None = None, reserved: Iter
     return {card.id for card in library.cards} | ids_in_files(unread) | set(reserved)
 
 
+def deck_read_from(library: LibraryView, path: Path) -> Deck | None:
+    """The deck ``library`` holds as the loader read it from the file ``path``; ``None`` if it holds
+    none, or holds some of its cards in another deck (override copies of bundled cards)."""
+    real = os.path.realpath(path)
+    found = [deck for deck in library.decks if deck.source and os.path.realpath(deck.source) == real]
+    if len(found) != 1 or problems_in(library, path):
+        return None
+    deck = found[0]
+    files = {card.source for other in library.decks if other is not deck for card in other.cards}
+    if any(file is not None and os.path.realpath(file) == real for file in files):
+        return None
+    return deck
+
+
 def problems_in(library: LibraryView, path: Path) -> list[Problem]:
     """The problems ``library`` reports for the deck file ``path``."""
     real = os.path.realpath(path)
@@ -439,10 +454,12 @@ def write_card(
     reload: Callable[[Deck | None], Library],
     title: str | None = None,
     allow_problems: bool = False,
+    known: Deck | None = None,
 ) -> Library:
     """Append ``table`` to the deck file ``path`` (made if missing), check it with the loader, and
     return ``reload(deck)``'s library (``deck``: what the loader read from the file written); a file
-    the loader refuses is put back as it was.
+    the loader refuses is put back as it was. ``known`` is the file's deck as the loader read it
+    before: if the file is still what it was read from, only the card is read and checked.
 
     ``allow_problems`` keeps a file whose only problems are across decks (an override copy,
     which the loader may refuse as a duplicate id until it allows overrides).
@@ -453,7 +470,8 @@ def write_card(
     text, deck, problems = "", None, None
     if original is not None:
         text = appended_block(original, table)
-        deck, problems = read_deck_text(path, text, sims=sims)
+        read = read_deck_appended(known, original, text, sims) if known and known.source == path else None
+        deck, problems = read if read is not None else read_deck_text(path, text, sims=sims)
     if problems is None or problems:  # a new file, or the block did not do: the file checked, then all of it
         if original is not None and (before := read_deck_text(path, original, sims=sims)[1]):
             raise AuthoringError(f"{path} has problems; fix them first (`studyapp check`)", problems=before)
@@ -521,7 +539,9 @@ def add_card(
     def reload(written: Deck | None) -> Library:
         return read_again(library, path, extra, user_dir, sims, written)
 
-    loaded = write_card(path, deck_id, card_table(card_id, draft_values(draft)), sims=sims, reload=reload)
+    table = card_table(card_id, draft_values(draft))
+    known = deck_read_from(library, path)
+    loaded = write_card(path, deck_id, table, sims=sims, reload=reload, known=known)
     card = next((c for c in loaded.cards if c.id == card_id), None)
     return Saved(card_id, card.source if card and card.source else path, card.line if card else 0, loaded)
 

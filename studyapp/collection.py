@@ -12,7 +12,6 @@ changed, and their cards are read only when something needs them.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
@@ -21,7 +20,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from studyapp.errors import CollectionReadOnly
-from studyapp.model import Card, CardRecord, Deck, DeckLimits, Settings, StudyState, split_deck_key, utc_ms
+from studyapp.model import (
+    Card,
+    CardRecord,
+    Deck,
+    DeckLimits,
+    Settings,
+    StudyState,
+    split_deck_key,
+    text_digest,
+    utc_ms,
+)
 from studyapp.scheduler import Scheduler, check_utc
 from studyapp.search import Query, parse, resolve
 from studyapp.session import Counts, LibraryView, StudySession, next_day_start
@@ -105,9 +114,7 @@ def text_fingerprint(library: LibraryView) -> str:
 
 
 def _digest(data: Any) -> str:
-    text = json.dumps(data).encode()
-    # Two checksums and the length: enough to notice any edit, without hashlib's ~15 ms import at start-up.
-    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
+    return text_digest(json.dumps(data))
 
 
 @dataclass(frozen=True)

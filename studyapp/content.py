@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from studyapp.deck_text import NOT_FOR_CLOZE, check_formulas, cloze_cards, note_id, read_cloze
 from studyapp.errors import UserError
-from studyapp.model import Card, Deck, Problem
+from studyapp.model import Card, Deck, Problem, text_digest
 from studyapp.paths import bundled_deck_dir, user_deck_dir
 from studyapp.toml_strings import line_and_column, value_positions
 
@@ -164,6 +164,8 @@ class Library:
 
 
 _CARDS_HEADER = re.compile(r"\s*\[\[\s*cards\s*\]\]")
+#: ``cards = [...]``, the other way of writing a deck's cards (the key quoted or not).
+_CARDS_ARRAY = re.compile(r"""^[ \t]*(["']?)cards\1[ \t]*=""", re.MULTILINE)
 _DECK_HEADER = re.compile(r"\s*\[\s*deck\s*\]")
 
 
@@ -396,7 +398,8 @@ class _DeckReader:
         if self.problems:
             return None
         description = deck_table.get("description", "")
-        return Deck(deck_id, title, tuple(cards), description, self.path, self.bundled)
+        digest = text_digest(self.locate.text)
+        return Deck(deck_id, title, tuple(cards), description, self.path, self.bundled, digest)
 
     def read_deck_table(self, table: Mapping[str, Any]) -> tuple[str, str]:
         line = self.locate.deck_start
@@ -676,6 +679,48 @@ def read_deck_text(
     except (RecursionError, ValueError) as error:  # nesting too deep, a number too long for int()
         return None, [_unreadable_problem(path, text, error)]
     return read_deck_data(path, text, data, bundled, sims, problems)
+
+
+def read_deck_appended(
+    deck: Deck,
+    text: str,
+    whole: str,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
+) -> tuple[Deck | None, list[Problem]] | None:
+    """``read_deck_text`` of ``deck``'s file holding ``whole``: ``text``, what ``deck`` was read from,
+    followed by ``[[cards]]`` tables. Only those are parsed and checked (with the deck's cards, for
+    duplicate ids): a deck of tens of thousands of cards takes seconds to parse. ``None`` when only
+    reading ``whole`` tells: ``deck`` was not read from ``text``, or its cards are written otherwise
+    (``cards = [...]``, which takes no ``[[cards]]`` table after it), or the tail is not only cards."""
+    if (
+        deck.source is None
+        or not deck.cards
+        or not whole.startswith(text)
+        or deck.digest != text_digest(text)
+        or _CARDS_ARRAY.search(text)
+    ):
+        return None
+    try:
+        data = tomllib.loads(whole[len(text) :])
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    raw_cards = data.get("cards")
+    if (
+        list(data) != ["cards"]
+        or not isinstance(raw_cards, list)
+        or not all(isinstance(c, dict) for c in raw_cards)
+    ):
+        return None
+    reader = _DeckReader(deck.source, whole, deck.bundled, sims, problems)
+    tables = max(card.position for card in deck.cards) + 1  # each [[cards]] table makes one card or more
+    if len(reader.locate.card_starts) != tables + len(raw_cards):
+        return None  # a [[cards]] line inside a string: only a whole read places the cards
+    added = [card for i, raw in enumerate(raw_cards, tables) for card in reader.read_card(i, raw, deck.id)]
+    reader.check_duplicates([*deck.cards, *added])
+    if reader.problems:
+        return None, reader.problems
+    return replace(deck, cards=(*deck.cards, *added), digest=text_digest(whole)), []
 
 
 def read_deck_data(

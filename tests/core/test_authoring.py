@@ -18,7 +18,14 @@ from sim.registry import CATALOG
 from studyapp import authoring
 from studyapp.authoring import AuthoringError, CardDraft
 from studyapp.collection import Collection, open_collection, placed_cards
-from studyapp.content import Library, load_library, read_deck, without_deck_file
+from studyapp.content import (
+    Library,
+    load_library,
+    read_deck,
+    read_deck_appended,
+    read_deck_text,
+    without_deck_file,
+)
 from studyapp.model import Rating
 from studyapp.paths import bundled_deck_dir
 from studyapp.store.text_index import text_rows_at
@@ -681,3 +688,88 @@ def test_a_card_goes_after_cards_written_as_an_inline_array(tmp_path: Path) -> N
     assert "[[cards]]" not in path.read_text(encoding="utf-8")
     assert [card.id for card in saved.library.deck("mine").cards] == ["pool-kept", saved.card_id]
     assert read_deck(path, sims=CATALOG)[1] == []
+
+
+CLOZE_LAST = """\
+[deck]
+id = "mine"
+title = "Mine"
+
+[[cards]]
+id = "pooling-cloze"
+text = "Max pooling keeps the {{c1::largest}} value of each {{c2::window}}."
+tags = ["cnn"]
+"""
+#: A ``[[cards]]`` line inside a string: a text reader that counts header lines would count one too many.
+HEADER_IN_STRING = COMMENTED.replace(
+    'answer = "The largest value."', "answer = '''\nThe largest value.\n[[cards]]\n'''"
+)
+
+
+def read_twice(path: Path, text: str, whole: str) -> tuple[object, object]:
+    """``whole`` read with only its tail parsed, given the deck read from ``text``, and read whole."""
+    path.write_text(text, encoding="utf-8")
+    known, problems = read_deck(path, sims=CATALOG)
+    assert known is not None and problems == []
+    return read_deck_appended(known, text, whole, CATALOG), read_deck_text(path, whole, sims=CATALOG)
+
+
+@pytest.mark.parametrize(
+    "text", [COMMENTED, COMMENTED + "\n", SUB_TABLES, CLOZE_LAST, (ROOT / "content" / "deep-learning.toml")]
+)
+def test_a_card_after_a_deck_read_before_is_read_as_the_whole_file_reads(
+    tmp_path: Path, text: str | Path
+) -> None:
+    """Only the appended cards are parsed and checked (a big deck takes seconds to parse whole): the deck
+    and its problems are those a read of the whole file gives, down to each card's line."""
+    original = text.read_text(encoding="utf-8") if isinstance(text, Path) else text
+    table = authoring.card_table("pool-new", authoring.draft_values(pooling_draft()))
+    cloze = authoring.card_table("pool-gap", {"text": "Pooling keeps the {{c1::largest}} value."})
+    whole = authoring.appended_block(authoring.appended_block(original, table), cloze)
+    fast, full = read_twice(tmp_path / "mine.toml", original, whole)
+    assert fast == full and full[1] == []  # type: ignore[index]
+    deck = full[0]  # type: ignore[index]
+    assert [card.id for card in deck.cards[-2:]] == ["pool-new", "pool-gap::c1"]
+    # A card the checks refuse, and an id used before, give the problems the whole read gives.
+    bad = authoring.card_table(
+        "pool-bad", {"question": "Q?", "answer": "A.", "sim": "pooling", "tags": ["Bad"]}
+    )
+    again = authoring.card_table(deck.cards[0].id.split("::")[0], {"question": "Q?", "answer": "A."})
+    for tail in (bad, again):
+        fast, full = read_twice(tmp_path / "mine.toml", original, authoring.appended_block(original, tail))
+        assert fast == full and full[1]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("case", ["edited since", "inline array", "header in a string", "not appended"])
+def test_only_a_whole_read_tells_when_the_deck_was_not_read_from_the_text_or_its_cards_are_not_tables(
+    tmp_path: Path, case: str
+) -> None:
+    text = {"inline array": INLINE_CARDS, "header in a string": HEADER_IN_STRING}.get(case, COMMENTED)
+    path = tmp_path / "mine.toml"
+    path.write_text(text, encoding="utf-8")
+    known = read_deck(path, sims=CATALOG)[0]
+    assert known is not None
+    table = authoring.card_table("pool-new", authoring.draft_values(pooling_draft()))
+    if case == "edited since":
+        text = text.replace("The largest value.", "The largest value in the window.")
+    whole = authoring.appended_block(text, table)
+    if case == "not appended":
+        whole = whole.replace("# trailing comment", "")
+    assert read_deck_appended(known, text, whole, CATALOG) is None
+
+
+def test_a_card_added_to_a_deck_read_before_is_read_alone(tmp_path: Path) -> None:
+    """``add_card`` gives ``write_card`` the deck read from the file, unless some of its cards stand in
+    another deck (override copies), and the file is then read whole."""
+    user = tmp_path / "decks"
+    user.mkdir()
+    (user / "mine.toml").write_text(COMMENTED, encoding="utf-8")
+    library = bundled_only(user)
+    path = user / "mine.toml"
+    assert authoring.deck_read_from(library, path) is library.deck("mine")
+    saved = authoring.add_card("mine", pooling_draft(), library=library, sims=CATALOG, user_dir=user)
+    assert saved.library.deck("mine") == read_deck(path, sims=CATALOG)[0]
+    location = authoring.override_copy(saved.library, "mlp", sims=CATALOG, user_dir=user)
+    with_copy = bundled_only(user)
+    assert with_copy.card("mlp").source == location.path  # the copy stands in the bundled deck
+    assert authoring.deck_read_from(with_copy, location.path) is None
