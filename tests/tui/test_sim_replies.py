@@ -16,12 +16,26 @@ from .conftest import wait_until
 
 #: A bundled card linked to a simulation: its review screen asks the worker for the card's answers.
 CARD = "loss-function"
+#: A frame this big keeps the worker busy for about a second, so the card's answers come after it.
+BUSY_FRAME = {
+    "op": "frame",
+    "sim": "gradient-descent",
+    "params": {},
+    "seed": 0,
+    "width": 2000,
+    "height": 1500,
+    "cells": False,
+    "dark": True,
+    "monochrome": False,
+    "ahead": [],
+}
 
 
 async def test_a_busy_screen_does_not_hold_up_the_replies_after_its_own(
     app: StudyApp, collection: Collection
 ) -> None:
     async with app.run_test(size=(110, 40)) as pilot:
+        sim_client.worker().call(BUSY_FRAME, lambda reply: None)  # answered first
         app.push_screen(ReviewScreen(search=parse(f'"{CARD}"')))
         await pilot.pause()
         screen = app.screen
