@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from studyapp.errors import CollectionReadOnly
+from studyapp.errors import CollectionError, CollectionReadOnly
 from studyapp.model import (
     Card,
     CardRecord,
@@ -40,6 +41,7 @@ from studyapp.store.text_index import ORDERS, text_rows_at
 
 if TYPE_CHECKING:
     from studyapp.content import Library, ProblemCatalog, SimCatalog
+    from studyapp.deck_cache import DeckCache
     from studyapp.stats import Calibration, Mastery, OfferRule
 
 #: The orders Browse offers (``Collection.browse``).
@@ -250,6 +252,8 @@ class Collection:
     sync: SyncReport = field(default_factory=SyncReport)
     #: ``library`` and its fingerprints, once known (the deck cache keeps them).
     known: tuple[LibraryView, Fingerprints] | None = field(default=None, repr=False)
+    #: The deck cache the decks were opened from, if any.
+    deck_cache: DeckCache | None = field(default=None, repr=False)
 
     def fingerprints(self) -> Fingerprints:
         """The loaded library's fingerprints."""
@@ -540,10 +544,15 @@ class Collection:
     def reader(self) -> Collection:
         """This collection on a read-only connection of its own, to read in another thread beside this
         one's work (close it when done); it sees what this connection has committed."""
-        return replace(self, store=self.store.reader())
+        return replace(self, store=self.store.reader(), deck_cache=None)
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the store, after caching the decks if deck files were written and read again since
+        they were opened (``DeckCache.save_written``: the next start need not read them again)."""
+        cache = self.deck_cache
+        if cache is not None and self.library is not cache.opened and not self.store.read_only:
+            with suppress(CollectionError):  # the cache is only a shortcut: the next start reads the files
+                cache.save_written(self.library, self.fingerprints().to_dict())
         self.store.close()
 
     def __enter__(self) -> Collection:
@@ -587,12 +596,12 @@ def open_collection(
             raise
         store = Store.open(db_path, create=False, read_only=True)
     try:
-        known = replaced = None
+        known = replaced = cache = None
         if library is None:
             from studyapp.deck_cache import open_library
 
             catalogs = {"sims": sims, "problems": problems}
-            library, summary, replaced = open_library(
+            library, summary, replaced, cache = open_library(
                 store,
                 extra_dirs,
                 user_dir,
@@ -608,4 +617,4 @@ def open_collection(
     except BaseException:
         store.close()
         raise
-    return Collection(store, library, report, known)
+    return Collection(store, library, report, known, cache)

@@ -61,7 +61,7 @@ from studyapp.deck_json import (
     encode_deck,
     schema_fingerprint,
 )
-from studyapp.model import Card, Deck, Problem
+from studyapp.model import Card, Deck, Problem, bytes_digest
 from studyapp.paths import bundled_deck_dir, user_deck_dir
 from studyapp.store import CacheHeader, Store
 
@@ -99,17 +99,22 @@ class FileStamp:
     def of(cls, path: Path) -> FileStamp:
         """The file's stamp. What is not a regular file (missing, a folder, a FIFO: the loader reports it
         without opening it) is stamped with its kind; a file that cannot be read never matches."""
+        return cls.read(path)[0]
+
+    @classmethod
+    def read(cls, path: Path) -> tuple[FileStamp, bytes | None]:
+        """The file's stamp (``of``), and the bytes it was made of (``None``: none were read)."""
         status = _status(path)
         if status is None or not stat.S_ISREG(status.st_mode):
-            return cls(str(path), -1, -1, _kind(status))
+            return cls(str(path), -1, -1, _kind(status)), None
         try:
             data = path.read_bytes()
         except OSError:
-            return cls(str(path), -1, -1, "")
+            return cls(str(path), -1, -1, ""), None
         import hashlib  # only when a file must be hashed
 
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        return cls(str(path), status.st_size, status.st_mtime_ns, digest)
+        return cls(str(path), status.st_size, status.st_mtime_ns, digest), data
 
     def check(self, stamped_ns: int) -> FileStamp | None:
         """This file's stamp now if its content is unchanged (``self`` when it was not read again),
@@ -336,11 +341,18 @@ class DeckCache:
         self.key = cache_key(self.extra_dirs, self.user_dir, self.catalogs)
         self.version = cache_version(self.catalogs)
         self._compared: Compared | None = None
-        #: Decks ``refresh`` kept from the cache (by identity): their JSON text there, by position.
-        self._kept: dict[int, int] = {}
+        #: Decks the cache holds (by identity, with the deck, whose id could otherwise be reused):
+        #: their JSON text there, by position, in the cache with ``_kept_outline``.
+        self._kept: dict[int, tuple[Deck, int]] = {}
         self._kept_outline = ""
         #: The cached library ``refresh`` read some decks of again.
         self.replaced: Library | None = None
+        #: The deck files' stamps, as ``lookup`` checked them or ``read`` and ``refresh`` took them,
+        #: and when they were taken (the library of ``opened`` is what they stamp).
+        self.stamps: list[FileStamp] = []
+        self.stamped_ns = 0
+        #: The library ``open_library`` gave.
+        self.opened: Library | None = None
 
     def _compare(self) -> Compared | None:
         """The cache compared with the deck files there are now (of a file gone or added since, only its
@@ -349,7 +361,8 @@ class DeckCache:
         if header is None or header.version != self.version:
             return None
         stamps = [FileStamp(*values) for values in json.loads(header.files)]
-        files = [str(path) for path in deck_files(self.sources)]
+        sources = deck_sources(self.extra_dirs, self.user_dir)  # the user's deck folder may be new
+        files = [str(path) for path in deck_files(sources)]
         listed = set(files)
         stamped_ns = time.time_ns()
         now = [stamp.check(header.stamped_ns) if stamp.path in listed else None for stamp in stamps]
@@ -365,8 +378,10 @@ class DeckCache:
         if any(stamp is None for stamp in now):
             return None
         hashed = any(new is not old for new, old in zip(now, stamps, strict=True))
+        self.stamps, self.stamped_ns = [stamp for stamp in now if stamp is not None], header.stamped_ns
         if hashed and not self.store.read_only:  # stamped again, these files are not hashed next time
             self.store.restamp_deck_cache(self.key, self.version, _files_json(now), stamped_ns)
+            self.stamped_ns = stamped_ns
         outline = Outline.from_json(header.outline)
         return CachedLibrary(
             outline,
@@ -435,7 +450,7 @@ class DeckCache:
             return None
         self.replaced = replaced
         in_library = {id(deck) for deck in library.decks}
-        self._kept = {id(d): index for index, d in enumerate(replaced.decks) if id(d) in in_library}
+        self._kept = {id(d): (d, index) for index, d in enumerate(replaced.decks) if id(d) in in_library}
         self._kept_outline = header.outline
         self.stamps = [kept.get(path) or fresh[path] for path in files]
         self.stamped_ns = stamped_ns
@@ -465,15 +480,15 @@ class DeckCache:
             or Outline.from_json(header.outline) != library.outline
         ):
             return
-        self._kept = {id(deck): index for index, deck in enumerate(library.decks)}
+        self._kept = {id(deck): (deck, index) for index, deck in enumerate(library.decks)}
         self._kept_outline = header.outline
 
     def _deck_text(self, deck: Deck) -> str | None:
         """``deck``'s JSON text: as the cache holds it when ``refresh`` kept it, else encoded and checked
         (``None`` if it does not come back equal to itself)."""
-        index = self._kept.get(id(deck))
-        if index is not None:
-            text = self.store.deck_cache_deck(self.key, self.version, self._kept_outline, index)
+        kept = self._kept.get(id(deck))
+        if kept is not None and kept[0] is deck:
+            text = self.store.deck_cache_deck(self.key, self.version, self._kept_outline, kept[1])
             if text is not None:
                 return text
         return _checked_text(deck)
@@ -494,6 +509,36 @@ class DeckCache:
         outline = Outline.of(library, summary).to_json()
         header = CacheHeader(self.version, _files_json(self.stamps), self.stamped_ns, outline)
         self.store.write_deck_cache(self.key, header, payload)
+        self._kept = {id(deck): (deck, index) for index, deck in enumerate(library.decks)}
+        self._kept_outline = outline
+
+    def save_written(self, library: Library, summary: Mapping[str, str]) -> None:
+        """Cache ``library``, which this program read some deck files of again after it wrote them
+        (a card added or edited), with ``summary``, so that the next start need not read them again.
+
+        A deck file that holds the text its deck in ``library`` was read from is stamped now; any other
+        keeps the stamp it had when ``opened`` was read, so a file another program changed since is
+        read again next time, as is one this program has neither a deck nor a stamp of."""
+        if self.store.read_only or self.opened is None:
+            return
+        read_from = {os.path.realpath(d.source): d.digest for d in library.decks if d.source and d.digest}
+        before = {stamp.path: stamp for stamp in self.stamps}
+        sources = deck_sources(self.extra_dirs, self.user_dir)  # the user's deck folder may be new
+        files = [str(path) for path in deck_files(sources)]
+        listed = set(files)
+        stamps = []
+        for path in files:
+            digest = read_from.get(os.path.realpath(path))
+            stamp, data = FileStamp.read(Path(path)) if digest else (None, None)
+            if stamp is not None and data is not None and bytes_digest(data) == digest:
+                stamps.append(stamp)
+            elif path in before:
+                stamps.append(before[path])
+        stamps += [stamp for path, stamp in before.items() if path not in listed]  # gone: left out next time
+        if isinstance(self.opened, CachedLibrary):
+            self.keep_texts_of(self.opened)
+        self.stamps = stamps
+        self.save(library, summary)
 
 
 def _checked_text(deck: Deck) -> str | None:
@@ -513,6 +558,8 @@ class Opened(NamedTuple):
     library: Library
     summary: Mapping[str, str]
     replaced: Library | None = None
+    #: The cache it came from (``DeckCache.save_written`` keeps it current after deck files are written).
+    cache: DeckCache | None = None
 
 
 def open_library(
@@ -529,9 +576,10 @@ def open_library(
     cache = DeckCache(store, extra_dirs, user_dir, catalogs, reading)
     cached = cache.lookup()
     if cached is not None:
-        return Opened(cached, cached.outline.summary)
+        cache.opened = cached
+        return Opened(cached, cached.outline.summary, cache=cache)
     refreshed = cache.refresh()
-    library = refreshed or cache.read()
+    library = cache.opened = refreshed or cache.read()
     summary = summarise(library)
     cache.save(library, summary)
-    return Opened(library, summary, cache.replaced if refreshed is not None else None)
+    return Opened(library, summary, cache.replaced if refreshed is not None else None, cache)

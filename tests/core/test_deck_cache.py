@@ -399,10 +399,11 @@ def read_only(decks: Decks) -> Collection:
     store = Store.open(decks.db, create=False, read_only=True)
     assert store.read_only
     catalogs = {"sims": CATALOG, "problems": PROBLEMS}
-    library, summary, _replaced = open_library(
+    library, summary, _replaced, cache = open_library(
         store, [decks.folder], decks.user_dir, catalogs, lambda lib: Fingerprints.of(lib).to_dict()
     )
-    return Collection(store, library, known=(library, Fingerprints(summary["library"], summary["text"])))
+    known = (library, Fingerprints(summary["library"], summary["text"]))
+    return Collection(store, library, known=known, deck_cache=cache)
 
 
 def test_a_read_only_collection_uses_the_cache_but_never_writes_it(decks: Decks) -> None:
@@ -588,3 +589,72 @@ def test_the_cards_per_simulation_are_counted_in_sql_and_equal_a_count_over_the_
         decks.open().close()
         assert not collection.in_sync()  # counted over the cards this program loads
         assert collection.cards_per_sim() == per_sim(collection.library.cards) != per_sim(reference.cards)
+
+
+def add_a_card(collection: Collection, decks: Decks, deck_id: str, question: str) -> None:
+    """Add a card as the app does: written to its deck file, then taken by the collection."""
+    from studyapp import authoring
+
+    draft = authoring.CardDraft(question=question, answer="An answer.", tags=("t9",))
+    saved = authoring.add_card(
+        deck_id,
+        draft,
+        library=collection.library,
+        sims=CATALOG,
+        user_dir=decks.user_dir,
+        extra_dirs=[decks.folder],
+    )
+    authoring.adopt(collection, saved.library)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_decks_written_by_this_program_are_cached_when_it_closes(decks: Decks, cached: bool) -> None:
+    """Cards added (to a deck file and to a new one) are cached as the collection closes: the next start
+    reads no deck file, and has what reading every deck gives."""
+    if cached:
+        opened(decks)  # else the collection opens on decks read and checked now
+    with decks.open() as collection:
+        add_a_card(collection, decks, "a", "Snorkel six?")
+        add_a_card(collection, decks, "a", "Snorkel seven?")
+        add_a_card(collection, decks, "new-deck", "Snorkel eight?")
+    read, _hashed, found, from_cache = opened(decks)
+    assert (read, from_cache) == (0, True)
+    assert found == decks.reference()
+    assert [card.question for card in found[0][-2].cards][-2:] == ["Snorkel six?", "Snorkel seven?"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "change", ["the file written", "another file", "another file removed", "a file added"]
+)
+def test_a_deck_file_another_program_changed_meanwhile_is_read_again_next_time(
+    decks: Decks, change: str
+) -> None:
+    """A file changed after this program read it keeps its old stamp in the cache written at close, so
+    the next start reads it again (and not the decks this program wrote and read)."""
+    opened(decks)
+    with decks.open() as collection:
+        add_a_card(collection, decks, "a", "Snorkel six?")
+        if change == "the file written":
+            path = decks.folder / "a.toml"
+            path.write_text(path.read_text(encoding="utf-8").replace("Zorblax one?", "Zorblax uno?"), "utf-8")
+        elif change == "another file":
+            decks.write("b.toml", deck_text("b", ["Frobnic four?", "Frobnic nine?"]), mtime_ns=None)
+        elif change == "another file removed":
+            (decks.folder / "b.toml").unlink()
+        else:
+            decks.write("c.toml", deck_text("c", ["Blorp five?"]), mtime_ns=None)
+    _read, _hashed, found, from_cache = opened(decks)
+    assert found == decks.reference() and not from_cache  # the change seen, not the cache taken as it is
+    questions = [card.question for deck in found[0] for card in deck.cards]  # type: ignore[attr-defined]
+    assert "Snorkel six?" in questions
+    assert opened(decks)[0] == 0  # cached again
+
+
+def test_a_reader_of_the_collection_never_writes_the_cache(decks: Decks) -> None:
+    opened(decks)
+    with decks.open() as collection:
+        reader = collection.reader()
+        add_a_card(collection, decks, "a", "Snorkel six?")
+        reader.close()  # the reader's library is the one opened: nothing to write, and it may not
+        assert reader.deck_cache is None
+    assert opened(decks)[0] == 0
