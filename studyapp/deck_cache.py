@@ -20,7 +20,9 @@ reading every deck can tell what loads: a bundled deck, a problem found, gone or
 anywhere, a deck or card id used by another deck, an override copy of a bundled card. That reads and
 checks every deck (``studyapp.content.load_library``), which reports their problems as always.
 Either way a new cache is written. (As with ``make`` or git, an edit that
-keeps a file's size and puts its old modification time back, long after, goes unseen.)
+keeps a file's size and puts its old modification time back, long after, goes unseen.) The decks of a
+collection that wrote deck files and read them again (a card added) are cached when it closes
+(``DeckCache.save_written``), each file stamped then only if it holds the text its deck was read from.
 
 **What.** The outline (each deck's id and title, the tags, the problems of the decks that were
 skipped, and the caller's ``summary``: the fingerprints reconciliation compares), read on every open;

@@ -345,6 +345,7 @@ def warm_up(setup: Setup) -> None:
 
 # -- the commands ----------------------------------------------------------------------------------
 
+ADDED_CARD = ["--question", "What does the benchmark add?", "--answer", "A card."]
 COMMANDS: dict[str, tuple[list[str], bytes | None, str]] = {
     # name: (arguments, marker in stdout that ends the "start" (None: the whole run), stdin)
     "cards (first line)": (["cards"], b"\n", ""),
@@ -352,6 +353,9 @@ COMMANDS: dict[str, tuple[list[str], bytes | None, str]] = {
     "stats": (["stats"], None, ""),
     "review --plain (first card)": (["review", "--plain"], b"\n[", "q\n"),
     "quiz --plain (first question)": (["quiz", "--plain", "-n", "3", "--seed", "1"], b"[1/3]", ""),
+    # A card added to the big deck (a new deck of the learner's beside the bundled one), then a start.
+    "add --deck scale (whole run)": (["add", "--deck", "scale", *ADDED_CARD], None, ""),
+    "cards (first line) after add": (["cards"], b"\n", ""),
 }
 
 
