@@ -363,8 +363,7 @@ class DeckCache:
         if header is None or header.version != self.version:
             return None
         stamps = [FileStamp(*values) for values in json.loads(header.files)]
-        sources = deck_sources(self.extra_dirs, self.user_dir)  # the user's deck folder may be new
-        files = [str(path) for path in deck_files(sources)]
+        files = [str(path) for path in deck_files(self.sources)]
         listed = set(files)
         stamped_ns = time.time_ns()
         now = [stamp.check(header.stamped_ns) if stamp.path in listed else None for stamp in stamps]
