@@ -471,6 +471,8 @@ def write_card(
     if original is not None:
         text = appended_block(original, table)
         read = read_deck_appended(known, original, text, sims) if known and known.source == path else None
+        if read is not None and read[1]:  # the file was read without problems: they are the card's
+            raise AuthoringError("the card is not valid; nothing was written", problems=read[1])
         deck, problems = read if read is not None else read_deck_text(path, text, sims=sims)
     if problems is None or problems:  # a new file, or the block did not do: the file checked, then all of it
         if original is not None and (before := read_deck_text(path, original, sims=sims)[1]):

@@ -773,3 +773,22 @@ def test_a_card_added_to_a_deck_read_before_is_read_alone(tmp_path: Path) -> Non
     with_copy = bundled_only(user)
     assert with_copy.card("mlp").source == location.path  # the copy stands in the bundled deck
     assert authoring.deck_read_from(with_copy, location.path) is None
+
+
+def test_a_card_the_loader_refuses_is_refused_without_reading_its_deck_file_again(tmp_path: Path) -> None:
+    """A formula that cannot be read is found in the card alone: the deck file read before had no
+    problem, so the problems are the card's, said as the whole read says them, and nothing is written."""
+    user = tmp_path / "decks"
+    user.mkdir()
+    path = user / "mine.toml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    library = bundled_only(user)
+    draft = pooling_draft("What is $x^{2$ after pooling?")
+    with pytest.raises(AuthoringError) as refused:
+        authoring.add_card("mine", draft, library=library, sims=CATALOG, user_dir=user)
+    assert path.read_text(encoding="utf-8") == COMMENTED
+    table = authoring.card_table("what-x-2-pooling", authoring.draft_values(draft))
+    whole = authoring.appended_block(COMMENTED, table)
+    problems = read_deck_text(path, whole, sims=CATALOG)[1]
+    assert [(p.line, p.message) for p in refused.value.problems] == [(p.line, p.message) for p in problems]
+    assert "cannot read the formula" in problems[0].message
