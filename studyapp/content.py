@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from studyapp.deck_text import NOT_FOR_CLOZE, check_formulas, cloze_cards, note_id, read_cloze
 from studyapp.errors import UserError
-from studyapp.model import Card, Deck, Problem, text_digest
+from studyapp.model import Card, Deck, Problem, bytes_digest, digest_length, text_digest
 from studyapp.paths import bundled_deck_dir, user_deck_dir
 from studyapp.toml_strings import line_and_column, value_positions
 
@@ -663,6 +663,30 @@ def read_deck(
     return read_deck_text(path, text, bundled, sims, problems)
 
 
+def read_deck_again(
+    path: Path,
+    before: Deck | None,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
+) -> tuple[Deck | None, list[Problem]]:
+    """``read_deck`` of a file whose deck was read before as ``before``: when the file is the text that
+    was read then with ``[[cards]]`` tables after it (cards added), only those are parsed and checked
+    (``read_deck_appended``)."""
+    text, problem = _read_text(path)
+    if text is None:
+        return None, [problem] if problem else []
+    if before is not None and before.digest:
+        start = text.encode()[: digest_length(before.digest)]
+        if bytes_digest(start) == before.digest:
+            try:
+                grown = read_deck_appended(before, start.decode(), text, sims, problems)
+            except UnicodeDecodeError:  # only if two texts had the same checksums
+                grown = None
+            if grown is not None:
+                return grown
+    return read_deck_text(path, text, sims=sims, problems=problems)
+
+
 def read_deck_text(
     path: Path,
     text: str,
@@ -833,23 +857,24 @@ def with_deck_read_again(
     ``library``, what it loaded before: ``library`` with that file read again in its place, the other
     decks as they were. ``None`` when only loading every deck again tells: the file has a problem, or
     had one, or had an override copy of a bundled card (which stands in the bundled deck), or a deck
-    or card id of it is used by another deck (as a new override copy's is)."""
-    return _with_file_deck(library, path, sources, lambda: read_deck(path, sims=sims, problems=problems))
+    or card id of it is used by another deck (as a new override copy's is). A file that is the text
+    read before with cards added after it is read by those cards alone (``read_deck_again``)."""
+    return _with_file_deck(library, path, sources, lambda old: read_deck_again(path, old, sims, problems))
 
 
 def with_deck_written(library: Library, path: Path, deck: Deck, sources: Sequence[Path]) -> Library | None:
     """``with_deck_read_again`` for a deck file just written by this program: ``deck`` is what the loader
     read from the text written (``read_deck_text``, without problems), so the file is not read again."""
-    return _with_file_deck(library, path, sources, lambda: (deck, []))
+    return _with_file_deck(library, path, sources, lambda _before: (deck, []))
 
 
 def _with_file_deck(
     library: Library,
     path: Path,
     sources: Sequence[Path],
-    read: Callable[[], tuple[Deck | None, list[Problem]]],
+    read: Callable[[Deck | None], tuple[Deck | None, list[Problem]]],
 ) -> Library | None:
-    """``with_deck_read_again``, with the file's deck and problems from ``read``."""
+    """``with_deck_read_again``, with the file's deck and problems from ``read(deck read before)``."""
     real = os.path.realpath(path)
     if any(os.path.realpath(problem.path) == real for problem in library.problems):
         return None
@@ -857,7 +882,8 @@ def _with_file_deck(
     card_files = {card.source for other in others for card in other.cards if card.source is not None}
     if any(os.path.realpath(file) == real for file in card_files):
         return None  # one of its cards overrides a bundled card: the bundled deck holds that copy
-    deck, found = read()
+    before = [d for d in library.decks if d.source is not None and os.path.realpath(d.source) == real]
+    deck, found = read(before[0] if len(before) == 1 else None)
     if deck is None or found:
         return None
     return with_deck(Library(others, list(library.problems)), deck, sources)

@@ -81,6 +81,11 @@ def bytes_digest(data: bytes) -> str:
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
 
 
+def digest_length(digest: str) -> int:
+    """The length in bytes of the text a ``text_digest`` is of."""
+    return int(digest[16:], 16)
+
+
 @dataclass(frozen=True)
 class Problem:
     """A located, actionable problem found in a deck file."""

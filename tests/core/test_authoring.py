@@ -22,6 +22,7 @@ from studyapp.content import (
     Library,
     load_library,
     read_deck,
+    read_deck_again,
     read_deck_appended,
     read_deck_text,
     without_deck_file,
@@ -792,3 +793,28 @@ def test_a_card_the_loader_refuses_is_refused_without_reading_its_deck_file_agai
     problems = read_deck_text(path, whole, sims=CATALOG)[1]
     assert [(p.line, p.message) for p in refused.value.problems] == [(p.line, p.message) for p in problems]
     assert "cannot read the formula" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "change", ["cards added", "cards added and one edited", "a bad card added", "shortened"]
+)
+def test_a_deck_file_read_again_after_cards_were_added_reads_as_the_whole_file(
+    tmp_path: Path, change: str
+) -> None:
+    """A deck file that is the text read before with cards after it (added by another program, or by
+    ``studyapp add`` while the app's decks were cached) is read by its new cards alone; any other change
+    is read whole. Either way, the deck and problems are those ``read_deck`` gives."""
+    path = tmp_path / "mine.toml"
+    path.write_text(SUB_TABLES, encoding="utf-8")
+    before = read_deck(path, sims=CATALOG)[0]
+    assert before is not None
+    table = authoring.card_table("pool-new", authoring.draft_values(pooling_draft()))
+    text = authoring.appended_block(SUB_TABLES, table)
+    if change == "cards added and one edited":
+        text = text.replace("What does max pooling keep?", "What does max pooling keep from a window?")
+    elif change == "a bad card added":
+        text = authoring.appended_block(SUB_TABLES, authoring.card_table("pool-kept", {"question": "Q?"}))
+    elif change == "shortened":
+        text = SUB_TABLES[:-10]
+    path.write_text(text, encoding="utf-8")
+    assert read_deck_again(path, before, CATALOG) == read_deck(path, sims=CATALOG)
