@@ -138,6 +138,10 @@ class Library:
         """The cards of deck ``deck_id``, in deck order."""
         return [card for card in self.cards if card.deck == deck_id]
 
+    def deck_card_lookup(self, deck_id: str) -> Callable[[str], Card | None]:
+        """The card of deck ``deck_id`` with a given id, if it has one."""
+        return {card.id: card for card in self.deck_cards(deck_id)}.get
+
     def card(self, card_id: str) -> Card:
         """The card with this id; ``KeyError`` if no loaded deck has it."""
         for deck in self.decks:

@@ -55,7 +55,9 @@ from studyapp.content import (
 )
 from studyapp.deck_json import (
     CardFilter,
+    CardLookup,
     Unsupported,
+    card_lookup,
     codec,
     decode_cards_where,
     decode_deck,
@@ -231,12 +233,14 @@ class CachedLibrary(Library):
         load: Callable[[], list[Deck]],
         load_deck: Callable[[int], Deck | None],
         load_where: LoadWhere,
+        load_lookup: Callable[[int], CardLookup | None],
     ) -> None:  # not Library's
         self.outline = outline
         self.problems = list(outline.problems)
         self._load = load
         self._load_deck = load_deck
         self._load_where = load_where
+        self._load_lookup = load_lookup
         self._decks: list[Deck] | None = None
 
     def cards_where(self, fields: Sequence[str], keep: CardFilter, deck_id: str | None = None) -> list[Card]:
@@ -255,6 +259,16 @@ class CachedLibrary(Library):
             if all(deck is not None for deck in decks):
                 return [card for deck in decks if deck is not None for card in deck.cards]
         return [card for card in self.cards if card.deck == deck_id]
+
+    def deck_card_lookup(self, deck_id: str) -> CardLookup:
+        """The card of deck ``deck_id`` with a given id; before the decks are loaded, that deck is read
+        from the cache and a card made only when it is looked up."""
+        if self._decks is None:
+            lookups = [self._load_lookup(index) for index in self._indexes(deck_id)]
+            found = [lookup for lookup in lookups if lookup is not None]
+            if len(found) == len(lookups):
+                return lambda card_id: next((c for look in found if (c := look(card_id)) is not None), None)
+        return super().deck_card_lookup(deck_id)
 
     @property
     def deck_titles(self) -> list[tuple[str, str]]:
@@ -389,6 +403,7 @@ class DeckCache:
             lambda: self._cards(header.outline),
             lambda index: self._deck(header.outline, index),
             lambda fields, keep, indexes: self._cards_where(header.outline, fields, keep, indexes),
+            lambda index: self._deck_lookup(header.outline, index),
         )
 
     def _cards(self, outline: str) -> list[Deck]:
@@ -402,6 +417,12 @@ class DeckCache:
         """The cached deck at ``index``; ``None`` if another program replaced the cache meanwhile."""
         text = self.store.deck_cache_deck(self.key, self.version, outline, index)
         return None if text is None else decode_deck(text)
+
+    def _deck_lookup(self, outline: str, index: int) -> CardLookup | None:
+        """The cards of the cached deck at ``index`` by id (``card_lookup``); ``None`` if another program
+        replaced the cache meanwhile."""
+        text = self.store.deck_cache_deck(self.key, self.version, outline, index)
+        return None if text is None else card_lookup(text)
 
     def _cards_where(
         self, outline: str, fields: Sequence[str], keep: CardFilter, indexes: Sequence[int] | None

@@ -178,6 +178,8 @@ class _DeckCards:
 
 #: Which cards to make of a deck: ``keep(card id, {field: value})``.
 CardFilter = Callable[[str, Mapping[str, Any]], bool]
+#: A deck's card with a given id, if it has one.
+CardLookup = Callable[[str], Card | None]
 
 
 def _decode_deck(data: Mapping[str, Any]) -> Deck:
@@ -213,6 +215,23 @@ def decode_deck(text: str) -> Deck:
     """One deck of the list ``encode_decks`` wrote, given as its own JSON text."""
     with collector_paused():
         return _decode_deck(json.loads(text))
+
+
+def card_lookup(text: str) -> CardLookup:
+    """The cards of one deck, given as its own JSON text (``encode_deck``), by id: the text is read at once,
+    and a card is made only when it is looked up (a study session shows a few cards of a big deck)."""
+    cards = _DeckCards(json.loads(text))
+    if "id" in cards.varying:
+        at = cards.varying.index("id")
+        rows = {row[at]: row for row in cards.rows}
+    else:  # ids are unique: one card, or none
+        rows = {cards.shared["id"]: cards.rows[0]} if cards.rows else {}
+
+    def lookup(card_id: str) -> Card | None:
+        row = rows.get(card_id)
+        return None if row is None else cards.cards([row])[0]
+
+    return lookup
 
 
 def decode_cards_where(text: str, fields: Sequence[str], keep: CardFilter) -> list[Card]:

@@ -65,17 +65,18 @@ class SessionLibrary(LibraryView, Protocol):
     @property
     def tags(self) -> Sequence[str]: ...
 
-    def deck_cards(self, deck_id: str) -> Sequence[Card]: ...
+    def deck_card_lookup(self, deck_id: str) -> Callable[[str], Card | None]: ...
 
 
 class _CardsById:
-    """The library's cards by id, a deck's cards read when one of them is first asked for (the deck the
-    collection files it under); every card, once, for a card that is not there."""
+    """The library's cards by id, looked up in the deck the collection files a card under when it is
+    first asked for (a cached deck is read then, and only the cards asked for are made); every card,
+    once, for a card that is not there."""
 
     def __init__(self, library: SessionLibrary, store: Store) -> None:
         self._library, self._store = library, store
         self._cards: dict[str, Card] = {}
-        self._decks_read: set[str] = set()
+        self._decks: dict[str, Callable[[str], Card | None]] = {}
         self._all_read = False
 
     def get(self, card_id: str) -> Card | None:
@@ -83,14 +84,16 @@ class _CardsById:
         card = self._cards.get(card_id)
         if card is None and not self._all_read:
             record = self._store.card(card_id)
-            if record is not None and record.deck_id not in self._decks_read:
-                self._decks_read.add(record.deck_id)
-                self._add(self._library.deck_cards(record.deck_id))
-                card = self._cards.get(card_id)
+            if record is not None:
+                if record.deck_id not in self._decks:
+                    self._decks[record.deck_id] = self._library.deck_card_lookup(record.deck_id)
+                card = self._decks[record.deck_id](card_id)
             if card is None:  # filed under another deck (another program's decks): every card
                 self._all_read = True
                 self._add(self._library.cards)
                 card = self._cards.get(card_id)
+            else:
+                self._cards[card_id] = card
         return card
 
     def __contains__(self, card_id: str) -> bool:

@@ -26,7 +26,7 @@ from studyapp import deck_cache
 from studyapp.collection import Collection, Fingerprints, open_collection, placed_cards
 from studyapp.content import load_library
 from studyapp.deck_cache import CachedLibrary, open_library
-from studyapp.deck_json import decode_decks, encode_decks, schema_fingerprint
+from studyapp.deck_json import card_lookup, decode_decks, encode_deck, encode_decks, schema_fingerprint
 from studyapp.errors import UserError
 from studyapp.model import Card
 from studyapp.paths import bundled_deck_dir
@@ -658,3 +658,22 @@ def test_a_reader_of_the_collection_never_writes_the_cache(decks: Decks) -> None
         reader.close()  # the reader's library is the one opened: nothing to write, and it may not
         assert reader.deck_cache is None
     assert opened(decks)[0] == 0
+
+
+def test_a_card_looked_up_by_id_comes_back_as_the_whole_deck_makes_it(decks: Decks) -> None:
+    """A study session looks each card up in its deck's cached text, making only that card: every card
+    of the bundled deck (one with a single card too) equals the card decoding the whole deck gives."""
+    library = load_library([decks.folder], sims=CATALOG, problems=PROBLEMS)
+    for deck in library.decks:
+        lookup = card_lookup(encode_deck(deck))
+        assert [lookup(card.id) for card in deck.cards] == list(deck.cards)
+        assert [vars(lookup(card.id)) for card in deck.cards] == [vars(card) for card in deck.cards]
+        assert lookup("no-such-card") is None
+    assert len(library.deck("b").cards) == 1
+    opened(decks)
+    with decks.open() as collection:
+        cached = collection.library
+        assert isinstance(cached, CachedLibrary)
+        assert cached.deck_card_lookup("a")("a-2") == library.card("a-2")
+        assert cached.deck_card_lookup("a")("b-0") is None
+        assert not cached.loaded
