@@ -31,6 +31,7 @@ from studyapp.content import (
     SLUG,
     Library,
     SimCatalog,
+    deck_read_from,
     deck_sources,
     load_library,
     read_deck_appended,
@@ -404,20 +405,6 @@ def taken_ids(library: LibraryView, user_dir: Path | None = None, reserved: Iter
     return {card.id for card in library.cards} | ids_in_files(unread) | set(reserved)
 
 
-def deck_read_from(library: LibraryView, path: Path) -> Deck | None:
-    """The deck ``library`` holds as the loader read it from the file ``path``; ``None`` if it holds
-    none, or holds some of its cards in another deck (override copies of bundled cards)."""
-    real = os.path.realpath(path)
-    found = [deck for deck in library.decks if deck.source and os.path.realpath(deck.source) == real]
-    if len(found) != 1 or problems_in(library, path):
-        return None
-    deck = found[0]
-    files = {card.source for other in library.decks if other is not deck for card in other.cards}
-    if any(file is not None and os.path.realpath(file) == real for file in files):
-        return None
-    return deck
-
-
 def problems_in(library: LibraryView, path: Path) -> list[Problem]:
     """The problems ``library`` reports for the deck file ``path``."""
     real = os.path.realpath(path)
@@ -542,7 +529,7 @@ def add_card(
         return read_again(library, path, extra, user_dir, sims, written)
 
     table = card_table(card_id, draft_values(draft))
-    known = deck_read_from(library, path)
+    known = deck_read_from(library, path) if isinstance(library, Library) else None
     loaded = write_card(path, deck_id, table, sims=sims, reload=reload, known=known)
     card = next((c for c in loaded.cards if c.id == card_id), None)
     return Saved(card_id, card.source if card and card.source else path, card.line if card else 0, loaded)

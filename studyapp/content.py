@@ -879,18 +879,38 @@ def _with_file_deck(
     read: Callable[[Deck | None], tuple[Deck | None, list[Problem]]],
 ) -> Library | None:
     """``with_deck_read_again``, with the file's deck and problems from ``read(deck read before)``."""
-    real = os.path.realpath(path)
-    if any(os.path.realpath(problem.path) == real for problem in library.problems):
+    split = _split_by_file(library, path)
+    if split is None:
         return None
-    others = [d for d in library.decks if d.source is None or os.path.realpath(d.source) != real]
-    card_files = {card.source for other in others for card in other.cards if card.source is not None}
-    if any(os.path.realpath(file) == real for file in card_files):
-        return None  # one of its cards overrides a bundled card: the bundled deck holds that copy
-    before = [d for d in library.decks if d.source is not None and os.path.realpath(d.source) == real]
-    deck, found = read(before[0] if len(before) == 1 else None)
+    others, own = split
+    deck, found = read(own[0] if len(own) == 1 else None)
     if deck is None or found:
         return None
     return with_deck(Library(others, list(library.problems)), deck, sources)
+
+
+def _split_by_file(library: Library, path: Path) -> tuple[list[Deck], list[Deck]] | None:
+    """``library``'s decks of the other files, and of the deck file ``path``; ``None`` when that file
+    cannot be read again alone: it had a problem, or some of its cards stand in another deck (override
+    copies of bundled cards: the bundled deck holds them)."""
+    real = os.path.realpath(path)
+    if any(os.path.realpath(problem.path) == real for problem in library.problems):
+        return None
+    others: list[Deck] = []
+    own: list[Deck] = []
+    for deck in library.decks:
+        (own if deck.source is not None and os.path.realpath(deck.source) == real else others).append(deck)
+    card_files = {card.source for other in others for card in other.cards if card.source is not None}
+    if any(os.path.realpath(file) == real for file in card_files):
+        return None
+    return others, own
+
+
+def deck_read_from(library: Library, path: Path) -> Deck | None:
+    """The deck ``library`` holds as the loader read it from the file ``path``; ``None`` if it holds
+    none, or the file had a problem, or some of its cards stand in another deck (override copies)."""
+    split = _split_by_file(library, path)
+    return split[1][0] if split is not None and len(split[1]) == 1 else None
 
 
 def without_deck_file(library: Library, path: Path) -> Library | None:

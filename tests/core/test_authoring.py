@@ -20,6 +20,7 @@ from studyapp.authoring import AuthoringError, CardDraft
 from studyapp.collection import Collection, open_collection, placed_cards
 from studyapp.content import (
     Library,
+    deck_read_from,
     load_library,
     read_deck,
     read_deck_again,
@@ -767,13 +768,13 @@ def test_a_card_added_to_a_deck_read_before_is_read_alone(tmp_path: Path) -> Non
     (user / "mine.toml").write_text(COMMENTED, encoding="utf-8")
     library = bundled_only(user)
     path = user / "mine.toml"
-    assert authoring.deck_read_from(library, path) is library.deck("mine")
+    assert deck_read_from(library, path) is library.deck("mine")
     saved = authoring.add_card("mine", pooling_draft(), library=library, sims=CATALOG, user_dir=user)
     assert saved.library.deck("mine") == read_deck(path, sims=CATALOG)[0]
     location = authoring.override_copy(saved.library, "mlp", sims=CATALOG, user_dir=user)
     with_copy = bundled_only(user)
     assert with_copy.card("mlp").source == location.path  # the copy stands in the bundled deck
-    assert authoring.deck_read_from(with_copy, location.path) is None
+    assert deck_read_from(with_copy, location.path) is None
 
 
 def test_a_card_the_loader_refuses_is_refused_without_reading_its_deck_file_again(tmp_path: Path) -> None:
