@@ -40,7 +40,9 @@ async def test_a_busy_screen_does_not_hold_up_the_replies_after_its_own(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ReviewScreen) and screen.card is not None and screen.card.id == CARD
-        assert screen.pending_answers == {CARD}  # the card's answers are asked for, not yet come
+        # The card's answers are asked for a moment after it is painted, and come after the frame.
+        await wait_until(pilot, lambda: bool(screen.pending_answers or screen.sim_answers))
+        assert screen.pending_answers == {CARD}  # asked for, not yet come
         # The app's thread is busy until a later request is answered; the card's reply comes first.
         answered = threading.Event()
         sim_client.answers("pooling", {}, lambda rows, error: answered.set())
