@@ -2,13 +2,17 @@
 
 ``card_text`` holds one row per loaded card, in deck order (``ord``): its question on one line, its
 sorted tags, and what free words and ``sim:`` match, in ``studyapp.search.searchable`` form (which
-Browse also sorts by: the id is indexed, the question, sorted less often, is not): each field, and
-the four that words match joined (``text_folded``), where a word without wildcards is looked for in
-one test. It also holds what ``studyapp cards`` lists: the question as plain text on one line
-(formulas as Unicode), the tags as written and the simulation, so that the list is read a page at a
-time, after one query for its column widths (``listing_widths``, ``listing_page``). It is rewritten
-when the loaded decks' text changes (``studyapp.collection.reconcile``), and ``TEXT_FINGERPRINT`` in
-``meta`` names the library it holds, so a reader can tell whether it is current.
+Browse also sorts by): each field, and the four that words match joined (``text_folded``), where a
+word without wildcards is looked for in one test. It also holds what ``studyapp cards`` lists: the
+question as plain text on one line (formulas as Unicode), the tags as written and the simulation, so
+that the list is read a page at a time, after one query for its column widths (``listing_widths``,
+``listing_page``). It is rewritten when the loaded decks' text changes
+(``studyapp.collection.reconcile``), and ``TEXT_FINGERPRINT`` in ``meta`` names the library it holds,
+so a reader can tell whether it is current.
+
+One index (``card_text_search``) holds the id, the deck position and ``text_folded``, in that order: a
+search for words in Browse's default order (by id) reads that narrow index alone, already sorted,
+instead of every card's whole row. The question, sorted by less often, is not indexed.
 
 Browse asks for one search's matches in one order (``fill_browse``): their deck positions (``ord``,
 the rowid of ``card_text``) stay in a temporary table of this connection, so the rows that come into

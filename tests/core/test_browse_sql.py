@@ -1,0 +1,123 @@
+"""Browse's matches in SQL (``Collection.browse``), in every order, against a sort in Python of the
+reference filter's matches; and version 9's index of the searchable text, which a search for words in
+the default order reads alone."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studyapp.collection import BROWSE_ORDERS, Collection, open_collection
+from studyapp.model import Card, CardState, StudyState, utc_ms
+from studyapp.search import parse, resolve, searchable
+from studyapp.store.schema import CURRENT_VERSION, user_version
+from studyapp.store.search import SearchContext
+
+from .test_search_sql import generated_library, queries_from
+from .test_stats_sql import NOW, random_state
+
+FIXED_QUERIES = ["", "pooling", "a", "gradient descent", "is:new", "-is:suspended", "is:due or p*l", "-a"]
+#: A search for words in Browse's default order, as ``fill_browse`` makes it.
+WORDS_BY_ID = "SELECT tx.ord FROM card_text AS tx WHERE (tx.text_folded GLOB ?) ORDER BY tx.id_folded, tx.ord"
+
+
+def state_word(state: CardState) -> str:
+    """What Browse's state column says of ``state`` at ``NOW``."""
+    if state.suspended:
+        word = "suspended"
+    elif state.buried_until is not None and state.buried_until > NOW:
+        word = "buried"
+    else:
+        word = StudyState(state.state).name.lower()
+    return word + (", leech" if state.leech else "")
+
+
+def sort_key(order: str, card: Card, state: CardState) -> Any:
+    """The key Browse sorts ``card`` by in ``order`` (then by deck order), in Python."""
+    due = utc_ms(state.due)
+    return {
+        "id": searchable(card.id),
+        "question": searchable(card.question),
+        "state": state_word(state),
+        "due": (due is None, due or 0),
+        "stability": (state.stability is None, state.stability or 0.0),
+        "lapses": state.lapses,
+    }[order]
+
+
+def browsed(collection: Collection, query: str, order: str) -> list[str]:
+    """Every row Browse shows for ``query`` in ``order``, by id."""
+    count = collection.browse(parse(query), order, NOW)
+    return [record.card_id for record in collection.browse_rows(0, count)]
+
+
+def expected(collection: Collection, query: str, order: str) -> list[str]:
+    """The reference filter's matches (text terms matched in Python) sorted in Python as Browse sorts
+    them."""
+    parsed = parse(query)
+    root = resolve(parsed.root, collection.library.cards) if parsed.root is not None else None
+    matched = set(collection.store.search_cards(root, SearchContext(NOW, NOW)))
+    cards = [(ord_, card) for ord_, card in enumerate(collection.library.cards) if card.id in matched]
+    states = {card.id: collection.store.card_state(card.id) for _, card in cards}
+    ranked = sorted(cards, key=lambda pair: (sort_key(order, pair[1], states[pair[1].id]), pair[0]))
+    return [card.id for _, card in ranked]
+
+
+@pytest.fixture
+def studied_unicode(tmp_path: Path) -> Iterator[Collection]:
+    """The generated deck of Unicode and punctuation, its cards in random states."""
+    with open_collection(tmp_path / "unicode.sqlite3", library=generated_library(random.Random(7))) as opened:
+        rng = random.Random(11)
+        with opened.store.transaction():
+            for card in opened.library.cards:
+                opened.store.set_state(card.id, random_state(rng))
+        yield opened
+
+
+def test_browse_gives_the_reference_matches_in_every_order(studied_unicode: Collection) -> None:
+    cards = studied_unicode.library.cards
+    queries = FIXED_QUERIES + list(queries_from(cards, random.Random(5), 40))
+    assert {state_word(studied_unicode.store.card_state(card.id)) for card in cards} >= {
+        "new", "learning", "review", "relearning", "suspended", "buried"
+    }  # fmt: skip
+    for order in BROWSE_ORDERS:
+        for query in queries:
+            assert browsed(studied_unicode, query, order) == expected(studied_unicode, query, order), (
+                order,
+                query,
+            )
+
+
+def test_a_search_for_words_in_id_order_reads_the_text_index_alone(studied_unicode: Collection) -> None:
+    plan = " ".join(
+        str(row) for row in studied_unicode.store.conn.execute(f"EXPLAIN QUERY PLAN {WORDS_BY_ID}", ("*a*",))
+    )
+    assert "COVERING INDEX card_text_search" in plan and "TEMP B-TREE" not in plan
+
+
+def test_a_version_8_collection_gets_the_text_index(tmp_path: Path) -> None:
+    path = tmp_path / "collection.sqlite3"
+    library = generated_library(random.Random(7))
+    with open_collection(path, library=library) as collection:
+        before = {order: browsed(collection, "a -is:suspended", order) for order in BROWSE_ORDERS}
+    conn = sqlite3.connect(path, isolation_level=None)  # back to version 8's index, as it left it
+    conn.execute("DROP INDEX card_text_search")
+    conn.execute("CREATE INDEX card_text_by_id ON card_text (id_folded)")
+    conn.execute("PRAGMA user_version = 8")
+    conn.close()
+    with open_collection(path, library=library) as collection:
+        store = collection.store
+        assert user_version(store.conn) == CURRENT_VERSION == 9
+        assert store.migration_backup is not None and store.migration_backup.name.startswith(
+            "collection.sqlite3.v8-"
+        )
+        rows = store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        indexes = {name for (name,) in rows}
+        assert "card_text_search" in indexes and "card_text_by_id" not in indexes
+        assert {order: browsed(collection, "a -is:suspended", order) for order in BROWSE_ORDERS} == before
+        assert before["id"] and before["id"] != before["question"]
