@@ -181,28 +181,40 @@ class StatisticsQueries(StoreBase):
 
         The tag index is read in order (so grouping needs no sort) and each card's inputs come from the
         covering index ``cards_recall``: the cards are summed in the same order as before it existed, so
-        the sums are the same to the last bit.
+        the sums are the same to the last bit. They come back in one row (``_one_row``), each sum written
+        with 17 significant digits, which give the same double back.
         """
         ensure_pow(self.conn)
-        return {
-            tag: (int(cards), int(studied), float(total or 0.0))
-            for tag, cards, studied, total in self.conn.execute(
-                f"SELECT t.tag, count(*), sum(c.state != 0), sum({_STUDIED_R}) "
-                "FROM card_tags t INDEXED BY card_tags_by_tag CROSS JOIN cards c INDEXED BY cards_recall "
-                "ON c.card_id = t.card_id AND c.retired = 0 GROUP BY t.tag",
-                {"factor": factor, "decay": decay, "now": now_ms},
-            )
-        }
+        per_tag = self._one_row(
+            "json_array(tag, cards, studied, printf('%!.17g', coalesce(total, 0.0)))",
+            "SELECT t.tag AS tag, count(*) AS cards, sum(c.state != 0) AS studied, "
+            f"sum({_STUDIED_R}) AS total FROM card_tags t INDEXED BY card_tags_by_tag "
+            "CROSS JOIN cards c INDEXED BY cards_recall ON c.card_id = t.card_id AND c.retired = 0 "
+            "GROUP BY t.tag",
+            {"factor": factor, "decay": decay, "now": now_ms},
+        )
+        return {tag: (int(cards), int(studied), float(total)) for tag, cards, studied, total in per_tag}
+
+    def _one_row(self, item: str, select: str, params: Any = ()) -> list[Any]:
+        """The rows of ``select``, each made ``item`` (a JSON value of its columns), fetched as one JSON
+        array in one row: a row at a time, each would take the interpreter lock back (see above)."""
+        (items,) = self.conn.execute(f"SELECT json_group_array({item}) FROM ({select})", params).fetchone()
+        rows: list[Any] = json.loads(items)
+        return rows
 
     @guarded
     def quiz_accuracy(self) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
         """``(kind, attempts, correct)`` per question kind and ``(tag, attempts, correct)`` per tag."""
-        by_kind = self.conn.execute(
-            "SELECT kind, count(*), sum(correct != 0) FROM quiz_attempts GROUP BY kind ORDER BY kind"
-        ).fetchall()
+        item = "json_array(name, attempts, correct)"
+        by_kind = self._one_row(
+            item,
+            "SELECT kind AS name, count(*) AS attempts, sum(correct != 0) AS correct FROM quiz_attempts "
+            "GROUP BY kind",
+        )
         # Driven from the attempts: one tag-index lookup per attempt about a card.
-        by_tag = self.conn.execute(
-            "SELECT t.tag, count(*), sum(q.correct != 0) FROM quiz_attempts q "
-            "CROSS JOIN card_tags t ON t.card_id = q.card_id GROUP BY t.tag ORDER BY t.tag"
-        ).fetchall()
-        return by_kind, by_tag
+        by_tag = self._one_row(
+            item,
+            "SELECT t.tag AS name, count(*) AS attempts, sum(q.correct != 0) AS correct FROM quiz_attempts q "
+            "CROSS JOIN card_tags t ON t.card_id = q.card_id GROUP BY t.tag",
+        )
+        return sorted(map(tuple, by_kind)), sorted(map(tuple, by_tag))
