@@ -199,8 +199,8 @@ def _v8_listed_text(db: sqlite_utils.Database) -> None:
 def _v9_text_search_index(db: sqlite_utils.Database) -> None:
     """Version 9: the cards' searchable text in an index in Browse's default order (id, then deck
     position), so that a search for words reads that narrow index instead of every card's whole row,
-    and its matches come out sorted. It replaces the index of the id alone, which it contains."""
-    db.execute("DROP INDEX card_text_by_id")
+    and its matches come out sorted. (Every card in that order, without a search, is still read from
+    the index of the id alone, a fifth of its size.)"""
     db.execute("CREATE INDEX card_text_search ON card_text (id_folded, ord, text_folded)")
 
 

@@ -12,7 +12,8 @@ so a reader can tell whether it is current.
 
 One index (``card_text_search``) holds the id, the deck position and ``text_folded``, in that order: a
 search for words in Browse's default order (by id) reads that narrow index alone, already sorted,
-instead of every card's whole row. The question, sorted by less often, is not indexed.
+instead of every card's whole row. Every card in that order comes from the index of the id alone
+(``card_text_by_id``), a fifth of the size. The question, sorted by less often, is not indexed.
 
 Browse asks for one search's matches in one order (``fill_browse``): their deck positions (``ord``,
 the rowid of ``card_text``) stay in a temporary table of this connection, so the rows that come into
