@@ -574,10 +574,12 @@ def open_collection(
     sims: SimCatalog | None = None,
     problems: ProblemCatalog | None = None,
     reading: Callable[[int], None] | None = None,
+    upgrading: Callable[[int], None] | None = None,
 ) -> Collection:
     """Open the collection (default path if ``None``), load the decks (or use ``library``) and reconcile;
     ``reading`` is told the size in bytes of the deck files read: every deck, or those that changed
-    since the cache was written (none when nothing changed).
+    since the cache was written (none when nothing changed), and ``upgrading`` the size of the file
+    before a collection of an older version is copied and upgraded.
 
     The decks are those of ``studyapp.content.load_library(extra_dirs, user_dir, sims, problems)``,
     from the deck cache when no deck file changed (``studyapp.deck_cache``); their problems are in
@@ -590,11 +592,11 @@ def open_collection(
 
         db_path = default_db_path()
     try:
-        store = Store.open(db_path, create=not for_reading)
+        store = Store.open(db_path, create=not for_reading, upgrading=upgrading)
     except CollectionReadOnly:
         if not for_reading:
             raise
-        store = Store.open(db_path, create=False, read_only=True)
+        store = Store.open(db_path, create=False, read_only=True, upgrading=upgrading)
     try:
         known = replaced = cache = None
         if library is None:

@@ -142,14 +142,25 @@ class StoreBase(Closing):
         self._db: sqlite_utils.Database | None = None
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True, read_only: bool = False) -> Self:
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        create: bool = True,
+        read_only: bool = False,
+        upgrading: Callable[[int], None] | None = None,
+    ) -> Self:
         """Open the collection at ``path``; refuses bad files without touching them.
 
         ``create``: a missing file becomes a new collection (else ``CollectionMissing``, and nothing
         is created). ``read_only``: a connection that never writes and needs no write access.
+        ``upgrading`` is told the file's size before a collection of an older version is copied and
+        upgraded.
         """
         path = Path(path).expanduser()
-        opened = open_connection(path, BUSY_TIMEOUT_MS, create=create, read_only=read_only)
+        opened = open_connection(
+            path, BUSY_TIMEOUT_MS, create=create, read_only=read_only, upgrading=upgrading
+        )
         return cls(opened.conn, path, opened.backup, created=opened.created, read_only=opened.read_only)
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ import errno
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,7 +72,12 @@ class Opened:
 
 
 def open_connection(
-    path: Path, busy_timeout_ms: int, *, create: bool = True, read_only: bool = False
+    path: Path,
+    busy_timeout_ms: int,
+    *,
+    create: bool = True,
+    read_only: bool = False,
+    upgrading: Callable[[int], None] | None = None,
 ) -> Opened:
     """Open the collection at ``path``, refusing a file it cannot use before writing or creating anything.
 
@@ -79,8 +85,8 @@ def open_connection(
     Without it, such a file raises ``CollectionMissing`` and nothing at all is created.
 
     Without ``read_only``: a write connection (WAL, ``synchronous=FULL``, the busy timeout), migrated
-    to the current version after a backup. A file, folder or mount that cannot be written raises
-    ``CollectionReadOnly``.
+    to the current version after a backup (``upgrading`` is told the file's size first: ``migrate``).
+    A file, folder or mount that cannot be written raises ``CollectionReadOnly``.
 
     With ``read_only``: a connection that never writes, and needs no write access to open: it works on
     a read-only file, folder or mount. Where the collection must first be created (with ``create``)
@@ -113,19 +119,21 @@ def open_connection(
     if not version and not create:  # None: no file; 0: an empty file, or no collection in it yet
         raise missing_error(path, empty=version is not None)
     if not read_only:
-        return _open_for_writing(path, busy_timeout_ms)
+        return _open_for_writing(path, busy_timeout_ms, upgrading)
     backup, created = None, False
     if version is None or version < len(STEPS):
         if version and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             raise needs_upgrade(path, version)
-        written = _open_for_writing(path, busy_timeout_ms)
+        written = _open_for_writing(path, busy_timeout_ms, upgrading)
         written.conn.close()
         backup, created = written.backup, written.created
     conn, immutable = _read_only_connection(path, busy_timeout_ms)
     return Opened(conn, backup, created, read_only=True, immutable=immutable)
 
 
-def _open_for_writing(path: Path, busy_timeout_ms: int) -> Opened:
+def _open_for_writing(
+    path: Path, busy_timeout_ms: int, upgrading: Callable[[int], None] | None = None
+) -> Opened:
     """A write connection, creating and migrating the collection as needed (the file passed its checks)."""
     if not path.exists():
         try:
@@ -151,7 +159,7 @@ def _open_for_writing(path: Path, busy_timeout_ms: int) -> Opened:
             raise CollectionError(f"{path}: cannot use write-ahead logging here (journal mode {mode})")
         conn.execute("PRAGMA synchronous = FULL")
         created = user_version(conn) == 0
-        return Opened(conn, migrate(conn, path), created, read_only=False)
+        return Opened(conn, migrate(conn, path, upgrading=upgrading), created, read_only=False)
     except sqlite3.DatabaseError as error:
         conn.close()
         raise writing_error(path, error) from error

@@ -252,13 +252,19 @@ def newer_version(path: Path, version: int, known: int) -> CollectionNewer:
 
 
 def migrate(
-    conn: sqlite3.Connection, path: Path, steps: Sequence[Step] = STEPS, now: datetime | None = None
+    conn: sqlite3.Connection,
+    path: Path,
+    steps: Sequence[Step] = STEPS,
+    now: datetime | None = None,
+    upgrading: Callable[[int], None] | None = None,
 ) -> Path | None:
     """Bring the collection up to ``len(steps)``; returns the backup made first, if any.
 
-    A brand-new (version 0) collection is created without a backup. Each step runs in its own
-    ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash leaves either the
-    old or the new version, and a second process migrating at the same time waits and skips.
+    A brand-new (version 0) collection is created without a backup. Before an existing one is copied,
+    ``upgrading`` is told the size of its file in bytes (the copy takes a while on a big one). Each
+    step runs in its own ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash
+    leaves either the old or the new version, and a second process migrating at the same time waits
+    and skips.
     """
     version = user_version(conn)
     if version > len(steps):
@@ -267,6 +273,8 @@ def migrate(
         return None
     backup = None
     if version > 0:
+        if upgrading is not None:
+            upgrading(path.stat().st_size)
         backup = backup_path(path, version, now or datetime.now(UTC))
         copy_database(conn, backup)
     import sqlite_utils

@@ -39,6 +39,8 @@ def detect_graphics(setting: str) -> None:
 FRAMES_PER_SECOND = "250"
 #: Deck files of this many bytes or more (about 5,000 cards) take a noticeable time to read and check.
 BIG_DECKS_BYTES = 1_000_000
+#: A collection this big (or bigger) takes a second or more to copy and upgrade: the terminal says so.
+BIG_COLLECTION_BYTES = 50_000_000
 #: Simulations multiply small matrices, where BLAS threads cost more than they give (one bigger
 #: product took 5x longer with two threads on two busy cores); the other core runs the worker process.
 SINGLE_THREADED_MATH = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -115,9 +117,27 @@ def launch_tui(args: argparse.Namespace) -> int:
 
     # Broken decks are not printed here: Home lists them, where the learner looks.
     with open_collection(
-        args.db, args.content, sims=CATALOG, problems=PROBLEMS, reading=say_reading_big_decks
+        args.db,
+        args.content,
+        sims=CATALOG,
+        problems=PROBLEMS,
+        reading=say_reading_big_decks,
+        upgrading=say_upgrading_big_collection,
     ) as collection:
         return run_app(collection)
+
+
+def say_upgrading_big_collection(size: int, stream: TextIO | None = None) -> None:
+    """Before the screen changes, say on a terminal that a big collection is being copied and upgraded
+    (the first start after an update that changed the collection's format): that takes seconds."""
+    stream = stream or sys.stderr
+    if size >= BIG_COLLECTION_BYTES and stream.isatty():
+        print(
+            f"studyapp: upgrading your collection to this version of studyapp ({size / 1e6:.0f} MB; "
+            "a copy of it is kept beside it first)…",
+            file=stream,
+            flush=True,
+        )
 
 
 def say_reading_big_decks(size: int, stream: TextIO | None = None) -> None:

@@ -109,13 +109,19 @@ def test_a_search_for_words_in_id_order_reads_the_text_index_alone(studied_unico
 def test_a_version_8_collection_gets_the_text_index(tmp_path: Path) -> None:
     path = tmp_path / "collection.sqlite3"
     library = generated_library(random.Random(7))
-    with open_collection(path, library=library) as collection:
+    sizes: list[int] = []
+    with open_collection(path, library=library, upgrading=sizes.append) as collection:
         before = {order: browsed(collection, "a -is:suspended", order) for order in BROWSE_ORDERS}
+    with open_collection(path, library=library, upgrading=sizes.append):
+        pass
+    assert sizes == []  # a new collection, and one up to date, are not upgraded
     conn = sqlite3.connect(path, isolation_level=None)  # back to version 8's indexes
     conn.execute("DROP INDEX card_text_search")
     conn.execute("PRAGMA user_version = 8")
     conn.close()
-    with open_collection(path, library=library) as collection:
+    size = path.stat().st_size
+    with open_collection(path, library=library, upgrading=sizes.append) as collection:
+        assert sizes == [size]  # told before the copy, which is as big
         store = collection.store
         assert user_version(store.conn) == CURRENT_VERSION == 9
         assert store.migration_backup is not None and store.migration_backup.name.startswith(
@@ -124,5 +130,6 @@ def test_a_version_8_collection_gets_the_text_index(tmp_path: Path) -> None:
         rows = store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         indexes = {name for (name,) in rows}
         assert {"card_text_search", "card_text_by_id"} <= indexes
+        assert store.migration_backup.stat().st_size >= size
         assert {order: browsed(collection, "a -is:suspended", order) for order in BROWSE_ORDERS} == before
         assert before["id"] and before["id"] != before["question"]

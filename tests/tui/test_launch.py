@@ -14,11 +14,13 @@ import pytest
 from studyapp.collection import Collection
 from studyapp.tui.app import StudyApp
 from studyapp.tui.launch import (
+    BIG_COLLECTION_BYTES,
     BIG_DECKS_BYTES,
     FRAMES_PER_SECOND,
     SINGLE_THREADED_MATH,
     run_app,
     say_reading_big_decks,
+    say_upgrading_big_collection,
 )
 
 from .conftest import FakeClock, wait_until
@@ -116,4 +118,23 @@ def test_reading_big_decks_is_said_on_a_terminal_before_the_screen_changes(tmp_p
     assert said.strip() == "studyapp: reading and checking your decks (9 MB)…"
     with (tmp_path / "log").open("w", encoding="utf-8") as stream:  # not a terminal: nothing
         say_reading_big_decks(9_200_000, stream)
+    assert (tmp_path / "log").read_text(encoding="utf-8") == ""
+
+
+def test_upgrading_a_big_collection_is_said_on_a_terminal_before_the_screen_changes(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    try:
+        with open(terminal, "w", encoding="utf-8", closefd=False) as stream:
+            say_upgrading_big_collection(BIG_COLLECTION_BYTES - 1, stream)  # a small one: upgraded at once
+            say_upgrading_big_collection(543_000_000, stream)
+        said = os.read(controller, 4096).decode()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert said.strip() == (
+        "studyapp: upgrading your collection to this version of studyapp (543 MB; a copy of it is kept "
+        "beside it first)…"
+    )
+    with (tmp_path / "log").open("w", encoding="utf-8") as stream:  # not a terminal: nothing
+        say_upgrading_big_collection(543_000_000, stream)
     assert (tmp_path / "log").read_text(encoding="utf-8") == ""
