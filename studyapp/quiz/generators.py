@@ -329,4 +329,4 @@ def could_have_forms(card_id: str, fields: Mapping[str, Any]) -> bool:
     """Whether the card ``card_id`` could have a question form of some kind, from the values of its
     ``FORM_FIELDS`` in ``fields`` (a card's own, or as the deck cache keeps them): much cheaper than
     finding its forms, and true for every card that has one."""
-    return any(fields.get(name) for name in FORM_FIELDS) or card_id in written_rubrics()
+    return any(map(fields.get, FORM_FIELDS)) or card_id in written_rubrics()
