@@ -130,19 +130,23 @@ def launch_tui(args: argparse.Namespace) -> int:
 def say_upgrading_big_collection(size: int, stream: TextIO | None = None) -> None:
     """Before the screen changes, say on a terminal that a big collection is being copied and upgraded
     (the first start after an update that changed the collection's format): that takes seconds."""
-    stream = stream or sys.stderr
-    if size >= BIG_COLLECTION_BYTES and stream.isatty():
-        print(
-            f"studyapp: upgrading your collection to this version of studyapp ({size / 1e6:.0f} MB; "
+    if size >= BIG_COLLECTION_BYTES:
+        say_on_terminal(
+            f"upgrading your collection to this version of studyapp ({size / 1e6:.0f} MB; "
             "a copy of it is kept beside it first)…",
-            file=stream,
-            flush=True,
+            stream,
         )
 
 
 def say_reading_big_decks(size: int, stream: TextIO | None = None) -> None:
     """Before the screen changes, say on a terminal that big decks are being read and checked (the first
     start after an update, or after deck files changed): that takes seconds, not a blank screen."""
+    if size >= BIG_DECKS_BYTES:
+        say_on_terminal(f"reading and checking your decks ({size / 1e6:.0f} MB)…", stream)
+
+
+def say_on_terminal(text: str, stream: TextIO | None = None) -> None:
+    """``studyapp: text`` on ``stream`` (standard error), only when it is a terminal."""
     stream = stream or sys.stderr
-    if size >= BIG_DECKS_BYTES and stream.isatty():
-        print(f"studyapp: reading and checking your decks ({size / 1e6:.0f} MB)…", file=stream, flush=True)
+    if stream.isatty():
+        print(f"studyapp: {text}", file=stream, flush=True)

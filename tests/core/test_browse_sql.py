@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from studyapp.collection import BROWSE_ORDERS, Collection, open_collection
-from studyapp.model import Card, CardState, StudyState, utc_ms
+from studyapp.model import Card, CardState, utc_ms
 from studyapp.search import parse, resolve, searchable
 from studyapp.store.schema import CURRENT_VERSION, user_version
 from studyapp.store.search import SearchContext
+from studyapp.tui.screens.browse import state_word
 
 from .test_search_sql import generated_library, queries_from
 from .test_stats_sql import NOW, random_state
@@ -28,24 +29,13 @@ WORDS_BY_ID = "SELECT tx.ord FROM card_text AS tx WHERE (tx.text_folded GLOB ?) 
 EVERY_CARD_BY_ID = "SELECT tx.ord FROM card_text AS tx WHERE 1 ORDER BY tx.id_folded, tx.ord"
 
 
-def state_word(state: CardState) -> str:
-    """What Browse's state column says of ``state`` at ``NOW``."""
-    if state.suspended:
-        word = "suspended"
-    elif state.buried_until is not None and state.buried_until > NOW:
-        word = "buried"
-    else:
-        word = StudyState(state.state).name.lower()
-    return word + (", leech" if state.leech else "")
-
-
 def sort_key(order: str, card: Card, state: CardState) -> Any:
     """The key Browse sorts ``card`` by in ``order`` (then by deck order), in Python."""
     due = utc_ms(state.due)
     return {
         "id": searchable(card.id),
         "question": searchable(card.question),
-        "state": state_word(state),
+        "state": state_word(state, NOW),
         "due": (due is None, due or 0),
         "stability": (state.stability is None, state.stability or 0.0),
         "lapses": state.lapses,
@@ -84,7 +74,7 @@ def studied_unicode(tmp_path: Path) -> Iterator[Collection]:
 def test_browse_gives_the_reference_matches_in_every_order(studied_unicode: Collection) -> None:
     cards = studied_unicode.library.cards
     queries = FIXED_QUERIES + list(queries_from(cards, random.Random(5), 40))
-    assert {state_word(studied_unicode.store.card_state(card.id)) for card in cards} >= {
+    assert {state_word(studied_unicode.store.card_state(card.id), NOW) for card in cards} >= {
         "new", "learning", "review", "relearning", "suspended", "buried"
     }  # fmt: skip
     for order in BROWSE_ORDERS:
