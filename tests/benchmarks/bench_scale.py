@@ -247,11 +247,19 @@ def until_match(
 
 
 def expected_counts(setup: Setup, query: str) -> list[int]:
-    """What each prefix of ``query`` matches, from ``Collection.search`` (the count Browse should show)."""
+    """What each prefix of ``query`` matches, from ``Collection.search`` (the count Browse should show),
+    with the decks checked against the simulations and problems as the app checks them (a drill card's
+    question names its problem's title)."""
     from studyapp.collection import open_collection
+    from studyapp.commands import simulation_catalog
+    from studyapp.problems import PROBLEMS
 
     with open_collection(
-        setup.db, [setup.content] if setup.content else [], user_dir=setup.folder / "data" / "no-decks"
+        setup.db,
+        [setup.content] if setup.content else [],
+        user_dir=setup.folder / "data" / "no-decks",
+        sims=simulation_catalog(),
+        problems=PROBLEMS,
     ) as collection:
         return [len(collection.search(query[: i + 1], NOW)) for i in range(len(query))]
 
