@@ -102,7 +102,8 @@ def text_rows_at(placed: Iterable[tuple[int, Card]]) -> Iterator[tuple[Any, ...]
 
 @dataclass(frozen=True)
 class BrowseRecord:
-    """One row of Browse: the card's id, question (as written, on one line), tags and study state."""
+    """One row of Browse: the card's id, question (as ``studyapp cards`` lists it: plain text on one line,
+    formulas as Unicode), tags and study state."""
 
     card_id: str
     question: str
@@ -203,7 +204,8 @@ class TextIndex(StoreBase):
     def browse_rows(self, start: int, count: int) -> list[BrowseRecord]:
         """Rows ``start`` to ``start + count - 1`` (from 0) of the last ``fill_browse``."""
         rows = self.conn.execute(
-            f"SELECT tx.card_id, tx.question, tx.tags, {', '.join(f'c.{c}' for c in CardState.COLUMNS)} "
+            "SELECT tx.card_id, tx.listed_question, tx.tags, "
+            f"{', '.join(f'c.{c}' for c in CardState.COLUMNS)} "
             "FROM temp.browse_result AS r JOIN card_text AS tx ON tx.ord = r.ord "
             "JOIN cards AS c ON c.card_id = tx.card_id WHERE r.pos > ? AND r.pos <= ? ORDER BY r.pos",
             (start, start + count),
@@ -253,6 +255,7 @@ class TextIndex(StoreBase):
         ]
         return {
             **{name: int(value) for name, value in text.items()},
+            "question": int(text.get("listed_question", text["question"])),  # the question as it is shown
             "state": max(map(len, words)) + len(", leech") * (leech or 0),
             "due": int(due or 0),
             "stability": 0 if stability is None else len(f"{stability:.1f}d"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from studyapp.collection import Collection
+from studyapp.math import plain_text
 from studyapp.model import Rating
 from studyapp.search import parse
 from studyapp.tui.app import StudyApp
@@ -70,6 +71,20 @@ async def test_all_cards_are_listed_with_their_state(app: StudyApp) -> None:
         assert cell(table, "pooling", "state") == "new"
         assert cell(table, "pooling", "question") == "What is the function of pooling in CNNs?"
         assert f"{total} of {total} cards" in text_of(screen.query_one("#browse-status"))
+
+
+async def test_questions_show_their_formulas_as_unicode_and_the_column_fits_the_longest(
+    app: StudyApp, collection: Collection
+) -> None:
+    async with app.run_test(size=(400, 36)) as pilot:
+        screen = await open_browse(app, pilot)
+        table = screen.query_one("#cards", CardTable)
+        shown = cell(table, "sigmoid-derivative::c2", "question")
+        assert shown.startswith("The derivative of the sigmoid is σ′(x) = σ(x)(1 − σ(x)); its largest value")
+        for card in collection.library.cards:  # as `studyapp cards` lists them: plain text on one line
+            assert cell(table, card.id, "question") == " ".join(plain_text(card.question).split()), card.id
+        longest = max(len(cell(table, card.id, "question")) for card in collection.library.cards)
+        assert table.columns[0].width == longest  # a wide table: the column fits the longest, no wider
 
 
 async def test_the_question_comes_first_and_fits_at_60_columns(app: StudyApp) -> None:

@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from studyapp.math import plain_text
 from studyapp.model import CardState, StudyState
 from studyapp.scheduler import format_local
 from studyapp.search import Query, SearchError, parse
@@ -62,17 +61,12 @@ def state_word(state: CardState, now: datetime) -> str:
     return f"{word}, leech" if state.leech else word
 
 
-def question_text(question: str) -> str:
-    """The question as the table shows it: on one line, formulas as Unicode."""
-    return " ".join(plain_text(question).split())
-
-
 def table_row(record: BrowseRecord, now: datetime) -> TableRow:
     """A card's row: its text in each of ``COLUMNS``, dimmed when it is set aside."""
     state = record.state
     word = state_word(state, now)
     cells = {
-        "question": question_text(record.question),
+        "question": record.question,
         "state": word,
         "due": format_local(state.due) if state.due else "-",
         "stability": f"{state.stability:.1f}d" if state.stability is not None else "-",
