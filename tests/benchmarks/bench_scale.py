@@ -299,18 +299,21 @@ def app_session(setup: Setup, figures: Figures, searches: Sequence[tuple[str, li
             if None in figures.keystroke:
                 break  # the app is still busy with the keys it was sent
             previous = None
-            for char, count in zip(query, counts, strict=True):
+            for typed, (char, count) in enumerate(zip(query, counts, strict=True), start=1):
                 wanted = str(count).encode()
 
                 def counted(wanted: bytes = wanted) -> float:
                     return until_match(term, STATUS, lambda m: m.group(1).replace(b",", b"") == wanted, 30)
 
                 elapsed = timed(term, char.encode(), counted)
+                if elapsed is None:  # said, so that a short list of figures is not taken for the whole
+                    shown = [found.group(1).decode() for found in STATUS.finditer(term.buffer)]
+                    print(f"  '{query[:typed]}': Browse did not show {count:,} matches in 30 s ({shown})")
+                    figures.keystroke.append(None)
+                    break
                 if count != previous:
                     figures.keystroke.append(elapsed)
                 previous = count
-                if elapsed is None:
-                    break
                 drain(term, 0.1)
             term.send(b"\x15")  # ctrl+u: clear the search box
             drain(term, 1.0)
