@@ -54,8 +54,8 @@ from studyapp.content import (
     without_deck_file,
 )
 from studyapp.deck_json import (
-    CardFilter,
     CardLookup,
+    CardsWith,
     Unsupported,
     card_lookup,
     codec,
@@ -217,9 +217,9 @@ class Outline:
         return cls(decks, tuple(data["tags"]), problems, data["summary"], bool(data["drills"]))
 
 
-#: Some cards of a cached library: ``(fields, keep, deck indexes or None for all)`` -> the cards
-#: ``keep`` keeps (``None`` if the cache was replaced meanwhile).
-LoadWhere = Callable[[Sequence[str], CardFilter, Sequence[int] | None], list[Card] | None]
+#: Some cards of a cached library: ``(wanted, deck indexes or None for all)`` -> the cards ``wanted``
+#: keeps (``None`` if the cache was replaced meanwhile).
+LoadWhere = Callable[[CardsWith, Sequence[int] | None], list[Card] | None]
 
 
 class CachedLibrary(Library):
@@ -243,13 +243,13 @@ class CachedLibrary(Library):
         self._load_lookup = load_lookup
         self._decks: list[Deck] | None = None
 
-    def cards_where(self, fields: Sequence[str], keep: CardFilter, deck_id: str | None = None) -> list[Card]:
+    def cards_where(self, wanted: CardsWith, deck_id: str | None = None) -> list[Card]:
         """``cards_where`` of this library: before the decks are loaded, only the cards kept are made."""
         if self._decks is None:
-            found = self._load_where(fields, keep, None if deck_id is None else self._indexes(deck_id))
+            found = self._load_where(wanted, None if deck_id is None else self._indexes(deck_id))
             if found is not None:
                 return found
-        return _kept(self.cards if deck_id is None else self.deck_cards(deck_id), fields, keep)
+        return _kept(self.cards if deck_id is None else self.deck_cards(deck_id), wanted)
 
     def deck_cards(self, deck_id: str) -> list[Card]:
         """The cards of deck ``deck_id``, in deck order; before the decks are loaded, only that deck is
@@ -304,19 +304,16 @@ class CachedLibrary(Library):
         return self.outline.drills
 
 
-def cards_where(
-    library: Library, fields: Sequence[str], keep: CardFilter, deck_id: str | None = None
-) -> list[Card]:
-    """The cards of ``library`` (or of its deck ``deck_id``) for which ``keep(card id, {field: value})``
-    holds, with the values of ``fields``, in deck order; of a cached library not loaded yet, only the
-    cards kept are made."""
+def cards_where(library: Library, wanted: CardsWith, deck_id: str | None = None) -> list[Card]:
+    """The cards of ``library`` (or of its deck ``deck_id``) that ``wanted`` keeps, in deck order; of a
+    cached library not loaded yet, only the cards kept are made."""
     if isinstance(library, CachedLibrary):
-        return library.cards_where(fields, keep, deck_id)
-    return _kept(library.cards if deck_id is None else library.deck_cards(deck_id), fields, keep)
+        return library.cards_where(wanted, deck_id)
+    return _kept(library.cards if deck_id is None else library.deck_cards(deck_id), wanted)
 
 
-def _kept(cards: Sequence[Card], fields: Sequence[str], keep: CardFilter) -> list[Card]:
-    return [card for card in cards if keep(card.id, {name: getattr(card, name) for name in fields})]
+def _kept(cards: Sequence[Card], wanted: CardsWith) -> list[Card]:
+    return [card for card in cards if wanted.keeps(card)]
 
 
 # -- opening ---------------------------------------------------------------------------------------
@@ -402,7 +399,7 @@ class DeckCache:
             outline,
             lambda: self._cards(header.outline),
             lambda index: self._deck(header.outline, index),
-            lambda fields, keep, indexes: self._cards_where(header.outline, fields, keep, indexes),
+            lambda wanted, indexes: self._cards_where(header.outline, wanted, indexes),
             lambda index: self._deck_lookup(header.outline, index),
         )
 
@@ -425,9 +422,9 @@ class DeckCache:
         return None if text is None else card_lookup(text)
 
     def _cards_where(
-        self, outline: str, fields: Sequence[str], keep: CardFilter, indexes: Sequence[int] | None
+        self, outline: str, wanted: CardsWith, indexes: Sequence[int] | None
     ) -> list[Card] | None:
-        """The cached cards ``keep`` keeps, of every deck or of the decks at ``indexes``; ``None`` if
+        """The cached cards ``wanted`` keeps, of every deck or of the decks at ``indexes``; ``None`` if
         another program replaced the cache meanwhile."""
         if indexes is None:
             texts = [self.store.deck_cache_payload(self.key, self.version, outline)]
@@ -435,7 +432,7 @@ class DeckCache:
             texts = [self.store.deck_cache_deck(self.key, self.version, outline, index) for index in indexes]
         if any(text is None for text in texts):
             return None
-        return [card for text in texts if text is not None for card in decode_cards_where(text, fields, keep)]
+        return [card for text in texts if text is not None for card in decode_cards_where(text, wanted)]
 
     def refresh(self) -> Library | None:
         """After ``lookup`` found deck files changed, added or removed: the cached library with each

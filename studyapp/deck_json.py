@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -160,24 +160,42 @@ class _DeckCards:
             states.append(state)
         return list(map(self.make, states))
 
-    def where(self, fields: Sequence[str], keep: CardFilter) -> list[Card]:
-        """The cards for which ``keep(card id, {field: value})`` holds, with the values of ``fields``
-        (each card's own or the deck's shared ones); the others are never made."""
-        base = {name: self.shared[name] for name in fields if name in self.shared}
-        picked = [(name, i, self.decoders.get(name)) for i, name in enumerate(self.varying) if name in fields]
-        ids = self.varying.index("id") if "id" in self.varying else None
-        kept = []
-        for row in self.rows:
-            values = base.copy()
-            for name, i, decoder in picked:
-                values[name] = row[i] if decoder is None else decoder(row[i])
-            if keep(self.shared.get("id", "") if ids is None else row[ids], values):
-                kept.append(row)
-        return self.cards(kept)
+    def where(self, wanted: CardsWith) -> list[Card]:
+        """The cards ``wanted`` keeps; the others are never made. A value every card shares is looked at
+        once for the whole deck, and each card's own values one column at a time."""
+        shared = self.shared
+        if any(shared.get(name) for name in wanted.fields) or any(
+            name in shared and shared[name] in allowed for name, allowed in wanted.values.items()
+        ):
+            return self.cards(self.rows)
+        rows, kept = self.rows, set[int]()
+        for at, name in enumerate(self.varying):
+            decode = self.decoders.get(name)
+            column = (row[at] for row in rows) if decode is None else (decode(row[at]) for row in rows)
+            if name in wanted.fields:
+                kept.update(number for number, value in enumerate(column) if value)
+            elif name in wanted.values:
+                allowed = wanted.values[name]
+                kept.update(number for number, value in enumerate(column) if value in allowed)
+        return self.cards([rows[number] for number in sorted(kept)])
 
 
-#: Which cards to make of a deck: ``keep(card id, {field: value})``.
-CardFilter = Callable[[str, Mapping[str, Any]], bool]
+@dataclass(frozen=True)
+class CardsWith:
+    """Which cards to make of a deck: those that set any of ``fields`` (to a true value: a text, a
+    non-empty tuple...), and those whose field ``name`` has one of the values ``values[name]`` (an id,
+    a simulation's name...)."""
+
+    fields: tuple[str, ...] = ()
+    values: Mapping[str, frozenset[Any]] = field(default_factory=dict)
+
+    def keeps(self, card: Card) -> bool:
+        """Whether ``card`` is one of them."""
+        return any(getattr(card, name) for name in self.fields) or any(
+            getattr(card, name) in allowed for name, allowed in self.values.items()
+        )
+
+
 #: A deck's card with a given id, if it has one.
 CardLookup = Callable[[str], Card | None]
 
@@ -234,13 +252,13 @@ def card_lookup(text: str) -> CardLookup:
     return lookup
 
 
-def decode_cards_where(text: str, fields: Sequence[str], keep: CardFilter) -> list[Card]:
-    """The cards of the decks ``encode_decks`` wrote (or of one deck, given as its own JSON text) for which
-    ``keep(card id, {field: value})`` holds, with the values of ``fields``: the others are never made."""
+def decode_cards_where(text: str, wanted: CardsWith) -> list[Card]:
+    """The cards ``wanted`` keeps of the decks ``encode_decks`` wrote (or of one deck, given as its own
+    JSON text): the others are never made."""
     data = json.loads(text)
     with collector_paused():
         decks = data if isinstance(data, list) else [data]
-        return [card for deck in decks for card in _DeckCards(deck).where(fields, keep)]
+        return [card for deck in decks for card in _DeckCards(deck).where(wanted)]
 
 
 @contextmanager

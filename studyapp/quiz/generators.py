@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
+from studyapp.deck_json import CardsWith
 from studyapp.model import Card
 from studyapp.quiz.patterns import Pattern
 from studyapp.quiz.questions import (
@@ -325,8 +325,8 @@ GENERATORS: dict[QuestionKind, Generator] = {
 FORM_FIELDS = ("distractors", "key_terms", "steps", "sim")
 
 
-def could_have_forms(card_id: str, fields: Mapping[str, Any]) -> bool:
-    """Whether the card ``card_id`` could have a question form of some kind, from the values of its
-    ``FORM_FIELDS`` in ``fields`` (a card's own, or as the deck cache keeps them): much cheaper than
-    finding its forms, and true for every card that has one."""
-    return any(map(fields.get, FORM_FIELDS)) or card_id in written_rubrics()
+def could_have_forms() -> CardsWith:
+    """The cards that could have a question form of some kind: those that set one of ``FORM_FIELDS`` and
+    those with a written rubric. Much cheaper to tell than finding a card's forms (and the deck cache
+    makes only those cards), and it keeps every card that has one."""
+    return CardsWith(FORM_FIELDS, {"id": frozenset(written_rubrics())})

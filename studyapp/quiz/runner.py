@@ -98,7 +98,8 @@ def build_quiz(
         raise ValueError(f"kinds must be some of {', '.join(KINDS)}, got {[str(k) for k in kinds]!r}")
     chosen = [QuestionKind(kind) for kind in kinds]
     rng = random.Random(seed)
-    supported = {card.id: forms(card, chosen) for card in cards if could_have_forms(card.id, vars(card))}
+    candidates = could_have_forms()
+    supported = {card.id: forms(card, chosen) for card in cards if candidates.keeps(card)}
     usable = [card for card in cards if supported.get(card.id)]
     cycle = [kind for kind in KINDS if any(kind in supported[card.id] for card in usable)]
     if not usable:
@@ -153,10 +154,9 @@ def quiz_of_library(
     are read from a cached library. If that fails (``UserError``, ``ValueError``: no question), ``build``
     of every card, whose error says the same as when every card is read."""
     from studyapp.deck_cache import cards_where
-    from studyapp.quiz.generators import FORM_FIELDS
 
     try:
-        return build(cards_where(library, FORM_FIELDS, could_have_forms, deck))
+        return build(cards_where(library, could_have_forms(), deck))
     except (UserError, ValueError):
         return build(library.cards if deck is None else library.deck_cards(deck))
 

@@ -13,11 +13,10 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,7 +25,14 @@ from studyapp import deck_cache
 from studyapp.collection import Collection, Fingerprints, open_collection, placed_cards
 from studyapp.content import load_library
 from studyapp.deck_cache import CachedLibrary, open_library
-from studyapp.deck_json import card_lookup, decode_decks, encode_deck, encode_decks, schema_fingerprint
+from studyapp.deck_json import (
+    CardsWith,
+    card_lookup,
+    decode_decks,
+    encode_deck,
+    encode_decks,
+    schema_fingerprint,
+)
 from studyapp.errors import UserError
 from studyapp.model import Card
 from studyapp.paths import bundled_deck_dir
@@ -141,39 +147,53 @@ def test_one_deck_is_read_from_the_cache_without_the_others(decks: Decks) -> Non
         assert library.loaded
 
 
-def sim_or_tag(card_id: str, fields: Mapping[str, Any]) -> bool:
-    """A filter on a card's own field (``sim``), a shared one (``deck``), a decoded one (``tags``), its id."""
-    return bool(fields["sim"]) or "t2" in fields["tags"] or (fields["deck"] == "b" and card_id.endswith("0"))
+#: Filters on a card's own field (``sim``), a value a deck's cards share (``deck``), a decoded value
+#: (``tags``, a tuple) and ids; and on ids alone.
+FILTERS = {
+    "fields and values": CardsWith(
+        ("sim",), {"deck": frozenset({"b"}), "tags": frozenset({("t2",)}), "id": frozenset({"a-0"})}
+    ),
+    "ids": CardsWith(values={"id": frozenset({"a-1", "b-0", "pooling"})}),
+}
 
 
-def test_some_cards_are_made_from_the_cache_without_the_others(decks: Decks) -> None:
+def kept_by(name: str, card: Card) -> bool:
+    """The filter ``FILTERS[name]``, written out."""
+    if name == "ids":
+        return card.id in ("a-1", "b-0", "pooling")
+    return bool(card.sim) or card.deck == "b" or card.tags == ("t2",) or card.id == "a-0"
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_some_cards_are_made_from_the_cache_without_the_others(decks: Decks, name: str) -> None:
     """``cards_where`` gives the cards of the whole library, or of one deck, that the filter keeps, as
     filtering the cards read from the files would, without loading the cached decks."""
     opened(decks)
     everything = decks.reference()[0]
     assert isinstance(everything, list)
-    names = ("sim", "tags", "deck")
+    wanted = FILTERS[name]
     for deck_id in (None, *(deck.id for deck in everything)):
         expected = [
             card
             for deck in everything
             for card in deck.cards
-            if (deck_id is None or card.deck == deck_id) and sim_or_tag(card.id, vars(card))
+            if (deck_id is None or card.deck == deck_id) and kept_by(name, card)
         ]
-        assert any(card.sim for card in expected) or deck_id in ("a", "b")
+        assert [card for card in expected if wanted.keeps(card)] == expected
+        assert any(card.sim for card in expected) or deck_id in ("a", "b") or name == "ids"
         with decks.open() as collection:
             library = collection.library
             assert isinstance(library, CachedLibrary)
-            assert deck_cache.cards_where(library, names, sim_or_tag, deck_id) == expected
+            assert deck_cache.cards_where(library, wanted, deck_id) == expected
             assert not library.loaded
             assert library.cards and library.loaded
-            assert deck_cache.cards_where(library, names, sim_or_tag, deck_id) == expected  # the same
+            assert deck_cache.cards_where(library, wanted, deck_id) == expected  # the same
     with decks.open() as collection:
         library = collection.library
         with sqlite3.connect(decks.db) as conn:  # another program replaces the cache meanwhile
             conn.execute("UPDATE deck_cache SET outline = '{}'")
-        assert deck_cache.cards_where(library, names, sim_or_tag) == [
-            card for deck in everything for card in deck.cards if sim_or_tag(card.id, vars(card))
+        assert deck_cache.cards_where(library, wanted) == [
+            card for deck in everything for card in deck.cards if kept_by(name, card)
         ]  # read from the files
 
 

@@ -325,12 +325,12 @@ class SimulationScreen(Screen[None]):
     def linked_cards(self) -> list[Card]:
         """The app's cards about this simulation (of a cached library, only they are made)."""
         from studyapp.deck_cache import cards_where
+        from studyapp.deck_json import CardsWith
 
         library = getattr(getattr(self.app, "collection", None), "library", None)
         if library is None:
             return []
-        name = self.spec.name
-        return cards_where(library, ("sim",), lambda _card_id, fields: fields.get("sim") == name)
+        return cards_where(library, CardsWith(values={"sim": frozenset([self.spec.name])}))
 
     def action_save(self) -> None:
         """Save the plot of the parameters on show as PNG and SVG (drawn by the worker process)."""
