@@ -35,6 +35,7 @@ not come back equal to itself is not cached.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import stat
 import time
@@ -63,6 +64,7 @@ from studyapp.deck_json import (
     decode_deck,
     decode_decks,
     encode_deck,
+    encode_grown_deck,
     schema_fingerprint,
 )
 from studyapp.model import Card, Deck, Problem, bytes_digest
@@ -355,7 +357,9 @@ class DeckCache:
         self.version = cache_version(self.catalogs)
         self._compared: Compared | None = None
         #: Decks the cache holds (by identity, with the deck, whose id could otherwise be reused):
-        #: their JSON text there, by position, in the cache with ``_kept_outline``.
+        #: their JSON text there, by position, in the cache with ``_kept_outline``. A deck of the
+        #: library that is one of them is copied as it is there, and one that grew from one of them
+        #: (cards added to its file) is made from its text.
         self._kept: dict[int, tuple[Deck, int]] = {}
         self._kept_outline = ""
         #: The cached library ``refresh`` read some decks of again.
@@ -468,8 +472,8 @@ class DeckCache:
         if library is None:
             return None
         self.replaced = replaced
-        in_library = {id(deck) for deck in library.decks}
-        self._kept = {id(d): (d, index) for index, d in enumerate(replaced.decks) if id(d) in in_library}
+        # the decks read again too: a deck that grew is made from the text of the one it grew from
+        self._kept = {id(d): (d, index) for index, d in enumerate(replaced.decks)}
         self._kept_outline = header.outline
         self.stamps = [kept.get(path) or fresh[path] for path in files]
         self.stamped_ns = stamped_ns
@@ -510,7 +514,17 @@ class DeckCache:
             text = self.store.deck_cache_deck(self.key, self.version, self._kept_outline, kept[1])
             if text is not None:
                 return text
-        return _checked_text(deck)
+        grown = self._grown_text(deck)
+        return grown if grown is not None else _checked_text(deck)
+
+    def _grown_text(self, deck: Deck) -> str | None:
+        """``deck``'s JSON text made from the text the cache holds of the deck it grew from (cards added
+        to its file: a big deck is not encoded again for one card); ``None`` when it grew from none."""
+        earlier = next((kept for kept in self._kept.values() if _grew_from(kept[0], deck)), None)
+        if earlier is None:
+            return None
+        text = self.store.deck_cache_deck(self.key, self.version, self._kept_outline, earlier[1])
+        return None if text is None else encode_grown_deck(text, deck, len(earlier[0].cards))
 
     def save(self, library: Library, summary: Mapping[str, str]) -> None:
         """Cache ``library`` (just ``read`` or ``refresh``-ed) with ``summary``, if the collection can be
@@ -558,6 +572,17 @@ class DeckCache:
             self.keep_texts_of(self.opened)
         self.stamps = stamps
         self.save(library, summary)
+
+
+def _grew_from(before: Deck, deck: Deck) -> bool:
+    """Whether ``deck`` is ``before`` with cards added after its own, read from the same file."""
+    count = len(before.cards)
+    return (
+        before.source is not None
+        and before.source == deck.source
+        and 0 < count < len(deck.cards)
+        and all(map(operator.is_, before.cards, deck.cards[:count]))
+    )
 
 
 def _checked_text(deck: Deck) -> str | None:

@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +220,31 @@ def encode_decks(decks: Sequence[Deck]) -> str:
 def encode_deck(deck: Deck) -> str:
     """One deck as JSON text: an item of ``encode_decks``' list (``decode_deck`` reads it)."""
     return json.dumps(_encode_deck(deck), ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_grown_deck(text: str, deck: Deck, kept: int) -> str | None:
+    """``encode_deck(deck)`` made from ``text``, the ``encode_deck`` of a deck whose cards were the first
+    ``kept`` of ``deck``'s (cards were added to its file): the other cards' rows are appended, each checked
+    to come back equal to itself. ``None`` when a new card does not share a value the text shares (only
+    encoding the whole deck tells then)."""
+    data = json.loads(text)
+    cards, deck_codec = codec(Card), codec(Deck, ("cards",))
+    shared, varying = data["shared"], data["varying"]
+    at = {name: i for i, name in enumerate(cards.names)}
+    rows = []
+    for card in deck.cards[kept:]:
+        values = cards.encode(card)
+        if any(values[at[name]] != value for name, value in shared.items()):
+            return None
+        rows.append([values[at[name]] for name in varying])
+    data["deck"] = deck_codec.encode(deck)
+    data["cards"] = [*data["cards"], *rows]
+    made = _DeckCards(data).cards(rows)
+    if made != list(deck.cards[kept:]) or deck_codec.decode(data["deck"], cards=()) != replace(
+        deck, cards=()
+    ):
+        return None
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_decks(text: str) -> list[Deck]:

@@ -8,6 +8,7 @@ the same folders, the reference.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -31,6 +32,7 @@ from studyapp.deck_json import (
     decode_decks,
     encode_deck,
     encode_decks,
+    encode_grown_deck,
     schema_fingerprint,
 )
 from studyapp.errors import UserError
@@ -229,6 +231,52 @@ def test_a_changed_deck_folder_is_read_again_and_an_unchanged_one_is_not(decks: 
     else:  # a changed or added deck alone is read, in its place; a removed one's deck is left out
         assert read == {"removed": 0, "renamed": 1}.get(change, 1) and not cached
         assert opened(decks)[0] == 0  # and cached again
+
+
+def cached_texts(decks: Decks) -> dict[str, str]:
+    """Each cached deck's JSON text, by deck id."""
+    with sqlite3.connect(decks.db) as conn:
+        (payload,) = conn.execute("SELECT payload FROM deck_cache").fetchone()
+    return {
+        data["deck"][0]: json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        for data in json.loads(payload)
+    }
+
+
+ADDED_CARD = '\n[[cards]]\nid = "a-{n}"\nquestion = "Added {n}?"\nanswer = "An answer."\ntags = ["{tag}"]\n'
+
+
+@pytest.mark.parametrize("tag", ["t1", "t1 and a sim"])
+def test_a_deck_that_grew_is_cached_as_encoding_it_whole_caches_it(decks: Decks, tag: str) -> None:
+    """Cards added to a deck file: the deck read again is cached from the text of the deck it grew from
+    with the new cards' rows, exactly as encoding the whole deck writes it; a new card that does not
+    share a value every card shared (a simulation) has the whole deck encoded."""
+    opened(decks)
+    path = decks.folder / "a.toml"
+    added = ADDED_CARD.format(n=3, tag="t1") + ADDED_CARD.format(n=4, tag="t2")
+    if tag != "t1":
+        added += 'sim = "pooling"\n'
+    decks.write("a.toml", path.read_text() + added, OLD_NS + 10**9)
+    read, _hashed, found, cached = opened(decks)
+    assert read == 1 and not cached and found == decks.reference()
+    grown = next(deck for deck in found[0] if deck.id == "a")
+    assert [card.id for card in grown.cards][-2:] == ["a-3", "a-4"]
+    assert cached_texts(decks)["a"] == encode_deck(grown)
+    assert opened(decks)[0] == 0 and opened(decks)[2] == decks.reference()
+
+
+def test_a_grown_deck_is_encoded_from_its_text_only_when_its_new_cards_share_its_shared_values(
+    decks: Decks,
+) -> None:
+    opened(decks)
+    before = cached_texts(decks)
+    [a, b] = [deck for deck in decks.reference()[0] if deck.id in ("a", "b")]  # type: ignore[attr-defined]
+    extra = Card("a-9", "a", "Another?", "An answer.", tags=("t0",), position=3, source=a.cards[0].source)
+    grown = dataclasses.replace(a, cards=(*a.cards, extra))
+    assert encode_grown_deck(before["a"], grown, len(a.cards)) == encode_deck(grown)
+    # every value of deck b's one card is shared, its id too: a second card has another
+    other = dataclasses.replace(b.cards[0], id="b-1", position=1)
+    assert encode_grown_deck(before["b"], dataclasses.replace(b, cards=(*b.cards, other)), 1) is None
 
 
 @pytest.mark.parametrize(
