@@ -183,8 +183,8 @@ class _DeckCards:
 @dataclass(frozen=True)
 class CardsWith:
     """Which cards to make of a deck: those that set any of ``fields`` (to a true value: a text, a
-    non-empty tuple...), and those whose field ``name`` has one of the values ``values[name]`` (an id,
-    a simulation's name...)."""
+    non-empty tuple...), and those whose field ``name`` has one of the values ``values[name]`` (a field
+    of hashable values: an id, a simulation's name...)."""
 
     fields: tuple[str, ...] = ()
     values: Mapping[str, frozenset[Any]] = field(default_factory=dict)
