@@ -238,11 +238,10 @@ def encode_grown_deck(text: str, deck: Deck, kept: int) -> str | None:
             return None
         rows.append([values[at[name]] for name in varying])
     data["deck"] = deck_codec.encode(deck)
-    data["cards"] = [*data["cards"], *rows]
-    made = _DeckCards(data).cards(rows)
-    if made != list(deck.cards[kept:]) or deck_codec.decode(data["deck"], cards=()) != replace(
-        deck, cards=()
-    ):
+    data["cards"].extend(rows)
+    new_cards_back = _DeckCards(data).cards(rows)
+    deck_back = deck_codec.decode(data["deck"], cards=())
+    if new_cards_back != list(deck.cards[kept:]) or deck_back != replace(deck, cards=()):
         return None
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
