@@ -26,7 +26,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from studyapp.commands import load_decks
+from studyapp.commands import open_decks
 from studyapp.table import format_table
 
 if TYPE_CHECKING:
@@ -61,12 +61,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fit, report, and apply or reset as asked. Exit status 1 when --apply could not apply."""
-    from studyapp.collection import open_collection
     from studyapp.fsrs_tools import optimizer
 
-    library = load_decks(args.content)
     changes = args.apply or args.reset
-    with open_collection(args.db, library=library, for_reading=not changes) as collection:
+    with open_decks(args.db, args.content, for_reading=not changes) as collection:
         if args.reset:
             optimizer.reset(collection)
         report = optimizer.fit(collection)

@@ -32,7 +32,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from studyapp.commands import load_decks
+from studyapp.commands import open_decks
 from studyapp.errors import UserError
 from studyapp.table import format_table
 
@@ -91,12 +91,12 @@ def parse_retention(text: str | None) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the options, simulate the plan now and print it."""
-    from studyapp.collection import open_collection
+    from studyapp.deck_json import collector_paused
     from studyapp.fsrs_tools.planner import Planner
 
     exam, retention = parse_exam(args.exam), parse_retention(args.retention)
-    library = load_decks(args.content)
-    with open_collection(args.db, library=library, for_reading=True) as collection:
+    # (the simulation makes many lasting objects and no cycles: see ``collector_paused``)
+    with collector_paused(), open_decks(args.db, args.content, for_reading=True) as collection:
         try:
             planner = Planner(collection, datetime.now(UTC), exam=exam)
         except ValueError as error:

@@ -203,7 +203,7 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_apkg_export(args: argparse.Namespace) -> int:
     """Write the decks (all, or those of --deck) to FILE as an Anki package."""
     from studyapp.anki.export import export_apkg
-    from studyapp.commands import load_decks
+    from studyapp.commands import load_decks_cached
     from studyapp.export_format import check_export_target
 
     if args.file == "-":
@@ -212,7 +212,7 @@ def run_apkg_export(args: argparse.Namespace) -> int:
     check_export_target(target, collection_path(args))
     if not target.parent.is_dir():
         raise UserError(f"cannot write {target}: the folder {target.parent} does not exist")
-    library = load_decks(args.content)
+    library = load_decks_cached(collection_path(args), args.content)
     decks = library.decks
     if args.decks:
         known = {deck.id: deck for deck in decks}

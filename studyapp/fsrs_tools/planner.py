@@ -4,9 +4,9 @@ The simulation (``simulator``, fsrs-rs's algorithm) starts from the collection a
 stability, difficulty, last review and due day, and the new cards in the order they will be introduced.
 It studies each deck within its own daily limits (new cards per day, maximum reviews per day, less
 what was already studied today), with the collection's FSRS parameters and the desired retention, until
-the day before the exam (or for 30 days). How the learner answers comes from their history where it
-holds enough (``history.answer_profile``: the shares of first ratings and of Hard/Good/Easy, the median
-seconds per answer), else from fsrs-rs's averages.
+the day before the exam (or for 30 days). How the learner answers comes from their latest answers
+(``history.PROFILE_ANSWERS``) where they hold enough (``history.answer_profile``: the shares of first
+ratings and of Hard/Good/Easy, the median seconds per answer), else from fsrs-rs's averages.
 
 A simulation is random (which reviews are forgotten, which rating a new card gets), so each desired
 retention is simulated ``runs`` times with the same seeds and the results averaged:
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from studyapp.fsrs_tools.history import StudyCalendar, answer_profile
+from studyapp.fsrs_tools.history import PROFILE_ANSWERS, StudyCalendar, answer_profile
 from studyapp.fsrs_tools.plan_result import Outlook, Plan, PlanDay
 from studyapp.fsrs_tools.simulator import MemoryModel, SimCard, simulate_cards
 from studyapp.model import CardRecord, StudyState
@@ -175,7 +175,7 @@ class Planner:
         self.source = "fitted" if settings.fsrs_parameters else "default"
         self.desired_retention = settings.desired_retention
         scheduler = Scheduler(fuzz=False, parameters=self.parameters)
-        profile = answer_profile(collection.store.iter_reviews())
+        profile = answer_profile(collection.store.recent_answers(PROFILE_ANSWERS))
         self.config = simulator_config(self.days, profile, scheduler)
         records = collection.store.cards(include_retired=False)
         self.decks = self._decks(collection, records, now, calendar)
@@ -194,13 +194,13 @@ class Planner:
         left = session.left_today(now)
         decks: dict[str, DeckPlanInput] = {}
         new: dict[str, list[CardRecord]] = {}
-        for deck in collection.library.decks:
-            limits = session.deck_limits(deck.id)
+        for deck_id in collection.library.deck_ids:  # (their cards are not read)
+            limits = session.deck_limits(deck_id)
             config = with_limits(self.config, limits.new_per_day, limits.review_limit)
-            new_left, reviews_left = left.get(deck.id, (limits.new_per_day, limits.review_limit))
+            new_left, reviews_left = left.get(deck_id, (limits.new_per_day, limits.review_limit))
             done = (max(limits.new_per_day - new_left, 0), max(limits.review_limit - reviews_left, 0))
-            decks[deck.id] = DeckPlanInput(deck.id, config, done_today=done)
-            new[deck.id] = []
+            decks[deck_id] = DeckPlanInput(deck_id, config, done_today=done)
+            new[deck_id] = []
         for record in records:
             planned = decks.get(record.deck_id)
             if planned is None or record.state.suspended:
@@ -305,14 +305,17 @@ class Planner:
 def _add_recall(
     sums: dict[str, float], cards: Iterable[tuple[tuple[str, ...], SimCard]], model: MemoryModel, day: int
 ) -> float:
-    """Add each card's recall on ``day`` to its tags' sums; returns the cards' total recall."""
-    total = 0.0
+    """Add each card's recall on ``day`` to its tags' sums; returns the cards' total recall. (Summed per
+    set of tags first: a big deck has many cards and few sets.)"""
+    by_tags: dict[tuple[str, ...], float] = {}
     for tags, card in cards:
-        recall = 0.0 if card.last_day is None else model.retrievability(day - card.last_day, card.stability)
-        total += recall
+        if card.last_day is not None:  # a card never studied adds 0
+            recall = model.retrievability(day - card.last_day, card.stability)
+            by_tags[tags] = by_tags.get(tags, 0.0) + recall
+    for tags, recall in by_tags.items():
         for tag in tags:
             sums[tag] = sums.get(tag, 0.0) + recall
-    return total
+    return sum(by_tags.values())
 
 
 def make_plan(

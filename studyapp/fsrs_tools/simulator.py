@@ -25,7 +25,6 @@ while py-fsrs (which schedules the real reviews) and fsrs-rs's scheduler keep it
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
 from bisect import bisect_right
@@ -46,7 +45,7 @@ S_MIN, S_MAX = 0.001, 36500.0
 D_MIN, D_MAX = 1.0, 10.0
 
 
-@dataclass
+@dataclass(slots=True)
 class SimCard:
     """One card in the simulation: its memory, and the study days of its last review and next one.
 
@@ -227,45 +226,69 @@ def simulate_cards(
     """Simulate ``config.learn_span`` study days of ``cards`` (copied, not changed).
 
     ``done_today``: new cards and reviews already studied today, which count against today's limits.
+
+    Each day takes its due reviews, then its new cards, in fsrs-rs's default order (``_review_key``;
+    new cards in the order given), until the day is full; what a full day leaves waits for the next
+    day, in the same order, so a backlog of thousands of reviews costs one sort a day.
     """
-    span = config.learn_span
+    span, count = config.learn_span, len(cards)
     run = _Simulation(parameters, desired_retention, config, seed)
     cards = [SimCard(c.stability, c.difficulty, c.last_day, c.due_day) for c in cards]
     reviews, learned, seconds = [0] * span, [0] * span, [0.0] * span
-    used_new, used_reviews = [0] * span, [0] * span
-    if span:
-        used_new[0], used_reviews[0] = done_today
-    queue = [(c.due_day, c.is_new, _priority(c), index) for index, c in enumerate(cards) if c.due_day < span]
-    heapq.heapify(queue)
-    while queue:
-        day, is_new, _priority_value, index = heapq.heappop(queue)
-        card = cards[index]
-        if is_new:
-            full = used_new[day] + 1 > config.learn_limit or (
-                not config.new_cards_ignore_review_limit
-                and used_new[day] + used_reviews[day] + 1 > config.review_limit
-            )
-        else:
-            full = used_reviews[day] + 1 > config.review_limit
-        if full or seconds[day] > config.max_cost_perday:
-            card.due_day = day + 1
-            if card.due_day < span:
-                heapq.heappush(queue, (card.due_day, is_new, _priority(card), index))
-            continue
-        if is_new:
-            seconds[day] += run.learn(card)
-            learned[day] += 1
-            used_new[day] += 1
-        else:
+    due_reviews: list[list[int]] = [[] for _ in range(span)]
+    due_new: list[list[int]] = [[] for _ in range(span)]
+    for index, card in enumerate(cards):
+        if card.due_day < span:
+            if card.is_new:
+                due_new[card.due_day].append(index)
+            else:
+                due_reviews[card.due_day].append(_review_key(card, index, count))
+    waiting_reviews: list[int] = []
+    waiting_new: list[int] = []
+    used_new, used_reviews = done_today
+    for day in range(span):
+        waiting_reviews = sorted(waiting_reviews + due_reviews[day])
+        taken = 0
+        for key in waiting_reviews:
+            if used_reviews + 1 > config.review_limit or seconds[day] > config.max_cost_perday:
+                break
+            card = cards[key % count]
             seconds[day] += run.review(card, day)
             reviews[day] += 1
-            used_reviews[day] += 1
-        card.last_day, card.due_day = day, day + run.interval(card)
-        if card.due_day < span:
-            heapq.heappush(queue, (card.due_day, False, _priority(card), index))
+            used_reviews += 1
+            taken += 1
+            card.last_day, card.due_day = day, day + run.interval(card)
+            if card.due_day < span:
+                due_reviews[card.due_day].append(_review_key(card, key % count, count))
+        waiting_reviews = waiting_reviews[taken:]
+        waiting_new = sorted(waiting_new + due_new[day])
+        taken = 0
+        for index in waiting_new:
+            if (
+                used_new + 1 > config.learn_limit
+                or (
+                    not config.new_cards_ignore_review_limit
+                    and used_new + used_reviews + 1 > config.review_limit
+                )
+                or seconds[day] > config.max_cost_perday
+            ):
+                break
+            card = cards[index]
+            seconds[day] += run.learn(card)
+            learned[day] += 1
+            used_new += 1
+            taken += 1
+            card.last_day, card.due_day = day, day + run.interval(card)
+            if card.due_day < span:
+                due_reviews[card.due_day].append(_review_key(card, index, count))
+        waiting_new = waiting_new[taken:]
+        used_new = used_reviews = 0
+    for index in [*waiting_new, *(key % count for key in waiting_reviews)]:
+        cards[index].due_day = span  # still waiting after the last day
     return SimResult(reviews, learned, seconds, cards)
 
 
-def _priority(card: SimCard) -> int:
-    """fsrs-rs's default order of a day's reviews: easier cards (lower difficulty) first."""
-    return -(2**31) if card.is_new else int(card.difficulty * 100)
+def _review_key(card: SimCard, index: int, count: int) -> int:
+    """A review's place in its day, fsrs-rs's default order: easier cards (lower difficulty, in
+    hundredths) first, then card ``index`` of ``count`` in the order given (``key % count``)."""
+    return int(card.difficulty * 100) * count + index

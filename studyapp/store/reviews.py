@@ -138,6 +138,16 @@ class ReviewLog(CardStore):
             yield ReviewRecord.from_row(row)
 
     @guarded
+    def recent_answers(self, limit: int) -> list[tuple[int, int, int | None]]:
+        """``(state_before, rating, duration_ms)`` of the latest ``limit`` reviews, latest first: how the
+        learner answers now, read from the time index without the states' JSON."""
+        return self.conn.execute(
+            "SELECT state_before, rating, duration_ms FROM reviews "
+            "ORDER BY reviewed_at DESC, id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    @guarded
     def count_reviewed_by_deck(self, since: datetime) -> dict[str, tuple[int, int]]:
         """``(new, review)`` per deck id: reviews made from ``since`` on of cards that were new, and of
         cards in review (the daily budgets of new cards and of reviews)."""

@@ -364,10 +364,21 @@ COMMANDS: dict[str, tuple[list[str], bytes | None, str]] = {
     "stats": (["stats"], None, ""),
     "review --plain (first card)": (["review", "--plain"], b"\n[", "q\n"),
     "quiz --plain (first question)": (["quiz", "--plain", "-n", "3", "--seed", "1"], b"[1/3]", ""),
+    # The exam planner's 30 days, simulated on every card (no target of its own: reported).
+    "plan (whole run)": (["plan"], None, ""),
     # A card added to the big deck (a new deck of the learner's beside the bundled one), then a start.
     "add --deck scale (whole run)": (["add", "--deck", "scale", *ADDED_CARD], None, ""),
     "cards (first line) after add": (["cards"], b"\n", ""),
 }
+
+#: The commands whose start at 50k cards is to stay within 1.5x of the bundled deck's.
+WITHIN_1_5X = (
+    "cards (first line)",
+    "cards --deck deep-learning",
+    "stats",
+    "review --plain (first card)",
+    "quiz --plain (first question)",
+)
 
 
 def command_time(setup: Setup, args: list[str], marker: bytes | None, stdin: str) -> float:
@@ -465,7 +476,8 @@ def report(setup: Setup, figures: Figures, base: Figures | None) -> None:
         value = statistics.median(times)
         against = ""
         if base is not None and name in base.commands:
-            against = f"  vs bundled {value / statistics.median(base.commands[name]):4.2f}x (target <= 1.5x)"
+            against = f"  vs bundled {value / statistics.median(base.commands[name]):4.2f}x"
+            against += " (target <= 1.5x)" if name in WITHIN_1_5X else ""
         print(f"studyapp {name:<29}{ms(value)}  ratio {value / hello:5.2f}x{against}")
     if figures.import_s is not None:
         print(f"import {setup.size:,} cards from JSON        {figures.import_s:6.2f} s   (target <= 10 s)")

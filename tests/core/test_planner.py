@@ -7,9 +7,12 @@ starting point and its recall against the stored card states and py-fsrs's forge
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
+import random
 import statistics
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,8 +23,9 @@ import pytest
 
 from studyapp.collection import Collection, open_collection
 from studyapp.content import load_library, load_paths
+from studyapp.fsrs_tools.history import PROFILE_ANSWERS, answer_profile
 from studyapp.fsrs_tools.planner import Planner, simulator_config, with_limits
-from studyapp.fsrs_tools.simulator import MemoryModel, SimCard, simulate_cards
+from studyapp.fsrs_tools.simulator import MemoryModel, SimCard, SimResult, _Simulation, simulate_cards
 from studyapp.model import StudyState
 
 from .simulated_learner import START, Learner, exact_scheduler, run_cli, study, write_deck
@@ -136,6 +140,73 @@ def test_a_review_limit_holds_reviews_back_as_in_fsrs_rs() -> None:
     assert abs(statistics.fmean(mine) - statistics.fmean(theirs)) < 4 * error
 
 
+def queued_one_by_one(config: fsrs_rs_python.SimulatorConfig, cards: list[SimCard], seed: int) -> SimResult:
+    """The reference for ``simulate_cards``'s queue: every card in one heap keyed by (day, new, difficulty
+    in hundredths, index), as fsrs-rs orders them; a card a full day cannot take is pushed to the next
+    day on its own. Each card is studied with the module's own steps (``_Simulation``)."""
+    span = config.learn_span
+    run = _Simulation(W, 0.9, config, seed)
+    cards = [SimCard(c.stability, c.difficulty, c.last_day, c.due_day) for c in cards]
+    reviews, learned, seconds = [0] * span, [0] * span, [0.0] * span
+    used_new, used_reviews = [0] * span, [0] * span
+
+    def key(card: SimCard, day: int, index: int) -> tuple[int, bool, int, int]:
+        return (day, card.is_new, -(2**31) if card.is_new else int(card.difficulty * 100), index)
+
+    queue = [key(card, card.due_day, index) for index, card in enumerate(cards) if card.due_day < span]
+    heapq.heapify(queue)
+    while queue:
+        day, is_new, _priority, index = heapq.heappop(queue)
+        card = cards[index]
+        full = (
+            used_new[day] + 1 > config.learn_limit
+            or (
+                not config.new_cards_ignore_review_limit
+                and used_new[day] + used_reviews[day] + 1 > config.review_limit
+            )
+            if is_new
+            else used_reviews[day] + 1 > config.review_limit
+        )
+        if full or seconds[day] > config.max_cost_perday:
+            card.due_day = day + 1
+            if card.due_day < span:
+                heapq.heappush(queue, key(card, card.due_day, index))
+            continue
+        if is_new:
+            seconds[day] += run.learn(card)
+            learned[day], used_new[day] = learned[day] + 1, used_new[day] + 1
+        else:
+            seconds[day] += run.review(card, day)
+            reviews[day], used_reviews[day] = reviews[day] + 1, used_reviews[day] + 1
+        card.last_day, card.due_day = day, day + run.interval(card)
+        if card.due_day < span:
+            heapq.heappush(queue, key(card, card.due_day, index))
+    return SimResult(reviews, learned, seconds, cards)
+
+
+@pytest.mark.parametrize(
+    ("new_per_day", "review_limit", "ignore_review_limit", "seconds_a_day"),
+    [(20, 40, True, math.inf), (5, 25, False, math.inf), (0, 10, True, math.inf), (30, 9999, True, 900.0)],
+)
+def test_a_backlog_waits_in_the_order_one_queue_takes_it(
+    new_per_day: int, review_limit: int, ignore_review_limit: bool, seconds_a_day: float
+) -> None:
+    """Hundreds of overdue reviews and new cards under tight limits: ``simulate_cards`` carries what a day
+    leaves to the next day in one slice, and ends exactly where the one-by-one queue ends."""
+    rng = random.Random(11)
+    config = with_limits(simulator_config(40), new_per_day, review_limit)
+    config.new_cards_ignore_review_limit = ignore_review_limit
+    config.max_cost_perday = seconds_a_day
+    cards = [
+        SimCard(rng.uniform(0.5, 90), rng.uniform(1, 10), -rng.randrange(1, 90), rng.randrange(0, 45))
+        if rng.random() < 0.6
+        else SimCard(due_day=rng.randrange(0, 45))
+        for _ in range(900)
+    ]
+    for seed in range(3):
+        assert simulate_cards(W, 0.9, config, cards, seed) == queued_one_by_one(config, cards, seed)
+
+
 def new_cards(count: int, per_day: int) -> list[SimCard]:
     return [SimCard(due_day=i // per_day) for i in range(count)]
 
@@ -167,6 +238,40 @@ def test_studied_cards_start_from_their_stored_memory(studied: Collection) -> No
     ]
     assert planner.decks[0].cards == expected
     assert planner.decks[0].tags == [r.tags for r in stored]
+
+
+def test_how_the_learner_answers_comes_from_the_latest_answers(studied: Collection) -> None:
+    """``Store.recent_answers`` is the log's latest answers, latest first, read without their states;
+    the profile of all of them is the one counted from the whole review records."""
+    records = sorted(studied.store.iter_reviews(), key=lambda r: (r.reviewed_at, r.id), reverse=True)
+    columns = [(int(r.before.state), int(r.rating), r.duration_ms) for r in records]
+    assert len(records) > 300
+    assert studied.store.recent_answers(25) == columns[:25]
+    assert studied.store.recent_answers(PROFILE_ANSWERS) == columns
+    profile = answer_profile(studied.store.recent_answers(PROFILE_ANSWERS))
+    first = Counter(int(r.rating) for r in records if r.before.state == StudyState.NEW)
+    passed = Counter(int(r.rating) for r in records if r.before.state == StudyState.REVIEW and r.rating > 1)
+    assert profile.first_ratings == first.total() == 60
+    assert profile.first_rating_prob == pytest.approx([first[rating] / 60 for rating in range(1, 5)])
+    assert profile.passed_reviews == passed.total()
+    assert profile.review_rating_prob == pytest.approx(
+        [passed[rating] / passed.total() for rating in range(2, 5)]
+    )
+    phases = {StudyState.NEW: 0, StudyState.LEARNING: 0, StudyState.REVIEW: 1, StudyState.RELEARNING: 2}
+    seconds: dict[tuple[int, int], list[float]] = {}
+    for r in records:
+        assert r.duration_ms is not None
+        seconds.setdefault((phases[r.before.state], int(r.rating)), []).append(r.duration_ms / 1000)
+    assert profile.seconds == tuple(
+        tuple(
+            statistics.median(seconds[phase, rating]) if len(seconds.get((phase, rating), ())) >= 10 else None
+            for rating in range(1, 5)
+        )
+        for phase in range(3)
+    )
+    assert any(value is not None for phase in profile.seconds for value in phase)
+    recent = answer_profile(studied.store.recent_answers(100))
+    assert recent.first_ratings + recent.passed_reviews <= 100 < profile.passed_reviews
 
 
 def test_suspended_cards_are_not_studied_but_keep_their_memory(studied: Collection) -> None:
