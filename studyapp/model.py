@@ -329,6 +329,19 @@ class CardRecord:
     state: CardState
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedAnswer:
+    """One review of the log without the card's states around it: what fitting FSRS to the history and
+    checking its health read (a million are read in seconds, where ``ReviewRecord``'s states take
+    tens)."""
+
+    id: int
+    card_id: str
+    rating: Rating
+    reviewed_at: datetime
+    state_before: StudyState
+
+
 @dataclass(frozen=True)
 class ReviewRecord:
     """One row of the append-only review log.

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from studyapp.model import Rating, ReviewRecord, StudyState
+from studyapp.model import LoggedAnswer, Rating, StudyState
 
 #: Reviews needed before a share is judged at all.
 MIN_REVIEWS = 50
@@ -49,7 +49,7 @@ class ReviewCounts:
         return self.failed_next[rating] / followed if followed else None
 
 
-def review_counts(reviews: Iterable[ReviewRecord]) -> ReviewCounts:
+def review_counts(reviews: Iterable[LoggedAnswer]) -> ReviewCounts:
     """``ReviewCounts`` of a review log in log order."""
     ratings = dict.fromkeys(Rating, 0)
     followed = dict.fromkeys(Rating, 0)
@@ -60,7 +60,7 @@ def review_counts(reviews: Iterable[ReviewRecord]) -> ReviewCounts:
         if before is not None:
             followed[before] += 1
             failed[before] += review.rating == Rating.AGAIN
-        if review.before.state == StudyState.REVIEW:
+        if review.state_before == StudyState.REVIEW:
             ratings[review.rating] += 1
             waiting[review.card_id] = review.rating
     return ReviewCounts(ratings, followed, failed)

@@ -19,7 +19,7 @@ from itertools import pairwise
 from statistics import median
 from typing import TYPE_CHECKING
 
-from studyapp.model import Rating, ReviewRecord, StudyState, utc_ms
+from studyapp.model import LoggedAnswer, Rating, StudyState, utc_ms
 from studyapp.session import day_start
 
 if TYPE_CHECKING:
@@ -70,9 +70,9 @@ class TrainingSet:
         return [FSRSItem([FSRSReview(rating, delta_t) for rating, delta_t in item]) for item in self.items]
 
 
-def card_items(reviews: Sequence[ReviewRecord], calendar: StudyCalendar) -> list[tuple[int, Item]]:
+def card_items(reviews: Sequence[LoggedAnswer], calendar: StudyCalendar) -> list[tuple[int, Item]]:
     """One card's training items, each with the log id of its last review (Anki's rules, see above)."""
-    starts = [i for i, review in enumerate(reviews) if review.before.state == StudyState.NEW]
+    starts = [i for i, review in enumerate(reviews) if review.state_before == StudyState.NEW]
     if not starts:
         return []
     history = reviews[starts[-1] :]
@@ -86,9 +86,9 @@ def card_items(reviews: Sequence[ReviewRecord], calendar: StudyCalendar) -> list
     return items
 
 
-def training_set(reviews: Iterable[ReviewRecord], calendar: StudyCalendar) -> TrainingSet:
+def training_set(reviews: Iterable[LoggedAnswer], calendar: StudyCalendar) -> TrainingSet:
     """The training items of a whole review log (in log order), sorted by the id of their last review."""
-    by_card: dict[str, list[ReviewRecord]] = {}
+    by_card: dict[str, list[LoggedAnswer]] = {}
     count = 0
     for review in reviews:
         by_card.setdefault(review.card_id, []).append(review)
@@ -97,7 +97,7 @@ def training_set(reviews: Iterable[ReviewRecord], calendar: StudyCalendar) -> Tr
     cards = 0
     for card_reviews in by_card.values():
         found = card_items(card_reviews, calendar)
-        cards += any(review.before.state == StudyState.NEW for review in card_reviews)
+        cards += any(review.state_before == StudyState.NEW for review in card_reviews)
         numbered.extend(found)
     numbered.sort()
     return TrainingSet([item for _id, item in numbered], count, cards)

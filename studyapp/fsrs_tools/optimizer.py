@@ -185,7 +185,7 @@ def fit(collection: Collection, tz: tzinfo | None = None) -> FitReport:
     from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS
 
     settings = collection.settings()
-    reviews = list(collection.store.iter_reviews())
+    reviews = list(collection.store.answer_log())
     training = training_set(reviews, StudyCalendar(settings.day_start_hour, tz))
     items = training.fsrs_items()
     ready = readiness(training, items)

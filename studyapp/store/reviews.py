@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from studyapp.model import (
     KNOWN_MISTAKE,
     PROBLEM_FORM_PREFIX,
     CardState,
+    LoggedAnswer,
     QuizAttempt,
     Rating,
     ReviewRecord,
@@ -146,6 +147,17 @@ class ReviewLog(CardStore):
             "ORDER BY reviewed_at DESC, id DESC LIMIT ?",
             (limit,),
         ).fetchall()
+
+    @guarded
+    def answer_log(self) -> Iterator[LoggedAnswer]:
+        """Every review in the order it was made, without the card's states (``LoggedAnswer``)."""
+        ratings, states = {int(r): r for r in Rating}, {int(s): s for s in StudyState}
+        rows = self.conn.execute(
+            "SELECT id, card_id, rating, reviewed_at, state_before FROM reviews ORDER BY id"
+        )
+        for review_id, card_id, rating, at_ms, state in rows:
+            at = datetime.fromtimestamp(at_ms / 1000, UTC)
+            yield LoggedAnswer(review_id, card_id, ratings[rating], at, states[state])
 
     @guarded
     def count_reviewed_by_deck(self, since: datetime) -> dict[str, tuple[int, int]]:

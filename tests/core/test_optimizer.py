@@ -12,7 +12,6 @@ import math
 import shutil
 import struct
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +25,7 @@ from studyapp.content import Library, load_paths
 from studyapp.fsrs_tools import optimizer
 from studyapp.fsrs_tools.health import health_warnings, review_counts
 from studyapp.fsrs_tools.history import StudyCalendar, training_set
-from studyapp.model import CardState, Rating, ReviewRecord, Settings, StudyState
+from studyapp.model import LoggedAnswer, Rating, ReviewRecord, Settings, StudyState
 from studyapp.scheduler import Scheduler
 
 from .conftest import T0
@@ -121,9 +120,18 @@ def test_training_items_are_built_as_anki_builds_them(collection: Collection) ->
         session.rate(card, rating, when)
     session.rate(card, 3, T0 + timedelta(days=2, minutes=10))  # a relearning step: same day, no item
     session.rate(card, 2, T0 + timedelta(days=5))
-    training = training_set(collection.store.iter_reviews(), StudyCalendar(4, UTC))
+    training = training_set(collection.store.answer_log(), StudyCalendar(4, UTC))
     assert training.items == [((3, 0), (3, 0), (1, 2)), ((3, 0), (3, 0), (1, 2), (3, 0), (2, 3))]
     assert (training.reviews, training.cards) == (5, 1)
+
+
+def test_the_answer_log_is_the_review_log_without_the_states(studied: Collection) -> None:
+    """What fitting and the health check read: each review, in log order, as the full record has it."""
+    records = list(studied.store.iter_reviews())
+    assert len(records) >= 2000
+    assert list(studied.store.answer_log()) == [
+        LoggedAnswer(r.id, r.card_id, r.rating, r.reviewed_at, r.before.state) for r in records
+    ]
 
 
 # -- the fit -----------------------------------------------------------------------------------------
@@ -278,11 +286,10 @@ def test_fitted_parameters_survive_export_and_import(studied: Collection, tmp_pa
 # -- the health check -------------------------------------------------------------------------------
 
 
-def reviews_in_review(ratings: list[tuple[str, int]]) -> list[ReviewRecord]:
+def reviews_in_review(ratings: list[tuple[str, int]]) -> list[LoggedAnswer]:
     """Review-log rows of cards in the Review state, in order: ``(card, rating)``."""
-    state = CardState(StudyState.REVIEW, None, 5.0, 5.0, T0, T0)
     return [
-        ReviewRecord(i, card, Rating(rating), T0 + timedelta(days=i), 5000, state, replace(state, reps=i))
+        LoggedAnswer(i, card, Rating(rating), T0 + timedelta(days=i), StudyState.REVIEW)
         for i, (card, rating) in enumerate(ratings, start=1)
     ]
 
