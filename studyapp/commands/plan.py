@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.commands import open_decks
 from studyapp.errors import UserError
 from studyapp.table import format_table
 
 if TYPE_CHECKING:
+    from studyapp.export_format import Progress
     from studyapp.fsrs_tools.plan_result import Outlook, Plan
 
 DESCRIPTION = """\
@@ -101,9 +103,31 @@ def run(args: argparse.Namespace) -> int:
             planner = Planner(collection, datetime.now(UTC), exam=exam)
         except ValueError as error:
             raise UserError(f"--exam: {error}", status=2) from None
-        plan = planner.plan(retention)
+        progress = RunsShown(sys.stderr)
+        plan = planner.plan(retention, progress=progress)
+        progress.finish()
     print(json.dumps(plan.to_dict(), indent=2) if args.json else render(plan))
     return 0
+
+
+class RunsShown:
+    """The simulation runs done so far, as a progress bar on ``stream`` when it is a terminal (a year of
+    50,000 cards takes seconds)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.bar: Progress | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from studyapp.export_format import Progress
+
+            self.bar = Progress(self.stream, "simulating", total)
+        self.bar.advance(done - self.bar.done)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.finish()
 
 
 def render(plan: Plan) -> str:

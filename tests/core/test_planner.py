@@ -10,8 +10,13 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import os
+import pty
 import random
+import re
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -327,6 +332,43 @@ def test_todays_new_cards_count_against_todays_limit(tmp_path: Path) -> None:
 
 
 # -- the command --------------------------------------------------------------------------------------
+
+
+def test_the_plan_shows_its_runs_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal (a real pseudo-terminal on standard error), the runs simulated so far are a
+    progress bar there; the plan itself goes to standard output without it."""
+    deck_dir = write_deck(tmp_path / "decks", "exam", 50)
+    db = tmp_path / "c.sqlite3"
+    open_collection(db, library=load_paths([deck_dir])).close()
+    home = tmp_path / "home"
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "TZ": "UTC", "PATH": "/usr/bin:/bin"}
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "studyapp", "--db", str(db), "--content", str(deck_dir), "plan"],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        os.set_blocking(leader, False)
+        chunks = []
+        while True:
+            try:
+                chunks.append(os.read(leader, 1 << 16))
+            except BlockingIOError:
+                break
+        shown = b"".join(chunks).decode()
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert result.returncode == 0 and result.stdout.startswith("Plan from ")
+    found = re.search(r"the average of (\d+) simulations", result.stdout)
+    assert found is not None
+    runs = int(found.group(1)) * 4  # at 0.80, 0.85, 0.90 (the setting) and 0.95
+    assert shown.startswith("\rsimulating [") and shown.endswith(f"100% ({runs}/{runs})\r\n")
+    assert "simulating" not in result.stdout
 
 
 def test_plan_json_shape(tmp_path: Path) -> None:
