@@ -35,9 +35,8 @@ from studyapp.export_format import (
     TransferError,
     epoch_ms,
     format_time,
-    time_of,
 )
-from studyapp.model import CardState, Rating, Settings, StudyState
+from studyapp.model import Rating, Settings, StudyState, state_json
 
 
 class _Reader:
@@ -193,21 +192,11 @@ def _kind(value: Any) -> str:
 
 
 def _stored_state(values: Sequence[Any]) -> str:
-    """The store's JSON snapshot of a state given as column values."""
+    """The store's JSON snapshot of a state given as column values (``CardState.to_json``'s text, written
+    from the values as they are: no times are converted)."""
     state, step, stability, difficulty, due, last_review, reps, lapses, suspended, buried, leech = values
-    return CardState(
-        state=StudyState(state),
-        step=step,
-        stability=stability,
-        difficulty=difficulty,
-        due=time_of(due),
-        last_review=time_of(last_review),
-        reps=reps,
-        lapses=lapses,
-        suspended=bool(suspended),
-        buried_until=time_of(buried),
-        leech=bool(leech),
-    ).to_json()
+    flags = (bool(suspended), buried, bool(leech))
+    return state_json((state, step, stability, difficulty, due, last_review, reps, lapses, *flags))
 
 
 @dataclass(frozen=True)
