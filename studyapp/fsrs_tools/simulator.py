@@ -245,6 +245,14 @@ def simulate_cards(
                 due_reviews[card.due_day].append(_review_key(card, index, count))
     waiting_reviews: list[int] = []
     waiting_new: list[int] = []
+
+    def studied(index: int, day: int) -> None:
+        """Card ``index`` was studied on ``day``: its next review is due after its interval."""
+        card = cards[index]
+        card.last_day, card.due_day = day, day + run.interval(card)
+        if card.due_day < span:
+            due_reviews[card.due_day].append(_review_key(card, index, count))
+
     used_new, used_reviews = done_today
     for day in range(span):
         waiting_reviews = sorted(waiting_reviews + due_reviews[day])
@@ -252,14 +260,11 @@ def simulate_cards(
         for key in waiting_reviews:
             if used_reviews + 1 > config.review_limit or seconds[day] > config.max_cost_perday:
                 break
-            card = cards[key % count]
-            seconds[day] += run.review(card, day)
+            seconds[day] += run.review(cards[key % count], day)
             reviews[day] += 1
             used_reviews += 1
             taken += 1
-            card.last_day, card.due_day = day, day + run.interval(card)
-            if card.due_day < span:
-                due_reviews[card.due_day].append(_review_key(card, key % count, count))
+            studied(key % count, day)
         waiting_reviews = waiting_reviews[taken:]
         waiting_new = sorted(waiting_new + due_new[day])
         taken = 0
@@ -273,14 +278,11 @@ def simulate_cards(
                 or seconds[day] > config.max_cost_perday
             ):
                 break
-            card = cards[index]
-            seconds[day] += run.learn(card)
+            seconds[day] += run.learn(cards[index])
             learned[day] += 1
             used_new += 1
             taken += 1
-            card.last_day, card.due_day = day, day + run.interval(card)
-            if card.due_day < span:
-                due_reviews[card.due_day].append(_review_key(card, index, count))
+            studied(index, day)
         waiting_new = waiting_new[taken:]
         used_new = used_reviews = 0
     for index in [*waiting_new, *(key % count for key in waiting_reviews)]:
