@@ -9,6 +9,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -129,8 +130,11 @@ class Progress:
 # -- times -----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def format_time(ms: int | None) -> str | None:
-    """Epoch milliseconds as ``2025-03-03T12:00:00.000Z`` (``None`` stays ``None``)."""
+    """Epoch milliseconds as ``2025-03-03T12:00:00.000Z`` (``None`` stays ``None``). Remembered for the
+    latest few thousand times: a review's time is also its state's last review, and an export writes
+    millions of them."""
     if ms is None:
         return None
     return (_EPOCH + ms * _MS).isoformat(timespec="milliseconds").replace("+00:00", "Z")

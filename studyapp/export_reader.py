@@ -38,12 +38,17 @@ from studyapp.export_format import (
 )
 from studyapp.model import Rating, Settings, StudyState, state_json
 
+#: How many times read ``_Reader.time`` remembers at most.
+_KEPT_TIMES = 1 << 16
+
 
 class _Reader:
     """Typed reads from parsed JSON; each failure names the file and the place, like ``reviews[3].rating``."""
 
     def __init__(self, source: str) -> None:
         self.source = source
+        #: Times already read, by their text (a review's time is also its state's last review).
+        self._times: dict[str, int] = {}
 
     def fail(self, where: str, message: str) -> NoReturn:
         raise TransferError(f"{self.source}: {where}: {message}")
@@ -106,6 +111,9 @@ class _Reader:
         """
         if value is None and nullable:
             return None
+        known = self._times.get(value) if type(value) is str else None
+        if known is not None:
+            return known
         text = self.text(value, where)
         try:
             moment = datetime.fromisoformat(text)
@@ -122,6 +130,9 @@ class _Reader:
         if not FIRST_TIME_MS <= ms < END_TIME_MS:
             first, last = format_time(FIRST_TIME_MS), format_time(END_TIME_MS - 1)
             self.fail(where, f"must be from {first} to {last}, got {text!r}")
+        if len(self._times) >= _KEPT_TIMES:
+            self._times.clear()
+        self._times[text] = ms
         return ms
 
     def state(self, value: Any, where: str, owner: str) -> tuple[Any, ...]:
