@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -54,9 +55,11 @@ class _Reader:
         raise TransferError(f"{self.source}: {where}: {message}")
 
     def fields(
-        self, value: Any, where: str, fields: Sequence[str], optional: Sequence[str] = ()
+        self, value: Any, where: str, fields: tuple[str, ...], optional: tuple[str, ...] = ()
     ) -> dict[str, Any]:
         """``value`` as an object with every one of ``fields``, and nothing else but ``optional`` ones."""
+        if type(value) is dict and value.keys() == _names(fields):  # the common case, in one comparison
+            return value
         if not isinstance(value, dict):
             self.fail(where, f"must be an object, got {_kind(value)}")
         missing = [name for name in fields if name not in value]
@@ -189,6 +192,12 @@ class _Reader:
         if value in seen:
             self.fail(where, f"duplicate {value!r}")
         seen.add(value)
+
+
+@lru_cache(maxsize=64)
+def _names(fields: tuple[str, ...]) -> frozenset[str]:
+    """The field names of ``fields`` as a set, made once per tuple of names."""
+    return frozenset(fields)
 
 
 def _kind(value: Any) -> str:
