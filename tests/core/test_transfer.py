@@ -22,6 +22,7 @@ import pytest
 from studyapp import transfer
 from studyapp.cli import main
 from studyapp.collection import Collection
+from studyapp.export_stream import streamed_document
 from studyapp.model import CardState, Rating, StudyState
 from studyapp.session import StudySession
 from studyapp.store import Store
@@ -373,6 +374,79 @@ def test_a_bad_export_is_refused_and_changes_nothing(
     change(data)
     content = json.dumps(data, ensure_ascii=False).encode()
     assert_refused(db, tmp_path / "bad.json", content, message, capsys, file_fingerprint)
+
+
+# -- a big export is read with its reviews streamed: the same snapshot, the same problems ---------------
+
+
+def read_outcome(path: Path, stream_from: int) -> transfer.Snapshot | str:
+    """What reading ``path`` gives: its snapshot, or the problem it is refused for."""
+    try:
+        return transfer.read_export(str(path), stream_from=stream_from)
+    except transfer.TransferError as error:
+        return str(error)
+
+
+WHOLE = 1 << 62  # no file is this big: read whole
+
+
+@pytest.mark.parametrize(
+    "change", [pytest.param(lambda d: None, id="valid"), *(pytest.param(c, id=n) for n, c, _m in REFUSALS)]
+)
+def test_a_streamed_export_reads_as_the_whole_text_reads_it(
+    closed_collection: tuple[Path, str], tmp_path: Path, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """Every refusal above, and the valid file, read with the reviews streamed: the snapshot or the
+    problem the whole-text reader gives (it is the oracle)."""
+    _db, text = closed_collection
+    data = json.loads(text)
+    change(data)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    streamed = read_outcome(path, 0)
+    assert streamed == read_outcome(path, WHOLE)
+    if isinstance(streamed, transfer.Snapshot):
+        assert streamed.reviews and streamed.quiz_attempts
+
+
+@pytest.mark.parametrize(
+    ("edit_text", "streamed"),
+    [
+        pytest.param(lambda t: t, True, id="as written"),
+        pytest.param(lambda t: t.replace('"quiz_attempts": [', '"quiz_attempts": [\n', 1), True, id="spaced"),
+        pytest.param(lambda t: t.replace('"kind": "', '"kind": "\\ud800', 1), False, id="lone surrogate"),
+        pytest.param(lambda t: t.replace('"kind": "', '"kind": "\\ud83d\\ude00', 1), False, id="pair"),
+        pytest.param(lambda t: "\ufeff" + t, False, id="byte order mark"),
+        pytest.param(lambda t: t.replace('"duration_ms": ', '"duration_ms": NaN, "x": ', 1), False, id="NaN"),
+        pytest.param(
+            lambda t: t.replace('"duration_ms": ', '"duration_ms": 1' + "0" * 30 + ', "x": ', 1),
+            False,
+            id="big int",
+        ),
+        pytest.param(lambda t: t.rstrip() + " ]", False, id="trailing"),
+        pytest.param(lambda t: t.rstrip()[:-1] + ', "reviews": []}', False, id="reviews twice"),
+        pytest.param(
+            lambda t: t.replace('"reviews": [', '"reviews": {"a": [', 1), False, id="reviews object"
+        ),
+        pytest.param(
+            lambda t: t.replace('"params": ', '"params": ' + "[" * 100 + "]" * 100 + ', "p": ', 1),
+            False,
+            id="deep",
+        ),
+        pytest.param(lambda t: t[: len(t) // 2], False, id="cut"),
+    ],
+)
+def test_a_file_the_stream_cannot_read_exactly_is_read_whole(
+    closed_collection: tuple[Path, str], tmp_path: Path, edit_text: Callable[[str], str], streamed: bool
+) -> None:
+    """``ijson`` is not ``json``: where they could differ (a lone surrogate it would turn into ``?``, a
+    byte order mark, NaN, a number past 64 bits, anything not one well-formed object with one review
+    list, deep nesting), the file is read whole, and the outcome is the whole-text reader's."""
+    _db, text = closed_collection
+    path = tmp_path / "export.json"
+    path.write_text(edit_text(text), encoding="utf-8")
+    assert (streamed_document(path) is not None) == streamed
+    assert read_outcome(path, 0) == read_outcome(path, WHOLE)
 
 
 @pytest.mark.parametrize(
