@@ -51,10 +51,13 @@ class StreamedList:
 
     def __iter__(self) -> Iterator[Any]:
         read = 0
-        with self.path.open("rb") as file:
-            for item in ijson.items(file, f"{self.name}.item", use_float=True):
-                read += 1
-                yield item
+        try:
+            with self.path.open("rb") as file:
+                for item in ijson.items(file, f"{self.name}.item", use_float=True):
+                    read += 1
+                    yield item
+        except (OSError, ValueError, ijson.JSONError) as error:  # gone, cut or rewritten meanwhile
+            raise ChangedWhileRead(self.path) from error
         if read != self.count:
             raise ChangedWhileRead(self.path)
 

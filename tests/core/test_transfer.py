@@ -22,7 +22,7 @@ import pytest
 from studyapp import transfer
 from studyapp.cli import main
 from studyapp.collection import Collection
-from studyapp.export_stream import streamed_document
+from studyapp.export_stream import ChangedWhileRead, streamed_document
 from studyapp.model import CardState, Rating, StudyState
 from studyapp.session import StudySession
 from studyapp.store import Store
@@ -407,6 +407,29 @@ def test_a_streamed_export_reads_as_the_whole_text_reads_it(
     assert streamed == read_outcome(path, WHOLE)
     if isinstance(streamed, transfer.Snapshot):
         assert streamed.reviews and streamed.quiz_attempts
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        pytest.param(lambda t: t[: len(t) // 2], id="cut"),
+        pytest.param(lambda t: t.replace('"reviews": [', '"reviews": [{"id": 1},', 1), id="a review more"),
+        pytest.param(lambda t: "", id="emptied"),
+    ],
+)
+def test_a_file_changed_between_its_two_readings_is_refused(
+    closed_collection: tuple[Path, str], tmp_path: Path, rewrite: Callable[[str], str]
+) -> None:
+    """The top level is read first and the reviews after: a file rewritten in between (another program
+    saving over it) is refused as changed, not read half old and half new."""
+    _db, text = closed_collection
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    document = streamed_document(path)
+    assert document is not None
+    path.write_text(rewrite(text), encoding="utf-8")
+    with pytest.raises(ChangedWhileRead):
+        list(document["reviews"])
 
 
 @pytest.mark.parametrize(
