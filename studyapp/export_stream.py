@@ -24,8 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ijson
-
 #: The top-level list read from the file one item at a time.
 STREAMED = "reviews"
 #: Deeper nesting is left to the whole-text reader, which refuses a file nested too deeply to read.
@@ -33,6 +31,13 @@ MAX_DEPTH = 64
 _BOM = b"\xef\xbb\xbf"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _CHUNK = 1 << 20
+#: What ``_value`` gives for a value nested past ``MAX_DEPTH``, and ``next``'s default at the end.
+_TOO_DEEP = object()
+_END = ("", "", None)
+#: How an event changes the nesting depth.
+_DEPTH_STEP = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
+#: Events that do not start a value.
+_NOT_A_VALUE = ("map_key", "end_map", "end_array")
 
 
 class ChangedWhileRead(Exception):
@@ -50,6 +55,8 @@ class StreamedList:
         return self.count
 
     def __iter__(self) -> Iterator[Any]:
+        import ijson  # (imported only when a file is streamed: it costs start-up time elsewhere)
+
         read = 0
         try:
             with self.path.open("rb") as file:
@@ -65,6 +72,8 @@ class StreamedList:
 def streamed_document(path: Path) -> dict[str, Any] | None:
     """The top-level object of the export at ``path`` with its ``reviews`` as a ``StreamedList``, or
     ``None`` when it is to be read whole (see the module's docstring)."""
+    import ijson
+
     try:
         if not stat.S_ISREG(os.stat(path).st_mode) or _has_surrogate_escape(path):
             return None
@@ -112,17 +121,11 @@ def _top_level(path: Path, events: Iterator[tuple[str, str, Any]]) -> dict[str, 
     return data
 
 
-_TOO_DEEP = object()
-_END = ("", "", None)
-#: How an event changes the nesting depth.
-_DEPTH_STEP = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
-#: Events that do not start a value.
-_NOT_A_VALUE = ("map_key", "end_map", "end_array")
-
-
 def _value(events: Iterator[tuple[str, str, Any]]) -> Any:
     """The next value of ``events``, built as ``json`` builds it (``_TOO_DEEP`` past ``MAX_DEPTH``)."""
-    builder, depth = ijson.ObjectBuilder(), 0
+    from ijson import ObjectBuilder
+
+    builder, depth = ObjectBuilder(), 0
     for _prefix, event, value in events:
         builder.event(event, value)
         depth += _DEPTH_STEP.get(event, 0)

@@ -341,6 +341,19 @@ class LoggedAnswer:
     reviewed_at: datetime
     state_before: StudyState
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> LoggedAnswer:
+        """From ``(id, card_id, rating, reviewed_at ms, state_before)`` (a million are made at once: the
+        enums are looked up in tables, not called)."""
+        at = _utc_from_ms(row[3])
+        assert at is not None
+        return cls(row[0], row[1], _RATING_OF[row[2]], at, _STATE_OF[row[4]])
+
+
+#: The enums by their stored values.
+_RATING_OF = {int(rating): rating for rating in Rating}
+_STATE_OF = {int(state): state for state in StudyState}
+
 
 @dataclass(frozen=True)
 class ReviewRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from studyapp.model import (
@@ -151,13 +151,10 @@ class ReviewLog(CardStore):
     @guarded
     def answer_log(self) -> Iterator[LoggedAnswer]:
         """Every review in the order it was made, without the card's states (``LoggedAnswer``)."""
-        ratings, states = {int(r): r for r in Rating}, {int(s): s for s in StudyState}
         rows = self.conn.execute(
             "SELECT id, card_id, rating, reviewed_at, state_before FROM reviews ORDER BY id"
         )
-        for review_id, card_id, rating, at_ms, state in rows:
-            at = datetime.fromtimestamp(at_ms / 1000, UTC)
-            yield LoggedAnswer(review_id, card_id, ratings[rating], at, states[state])
+        yield from map(LoggedAnswer.from_row, rows)
 
     @guarded
     def count_reviewed_by_deck(self, since: datetime) -> dict[str, tuple[int, int]]:
