@@ -34,8 +34,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench_tui import Pty, compile_source, environment, hello_first_paint, ms, say_machine_speed
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
 
 NOW = datetime.now(UTC)
 DAY_MS = 86_400_000
@@ -191,6 +195,7 @@ class Figures:
     browse: list[float | None] = field(default_factory=list)
     page_down: list[float | None] = field(default_factory=list)
     keystroke: list[float | None] = field(default_factory=list)
+    search_sql: list[float] = field(default_factory=list)
     sort: list[float | None] = field(default_factory=list)
     stats_screen: list[float | None] = field(default_factory=list)
     study: list[float | None] = field(default_factory=list)
@@ -246,22 +251,49 @@ def until_match(
     return time.perf_counter()
 
 
-def expected_counts(setup: Setup, query: str) -> list[int]:
-    """What each prefix of ``query`` matches, from ``Collection.search`` (the count Browse should show),
-    with the decks checked against the simulations and problems as the app checks them (a drill card's
-    question names its problem's title)."""
+def opened(setup: Setup) -> Collection:
+    """The collection, with the decks checked against the simulations and problems as the app checks
+    them (a drill card's question names its problem's title)."""
     from studyapp.collection import open_collection
     from studyapp.commands import simulation_catalog
     from studyapp.problems import PROBLEMS
 
-    with open_collection(
+    return open_collection(
         setup.db,
         [setup.content] if setup.content else [],
         user_dir=setup.folder / "data" / "no-decks",
         sims=simulation_catalog(),
         problems=PROBLEMS,
-    ) as collection:
+    )
+
+
+def expected_counts(setup: Setup, query: str) -> list[int]:
+    """What each prefix of ``query`` matches, from ``Collection.search`` (the count Browse should show)."""
+    with opened(setup) as collection:
         return [len(collection.search(query[: i + 1], NOW)) for i in range(len(query))]
+
+
+def search_in_sql(setup: Setup, searches: Sequence[tuple[str, list[int]]], runs: int = 3) -> list[float]:
+    """The part of each timed keystroke (a prefix whose count differs from the one before) that Browse
+    spends in SQL: ``Collection.browse`` of the prefix in Browse's default order, in this process (the
+    fastest of ``runs``); the rest of the keystroke is the app's painting."""
+    from studyapp.search import parse
+
+    times = []
+    with opened(setup) as collection:
+        for query, counts in searches:
+            previous = None
+            for typed, count in enumerate(counts, start=1):
+                if count != previous:
+                    query_so_far = parse(query[:typed])
+                    runs_took = []
+                    for _ in range(runs):
+                        started = time.perf_counter()
+                        collection.browse(query_so_far, "id", NOW)
+                        runs_took.append(time.perf_counter() - started)
+                    times.append(min(runs_took))
+                previous = count
+    return times
 
 
 def app_session(setup: Setup, figures: Figures, searches: Sequence[tuple[str, list[int]]]) -> None:
@@ -467,6 +499,8 @@ def report(setup: Setup, figures: Figures, base: Figures | None) -> None:
                 f"page-down repaint          p50       {shown(median(figures.page_down), hello, '<= 17 ms')}"
             )
         print(f"search keystroke -> count  p50       {shown(median(figures.keystroke), hello, '<= 50 ms')}")
+        if figures.search_sql:
+            print(f"  of which the search in SQL  p50    {shown(median(figures.search_sql))}")
         print(f"sort                       median    {shown(median(figures.sort), hello, '<= 150 ms')}")
         print(
             f"Stats screen                         {shown(median(figures.stats_screen), hello, '<= 300 ms')}"
@@ -503,6 +537,8 @@ def main() -> int:
             setup = build(root, size, args.reviews_per_card)
             searches = [(query, expected_counts(setup, query)) for query in SEARCHES]
             figures[size] = found = Figures()
+            if "app" in args.parts:
+                found.search_sql = search_in_sql(setup, searches)
             # One discarded launch and command run: what the first start after a deck change costs
             # (reading the decks) is not what every start costs.
             command_time(setup, ["stats"], None, "")
