@@ -800,9 +800,9 @@ def adopt(collection: Collection, library: Library, fingerprints: Fingerprints |
     from studyapp.collection import Fingerprints, reconcile
 
     known = collection.known
-    before_text = known[1].text if known is not None and known[0] is collection.library else None
+    before = known[1] if known is not None and known[0] is collection.library else None
     fingerprints = fingerprints or Fingerprints.of(library)
-    report = reconcile(collection.store, library, fingerprints, collection.library, before_text)
+    report = reconcile(collection.store, library, fingerprints, collection.library, before)
     collection.library = library
     collection.known = (library, fingerprints)
     collection.sync = report

@@ -3,16 +3,18 @@
 Opening a collection reconciles it with the decks by card id: new cards appear as new, edited text
 keeps its history (only ids are matched), cards no longer in any deck are retired (kept, hidden from
 the queue and counts) and come back with their history when re-added. An unchanged library costs
-one read: its fingerprint is stored with the last reconciliation. The decks' text is kept in the
-collection too (``studyapp.store.text_index``), rewritten when it changes, so searches and Browse
-run in SQL; the decks themselves come from the deck cache (``studyapp.deck_cache``) when no deck file
-changed, and their cards are read only when something needs them.
+one read: its fingerprint is stored with the last reconciliation. When the library it replaces is
+known (a deck file read again, a card added), only the cards not kept in place are compared and
+written. The decks' text is kept in the collection too (``studyapp.store.text_index``), rewritten
+where it changes, so searches and Browse run in SQL; the decks themselves come from the deck cache
+(``studyapp.deck_cache``) when no deck file changed, and their cards are read only when something
+needs them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
@@ -95,15 +97,33 @@ class SyncReport:
         return len(self.added) + len(self.restored) + len(self.retired) + len(self.changed)
 
 
+#: Each deck's parts of the fingerprints (``_deck_parts``) by the deck, for the decks fingerprinted
+#: lately: a library read again after one deck changed digests that deck alone. The deck is held, so
+#: that its ``id`` is not another's while it is kept.
+_DECK_PARTS: dict[int, tuple[Deck, str, str]] = {}
+_KEPT_DECK_PARTS = 256
+
+
+def _deck_parts(deck: Deck) -> tuple[str, str]:
+    """Digests of what reconciliation stores of ``deck``'s cards (ids, places, tags), and of their text
+    (``text_fingerprint``); a deck is immutable, so each deck's are made once."""
+    kept = _DECK_PARTS.get(id(deck))
+    if kept is not None and kept[0] is deck:
+        return kept[1], kept[2]
+    cards = deck.cards
+    stored = _digest([(card.id, card.deck, card.position, sorted(card.tags)) for card in cards])
+    text = _digest([(c.id, c.question, c.answer, c.details, c.sim, c.tags) for c in cards])
+    if len(_DECK_PARTS) >= _KEPT_DECK_PARTS:
+        _DECK_PARTS.clear()
+    _DECK_PARTS[id(deck)] = (deck, stored, text)
+    return stored, text
+
+
 def library_fingerprint(library: LibraryView) -> str:
     """A digest of everything reconciliation stores: decks and their order, card ids, places (and how a
     place is made an ``ord``) and tags."""
-    data = [
-        DECK_ORD_STEP,
-        [(deck.id, deck.title) for deck in library.decks],
-        [(card.id, card.deck, card.position, sorted(card.tags)) for card in library.cards],
-    ]
-    return _digest(data)
+    decks = [(deck.id, deck.title, _deck_parts(deck)[0]) for deck in library.decks]
+    return _digest([DECK_ORD_STEP, decks])
 
 
 def text_fingerprint(library: LibraryView) -> str:
@@ -111,8 +131,8 @@ def text_fingerprint(library: LibraryView) -> str:
     and tags as written, in deck order, and the Unicode version that lowercases it."""
     import unicodedata
 
-    cards = [(c.id, c.question, c.answer, c.details, c.sim, c.tags) for c in library.cards]
-    return _digest([TEXT_FORMAT, unicodedata.unidata_version, cards])
+    decks = [_deck_parts(deck)[1] for deck in library.decks]
+    return _digest([TEXT_FORMAT, unicodedata.unidata_version, decks])
 
 
 def _digest(data: Any) -> str:
@@ -133,6 +153,10 @@ class Fingerprints:
     def to_dict(self) -> dict[str, str]:
         return {"library": self.library, "text": self.text}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> Fingerprints:
+        return cls(data["library"], data["text"])
+
 
 def in_sync(store: Store, fingerprints: Fingerprints) -> bool:
     """Whether the collection's cards and text are those of the library with ``fingerprints``."""
@@ -150,6 +174,31 @@ def placed_cards(library: LibraryView) -> Iterator[tuple[int, Card]]:
             yield first + index, card
 
 
+def moved_cards(library: LibraryView, before: LibraryView) -> tuple[list[tuple[int, Card]], list[str]]:
+    """The cards of ``library`` that are not where ``before`` had them, with their ``ord``, and the ids of
+    ``before``'s cards not kept in place. A card is kept in place when it is the card (or an equal one)
+    that ``before`` had at the same ``ord``: nothing reconciliation stores of it changed. A deck not
+    read again is the same object, and its cards are all kept at once."""
+    placed: list[tuple[int, Card]] = []
+    left: list[str] = []
+    old_decks = before.decks
+    for rank, deck in enumerate(library.decks):
+        cards = deck.cards
+        old = old_decks[rank].cards if rank < len(old_decks) else ()
+        if cards is old:
+            continue
+        first = rank * DECK_ORD_STEP
+        for index, card in enumerate(cards):
+            was = old[index] if index < len(old) else None
+            if was is not card and was != card:
+                placed.append((first + index, card))
+                if was is not None:
+                    left.append(was.id)
+        left += [card.id for card in old[len(cards) :]]
+    left += [card.id for deck in old_decks[len(library.decks) :] for card in deck.cards]
+    return placed, left
+
+
 def write_text(
     store: Store,
     library: LibraryView,
@@ -158,13 +207,15 @@ def write_text(
     before_text: str | None = None,
 ) -> None:
     """Write ``library``'s text to ``card_text``. When the table holds the text of ``before`` (the
-    library it replaces; ``before_text``: its text fingerprint, when known), the rows of the cards both
-    share (equal cards: a row is made from its card alone) are kept, at their new places, not made
-    again: a deck read again after a card was added to it makes one row."""
-    placed = list(placed_cards(library))
+    library it replaces; ``before_text``: its text fingerprint, when known), only the rows of the cards
+    not kept in place (``moved_cards``) change: a card equal to one of ``before`` keeps its row at its
+    new place, and a row is made for each other card (from the card alone). A deck read again after a
+    card was added to it makes one row."""
     held = store.get_meta(TEXT_FINGERPRINT)
     if before is not None and held == (before_text or text_fingerprint(before)):
-        old = {card.id: card for card in before.cards}
+        placed, left = moved_cards(library, before)
+        placed_ids = {card.id for _ord, card in placed}
+        old = {card.id: card for card in before.cards if card.id in placed_ids} if placed_ids else {}
         moved: list[tuple[int, str]] = []
         made: list[tuple[int, Card]] = []
         for ord_, card in placed:
@@ -172,9 +223,9 @@ def write_text(
                 moved.append((ord_, card.id))
             else:
                 made.append((ord_, card))
-        if store.write_text_index(text_rows_at(made), fingerprint, moved):
+        if store.write_text_index(text_rows_at(made), fingerprint, moved, [*placed_ids, *left]):
             return
-    store.write_text_index(text_rows_at(placed), fingerprint)
+    store.write_text_index(text_rows_at(placed_cards(library)), fingerprint)
 
 
 def reconcile(
@@ -182,24 +233,32 @@ def reconcile(
     library: LibraryView,
     fingerprints: Fingerprints | None = None,
     before: LibraryView | None = None,
-    before_text: str | None = None,
+    before_fingerprints: Fingerprints | None = None,
 ) -> SyncReport:
     """Bring the collection's cards and text in line with ``library`` (see the module docstring);
     ``fingerprints`` are the library's, when known, and ``before`` the library it replaces, if known,
-    with its text fingerprint ``before_text``, if known (``write_text``)."""
+    with its fingerprints, if known. When the collection's cards are ``before``'s (its fingerprint
+    says so), only the cards not kept in place (``moved_cards``) are compared with theirs: one card
+    added to a deck of 50,000 is one card to read and write, not 50,000."""
     fingerprints = fingerprints or Fingerprints.of(library)
     fingerprint = fingerprints.library
     if in_sync(store, fingerprints):
         return SyncReport(skipped=True)
     with store.transaction():
         if store.get_meta(TEXT_FINGERPRINT) != fingerprints.text:
+            before_text = before_fingerprints.text if before_fingerprints is not None else None
             write_text(store, library, fingerprints.text, before, before_text)
-        if store.get_meta(LIBRARY_FINGERPRINT) == fingerprint:  # unchanged, or another process just did it
+        held = store.get_meta(LIBRARY_FINGERPRINT)
+        if held == fingerprint:  # unchanged, or another process just did it
             return SyncReport(skipped=True)
-        known = store.card_index()
+        if before is not None and before_fingerprints is not None and held == before_fingerprints.library:
+            placed, left = moved_cards(library, before)
+            known = store.card_index([card.id for _ord, card in placed] + left)
+        else:
+            placed, known = list(placed_cards(library)), store.card_index()
         insert, update, tags = [], [], {}
         added, restored, changed = [], [], []
-        for ord_, card in placed_cards(library):
+        for ord_, card in placed:
             wanted = frozenset(card.tags)
             row = (card.id, card.deck, card.position, ord_)
             old = known.pop(card.id, None)
@@ -598,12 +657,12 @@ def open_collection(
             raise
         store = Store.open(db_path, create=False, read_only=True, upgrading=upgrading)
     try:
-        known = replaced = cache = None
+        known = replaced = cache = replaced_fingerprints = None
         if library is None:
             from studyapp.deck_cache import open_library
 
             catalogs = {"sims": sims, "problems": problems}
-            library, summary, replaced, cache = open_library(
+            opened = open_library(
                 store,
                 extra_dirs,
                 user_dir,
@@ -611,10 +670,15 @@ def open_collection(
                 lambda loaded: Fingerprints.of(loaded).to_dict(),
                 reading,
             )
-            known = (library, Fingerprints(summary["library"], summary["text"]))
+            library, replaced, cache = opened.library, opened.replaced, opened.cache
+            known = (library, Fingerprints.from_dict(opened.summary))
+            if opened.replaced_summary is not None:
+                replaced_fingerprints = Fingerprints.from_dict(opened.replaced_summary)
         fingerprints = known[1] if known else None
         report = (
-            SyncReport(skipped=True) if store.read_only else reconcile(store, library, fingerprints, replaced)
+            SyncReport(skipped=True)
+            if store.read_only
+            else reconcile(store, library, fingerprints, replaced, replaced_fingerprints)
         )
     except BaseException:
         store.close()

@@ -362,8 +362,9 @@ class DeckCache:
         #: (cards added to its file) is made from its text.
         self._kept: dict[int, tuple[Deck, int]] = {}
         self._kept_outline = ""
-        #: The cached library ``refresh`` read some decks of again.
+        #: The cached library ``refresh`` read some decks of again, and the summary cached with it.
         self.replaced: Library | None = None
+        self.replaced_summary: Mapping[str, str] | None = None
         #: The deck files' stamps, as ``lookup`` checked them or ``read`` and ``refresh`` took them,
         #: and when they were taken (the library of ``opened`` is what they stamp).
         self.stamps: list[FileStamp] = []
@@ -460,7 +461,8 @@ class DeckCache:
         fresh = {path: FileStamp.of(Path(path)) for path in to_read}
         if self.reading is not None and to_read:
             self.reading(sum(stamp.size for stamp in fresh.values()))
-        replaced = Library(decode_decks(payload), list(Outline.from_json(header.outline).problems))
+        outline = Outline.from_json(header.outline)
+        replaced = Library(decode_decks(payload), list(outline.problems))
         library: Library | None = Library(list(replaced.decks), list(replaced.problems))
         for path in removed:
             library = without_deck_file(library, Path(path)) if library is not None else None
@@ -472,6 +474,7 @@ class DeckCache:
         if library is None:
             return None
         self.replaced = replaced
+        self.replaced_summary = outline.summary
         # the decks read again too: a deck that grew is made from the text of the one it grew from
         self._kept = {id(d): (d, index) for index, d in enumerate(replaced.decks)}
         self._kept_outline = header.outline
@@ -604,6 +607,8 @@ class Opened(NamedTuple):
     replaced: Library | None = None
     #: The cache it came from (``DeckCache.save_written`` keeps it current after deck files are written).
     cache: DeckCache | None = None
+    #: The summary cached with ``replaced``.
+    replaced_summary: Mapping[str, str] | None = None
 
 
 def open_library(
@@ -626,4 +631,6 @@ def open_library(
     library = cache.opened = refreshed or cache.read()
     summary = summarise(library)
     cache.save(library, summary)
-    return Opened(library, summary, cache.replaced if refreshed is not None else None, cache)
+    if refreshed is None:
+        return Opened(library, summary, cache=cache)
+    return Opened(library, summary, cache.replaced, cache, cache.replaced_summary)

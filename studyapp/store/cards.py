@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from studyapp.model import CardRecord, CardState
@@ -71,15 +72,22 @@ class CardStore(StoreBase):
     # -- content sync ----------------------------------------------------------------------------
 
     @guarded
-    def card_index(self) -> dict[str, tuple[str, int, int, bool, frozenset[str]]]:
-        """``card_id -> (deck_id, position, ord, retired, tags)`` for every card, to reconcile with decks."""
+    def card_index(
+        self, card_ids: Iterable[str] | None = None
+    ) -> dict[str, tuple[str, int, int, bool, frozenset[str]]]:
+        """``card_id -> (deck_id, position, ord, retired, tags)`` for every card (or those of ``card_ids``
+        the collection has), to reconcile with decks."""
+        where, params = "", []
+        if card_ids is not None:
+            where = " WHERE card_id IN (SELECT value FROM json_each(?))"
+            params = [json.dumps(sorted(card_ids))]
         tags: dict[str, set[str]] = {}
-        for card_id, tag in self.conn.execute("SELECT card_id, tag FROM card_tags"):
+        for card_id, tag in self.conn.execute(f"SELECT card_id, tag FROM card_tags{where}", params):
             tags.setdefault(card_id, set()).add(tag)
         return {
             card_id: (deck_id, position, ord_, bool(retired), frozenset(tags.get(card_id, ())))
             for card_id, deck_id, position, ord_, retired in self.conn.execute(
-                "SELECT card_id, deck_id, position, ord, retired FROM cards"
+                f"SELECT card_id, deck_id, position, ord, retired FROM cards{where}", params
             )
         }
 

@@ -116,25 +116,30 @@ class TextIndex(StoreBase):
 
     @guarded
     def write_text_index(
-        self, rows: Iterable[Sequence[Any]], fingerprint: str, moved: Sequence[tuple[int, str]] = ()
+        self,
+        rows: Iterable[Sequence[Any]],
+        fingerprint: str,
+        moved: Sequence[tuple[int, str]] = (),
+        dropped: Iterable[str] | None = None,
     ) -> bool:
-        """Replace ``card_text`` with ``rows`` (``text_rows_at``), and with the rows it holds now of the
-        cards ``moved`` names (``(ord, card_id)``: each at its new deck position; a row already there
-        stays as it is), and record ``fingerprint``, together. Returns ``False``, and changes nothing,
-        when a moved card has no row."""
+        """Write ``rows`` (``text_rows_at``) to ``card_text`` in place of every row, or, given ``dropped``,
+        in place of the rows of the cards it names (the other rows stay as they are), and record
+        ``fingerprint``, together. The rows it holds now of the cards ``moved`` names (``(ord,
+        card_id)``, dropped from where they are) come back at those deck positions. Returns ``False``,
+        and changes nothing, when a moved card has no row."""
         with self.transaction() as conn:
-            if moved:
-                if not self._keep_moved(conn, moved):
-                    return False
+            if moved and not self._copy_moved(conn, moved):
+                return False
+            if dropped is None:
+                conn.execute("DELETE FROM card_text")
+            else:
                 conn.execute(
-                    "DELETE FROM card_text WHERE NOT EXISTS (SELECT 1 FROM temp.text_placed AS p "
-                    "WHERE p.ord = card_text.ord AND p.card_id = card_text.card_id)"
+                    "DELETE FROM card_text WHERE card_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(dropped)),),
                 )
+            if moved:
                 conn.execute(f"INSERT INTO card_text ({_COLUMNS}) SELECT {_COLUMNS} FROM temp.text_moved")
                 conn.execute("DROP TABLE temp.text_moved")
-                conn.execute("DELETE FROM temp.text_placed")
-            else:
-                conn.execute("DELETE FROM card_text")
             conn.executemany(_INSERT, rows)
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -154,10 +159,9 @@ class TextIndex(StoreBase):
         return {name: int(width or 0) for name, width in widths.items()}
 
     @staticmethod
-    def _keep_moved(conn: sqlite3.Connection, moved: Sequence[tuple[int, str]]) -> bool:
-        """Note the ``moved`` cards' new positions in ``temp.text_placed``, and copy the rows of those that
-        move to ``temp.text_moved`` at their new positions; ``False`` (and nothing kept) when one has no
-        row."""
+    def _copy_moved(conn: sqlite3.Connection, moved: Sequence[tuple[int, str]]) -> bool:
+        """Copy the rows of the ``moved`` cards to ``temp.text_moved``, each at its new deck position;
+        ``False`` (and nothing copied) when one has no row."""
         conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS text_placed (ord INTEGER PRIMARY KEY, card_id TEXT NOT NULL)"
         )
@@ -166,16 +170,15 @@ class TextIndex(StoreBase):
         (found,) = conn.execute(
             "SELECT count(*) FROM temp.text_placed AS p JOIN card_text AS t ON t.card_id = p.card_id"
         ).fetchone()
-        if found != len(moved):
-            conn.execute("DELETE FROM temp.text_placed")
-            return False
-        conn.execute("DROP TABLE IF EXISTS temp.text_moved")
-        others = ", ".join(f"t.{column}" for column in _COLUMNS.split(", ")[1:])
-        conn.execute(
-            f"CREATE TEMP TABLE text_moved AS SELECT p.ord AS ord, {others} FROM temp.text_placed AS p "
-            "JOIN card_text AS t ON t.card_id = p.card_id WHERE t.ord != p.ord"
-        )
-        return True
+        if found == len(moved):
+            conn.execute("DROP TABLE IF EXISTS temp.text_moved")
+            others = ", ".join(f"t.{column}" for column in _COLUMNS.split(", ")[1:])
+            conn.execute(
+                f"CREATE TEMP TABLE text_moved AS SELECT p.ord AS ord, {others} FROM temp.text_placed AS p "
+                "JOIN card_text AS t ON t.card_id = p.card_id"
+            )
+        conn.execute("DELETE FROM temp.text_placed")
+        return bool(found == len(moved))
 
     @guarded
     def fill_browse(self, node: Node | None, context: SearchContext, order: str) -> int:

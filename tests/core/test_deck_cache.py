@@ -467,11 +467,11 @@ def read_only(decks: Decks) -> Collection:
     store = Store.open(decks.db, create=False, read_only=True)
     assert store.read_only
     catalogs = {"sims": CATALOG, "problems": PROBLEMS}
-    library, summary, _replaced, cache = open_library(
+    opened = open_library(
         store, [decks.folder], decks.user_dir, catalogs, lambda lib: Fingerprints.of(lib).to_dict()
     )
-    known = (library, Fingerprints(summary["library"], summary["text"]))
-    return Collection(store, library, known=known, deck_cache=cache)
+    known = (opened.library, Fingerprints.from_dict(opened.summary))
+    return Collection(store, opened.library, known=known, deck_cache=opened.cache)
 
 
 def test_a_read_only_collection_uses_the_cache_but_never_writes_it(decks: Decks) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from studyapp.collection import DECK_ORD_STEP, open_collection, reconcile
-from studyapp.content import load_paths
-from studyapp.model import StudyState
+import pytest
+
+from studyapp.collection import DECK_ORD_STEP, Fingerprints, open_collection, reconcile
+from studyapp.content import Library, load_paths
+from studyapp.model import Card, Deck, StudyState
 from studyapp.store import CardFilter, Store
 
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
@@ -128,3 +133,84 @@ def test_open_collection_loads_the_decks_itself(tmp_path: Path, deck_dir: Path) 
     with open_collection(tmp_path / "c.db", [deck_dir], user_dir=tmp_path / "none") as collection:
         ids = {record.card_id for record in collection.store.cards()}
     assert set(ALL) <= ids and len(ids) > len(ALL)
+
+
+def card(card_id: str, deck: str, position: int, *tags: str) -> Card:
+    return Card(card_id, deck, f"What is {card_id}?", f"{card_id} is a card.", tags=tags, position=position)
+
+
+def deck(deck_id: str, *ids: str, tagged: str = "t") -> Deck:
+    return Deck(deck_id, deck_id.title(), tuple(card(c, deck_id, i, tagged) for i, c in enumerate(ids)))
+
+
+A, B, C = deck("a", "a1", "a2", "a3"), deck("b", "b1", "b2"), deck("c", "c1", "c2", "c3", "c4")
+#: Libraries after ``[A, B, C]``; the decks not named again are the same objects, as a library read
+#: again after one deck file changed keeps the others.
+CHANGES = {
+    "a card added": [A, deck("b", "b1", "b2", "b3"), C],
+    "a card added after the same cards": [A, Deck("b", "B", (*B.cards, card("b3", "b", 2, "t"))), C],
+    "a card put before the same cards": [A, Deck("b", "B", (card("b0", "b", 0, "t"), *B.cards)), C],
+    "a card removed": [A, deck("b", "b2"), C],
+    "a card moved to another deck": [deck("a", "a1", "a3"), B, deck("c", "c1", "a2", "c2", "c3", "c4")],
+    "decks reordered": [C, A, B],
+    "a deck added": [A, B, C, deck("d", "d1")],
+    "a deck removed": [B, C],
+    "a card retagged": [A, B, deck("c", "c1", "c2", "c3", "c4", tagged="u")],
+    "a card's text edited": [
+        A,
+        B,
+        Deck("c", "C", (C.cards[0], replace(C.cards[1], question="New?"), *C.cards[2:])),
+    ],
+    "a removed card back": [A, deck("b", "b1", "b2", "c2"), deck("c", "c1", "c3", "c4")],
+}
+
+
+def synced(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """What reconciliation writes: the decks, the cards' places and the tags."""
+    with sqlite3.connect(path) as conn:
+        return {
+            "decks": conn.execute(
+                "SELECT deck_id, title, rank, retired FROM decks ORDER BY deck_id"
+            ).fetchall(),
+            "cards": conn.execute(
+                "SELECT card_id, deck_id, position, ord, retired FROM cards ORDER BY card_id"
+            ).fetchall(),
+            "tags": conn.execute("SELECT card_id, tag FROM card_tags ORDER BY card_id, tag").fetchall(),
+            "text": conn.execute(
+                "SELECT ord, card_id, question, tags FROM card_text ORDER BY ord"
+            ).fetchall(),
+        }
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_only_the_changed_decks_are_compared_and_the_result_is_the_whole_comparison(
+    tmp_path: Path, change: str
+) -> None:
+    """Each step reconciled knowing the library before it (its decks not changed are not compared) and
+    reconciled comparing every card: the same report and the same rows. The steps first take a card
+    away and bring it back (retired, then restored), then make the change."""
+    steps = [Library([A, B, C]), Library([A, B, deck("c", "c1", "c3", "c4")]), Library([A, B, C])]
+    steps.append(Library(CHANGES[change]))
+    with Store.open(tmp_path / "known.db") as known, Store.open(tmp_path / "whole.db") as whole:
+        before: Library | None = None
+        for library in steps:
+            before_fingerprints = None if before is None else Fingerprints.of(before)
+            report = reconcile(known, library, Fingerprints.of(library), before, before_fingerprints)
+            assert report == reconcile(whole, library)
+            before = library
+    assert synced(tmp_path / "known.db") == synced(tmp_path / "whole.db")
+
+
+def test_a_collection_not_in_the_state_said_before_is_compared_whole(tmp_path: Path) -> None:
+    """``before`` is not what the collection holds (another program reconciled other decks): every card
+    is compared, and the result is the whole comparison's."""
+    other = Library([A, deck("b", "b1"), C])
+    after = Library(CHANGES["a card added"])
+    with Store.open(tmp_path / "known.db") as known, Store.open(tmp_path / "whole.db") as whole:
+        reconcile(known, other)
+        reconcile(whole, other)
+        said_before = Library([A, B, C])
+        report = reconcile(known, after, Fingerprints.of(after), said_before, Fingerprints.of(said_before))
+        assert report == reconcile(whole, after)
+        assert report.added == ("b2", "b3")
+    assert synced(tmp_path / "known.db") == synced(tmp_path / "whole.db")
