@@ -202,6 +202,7 @@ class Figures:
     rss_mb: list[float] = field(default_factory=list)
     commands: dict[str, list[float]] = field(default_factory=dict)
     import_s: float | None = None
+    add_card: list[float] = field(default_factory=list)
 
 
 def rss_mb(pid: int, key: str = "VmHWM") -> float:
@@ -251,9 +252,10 @@ def until_match(
     return time.perf_counter()
 
 
-def opened(setup: Setup) -> Collection:
+def opened(setup: Setup, user_dir: str = "no-decks") -> Collection:
     """The collection, with the decks checked against the simulations and problems as the app checks
-    them (a drill card's question names its problem's title)."""
+    them (a drill card's question names its problem's title), and the learner's decks in ``user_dir``
+    of the setup's data folder."""
     from studyapp.collection import open_collection
     from studyapp.commands import simulation_catalog
     from studyapp.problems import PROBLEMS
@@ -261,7 +263,7 @@ def opened(setup: Setup) -> Collection:
     return open_collection(
         setup.db,
         [setup.content] if setup.content else [],
-        user_dir=setup.folder / "data" / "no-decks",
+        user_dir=setup.folder / "data" / user_dir,
         sims=simulation_catalog(),
         problems=PROBLEMS,
     )
@@ -293,6 +295,29 @@ def search_in_sql(setup: Setup, searches: Sequence[tuple[str, list[int]]], runs:
                         runs_took.append(time.perf_counter() - started)
                     times.append(min(runs_took))
                 previous = count
+    return times
+
+
+def add_card_in_app(setup: Setup, runs: int) -> list[float]:
+    """What each of ``runs`` saves of the Add card screen takes, in this process: a card written to a deck
+    of the learner's (``authoring.add_card``) and the decks with it made the collection's
+    (``authoring.adopt``). The first reads the cached decks' cards and fingerprints the big deck; the
+    later ones reuse them, as the app does."""
+    from studyapp import authoring
+    from studyapp.commands import simulation_catalog
+
+    user_dir = setup.folder / "data" / "add-card-decks"
+    times = []
+    with opened(setup, user_dir.name) as collection:
+        for run in range(runs):
+            question = f"What does the benchmark add, run {run}?"
+            draft = authoring.CardDraft(question, "A card.", "", (), None, ())
+            started = time.perf_counter()
+            saved = authoring.add_card(
+                "mine", draft, library=collection.library, sims=simulation_catalog(), user_dir=user_dir
+            )
+            authoring.adopt(collection, saved.library)
+            times.append(time.perf_counter() - started)
     return times
 
 
@@ -515,6 +540,11 @@ def report(setup: Setup, figures: Figures, base: Figures | None) -> None:
         print(f"studyapp {name:<29}{ms(value)}  ratio {value / hello:5.2f}x{against}")
     if figures.import_s is not None:
         print(f"import {setup.size:,} cards from JSON        {figures.import_s:6.2f} s   (target <= 10 s)")
+    if figures.add_card:
+        first, *later = figures.add_card
+        print(f"Add card: first save -> collection   {shown(first)}")
+        if later:
+            print(f"Add card: each later save  median   {shown(statistics.median(later))}")
     if figures.rss_mb:
         print(f"app peak RSS                         {max(figures.rss_mb):7.1f} MB   (target < 300 MB)")
 
@@ -553,6 +583,8 @@ def main() -> int:
             setups.append(setup)
         if "commands" in args.parts:
             time_commands(setups, figures, args.runs)
+            for setup in setups:  # last: the cards added stay in the collection
+                figures[setup.size].add_card = add_card_in_app(setup, args.runs)
         for setup in setups:
             report(setup, figures[setup.size], figures.get(0) if setup.size else None)
     finally:
