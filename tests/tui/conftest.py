@@ -58,6 +58,15 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float =
         await pilot.pause(0.05)
 
 
+async def searched(pilot: Any, screen: Any, text: str | None = None) -> None:
+    """Put ``text`` in Browse's search box (if given) and wait until Browse has searched with what the
+    box holds (a typed search runs after the next paint)."""
+    search = screen.query_one("#search")
+    if text is not None:
+        search.value = text
+    await wait_until(pilot, lambda: screen.searched == search.value)
+
+
 def text_of(widget: Any) -> str:
     """The plain text a Static shows."""
     return str(widget.render())

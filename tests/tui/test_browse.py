@@ -20,7 +20,7 @@ from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.browse import COLUMNS, BrowseScreen, state_word
 from studyapp.tui.widgets.card_table import CardTable, TableRow, fitted
 
-from .conftest import FakeClock, text_of
+from .conftest import FakeClock, searched, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,16 +117,15 @@ async def test_search_filters_with_the_query_language_and_sort_orders(
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_browse(app, pilot)
         await pilot.press("slash", *"residual")
+        await searched(pilot, screen)
         table = screen.query_one("#cards", CardTable)
         assert screen.query_one("#search", Input).has_focus
         # words: the text, not tags (the cloze note "residual-block" has two cards)
         assert set(row_ids(table)) == {"residual-connection", "why-residuals", *RESIDUAL_BLOCK}
         search = screen.query_one("#search", Input)
-        search.value = "tag:residual -identity"
-        await pilot.pause()
+        await searched(pilot, screen, "tag:residual -identity")
         assert set(row_ids(table)) == {"residual-connection", "why-residuals"}
-        search.value = '(tag:cnn or "log-sum-exp") -tag:residual'
-        await pilot.pause()
+        await searched(pilot, screen, '(tag:cnn or "log-sum-exp") -tag:residual')
         assert set(row_ids(table)) == set(collection.search(search.value, clock.now))
         assert "log-sum-exp" in row_ids(table) and "residual-connection" not in row_ids(table)
         await pilot.press("enter", "o")
@@ -140,11 +139,11 @@ async def test_keys_typed_together_search_for_what_the_box_holds(app: StudyApp, 
         status = screen.query_one("#browse-status", Static)
         everything = table.row_count
         await pilot.press("slash", *"pool")
-        await pilot.pause()
+        await searched(pilot, screen)
         assert row_ids(table) == sorted(screen.collection.search("pool", clock.now))
         assert text_of(status).startswith(f"{table.row_count} of {everything} cards")
         await pilot.press(*["backspace"] * 4)  # back to the empty search: every card again
-        await pilot.pause()
+        await searched(pilot, screen)
         assert table.row_count == everything and screen.searched == ""
         assert text_of(status).startswith(f"{everything} of {everything} cards")
 
@@ -187,22 +186,18 @@ async def test_a_bad_query_is_explained_and_the_table_keeps_its_rows(app: StudyA
         search = screen.query_one("#search", Input)
         error = screen.query_one("#search-error", Static)
         assert not error.display
-        search.value = "tag:cnn"
-        await pilot.pause()
+        await searched(pilot, screen, "tag:cnn")
         cnn = row_ids(table)
         # six of the seed's cards, the cloze card conv-output-size::c1 and the CNN drills
         assert set(cnn) == {card.id for card in screen.collection.library.cards if "cnn" in card.tags}
         assert {"pooling", "conv-output-size::c1"} <= set(cnn)
-        search.value = "tag:cnn tga:x"
-        await pilot.pause()
+        await searched(pilot, screen, "tag:cnn tga:x")
         assert error.display
         assert "unknown field 'tga:' at column 9; fields: tag, deck, is, sim, prop, rated" in text_of(error)
         assert row_ids(table) == cnn
-        search.value = "tag:cnn (pool"
-        await pilot.pause()
+        await searched(pilot, screen, "tag:cnn (pool")
         assert "unclosed '(' at column 9" in text_of(error) and row_ids(table) == cnn
-        search.value = "tag:cnn pool"
-        await pilot.pause()
+        await searched(pilot, screen, "tag:cnn pool")
         assert not error.display and "pooling" in row_ids(table)
         assert row_ids(table) == sorted(screen.collection.search(search.value, screen.study.now()))
 
@@ -240,14 +235,12 @@ async def test_suspended_and_buried_rows_are_dimmed_and_marked(
         states = [cell(table, card, "state") for card in row_ids(table)]
         assert states == sorted(states) and states[0] == "buried" and states[-1] == "suspended"
         assert row(table, "pooling").dim  # still dimmed after sorting
-        screen.query_one("#search", Input).value = "is:suspended or is:buried"
-        await pilot.pause()
+        await searched(pilot, screen, "is:suspended or is:buried")
         assert set(row_ids(table)) == {"pooling", "cnn"}
         clock.advance(days=1)  # the next study day: cnn is back
         screen.load()
         assert row_ids(table) == ["pooling"]
-        screen.query_one("#search", Input).value = ""
-        await pilot.pause()
+        await searched(pilot, screen, "")
         assert cell(table, "cnn", "state") == "new" and not row(table, "cnn").dim
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
 
 from studyapp.collection import Collection, open_collection
 from studyapp.content import Library
@@ -16,7 +15,7 @@ from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.browse import COLUMNS, BrowseScreen
 from studyapp.tui.widgets.card_table import CardTable
 
-from .conftest import FakeClock, text_of
+from .conftest import FakeClock, searched, text_of
 
 CARDS = 50_000
 WORDS = ("gradient", "pooling", "kernel", "stride", "residual", "entropy", "momentum")
@@ -68,7 +67,7 @@ async def test_browse_opens_scrolls_to_the_end_and_searches_50k_cards(
         assert shown_ids(table) == [f"big-{i:05d}" for i in range(CARDS - 2 * page, CARDS - page)]
 
         await pilot.press("slash", *"kernel and stride")
-        await pilot.pause()
+        await searched(pilot, screen)
         expected = [f"big-{i:05d}" for i in range(CARDS) if {"kernel", "stride"} <= set(question(i).split())]
         assert big.search("kernel and stride", clock.now) == expected
         assert table.row_count == len(expected) == 2 * CARDS // 49 + 1
@@ -83,8 +82,7 @@ async def test_browse_opens_scrolls_to_the_end_and_searches_50k_cards(
             for i, text in zip(expected[-page:], texts, strict=True)
         )
 
-        screen.query_one("#search", Input).value = "big-4999*"
-        await pilot.pause()
+        await searched(pilot, screen, "big-4999*")
         assert shown_ids(table) == [f"big-{i}" for i in range(49990, 50000)]
         await pilot.press("o", "o", "o")  # sort by state, due, then stability: all new, in deck order
         assert screen.sort_column == "stability" and shown_ids(table) == [
