@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
+from functools import cache, partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -174,7 +175,11 @@ def placed_cards(library: LibraryView) -> Iterator[tuple[int, Card]]:
             yield first + index, card
 
 
-def moved_cards(library: LibraryView, before: LibraryView) -> tuple[list[tuple[int, Card]], list[str]]:
+#: ``moved_cards``' answer: the cards not kept in place, with their ``ord``, and the ids of those gone.
+Moves = tuple[list[tuple[int, Card]], list[str]]
+
+
+def moved_cards(library: LibraryView, before: LibraryView) -> Moves:
     """The cards of ``library`` that are not where ``before`` had them, with their ``ord``, and the ids of
     ``before``'s cards not kept in place. A card is kept in place when it is the card (or an equal one)
     that ``before`` had at the same ``ord``: nothing reconciliation stores of it changed. A deck not
@@ -205,15 +210,16 @@ def write_text(
     fingerprint: str,
     before: LibraryView | None = None,
     before_text: str | None = None,
+    moves: Callable[[], Moves] | None = None,
 ) -> None:
     """Write ``library``'s text to ``card_text``. When the table holds the text of ``before`` (the
     library it replaces; ``before_text``: its text fingerprint, when known), only the rows of the cards
-    not kept in place (``moved_cards``) change: a card equal to one of ``before`` keeps its row at its
-    new place, and a row is made for each other card (from the card alone). A deck read again after a
-    card was added to it makes one row."""
+    not kept in place (``moved_cards``, or ``moves()`` when given) change: a card equal to one of
+    ``before`` keeps its row at its new place, and a row is made for each other card (from the card
+    alone). A deck read again after a card was added to it makes one row."""
     held = store.get_meta(TEXT_FINGERPRINT)
     if before is not None and held == (before_text or text_fingerprint(before)):
-        placed, left = moved_cards(library, before)
+        placed, left = moves() if moves is not None else moved_cards(library, before)
         placed_ids = {card.id for _ord, card in placed}
         old = {card.id: card for card in before.cards if card.id in placed_ids} if placed_ids else {}
         moved: list[tuple[int, str]] = []
@@ -244,15 +250,16 @@ def reconcile(
     fingerprint = fingerprints.library
     if in_sync(store, fingerprints):
         return SyncReport(skipped=True)
+    moves = None if before is None else cache(partial(moved_cards, library, before))  # made once, if needed
     with store.transaction():
         if store.get_meta(TEXT_FINGERPRINT) != fingerprints.text:
             before_text = before_fingerprints.text if before_fingerprints is not None else None
-            write_text(store, library, fingerprints.text, before, before_text)
+            write_text(store, library, fingerprints.text, before, before_text, moves)
         held = store.get_meta(LIBRARY_FINGERPRINT)
         if held == fingerprint:  # unchanged, or another process just did it
             return SyncReport(skipped=True)
-        if before is not None and before_fingerprints is not None and held == before_fingerprints.library:
-            placed, left = moved_cards(library, before)
+        if moves is not None and before_fingerprints is not None and held == before_fingerprints.library:
+            placed, left = moves()
             known = store.card_index([card.id for _ord, card in placed] + left)
         else:
             placed, known = list(placed_cards(library)), store.card_index()

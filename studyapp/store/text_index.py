@@ -178,7 +178,7 @@ class TextIndex(StoreBase):
                 "JOIN card_text AS t ON t.card_id = p.card_id"
             )
         conn.execute("DELETE FROM temp.text_placed")
-        return bool(found == len(moved))
+        return found == len(moved)
 
     @guarded
     def fill_browse(self, node: Node | None, context: SearchContext, order: str) -> int:
