@@ -181,7 +181,7 @@ class BrowseScreen(AppScreen):
     def search_typed(self) -> None:
         """Search with what the search box holds, unless that was searched for already (or the screen
         was closed meanwhile)."""
-        if not self.is_attached:
+        if self not in self.app.screen_stack:  # closed: its widgets may be removed one by one meanwhile
             return
         text = self.query_one("#search", Input).value
         if text != self.searched:
