@@ -217,6 +217,23 @@ async def test_suspend_and_unsuspend_from_the_table(app: StudyApp, collection: C
         assert cell(table, first, "state") == "new"
 
 
+async def test_a_card_suspended_out_of_the_search_leaves_the_cursor_on_the_next_card(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_browse(app, pilot)
+        table = screen.query_one("#cards", CardTable)
+        await pilot.press("slash", *"-is:suspended", "enter")
+        await searched(pilot, screen, "-is:suspended")
+        before = row_ids(table)
+        await pilot.press("down", "down", "down")
+        assert screen.selected_id() == before[3]
+        await pilot.press("exclamation_mark")
+        assert row_ids(table) == before[:3] + before[4:]
+        assert table.cursor_row == 3 and screen.selected_id() == before[4]
+        await pilot.press("end", "exclamation_mark")  # the last row: the cursor stays on the last
+        assert row_ids(table) == before[:3] + before[4:-1]
+        assert screen.selected_id() == before[-2]
+
+
 async def test_suspended_and_buried_rows_are_dimmed_and_marked(
     app: StudyApp, collection: Collection, clock: FakeClock
 ) -> None:

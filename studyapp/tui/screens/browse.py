@@ -256,9 +256,12 @@ class BrowseScreen(AppScreen):
         self.load()
 
     def action_toggle_suspend(self) -> None:
+        """Suspend or unsuspend the cursor's card; the cursor stays on it, or on the row it was on when
+        the search no longer matches it (the next card, as in a list of due cards)."""
         card_id = self.selected_id()
         if card_id is None:
             return
+        row = self.table.cursor_row
         session = self.collection.outline_session()  # suspends by id: the cards need not be read
         if session.state(card_id).suspended:
             if self.write(lambda: session.unsuspend(card_id))[0]:
@@ -266,8 +269,5 @@ class BrowseScreen(AppScreen):
         elif self.write(lambda: session.suspend(card_id))[0]:
             self.notify(f"{card_id} suspended")
         self.fill()
-        self.table.move_cursor(self.row_index(card_id))
-
-    def row_index(self, card_id: str) -> int:
-        """The card's row in the table (0 when the search no longer matches it)."""
-        return self.collection.browse_position(card_id) or 0
+        position = self.collection.browse_position(card_id)
+        self.table.move_cursor(row if position is None else position)
