@@ -191,6 +191,17 @@ async def test_a_failing_computation_shows_a_message(app: StudyApp) -> None:
         assert "Cannot compute" in text_of(screen.query_one("#answers"))
 
 
+async def test_a_first_frame_that_cannot_be_computed_leaves_no_drawing_message(app: StudyApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_simulation("backprop", {"expression": "log(x - 10)", "values": "x=1"})
+        screen = app.screen
+        assert isinstance(screen, SimulationScreen)
+        await wait_until(pilot, lambda: screen.error is not None)
+        assert screen.query_one(PlotView).frames == 0
+        assert "Cannot compute" in text_of(screen.query_one("#answers"))
+        assert text_of(screen.query_one("#legend")) == ""  # not "Drawing the plot…": nothing is drawn
+
+
 @pytest.mark.parametrize("renderer", ["tgp", "sixel"])
 async def test_graphics_renderers_show_the_plot(
     collection: Collection, clock: FakeClock, tmp_path: Path, renderer: str

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from studyapp.model import Card
     from studyapp.predict import Target
 
+#: Where the plot will be, until its first frame is drawn (the worker starts when the screen opens).
+DRAWING = Content.styled("Drawing the plot…", "dim")
 #: Line styles as characters, for the legend without colour.
 STYLE_GLYPHS = {"-": "━━", "--": "╍╍", ":": "┈┈", "-.": "─·", "": "■"}
 
@@ -140,7 +142,7 @@ class SimulationScreen(Screen[None]):
                 with VerticalScroll(id="answers-scroll"):
                     yield Static(id="answers")
             with Vertical(id="sim-main"):
-                yield Static(id="legend")
+                yield Static(DRAWING, id="legend")  # until the first frame comes with its legend
                 yield PlotView(self.renderer_name or "halfblock", id="plot")
         yield KeyBar()
 
@@ -435,6 +437,8 @@ class SimulationScreen(Screen[None]):
         if "error" in reply:
             self.error = str(reply["error"])
             self._set_text("#answers", Content.assemble(("Cannot compute:", "bold red"), " ", self.error))
+            if not plot.frames:  # nothing is being drawn: the error says why
+                self._set_text("#legend", Content(""))
             return
         self.error = None
         self.result = reply["result"]
