@@ -62,6 +62,10 @@ class Terminal:
             self.tmux("send-keys", "-t", "main", key)
             time.sleep(0.05)
 
+    def keys_at_once(self, *keys: str) -> None:
+        """Send ``keys`` in one go, as fast as a quick typist or a paste: the app reads them together."""
+        self.tmux("send-keys", "-t", "main", *keys)
+
     def screen(self, escapes: bool = False) -> str:
         return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "main")
 
@@ -162,9 +166,10 @@ def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, t
     # Add a card with `a`: it goes to a new deck of the learner's own, with its own new-card budget.
     terminal.keys("a")
     terminal.wait_for(r"Add a card")
-    for key in ("What does the tmux test check?", "Tab", "The whole app.", "Tab", "Tab", "e2etag", "C-s"):
-        terminal.keys(key)
-        time.sleep(0.2)
+    # Typed at once: each key after a Tab goes to the next field, and ctrl+s saves all that was typed.
+    terminal.keys_at_once(
+        "What does the tmux test check?", "Tab", "The whole app.", "Tab", "Tab", "e2etag", "C-s"
+    )
     terminal.wait_for(r"Added 'tmux-test-check'")
     deck_file = tmp_path / "data" / "studyapp" / "decks" / "my-cards.toml"
     assert 'question = "What does the tmux test check?"' in deck_file.read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from studyapp import authoring
 from studyapp.errors import CollectionError
 from studyapp.paths import user_deck_dir
-from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -93,9 +93,10 @@ class AddCardScreen(AppScreen):
 
     HELP_TITLE = "Add a card"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+s", "save", "Save"),  # after the keys typed before it have reached their field
         Binding("escape", "back", "Back"),
         Binding("f1", "help", "Help"),
+        *FIELD_FOCUS_KEYS,
     ]
     DEFAULT_CSS = """
     AddCardScreen #add-form { padding: 0 2; }

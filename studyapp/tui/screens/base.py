@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: Tab and shift+tab on a screen of fields, acted on as soon as they are read: the keys typed right
+#: after them then go to the field they move to. (Textual acts on them once they have passed through
+#: the field they leave, and the keys typed next may be on their way to that field already.)
+FIELD_FOCUS_KEYS = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+]
+
 
 class AppScreen(Screen[None]):
     """A full screen of studyapp: Escape/q goes back, ? lists its keys."""

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from studyapp.errors import UserError
 from studyapp.search import Query, SearchError, parse
-from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.words import plural
 
@@ -65,6 +65,7 @@ class CustomStudyScreen(AppScreen):
         Binding("enter", "start", "Start"),
         Binding("escape", "back", "Back"),
         Binding("question_mark", "help", "Help"),
+        *FIELD_FOCUS_KEYS,
     ]
 
     class Counted(Message):

@@ -24,7 +24,7 @@ from studyapp.errors import CollectionError
 from studyapp.fsrs_tools import optimizer
 from studyapp.fsrs_tools.optimizer import FitReport
 from studyapp.model import DECK_LIMITS, DeckLimits, Settings, deck_setting_key, split_deck_key
-from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.plot import RENDERERS, resolve_setting
 
@@ -45,6 +45,7 @@ class SettingsScreen(AppScreen):
         ("tab, shift+tab", "Next / previous setting"),
         ("⏎", "Save a typed value (leaving the field saves it too)"),
     ]
+    BINDINGS = [*FIELD_FOCUS_KEYS]
     AUTO_FOCUS = "#desired_retention"
 
     def __init__(self) -> None:
