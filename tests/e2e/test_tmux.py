@@ -191,9 +191,7 @@ def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, t
     # Study it with custom study (a search, ahead of schedule); the header counts follow the ratings.
     terminal.keys("Down", "c")  # custom study of the highlighted deck, now "My cards"
     terminal.wait_for(r"Custom study · My cards")
-    terminal.keys("Down", "Down", "Enter")
-    time.sleep(0.3)
-    terminal.keys("tag:e2etag")
+    terminal.keys_at_once("Down", "Down", "Enter", "tag:e2etag")  # the search typed right after Enter
     terminal.wait_for(r"1 card to study")
     terminal.keys("Enter")
     terminal.wait_for(r"What does the tmux test check\?")

@@ -63,6 +63,12 @@ class CustomStudyScreen(AppScreen):
     ]
     BINDINGS = [
         Binding("enter", "start", "Start"),
+        # On the list of kinds, ↑ ↓ and Enter act as soon as they are read, in the order typed: the keys
+        # typed right after Enter go to the field it moves to (the list's own keys would act only once
+        # they reached the list, after the keys typed next were on their way to it).
+        Binding("up", "move_kind(-1)", show=False, priority=True),
+        Binding("down", "move_kind(1)", show=False, priority=True),
+        Binding("enter", "choose", "Start", show=False, priority=True),
         Binding("escape", "back", "Back"),
         Binding("question_mark", "help", "Help"),
         *FIELD_FOCUS_KEYS,
@@ -212,12 +218,29 @@ class CustomStudyScreen(AppScreen):
         self.update_count()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        """Enter on a choice: to its field if it has one, else start."""
+        """A click on a choice: as Enter on it."""
+        self.action_choose()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """↑ ↓ and Enter choose a kind only on the list; in a field they are the field's own."""
+        if action in ("choose", "move_kind"):
+            return isinstance(self.focused, OptionList)
+        return True
+
+    def action_move_kind(self, step: int) -> None:
+        kinds = self.query_one("#custom-kind", OptionList)
+        if step < 0:
+            kinds.action_cursor_up()
+        else:
+            kinds.action_cursor_down()
+
+    def action_choose(self) -> None:
+        """The highlighted kind: to its field if it has one, else start."""
         field = FIELDS.get(self.kind)
         if field is None:
             self.action_start()
         else:
-            self.query_one(field, Input).focus()
+            self.set_focus(self.query_one(field, Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.update_count()
