@@ -367,9 +367,16 @@ async def test_a_click_on_a_header_sorts_and_a_second_click_on_a_row_opens_it(ap
 
 
 def test_cells_are_cut_and_padded_as_rich_does() -> None:
+    import random
+
     from rich.text import Text
 
-    for text in ("", "abc", "a longer question?", "naïve café", "学習する", "\U0001f600 x", "tab\there"):
+    # Mixed texts: accents, dashes, wide characters, a combining accent, emoji with a skin tone.
+    rng = random.Random(7)
+    letters = [*"ab z", *"éü—σ²≤«", *"中文字", "e\u0301", "\U0001f600", "\U0001f44d\U0001f3fd"]
+    mixed = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 16))) for _ in range(300)]
+    texts = ["", "abc", "a longer question?", "naïve café", "学習する", "\U0001f600 x", "tab\there", *mixed]
+    for text in texts:
         for width in range(1, 12):
             line = Text(text)
             line.truncate(width, overflow="ellipsis", pad=True)

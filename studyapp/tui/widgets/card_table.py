@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -49,6 +50,11 @@ def fitted(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells with an ellipsis, or padded to them."""
     if text.isascii() and text.isprintable():  # one cell per character: no need to measure
         return text.ljust(width) if len(text) <= width else text[: max(width - 1, 0)] + "…"[:width]
+    if text.isprintable():  # measured in cells (wide and combining characters), without a Text
+        cells = cell_len(text)
+        if cells <= width:
+            return text + " " * (width - cells)
+        return set_cell_size(text, width - 1) + "…" if width else ""
     line = Text(text)
     line.truncate(width, overflow="ellipsis", pad=True)
     return line.plain
@@ -57,9 +63,10 @@ def fitted(text: str, width: int) -> str:
 class CardTable(ScrollView, can_focus=True):
     """Rows fetched a block at a time as they are shown, under a fixed header."""
 
-    #: Rows fetched at once, and how many blocks are kept.
-    BLOCK = 100
-    KEPT_BLOCKS = 40
+    #: Rows fetched at once (a page and a half of a 40-line terminal: a new search fetches only what it
+    #: shows first), and how many blocks are kept.
+    BLOCK = 50
+    KEPT_BLOCKS = 80
     COMPONENT_CLASSES = {
         "card-table--header",
         "card-table--cursor",
