@@ -204,6 +204,13 @@ def _v9_text_search_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX card_text_search ON card_text (id_folded, ord, text_folded)")
 
 
+def _v10_browse_width_indexes(db: sqlite_utils.Database) -> None:
+    """Version 10: the cards by stability and by lapses, so that Browse measures its columns for the
+    largest of each (it opens and reloads with them) in two index lookups instead of reading every card."""
+    db.execute("CREATE INDEX IF NOT EXISTS cards_by_stability ON cards (stability)")
+    db.execute("CREATE INDEX IF NOT EXISTS cards_by_lapses ON cards (lapses)")
+
+
 STEPS: tuple[Step, ...] = (
     _v1_initial,
     _v2_retention_index,
@@ -214,6 +221,7 @@ STEPS: tuple[Step, ...] = (
     _v7_card_count_indexes,
     _v8_listed_text,
     _v9_text_search_index,
+    _v10_browse_width_indexes,
 )
 CURRENT_VERSION = len(STEPS)
 

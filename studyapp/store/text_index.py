@@ -241,14 +241,15 @@ class TextIndex(StoreBase):
         stored = self.get_meta(TEXT_WIDTHS)
         text = json.loads(stored) if stored else {"question": 0, "id": 0, "tags": 0, "cards": 0}
         # Each flag is one lookup in a partial index (a suspended card's word is "suspended", whatever
-        # its state); only the longest stability and lapses read every card.
+        # its state), and the largest stability and lapses are read from the end of their indexes.
         state, suspended, buried, leech, due, stability, lapses = self.conn.execute(
             "SELECT (SELECT max(state) FROM cards WHERE suspended = 0 AND retired = 0), "
             "EXISTS (SELECT 1 FROM cards WHERE suspended != 0 AND retired = 0), "
             "EXISTS (SELECT 1 FROM cards WHERE buried_until > ? AND suspended = 0 AND retired = 0), "
             "EXISTS (SELECT 1 FROM cards WHERE leech != 0 AND retired = 0), "
             "EXISTS (SELECT 1 FROM cards WHERE due IS NOT NULL AND retired = 0), "
-            "max(stability), max(lapses) FROM cards WHERE retired = 0",
+            "(SELECT max(stability) FROM cards WHERE retired = 0), "
+            "(SELECT max(lapses) FROM cards WHERE retired = 0)",
             (now_ms,),
         ).fetchone()
         words = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,7 @@ def test_a_version_8_collection_gets_the_text_index(tmp_path: Path) -> None:
     with open_collection(path, library=library, upgrading=sizes.append) as collection:
         assert sizes == [size]  # told before the copy, which is as big
         store = collection.store
-        assert user_version(store.conn) == CURRENT_VERSION == 9
+        assert user_version(store.conn) == CURRENT_VERSION
         assert store.migration_backup is not None and store.migration_backup.name.startswith(
             "collection.sqlite3.v8-"
         )
@@ -123,3 +124,64 @@ def test_a_version_8_collection_gets_the_text_index(tmp_path: Path) -> None:
         assert store.migration_backup.stat().st_size >= size
         assert {order: browsed(collection, "a -is:suspended", order) for order in BROWSE_ORDERS} == before
         assert before["id"] and before["id"] != before["question"]
+
+
+def widths_oracle(collection: Collection) -> tuple[int, int]:
+    """The widths of Browse's stability and lapses columns, from every card's state in Python."""
+    states = [collection.store.card_state(card.id) for card in collection.library.cards]
+    stabilities = [state.stability for state in states if state.stability is not None]
+    return (len(f"{max(stabilities):.1f}d") if stabilities else 0), len(str(max(s.lapses for s in states)))
+
+
+def test_the_widest_stability_and_lapses_are_read_from_their_indexes(studied_unicode: Collection) -> None:
+    store = studied_unicode.store
+    widths = studied_unicode.browse_widths(NOW)
+    assert (widths["stability"], widths["lapses"]) == widths_oracle(studied_unicode)
+    first, second = (card.id for card in studied_unicode.library.cards[:2])
+    stable = replace(store.card_state(first), stability=123456.75, lapses=1234567)
+    store.set_state(first, stable)
+    widths = studied_unicode.browse_widths(NOW)
+    assert (widths["stability"], widths["lapses"]) == (len("123456.8d"), 7) == widths_oracle(studied_unicode)
+    # A retired card (gone from the decks) is not measured, however large its values.
+    store.conn.execute("UPDATE cards SET stability = 9e9, lapses = 1000000000 WHERE card_id = ?", (second,))
+    store.conn.execute("UPDATE cards SET retired = 1 WHERE card_id = ?", (second,))
+    widths = studied_unicode.browse_widths(NOW)
+    assert (widths["stability"], widths["lapses"]) == (len("123456.8d"), 7)
+    # The statements browse_widths runs, as SQLite ran them (with their values), and their plans.
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        studied_unicode.browse_widths(NOW)
+    finally:
+        store.conn.set_trace_callback(None)
+    selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    plans = " ".join(str(row) for sql in selects for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "INDEX cards_by_stability" in plans and "INDEX cards_by_lapses" in plans  # not every card
+
+
+def test_a_version_9_collection_gets_the_width_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "collection.sqlite3"
+    library = generated_library(random.Random(7))
+    with open_collection(path, library=library) as collection:
+        rng = random.Random(3)
+        with collection.store.transaction():
+            for card in library.cards:
+                collection.store.set_state(card.id, random_state(rng))
+        before = collection.browse_widths(NOW)
+    conn = sqlite3.connect(path, isolation_level=None)  # back to version 9's indexes
+    conn.execute("DROP INDEX cards_by_stability")
+    conn.execute("DROP INDEX cards_by_lapses")
+    conn.execute("PRAGMA user_version = 9")
+    conn.close()
+    with open_collection(path, library=library) as collection:
+        store = collection.store
+        assert user_version(store.conn) == CURRENT_VERSION
+        assert store.migration_backup is not None and store.migration_backup.name.startswith(
+            "collection.sqlite3.v9-"
+        )
+        indexes = {
+            name for (name,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        assert {"cards_by_stability", "cards_by_lapses"} <= indexes
+        assert collection.browse_widths(NOW) == before
+        assert (before["stability"], before["lapses"]) == widths_oracle(collection)

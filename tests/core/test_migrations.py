@@ -30,7 +30,7 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
     path = tmp_path / "fresh.db"
     with Store.open(path) as store:
         assert store.migration_backup is None
-        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 9
+        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 10
         assert {"cards", "card_tags", "decks", "reviews", "quiz_attempts", "settings", "meta"} <= tables(
             store.conn
         )
@@ -45,6 +45,8 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
             "reviews_by_time",
             "reviews_by_state",
             "quiz_attempts_by_diagnosis",
+            "cards_by_stability",
+            "cards_by_lapses",
         } <= indexes
     assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
     with Store.open(path) as again:  # an up-to-date collection is opened as is
