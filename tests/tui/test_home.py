@@ -175,6 +175,8 @@ GENERIC_KEYS = (
         ("b", "BrowseScreen", {"Search", "Sort"}),
         ("t", "StatsScreen", {"Refresh", "Scroll the statistics"}),
         ("o", "SettingsScreen", {"Next / previous setting"}),
+        ("a", "AddCardScreen", {"Save", "Next / previous field"}),
+        ("c", "CustomStudyScreen", {"Start it (first to its days or search field, if it has one)"}),
         ("m", "SimListScreen", {"Choose a simulation", "Open it"}),
     ],
 )

@@ -92,6 +92,7 @@ class AddCardScreen(AppScreen):
     """A form for a new card in one of the learner's decks; it stays open for the next card."""
 
     HELP_TITLE = "Add a card"
+    HELP_KEYS = [("tab, shift+tab", "Next / previous field")]
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),  # after the keys typed before it have reached their field
         Binding("escape", "back", "Back"),

@@ -20,9 +20,10 @@ T = TypeVar("T")
 #: Tab and shift+tab on a screen of fields, acted on as soon as they are read: the keys typed right
 #: after them then go to the field they move to. (Textual acts on them once they have passed through
 #: the field they leave, and the keys typed next may be on their way to that field already.)
+#: Not described: each screen says what its fields are in its ``HELP_KEYS``.
 FIELD_FOCUS_KEYS = [
-    Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
-    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    Binding("tab", "app.focus_next", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", show=False, priority=True),
 ]
 
 

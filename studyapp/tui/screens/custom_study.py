@@ -68,7 +68,7 @@ class CustomStudyScreen(AppScreen):
         # they reached the list, after the keys typed next were on their way to it).
         Binding("up", "move_kind(-1)", show=False, priority=True),
         Binding("down", "move_kind(1)", show=False, priority=True),
-        Binding("enter", "choose", "Start", show=False, priority=True),
+        Binding("enter", "choose", show=False, priority=True),  # listed in HELP_KEYS
         Binding("escape", "back", "Back"),
         Binding("question_mark", "help", "Help"),
         *FIELD_FOCUS_KEYS,
