@@ -43,12 +43,30 @@ def test_mastery_bars_fit_their_width(width: int) -> None:
     ]
     lines = mastery_lines(rows, width)
     for line in lines:
-        assert Content.from_markup(line).cell_length == width
-    plain = [Content.from_markup(line).plain for line in lines]
+        assert line.cell_length == width
+    plain = [line.plain for line in lines]
     assert plain[0].split()[-2:] == ["3/6", "50%"] or plain[0].split()[-1] == "50%"
     assert plain[1].rstrip().endswith("0%") and " 0/12 " in plain[1]
     assert plain[2].rstrip().endswith("—") and "█" not in plain[2]
     assert plain[3].rstrip().endswith("100%") and "12/12" in plain[3]
+
+
+def test_mastery_lines_are_styled_as_their_markup_says() -> None:
+    rows = [
+        MasteryRow("optimisation", 3, 6, 0.5),
+        MasteryRow("cnn", 0, 12, 0.0),
+        MasteryRow("unused", 0, 0, None),
+        MasteryRow("[b]x", 1, 2, 0.83),  # a tag that looks like markup is shown as it is
+        MasteryRow("a-very-long-tag-name", 12, 12, 1.0),
+    ]
+    markup = [
+        "optimisation     [dim]  3/6[/dim] [$warning]██████[/][dim]······[/dim]  50%",
+        "cnn              [dim] 0/12[/dim] [dim]············[/dim]   0%",
+        "unused           [dim]  0/0[/dim] [dim]············    —[/dim]",
+        "\\[b]x             [dim]  1/2[/dim] [$success]██████████[/][dim]··[/dim]  83%",
+        "a-very-long-tag- [dim]12/12[/dim] [$success]████████████[/] 100%",
+    ]
+    assert mastery_lines(rows, 40) == [Content.from_markup(line) for line in markup]
 
 
 async def test_home_fits_the_smallest_terminal(app: StudyApp) -> None:
@@ -273,12 +291,14 @@ def forecast_oracle(collection: Collection, now: datetime, days: int = 7) -> lis
     return counts
 
 
-def heatmap_cells(lines: list[str]) -> list[list[str]]:
-    """The colour of each cell of the heatmap's seven weekday rows ("" for a day still to come)."""
+def heatmap_cells(lines: list[Content]) -> list[list[str]]:
+    """The colour of each cell of the heatmap's seven weekday rows ("" for a day still to come): a cell
+    and a space after it, from the fifth character on."""
     rows = []
     for line in lines[:7]:
-        cells = re.findall(r"\[(#[0-9a-f]{6})\]■\[/\]|( ) ", line[4:] + " ")
-        rows.append([colour for colour, _blank in cells])
+        colours = {span.start: str(span.style) for span in line.spans if span.end == span.start + 1}
+        text = line.plain
+        rows.append([colours[at] if text[at] == "■" else "" for at in range(4, len(text), 2)])
     return rows
 
 
@@ -333,7 +353,7 @@ async def test_home_shows_mastery_forecast_heatmap_and_next_due_against_oracles(
                     assert colour == ""
                 else:
                     assert (colour != SHADES[0]) == (day in shown_days), day
-        assert screen.heatmap.lines[-1].endswith(f"busiest day {max(shown_days.values())}")
+        assert screen.heatmap.lines[-1].plain.endswith(f"busiest day {max(shown_days.values())}")
 
         # when the next card is due: a review card due today or a learning step come is due now
         studied = [

@@ -20,6 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.widget import Widget
@@ -131,10 +132,8 @@ class StatsScreen(AppScreen):
         weeks = min(max(self.size.width - 8, 8), 52)
         heat = heatmap_lines(days, weeks)
         today, streak = data["reviews_today"], data["streak"]
-        self.query_one("#heatmap", Static).update(
-            f"[b]Reviews[/b] · today {counted(today, 'review')} · streak {streak} {plural(streak, 'day')}\n"
-            + "\n".join(heat)
-        )
+        title = f"[b]Reviews[/b] · today {counted(today, 'review')} · streak {streak} {plural(streak, 'day')}"
+        self.query_one("#heatmap", Static).update(Content("\n").join([Content.from_markup(title), *heat]))
         forecast = [entry["due"] for entry in data["forecast"]]
         self.query_one("#forecast", Sparkline).data = forecast
         self.query_one("#forecast-text", Static).update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from textual.markup import escape
+from textual.content import Content
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 #: Below these widths bars and labels stop shrinking (the line is then cut at the panel's edge).
@@ -49,11 +49,13 @@ def mastery_rows(tags: Mapping[str, Mapping[str, Any]]) -> list[MasteryRow]:
     return [MasteryRow(tag, value["studied"], value["cards"], value["known"]) for tag, value in tags.items()]
 
 
-def mastery_lines(rows: Sequence[MasteryRow], width: int) -> list[str]:
-    """``label  3/6 ████▌      42%`` lines in markup, fitted to ``width`` cells (labels shorten first).
+def mastery_lines(rows: Sequence[MasteryRow], width: int) -> list[Content]:
+    """``label  3/6 ████▌      42%`` lines, fitted to ``width`` cells (labels shorten first).
 
     The counts say how much of the topic was studied; the bar and the share say how much of the whole
-    topic would be recalled now, so a topic with unstudied cards is never shown as mastered.
+    topic would be recalled now, so a topic with unstudied cards is never shown as mastered. Each line
+    is put together from its styled parts (parsing them as markup took 50 times as long: a third of the
+    Stats screen's repaint with fifty topics).
     """
     if not rows:
         return []
@@ -67,13 +69,13 @@ def mastery_lines(rows: Sequence[MasteryRow], width: int) -> list[str]:
         bar_width = max(width - label_width - fixed, MIN_BAR)
     lines = []
     for row, count in zip(rows, counts, strict=True):
-        name = escape(row.label[:label_width].ljust(label_width))
-        head = f"{name} [dim]{count.rjust(count_width)}[/dim] "
+        head = (row.label[:label_width].ljust(label_width) + " ", (count.rjust(count_width), "dim"), " ")
         if row.known is None:
-            lines.append(f"{head}[dim]{'·' * bar_width}{'—':>{PERCENT_WIDTH}}[/dim]")
+            lines.append(Content.assemble(*head, ("·" * bar_width + "—".rjust(PERCENT_WIDTH), "dim")))
             continue
         drawn = bar(row.known, bar_width).rstrip()
         track = "·" * (bar_width - len(drawn))
         percent = f"{row.known * 100:.0f}%".rjust(PERCENT_WIDTH)
-        lines.append(f"{head}[{colour_for(row.known)}]{drawn}[/][dim]{track}[/dim]{percent}")
+        parts = [(drawn, colour_for(row.known)), (track, "dim")]
+        lines.append(Content.assemble(*head, *(part for part in parts if part[0]), percent))
     return lines

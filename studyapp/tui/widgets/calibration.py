@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -21,14 +22,14 @@ NONE_YET = "[dim]none yet: type a number before a card's simulated answer is sho
 WIDTH = 60
 
 
-def calibration_lines(overall: Calibration, by_tag: dict[str, Calibration], width: int) -> list[str]:
+def calibration_lines(overall: Calibration, by_tag: dict[str, Calibration], width: int) -> list[Content]:
     """The overall share within tolerance, then one bar per tag: ``tag  within/predictions  ███  58%``."""
     if not overall.predictions:
-        return [TITLE, NONE_YET]
+        return [Content.from_markup(TITLE), Content.from_markup(NONE_YET)]
     share = (overall.share or 0.0) * 100
     head = f"{counted(overall.predictions, 'prediction')}, {overall.within} within tolerance ({share:.0f}%)"
     rows = [MasteryRow(tag, value.within, value.predictions, value.share) for tag, value in by_tag.items()]
-    return [TITLE, head, *mastery_lines(rows, width)]
+    return [Content.from_markup(TITLE), Content(head), *mastery_lines(rows, width)]
 
 
 class CalibrationView(Static):
@@ -53,4 +54,4 @@ class CalibrationView(Static):
         overall, by_tag = self.study.collection.calibration()
         self.overall, self.by_tag = overall, by_tag
         width = self.content_size.width or WIDTH
-        self.update("\n".join(calibration_lines(overall, by_tag, width)))
+        self.update(Content("\n").join(calibration_lines(overall, by_tag, width)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from textual.content import Content
+
 from studyapp.tui.widgets.whole_lines import WholeLines
 
 SHADES = ("#2d333b", "#0e4429", "#006d32", "#26a641", "#39d353")
@@ -25,12 +27,13 @@ def first_day(last: date, weeks: int) -> date:
     return last - timedelta(days=last.weekday() + 7 * (weeks - 1))
 
 
-def heatmap_lines(days: Sequence[tuple[date, int]], weeks: int, spaced: bool = False) -> list[str]:
-    """Markup lines for the last ``weeks`` weeks of ``days`` (oldest first, ending today).
+def heatmap_lines(days: Sequence[tuple[date, int]], weeks: int, spaced: bool = False) -> list[Content]:
+    """Lines for the last ``weeks`` weeks of ``days`` (oldest first, ending today).
 
     Every day of those weeks up to the last day has a cell (days missing from ``days`` count as none);
     the shades are relative to the busiest day shown. ``spaced`` puts a space after each cell, which
-    makes the cells about square in a terminal.
+    makes the cells about square in a terminal. The lines are put together from their coloured cells
+    (as markup, a year's cells took ten times as long to read).
     """
     if not days:
         return []
@@ -41,13 +44,15 @@ def heatmap_lines(days: Sequence[tuple[date, int]], weeks: int, spaced: bool = F
     gap = " " if spaced else ""
     rows = []
     for weekday in range(7):
-        cells = []
+        parts: list[str | tuple[str, str]] = [f"{WEEKDAYS[weekday]:>3} "]
         for week in range(weeks):
             day = start + timedelta(days=7 * week + weekday)
-            cells.append(" " if day > last else f"[{shade(counts.get(day, 0), peak)}]{CELL}[/]")
-        rows.append(f"{WEEKDAYS[weekday]:>3} " + gap.join(cells))
-    legend = "".join(f"[{colour}]{CELL}[/]" for colour in SHADES)
-    rows.append(f"    less {legend} more · busiest day {peak}")
+            if week:
+                parts.append(gap)
+            parts.append(" " if day > last else (CELL, shade(counts.get(day, 0), peak)))
+        rows.append(Content.assemble(*parts))
+    legend = [(CELL, colour) for colour in SHADES]
+    rows.append(Content.assemble("    less ", *legend, f" more · busiest day {peak}"))
     return rows
 
 

@@ -35,6 +35,8 @@ class MasteryMap(Widget):
     def __init__(self, title: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
+        #: The last lines made, with the rows, problem and width they were made for.
+        self._lines: tuple[tuple[object, ...], list[Content]] | None = None
 
     def show(self, rows: Sequence[MasteryRow]) -> None:
         """Draw these topics (an empty map says there are no cards yet)."""
@@ -45,18 +47,25 @@ class MasteryMap(Widget):
         """Say why the topics could not be counted, in their place."""
         self.problem = markup
 
-    def lines(self, width: int) -> list[str]:
-        """The title and a line per topic in markup, fitted to ``width`` cells."""
+    def lines(self, width: int) -> list[Content]:
+        """The title and a line per topic, fitted to ``width`` cells (made once for each width and rows:
+        both the height and the drawing ask for them)."""
+        key = (self.rows, self.problem, width)
+        if self._lines is None or self._lines[0] != key:
+            self._lines = key, self._made_lines(width)
+        return self._lines[1]
+
+    def _made_lines(self, width: int) -> list[Content]:
         if self.problem:
-            body = [self.problem]
+            body = [Content.from_markup(self.problem)]
         elif self.rows is None:
             body = []
         else:
-            body = mastery_lines(self.rows, width) or [NO_TOPICS]
-        return [self.title, *body] if self.title else body
+            body = mastery_lines(self.rows, width) or [Content.from_markup(NO_TOPICS)]
+        return [Content.from_markup(self.title), *body] if self.title else body
 
     def render(self) -> Content:
-        return Content.from_markup("\n".join(self.lines(self.content_size.width)))
+        return Content("\n").join(self.lines(self.content_size.width))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width))  # one line each: nothing wraps

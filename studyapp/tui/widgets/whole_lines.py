@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textual.content import Content
 from textual.widgets import Static
 
 
@@ -20,7 +21,7 @@ class WholeLines(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.lines: list[str] = []
+        self.lines: list[Content] = []
         self.shown = False
 
     @property
@@ -28,15 +29,15 @@ class WholeLines(Static):
         """Whether every line fits in the height the panel has."""
         return len(self.lines) <= self.content_size.height
 
-    def show_lines(self, lines: Sequence[str]) -> None:
-        """Show ``lines`` (markup) if they fit, now and after each resize."""
-        self.lines = list(lines)
+    def show_lines(self, lines: Sequence[str | Content]) -> None:
+        """Show ``lines`` (markup, or content as it is) if they fit, now and after each resize."""
+        self.lines = [Content.from_markup(line) if isinstance(line, str) else line for line in lines]
         self.draw()
 
     def draw(self) -> None:
         """Show the lines if they fit, else nothing."""
         self.shown = bool(self.lines) and self.fits
-        self.update("\n".join(self.lines) if self.shown else "")
+        self.update(Content("\n").join(self.lines) if self.shown else "")
 
     def on_resize(self) -> None:
         self.draw()
