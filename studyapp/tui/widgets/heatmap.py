@@ -32,8 +32,8 @@ def heatmap_lines(days: Sequence[tuple[date, int]], weeks: int, spaced: bool = F
 
     Every day of those weeks up to the last day has a cell (days missing from ``days`` count as none);
     the shades are relative to the busiest day shown. ``spaced`` puts a space after each cell, which
-    makes the cells about square in a terminal. The lines are put together from their coloured cells
-    (as markup, a year's cells took ten times as long to read).
+    makes the cells about square in a terminal. The lines are put together from their coloured cells:
+    read back from markup, a year's cells took 28 times as long.
     """
     if not days:
         return []

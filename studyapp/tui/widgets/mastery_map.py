@@ -35,8 +35,6 @@ class MasteryMap(Widget):
     def __init__(self, title: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
-        #: The last lines made, with the rows, problem and width they were made for.
-        self._lines: tuple[tuple[object, ...], list[Content]] | None = None
 
     def show(self, rows: Sequence[MasteryRow]) -> None:
         """Draw these topics (an empty map says there are no cards yet)."""
@@ -48,14 +46,7 @@ class MasteryMap(Widget):
         self.problem = markup
 
     def lines(self, width: int) -> list[Content]:
-        """The title and a line per topic, fitted to ``width`` cells (made once for each width and rows:
-        both the height and the drawing ask for them)."""
-        key = (self.rows, self.problem, width)
-        if self._lines is None or self._lines[0] != key:
-            self._lines = key, self._made_lines(width)
-        return self._lines[1]
-
-    def _made_lines(self, width: int) -> list[Content]:
+        """The title and a line per topic, fitted to ``width`` cells."""
         if self.problem:
             body = [Content.from_markup(self.problem)]
         elif self.rows is None:
