@@ -204,47 +204,50 @@ class StudyApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
-    def action_study(self, deck: str | None = None, tag: str | None = None) -> None:
+    # The actions that open a screen wait until it is mounted and has chosen its focus (screens set it
+    # in ``on_mount`` with ``set_focus``, at once): keys read after the one that opened it then go to it.
+
+    async def action_study(self, deck: str | None = None, tag: str | None = None) -> None:
         from studyapp.tui.screens.review import ReviewScreen
 
-        self.push_screen(ReviewScreen(deck=deck, tag=tag))
+        await self.push_screen(ReviewScreen(deck=deck, tag=tag))
 
-    def action_quiz(self) -> None:
+    async def action_quiz(self) -> None:
         from studyapp.tui.screens.quiz import QuizScreen
 
-        self.push_screen(QuizScreen())
+        await self.push_screen(QuizScreen())
 
-    def action_browse(self) -> None:
+    async def action_browse(self) -> None:
         from studyapp.tui.screens.browse import BrowseScreen
 
-        self.push_screen(BrowseScreen())
+        await self.push_screen(BrowseScreen())
 
-    def action_simulations(self) -> None:
+    async def action_simulations(self) -> None:
         from studyapp.tui.screens.sim_list import SimListScreen
 
-        self.push_screen(SimListScreen())
+        await self.push_screen(SimListScreen())
 
-    def action_stats(self) -> None:
+    async def action_stats(self) -> None:
         from studyapp.tui.screens.stats import StatsScreen
 
-        self.push_screen(StatsScreen())
+        await self.push_screen(StatsScreen())
 
-    def action_settings(self) -> None:
+    async def action_settings(self) -> None:
         from studyapp.tui.screens.settings import SettingsScreen
 
-        self.push_screen(SettingsScreen())
+        await self.push_screen(SettingsScreen())
 
-    def action_custom_study(self, deck: str | None = None) -> None:
+    async def action_custom_study(self, deck: str | None = None) -> None:
         """Custom study of ``deck`` (``None``: every deck)."""
         from studyapp.tui.screens.custom_study import CustomStudyScreen
 
-        self.push_screen(CustomStudyScreen(deck))
+        await self.push_screen(CustomStudyScreen(deck))
 
-    def action_add_card(self, deck: str | None = None) -> None:
+    async def action_add_card(self, deck: str | None = None) -> None:
         """Open the form that adds a card to one of the learner's decks (``deck`` filled in)."""
         from studyapp.tui.screens.add_card import AddCardScreen
 
-        self.push_screen(AddCardScreen(deck))
+        await self.push_screen(AddCardScreen(deck))
 
     def action_edit_card(self, card_id: str) -> None:
         """Edit card ``card_id`` in ``$EDITOR`` at its line, then check its deck; a bundled card is

@@ -164,11 +164,10 @@ def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, t
     terminal.wait_for(r"10\s+0\s+0\s+All decks")
 
     # Add a card with `a`: it goes to a new deck of the learner's own, with its own new-card budget.
-    terminal.keys("a")
-    terminal.wait_for(r"Add a card")
-    # Typed at once: each key after a Tab goes to the next field, and ctrl+s saves all that was typed.
+    # Typed at once, with the `a`: the form is ready for the keys read after it, each key after a Tab
+    # goes to the next field, and ctrl+s saves all that was typed.
     terminal.keys_at_once(
-        "What does the tmux test check?", "Tab", "The whole app.", "Tab", "Tab", "e2etag", "C-s"
+        "a", "What does the tmux test check?", "Tab", "The whole app.", "Tab", "Tab", "e2etag", "C-s"
     )
     terminal.wait_for(r"Added 'tmux-test-check'")
     deck_file = tmp_path / "data" / "studyapp" / "decks" / "my-cards.toml"
@@ -177,11 +176,11 @@ def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, t
     terminal.wait_for(r"1\s+0\s+0\s+My cards")
     terminal.wait_for(r"11\s+0\s+0\s+All decks")
 
-    # Find it in Browse with `/` and `tag:`.
-    terminal.keys("b")
-    terminal.wait_for(r"\b(\d+) of \1 cards")  # every card listed, this one among them
-    terminal.keys("/tag:e2etag")  # typed at once: the search box has the focus from the / on
-    time.sleep(0.2)
+    # Find it in Browse with `/` and `tag:`, typed at once with the `b` that opens Browse: the search
+    # box has the focus from the / on.
+    terminal.keys_at_once("b", "/tag:e2etag")
+    screen = terminal.wait_for(r"1 of \d+ cards")
+    assert "tag:e2etag" in screen
     terminal.keys("Enter")
     screen = terminal.wait_for(r"1 of \d+ cards")
     assert "What does the tmux test check?" in screen and "What is a" not in screen  # only the match
@@ -189,9 +188,10 @@ def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, t
     terminal.wait_for(r"All decks")
 
     # Study it with custom study (a search, ahead of schedule); the header counts follow the ratings.
-    terminal.keys("Down", "c")  # custom study of the highlighted deck, now "My cards"
+    # All at once: ↓ to "My cards", custom study of it, ↓ ↓ to a search, and the search typed right after
+    # Enter.
+    terminal.keys_at_once("Down", "c", "Down", "Down", "Enter", "tag:e2etag")
     terminal.wait_for(r"Custom study · My cards")
-    terminal.keys_at_once("Down", "Down", "Enter", "tag:e2etag")  # the search typed right after Enter
     terminal.wait_for(r"1 card to study")
     terminal.keys("Enter")
     terminal.wait_for(r"What does the tmux test check\?")

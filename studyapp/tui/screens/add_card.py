@@ -162,7 +162,7 @@ class AddCardScreen(AppScreen):
         self.show_preset_hint()
         for name in FIELDS:
             self.show_error(name, None)
-        self.query_one("#question", Input).focus()
+        self.set_focus(self.query_one("#question", Input))
 
     # --- fields -------------------------------------------------------------------------------------
 

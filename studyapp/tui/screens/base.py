@@ -11,6 +11,8 @@ from textual.screen import Screen
 from studyapp.errors import CollectionError
 
 if TYPE_CHECKING:
+    from textual.widgets import OptionList
+
     from studyapp.collection import Collection
     from studyapp.tui.app import StudyApp
 
@@ -25,6 +27,14 @@ FIELD_FOCUS_KEYS = [
     Binding("tab", "app.focus_next", show=False, priority=True),
     Binding("shift+tab", "app.focus_previous", show=False, priority=True),
 ]
+
+
+def move_highlight(options: OptionList, step: int) -> None:
+    """Move the highlight of ``options`` one row up (``step`` < 0) or down, as its own ↑ ↓ do."""
+    if step < 0:
+        options.action_cursor_up()
+    else:
+        options.action_cursor_down()
 
 
 class AppScreen(Screen[None]):

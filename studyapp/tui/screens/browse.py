@@ -128,7 +128,7 @@ class BrowseScreen(AppScreen):
     def on_mount(self) -> None:
         self.query_one("#search-error", Static).display = False
         self.load()
-        self.table.focus()
+        self.set_focus(self.table)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_columns)  # once the table has its new width

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from studyapp.errors import UserError
 from studyapp.search import Query, SearchError, parse
-from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen
+from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen, move_highlight
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.words import plural
 
@@ -112,7 +112,7 @@ class CustomStudyScreen(AppScreen):
     def on_mount(self) -> None:
         kinds = self.query_one("#custom-kind", OptionList)
         kinds.highlighted = 0
-        kinds.focus()
+        self.set_focus(kinds)
         self.update_count()
 
     @property
@@ -228,11 +228,7 @@ class CustomStudyScreen(AppScreen):
         return True
 
     def action_move_kind(self, step: int) -> None:
-        kinds = self.query_one("#custom-kind", OptionList)
-        if step < 0:
-            kinds.action_cursor_up()
-        else:
-            kinds.action_cursor_down()
+        move_highlight(self.query_one("#custom-kind", OptionList), step)
 
     def action_choose(self) -> None:
         """The highlighted kind: to its field if it has one, else start."""

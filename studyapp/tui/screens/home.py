@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from studyapp.errors import CollectionError
 from studyapp.scheduler import format_interval, format_local
-from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.base import AppScreen, move_highlight
 from studyapp.tui.widgets.bars import mastery_rows
 from studyapp.tui.widgets.forecast import DueForecast
 from studyapp.tui.widgets.heatmap import Heatmap
@@ -61,14 +61,21 @@ class HomeScreen(AppScreen):
     HELP_TITLE = "Home"
     HELP_KEYS = [("↑, ↓", "Choose a deck"), ("⏎", "Study the chosen deck")]
     BINDINGS = [
-        Binding("s", "study", "Study"),
-        Binding("c", "custom_study", "Custom study"),
-        Binding("z", "app.quiz", "Quiz"),
-        Binding("b", "app.browse", "Browse"),
-        Binding("m", "app.simulations", "Simulations"),
-        Binding("t", "app.stats", "Stats"),
-        Binding("o", "app.settings", "Settings"),
-        Binding("a", "app.add_card", "Add card"),
+        # Every key here acts as soon as it is read, in the order typed, and a screen it opens is ready
+        # before the next key is read: `b/grad` typed at once searches Browse for "grad", and `↓c` opens
+        # custom study of the deck ↓ chose. (The deck list's own ↑ ↓ ⏎ would act only once they reached
+        # it, after the keys typed next were on their way to it.)
+        Binding("s", "study", "Study", priority=True),
+        Binding("c", "custom_study", "Custom study", priority=True),
+        Binding("z", "app.quiz", "Quiz", priority=True),
+        Binding("b", "app.browse", "Browse", priority=True),
+        Binding("m", "app.simulations", "Simulations", priority=True),
+        Binding("t", "app.stats", "Stats", priority=True),
+        Binding("o", "app.settings", "Settings", priority=True),
+        Binding("a", "app.add_card", "Add card", priority=True),
+        Binding("up", "move_deck(-1)", show=False, priority=True),
+        Binding("down", "move_deck(1)", show=False, priority=True),
+        Binding("enter", "study", show=False, priority=True),  # listed in HELP_KEYS
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
         Binding("escape", "back", show=False),
@@ -99,7 +106,7 @@ class HomeScreen(AppScreen):
             self.query_one("#home-warnings", Static).update(f"[b $warning]{lines}{more}[/]")
         else:
             self.query_one("#home-warnings", Static).display = False
-        self.query_one("#decks", OptionList).focus()
+        self.set_focus(self.query_one("#decks", OptionList))
         self.refresh_counts()  # in the first frame
         self.call_after_refresh(self.after_paint)
         self.counted_at_mount = True
@@ -182,21 +189,24 @@ class HomeScreen(AppScreen):
         days = [(date.fromisoformat(day), count) for day, count in data["reviews_per_day"].items()]
         self.heatmap.show(f"[b]Reviews[/b] [dim]last {HEATMAP_WEEKS} weeks[/dim]", days, HEATMAP_WEEKS)
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.study_deck(event.option_id)
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        await self.study_deck(event.option_id)
 
-    def action_study(self) -> None:
-        self.study_deck(self.chosen_deck())
+    async def action_study(self) -> None:
+        await self.study_deck(self.chosen_deck())
+
+    def action_move_deck(self, step: int) -> None:
+        move_highlight(self.query_one("#decks", OptionList), step)
 
     def chosen_deck(self) -> str | None:
         """The deck of the highlighted row (``None``: every deck)."""
         option = self.query_one("#decks", OptionList).highlighted_option
         return None if option is None or option.id == ALL_DECKS else option.id
 
-    def action_custom_study(self) -> None:
+    async def action_custom_study(self) -> None:
         """Custom study of the highlighted deck: ahead, today's Again cards, a search, or cram."""
-        self.study.action_custom_study(self.chosen_deck())
+        await self.study.action_custom_study(self.chosen_deck())
 
-    def study_deck(self, deck: str | None) -> None:
+    async def study_deck(self, deck: str | None) -> None:
         """Study one deck, or every deck for the "All decks" row."""
-        self.study.action_study(deck=None if deck in (None, ALL_DECKS) else deck)
+        await self.study.action_study(deck=None if deck in (None, ALL_DECKS) else deck)

@@ -150,7 +150,7 @@ class SimulationScreen(Screen[None]):
         from studyapp.tui import sim_client
 
         sim_client.warm()  # the worker imports its plotting while the screen is laid out
-        self.query_one(ParamList).focus()
+        self.set_focus(self.query_one(ParamList))
         self.app.theme_changed_signal.subscribe(self, self.on_theme_changed)
         self.call_after_refresh(self.request)
 
