@@ -209,3 +209,30 @@ def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, t
     terminal.wait_for(r"Today: 2 reviews")
     terminal.keys("C-q")
     terminal.wait_for(r"STUDYAPP-EXITED-0")
+
+
+def test_keys_typed_with_the_one_that_moves_on_go_where_it_moves_on_to(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """A rating typed together with the next cloze answer, and a search typed together with its Enter and
+    a key for the table: each key after the rating or Enter acts where that moved on to."""
+    terminal.start(f"{sys.executable} -m studyapp --db {tmp_path / 'collection.sqlite3'}")
+    terminal.wait_for(r"10\s+0\s+0\s+All decks")
+    terminal.keys_at_once("c", "Down", "Down", "Enter", "adam-bias", "Enter")  # the two cloze cards
+    terminal.wait_for(r"New 2\s+Learning 0")
+    terminal.keys_at_once("zero", "Enter")
+    terminal.wait_for(r"3 Good · \S+")
+    terminal.keys_at_once("3", "by the step")  # rated Good, then the next card's answer at once
+    terminal.wait_for(r"New 1\s+Learning 1")
+    screen = terminal.wait_for(r"by the step")
+    assert re.search(r"▊\s+by the step\s", screen), screen  # in the next card's answer field
+    terminal.keys("Escape")
+    terminal.wait_for(r"9\s+1\s+0\s+All decks")  # Home
+
+    # Browse, its search, Enter and ! at once: ! suspends the first card the search found.
+    terminal.keys_at_once("b", "/max pool", "Enter", "!")
+    screen = terminal.wait_for(r"pool-value-drill suspended")
+    assert re.search(r"▊\s+max pool\s", screen) and re.search(r"\b2 of \d+ cards", screen), screen
+    assert re.search(r"A pooled value .*suspended", screen), screen
+    terminal.keys("C-q")
+    terminal.wait_for(r"STUDYAPP-EXITED-0")

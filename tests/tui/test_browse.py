@@ -211,6 +211,7 @@ async def test_suspend_and_unsuspend_from_the_table(app: StudyApp, collection: C
         await pilot.press("exclamation_mark")
         assert collection.store.card_state(first).suspended
         assert cell(table, first, "state") == "suspended"
+        assert shown(table, first, "state") == "suspended"  # the column widened for the word
         assert screen.selected_id() == first
         await pilot.press("exclamation_mark")
         assert not collection.store.card_state(first).suspended

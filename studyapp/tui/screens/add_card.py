@@ -299,7 +299,7 @@ class AddCardScreen(AppScreen):
         for name, message in errors.items():
             self.show_error(name, message)
         first = next(name for name in FIELDS if name in errors)
-        self.query_one(f"#{first}").focus()
+        self.set_focus(self.query_one(f"#{first}"))
         self.show_status("The card is not saved: fix the marked fields.", error=True)
 
     def added(self, saved: authoring.Saved) -> None:
@@ -326,7 +326,7 @@ class AddCardScreen(AppScreen):
         for name in ("question", "answer", "preset"):
             self.query_one(f"#{name}", Input).value = ""
         self.query_one("#details", TextArea).text = ""
-        self.query_one("#question", Input).focus()
+        self.set_focus(self.query_one("#question", Input))
 
     # --- leaving ------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
@@ -11,6 +12,7 @@ from textual.screen import Screen
 from studyapp.errors import CollectionError
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
     from textual.widgets import OptionList
 
     from studyapp.collection import Collection
@@ -27,6 +29,14 @@ FIELD_FOCUS_KEYS = [
     Binding("tab", "app.focus_next", show=False, priority=True),
     Binding("shift+tab", "app.focus_previous", show=False, priority=True),
 ]
+
+
+async def settled(widget: Widget) -> None:
+    """Wait until ``widget`` has handled what was already sent to it: a priority binding acts as soon as
+    its key is read, and the keys typed into a field just before may still be on their way to it."""
+    handled = asyncio.Event()
+    widget.call_later(handled.set)
+    await handled.wait()
 
 
 def move_highlight(options: OptionList, step: int) -> None:

@@ -26,7 +26,7 @@ from textual.widgets import Input, Static
 from studyapp.model import CardState, StudyState
 from studyapp.scheduler import format_local
 from studyapp.search import Query, SearchError, parse
-from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.base import AppScreen, settled
 from studyapp.tui.widgets.card_table import CardTable, Column, TableRow
 from studyapp.tui.widgets.keybar import KeyBar
 
@@ -92,6 +92,9 @@ class BrowseScreen(AppScreen):
         Binding("a", "app.add_card", "Add card"),
         Binding("e", "edit", "Edit card"),
         Binding("enter", "open", "Open", show=False),
+        # In the search box, acted on as soon as read, once the keys typed before them are searched for:
+        # the keys typed after them act on the table and its new rows.
+        Binding("enter,escape", "to_table", show=False, priority=True),
         Binding("escape", "back", "Back"),
         Binding("question_mark", "help", "Help"),
     ]
@@ -200,8 +203,17 @@ class BrowseScreen(AppScreen):
         error.display = False
         self.fill()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.table.focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter and Escape leave the search box only while it has the focus."""
+        if action == "to_table":
+            return self.focused is self.query_one("#search", Input)
+        return True
+
+    async def action_to_table(self) -> None:
+        """Search for what the box holds, with the keys typed just before, then back to the table."""
+        await settled(self.query_one("#search", Input))
+        self.search_typed()
+        self.set_focus(self.table)
 
     def action_search(self) -> None:
         """Focus the search box at once, so that the keys typed right after ``/`` go to it; in the
@@ -210,12 +222,6 @@ class BrowseScreen(AppScreen):
         if self.focused is search:
             raise SkipAction()
         self.set_focus(search)
-
-    def action_back(self) -> None:
-        if self.query_one("#search", Input).has_focus:
-            self.table.focus()
-            return
-        self.dismiss()
 
     def action_help(self) -> None:
         from studyapp.tui.screens.help import HelpScreen
@@ -268,6 +274,6 @@ class BrowseScreen(AppScreen):
                 self.notify(f"{card_id} unsuspended")
         elif self.write(lambda: session.suspend(card_id))[0]:
             self.notify(f"{card_id} suspended")
-        self.fill()
+        self.load()  # measured again: the state column may now need room for "suspended"
         position = self.collection.browse_position(card_id)
         self.table.move_cursor(row if position is None else position)

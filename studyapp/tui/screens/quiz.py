@@ -215,7 +215,7 @@ class QuizScreen(AppScreen):
         self.hint("Enter submits · Escape goes back" if typed else self.key_help(question))
         if typed:
             field.placeholder = answer_help(question).replace(" (q quits):", "")
-            field.focus()
+            self.set_focus(field)
         else:
             self.set_focus(None)
         self.refresh_bindings()
@@ -245,7 +245,7 @@ class QuizScreen(AppScreen):
         ideas = self.query_one("#quiz-ideas", IdeaList)
         ideas.show(checklist)
         ideas.display = True
-        ideas.focus()
+        self.set_focus(ideas)
         self.hint(f"Space or 1-{len(checklist.ideas)} ticks or unticks an idea · Enter: done")
         self.refresh_bindings()
 

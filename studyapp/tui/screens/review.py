@@ -226,7 +226,7 @@ class ReviewScreen(SavingReview):
             self.cloze_answer.disabled = not shown
         if shown:
             self.cloze_answer.value = ""
-            self.cloze_answer.focus()
+            self.set_focus(self.cloze_answer)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """A cloze card's typed answer: graded when there is one, then the answer is shown."""

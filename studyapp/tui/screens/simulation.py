@@ -182,7 +182,7 @@ class SimulationScreen(Screen[None]):
         if self.predicting:  # Escape gives up the prediction, not the screen
             self.prediction.clear()
             self.show_answers()
-            self.query_one(ParamList).focus()
+            self.set_focus(self.query_one(ParamList))
             return
         self.dismiss()
 
@@ -248,7 +248,7 @@ class SimulationScreen(Screen[None]):
                 self.notify(f"The prediction was not saved: {error.message}", severity="error")
         panel.show_grade(grade, with_rating=False)
         self.show_answers()
-        self.query_one(ParamList).focus()
+        self.set_focus(self.query_one(ParamList))
 
     def show_answers(self) -> None:
         """The answers of the last run, or while a prediction is asked, only their names (unless the latest
@@ -276,7 +276,7 @@ class SimulationScreen(Screen[None]):
         side = self.query_one("#sim-side")
         side.display = not side.display
         if side.display:
-            self.query_one(ParamList).focus()
+            self.set_focus(self.query_one(ParamList))
         self.call_after_refresh(self.request)  # redrawn for the room it gets
 
     def action_full_screen(self) -> None:
@@ -287,7 +287,7 @@ class SimulationScreen(Screen[None]):
         self.query_one("#sim-title").display = not full
         self.query_one(KeyBar).display = not full
         if not full:
-            self.query_one(ParamList).focus()
+            self.set_focus(self.query_one(ParamList))
         self.call_after_refresh(self.request)
 
     def action_reset(self) -> None:

@@ -91,11 +91,11 @@ class PredictionPanel(Vertical):
         self.result.update("")
         self.show_prompt()
         if focus:
-            self.input.focus()
+            self.screen.set_focus(self.input)
 
     def start(self) -> None:
         """Give the line the keys."""
-        self.input.focus()
+        self.screen.set_focus(self.input)
 
     @property
     def typing(self) -> bool:
