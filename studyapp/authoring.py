@@ -117,8 +117,9 @@ class Saved:
 
 def slugify(text: str, max_words: int = ID_WORDS, max_length: int = ID_LENGTH) -> str:
     """A card id from ``text``: its first meaningful words, lowercase ASCII joined by dashes."""
-    text = re.sub(r"['\u2019]s\b", "", text)  # "ReLU's output" -> "relu-output"
-    text = re.sub(r"(\w)['\u2019](\w)", r"\1\2", text)  # "don't" -> "dont"
+    if "'" in text or "\u2019" in text:  # most texts have no apostrophe: the two searches are skipped
+        text = re.sub(r"['\u2019]s\b", "", text)  # "ReLU's output" -> "relu-output"
+        text = re.sub(r"(\w)['\u2019](\w)", r"\1\2", text)  # "don't" -> "dont"
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     words = re.findall(r"[a-z0-9]+", plain)
     kept = [word for word in words if word not in STOP_WORDS] or words

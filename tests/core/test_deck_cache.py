@@ -29,6 +29,8 @@ from studyapp.deck_cache import CachedLibrary, open_library
 from studyapp.deck_json import (
     CardsWith,
     card_lookup,
+    codec,
+    decode_deck,
     decode_decks,
     encode_deck,
     encode_decks,
@@ -36,7 +38,7 @@ from studyapp.deck_json import (
     schema_fingerprint,
 )
 from studyapp.errors import UserError
-from studyapp.model import Card
+from studyapp.model import Card, Deck
 from studyapp.paths import bundled_deck_dir
 from studyapp.problems import PROBLEMS
 from studyapp.store import Store
@@ -508,6 +510,51 @@ def test_every_field_of_the_bundled_cards_comes_back_from_the_cache() -> None:
     assert all(isinstance(card.tags, tuple) and isinstance(card.sim_params, dict) for card in cards)
     params = [card.sim_params for card in cards]
     assert len({id(p) for p in params}) == len(params)  # each card's own mapping, as each card made has
+
+
+def encoded_a_card_at_a_time(deck: Deck) -> str:
+    """``encode_deck``'s text made the plain way, a card at a time with the card codec: its oracle."""
+    cards = codec(Card)
+    rows = [cards.encode(card) for card in deck.cards]
+    names = cards.names
+    shared = {
+        name: rows[0][i] for i, name in enumerate(names) if rows and all(row[i] == rows[0][i] for row in rows)
+    }
+    varying = [i for i, name in enumerate(names) if name not in shared]
+    encoded = {
+        "deck": codec(Deck, ("cards",)).encode(deck),
+        "shared": shared,
+        "varying": [names[i] for i in varying],
+        "cards": [[row[i] for i in varying] for row in rows],
+    }
+    return json.dumps(encoded, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_a_deck_is_encoded_as_encoding_it_a_card_at_a_time_encodes_it() -> None:
+    library = load_library(sims=CATALOG, problems=PROBLEMS)
+    bundled = library.decks[0]
+    mixed = dataclasses.replace(
+        bundled,
+        cards=tuple(
+            dataclasses.replace(
+                card,
+                tags=("ü-tag", str(i)) if i % 2 else (),
+                sim_params={"lr": 0.1 * i, "kind": "max", "sizes": [i, i + 1]} if i % 3 else {},
+                source=Path(f"/decks/ü {i % 2}.toml") if i % 4 else None,
+                line=7,  # shared by every card
+                note="" if i % 5 else "Σ “quoted” note",
+            )
+            for i, card in enumerate(bundled.cards)
+        ),
+    )
+    empty = dataclasses.replace(bundled, cards=())
+    one = dataclasses.replace(bundled, cards=bundled.cards[:1])  # every value shared
+    for deck in (*library.decks, mixed, empty, one):
+        text = encode_deck(deck)
+        assert text == encoded_a_card_at_a_time(deck)
+        assert decode_deck(text) == deck
+    assert json.loads(encode_deck(one))["varying"] == []
+    assert json.loads(encode_deck(mixed))["shared"]["line"] == 7
 
 
 def test_upgrading_a_version_4_collection_adds_the_cache_and_text_tables(tmp_path: Path) -> None:

@@ -35,8 +35,8 @@ async def settled(widget: Widget) -> None:
     """Wait until ``widget`` has handled what was already sent to it: a priority binding acts as soon as
     its key is read, and the keys typed into a field just before may still be on their way to it."""
     handled = asyncio.Event()
-    widget.call_later(handled.set)
-    await handled.wait()
+    if widget.call_later(handled.set):  # not when the widget is closing: nothing will reach it then
+        await handled.wait()
 
 
 def move_highlight(options: OptionList, step: int) -> None:
