@@ -57,6 +57,10 @@ async def test_browse_opens_scrolls_to_the_end_and_searches_50k_cards(
         assert "50,000 of 50,000 cards · sorted by id" in text_of(screen.query_one("#browse-status"))
         page = table.page_rows
         assert shown_ids(table) == [f"big-{i:05d}" for i in range(page)]
+        await pilot.press("pagedown")  # its lines were drawn ahead, once the first page was painted
+        await pilot.pause()
+        assert shown_ids(table) == [f"big-{i:05d}" for i in range(page, 2 * page)]
+        assert table.cursor_key == f"big-{page:05d}"
 
         await pilot.press("end")
         await pilot.pause()
