@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from studyapp import authoring
 from studyapp.errors import CollectionError
 from studyapp.paths import user_deck_dir
-from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen
+from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen, settled
 from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
@@ -94,7 +94,9 @@ class AddCardScreen(AppScreen):
     HELP_TITLE = "Add a card"
     HELP_KEYS = [("tab, shift+tab", "Next / previous field")]
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),  # after the keys typed before it have reached their field
+        # Acted on as soon as read, once the keys typed before it have reached their field (``action_save``):
+        # the keys typed after it wait for the emptied form.
+        Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "back", "Back"),
         Binding("f1", "help", "Help"),
         *FIELD_FOCUS_KEYS,
@@ -220,9 +222,9 @@ class AddCardScreen(AppScreen):
         self.show_preset_hint()
         self.check_preset()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
-            self.action_save()
+            await self.action_save()
 
     # --- saving -------------------------------------------------------------------------------------
 
@@ -256,11 +258,16 @@ class AddCardScreen(AppScreen):
         errors = {**authoring.check_draft(draft, self.sims), **errors}
         return (None if errors else draft), errors
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         """Check the form; a card that can be written is saved once "Saving…" is on screen (a deck of
-        tens of thousands of cards is read and checked again, which takes seconds)."""
+        tens of thousands of cards is read and checked again, which takes seconds).
+
+        From ctrl+s, the keys typed before it reach their field first, and those typed after it are
+        read once the card is saved and the form emptied: the next card can be typed at once."""
         if self.saving:
             return
+        if self.focused is not None:
+            await settled(self.focused)
         for name in FIELDS:
             self.show_error(name, None)
         draft, errors = self.draft()
@@ -269,7 +276,10 @@ class AddCardScreen(AppScreen):
             return
         self.saving = True
         self.show_status("Saving the card…")
-        self.call_after_refresh(self.save, draft)
+        if await self.wait_for_refresh():  # from the key: the app reads no key until the card is saved
+            self.save(draft)
+        else:  # from the Save button, in this screen's own task: saved after the paint
+            self.call_after_refresh(self.save, draft)
 
     saving = False
 
