@@ -215,8 +215,8 @@ def test_keys_typed_with_the_one_that_moves_on_go_where_it_moves_on_to(
     terminal: Terminal, tmp_path: Path
 ) -> None:
     """A rating typed together with the next cloze answer, a search typed together with its Enter and a
-    key for the table, and a card typed with its ctrl+s and the next card: each key after the rating,
-    Enter or ctrl+s acts where that moved on to."""
+    key for the table, and Browse's `a` typed with two cards and their ctrl+s: each key after the rating,
+    Enter, `a` or ctrl+s acts where that moved on to."""
     terminal.start(f"{sys.executable} -m studyapp --db {tmp_path / 'collection.sqlite3'}")
     terminal.wait_for(r"10\s+0\s+0\s+All decks")
     terminal.keys_at_once("c", "Down", "Down", "Enter", "adam-bias", "Enter")  # the two cloze cards
@@ -235,10 +235,9 @@ def test_keys_typed_with_the_one_that_moves_on_go_where_it_moves_on_to(
     screen = terminal.wait_for(r"pool-value-drill suspended")
     assert re.search(r"▊\s+max pool\s", screen) and re.search(r"\b2 of \d+ cards", screen), screen
     assert re.search(r"A pooled value .*suspended", screen), screen
-    terminal.keys("Escape")
-    terminal.wait_for(r"9\s+1\s+0\s+All decks")
 
-    # Two cards typed at once, each saved with ctrl+s: the second is typed into the emptied form.
+    # From Browse, `a` and two cards typed at once, each saved with ctrl+s: the first goes to the form
+    # `a` opens, the second to the form emptied by the first ctrl+s.
     terminal.keys_at_once("a", "First?", "Tab", "One.", "C-s", "Second?", "Tab", "Two.", "C-s")
     terminal.wait_for(r"Added 'second'")
     deck_text = (tmp_path / "data" / "studyapp" / "decks" / "my-cards.toml").read_text(encoding="utf-8")

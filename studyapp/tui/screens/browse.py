@@ -89,7 +89,7 @@ class BrowseScreen(AppScreen):
         Binding("slash", "search", "Search", priority=True),
         Binding("o", "sort", "Sort"),
         Binding("exclamation_mark", "toggle_suspend", "Suspend/unsuspend"),
-        Binding("a", "app.add_card", "Add card"),
+        Binding("a", "add_card", "Add card", priority=True),  # the keys typed right after it go to the form
         Binding("e", "edit", "Edit card"),
         Binding("enter", "open", "Open", show=False),
         # In the search box, acted on as soon as read, once the keys typed before them are searched for:
@@ -222,6 +222,12 @@ class BrowseScreen(AppScreen):
         if self.focused is search:
             raise SkipAction()
         self.set_focus(search)
+
+    async def action_add_card(self) -> None:
+        """Open Add card at once; in the search box, ``a`` types itself."""
+        if self.focused is self.query_one("#search", Input):
+            raise SkipAction()
+        await self.study.action_add_card()
 
     def action_help(self) -> None:
         from studyapp.tui.screens.help import HelpScreen
