@@ -128,6 +128,10 @@ class BrowseScreen(AppScreen):
     def table(self) -> CardTable:
         return self.query_one("#cards", CardTable)
 
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#search", Input)
+
     def on_mount(self) -> None:
         self.query_one("#search-error", Static).display = False
         self.load()
@@ -186,7 +190,7 @@ class BrowseScreen(AppScreen):
         was closed meanwhile)."""
         if self not in self.app.screen_stack:  # closed: its widgets may be removed one by one meanwhile
             return
-        text = self.query_one("#search", Input).value
+        text = self.search_box.value
         if text != self.searched:
             self.searched = text
             self.apply_search(text)
@@ -206,26 +210,26 @@ class BrowseScreen(AppScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter and Escape leave the search box only while it has the focus."""
         if action == "to_table":
-            return self.focused is self.query_one("#search", Input)
+            return self.focused is self.search_box
         return True
 
     async def action_to_table(self) -> None:
         """Search for what the box holds, with the keys typed just before, then back to the table."""
-        await settled(self.query_one("#search", Input))
+        await settled(self.search_box)
         self.search_typed()
         self.set_focus(self.table)
 
     def action_search(self) -> None:
         """Focus the search box at once, so that the keys typed right after ``/`` go to it; in the
         search box, ``/`` types itself."""
-        search = self.query_one("#search", Input)
+        search = self.search_box
         if self.focused is search:
             raise SkipAction()
         self.set_focus(search)
 
     async def action_add_card(self) -> None:
         """Open Add card at once; in the search box, ``a`` types itself."""
-        if self.focused is self.query_one("#search", Input):
+        if self.focused is self.search_box:
             raise SkipAction()
         await self.study.action_add_card()
 
