@@ -21,7 +21,7 @@ from datetime import datetime, tzinfo
 from functools import cache, partial
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from studyapp.errors import CollectionError, CollectionReadOnly
 from studyapp.model import (
@@ -39,6 +39,7 @@ from studyapp.scheduler import Scheduler, check_utc
 from studyapp.search import Query, parse, resolve
 from studyapp.session import Counts, LibraryView, StudySession, next_day_start
 from studyapp.store import LIBRARY_FINGERPRINT, TEXT_FINGERPRINT, BrowseRecord, CardFilter, Store
+from studyapp.store.deck_order import OrdShift
 from studyapp.store.search import Condition, SearchContext, compile_condition
 from studyapp.store.text_index import ORDERS, text_rows_at
 
@@ -55,7 +56,8 @@ POINT_LOOKUPS = 1000
 #: its ``ord``), so every collection rewrites it.
 TEXT_FORMAT = "7"
 #: A card's ``ord`` (its place in the library) is its deck's place times this, plus its place in the
-#: deck: a card added to one deck moves no card of another, so their rows stay as they are.
+#: deck: a card added to one deck moves no card of another, so their rows stay as they are, and a deck
+#: added or taken away moves each deck after it whole (``studyapp.store.deck_order``).
 DECK_ORD_STEP = 1 << 32
 
 
@@ -175,24 +177,42 @@ def placed_cards(library: LibraryView) -> Iterator[tuple[int, Card]]:
             yield first + index, card
 
 
-#: ``moved_cards``' answer: the cards not kept in place, with their ``ord``, and the ids of those gone.
-Moves = tuple[list[tuple[int, Card]], list[str]]
+class Moves(NamedTuple):
+    """``moved_cards``' answer: the cards not kept in place, with their ``ord``; the ids of those gone
+    from their place; and the decks kept whole at another rank (their cards' ``ord`` shifted)."""
+
+    placed: list[tuple[int, Card]]
+    left: list[str]
+    shifts: list[OrdShift]
 
 
 def moved_cards(library: LibraryView, before: LibraryView) -> Moves:
     """The cards of ``library`` that are not where ``before`` had them, with their ``ord``, and the ids of
     ``before``'s cards not kept in place. A card is kept in place when it is the card (or an equal one)
     that ``before`` had at the same ``ord``: nothing reconciliation stores of it changed. A deck not
-    read again is the same object, and its cards are all kept at once."""
+    read again is the same object, and its cards are all kept at once: where it was, or shifted to its
+    new rank when decks were added or taken away before it (one deck added before a deck of 50,000
+    cards moves that deck, not its 50,000 cards one by one)."""
+    old_decks, decks = before.decks, library.decks
+    old_ranks = {id(deck.cards): rank for rank, deck in enumerate(old_decks) if deck.cards}
+    #: The new rank of each deck whose cards are those of ``before``'s deck at the old rank it maps to.
+    whole: dict[int, int] = {}
+    for rank, deck in enumerate(decks):
+        if deck.cards and (old_rank := old_ranks.pop(id(deck.cards), None)) is not None:
+            whole[rank] = old_rank
+    kept = set(whole.values())
     placed: list[tuple[int, Card]] = []
     left: list[str] = []
-    old_decks = before.decks
-    for rank, deck in enumerate(library.decks):
-        cards = deck.cards
-        old = old_decks[rank].cards if rank < len(old_decks) else ()
-        if cards is old:
-            continue
+    shifts: list[OrdShift] = []
+    for rank, deck in enumerate(decks):
         first = rank * DECK_ORD_STEP
+        if rank in whole:
+            if whole[rank] != rank:
+                old_first = whole[rank] * DECK_ORD_STEP
+                shifts.append(OrdShift(old_first, len(deck.cards), first - old_first))
+            continue
+        cards = deck.cards
+        old = old_decks[rank].cards if rank < len(old_decks) and rank not in kept else ()
         for index, card in enumerate(cards):
             was = old[index] if index < len(old) else None
             if was is not card and was != card:
@@ -200,8 +220,14 @@ def moved_cards(library: LibraryView, before: LibraryView) -> Moves:
                 if was is not None:
                     left.append(was.id)
         left += [card.id for card in old[len(cards) :]]
-    left += [card.id for deck in old_decks[len(library.decks) :] for card in deck.cards]
-    return placed, left
+    # the decks of ``before`` neither kept whole nor compared with the deck now at their rank
+    left += [
+        card.id
+        for rank, deck in enumerate(old_decks)
+        if rank not in kept and (rank >= len(decks) or rank in whole)
+        for card in deck.cards
+    ]
+    return Moves(placed, left, shifts)
 
 
 def write_text(
@@ -219,7 +245,7 @@ def write_text(
     alone). A deck read again after a card was added to it makes one row."""
     held = store.get_meta(TEXT_FINGERPRINT)
     if before is not None and held == (before_text or text_fingerprint(before)):
-        placed, left = moves() if moves is not None else moved_cards(library, before)
+        placed, left, shifts = moves() if moves is not None else moved_cards(library, before)
         placed_ids = {card.id for _ord, card in placed}
         old = {card.id: card for card in before.cards if card.id in placed_ids} if placed_ids else {}
         moved: list[tuple[int, str]] = []
@@ -229,7 +255,7 @@ def write_text(
                 moved.append((ord_, card.id))
             else:
                 made.append((ord_, card))
-        if store.write_text_index(text_rows_at(made), fingerprint, moved, [*placed_ids, *left]):
+        if store.write_text_index(text_rows_at(made), fingerprint, moved, [*placed_ids, *left], shifts):
             return
     store.write_text_index(text_rows_at(placed_cards(library)), fingerprint)
 
@@ -259,10 +285,10 @@ def reconcile(
         if held == fingerprint:  # unchanged, or another process just did it
             return SyncReport(skipped=True)
         if moves is not None and before_fingerprints is not None and held == before_fingerprints.library:
-            placed, left = moves()
+            placed, left, shifts = moves()
             known = store.card_index([card.id for _ord, card in placed] + left)
         else:
-            placed, known = list(placed_cards(library)), store.card_index()
+            placed, known, shifts = list(placed_cards(library)), store.card_index(), []
         insert, update, tags = [], [], {}
         added, restored, changed = [], [], []
         for ord_, card in placed:
@@ -292,6 +318,7 @@ def reconcile(
             retire=retire,
             tags=tags,
             fingerprint=fingerprint,
+            shifts=shifts,
         )
     return SyncReport(tuple(added), tuple(restored), tuple(retire), tuple(changed))
 

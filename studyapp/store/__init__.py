@@ -1,10 +1,11 @@
 """The collection's storage: one SQLite file, and the only package that runs SQL.
 
 Split by concern: ``base`` (the connection, write transactions, SQLite's errors as domain errors,
-metadata and settings), ``cards`` (card records and reconciliation with the decks), ``reviews`` (the
-review log and quiz attempts), ``bulk`` (review history and card states written in bulk),
-``predictions`` (predictions and drill answers), ``queue`` (the study
-queue's queries), ``statistics`` (aggregates) and ``export`` (whole-collection reads and writes).
+metadata and settings), ``cards`` (card records and reconciliation with the decks), ``deck_order``
+(whole decks moved among the decks), ``reviews`` (the review log and quiz attempts), ``bulk`` (review
+history and card states written in bulk), ``predictions`` (predictions and drill answers), ``queue``
+(the study queue's queries), ``statistics`` (aggregates) and ``export`` (whole-collection reads and
+writes).
 ``Store`` is all of them on one connection.
 The hot paths (open, reconcile, queue queries, a rating) use plain SQL on the stdlib connection;
 ``database()`` gives a sqlite-utils view (imported lazily: it pulls in numpy) for bulk work.

@@ -8,6 +8,7 @@ from typing import Any
 
 from studyapp.model import CardRecord, CardState
 from studyapp.store.base import LIBRARY_FINGERPRINT, StoreBase, guarded
+from studyapp.store.deck_order import OrdShift, shift_ords
 
 STATE_COLUMNS = ", ".join(CardState.COLUMNS)
 _SET_STATE = ", ".join(f"{column} = ?" for column in CardState.COLUMNS)
@@ -101,10 +102,13 @@ class CardStore(StoreBase):
         retire: Sequence[str],
         tags: Mapping[str, frozenset[str]],
         fingerprint: str,
+        shifts: Sequence[OrdShift] = (),
     ) -> None:
-        """Write one reconciliation: decks ``(id, title)`` in order; new and changed cards as ``(card_id,
-        deck_id, position, ord)`` (changed ones come back if retired); cards to retire; new tag sets."""
+        """Write one reconciliation: decks ``(id, title)`` in order; whole decks at another rank
+        (``shifts`` of their cards' ``ord``); new and changed cards as ``(card_id, deck_id, position,
+        ord)`` (changed ones come back if retired); cards to retire; new tag sets."""
         with self.transaction() as conn:
+            shift_ords(conn, "cards", shifts, only="retired = 0")  # before cards take the places left
             conn.execute("UPDATE decks SET retired = 1")
             conn.executemany(
                 "INSERT INTO decks (deck_id, title, rank, retired) VALUES (?, ?, ?, 0) ON CONFLICT (deck_id) "

@@ -32,6 +32,7 @@ from typing import Any
 from studyapp.model import Card, CardState, utc_ms
 from studyapp.search import TEXT_SEPARATOR, Node, searchable
 from studyapp.store.base import StoreBase, guarded
+from studyapp.store.deck_order import OrdShift, shift_ords
 from studyapp.store.search import Condition, SearchContext, compile_condition
 from studyapp.store.statistics import ensure_pow
 
@@ -121,12 +122,14 @@ class TextIndex(StoreBase):
         fingerprint: str,
         moved: Sequence[tuple[int, str]] = (),
         dropped: Iterable[str] | None = None,
+        shifts: Sequence[OrdShift] = (),
     ) -> bool:
         """Write ``rows`` (``text_rows_at``) to ``card_text`` in place of every row, or, given ``dropped``,
-        in place of the rows of the cards it names (the other rows stay as they are), and record
-        ``fingerprint``, together. The rows it holds now of the cards ``moved`` names (``(ord,
-        card_id)``, dropped from where they are) come back at those deck positions. Returns ``False``,
-        and changes nothing, when a moved card has no row."""
+        in place of the rows of the cards it names (the other rows stay as they are, or move by
+        ``shifts``: whole decks at another rank), and record ``fingerprint``, together. The rows it
+        holds now of the cards ``moved`` names (``(ord, card_id)``, dropped from where they are) come
+        back at those deck positions. Returns ``False``, and changes nothing, when a moved card has no
+        row."""
         with self.transaction() as conn:
             if moved and not self._copy_moved(conn, moved):
                 return False
@@ -137,6 +140,7 @@ class TextIndex(StoreBase):
                     "DELETE FROM card_text WHERE card_id IN (SELECT value FROM json_each(?))",
                     (json.dumps(list(dropped)),),
                 )
+                shift_ords(conn, "card_text", shifts)  # into the places the dropped rows left
             if moved:
                 conn.execute(f"INSERT INTO card_text ({_COLUMNS}) SELECT {_COLUMNS} FROM temp.text_moved")
                 conn.execute("DROP TABLE temp.text_moved")

@@ -23,8 +23,16 @@ import pytest
 
 from sim.registry import CATALOG
 from studyapp import deck_cache
-from studyapp.collection import Collection, Fingerprints, open_collection, placed_cards
-from studyapp.content import load_library
+from studyapp.collection import (
+    DECK_ORD_STEP,
+    Collection,
+    Fingerprints,
+    Moves,
+    moved_cards,
+    open_collection,
+    placed_cards,
+)
+from studyapp.content import Library, load_library
 from studyapp.deck_cache import CachedLibrary, open_library
 from studyapp.deck_json import (
     CardsWith,
@@ -41,11 +49,12 @@ from studyapp.errors import UserError
 from studyapp.model import Card, Deck
 from studyapp.paths import bundled_deck_dir
 from studyapp.problems import PROBLEMS
-from studyapp.store import Store
+from studyapp.store import TEXT_FINGERPRINT, Store
 from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
 from studyapp.store.text_index import text_rows_at
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+STEP = DECK_ORD_STEP
 #: A time long before the tests run: files stamped with it are not "racy" (see ``RACY_NS``).
 OLD_NS = 1_600_000_000 * 10**9
 
@@ -377,40 +386,109 @@ def test_a_deck_file_added_or_removed_gives_what_reading_every_deck_gives(decks:
     assert (read, cached) == (0, True) and again == decks.reference()
 
 
+def as_written_in_full(collection: Collection) -> None:
+    """Assert that the collection's text rows are those a full write of its library makes, and that its
+    cards are at the deck positions (``ord``) the library gives them. The rows stay those of the full
+    write, under the fingerprint they had."""
+    store, conn = collection.store, collection.store.conn
+    rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
+    widths, fingerprint = store.get_meta("text_widths"), store.get_meta(TEXT_FINGERPRINT)
+    placed = [(card.id, ord_) for ord_, card in placed_cards(collection.library)]
+    assert conn.execute("SELECT card_id, ord FROM cards WHERE retired = 0 ORDER BY ord").fetchall() == placed
+    assert fingerprint is not None
+    store.write_text_index(text_rows_at(placed_cards(collection.library)), fingerprint)
+    assert conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall() == rows
+    assert store.get_meta("text_widths") == widths
+
+
+def held_rows_kept(collection: Collection, card_id: str) -> None:
+    """Assert that ``card_id``'s row is the one the table held (marked "as held"), moved, not made again;
+    then give it the card's question back."""
+    conn = collection.store.conn
+    (question,) = conn.execute("SELECT question FROM card_text WHERE card_id = ?", (card_id,)).fetchone()
+    assert question == "as held"
+    card = collection.library.card(card_id)
+    conn.execute("UPDATE card_text SET question = ? WHERE card_id = ?", (card.question, card_id))
+
+
+def hold_row(decks: Decks, card_id: str) -> None:
+    """Mark ``card_id``'s text row, so that a row moved can be told from a row made again."""
+    with sqlite3.connect(decks.db) as conn:
+        conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = ?", (card_id,))
+
+
 def test_a_deck_read_again_alone_moves_the_other_decks_text_rows(decks: Decks) -> None:
     opened(decks)
-    with sqlite3.connect(decks.db) as conn:  # the row as the table holds it is moved, not made again
-        conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = 'b-0'")
+    hold_row(decks, "b-0")
     text = (decks.folder / "a.toml").read_text()
     decks.write("a.toml", text.replace("Zorblax one?", "Zorblax one, two and three?"))
     with decks.open() as collection:
-        conn = collection.store.conn
-        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
-        assert {row[1]: row[2] for row in rows}["b-0"] == "as held"
-        conn.execute("UPDATE card_text SET question = 'Frobnic four?' WHERE card_id = 'b-0'")
-        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
-        widths = collection.store.get_meta("text_widths")
-        collection.store.write_text_index(text_rows_at(placed_cards(collection.library)), "written in full")
-        assert conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall() == rows
-        assert collection.store.get_meta("text_widths") == widths
+        held_rows_kept(collection, "b-0")
+        as_written_in_full(collection)
 
 
 def test_a_deck_added_before_the_others_moves_their_text_rows(decks: Decks) -> None:
     opened(decks)
-    with sqlite3.connect(decks.db) as conn:  # the row as the table holds it is moved, not made again
-        conn.execute("UPDATE card_text SET question = 'as held' WHERE card_id = 'b-0'")
+    hold_row(decks, "b-0")
     decks.write("0.toml", deck_text("zero", ["Blorp five?"]))  # loads before a.toml and b.toml
     with decks.open() as collection:
-        conn = collection.store.conn
-        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
-        assert {row[1]: row[2] for row in rows}["b-0"] == "as held"
-        assert [row[0] for row in rows] == [ord_ for ord_, _card in placed_cards(collection.library)]
-        conn.execute("UPDATE card_text SET question = 'Frobnic four?' WHERE card_id = 'b-0'")
-        rows = conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall()
-        widths = collection.store.get_meta("text_widths")
-        collection.store.write_text_index(text_rows_at(placed_cards(collection.library)), "written in full")
-        assert conn.execute("SELECT * FROM card_text ORDER BY ord").fetchall() == rows
-        assert collection.store.get_meta("text_widths") == widths
+        held_rows_kept(collection, "b-0")
+        as_written_in_full(collection)
+
+
+def test_a_deck_kept_as_it_was_is_shifted_whole_to_its_new_rank(decks: Decks) -> None:
+    """``moved_cards`` of libraries made of the same deck objects: a deck not read again keeps its cards
+    at its new rank in one shift; only the other decks' cards are compared one by one."""
+    for name in ("m", "n", "x", "z"):
+        decks.write(f"{name}.toml", deck_text(name, [f"Card {name}?", f"More {name}?"]))
+    loaded = {deck.id: deck for deck in load_library([decks.folder], decks.user_dir).decks}
+
+    def library(*names: str) -> Library:
+        return Library([loaded[name] for name in names])
+
+    def shifts(moves: Moves) -> list[tuple[str, int]]:
+        """Each shift as the deck it moves (found by its first place) and by how many ranks."""
+        ranks = {rank: name for rank, name in enumerate(names_before)}
+        return [(ranks[shift.first // STEP], shift.by // STEP) for shift in moves.shifts]
+
+    names_before = ("a", "b", "z")
+    moves = moved_cards(library("x", "a", "b", "z"), library(*names_before))  # one added before them
+    assert [card.id for _ord, card in moves.placed] == ["x-0", "x-1"] and moves.left == []
+    assert shifts(moves) == [("a", 1), ("b", 1), ("z", 1)]
+    assert [shift.size for shift in moves.shifts] == [3, 1, 2]
+    names_before = ("x", "a", "b", "z")
+    moves = moved_cards(library("b", "z"), library(*names_before))  # two taken away before them
+    assert moves.placed == [] and sorted(moves.left) == ["a-0", "a-1", "a-2", "x-0", "x-1"]
+    assert shifts(moves) == [("b", -2), ("z", -2)]
+    names_before = ("a", "b", "z")
+    moves = moved_cards(library("b", "m", "n", "z"), library(*names_before))  # both ways
+    assert [card.id for _ord, card in moves.placed] == ["m-0", "m-1", "n-0", "n-1"]
+    assert sorted(moves.left) == ["a-0", "a-1", "a-2"] and shifts(moves) == [("b", -1), ("z", 1)]
+    read_again = load_library([decks.folder], decks.user_dir).decks  # equal decks, other objects
+    moves = moved_cards(Library(read_again), Library(list(loaded.values())))
+    assert moves == Moves([], [], [])
+
+
+def test_decks_added_or_taken_away_before_others_leave_the_rows_a_full_write_gives(decks: Decks) -> None:
+    """Through the deck cache, as the app opens the collection: the decks kept are shifted, in both
+    tables, and their rows are moved, not made again."""
+    decks.write("z.toml", deck_text("z", ["Snark six?", "Glorp seven?"]))
+    opened(decks)
+    changes = [
+        lambda: decks.write("0.toml", deck_text("zero", ["Blorp five?"])),  # a, b and z a rank on
+        lambda: (decks.folder / "0.toml").unlink(),  # a, b and z a rank back
+        lambda: [  # without a, and with c and d: b a rank back, z a rank on (through free places)
+            (decks.folder / "a.toml").unlink(),
+            *(decks.write(f"{name}.toml", deck_text(name, [f"Card {name}?"])) for name in ("c", "d")),
+        ],
+    ]
+    for change in changes:
+        hold_row(decks, "z-1")
+        change()
+        with decks.open() as collection:
+            held_rows_kept(collection, "z-1")
+            as_written_in_full(collection)
+            assert collection.search("snark", NOW) == ["z-0"]
 
 
 def test_an_edited_question_is_searched_at_once(decks: Decks) -> None:
