@@ -211,6 +211,27 @@ def test_add_a_card_find_it_and_study_it_with_custom_study(terminal: Terminal, t
     terminal.wait_for(r"STUDYAPP-EXITED-0")
 
 
+def test_ctrl_s_pressed_on_its_own_saves_the_card_at_once(terminal: Terminal, tmp_path: Path) -> None:
+    """A learner types a card, stops, and then presses ctrl+s alone: the card is saved with no other key
+    pressed, and the next card typed goes to the emptied form."""
+    terminal.start(f"{sys.executable} -m studyapp --db {tmp_path / 'collection.sqlite3'}")
+    terminal.wait_for(r"10\s+0\s+0\s+All decks")
+    terminal.keys_at_once("a", "What does a pause change?", "Tab", "Nothing.")
+    terminal.wait_for(r"▊\s+Nothing\.\s")
+    time.sleep(1.0)  # the app is idle, its form filled in
+    terminal.keys("C-s")
+    terminal.wait_for(r"Added 'pause-change'", timeout=10)
+    deck_file = tmp_path / "data" / "studyapp" / "decks" / "my-cards.toml"
+    assert 'answer = "Nothing."' in deck_file.read_text(encoding="utf-8")
+    terminal.keys_at_once("And after it?", "Tab", "The next card.")
+    terminal.wait_for(r"▊\s+The next card\.\s")
+    terminal.keys("C-s")
+    terminal.wait_for(r"Added 'after'", timeout=10)
+    assert deck_file.read_text(encoding="utf-8").count("[[cards]]") == 2
+    terminal.keys("C-q")
+    terminal.wait_for(r"STUDYAPP-EXITED-0")
+
+
 def test_keys_typed_with_the_one_that_moves_on_go_where_it_moves_on_to(
     terminal: Terminal, tmp_path: Path
 ) -> None:
