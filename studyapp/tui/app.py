@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.theme import Theme
 
+from studyapp.tui.field_keys import EDIT_BINDINGS, field_action
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
 if TYPE_CHECKING:
@@ -107,7 +109,7 @@ class StudyApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "studyapp"
     COMMANDS = App.COMMANDS | {StudyCommands}
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True), *EDIT_BINDINGS]
     _theme_cache: tuple[str, Theme] | None = None  # set on first use (Textual asks before __init__ ends)
 
     def __init__(
@@ -155,6 +157,18 @@ class StudyApp(App[None]):
             if self.screen is self._too_small:
                 self.pop_screen()
             self._too_small = None
+
+    async def action_edit_field(self, key: str) -> None:
+        """Do what ``key`` does in the focused text field once the field has the keys typed before it
+        (``studyapp.tui.field_keys``); elsewhere, the key goes on as usual."""
+        from studyapp.tui.screens.base import settled
+
+        field = self.focused
+        action = field_action(field, key)
+        if field is None or action is None:
+            raise SkipAction()
+        await settled(field)
+        await self.run_action(action, field)
 
     async def action_quit(self) -> None:
         """Quit, unless the screen holds work not saved yet: giving that up is the learner's own choice."""

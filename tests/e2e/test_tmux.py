@@ -232,6 +232,24 @@ def test_ctrl_s_pressed_on_its_own_saves_the_card_at_once(terminal: Terminal, tm
     terminal.wait_for(r"STUDYAPP-EXITED-0")
 
 
+def test_editing_keys_typed_with_text_apply_where_they_were_typed(terminal: Terminal, tmp_path: Path) -> None:
+    """Backspaces, arrows, Home/End and ctrl+u typed in one go with text (a quick typist fixing a typo)
+    edit the text typed before them, in its field: not the characters typed after them, nor the next
+    field."""
+    terminal.start(f"{sys.executable} -m studyapp --db {tmp_path / 'collection.sqlite3'}")
+    terminal.wait_for(r"10\s+0\s+0\s+All decks")
+    terminal.keys_at_once(
+        *("a", "Wat", "Left", "Left", "h", "End", " is a lyaer", "BSpace", "BSpace", "BSpace", "BSpace"),
+        *("ayer?", "Tab", "Nothing", "C-u", "A stak", "BSpace", "ck", "Home", "Right", "Right", "full "),
+        "C-s",
+    )
+    terminal.wait_for(r"Added 'layer'", timeout=15)
+    text = (tmp_path / "data" / "studyapp" / "decks" / "my-cards.toml").read_text(encoding="utf-8")
+    assert 'question = "What is a layer?"' in text and 'answer = "A full stack"' in text, text
+    terminal.keys("C-q")
+    terminal.wait_for(r"STUDYAPP-EXITED-0")
+
+
 def test_keys_typed_with_the_one_that_moves_on_go_where_it_moves_on_to(
     terminal: Terminal, tmp_path: Path
 ) -> None:
