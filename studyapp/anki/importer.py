@@ -15,7 +15,6 @@ already in use is refused, and card ids avoid every id the decks and the collect
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,6 +50,7 @@ from studyapp.content import (
     read_deck_data,
     with_deck,
 )
+from studyapp.deck_json import collector_paused
 from studyapp.errors import CollectionMissing
 from studyapp.export_format import Progress
 from studyapp.model import Deck, Settings
@@ -148,20 +148,6 @@ def read_source(
         from studyapp.anki.table import table_source
 
         yield table_source(path)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block. An import makes millions of objects and
-    frees few, so each collection would walk them all for nothing: a big import takes about a fifth
-    less time without them. The cycles made meanwhile are collected after the block."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def known_ids_and_settings(db_path: Path) -> tuple[set[str], Settings]:

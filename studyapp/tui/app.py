@@ -20,7 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.theme import Theme
 
-from studyapp.tui.field_keys import EDIT_BINDINGS, field_action
+from studyapp.tui.field_keys import EDIT_BINDINGS, field_action, settled
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
 if TYPE_CHECKING:
@@ -161,8 +161,6 @@ class StudyApp(App[None]):
     async def action_edit_field(self, key: str) -> None:
         """Do what ``key`` does in the focused text field once the field has the keys typed before it
         (``studyapp.tui.field_keys``); elsewhere, the key goes on as usual."""
-        from studyapp.tui.screens.base import settled
-
         field = self.focused
         action = field_action(field, key)
         if field is None or action is None:

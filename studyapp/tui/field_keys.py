@@ -10,9 +10,11 @@ it (``settled``), then runs the field's own action for it, before the keys typed
 
 from __future__ import annotations
 
+import asyncio
+from functools import cache
+
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
 
 #: The editing keys of ``Input`` and ``TextArea`` taken in order: deleting, and moving the cursor.
 EDIT_KEYS = (
@@ -32,13 +34,25 @@ EDIT_KEYS = (
 EDIT_BINDINGS = [Binding(key, f"edit_field('{key}')", show=False, priority=True) for key in EDIT_KEYS]
 
 
+async def settled(widget: Widget) -> None:
+    """Wait until ``widget`` has handled what was already sent to it: a priority binding acts as soon as
+    its key is read, and the keys typed into a field just before may still be on their way to it."""
+    handled = asyncio.Event()
+    if widget.call_later(handled.set):  # not when the widget is closing: nothing will reach it then
+        await handled.wait()
+
+
 def field_action(widget: Widget | None, key: str) -> str | None:
-    """The action a text field (``Input`` or ``TextArea``) binds ``key`` to; ``None`` for another widget
-    or a key the field does not bind."""
-    if not isinstance(widget, Input | TextArea):
-        return None
-    for cls in type(widget).__mro__:
-        for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", ())):
-            if binding.key == key:
-                return binding.action
-    return None
+    """The action a text field (``Input``, ``TextArea``: a widget that binds backspace) binds ``key`` to;
+    ``None`` for another widget or a key the field does not bind."""
+    return None if widget is None else _text_field_actions(type(widget)).get(key)
+
+
+@cache
+def _text_field_actions(widget_class: type[Widget]) -> dict[str, str]:
+    """The actions a widget class binds its keys to (its own bindings first), or none if it does not
+    edit text. The class is told by its bindings, so that this module imports no widget."""
+    actions: dict[str, str] = {}
+    for cls in reversed(widget_class.__mro__):
+        actions.update((b.key, b.action) for b in Binding.make_bindings(cls.__dict__.get("BINDINGS", ())))
+    return actions if "backspace" in actions else {}

@@ -26,7 +26,8 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from studyapp import authoring
 from studyapp.errors import CollectionError
 from studyapp.paths import user_deck_dir
-from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen, settled
+from studyapp.tui.field_keys import settled
+from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:

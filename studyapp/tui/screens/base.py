@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
@@ -12,7 +11,6 @@ from textual.screen import Screen
 from studyapp.errors import CollectionError
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
     from textual.widgets import OptionList
 
     from studyapp.collection import Collection
@@ -29,14 +27,6 @@ FIELD_FOCUS_KEYS = [
     Binding("tab", "app.focus_next", show=False, priority=True),
     Binding("shift+tab", "app.focus_previous", show=False, priority=True),
 ]
-
-
-async def settled(widget: Widget) -> None:
-    """Wait until ``widget`` has handled what was already sent to it: a priority binding acts as soon as
-    its key is read, and the keys typed into a field just before may still be on their way to it."""
-    handled = asyncio.Event()
-    if widget.call_later(handled.set):  # not when the widget is closing: nothing will reach it then
-        await handled.wait()
 
 
 def move_highlight(options: OptionList, step: int) -> None:

@@ -26,7 +26,8 @@ from textual.widgets import Input, Static
 from studyapp.model import CardState, StudyState
 from studyapp.scheduler import format_local
 from studyapp.search import Query, SearchError, parse
-from studyapp.tui.screens.base import AppScreen, settled
+from studyapp.tui.field_keys import settled
+from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.card_table import CardTable, Column, TableRow
 from studyapp.tui.widgets.keybar import KeyBar
 
