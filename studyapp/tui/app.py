@@ -20,7 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.theme import Theme
 
-from studyapp.tui.field_keys import EDIT_BINDINGS, field_action, settled
+from studyapp.tui.field_keys import EDIT_BINDINGS, field_action, handled_up_to_screen, settled
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
 if TYPE_CHECKING:
@@ -167,6 +167,20 @@ class StudyApp(App[None]):
             raise SkipAction()
         await settled(field)
         await self.run_action(action, field)
+
+    async def action_submit_field(self, key: str) -> None:
+        """Submit the focused one-line field once it has the keys typed before ``key`` (Enter), and wait
+        until the screen has handled what was submitted before the keys typed after it are read
+        (``studyapp.tui.field_keys``). A priority binding of the screen or field for the key (Browse's
+        search box goes back to the table) acts instead, as does the key elsewhere."""
+        field = self.focused
+        action = field_action(field, key)
+        active = self.screen.active_bindings.get(key)
+        if field is None or action is None or (active is not None and active.node is not self):
+            raise SkipAction()
+        await settled(field)
+        await self.run_action(action, field)
+        await handled_up_to_screen(field)
 
     async def action_quit(self) -> None:
         """Quit, unless the screen holds work not saved yet: giving that up is the learner's own choice."""

@@ -6,6 +6,11 @@ together (a quick typist, a paste, a busy machine) were applied out of order: "W
 "Wath", and backspaces typed before a Tab and the next field's text deleted from that next field. The
 app takes these keys first (priority bindings): each waits until the field has the keys typed before
 it (``settled``), then runs the field's own action for it, before the keys typed after it are read.
+
+Enter in a one-line field (``Input``'s submit) is taken the same way, and what the screen does with the
+submitted text (a cloze answer graded and the card's answer shown, a quiz answer marked) is done before
+the keys typed after it are read: "zero", Enter and 3 typed at once rate the revealed card Good, where
+the 3 went into the answer field being hidden.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import asyncio
 from functools import cache
 
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.widget import Widget
 
 #: The editing keys of ``Input`` and ``TextArea`` taken in order: deleting, and moving the cursor.
@@ -30,16 +36,32 @@ EDIT_KEYS = (
     "ctrl+u",
     "ctrl+k",
 )
-#: The app's bindings of ``EDIT_KEYS`` (``StudyApp.action_edit_field``).
-EDIT_BINDINGS = [Binding(key, f"edit_field('{key}')", show=False, priority=True) for key in EDIT_KEYS]
+#: The app's bindings of ``EDIT_KEYS`` (``StudyApp.action_edit_field``) and of Enter
+#: (``StudyApp.action_submit_field``).
+EDIT_BINDINGS = [
+    *(Binding(key, f"edit_field('{key}')", show=False, priority=True) for key in EDIT_KEYS),
+    Binding("enter", "submit_field('enter')", show=False, priority=True),
+]
 
 
-async def settled(widget: Widget) -> None:
+async def settled(widget: DOMNode) -> None:
     """Wait until ``widget`` has handled what was already sent to it: a priority binding acts as soon as
     its key is read, and the keys typed into a field just before may still be on their way to it."""
     handled = asyncio.Event()
     if widget.call_later(handled.set):  # not when the widget is closing: nothing will reach it then
         await handled.wait()
+
+
+async def handled_up_to_screen(widget: Widget) -> None:
+    """Wait until ``widget`` and its ancestors up to its screen have handled what was sent to them. A
+    field's message (``Input.Submitted``) goes up one node at a time, each passing it on as it handles
+    it, and a handler may answer with a message of its own (the prediction panel's ``Committed``): the
+    nodes are waited for twice over."""
+    chain = widget.ancestors_with_self
+    nodes = chain[: chain.index(widget.screen) + 1] if widget.screen in chain else chain
+    for _ in range(2):
+        for node in nodes:
+            await settled(node)
 
 
 def field_action(widget: Widget | None, key: str) -> str | None:

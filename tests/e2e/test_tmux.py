@@ -253,9 +253,9 @@ def test_editing_keys_typed_with_text_apply_where_they_were_typed(terminal: Term
 def test_keys_typed_with_the_one_that_moves_on_go_where_it_moves_on_to(
     terminal: Terminal, tmp_path: Path
 ) -> None:
-    """A rating typed together with the next cloze answer, a search typed together with its Enter and a
-    key for the table, and Browse's `a` typed with two cards and their ctrl+s: each key after the rating,
-    Enter, `a` or ctrl+s acts where that moved on to."""
+    """A rating typed together with the next cloze answer, a cloze answer's Enter together with a rating,
+    a search typed together with its Enter and a key for the table, and Browse's `a` typed with two cards
+    and their ctrl+s: each key after the rating, Enter, `a` or ctrl+s acts where that moved on to."""
     terminal.start(f"{sys.executable} -m studyapp --db {tmp_path / 'collection.sqlite3'}")
     terminal.wait_for(r"10\s+0\s+0\s+All decks")
     terminal.keys_at_once("c", "Down", "Down", "Enter", "adam-bias", "Enter")  # the two cloze cards
@@ -266,8 +266,10 @@ def test_keys_typed_with_the_one_that_moves_on_go_where_it_moves_on_to(
     terminal.wait_for(r"New 1\s+Learning 1")
     screen = terminal.wait_for(r"by the step")
     assert re.search(r"▊\s+by the step\s", screen), screen  # in the next card's answer field
+    terminal.keys_at_once("Enter", "1")  # the answer graded and shown, then rated Again
+    terminal.wait_for(r"New 0\s+Learning 2")
     terminal.keys("Escape")
-    terminal.wait_for(r"9\s+1\s+0\s+All decks")  # Home
+    terminal.wait_for(r"8\s+2\s+0\s+All decks")  # Home
 
     # Browse, its search, Enter and ! at once: ! suspends the first card the search found.
     terminal.keys_at_once("b", "/max pool", "Enter", "!")
