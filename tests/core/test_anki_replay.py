@@ -12,6 +12,7 @@ import json
 import math
 import random
 import sqlite3
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ import pytest
 
 from studyapp.anki.deck_file import ImportRefused, Plan
 from studyapp.anki.markup import MediaLinks, html_markdown
-from studyapp.anki.replay import CHUNK_CARDS, ReplayAhead, replayed_plan
+from studyapp.anki.replay import CHUNK_CARDS, WORKER_SWITCH_INTERVAL, ReplayAhead, replayed_plan
 from studyapp.anki.source import CardHistory, CardKind, NewCard, Review, Source
 from studyapp.model import CardState, Rating, StudyState, state_json, utc_ms
 from studyapp.scheduler import Scheduler
@@ -151,15 +152,20 @@ def answers(plan: Plan) -> list[Pair]:
 
 
 def test_a_worker_replays_what_this_process_replays() -> None:
+    """The same rows either way; while the worker runs, this process lets the thread that reads its
+    results take the interpreter lock sooner, and gives the interval back when the worker stops."""
     plan = generated_plan(2 * CHUNK_CARDS + 17)  # three chunks, the last one short
     scheduler = Scheduler(0.85, fuzz=False)
     here = list(replayed_plan(plan, scheduler))
     assert sum(len(card.reviews) for card in here) == plan.source.reviews > 2 * CHUNK_CARDS
     assert sum(card.state is not None for card in here) > CHUNK_CARDS
+    interval = sys.getswitchinterval()
     with ReplayAhead(scheduler, parallel_from=0) as ahead:
         ahead.start(answers(plan))
         assert ahead.in_worker
+        assert sys.getswitchinterval() == pytest.approx(min(interval, WORKER_SWITCH_INTERVAL))
         assert list(ahead.rows(plan)) == here
+    assert sys.getswitchinterval() == interval
     with ReplayAhead(scheduler, parallel_from=plan.source.reviews + 1) as ahead:
         ahead.start(answers(plan))
         assert not ahead.in_worker
