@@ -272,7 +272,7 @@ def _bring_in(
     stamps); returns how many reviews were recorded. The replay started ahead is
     used when it has the collection's settings of now (else the plan is replayed again here)."""
     store = collection.store
-    with store.transaction():
+    with store.written_in_place(), store.transaction():
         fingerprints = Fingerprints.of(library)
         adopt(collection, library, fingerprints)
         fresh = store.fresh_cards(plan.card_ids)

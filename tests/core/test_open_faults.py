@@ -111,6 +111,31 @@ def killed_writer(path: Path, count: int) -> Path:
     return path
 
 
+def killed_in_place_writer(path: Path, count: int) -> Path:
+    """A collection whose writer died inside a big transaction written straight into the file (as the Anki
+    import writes): ``count`` rows committed, part of 2000 more in the file, and its -journal hot."""
+    run_child("write-in-place-and-die", path, count, 2000)
+    journal = path.parent / f"{path.name}-journal"
+    assert journal.stat().st_size > 0 and not (path.parent / f"{path.name}-wal").exists()
+    with closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as main_file_alone:
+        assert rows(main_file_alone) > count  # the file holds rows never committed
+    return path
+
+
+def test_a_write_cut_short_in_the_file_is_rolled_back_by_the_next_open(tmp_path: Path) -> None:
+    """The next open, a reading one (``studyapp stats``), rolls the hot journal back: the rows committed
+    are there, none of the others, and the next write open has the write-ahead log again."""
+    path = killed_in_place_writer(tmp_path / "c.db", 300)
+    check_existing_file(path)
+    reader = open_connection(path, TIMEOUT_MS, create=False, read_only=True)
+    assert rows(reader.conn) == 300
+    assert reader.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    reader.conn.close()
+    assert not (tmp_path / "c.db-journal").exists()
+    with closing(open_connection(path, TIMEOUT_MS).conn) as writer:
+        assert writer.execute("PRAGMA journal_mode").fetchone() == ("wal",) and rows(writer) == 300
+
+
 # -- 1. newest pages still in the -wal ---------------------------------------------------------------
 
 
@@ -287,8 +312,12 @@ def wal_without_shm(path: Path) -> Path:
         (lambda p: killed_writer(p, 300), {"rows": 300, "immutable": False}),
         (wal_without_shm, {"refused": "CollectionReadOnly", "says": "c.db-shm, which cannot be created"}),
         (older_collection, {"refused": "CollectionReadOnly", "says": "must be upgraded once"}),
+        (
+            lambda p: killed_in_place_writer(p, 300),
+            {"refused": "CollectionError", "says": "holds a write that was cut short (its -journal file"},
+        ),
     ],
-    ids=["closed", "newest-in-wal", "wal-without-shm", "older-version"],
+    ids=["closed", "newest-in-wal", "wal-without-shm", "older-version", "write-cut-short-in-place"],
 )
 def test_a_collection_on_a_read_only_mount_opens_read_only(
     tmp_path: Path,

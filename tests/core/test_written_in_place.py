@@ -1,0 +1,123 @@
+"""A big write transaction written straight into the collection's file (``Store.written_in_place``), as the
+Anki import writes a history: only when no other process has the file open, the write-ahead log back
+after it, and a transaction killed half-way rolled back from its journal."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from studyapp.store import Store
+
+from .conftest import ROOT, Cli
+from .test_anki_import import START_MS, add_revlog, basic, card_ids, genanki_package
+
+TIMEOUT = 60.0
+#: Another program with the collection open: it reads once, says so, and keeps it open until its input ends.
+HOLDER = (
+    "import sqlite3, sys\n"
+    "conn = sqlite3.connect(sys.argv[1])\n"
+    "conn.execute('SELECT count(*) FROM cards').fetchone()\n"
+    "print('open', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def journal_mode(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_alone_the_transaction_is_written_into_the_file_and_the_log_comes_back_after(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    with Store.open(db) as store:
+        with store.written_in_place() as in_place, store.transaction() as conn:
+            assert in_place
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+            store.set_setting("desired_retention", 0.85)
+        assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert journal_mode(db) == "wal"
+    with Store.open(db) as store:
+        assert store.settings().desired_retention == 0.85
+
+
+def test_with_another_program_holding_the_file_open_the_log_is_used_as_always(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    Store.open(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        with Store.open(db) as store:
+            started = time.monotonic()
+            with store.written_in_place() as in_place, store.transaction():
+                assert not in_place
+                assert time.monotonic() - started < 1.0  # refused at once: no wait for a busy timeout
+                store.set_setting("desired_retention", 0.85)
+            assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(TIMEOUT)
+    with Store.open(db) as store:
+        assert store.settings().desired_retention == 0.85
+
+
+def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next_opened(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """``studyapp import`` of a history bigger than its page cache, killed once its pages are going into
+    the file beside their journal: the next reader sees the collection as it was before the import (the
+    journal rolled back), and the next open has it in write-ahead-log mode again."""
+    day_ms = 86_400_000
+
+    def history(conn: sqlite3.Connection) -> None:
+        for index, card_id in enumerate(card_ids(conn)):
+            answers = [(START_MS + index + n * day_ms, 3, 0 if n == 0 else 1) for n in range(40)]
+            add_revlog(conn, card_id, answers)
+
+    notes = [basic(f"Killed import question {n}", f"Answer {n}") for n in range(6000)]
+    package = genanki_package(tmp_path / "big.apkg", notes, edit=history)
+    db = tmp_path / "c.sqlite3"
+    Store.open(db).close()
+    assert cli.run(db, "cards").returncode == 0  # the collection, with the test decks' cards
+    with Store.open(db) as store:
+        cards_before = store.conn.execute("SELECT count(*) FROM cards").fetchone()
+    size_before = db.stat().st_size
+    journal = db.with_name(db.name + "-journal")
+    process = subprocess.Popen(
+        cli.command(db, "import", str(package)),
+        env=cli.env(),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not (journal.exists() and db.stat().st_size > size_before + 8_000_000):
+            assert process.poll() is None, "the import ended before its pages went into the file"
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(TIMEOUT) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(TIMEOUT)
+    assert journal.exists()  # a hot journal: the file holds part of the import
+    with Store.open(db, read_only=True) as reader:  # what `studyapp stats` opens
+        assert reader.conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+        assert reader.conn.execute("SELECT count(*) FROM cards").fetchone() == cards_before
+    with Store.open(db) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert store.integrity_check() == ["ok"]
+        assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+    assert not journal.exists()
