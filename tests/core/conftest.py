@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,6 +152,26 @@ class Cli:
 
     def command(self, db: Path, *args: str) -> list[str]:
         return [sys.executable, "-m", "studyapp", "--db", str(db), "--content", str(self.deck_dir), *args]
+
+    def killed_when(self, db: Path, args: Sequence[str], ready: Callable[[], bool], waiting_for: str) -> int:
+        """Run the command and kill it (SIGKILL) as soon as ``ready()``; fail if it ends before that
+        (``waiting_for`` says what it was to reach) or a minute passes. Returns its exit status: minus
+        SIGKILL, unless it ended between ``ready()`` and the kill."""
+        quiet = subprocess.DEVNULL
+        command = self.command(db, *args)
+        process = subprocess.Popen(command, env=self.env(), cwd=ROOT, stdout=quiet, stderr=quiet)
+        try:
+            deadline = time.monotonic() + 60
+            while not ready():
+                assert process.poll() is None, f"the command ended before {waiting_for}"
+                assert time.monotonic() < deadline, f"the command never got to {waiting_for}"
+                time.sleep(0.002)
+            process.send_signal(signal.SIGKILL)
+            return process.wait(60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(60)
 
     def run(self, db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run to completion and capture the output."""

@@ -719,25 +719,12 @@ def test_the_command_killed_while_its_write_ahead_log_grows_leaves_a_whole_colle
     before, after = history(db), history(merged)
     assert before != after
     wal = db.with_name(db.name + "-wal")
-    process = subprocess.Popen(
-        cli.command(db, "import", str(source), "--merge"),
-        env=cli.env(),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    cli.killed_when(
+        db,
+        ["import", str(source), "--merge"],
+        lambda: wal.exists() and wal.stat().st_size > 2_000_000,
+        waiting_for="its writes reached the log",
     )
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while not (wal.exists() and wal.stat().st_size > 2_000_000):
-            assert process.poll() is None, "the merge ended before its writes reached the log"
-            assert time.monotonic() < deadline
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-        process.wait(TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
     assert integrity(db) == [("ok",)]
     assert history(db) in (before, after)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from studyapp.store import Store
 
-from .conftest import ROOT, Cli
+from .conftest import Cli
 from .test_anki_import import START_MS, add_revlog, basic, card_ids, genanki_package
 
 TIMEOUT = 60.0
@@ -93,25 +93,13 @@ def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next
         cards_before = store.conn.execute("SELECT count(*) FROM cards").fetchone()
     size_before = db.stat().st_size
     journal = db.with_name(db.name + "-journal")
-    process = subprocess.Popen(
-        cli.command(db, "import", str(package)),
-        env=cli.env(),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    status = cli.killed_when(
+        db,
+        ["import", str(package)],
+        lambda: journal.exists() and db.stat().st_size > size_before + 8_000_000,
+        waiting_for="its pages went into the file",
     )
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while not (journal.exists() and db.stat().st_size > size_before + 8_000_000):
-            assert process.poll() is None, "the import ended before its pages went into the file"
-            assert time.monotonic() < deadline
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-        assert process.wait(TIMEOUT) == -signal.SIGKILL
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
+    assert status == -signal.SIGKILL
     assert journal.exists()  # a hot journal: the file holds part of the import
     with Store.open(db, read_only=True) as reader:  # what `studyapp stats` opens
         assert reader.conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
