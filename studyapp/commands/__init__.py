@@ -7,7 +7,8 @@ their checks, and loading the decks with every problem reported the same way on 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,26 @@ NO_TERMINAL = (
 def on_terminal() -> bool:
     """Whether standard input and output are both a terminal (the full-screen app needs both)."""
     return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
+@contextmanager
+def stopped_cleanly() -> Iterator[None]:
+    """In the block, ``kill`` (SIGTERM) and a closed terminal (SIGHUP) stop the command as Ctrl+C does:
+    an exception in the main thread (``SystemExit`` with 128 + the signal's number), so that an open
+    transaction is rolled back and an import takes the files it wrote away again, where Python's own
+    handling would stop the process where it is."""
+    import signal
+
+    def stop(number: int, _frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    stopping = (signal.SIGTERM, signal.SIGHUP)
+    previous = [signal.signal(number, stop) for number in stopping]
+    try:
+        yield
+    finally:
+        for number, handler in zip(stopping, previous, strict=True):
+            signal.signal(number, handler)
 
 
 def announce_created(created: bool, path: Path) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from studyapp.commands import announce_created, collection_path
+from studyapp.commands import announce_created, collection_path, stopped_cleanly
 from studyapp.errors import UserError
 
 FORMAT_DOC = "docs/export-format.md"
@@ -164,7 +164,8 @@ def run_import(args: argparse.Namespace) -> int:
     from studyapp.transfer import backup_collection, import_snapshot, read_export
 
     if Path(args.file).suffix.lower() in DECK_SUFFIXES or args.deck is not None:  # a new deck: studyapp/anki
-        return run_deck_import(args)
+        with stopped_cleanly():
+            return run_deck_import(args)
     if args.merge or args.dry_run or args.json:  # another machine's history into this one: studyapp/merge.py
         from studyapp.merge import merge_file, report_text
 

@@ -153,10 +153,18 @@ class Cli:
     def command(self, db: Path, *args: str) -> list[str]:
         return [sys.executable, "-m", "studyapp", "--db", str(db), "--content", str(self.deck_dir), *args]
 
-    def killed_when(self, db: Path, args: Sequence[str], ready: Callable[[], bool], waiting_for: str) -> int:
-        """Run the command and kill it (SIGKILL) as soon as ``ready()``; fail if it ends before that
-        (``waiting_for`` says what it was to reach) or a minute passes. Returns its exit status: minus
-        SIGKILL, unless it ended between ``ready()`` and the kill."""
+    def killed_when(
+        self,
+        db: Path,
+        args: Sequence[str],
+        ready: Callable[[], bool],
+        waiting_for: str,
+        kill: signal.Signals = signal.SIGKILL,
+    ) -> int:
+        """Run the command and send it ``kill`` as soon as ``ready()``; fail if it ends before that
+        (``waiting_for`` says what it was to reach) or a minute passes. Returns its exit status (minus
+        the signal's number when the signal ended it), unless it ended between ``ready()`` and the
+        signal."""
         quiet = subprocess.DEVNULL
         command = self.command(db, *args)
         process = subprocess.Popen(command, env=self.env(), cwd=ROOT, stdout=quiet, stderr=quiet)
@@ -166,7 +174,7 @@ class Cli:
                 assert process.poll() is None, f"the command ended before {waiting_for}"
                 assert time.monotonic() < deadline, f"the command never got to {waiting_for}"
                 time.sleep(0.002)
-            process.send_signal(signal.SIGKILL)
+            process.send_signal(kill)
             return process.wait(60)
         finally:
             if process.poll() is None:

@@ -1,6 +1,7 @@
 """A big write transaction written straight into the collection's file (``Store.written_in_place``), as the
 Anki import writes a history: only when no other process has the file open, the write-ahead log back
-after it, and a transaction killed half-way rolled back from its journal."""
+after it, a transaction killed half-way rolled back from its journal, and an import stopped by
+``kill`` or a closed terminal rolled back with its deck file taken away."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from studyapp.store import Store
 
@@ -33,6 +36,19 @@ def journal_mode(db: Path) -> str:
         return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
     finally:
         conn.close()
+
+
+def big_package(tmp_path: Path, notes: int) -> Path:
+    """An .apkg of ``notes`` Basic notes, each card with 40 answers."""
+    day_ms = 86_400_000
+
+    def history(conn: sqlite3.Connection) -> None:
+        for index, card_id in enumerate(card_ids(conn)):
+            answers = [(START_MS + index + n * day_ms, 3, 0 if n == 0 else 1) for n in range(40)]
+            add_revlog(conn, card_id, answers)
+
+    questions = [basic(f"Import question {n}", f"Answer {n}") for n in range(notes)]
+    return genanki_package(tmp_path / "big.apkg", questions, edit=history)
 
 
 def test_alone_the_transaction_is_written_into_the_file_and_the_log_comes_back_after(tmp_path: Path) -> None:
@@ -77,15 +93,7 @@ def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next
     """``studyapp import`` of a history bigger than its page cache, killed once its pages are going into
     the file beside their journal: the next reader sees the collection as it was before the import (the
     journal rolled back), and the next open has it in write-ahead-log mode again."""
-    day_ms = 86_400_000
-
-    def history(conn: sqlite3.Connection) -> None:
-        for index, card_id in enumerate(card_ids(conn)):
-            answers = [(START_MS + index + n * day_ms, 3, 0 if n == 0 else 1) for n in range(40)]
-            add_revlog(conn, card_id, answers)
-
-    notes = [basic(f"Killed import question {n}", f"Answer {n}") for n in range(6000)]
-    package = genanki_package(tmp_path / "big.apkg", notes, edit=history)
+    package = big_package(tmp_path, notes=6000)
     db = tmp_path / "c.sqlite3"
     Store.open(db).close()
     assert cli.run(db, "cards").returncode == 0  # the collection, with the test decks' cards
@@ -109,3 +117,28 @@ def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next
         assert store.integrity_check() == ["ok"]
         assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
     assert not journal.exists()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["kill", "terminal-closed"])
+def test_an_import_stopped_by_kill_or_a_closed_terminal_takes_its_deck_away_again(
+    cli: Cli, tmp_path: Path, stop: signal.Signals
+) -> None:
+    """``kill`` or a closed terminal in the middle of the import's transaction: the transaction is rolled
+    back and the deck file it wrote taken away again, so that no deck is left without its history; the
+    same import then runs in full."""
+    package = big_package(tmp_path, notes=3000)
+    db = tmp_path / "c.sqlite3"
+    Store.open(db).close()
+    journal = db.with_name(db.name + "-journal")
+    deck_file = cli.home / "data" / "studyapp" / "decks" / "biology.toml"
+    status = cli.killed_when(db, ["import", str(package)], journal.exists, "its transaction", kill=stop)
+    assert status == 128 + stop
+    assert not deck_file.exists() and not journal.exists()
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+        assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    again = cli.run(db, "import", str(package))
+    assert again.returncode == 0, again.stderr
+    assert deck_file.exists()
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (3000 * 40,)
