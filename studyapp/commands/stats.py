@@ -9,6 +9,7 @@ from typing import Any
 
 from studyapp.commands import open_decks
 from studyapp.table import format_table
+from studyapp.words import counted
 
 DESCRIPTION = """\
 Print statistics of the collection: cards by state, reviews per day as a small heatmap of the last
@@ -41,11 +42,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print every statistic as one JSON object")
     parser.set_defaults(handler=run)
-
-
-def counted(count: int, word: str) -> str:
-    """``count`` with ``word``, plural unless the count is one: "1 review", "3 reviews"."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def percent(value: float | None) -> str:

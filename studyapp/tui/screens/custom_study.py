@@ -25,7 +25,7 @@ from studyapp.errors import UserError
 from studyapp.search import Query, SearchError, parse
 from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen, move_highlight
 from studyapp.tui.widgets.keybar import KeyBar
-from studyapp.tui.widgets.words import plural
+from studyapp.words import plural
 
 if TYPE_CHECKING:
     from studyapp.collection import Collection

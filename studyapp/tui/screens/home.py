@@ -23,7 +23,7 @@ from studyapp.tui.widgets.forecast import DueForecast
 from studyapp.tui.widgets.heatmap import Heatmap
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.mastery_map import MASTERY_TITLE, MasteryMap
-from studyapp.tui.widgets.words import plural
+from studyapp.words import plural
 
 ALL_DECKS = "__all__"
 #: Days of the due forecast and weeks of the heatmap on Home.

@@ -42,7 +42,7 @@ from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.prediction import PredictionPanel
 from studyapp.tui.widgets.progress import Queue, QueueCounts
 from studyapp.tui.widgets.text_block import TextBlock
-from studyapp.tui.widgets.words import plural
+from studyapp.words import plural
 
 if TYPE_CHECKING:
     from studyapp.cloze_grading import ClozeGrade

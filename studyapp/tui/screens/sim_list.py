@@ -9,7 +9,7 @@ from textual.widgets.option_list import Option
 from sim.registry import specs
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
-from studyapp.tui.widgets.words import counted
+from studyapp.words import counted
 
 
 class SimListScreen(AppScreen):

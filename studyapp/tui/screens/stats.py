@@ -34,7 +34,7 @@ from studyapp.tui.widgets.heatmap import heatmap_lines
 from studyapp.tui.widgets.keybar import KeyBar
 from studyapp.tui.widgets.mastery_map import MASTERY_TITLE, MasteryMap
 from studyapp.tui.widgets.misconceptions import MisconceptionsView
-from studyapp.tui.widgets.words import counted, plural
+from studyapp.words import counted, plural
 
 if TYPE_CHECKING:
     from studyapp.fsrs_tools.plan_result import Plan

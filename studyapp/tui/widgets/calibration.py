@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from studyapp.stats import Calibration
 from studyapp.tui.widgets.bars import MasteryRow, mastery_lines
-from studyapp.tui.widgets.words import counted
+from studyapp.words import counted
 
 if TYPE_CHECKING:
     from studyapp.tui.app import StudyApp

@@ -7,7 +7,7 @@ from datetime import date
 
 from studyapp.tui.widgets.bars import bar
 from studyapp.tui.widgets.whole_lines import WholeLines
-from studyapp.tui.widgets.words import counted
+from studyapp.words import counted
 
 #: The widest bar, so a few cards do not look like a mountain on a wide terminal.
 MAX_BAR = 30

@@ -14,7 +14,7 @@ from textual.widgets import Button, Static
 
 from studyapp.misconceptions import frequent_misconceptions
 from studyapp.stats import MISCONCEPTION_DAYS, Misconception, Offer
-from studyapp.tui.widgets.words import counted
+from studyapp.words import counted
 
 if TYPE_CHECKING:
     from studyapp.tui.app import StudyApp

@@ -15,7 +15,7 @@ from textual.widget import Widget
 
 from studyapp.model import StudyState
 from studyapp.tui.widgets.colours import colour_rules
-from studyapp.tui.widgets.words import counted
+from studyapp.words import counted
 
 
 class Queue(StrEnum):
