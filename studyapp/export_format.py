@@ -98,32 +98,65 @@ class Counts:
 
 
 class Progress:
-    """A one-line text progress bar on ``stream``; silent unless ``stream`` is a terminal."""
+    """A one-line text progress bar on ``stream``; silent unless ``stream`` is a terminal. The line can
+    also say what is done before the counting starts (``say``), and ``then`` after the count is full,
+    while what follows it runs (for example "saving")."""
 
-    def __init__(self, stream: TextIO | None, label: str, total: int, width: int = 30) -> None:
+    def __init__(
+        self, stream: TextIO | None, label: str, total: int, width: int = 30, then: str = ""
+    ) -> None:
         self.stream = stream
-        self.label, self.total, self.width = label, total, width
+        self.label, self.total, self.width, self.then = label, total, width, then
         self.done = 0
-        self.active = stream is not None and total > 0 and stream.isatty()
+        self.on_terminal = stream is not None and stream.isatty()
         self._shown = -1
+        #: How long the line written last is: a shorter one erases the rest of it.
+        self._length = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether the bar is drawn: on a terminal, with something to count."""
+        return self.on_terminal and self.total > 0
+
+    def say(self, text: str) -> None:
+        """Show ``text`` on the bar's line (a step before the count), in place of what it showed."""
+        self._write(text)
 
     def advance(self, count: int = 1) -> None:
         """Count ``count`` more items done; redraws when the whole percentage changes."""
         self.done = min(self.done + count, self.total)
-        if not self.active or self.stream is None:
+        if not self.active:
             return
         percent = self.done * 100 // self.total
         if percent != self._shown:
             self._shown = percent
-            filled = self.done * self.width // self.total
-            bar = "#" * filled + "." * (self.width - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {percent:3d}% ({self.done}/{self.total})")
-            self.stream.flush()
+            after = f" · {self.then}" if self.then and self.done == self.total else ""
+            self._write(self._bar(percent) + after)
 
     def finish(self) -> None:
-        """End the bar's line."""
-        if self.active and self.stream is not None and self._shown >= 0:
-            self.stream.write("\n")
+        """End the bar's line (without ``then``: what it said is done); a line of steps alone is cleared
+        for what is printed next."""
+        if self._shown >= 0:
+            if self.then:
+                self._write(self._bar(100))
+            self._write_raw("\n")
+        elif self._length:
+            self._write("")
+
+    def _bar(self, percent: int) -> str:
+        filled = self.done * self.width // self.total
+        bar = "#" * filled + "." * (self.width - filled)
+        return f"{self.label} [{bar}] {percent:3d}% ({self.done}/{self.total})"
+
+    def _write(self, line: str) -> None:
+        """``line`` in place of the line shown (the rest of a longer one erased)."""
+        erase = "\x1b[K" if len(line) < self._length else ""
+        self._write_raw(f"\r{line}{erase}")
+        self._length = len(line)
+
+    def _write_raw(self, text: str) -> None:
+        if self.on_terminal and self.stream is not None:
+            self.stream.write(text)
             self.stream.flush()
 
 

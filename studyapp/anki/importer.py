@@ -57,6 +57,7 @@ from studyapp.model import Deck, Settings
 from studyapp.paths import user_deck_dir
 from studyapp.scheduler import Scheduler
 from studyapp.store import CardHistoryRows, Store
+from studyapp.words import counted
 
 if TYPE_CHECKING:
     from studyapp.anki.convert import AnswersRead
@@ -219,28 +220,36 @@ def import_file(
         return deck_id or deck_id_for(title)
 
     known, settings = known_ids_and_settings(target.db_path)
-    with (
-        collector_paused(),
-        ReplayAhead(replay_scheduler(settings), replay_in_worker_from) as ahead,
-        read_source(path, name, None if dry_run else ahead.start) as source,
-    ):
-        if not source.cards:
-            raise ImportRefused(f"{path} holds no cards that can be imported; nothing was written")
-        plan = plan_import(source, name(source.title), target, known)
-        if dry_run:
-            return Outcome(checked_deck(plan, target, now)[0], dry_run=True)
-        plan, text, deck = checked_deck(plan, target, now)
-        written = write_files(plan, text)
-        try:
-            library = loaded_with(target, deck)
-            with open_collection(target.db_path, library=target.library) as collection:
-                progress = Progress(progress_stream, "replaying", plan.source.reviews)
-                reviews = _bring_in(collection, target, plan, library, progress, ahead)
-                progress.finish()
-                return Outcome(plan, False, collection.created, reviews)
-        except BaseException:
-            written.remove()
-            raise
+    progress = Progress(progress_stream, "replaying", 0, then="saving")
+    progress.say(f"reading {path.name}…")
+    try:
+        with (
+            collector_paused(),
+            ReplayAhead(replay_scheduler(settings), replay_in_worker_from) as ahead,
+            read_source(path, name, None if dry_run else ahead.start) as source,
+        ):
+            if not source.cards:
+                raise ImportRefused(f"{path} holds no cards that can be imported; nothing was written")
+            plan = plan_import(source, name(source.title), target, known)
+            progress.say(f"checking {counted(len(plan.card_ids), 'card')}…")
+            if dry_run:
+                return Outcome(checked_deck(plan, target, now)[0], dry_run=True)
+            plan, text, deck = checked_deck(plan, target, now)
+            progress.say(
+                f"writing the deck and adding {counted(len(plan.card_ids), 'card')} to the collection…"
+            )
+            written = write_files(plan, text)
+            try:
+                library = loaded_with(target, deck)
+                with open_collection(target.db_path, library=target.library) as collection:
+                    progress.total = plan.source.reviews
+                    reviews = _bring_in(collection, target, plan, library, progress, ahead)
+                    return Outcome(plan, False, collection.created, reviews)
+            except BaseException:
+                written.remove()
+                raise
+    finally:
+        progress.finish()
 
 
 def loaded_with(target: Target, deck: Deck) -> Library:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO, TypeVar
 
 import genanki
 import pytest
@@ -396,6 +397,27 @@ def test_plain_fields_give_what_the_html_conversion_gives() -> None:
 # -- progress on a terminal --------------------------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
+def on_a_terminal(run: Callable[[TextIO], T]) -> tuple[T, str]:
+    """What ``run`` returns when given a pseudo-terminal, and everything it wrote there."""
+    leader, follower = os.openpty()
+    with os.fdopen(follower, "w", encoding="utf-8") as terminal:
+        result = run(terminal)
+    chunks = []
+    while True:  # the line discipline hands over the last writes when it gets to them: read to the end
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return result, b"".join(chunks).decode()
+
+
 def test_the_replay_shows_its_progress_on_a_terminal(place: Place, tmp_path: Path) -> None:
     history = [(START_MS + day * DAY_MS, 3, REVIEW if day else LEARN) for day in (0, 1, 4, 10)]
 
@@ -404,14 +426,36 @@ def test_the_replay_shows_its_progress_on_a_terminal(place: Place, tmp_path: Pat
             add_revlog(conn, card_id, [(at + card_id % 1000, ease, kind) for at, ease, kind in history])
 
     package = genanki_package(tmp_path / "progress.apkg", [basic(f"Q {n}", "A") for n in range(5)], edit=edit)
-    leader, follower = os.openpty()
-    with os.fdopen(follower, "w", encoding="utf-8") as terminal:
-        outcome = place.bring_in(package, progress_stream=terminal)
-    os.set_blocking(leader, False)
-    shown = os.read(leader, 65536).decode()
-    os.close(leader)
+    outcome, shown = on_a_terminal(lambda terminal: place.bring_in(package, progress_stream=terminal))
     assert outcome.reviews == 20
-    assert "replaying [" in shown and "100% (20/20)" in shown
+    steps = [
+        "reading progress.apkg…",
+        "checking 5 cards…",
+        "adding 5 cards to the collection…",
+        "replaying [",
+    ]
+    places = [shown.find(step) for step in steps]
+    assert -1 not in places and places == sorted(places), shown  # each step said, in order
+    assert "100% (20/20) · saving" in shown  # while the indexes are built and the reviews committed
+    assert shown.endswith("100% (20/20)\x1b[K\r\n"), shown  # then the bar's last line: "saving" erased
+
+
+def test_steps_said_on_a_terminal_leave_no_line_behind_and_nothing_is_said_elsewhere(
+    place: Place, tmp_path: Path
+) -> None:
+    """An import without a history says its steps and clears their line (no bar follows); on a stream
+    that is not a terminal (a file, a pipe) nothing is written."""
+    package = genanki_package(tmp_path / "plain.apkg", [basic(f"Q {n}", "A") for n in range(3)])
+    outcome, shown = on_a_terminal(lambda terminal: place.bring_in(package, progress_stream=terminal))
+    assert outcome.reviews == 0
+    assert "checking 3 cards…" in shown and "replaying" not in shown
+    assert shown.endswith("collection…\r\x1b[K"), shown  # the line is empty again for what comes next
+    written = tmp_path / "progress.txt"
+    with written.open("w", encoding="utf-8") as stream:
+        place.bring_in(
+            genanki_package(tmp_path / "other.apkg", [basic("Q", "A")], deck="Other"), progress_stream=stream
+        )
+    assert written.read_text(encoding="utf-8") == ""
 
 
 def test_only_fresh_cards_take_an_imported_history(place: Place, tmp_path: Path) -> None:
