@@ -72,6 +72,11 @@ def text_of(widget: Any) -> str:
     return str(widget.render())
 
 
+def answered(screen: Any) -> bool:
+    """A simulation screen has its result and has painted the answers (just after the plot it came with)."""
+    return screen.result is not None and bool(text_of(screen.query_one("#answers")))
+
+
 def painted_lines(app: Any) -> list[str]:
     """The screen as painted, one string per line (read from Textual's SVG screenshot)."""
     lines: dict[int, list[str]] = {}

@@ -14,7 +14,7 @@ from studyapp.tui.screens.simulation import SimulationScreen
 from studyapp.tui.widgets.calibration import CalibrationView
 from studyapp.tui.widgets.prediction import PredictionPanel
 
-from .conftest import text_of, wait_until
+from .conftest import answered, text_of, wait_until
 
 LOSS = math.log1p(math.exp(2.0))  # −log σ(−2) for the true class 1
 
@@ -23,7 +23,7 @@ async def open_cross_entropy(app: StudyApp, pilot: object) -> SimulationScreen:
     app.open_simulation("cross-entropy", {"logit": -2.0, "target": 1})
     screen = app.screen
     assert isinstance(screen, SimulationScreen)
-    await wait_until(pilot, lambda: screen.result is not None)
+    await wait_until(pilot, lambda: answered(screen))
     return screen
 
 

@@ -19,14 +19,14 @@ from studyapp.tui.screens.simulation import SimulationScreen, values_ahead
 from studyapp.tui.widgets.params import ParamList
 from studyapp.tui.widgets.plot import PlotView
 
-from .conftest import FakeClock, painted_lines, text_of, wait_until
+from .conftest import FakeClock, answered, painted_lines, text_of, wait_until
 
 
 async def open_sim(app: StudyApp, pilot: object, name: str, **params: object) -> SimulationScreen:
     app.open_simulation(name, dict(params))
     screen = app.screen
     assert isinstance(screen, SimulationScreen)
-    await wait_until(pilot, lambda: screen.result is not None)
+    await wait_until(pilot, lambda: answered(screen))
     return screen
 
 
