@@ -204,7 +204,7 @@ def _check_uri(path: Path, header: bytes) -> str:
     if header[19] != _WAL_FORMAT and not wal.exists():
         # A rollback-journal database: ``mode=ro`` creates nothing. A -journal left by a write that was
         # cut short (a killed import) is rolled back by the first reader, which takes writing.
-        journal = wal.with_name(wal.name.removesuffix("-wal") + "-journal")
+        journal = Path(os.path.realpath(path) + "-journal")
         if file_size(journal) and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
             return file_uri(path, "mode=rw")
         return file_uri(path, "mode=ro")
