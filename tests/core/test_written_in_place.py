@@ -29,6 +29,16 @@ HOLDER = (
     "sys.stdin.read()\n"
 )
 
+#: Another program reading: in a read transaction (a shared lock) until its input ends.
+READER = (
+    "import sqlite3, sys\n"
+    "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "conn.execute('BEGIN')\n"
+    "conn.execute('SELECT count(*) FROM settings').fetchone()\n"
+    "print('reading', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
 
 def journal_mode(db: Path) -> str:
     conn = sqlite3.connect(db)
@@ -61,6 +71,35 @@ def test_alone_the_transaction_is_written_into_the_file_and_the_log_comes_back_a
         assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert journal_mode(db) == "wal"
     with Store.open(db) as store:
+        assert store.settings().desired_retention == 0.85
+
+
+def test_a_reader_at_the_end_leaves_the_log_to_the_next_open_and_the_write_stands(tmp_path: Path) -> None:
+    """Another program that starts reading between the commit and the switch back to the log (it had waited
+    for the commit) makes the switch fail: that is no error, the transaction stands, and the next open
+    has the log again."""
+    db = tmp_path / "c.sqlite3"
+    Store.open(db).close()
+    with Store.open(db) as store:
+        with store.written_in_place() as in_place:
+            assert in_place
+            with store.transaction():
+                store.set_setting("desired_retention", 0.85)
+            reader = subprocess.Popen(
+                [sys.executable, "-c", READER, str(db)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert reader.stdout is not None and reader.stdout.readline() == "reading\n"
+        try:
+            assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+        finally:
+            assert reader.stdin is not None
+            reader.stdin.close()
+            reader.wait(TIMEOUT)
+    with Store.open(db) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert store.settings().desired_retention == 0.85
 
 
