@@ -51,7 +51,7 @@ from studyapp.content import (
     with_deck,
 )
 from studyapp.deck_json import collector_paused
-from studyapp.errors import CollectionMissing
+from studyapp.errors import CollectionError, CollectionMissing
 from studyapp.export_format import Progress
 from studyapp.model import Deck, Settings
 from studyapp.paths import user_deck_dir
@@ -245,11 +245,25 @@ def import_file(
                     progress.total = plan.source.reviews
                     reviews = _bring_in(collection, target, plan, library, progress, ahead)
                     return Outcome(plan, False, collection.created, reviews)
-            except BaseException:
-                written.remove()
+            except BaseException as error:
+                # Ctrl-C or kill may stop it just after the commit: the files belong to the collection then
+                stopped = isinstance(error, (KeyboardInterrupt, SystemExit))
+                if not (stopped and committed(target.db_path, plan)):
+                    written.remove()
                 raise
     finally:
         progress.finish()
+
+
+def committed(db_path: Path, plan: Plan) -> bool:
+    """Whether the plan's cards are in the collection, that is, the import's transaction was committed:
+    the ids a plan gives were unknown to the collection. A collection that cannot be read counts as
+    not committed."""
+    try:
+        with Store.open(db_path, create=False, read_only=True) as store:
+            return store.card(plan.card_ids[0]) is not None
+    except CollectionError:
+        return False
 
 
 def loaded_with(target: Target, deck: Deck) -> Library:

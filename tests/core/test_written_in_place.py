@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from studyapp.anki.importer import committed
 from studyapp.store import Store
 
 from .conftest import Cli
-from .test_anki_import import START_MS, add_revlog, basic, card_ids, genanki_package
+from .test_anki_import import START_MS, Place, add_revlog, basic, card_ids, genanki_package, place
+
+__all__ = ["place"]  # the fixture, shared with the other Anki import tests
 
 TIMEOUT = 60.0
 #: Another program with the collection open: it reads once, says so, and keeps it open until its input ends.
@@ -181,3 +184,19 @@ def test_an_import_stopped_by_kill_or_a_closed_terminal_takes_its_deck_away_agai
     assert deck_file.exists()
     with Store.open(db) as store:
         assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (3000 * 40,)
+
+
+def test_an_import_stopped_after_its_commit_keeps_its_files_by_what_the_collection_holds(
+    place: Place, tmp_path: Path
+) -> None:
+    """Ctrl-C or kill just after the commit: the import keeps its deck file when the collection holds the
+    plan's cards (``committed``), and takes it away when it does not (a dry run's plan, no collection)."""
+    package = genanki_package(tmp_path / "small.apkg", [basic("Q one", "A one"), basic("Q two", "A two")])
+    dry = place.bring_in(package, dry_run=True)
+    assert not committed(place.db, dry.plan)  # no collection yet
+    done = place.bring_in(package)
+    assert committed(place.db, done.plan)
+    other = place.bring_in(
+        genanki_package(tmp_path / "other.apkg", [basic("Q", "A")], deck="Other"), dry_run=True
+    )
+    assert not committed(place.db, other.plan)
