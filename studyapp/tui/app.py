@@ -20,7 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.theme import Theme
 
-from studyapp.tui.field_keys import EDIT_BINDINGS, field_action, handled_up_to_screen, settled
+from studyapp.tui.field_keys import EDIT_BINDINGS, field_action, handled, settled, up_to_screen
 from studyapp.tui.screens.too_small import TooSmallScreen, too_small
 
 if TYPE_CHECKING:
@@ -178,9 +178,10 @@ class StudyApp(App[None]):
         active = self.screen.active_bindings.get(key)
         if field is None or action is None or (active is not None and active.node is not self):
             raise SkipAction()
+        nodes = up_to_screen(field)
         await settled(field)
         await self.run_action(action, field)
-        await handled_up_to_screen(field)
+        await handled(nodes)
 
     async def action_quit(self) -> None:
         """Quit, unless the screen holds work not saved yet: giving that up is the learner's own choice."""

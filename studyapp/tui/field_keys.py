@@ -52,13 +52,18 @@ async def settled(widget: DOMNode) -> None:
         await handled.wait()
 
 
-async def handled_up_to_screen(widget: Widget) -> None:
-    """Wait until ``widget`` and its ancestors up to its screen have handled what was sent to them. A
-    field's message (``Input.Submitted``) goes up one node at a time, each passing it on as it handles
-    it, and a handler may answer with a message of its own (the prediction panel's ``Committed``): the
-    nodes are waited for twice over."""
+def up_to_screen(widget: Widget) -> list[DOMNode]:
+    """``widget`` and its ancestors up to its screen (taken before an action that may remove it)."""
     chain = widget.ancestors_with_self
-    nodes = chain[: chain.index(widget.screen) + 1] if widget.screen in chain else chain
+    screen = widget.screen
+    return chain[: chain.index(screen) + 1] if screen in chain else chain
+
+
+async def handled(nodes: list[DOMNode]) -> None:
+    """Wait until each of ``nodes`` (``up_to_screen``) has handled what was sent to it. A field's message
+    (``Input.Submitted``) goes up one node at a time, each passing it on as it handles it, and a handler
+    may answer with a message of its own (the prediction panel's ``Committed``): the nodes are waited
+    for twice over."""
     for _ in range(2):
         for node in nodes:
             await settled(node)
