@@ -169,18 +169,18 @@ class StudyApp(App[None]):
         await self.run_action(action, field)
 
     async def action_submit_field(self, key: str) -> None:
-        """Submit the focused one-line field once it has the keys typed before ``key`` (Enter), and wait
+        """Submit the focused one-line field as ``action_edit_field`` does its other keys (Enter), then wait
         until the screen has handled what was submitted before the keys typed after it are read
         (``studyapp.tui.field_keys``). A priority binding of the screen or field for the key (Browse's
         search box goes back to the table) acts instead, as does the key elsewhere."""
         field = self.focused
-        action = field_action(field, key)
+        if field is None or field_action(field, key) is None:
+            raise SkipAction()
         active = self.screen.active_bindings.get(key)
-        if field is None or action is None or (active is not None and active.node is not self):
+        if active is not None and active.node is not self:
             raise SkipAction()
         nodes = up_to_screen(field)
-        await settled(field)
-        await self.run_action(action, field)
+        await self.action_edit_field(key)
         await handled(nodes)
 
     async def action_quit(self) -> None:

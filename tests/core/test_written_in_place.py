@@ -10,6 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,21 @@ READER = (
     "print('reading', flush=True)\n"
     "sys.stdin.read()\n"
 )
+
+
+@contextmanager
+def another_program(script: str, db: Path, says: str) -> Iterator[None]:
+    """``script`` run on ``db`` in a process of its own, from when it ``says`` so until the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline() == f"{says}\n"
+        yield
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(TIMEOUT)
 
 
 def journal_mode(db: Path) -> str:
@@ -83,24 +100,13 @@ def test_a_reader_at_the_end_leaves_the_log_to_the_next_open_and_the_write_stand
     has the log again."""
     db = tmp_path / "c.sqlite3"
     Store.open(db).close()
-    with Store.open(db) as store:
+    with Store.open(db) as store, ExitStack() as programs:
         with store.written_in_place() as in_place:
             assert in_place
             with store.transaction():
                 store.set_setting("desired_retention", 0.85)
-            reader = subprocess.Popen(
-                [sys.executable, "-c", READER, str(db)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            assert reader.stdout is not None and reader.stdout.readline() == "reading\n"
-        try:
-            assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
-        finally:
-            assert reader.stdin is not None
-            reader.stdin.close()
-            reader.wait(TIMEOUT)
+            programs.enter_context(another_program(READER, db, says="reading"))
+        assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     with Store.open(db) as store:
         assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert store.settings().desired_retention == 0.85
@@ -109,22 +115,13 @@ def test_a_reader_at_the_end_leaves_the_log_to_the_next_open_and_the_write_stand
 def test_with_another_program_holding_the_file_open_the_log_is_used_as_always(tmp_path: Path) -> None:
     db = tmp_path / "c.sqlite3"
     Store.open(db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
-        with Store.open(db) as store:
-            started = time.monotonic()
-            with store.written_in_place() as in_place, store.transaction():
-                assert not in_place
-                assert time.monotonic() - started < 1.0  # refused at once: no wait for a busy timeout
-                store.set_setting("desired_retention", 0.85)
-            assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(TIMEOUT)
+    with another_program(HOLDER, db, says="open"), Store.open(db) as store:
+        started = time.monotonic()
+        with store.written_in_place() as in_place, store.transaction():
+            assert not in_place
+            assert time.monotonic() - started < 1.0  # refused at once: no wait for a busy timeout
+            store.set_setting("desired_retention", 0.85)
+        assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     with Store.open(db) as store:
         assert store.settings().desired_retention == 0.85
 
