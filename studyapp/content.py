@@ -786,10 +786,13 @@ def _deck_entries(path: Path) -> tuple[list[Path], Problem | None]:
     return [p for p in entries if not p.is_dir()], None
 
 
-def deck_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Deck files in ``paths``: files as given, folders expanded to their ``*.toml`` files."""
+def deck_files(paths: Iterable[Path], coming: Path | None = None) -> Iterator[Path]:
+    """Deck files in ``paths``: files as given, folders expanded to their ``*.toml`` files, with
+    ``coming`` (a deck file about to be put in one of those folders) listed as if it were there."""
     for path in paths:
         entries, problem = _deck_entries(path)
+        if problem is None and coming is not None and coming.parent == path and coming not in entries:
+            entries = sorted([*entries, coming])
         yield from [path] if problem else entries
 
 
@@ -830,9 +833,10 @@ def load_paths(
 def with_deck(library: Library, deck: Deck, sources: Sequence[Path]) -> Library | None:
     """What ``load_paths(sources)`` loads now, given ``library``, what it loaded before one more deck file
     was written, and ``deck``, that file read and valid (a user's deck, not a bundled one): ``library``
-    with ``deck`` in the place of its file. ``None`` when a loaded deck uses the deck's id or one of its
-    cards' ids: only loading every deck again tells which one keeps it."""
-    files = list(deck_files(sources))
+    with ``deck`` in the place of its file (or where its file is about to be put). ``None`` when a
+    loaded deck uses the deck's id or one of its cards' ids: only loading every deck again tells which
+    one keeps it."""
+    files = list(deck_files(sources, coming=deck.source))
     first = {path: index for index, path in reversed(list(enumerate(files)))}
     place = first.get(deck.source) if deck.source is not None else None
     ids = {card.id for card in deck.cards}

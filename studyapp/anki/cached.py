@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from studyapp.content import Library, deck_files, deck_sources
@@ -62,21 +62,24 @@ def cache_library(
     stamps: DeckStamps,
     new_file: Path,
     *,
+    written_at: Path | None = None,
     extra_dirs: Sequence[Path] = (),
     user_dir: Path | None = None,
     catalogs: Catalogs,
     kept_from: Library | None = None,
 ) -> None:
     """Keep ``library`` (the decks read after ``stamps`` were taken, with the deck of ``new_file`` written
-    since) in the deck cache with ``summary``, when the deck files are those (``DeckCache.save``: and
-    when the library comes back from the cache equal to itself). The decks it shares with ``kept_from``,
-    the library the cache holds now, are copied as the cache holds them."""
+    since, or written at ``written_at`` to be linked there) in the deck cache with ``summary``, when the
+    deck files are those (``DeckCache.save``: and when the library comes back from the cache equal to
+    itself). The decks it shares with ``kept_from``, the library the cache holds now, are copied as the
+    cache holds them."""
     cache = DeckCache(store, extra_dirs, user_dir, catalogs)
     if kept_from is not None:
         cache.keep_texts_of(kept_from)
     known = {stamp.path: stamp for stamp in stamps.files}
-    known[str(new_file)] = FileStamp.of(new_file)
-    files = [str(path) for path in deck_files(cache.sources)]
+    # a link keeps the file's size and time: its stamp is the one it will have in its place
+    known[str(new_file)] = replace(FileStamp.of(written_at or new_file), path=str(new_file))
+    files = [str(path) for path in deck_files(cache.sources, coming=new_file)]
     if set(files) != set(known):
         return
     # what DeckCache.read sets before it reads the decks, for save

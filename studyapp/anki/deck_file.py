@@ -1,18 +1,21 @@
 """The new deck an import makes: its id, its cards' ids, its TOML text, and its files on disk.
 
 The deck file is written as tomlkit writes it, together with what TOML reads from it, which the real
-loader checks before the file exists; it and the media folder beside it are created, never
-overwritten, and ``Written.remove`` takes them away again when a later step of the import fails.
+loader checks before the file exists. It and the media folder beside it are written under hidden names
+and put in their places only once the import's history is committed (``Written.place``), never over
+anything; ``Written.remove`` takes them away again when a later step of the import fails.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
 import shutil
 import tomllib
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -226,60 +229,129 @@ def keep_safe_media(source: Source, available: Iterable[str]) -> None:
     source.media = source.media - missing - unsafe
 
 
+class NotPlaced(UserError):
+    """The history was committed, but the deck's files could not be put in their places."""
+
+
+def _pending(path: Path) -> Path:
+    """Where an import writes ``path`` until its history is committed: a hidden name beside it, with the
+    importing process's id (a leftover of one killed outright is told by it)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.importing")
+
+
 @dataclass
 class Written:
-    """The files an import created, so that a failure can take exactly those away again."""
+    """The files an import wrote: under hidden names beside their places until ``place`` puts them there,
+    once the history is committed, so that an import stopped before leaves no deck without its history.
+    ``remove`` takes them away again, wherever they are."""
 
-    paths: list[Path]
+    plan: Plan
+    #: Where the deck file is now.
+    deck: Path
+    #: Where the media folder is now (``None``: the deck has no media).
+    media: Path | None = None
+
+    @property
+    def placed(self) -> bool:
+        return self.deck == self.plan.path
+
+    def place(self) -> None:
+        """Put the media folder, then the deck file in their places, where nothing else may be (again
+        after a stop half-way: what is in place already stays), and sync their folder."""
+        if self.placed:
+            return
+        plan = self.plan
+        if self.media is not None and self.media != plan.media_dir:
+            if plan.media_dir.exists():  # a rename would replace an empty folder
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(plan.media_dir))
+            os.rename(self.media, plan.media_dir)
+            self.media = plan.media_dir
+        try:
+            os.link(self.deck, plan.path)
+        except FileExistsError:
+            if not os.path.samefile(self.deck, plan.path):
+                raise
+        self.deck.unlink()
+        self.deck = plan.path
+        _sync_folder(plan.path.parent)
+
+    def place_committed(self) -> None:
+        """``place``, once the deck's history is committed: a failure leaves the files where they are and
+        says where to move them (``NotPlaced``)."""
+        try:
+            self.place()
+        except OSError as error:
+            moves = [] if self.placed else [(self.deck, self.plan.path)]
+            if self.media is not None and self.media != self.plan.media_dir:
+                moves.append((self.media, self.plan.media_dir))
+            todo = " and ".join(f"{now} to {place}" for now, place in moves)
+            raise NotPlaced(
+                f"the deck's cards and history are in the collection, but its files could not be put in "
+                f"place: {error.strerror or error}. Move {todo}: the deck's cards are back with their "
+                "history once its file is"
+            ) from None
 
     def remove(self) -> None:
-        """Delete what was created (the deck file, then the media folder)."""
-        for path in reversed(self.paths):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+        """Delete what was written (the deck file, then the media folder), wherever it is."""
+        self.deck.unlink(missing_ok=True)
+        if self.media is not None:
+            shutil.rmtree(self.media, ignore_errors=True)
 
 
 def write_files(plan: Plan, text: str) -> Written:
-    """Create the media folder with the source's media files, then the deck file; neither may exist.
-    On a failure, what was created is removed again."""
+    """Write the media folder with the source's media files and the deck file, each under a hidden name
+    beside its place (``Written.place`` puts them there); neither place may be taken. On a failure, what
+    was written is removed again."""
     source = plan.source
-    written = Written([])
+    written: Written | None = None
     try:
         plan.path.parent.mkdir(parents=True, exist_ok=True)
+        for taken in (plan.path, plan.media_dir) if source.media else (plan.path,):
+            if taken.exists():
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(taken))
+        written = Written(plan, _create(_pending(plan.path), text))
         if source.media:
             assert source.read_media is not None
-            plan.media_dir.mkdir(parents=False)
-            written.paths.append(plan.media_dir)
+            written.media = _pending(plan.media_dir)
+            written.media.mkdir(parents=False)
             for name in sorted(source.media):
                 chunks = source.read_media(name)
                 if chunks is not None:
-                    with (plan.media_dir / name).open("xb") as out:
+                    with (written.media / name).open("xb") as out:
                         for chunk in chunks:
                             out.write(chunk)
-        _create(plan.path, text)
-        written.paths.append(plan.path)
     except OSError as error:
-        written.remove()
+        if written is not None:
+            written.remove()
         raise ImportRefused(
             f"cannot write the deck {plan.path}: {error.strerror or error}; nothing was imported"
         ) from None
     except BaseException:
-        written.remove()
+        if written is not None:
+            written.remove()
         raise
     return written
 
 
-def _create(path: Path, text: str) -> None:
-    """Write ``path`` completely under a temporary name, then link it into place (fails if it exists)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask's permissions
+def _create(path: Path, text: str) -> Path:
+    """Write ``path``, which must not exist, and sync it; returns it."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask's permissions
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _sync_folder(folder: Path) -> None:
+    """Sync a folder's entries (a name just linked or renamed in it), where the system allows it."""
+    with suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)

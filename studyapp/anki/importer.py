@@ -3,14 +3,16 @@
 An import is planned completely first: the file is read, the deck's id, file and card ids chosen. The
 deck's text is made together with what TOML reads from it, and that is checked as the loader checks a
 deck file (so the text is never read again); cards the loader refuses are left out. A dry run prints
-the plan. A real import writes the deck file (and its media folder), and the decks loaded before,
-with the new one in its place, become the collection's decks. Only then is the collection opened (or
-created): the deck is reconciled into it and each card's reviews replayed through FSRS
-(``studyapp.anki.replay``: a big history in a worker process, started as soon as the file's answers
-are read), the reviews and the cards' states written in bulk, in one transaction, with a progress bar
-on a terminal, and the decks kept in the deck cache (``studyapp.anki.cached``); on a failure the
-deck's files are taken away again. Existing decks and history are never touched: a deck file or id
-already in use is refused, and card ids avoid every id the decks and the collection know.
+the plan. A real import writes the deck file (and its media folder) under hidden names beside their
+places, and the decks loaded before, with the new one in its place, become the collection's decks.
+Only then is the collection opened (or created): the deck is reconciled into it and each card's
+reviews replayed through FSRS (``studyapp.anki.replay``: a big history in a worker process, started
+as soon as the file's answers are read), the reviews and the cards' states written in bulk, in one
+transaction, with a progress bar on a terminal, and the decks kept in the deck cache
+(``studyapp.anki.cached``). Once that is committed, the deck's files are put in their places, so that
+an import killed before leaves no deck without its history; on a failure they are taken away again.
+Existing decks and history are never touched: a deck file or id already in use is refused, and card
+ids avoid every id the decks and the collection know.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from studyapp.anki import PACKAGE_SUFFIXES
 from studyapp.anki.cached import DeckStamps, cache_library
 from studyapp.anki.deck_file import (
     ImportRefused,
+    NotPlaced,
     Plan,
+    Written,
     check_deck_id,
     check_deck_slug,
     deck_document,
@@ -240,15 +244,20 @@ def import_file(
             )
             written = write_files(plan, text)
             try:
-                library = loaded_with(target, deck)
+                library = loaded_with(target, deck, written)
                 with open_collection(target.db_path, library=target.library) as collection:
                     progress.total = plan.source.reviews
-                    reviews = _bring_in(collection, target, plan, library, progress, ahead)
+                    reviews = _bring_in(collection, target, plan, library, progress, ahead, written)
+                    written.place_committed()
                     return Outcome(plan, False, collection.created, reviews)
+            except NotPlaced:
+                raise
             except BaseException as error:
                 # Ctrl-C or kill may stop it just after the commit: the files belong to the collection then
                 stopped = isinstance(error, (KeyboardInterrupt, SystemExit))
-                if not (stopped and committed(target.db_path, plan)):
+                if stopped and committed(target.db_path, plan):
+                    written.place_committed()
+                else:
                     written.remove()
                 raise
     finally:
@@ -266,13 +275,20 @@ def committed(db_path: Path, plan: Plan) -> bool:
         return False
 
 
-def loaded_with(target: Target, deck: Deck) -> Library:
-    """The decks with ``deck``, whose file was just written: the decks loaded before and ``deck`` in its
-    place (none is read again), or, when another deck uses one of its ids, every deck loaded again; a
-    new deck that does not load then is refused."""
+def loaded_with(target: Target, deck: Deck, written: Written) -> Library:
+    """The decks with ``deck``, whose file was just ``written``: the decks loaded before and ``deck`` in
+    the place its file is put in once its history is committed (none is read again), or, when another
+    deck uses one of its ids, every deck loaded again, with its file put in place first; a new deck
+    that does not load then is refused."""
     library = with_deck(target.library, deck, deck_sources(target.extra_dirs, target.user_dir))
     if library is not None:
         return library
+    try:
+        written.place()
+    except OSError as error:
+        raise ImportRefused(
+            f"cannot write the deck {written.plan.path}: {error.strerror or error}; nothing was imported"
+        ) from None
     library = load_library(target.extra_dirs, target.user_dir, sims=target.sims)
     assert deck.source is not None
     problems = problems_in(library, deck.source)
@@ -289,6 +305,7 @@ def _bring_in(
     library: Library,
     progress: Progress,
     ahead: ReplayAhead,
+    written: Written,
 ) -> int:
     """Reconcile the decks (with the new one) into the collection and record the new deck's replayed
     reviews, in one transaction (with the decks kept in the deck cache when the target has the deck files'
@@ -312,6 +329,7 @@ def _bring_in(
                 fingerprints.to_dict(),
                 target.stamps,
                 plan.path,
+                written_at=written.deck,
                 extra_dirs=target.extra_dirs,
                 user_dir=target.user_dir,
                 catalogs={"sims": target.sims, "problems": target.problems},

@@ -20,13 +20,14 @@ A worker's rows come back through a pipe that a thread of this process reads, 64
 the interpreter lock back from this process's own work after each read. At Python's switch interval of
 5 ms, the worker waited on a full pipe for about half of its time (measured at 50k notes: it had 40-60%
 of a core while this process worked, and 92% with the interval below), so a shorter one is in force
-while it runs.
+while it runs. A worker ends by itself when this process is killed outright.
 """
 
 from __future__ import annotations
 
 import gc
 import math
+import os
 import pickle
 import sys
 from array import array
@@ -182,6 +183,27 @@ def replayed_plan(plan: Plan, scheduler: Scheduler) -> Iterator[CardHistoryRows]
         yield from ahead.rows(plan)
 
 
+def worker_started() -> None:
+    """A worker's start: no cyclic garbage collection (it only makes rows, which the collector would
+    only walk), and its end as soon as this process ends without stopping it (killed outright: the
+    worker would otherwise wait forever on a pipe it holds both ends of)."""
+    import multiprocessing
+    import threading
+
+    gc.disable()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    """End this process when ``sentinel`` (its parent's) is ready: the parent has ended."""
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    os._exit(1)
+
+
 class ReplayAhead:
     """The replay of a file's answers with a scheduler, from when they are read (``start``): in a worker
     process when there are at least ``parallel_from`` of them, else in this process as the rows are asked
@@ -237,9 +259,8 @@ class ReplayAhead:
         from concurrent.futures import ProcessPoolExecutor
 
         try:
-            # the worker only makes rows: the cyclic garbage collector would only walk them
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=gc.disable)
+            self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=worker_started)
         except (OSError, RuntimeError):  # no process can start here: the chunks are replayed here
             self.close()
             return

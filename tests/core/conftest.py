@@ -165,17 +165,31 @@ class Cli:
         (``waiting_for`` says what it was to reach) or a minute passes. Returns its exit status (minus
         the signal's number when the signal ended it), unless it ended between ``ready()`` and the
         signal."""
-        quiet = subprocess.DEVNULL
+        return self.run_until(db, args, ready, waiting_for, lambda process: process.send_signal(kill))[0]
+
+    def run_until(
+        self,
+        db: Path,
+        args: Sequence[str],
+        ready: Callable[[], bool],
+        waiting_for: str,
+        then: Callable[[subprocess.Popen[str]], object],
+    ) -> tuple[int, str]:
+        """Run the command and call ``then`` with it as soon as ``ready()`` (see ``killed_when``); returns
+        its exit status and what it wrote on stderr."""
         command = self.command(db, *args)
-        process = subprocess.Popen(command, env=self.env(), cwd=ROOT, stdout=quiet, stderr=quiet)
+        process = subprocess.Popen(
+            command, env=self.env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         try:
             deadline = time.monotonic() + 60
             while not ready():
                 assert process.poll() is None, f"the command ended before {waiting_for}"
                 assert time.monotonic() < deadline, f"the command never got to {waiting_for}"
                 time.sleep(0.002)
-            process.send_signal(kill)
-            return process.wait(60)
+            then(process)
+            _out, err = process.communicate(timeout=60)
+            return process.returncode, err
         finally:
             if process.poll() is None:
                 process.kill()

@@ -88,8 +88,12 @@ def test_a_deck_put_in_its_place_is_what_loading_every_deck_gives(tmp_path: Path
     before = load_library([extra], user, sims=CATALOG)
     path = deck_file(user, "b.toml", "b", ["Two?", "Two and a half?"])
     sources = deck_sources([extra], user)
-    placed = with_deck(before, read(path), sources)
+    deck = read(path)
+    placed = with_deck(before, deck, sources)
     assert placed == load_library([extra], user, sims=CATALOG)
+    aside = path.rename(path.with_name(".b.toml.importing"))  # as an import has it until its commit
+    assert with_deck(before, deck, sources) == placed  # in the place its file is about to be put in
+    aside.rename(path)
     assert placed is not None and [d.id for d in placed.decks][-4:] == ["a", "b", "c", "x"]
     assert placed.problems and placed.problems == before.problems  # the broken file, still reported
     # a loaded deck with the deck's id, or one of its cards' ids: only loading every deck tells

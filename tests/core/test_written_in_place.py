@@ -5,13 +5,15 @@ after it, a transaction killed half-way rolled back from its journal, and an imp
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,33 @@ def another_program(script: str, db: Path, says: str) -> Iterator[None]:
         assert process.stdin is not None
         process.stdin.close()
         process.wait(TIMEOUT)
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started that are running (Linux's ``/proc``)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (one that ended but was not yet waited for does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def ended(pids: list[int], within: float = 20.0) -> bool:
+    """Whether every process of ``pids`` ends within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while any(map(running, pids)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def journal_mode(db: Path) -> str:
@@ -131,7 +160,9 @@ def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next
 ) -> None:
     """``studyapp import`` of a history bigger than its page cache, killed once its pages are going into
     the file beside their journal: the next reader sees the collection as it was before the import (the
-    journal rolled back), and the next open has it in write-ahead-log mode again."""
+    journal rolled back), and the next open has it in write-ahead-log mode again. The deck's file was
+    not yet in its place (it is put there after the commit): no deck is left without its history, and
+    the same import is not refused."""
     package = big_package(tmp_path, notes=6000)
     db = tmp_path / "c.sqlite3"
     Store.open(db).close()
@@ -140,11 +171,24 @@ def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next
         cards_before = store.conn.execute("SELECT count(*) FROM cards").fetchone()
     size_before = db.stat().st_size
     journal = db.with_name(db.name + "-journal")
-    status = cli.killed_when(
+
+    def kill(process: subprocess.Popen[str]) -> None:
+        workers = children(process.pid)  # the replay's worker, and multiprocessing's resource tracker
+        process.kill()
+        process.wait()
+        try:
+            assert workers and ended(workers)  # not left waiting on their pipes
+        finally:
+            for pid in workers:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    status, _stderr = cli.run_until(
         db,
         ["import", str(package)],
         lambda: journal.exists() and db.stat().st_size > size_before + 8_000_000,
-        waiting_for="its pages went into the file",
+        "its pages went into the file",
+        kill,
     )
     assert status == -signal.SIGKILL
     assert journal.exists()  # a hot journal: the file holds part of the import
@@ -156,6 +200,12 @@ def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next
         assert store.integrity_check() == ["ok"]
         assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
     assert not journal.exists()
+    decks = cli.home / "data" / "studyapp" / "decks"
+    assert not (decks / "biology.toml").exists()
+    assert [path.name.split(".")[1:3] for path in decks.iterdir()] == [["biology", "toml"]]  # hidden
+    again = cli.run(db, "import", "--dry-run", str(package))
+    assert again.returncode == 0, again.stderr
+    assert f"would write the deck 'biology' (\"Biology\") to {decks / 'biology.toml'}" in again.stdout
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["kill", "terminal-closed"])
@@ -197,3 +247,37 @@ def test_an_import_stopped_after_its_commit_keeps_its_files_by_what_the_collecti
         genanki_package(tmp_path / "other.apkg", [basic("Q", "A")], deck="Other"), dry_run=True
     )
     assert not committed(place.db, other.plan)
+
+
+def test_a_deck_file_made_in_the_imports_place_meanwhile_is_kept_and_the_import_says_where_its_own_is(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Another program writes a deck file where the import is to put its own, while the import's history
+    is being written: the history is committed, the other file is kept, and the import says where its
+    deck file is and where to move it; done, the deck's cards are back with their history."""
+    package = big_package(tmp_path, notes=1000)
+    db = tmp_path / "c.sqlite3"
+    Store.open(db).close()
+    journal = db.with_name(db.name + "-journal")
+    decks = cli.home / "data" / "studyapp" / "decks"
+    theirs = "# another program's deck\n"
+
+    def write_theirs(_import: object) -> None:
+        (decks / "biology.toml").write_text(theirs, encoding="utf-8")
+
+    status, stderr = cli.run_until(
+        db, ["import", str(package)], journal.exists, "its transaction", write_theirs
+    )
+    assert status == 1
+    (ours,) = decks.glob(".biology.toml.*.importing")
+    assert f"could not be put in place: File exists. Move {ours} to {decks / 'biology.toml'}" in stderr
+    assert "Traceback" not in stderr
+    assert (decks / "biology.toml").read_text(encoding="utf-8") == theirs
+    with Store.open(db) as store:
+        assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (1000 * 40,)
+    (decks / "biology.toml").unlink()
+    assert cli.run(db, "stats").returncode == 0  # the deck's cards retired meanwhile: no deck file
+    ours.rename(decks / "biology.toml")
+    shown = cli.run(db, "stats", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["cards"]["review"] >= 1000
