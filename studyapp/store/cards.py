@@ -9,6 +9,7 @@ from typing import Any
 from studyapp.model import CardRecord, CardState
 from studyapp.store.base import LIBRARY_FINGERPRINT, StoreBase, guarded
 from studyapp.store.deck_order import OrdShift, shift_ords
+from studyapp.store.tag_sets import tag_set
 
 STATE_COLUMNS = ", ".join(CardState.COLUMNS)
 _SET_STATE = ", ".join(f"{column} = ?" for column in CardState.COLUMNS)
@@ -116,7 +117,8 @@ class CardStore(StoreBase):
                 [(deck_id, title, rank) for rank, (deck_id, title) in enumerate(decks)],
             )
             conn.executemany(
-                "INSERT INTO cards (card_id, deck_id, position, ord) VALUES (?, ?, ?, ?)", insert
+                "INSERT INTO cards (card_id, deck_id, position, ord, tag_set) VALUES (?, ?, ?, ?, ?)",
+                [(*row, tag_set(tags.get(row[0], ()))) for row in insert],
             )
             conn.executemany(
                 "UPDATE cards SET deck_id = ?, position = ?, ord = ?, retired = 0 WHERE card_id = ?",
@@ -127,5 +129,10 @@ class CardStore(StoreBase):
             conn.executemany(
                 "INSERT INTO card_tags (card_id, tag) VALUES (?, ?)",
                 [(card_id, tag) for card_id, names in tags.items() for tag in sorted(names)],
+            )
+            inserted = {row[0] for row in insert}
+            conn.executemany(
+                "UPDATE cards SET tag_set = ? WHERE card_id = ?",
+                [(tag_set(names), card_id) for card_id, names in tags.items() if card_id not in inserted],
             )
             self.set_meta(LIBRARY_FINGERPRINT, fingerprint)

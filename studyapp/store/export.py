@@ -14,6 +14,7 @@ from studyapp.store.base import BUSY_TIMEOUT_MS, LIBRARY_FINGERPRINT, StoreBase,
 from studyapp.store.checks import check_existing_file
 from studyapp.store.predictions import DRILL_COLUMNS, PREDICTION_COLUMNS
 from studyapp.store.schema import copy_database
+from studyapp.store.tag_sets import write_tag_sets
 
 BATCH = 2000
 CARD_COLUMNS = ("card_id", "deck_id", "position", "ord", "retired", *CardState.COLUMNS)
@@ -139,6 +140,7 @@ class ExportQueries(StoreBase):
                 f"INSERT INTO cards ({', '.join(CARD_COLUMNS)}) VALUES ({_marks(16)})", cards, advance
             )
             conn.executemany("INSERT INTO card_tags (card_id, tag) VALUES (?, ?)", tags)
+            write_tag_sets(conn, tags)
             self._insert(
                 "INSERT INTO reviews (id, card_id, rating, reviewed_at, duration_ms, state_before, "
                 f"state_after, before, after) VALUES ({_marks(9)})",

@@ -12,6 +12,7 @@ from studyapp.model import CardState, Settings
 from studyapp.store.base import guarded
 from studyapp.store.bulk import Advance, BulkWrites, ReviewRow, batches, no_progress
 from studyapp.store.predictions import DRILL_COLUMNS, PREDICTION_COLUMNS
+from studyapp.store.tag_sets import write_tag_sets
 
 _CARD_COLUMNS = ", ".join(("card_id", "deck_id", "position", "ord", "retired", *CardState.COLUMNS))
 
@@ -142,6 +143,7 @@ class MergeWrites(BulkWrites):
                 )
                 advance(len(batch))
             conn.executemany("INSERT INTO card_tags (card_id, tag) VALUES (?, ?)", tags)
+            write_tag_sets(conn, tags)
 
     @guarded
     def replace_settings(self, settings: Mapping[str, Any]) -> None:

@@ -211,6 +211,19 @@ def _v10_browse_width_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS cards_by_lapses ON cards (lapses)")
 
 
+def _v11_card_tag_sets(db: sqlite_utils.Database) -> None:
+    """Version 11: each card's tags as one value (``cards.tag_set``, ``studyapp.store.tag_sets``), and the
+    cards by it in an index covering what mastery needs (``cards_mastery``), so that mastery per tag
+    reads each card once, in groups of cards with the same tags. It replaces ``cards_recall``, which
+    looked a card up once for each of its tags."""
+    from studyapp.store.tag_sets import NO_TAGS, write_tag_sets
+
+    db.execute(f"ALTER TABLE cards ADD COLUMN tag_set TEXT NOT NULL DEFAULT '{NO_TAGS}'")
+    write_tag_sets(db.conn, db.conn.execute("SELECT card_id, tag FROM card_tags").fetchall())
+    db.execute("CREATE INDEX cards_mastery ON cards (tag_set, retired, state, last_review, stability)")
+    db.execute("DROP INDEX cards_recall")
+
+
 STEPS: tuple[Step, ...] = (
     _v1_initial,
     _v2_retention_index,
@@ -222,6 +235,7 @@ STEPS: tuple[Step, ...] = (
     _v8_listed_text,
     _v9_text_search_index,
     _v10_browse_width_indexes,
+    _v11_card_tag_sets,
 )
 CURRENT_VERSION = len(STEPS)
 

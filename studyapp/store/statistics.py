@@ -1,4 +1,4 @@
-"""The statistics' queries: range counts on indexed times, and GROUP BY on the tag index.
+"""The statistics' queries: range counts on indexed times, and GROUP BY on indexes of the cards' tags.
 
 Day ranges go to SQLite as one JSON array of ``[start, end)`` pairs in epoch milliseconds, so a
 year of days costs one statement. Each statistic comes back as one row (counts per range as one JSON
@@ -44,6 +44,14 @@ _LAPSES_SINCE = (
 )
 
 Ranges = Sequence[tuple[int, int]]
+#: ``(cards, studied, sum of the studied cards' retrievability)`` of a group of cards.
+Sums = tuple[int, int, float]
+#: ``Sums`` of every card, and of the cards of each tag.
+RetrievabilitySums = tuple[Sums, dict[str, Sums]]
+
+
+def _sums(values: Sequence[Any]) -> Sums:
+    return int(values[0]), int(values[1]), float(values[2])
 
 
 def ensure_pow(conn: sqlite3.Connection) -> None:
@@ -159,41 +167,32 @@ class StatisticsQueries(StoreBase):
         return states, int(buried), int(suspended), int(leech)
 
     @guarded
-    def retrievability_sums(self, now_ms: int, factor: float, decay: float) -> tuple[int, int, float]:
-        """``(cards, studied, sum of the studied cards' retrievability)`` of every card not retired.
+    def retrievability_sums(self, now_ms: int, factor: float, decay: float) -> RetrievabilitySums:
+        """``(cards, studied, sum of the studied cards' retrievability)`` of every card not retired, and of
+        the cards of each tag.
 
         Retrievability is fsrs's power forgetting curve with ``factor`` and ``decay``, elapsed time in
-        whole days. The cards are summed in the table's order, as the sum always was.
+        whole days. The cards are read once, in the covering index of their tag sets (``cards_mastery``):
+        each group of cards with the same tags is summed in SQL, and the groups are added up here. They
+        come back in one row (``_one_row``), each sum written with 17 significant digits, which give the
+        same double back.
         """
         ensure_pow(self.conn)
-        cards, studied, total = self.conn.execute(
-            f"SELECT count(*), coalesce(sum(c.state != 0), 0), sum({_STUDIED_R}) "
-            "FROM cards c NOT INDEXED WHERE c.retired = 0",
-            {"factor": factor, "decay": decay, "now": now_ms},
-        ).fetchone()
-        return int(cards), int(studied), float(total or 0.0)
-
-    @guarded
-    def retrievability_sums_by_tag(
-        self, now_ms: int, factor: float, decay: float
-    ) -> dict[str, tuple[int, int, float]]:
-        """``retrievability_sums`` per tag, of the tags of cards not retired.
-
-        The tag index is read in order (so grouping needs no sort) and each card's inputs come from the
-        covering index ``cards_recall``: the cards are summed in the same order as before it existed, so
-        the sums are the same to the last bit. They come back in one row (``_one_row``), each sum written
-        with 17 significant digits, which give the same double back.
-        """
-        ensure_pow(self.conn)
-        per_tag = self._one_row(
-            "json_array(tag, cards, studied, printf('%!.17g', coalesce(total, 0.0)))",
-            "SELECT t.tag AS tag, count(*) AS cards, sum(c.state != 0) AS studied, "
-            f"sum({_STUDIED_R}) AS total FROM card_tags t INDEXED BY card_tags_by_tag "
-            "CROSS JOIN cards c INDEXED BY cards_recall ON c.card_id = t.card_id AND c.retired = 0 "
-            "GROUP BY t.tag",
+        groups = self._one_row(
+            "json_array(json(tag_set), cards, studied, printf('%!.17g', coalesce(total, 0.0)))",
+            "SELECT tag_set, count(*) AS cards, coalesce(sum(c.state != 0), 0) AS studied, "
+            f"sum({_STUDIED_R}) AS total FROM cards c INDEXED BY cards_mastery WHERE c.retired = 0 "
+            "GROUP BY tag_set",
             {"factor": factor, "decay": decay, "now": now_ms},
         )
-        return {tag: (int(cards), int(studied), float(total)) for tag, cards, studied, total in per_tag}
+        overall = [0, 0, 0.0]
+        by_tag: dict[str, list[Any]] = {}
+        for tags, cards, studied, total in groups:
+            for sums in (overall, *(by_tag.setdefault(tag, [0, 0, 0.0]) for tag in tags)):
+                sums[0] += int(cards)
+                sums[1] += int(studied)
+                sums[2] += float(total)
+        return _sums(overall), {tag: _sums(sums) for tag, sums in by_tag.items()}
 
     def _one_row(self, item: str, select: str, params: Any = ()) -> list[Any]:
         """The rows of ``select``, each made ``item`` (a JSON value of its columns), fetched as one JSON

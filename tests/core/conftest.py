@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -80,6 +82,31 @@ tags = ["cnn"]
 """
 
 DECKS = {"a-basics.toml": BASICS, "b-cnn.toml": CNN}
+
+
+def assert_tag_sets(collection: Store | Path) -> None:
+    """Each card's ``tag_set`` is its tags (its ``card_tags`` rows), sorted: the tags mastery reads."""
+    conn = collection.conn if isinstance(collection, Store) else sqlite3.connect(collection)
+    try:
+        tags: dict[str, list[str]] = {}
+        for card_id, tag in conn.execute("SELECT card_id, tag FROM card_tags ORDER BY card_id, tag"):
+            tags.setdefault(card_id, []).append(tag)
+        found = {
+            card_id: json.loads(text) for card_id, text in conn.execute("SELECT card_id, tag_set FROM cards")
+        }
+        assert found == {card_id: tags.get(card_id, []) for card_id in found}
+        assert set(tags) <= set(found)
+    finally:
+        if conn is not getattr(collection, "conn", None):
+            conn.close()
+
+
+def undo_version_11(conn: sqlite3.Connection) -> None:
+    """Take a collection's cards back to how they were before version 11 (no tag sets), for a test that
+    opens it as an older version."""
+    conn.execute("DROP INDEX cards_mastery")
+    conn.execute("ALTER TABLE cards DROP COLUMN tag_set")
+    conn.execute("CREATE INDEX cards_recall ON cards (card_id, retired, state, last_review, stability)")
 
 
 def write_decks(folder: Path, decks: dict[str, str] = DECKS) -> Path:

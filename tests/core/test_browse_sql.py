@@ -20,6 +20,7 @@ from studyapp.store.schema import CURRENT_VERSION, user_version
 from studyapp.store.search import SearchContext
 from studyapp.tui.screens.browse import state_word
 
+from .conftest import undo_version_11
 from .test_search_sql import generated_library, queries_from
 from .test_stats_sql import NOW, random_state
 
@@ -108,6 +109,7 @@ def test_a_version_8_collection_gets_the_text_index(tmp_path: Path) -> None:
     assert sizes == []  # a new collection, and one up to date, are not upgraded
     conn = sqlite3.connect(path, isolation_level=None)  # back to version 8's indexes
     conn.execute("DROP INDEX card_text_search")
+    undo_version_11(conn)
     conn.execute("PRAGMA user_version = 8")
     conn.close()
     size = path.stat().st_size
@@ -171,6 +173,7 @@ def test_a_version_9_collection_gets_the_width_indexes(tmp_path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)  # back to version 9's indexes
     conn.execute("DROP INDEX cards_by_stability")
     conn.execute("DROP INDEX cards_by_lapses")
+    undo_version_11(conn)
     conn.execute("PRAGMA user_version = 9")
     conn.close()
     with open_collection(path, library=library) as collection:

@@ -32,7 +32,7 @@ from studyapp.merge import merge_file, merge_snapshot
 from studyapp.model import CardState
 from studyapp.store import Store
 from studyapp.store.predictions import DrillAnswer, PredictionRecord
-from tests.core.conftest import ROOT, T0, Cli, write_decks
+from tests.core.conftest import ROOT, T0, Cli, assert_tag_sets, write_decks
 
 Fingerprint = Callable[[Path], tuple[bytes, int]]
 TIMEOUT = 60.0
@@ -198,6 +198,8 @@ def test_both_orders_give_the_same_cards_reviews_attempts_and_settings(machines:
     merged_a, merged_b = history(machines.a), history(machines.b)
     assert merged_a == merged_b
     assert integrity(machines.a) == integrity(machines.b) == [("ok",)]
+    assert_tag_sets(machines.a)
+    assert_tag_sets(machines.b)  # core-backprop came in from A
 
     # The review log is the union of both exports' reviews, by card and time.
     keys = {

@@ -15,6 +15,8 @@ from studyapp.store import Store
 from studyapp.store.checks import check_existing_file
 from studyapp.store.schema import APPLICATION_ID, CURRENT_VERSION, STEPS, migrate, user_version
 
+from .conftest import undo_version_11
+
 NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 
 
@@ -30,7 +32,7 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
     path = tmp_path / "fresh.db"
     with Store.open(path) as store:
         assert store.migration_backup is None
-        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 10
+        assert user_version(store.conn) == CURRENT_VERSION == len(STEPS) == 11
         assert {"cards", "card_tags", "decks", "reviews", "quiz_attempts", "settings", "meta"} <= tables(
             store.conn
         )
@@ -47,7 +49,9 @@ def test_a_fresh_collection_is_created_at_the_current_version_without_a_backup(t
             "quiz_attempts_by_diagnosis",
             "cards_by_stability",
             "cards_by_lapses",
+            "cards_mastery",
         } <= indexes
+        assert "cards_recall" not in indexes  # made in version 6, replaced in version 11
     assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
     with Store.open(path) as again:  # an up-to-date collection is opened as is
         assert again.migration_backup is None
@@ -183,6 +187,7 @@ def test_a_version_7_collection_gets_the_listed_text_of_its_cards(tmp_path: Path
     for column in ("listed_question", "listed_tags", "sim"):
         conn.execute(f"ALTER TABLE card_text DROP COLUMN {column}")
     conn.execute("DROP INDEX card_text_search")  # and version 8's indexes
+    undo_version_11(conn)
     conn.execute("PRAGMA user_version = 7")
     conn.close()
     with open_collection(path, library=library) as collection:

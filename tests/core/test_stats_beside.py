@@ -157,7 +157,7 @@ def test_a_reader_is_a_read_only_connection_of_its_own(studied: Collection) -> N
     try:
         assert reader.read_only and reader.conn is not store.conn and reader.path == store.path
         curve = stats.recall_curve(store, NOW)
-        assert reader.retrievability_sums_by_tag(*curve) == store.retrievability_sums_by_tag(*curve)
+        assert reader.retrievability_sums(*curve) == store.retrievability_sums(*curve)
         assert len(active(reader)) == CARDS
     finally:
         reader.close()

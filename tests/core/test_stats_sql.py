@@ -22,7 +22,7 @@ from studyapp.model import CardRecord, CardState, Rating, StudyState, utc_ms
 from studyapp.store import Store
 from studyapp.store.schema import CURRENT_VERSION, STEPS, migrate
 
-from .conftest import write_decks
+from .conftest import assert_tag_sets, write_decks
 
 NOW = datetime(2026, 5, 14, 9, 30, tzinfo=UTC)
 CARDS = 240
@@ -294,6 +294,8 @@ def saved_v5_collection(path: Path, rng: random.Random) -> None:
 
 
 def test_version_5_is_upgraded_with_a_backup_and_the_statistics_indexes(tmp_path: Path) -> None:
+    """Up to the current version: the indexes of version 6 and 7, and each card's tag set (version 11)
+    made from its tags, which mastery per tag reads in its own covering index."""
     path = tmp_path / "collection.sqlite3"
     saved_v5_collection(path, random.Random(3))
     with Store.open(path) as store:
@@ -311,11 +313,13 @@ def test_version_5_is_upgraded_with_a_backup_and_the_statistics_indexes(tmp_path
             for sql in (
                 "SELECT count(*) FROM reviews INDEXED BY reviews_lapsed "
                 "WHERE state_before = 2 AND rating = 1 AND reviewed_at >= 0",
-                "SELECT state FROM cards INDEXED BY cards_recall WHERE card_id = 'gen-001' AND retired = 0",
+                "SELECT tag_set, sum(stability) FROM cards INDEXED BY cards_mastery WHERE retired = 0 "
+                "GROUP BY tag_set",
             )
             for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}")
         )
-        assert "COVERING INDEX reviews_lapsed" in plans and "COVERING INDEX cards_recall" in plans
+        assert "COVERING INDEX reviews_lapsed" in plans and "COVERING INDEX cards_mastery" in plans
+        assert_tag_sets(store)
     with sqlite3.connect(store.migration_backup) as old:
         assert old.execute("PRAGMA user_version").fetchone()[0] == 5
         names = {row[0] for row in old.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

@@ -16,6 +16,8 @@ from studyapp.content import Library, load_paths
 from studyapp.model import Card, Deck, StudyState
 from studyapp.store import CardFilter, Store
 
+from .conftest import assert_tag_sets
+
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 ALL = ["core-mlp", "core-relu", "core-backprop", "core-loss", "core-pool", "core-stride", "core-padding"]
 
@@ -37,6 +39,7 @@ def test_first_open_adds_every_card_as_new(db_path: Path, deck_dir: Path) -> Non
     with open_collection(db_path, library=load_paths([deck_dir])) as collection:
         assert collection.sync.added == tuple(ALL)
         records = list(collection.store.cards())
+        assert_tag_sets(collection.store)
     assert [r.card_id for r in records] == ALL
     assert all(r.state.state == StudyState.NEW and not r.retired for r in records)
     # a card's ord: its deck's place, then its place in the deck
@@ -65,6 +68,7 @@ def test_edited_text_keeps_history_and_moved_or_retagged_cards_are_updated(
         assert collection.sync.changed == ("core-relu",) and not collection.sync.added
         record = collection.store.card("core-relu")
         assert record is not None and record.state == before and record.tags == ("activations",)
+        assert_tag_sets(collection.store)  # the tag set follows a card's tags
         assert len(list(collection.store.iter_reviews(card_id="core-relu"))) == 1
         assert collection.session().card("core-relu").answer.startswith("Zero: ReLU")  # type: ignore[union-attr]
 
@@ -105,6 +109,7 @@ def test_a_new_card_and_a_moved_deck(db_path: Path, deck_dir: Path) -> None:
         assert collection.sync.added == ("core-kernel",)
         ids = [r.card_id for r in collection.store.cards()]
         assert ids[:4] == ["core-kernel", "core-pool", "core-stride", "core-padding"]
+        assert_tag_sets(collection.store)  # core-kernel without tags
         ranks = collection.store.conn.execute("SELECT deck_id FROM decks ORDER BY rank").fetchall()
         assert [r[0] for r in ranks] == ["core-cnn", "core-basics"]
 

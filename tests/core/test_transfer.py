@@ -27,6 +27,8 @@ from studyapp.model import CardState, Rating, StudyState
 from studyapp.session import StudySession
 from studyapp.store import Store
 
+from .conftest import assert_tag_sets
+
 T0 = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 TABLES = ("decks", "cards", "card_tags", "reviews", "quiz_attempts", "settings")
 Fingerprint = Callable[[Path], tuple[bytes, int]]
@@ -126,6 +128,7 @@ def test_export_import_export_is_exact(studied: Collection, tmp_path: Path) -> N
     assert without_time(second) == without_time(first)
     assert second.replace(json.loads(second)["exported_at"], json.loads(first)["exported_at"]) == first
     assert dump(fresh) == dump(studied.store.path)
+    assert_tag_sets(fresh)
 
 
 def test_the_export_matches_the_store_item_by_item(studied: Collection) -> None:
