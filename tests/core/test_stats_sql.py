@@ -208,6 +208,23 @@ def test_card_counts_match_a_loop_over_the_cards(generated: Collection) -> None:
         assert counts.total == CARDS - 20
 
 
+def test_tags_of_any_text_are_grouped_as_they_are(store: Store) -> None:
+    """Tags from a restored export may hold any text: quotes, backslashes, unicode, a comma, a space."""
+    odd = ['say "hi"', "back\\slash", "ünï-cödé", "a,b", "two words", "[]"]
+    store.apply_sync(
+        decks=[("d", "D")],
+        insert=[(f"c{i}", "d", i, i) for i in range(4)],
+        update=[],
+        retire=[],
+        tags={"c0": frozenset(odd[:3]), "c1": frozenset(odd[2:]), "c2": frozenset(["plain"])},
+        fingerprint="f",
+    )
+    assert_tag_sets(store)
+    overall, by_tag = store.retrievability_sums(utc_ms(NOW), *stats.forgetting_curve())
+    assert overall == (4, 0, 0.0)
+    assert by_tag == {tag: (2 if tag == "ünï-cödé" else 1, 0, 0.0) for tag in [*odd, "plain"]}
+
+
 @pytest.mark.parametrize("parameters", [(), FITTED], ids=["default", "fitted"])
 def test_mastery_matches_fsrs_card_by_card_with_the_parameters_in_use(
     generated: Collection, parameters: tuple[float, ...]
