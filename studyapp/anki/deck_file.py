@@ -233,6 +233,19 @@ class NotPlaced(UserError):
     """The history was committed, but the deck's files could not be put in their places."""
 
 
+def not_written(plan: Plan, error: OSError) -> ImportRefused:
+    """The refusal of an import whose deck could not be written (or put in place before its history)."""
+    return ImportRefused(
+        f"cannot write the deck {plan.path}: {error.strerror or error}; nothing was imported"
+    )
+
+
+def _check_free(path: Path) -> None:
+    """Raise ``FileExistsError`` when something is at ``path``."""
+    if path.exists():
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
+
+
 def _pending(path: Path) -> Path:
     """Where an import writes ``path`` until its history is committed: a hidden name beside it, with the
     importing process's id (a leftover of one killed outright is told by it)."""
@@ -262,8 +275,7 @@ class Written:
             return
         plan = self.plan
         if self.media is not None and self.media != plan.media_dir:
-            if plan.media_dir.exists():  # a rename would replace an empty folder
-                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(plan.media_dir))
+            _check_free(plan.media_dir)  # a rename would replace an empty folder
             os.rename(self.media, plan.media_dir)
             self.media = plan.media_dir
         try:
@@ -307,25 +319,22 @@ def write_files(plan: Plan, text: str) -> Written:
     try:
         plan.path.parent.mkdir(parents=True, exist_ok=True)
         for taken in (plan.path, plan.media_dir) if source.media else (plan.path,):
-            if taken.exists():
-                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(taken))
-        written = Written(plan, _create(_pending(plan.path), text))
-        if source.media:
+            _check_free(taken)
+        media = _pending(plan.media_dir) if source.media else None
+        written = Written(plan, _create(_pending(plan.path), text), media)
+        if media is not None:
             assert source.read_media is not None
-            written.media = _pending(plan.media_dir)
-            written.media.mkdir(parents=False)
+            media.mkdir(parents=False)
             for name in sorted(source.media):
                 chunks = source.read_media(name)
                 if chunks is not None:
-                    with (written.media / name).open("xb") as out:
+                    with (media / name).open("xb") as out:
                         for chunk in chunks:
                             out.write(chunk)
     except OSError as error:
         if written is not None:
             written.remove()
-        raise ImportRefused(
-            f"cannot write the deck {plan.path}: {error.strerror or error}; nothing was imported"
-        ) from None
+        raise not_written(plan, error) from None
     except BaseException:
         if written is not None:
             written.remove()

@@ -39,6 +39,7 @@ from studyapp.anki.deck_file import (
     entry_ids,
     keep_safe_media,
     media_folder_name,
+    not_written,
     write_files,
 )
 from studyapp.anki.replay import PARALLEL_FROM, ReplayAhead, replayed_plan
@@ -286,9 +287,7 @@ def loaded_with(target: Target, deck: Deck, written: Written) -> Library:
     try:
         written.place()
     except OSError as error:
-        raise ImportRefused(
-            f"cannot write the deck {written.plan.path}: {error.strerror or error}; nothing was imported"
-        ) from None
+        raise not_written(written.plan, error) from None
     library = load_library(target.extra_dirs, target.user_dir, sims=target.sims)
     assert deck.source is not None
     problems = problems_in(library, deck.source)
