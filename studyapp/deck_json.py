@@ -243,10 +243,14 @@ def encode_grown_deck(text: str, deck: Deck, kept: int) -> str | None:
     """``encode_deck(deck)`` made from ``text``, the ``encode_deck`` of a deck whose cards were the first
     ``kept`` of ``deck``'s (cards were added to its file): the other cards' rows are appended, each checked
     to come back equal to itself. ``None`` when a new card does not share a value the text shares (only
-    encoding the whole deck tells then)."""
-    data = json.loads(text)
+    encoding the whole deck tells then). Only the deck's own fields and the card values the text shares
+    are read from it: the rows already there are copied as text (a big deck is neither read nor written
+    again as JSON for one card)."""
+    layout = _grown_layout(text)
+    if layout is None:
+        return None
+    own_end, shared, varying = layout
     cards, deck_codec = codec(Card), codec(Deck, ("cards",))
-    shared, varying = data["shared"], data["varying"]
     at = {name: i for i, name in enumerate(cards.names)}
     rows = []
     for card in deck.cards[kept:]:
@@ -254,13 +258,40 @@ def encode_grown_deck(text: str, deck: Deck, kept: int) -> str | None:
         if any(values[at[name]] != value for name, value in shared.items()):
             return None
         rows.append([values[at[name]] for name in varying])
-    data["deck"] = deck_codec.encode(deck)
-    data["cards"].extend(rows)
-    new_cards_back = _DeckCards(data).cards(rows)
-    deck_back = deck_codec.decode(data["deck"], cards=())
+    own = deck_codec.encode(deck)
+    new_cards_back = _DeckCards({"shared": shared, "varying": varying, "cards": rows}).cards(rows)
+    deck_back = deck_codec.decode(own, cards=())
     if new_cards_back != list(deck.cards[kept:]) or deck_back != replace(deck, cards=()):
         return None
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if not rows:
+        return f'{{"deck":{_compact(own)}{text[own_end:]}'
+    return f'{{"deck":{_compact(own)}{text[own_end:-2]},{_compact(rows)[1:-1]}]}}'
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _grown_layout(text: str) -> tuple[int, dict[str, Any], list[str]] | None:
+    """Where the deck's own fields end in ``encode_deck``'s ``text``, and the card values it shares and the
+    names of those it varies, read without reading its rows; ``None`` if ``text`` is not laid out as
+    ``encode_deck`` writes a deck with cards."""
+    decoder = json.JSONDecoder()
+    try:
+        if not text.startswith('{"deck":'):
+            return None
+        own_end = decoder.raw_decode(text, len('{"deck":'))[1]
+        if not text.startswith(',"shared":', own_end):
+            return None
+        shared, end = decoder.raw_decode(text, own_end + len(',"shared":'))
+        if not text.startswith(',"varying":', end):
+            return None
+        varying, end = decoder.raw_decode(text, end + len(',"varying":'))
+    except json.JSONDecodeError:
+        return None
+    if not (text.startswith(',"cards":[[', end) and text.endswith("]]}")):
+        return None
+    return own_end, shared, varying
 
 
 def decode_decks(text: str) -> list[Deck]:

@@ -285,6 +285,15 @@ def test_a_grown_deck_is_encoded_from_its_text_only_when_its_new_cards_share_its
     extra = Card("a-9", "a", "Another?", "An answer.", tags=("t0",), position=3, source=a.cards[0].source)
     grown = dataclasses.replace(a, cards=(*a.cards, extra))
     assert encode_grown_deck(before["a"], grown, len(a.cards)) == encode_deck(grown)
+    question = 'Ünïcode: why "σ(x)" \\ ]]},\n?'
+    quoted = Card("a-10", "a", question, "An answer.", tags=("t0",), position=4, source=extra.source)
+    twice = dataclasses.replace(a, cards=(*a.cards, extra, quoted))
+    assert encode_grown_deck(before["a"], twice, len(a.cards)) == encode_deck(twice)
+    # a text laid out otherwise (spaced, its keys in another order) is not spliced
+    spaced = json.dumps(json.loads(before["a"]), indent=1)
+    reordered = json.dumps(dict(reversed(json.loads(before["a"]).items())), separators=(",", ":"))
+    assert encode_grown_deck(spaced, grown, len(a.cards)) is None
+    assert encode_grown_deck(reordered, grown, len(a.cards)) is None
     # every value of deck b's one card is shared, its id too: a second card has another
     other = dataclasses.replace(b.cards[0], id="b-1", position=1)
     assert encode_grown_deck(before["b"], dataclasses.replace(b, cards=(*b.cards, other)), 1) is None
