@@ -9,10 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studyapp.commands import collection_path, load_decks_cached, on_terminal, simulation_catalog
-from studyapp.errors import UserError
+from studyapp.commands import collection_path, load_decks_cached, on_terminal, open_decks, simulation_catalog
+from studyapp.errors import CollectionBusy, CollectionError, CollectionMissing, UserError
+
+if TYPE_CHECKING:
+    from studyapp.collection import Collection
+    from studyapp.content import Library
 
 
 def register(subparsers: Any) -> None:
@@ -61,10 +65,41 @@ def register(subparsers: Any) -> None:
     edit.set_defaults(handler=run_edit)
 
 
+def _collection_to_add_to(args: argparse.Namespace) -> tuple[Collection | None, str]:
+    """The collection, opened to take the new card at once, so that its deck cache stays current and the
+    next start reads no deck file again; else ``None``, and why when there is a collection (held by
+    another program, damaged): the card is then only written to its deck file, and the next start
+    takes it."""
+    try:
+        return open_decks(collection_path(args), args.content, for_reading=True), ""
+    except CollectionMissing:
+        return None, ""
+    except CollectionError as error:
+        return None, _why_not(error)
+
+
+def _taken(collection: Collection, library: Library) -> str:
+    """Make ``library``, the decks with the new card, the collection's; ``""``, or why it cannot be written
+    now."""
+    from studyapp import authoring
+
+    if collection.store.read_only:
+        return "it cannot be written now"
+    try:
+        authoring.adopt(collection, library)
+    except CollectionError as error:
+        return _why_not(error)
+    return ""
+
+
+def _why_not(error: CollectionError) -> str:
+    """Why the collection could not take a card now (not "try again": the card is saved)."""
+    return "another program is writing to it" if isinstance(error, CollectionBusy) else error.message
+
+
 def _known_ids(args: argparse.Namespace) -> set[str]:
     """Every card id the collection knows, retired ones included (a new id must not take a history), read
     without writing; none when there is no collection yet."""
-    from studyapp.errors import CollectionError, CollectionMissing
     from studyapp.store import Store
 
     try:
@@ -95,16 +130,27 @@ def run_add(args: argparse.Namespace) -> int:
         preset = authoring.check_preset(args.sim, pairs, sims)
     except ValueError as error:
         raise UserError(str(error), status=2) from None
-    library = load_decks_cached(collection_path(args), args.content)
     draft = authoring.CardDraft(args.question, args.answer, args.details, tags, args.sim, preset)
-    saved = authoring.add_card(
-        args.deck,
-        draft,
-        library=library,
-        sims=sims,
-        extra_dirs=args.content,
-        reserved=_known_ids(args),
-    )
+    collection, not_taken = _collection_to_add_to(args)
+    try:
+        if collection is None:
+            library, reserved = load_decks_cached(collection_path(args), args.content), _known_ids(args)
+        else:
+            library, reserved = collection.library, collection.store.card_ids()
+        saved = authoring.add_card(
+            args.deck, draft, library=library, sims=sims, extra_dirs=args.content, reserved=reserved
+        )
+        if collection is not None:
+            not_taken = _taken(collection, saved.library)
+    finally:
+        if collection is not None:
+            collection.close()  # which keeps the decks with the new card in the deck cache
+    if not_taken:
+        print(
+            "studyapp: note: the card is saved in its deck file; the collection takes it on its next start "
+            f"({not_taken})",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps({"id": saved.card_id, "file": str(saved.path), "line": saved.line}))
     else:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sim.registry import CATALOG
-from studyapp import authoring
+from studyapp import authoring, deck_cache
 from studyapp.authoring import AuthoringError, CardDraft
 from studyapp.collection import Collection, open_collection, placed_cards
 from studyapp.content import (
@@ -30,7 +30,9 @@ from studyapp.content import (
 )
 from studyapp.model import Rating
 from studyapp.paths import bundled_deck_dir
+from studyapp.problems import PROBLEMS
 from studyapp.store.text_index import text_rows_at
+from tests.hold_lock import hold, release
 
 from .conftest import ROOT, file_fingerprint
 
@@ -592,6 +594,50 @@ def test_cli_add_never_gives_a_new_card_the_id_of_a_card_with_history(tmp_path: 
     result = run_cli(tmp_path, *args)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("q-one-2 ")
+
+
+def test_cli_add_gives_the_collection_the_card_and_the_next_start_reads_no_deck_file(tmp_path: Path) -> None:
+    user = tmp_path / "data" / "studyapp" / "decks"
+    args = ["add", "--deck", "mine", "--question", "Q one?", "--answer", "A"]
+    assert run_cli(tmp_path, *args).returncode == 0  # no collection yet: the deck file alone
+    with open_collection(tmp_path / "c.sqlite3", user_dir=user, sims=CATALOG, problems=PROBLEMS):
+        pass
+    for question in ("Q two?", "Q three?"):
+        result = run_cli(tmp_path, "add", "--deck", "mine", "--question", question, "--answer", "A")
+        assert result.returncode == 0 and result.stderr == ""
+    read = deck_cache.files_read()
+    db = tmp_path / "c.sqlite3"
+    with open_collection(db, user_dir=user, sims=CATALOG, problems=PROBLEMS) as collection:
+        assert deck_cache.files_read() == read  # the cache the add kept holds every deck as it is
+        assert collection.sync.changes == 0  # and the collection had taken the cards already
+        assert [card.id for card in collection.library.deck("mine").cards] == ["q-one", "q-two", "q-three"]
+        assert {"q-two", "q-three"} <= collection.store.card_ids()
+    assert collection.library.deck("mine") == read_deck(user / "mine.toml", sims=CATALOG)[0]
+
+
+def test_cli_add_while_another_program_holds_the_lock_saves_the_card_and_the_next_start_takes_it(
+    tmp_path: Path,
+) -> None:
+    user = tmp_path / "data" / "studyapp" / "decks"
+    assert run_cli(tmp_path, "add", "--deck", "mine", "--question", "Q one?", "--answer", "A").returncode == 0
+    db = tmp_path / "c.sqlite3"
+    with open_collection(db, user_dir=user, sims=CATALOG, problems=PROBLEMS):
+        pass
+    holder = hold(db)
+    try:
+        result = run_cli(tmp_path, "add", "--deck", "mine", "--question", "Q two?", "--answer", "A")
+    finally:
+        release(holder)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("q-two ")
+    assert result.stderr == (
+        "studyapp: note: the card is saved in its deck file; the collection takes it on its next start "
+        "(another program is writing to it)\n"
+    )
+    assert "Traceback" not in result.stderr
+    with open_collection(db, user_dir=user, sims=CATALOG, problems=PROBLEMS) as collection:
+        assert "q-two" in collection.store.card_ids()
+        assert [card.id for card in collection.library.deck("mine").cards] == ["q-one", "q-two"]
 
 
 def test_cli_add_refuses_a_bad_preset_as_a_bad_command_line(tmp_path: Path) -> None:
