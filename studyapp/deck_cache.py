@@ -35,7 +35,6 @@ not come back equal to itself is not cached.
 from __future__ import annotations
 
 import json
-import operator
 import os
 import stat
 import time
@@ -67,7 +66,7 @@ from studyapp.deck_json import (
     encode_grown_deck,
     schema_fingerprint,
 )
-from studyapp.model import Card, Deck, Problem, bytes_digest
+from studyapp.model import Card, Deck, Problem, bytes_digest, grew_from
 from studyapp.paths import bundled_deck_dir, user_deck_dir
 from studyapp.store import CacheHeader, Store
 
@@ -523,7 +522,7 @@ class DeckCache:
     def _grown_text(self, deck: Deck) -> str | None:
         """``deck``'s JSON text made from the text the cache holds of the deck it grew from (cards added
         to its file: a big deck is not encoded again for one card); ``None`` when it grew from none."""
-        earlier = next((kept for kept in self._kept.values() if _grew_from(kept[0], deck)), None)
+        earlier = next((kept for kept in self._kept.values() if grew_from(kept[0], deck)), None)
         if earlier is None:
             return None
         text = self.store.deck_cache_deck(self.key, self.version, self._kept_outline, earlier[1])
@@ -575,17 +574,6 @@ class DeckCache:
             self.keep_texts_of(self.opened)
         self.stamps = stamps
         self.save(library, summary)
-
-
-def _grew_from(before: Deck, deck: Deck) -> bool:
-    """Whether ``deck`` is ``before`` with cards added after its own, read from the same file."""
-    count = len(before.cards)
-    return (
-        before.source is not None
-        and before.source == deck.source
-        and 0 < count < len(deck.cards)
-        and all(map(operator.is_, before.cards, deck.cards[:count]))
-    )
 
 
 def _checked_text(deck: Deck) -> str | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,17 @@ class Deck:
     digest: str = ""
 
 
+def grew_from(before: Deck, deck: Deck) -> bool:
+    """Whether ``deck`` is ``before`` with cards added after its own, read from the same file."""
+    count = len(before.cards)
+    return (
+        before.source is not None
+        and before.source == deck.source
+        and 0 < count < len(deck.cards)
+        and all(map(operator.is_, before.cards, deck.cards[:count]))
+    )
+
+
 def text_digest(text: str) -> str:
     """Two checksums of ``text`` (as UTF-8) and its length: enough to notice any edit, without hashlib's
     ~15 ms import at start-up."""
@@ -78,7 +90,23 @@ def text_digest(text: str) -> str:
 
 def bytes_digest(data: bytes) -> str:
     """``text_digest`` of the text whose UTF-8 bytes are ``data``."""
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+    return RunningDigest().add(data).hex()
+
+
+class RunningDigest(NamedTuple):
+    """``bytes_digest`` of bytes given a part at a time: ``RunningDigest().add(a).add(b).hex()`` is
+    ``bytes_digest(a + b)``, so a digest of text that grew goes on from the digest of what it was."""
+
+    crc: int = 0
+    adler: int = 1
+    length: int = 0
+
+    def add(self, data: bytes) -> RunningDigest:
+        crc, adler = zlib.crc32(data, self.crc), zlib.adler32(data, self.adler)
+        return RunningDigest(crc, adler, self.length + len(data))
+
+    def hex(self) -> str:
+        return f"{self.crc:08x}{self.adler:08x}{self.length:x}"
 
 
 def digest_length(digest: str) -> int:

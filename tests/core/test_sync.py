@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from studyapp.collection import DECK_ORD_STEP, Fingerprints, open_collection, reconcile
 from studyapp.content import Library, load_paths
-from studyapp.model import Card, Deck, StudyState
+from studyapp.model import Card, Deck, RunningDigest, StudyState, bytes_digest
 from studyapp.store import CardFilter, Store
 
 from .conftest import assert_tag_sets
@@ -219,3 +223,40 @@ def test_a_collection_not_in_the_state_said_before_is_compared_whole(tmp_path: P
         assert report == reconcile(whole, after)
         assert report.added == ("b2", "b3")
     assert synced(tmp_path / "known.db") == synced(tmp_path / "whole.db")
+
+
+@given(st.lists(st.binary(max_size=300), max_size=6))
+def test_a_digest_given_a_part_at_a_time_is_the_digest_of_the_whole(parts: list[bytes]) -> None:
+    whole = b"".join(parts)
+    running = RunningDigest()
+    for part in parts:
+        running = running.add(part)
+    assert running.hex() == bytes_digest(whole)
+    assert running.hex() == f"{zlib.crc32(whole):08x}{zlib.adler32(whole):08x}{len(whole):x}"
+
+
+def test_a_deck_cards_were_added_to_has_the_fingerprints_of_the_same_deck_made_anew(deck_dir: Path) -> None:
+    """Fingerprinting a deck that grew from one fingerprinted before digests its new cards alone; the
+    fingerprints are those of an equal deck made of other objects, digested whole."""
+    library = load_paths([deck_dir])
+    before = Fingerprints.of(library)
+    deck = library.decks[0]
+    first = deck.cards[0]
+    added = [
+        replace(first, id="core-new", position=len(deck.cards), question='Ünïcode, "quotes" \\ ]?'),
+        replace(first, id="core-newer", position=len(deck.cards) + 1, tags=("z", "a"), sim=None),
+    ]
+    grown = Library([replace(deck, cards=(*deck.cards, *added)), *library.decks[1:]], [])
+    again = Library(
+        [
+            replace(
+                grown.decks[0],
+                cards=(*grown.decks[0].cards, replace(first, id="core-newest", position=len(deck.cards) + 2)),
+            ),
+            *grown.decks[1:],
+        ],
+        [],
+    )
+    for library_grown in (grown, again):  # grown once, then grown from the grown deck
+        assert Fingerprints.of(library_grown) == Fingerprints.of(copy.deepcopy(library_grown))
+        assert Fingerprints.of(library_grown) != before
