@@ -683,6 +683,16 @@ class Collection:
         self.close()
 
 
+def _finish_imports(store: Store, user_dir: Path | None) -> None:
+    """Put in place the files of an import stopped after its commit, and delete those of one stopped
+    before (``studyapp.placing``), before the deck files are listed."""
+    from studyapp.paths import user_deck_dir
+    from studyapp.placing import finish_moves
+
+    with suppress(CollectionError):  # busy: the next open does it
+        finish_moves(store, [user_dir if user_dir is not None else user_deck_dir()])
+
+
 def open_collection(
     db_path: Path | None = None,
     extra_dirs: Sequence[Path] = (),
@@ -720,6 +730,9 @@ def open_collection(
         known = replaced = cache = replaced_fingerprints = None
         if library is None:
             from studyapp.deck_cache import open_library
+
+            if not store.read_only:
+                _finish_imports(store, user_dir)
 
             catalogs = {"sims": sims, "problems": problems}
             opened = open_library(

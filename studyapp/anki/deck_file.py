@@ -8,14 +8,11 @@ anything; ``Written.remove`` takes them away again when a later step of the impo
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import secrets
 import shutil
 import tomllib
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +25,7 @@ from studyapp.authoring import card_table, slugify
 from studyapp.content import SLUG
 from studyapp.deck_text import note_id
 from studyapp.errors import UserError
+from studyapp.placing import Move, check_free, hidden_name, move
 
 DECK_ID_WORDS = 6
 MEDIA_SUFFIX = "-media"
@@ -240,18 +238,6 @@ def not_written(plan: Plan, error: OSError) -> ImportRefused:
     )
 
 
-def _check_free(path: Path) -> None:
-    """Raise ``FileExistsError`` when something is at ``path``."""
-    if path.exists():
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
-
-
-def _pending(path: Path) -> Path:
-    """Where an import writes ``path`` until its history is committed: a hidden name beside it, with the
-    importing process's id (a leftover of one killed outright is told by it)."""
-    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.importing")
-
-
 @dataclass
 class Written:
     """The files an import wrote: under hidden names beside their places until ``place`` puts them there,
@@ -268,39 +254,37 @@ class Written:
     def placed(self) -> bool:
         return self.deck == self.plan.path
 
+    @property
+    def moves(self) -> list[Move]:
+        """The moves that put the files in their places and are not made yet: the media folder's first."""
+        moves = [] if self.placed else [(self.deck, self.plan.path)]
+        if self.media is not None and self.media != self.plan.media_dir:
+            moves.insert(0, (self.media, self.plan.media_dir))
+        return moves
+
     def place(self) -> None:
         """Put the media folder, then the deck file in their places, where nothing else may be (again
-        after a stop half-way: what is in place already stays), and sync their folder."""
-        if self.placed:
-            return
-        plan = self.plan
-        if self.media is not None and self.media != plan.media_dir:
-            _check_free(plan.media_dir)  # a rename would replace an empty folder
-            os.rename(self.media, plan.media_dir)
-            self.media = plan.media_dir
-        try:
-            os.link(self.deck, plan.path)
-        except FileExistsError:
-            if not os.path.samefile(self.deck, plan.path):
-                raise
-        self.deck.unlink()
-        self.deck = plan.path
-        _sync_folder(plan.path.parent)
+        after a stop half-way: what is in place already stays)."""
+        for now, place in self.moves:
+            move(now, place)
+            if now == self.media:
+                self.media = place
+            else:
+                self.deck = place
 
     def place_committed(self) -> None:
         """``place``, once the deck's history is committed: a failure leaves the files where they are and
-        says where to move them (``NotPlaced``)."""
+        says where to move them (``NotPlaced``); the next open of the collection puts them there once the
+        places are free."""
         try:
             self.place()
         except OSError as error:
-            moves = [] if self.placed else [(self.deck, self.plan.path)]
-            if self.media is not None and self.media != self.plan.media_dir:
-                moves.append((self.media, self.plan.media_dir))
-            todo = " and ".join(f"{now} to {place}" for now, place in moves)
+            todo = " and ".join(f"{now} to {place}" for now, place in self.moves)
             raise NotPlaced(
                 f"the deck's cards and history are in the collection, but its files could not be put in "
-                f"place: {error.strerror or error}. Move {todo}: the deck's cards are back with their "
-                "history once its file is"
+                f"place: {error.strerror or error}. Move {todo}, or free the place and start studyapp "
+                "again, which puts them there: the deck's cards are back with their history once its "
+                "file is"
             ) from None
 
     def remove(self) -> None:
@@ -319,9 +303,9 @@ def write_files(plan: Plan, text: str) -> Written:
     try:
         plan.path.parent.mkdir(parents=True, exist_ok=True)
         for taken in (plan.path, plan.media_dir) if source.media else (plan.path,):
-            _check_free(taken)
-        media = _pending(plan.media_dir) if source.media else None
-        written = Written(plan, _create(_pending(plan.path), text), media)
+            check_free(taken)
+        media = hidden_name(plan.media_dir) if source.media else None
+        written = Written(plan, _create(hidden_name(plan.path), text), media)
         if media is not None:
             assert source.read_media is not None
             media.mkdir(parents=False)
@@ -354,13 +338,3 @@ def _create(path: Path, text: str) -> Path:
         path.unlink(missing_ok=True)
         raise
     return path
-
-
-def _sync_folder(folder: Path) -> None:
-    """Sync a folder's entries (a name just linked or renamed in it), where the system allows it."""
-    with suppress(OSError):
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)

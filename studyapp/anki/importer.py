@@ -9,8 +9,11 @@ Only then is the collection opened (or created): the deck is reconciled into it 
 reviews replayed through FSRS (``studyapp.anki.replay``: a big history in a worker process, started
 as soon as the file's answers are read), the reviews and the cards' states written in bulk, in one
 transaction, with a progress bar on a terminal, and the decks kept in the deck cache
-(``studyapp.anki.cached``). Once that is committed, the deck's files are put in their places, so that
-an import killed before leaves no deck without its history; on a failure they are taken away again.
+(``studyapp.anki.cached``), with the moves that put the deck's files in their places noted
+(``studyapp.placing``). Once that is committed, the files are put there, so that an import killed
+before leaves no deck without its history; on a failure they are taken away again. One killed after
+its commit, or whose place was taken meanwhile, has its files put there by the next open of the
+collection; the hidden files of one killed before are deleted by it.
 Existing decks and history are never touched: a deck file or id already in use is refused, and card
 ids avoid every id the decks and the collection know.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +63,7 @@ from studyapp.errors import CollectionError, CollectionMissing
 from studyapp.export_format import Progress
 from studyapp.model import Deck, Settings
 from studyapp.paths import user_deck_dir
+from studyapp.placing import moves_made, note_moves
 from studyapp.scheduler import Scheduler
 from studyapp.store import CardHistoryRows, Store
 from studyapp.words import counted
@@ -250,6 +254,8 @@ def import_file(
                     progress.total = plan.source.reviews
                     reviews = _bring_in(collection, target, plan, library, progress, ahead, written)
                     written.place_committed()
+                    with suppress(CollectionError):  # else the next open finds them made and clears them
+                        moves_made(collection.store)
                     return Outcome(plan, False, collection.created, reviews)
             except NotPlaced:
                 raise
@@ -314,6 +320,7 @@ def _bring_in(
     with store.written_in_place(), store.transaction():
         fingerprints = Fingerprints.of(library)
         adopt(collection, library, fingerprints)
+        note_moves(store, written.moves)  # made by the next open if this process is stopped before
         fresh = store.fresh_cards(plan.card_ids)
         taken = next((card_id for card_id in plan.card_ids if card_id not in fresh), None)
         if taken is not None:

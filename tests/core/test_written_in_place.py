@@ -206,6 +206,8 @@ def test_an_import_killed_while_it_writes_into_the_file_is_rolled_back_when_next
     again = cli.run(db, "import", "--dry-run", str(package))
     assert again.returncode == 0, again.stderr
     assert f"would write the deck 'biology' (\"Biology\") to {decks / 'biology.toml'}" in again.stdout
+    assert cli.run(db, "cards").returncode == 0  # the next open deletes the killed import's hidden file
+    assert list(decks.iterdir()) == []
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["kill", "terminal-closed"])
@@ -254,7 +256,9 @@ def test_a_deck_file_made_in_the_imports_place_meanwhile_is_kept_and_the_import_
 ) -> None:
     """Another program writes a deck file where the import is to put its own, while the import's history
     is being written: the history is committed, the other file is kept, and the import says where its
-    deck file is and where to move it; done, the deck's cards are back with their history."""
+    deck file is and where to move it. A start while the place is taken keeps both files; once it is
+    free, the next start puts the import's file there, and the deck's cards are back with their
+    history."""
     package = big_package(tmp_path, notes=1000)
     db = tmp_path / "c.sqlite3"
     Store.open(db).close()
@@ -275,9 +279,13 @@ def test_a_deck_file_made_in_the_imports_place_meanwhile_is_kept_and_the_import_
     assert (decks / "biology.toml").read_text(encoding="utf-8") == theirs
     with Store.open(db) as store:
         assert store.conn.execute("SELECT count(*) FROM reviews").fetchone() == (1000 * 40,)
+    written = ours.read_bytes()
+    assert cli.run(db, "stats").returncode == 0  # its place still taken: ours waits, theirs is kept
+    assert ours.read_bytes() == written
+    assert (decks / "biology.toml").read_text(encoding="utf-8") == theirs
     (decks / "biology.toml").unlink()
-    assert cli.run(db, "stats").returncode == 0  # the deck's cards retired meanwhile: no deck file
-    ours.rename(decks / "biology.toml")
-    shown = cli.run(db, "stats", "--json")
+    shown = cli.run(db, "stats", "--json")  # the place free, the next start puts ours there
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["cards"]["review"] >= 1000
+    assert (decks / "biology.toml").read_bytes() == written and not ours.exists()
+    assert [path.name for path in decks.iterdir()] == ["biology.toml"]
