@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import shutil
+import zlib
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -24,17 +25,24 @@ from studyapp.store import Store
 
 #: The meta key of the moves noted and not yet made: a JSON list of ``[hidden path, place]``.
 PENDING_MOVES = "pending_moves"
-#: ``hidden_name``'s names: the file's own name, the process id and a random token.
-_HIDDEN = re.compile(r"\..+\.(\d+)-[0-9a-f]{8}\.importing")
+#: ``hidden_name``'s names: the file's own name, the process id, a random token and the collection's tag.
+_HIDDEN = re.compile(r"\..+\.(\d+)-[0-9a-f]{8}-([0-9a-f]{8})\.importing")
 
 #: A file or folder's hidden path and its place.
 Move = tuple[Path, Path]
 
 
-def hidden_name(path: Path) -> Path:
+def collection_tag(db: Path) -> str:
+    """A short tag of the collection at ``db`` (a checksum of its real path), for ``hidden_name``."""
+    return f"{zlib.crc32(os.fsencode(os.path.realpath(db))):08x}"
+
+
+def hidden_name(path: Path, collection: str) -> Path:
     """Where a file or folder is written until it can be put at ``path``: a hidden name beside it, with
-    this process's id (a leftover of a process that ended is told by it)."""
-    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.importing")
+    this process's id and the ``collection_tag`` of the collection its history goes into. A leftover
+    is deleted by an open of that collection alone (another one that shares the deck folder knows
+    nothing of its moves), once that process has ended."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}-{collection}.importing")
 
 
 def check_free(path: Path) -> None:
@@ -105,13 +113,14 @@ def finish_moves(store: Store, folders: Iterable[Path]) -> None:
             note_moves(store, waiting)
     kept = {now for now, _place in noted_moves(store)}
     for folder in folders:
-        for leftover in _leftovers(folder):
+        for leftover in _leftovers(folder, collection_tag(store.path)):
             if leftover not in kept:
                 _delete(leftover)
 
 
-def _leftovers(folder: Path) -> list[Path]:
-    """The hidden files and folders in ``folder`` that a process that has ended wrote."""
+def _leftovers(folder: Path, collection: str) -> list[Path]:
+    """The hidden files and folders in ``folder`` that a process that has ended wrote for the collection
+    tagged ``collection``."""
     try:
         names = os.listdir(folder)
     except OSError:
@@ -119,7 +128,7 @@ def _leftovers(folder: Path) -> list[Path]:
     found = []
     for name in names:
         hidden = _HIDDEN.fullmatch(name)
-        if hidden is not None and not _running(int(hidden.group(1))):
+        if hidden is not None and hidden.group(2) == collection and not _running(int(hidden.group(1))):
             found.append(folder / name)
     return found
 

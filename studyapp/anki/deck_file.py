@@ -294,18 +294,18 @@ class Written:
             shutil.rmtree(self.media, ignore_errors=True)
 
 
-def write_files(plan: Plan, text: str) -> Written:
+def write_files(plan: Plan, text: str, collection: str) -> Written:
     """Write the media folder with the source's media files and the deck file, each under a hidden name
-    beside its place (``Written.place`` puts them there); neither place may be taken. On a failure, what
-    was written is removed again."""
+    beside its place, tagged with the ``collection`` their history goes into (``Written.place`` puts them
+    there); neither place may be taken. On a failure, what was written is removed again."""
     source = plan.source
     written: Written | None = None
     try:
         plan.path.parent.mkdir(parents=True, exist_ok=True)
         for taken in (plan.path, plan.media_dir) if source.media else (plan.path,):
             check_free(taken)
-        media = hidden_name(plan.media_dir) if source.media else None
-        written = Written(plan, _create(hidden_name(plan.path), text), media)
+        media = hidden_name(plan.media_dir, collection) if source.media else None
+        written = Written(plan, _create(hidden_name(plan.path, collection), text), media)
         if media is not None:
             assert source.read_media is not None
             media.mkdir(parents=False)

@@ -63,7 +63,7 @@ from studyapp.errors import CollectionError, CollectionMissing
 from studyapp.export_format import Progress
 from studyapp.model import Deck, Settings
 from studyapp.paths import user_deck_dir
-from studyapp.placing import moves_made, note_moves
+from studyapp.placing import collection_tag, moves_made, note_moves
 from studyapp.scheduler import Scheduler
 from studyapp.store import CardHistoryRows, Store
 from studyapp.words import counted
@@ -247,7 +247,7 @@ def import_file(
             progress.say(
                 f"writing the deck and adding {counted(len(plan.card_ids), 'card')} to the collection…"
             )
-            written = write_files(plan, text)
+            written = write_files(plan, text, collection_tag(target.db_path))
             try:
                 library = loaded_with(target, deck, written)
                 with open_collection(target.db_path, library=target.library) as collection:
