@@ -23,16 +23,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from studyapp.deck_digests import deck_parts
 from studyapp.errors import CollectionError, CollectionReadOnly
 from studyapp.model import (
     Card,
     CardRecord,
     Deck,
     DeckLimits,
-    RunningDigest,
     Settings,
     StudyState,
-    grew_from,
     split_deck_key,
     text_digest,
     utc_ms,
@@ -102,56 +101,10 @@ class SyncReport:
         return len(self.added) + len(self.restored) + len(self.retired) + len(self.changed)
 
 
-class _DeckParts(NamedTuple):
-    """A deck's parts of the fingerprints, as digests of the JSON lists ``_digest`` would make of its cards
-    without their closing ``]``: a deck that grew from it goes on from them with its new cards."""
-
-    deck: Deck
-    stored: RunningDigest
-    text: RunningDigest
-
-
-#: Each deck's parts of the fingerprints (``_deck_parts``) by the deck, for the decks fingerprinted
-#: lately: a library read again after one deck changed digests that deck alone, and a deck that cards
-#: were added to digests its new cards alone. The deck is held, so that its ``id`` is not another's
-#: while it is kept.
-_DECK_PARTS: dict[int, _DeckParts] = {}
-_KEPT_DECK_PARTS = 256
-
-
-def _deck_parts(deck: Deck) -> tuple[str, str]:
-    """Digests of what reconciliation stores of ``deck``'s cards (ids, places, tags), and of their text
-    (``text_fingerprint``); a deck is immutable, so each deck's are made once."""
-    kept = _DECK_PARTS.get(id(deck))
-    if kept is None or kept.deck is not deck:
-        earlier = next((parts for parts in _DECK_PARTS.values() if grew_from(parts.deck, deck)), None)
-        new = deck.cards[len(earlier.deck.cards) :] if earlier is not None else deck.cards
-        stored = [(card.id, card.deck, card.position, sorted(card.tags)) for card in new]
-        text = [(c.id, c.question, c.answer, c.details, c.sim, c.tags) for c in new]
-        kept = _DeckParts(
-            deck,
-            _listed(earlier.stored if earlier is not None else None, stored),
-            _listed(earlier.text if earlier is not None else None, text),
-        )
-        if len(_DECK_PARTS) >= _KEPT_DECK_PARTS:
-            _DECK_PARTS.clear()
-        _DECK_PARTS[id(deck)] = kept
-    return kept.stored.add(b"]").hex(), kept.text.add(b"]").hex()
-
-
-def _listed(before: RunningDigest | None, items: list[Any]) -> RunningDigest:
-    """The digest of ``_digest``'s JSON list of ``items`` without its closing ``]``, or of the list
-    ``before`` is the digest of with ``items`` after its own."""
-    listed = json.dumps(items)[1:-1]
-    if before is None:
-        return RunningDigest().add(f"[{listed}".encode())
-    return before.add(f", {listed}".encode()) if listed else before
-
-
 def library_fingerprint(library: LibraryView) -> str:
     """A digest of everything reconciliation stores: decks and their order, card ids, places (and how a
     place is made an ``ord``) and tags."""
-    decks = [(deck.id, deck.title, _deck_parts(deck)[0]) for deck in library.decks]
+    decks = [(deck.id, deck.title, deck_parts(deck).digests()[0]) for deck in library.decks]
     return _digest([DECK_ORD_STEP, decks])
 
 
@@ -160,7 +113,7 @@ def text_fingerprint(library: LibraryView) -> str:
     and tags as written, in deck order, and the Unicode version that lowercases it."""
     import unicodedata
 
-    decks = [_deck_parts(deck)[1] for deck in library.decks]
+    decks = [deck_parts(deck).digests()[1] for deck in library.decks]
     return _digest([TEXT_FORMAT, unicodedata.unidata_version, decks])
 
 

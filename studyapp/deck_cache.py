@@ -53,6 +53,7 @@ from studyapp.content import (
     with_deck_read_again,
     without_deck_file,
 )
+from studyapp.deck_digests import known_parts, remember
 from studyapp.deck_json import (
     CardLookup,
     CardsWith,
@@ -199,23 +200,34 @@ class Outline:
     summary: Mapping[str, str] = field(default_factory=dict)
     #: Whether a card is a drill (a generated problem).
     drills: bool = False
+    #: Each deck's parts of the fingerprints (``DeckParts.values``), where they were known.
+    parts: tuple[tuple[int, ...], ...] = ()
 
     @classmethod
     def of(cls, library: Library, summary: Mapping[str, str]) -> Outline:
         decks = tuple((deck.id, deck.title, len(deck.cards)) for deck in library.decks)
-        return cls(decks, tuple(library.tags), tuple(library.problems), dict(summary), library.has_drills)
+        known = [known_parts(deck) for deck in library.decks]
+        parts = tuple(tuple(found.values()) if found is not None else () for found in known)
+        problems = tuple(library.problems)
+        return cls(decks, tuple(library.tags), problems, dict(summary), library.has_drills, parts)
 
     def to_json(self) -> str:
         problems = [codec(Problem).encode(problem) for problem in self.problems]
         data = {"decks": self.decks, "tags": self.tags, "problems": problems, "summary": self.summary}
-        return json.dumps({**data, "drills": self.drills}, ensure_ascii=False)
+        return json.dumps({**data, "drills": self.drills, "parts": self.parts}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Outline:
         data = json.loads(text)
         problems = tuple(codec(Problem).decode(values) for values in data["problems"])
         decks = tuple((deck_id, title, count) for deck_id, title, count in data["decks"])
-        return cls(decks, tuple(data["tags"]), problems, data["summary"], bool(data["drills"]))
+        parts = tuple(tuple(values) for values in data["parts"])
+        return cls(decks, tuple(data["tags"]), problems, data["summary"], bool(data["drills"]), parts)
+
+    def remember_parts(self, decks: Sequence[Deck]) -> None:
+        """Give ``decks``, read from the cache, their parts of the fingerprints."""
+        for deck, values in zip(decks, self.parts, strict=False):
+            remember(deck, values)
 
 
 #: Some cards of a cached library: ``(wanted, deck indexes or None for all)`` -> the cards ``wanted``
@@ -412,7 +424,9 @@ class DeckCache:
         payload = self.store.deck_cache_payload(self.key, self.version, outline)
         if payload is None:
             return self.read().decks
-        return decode_decks(payload)
+        decks = decode_decks(payload)
+        Outline.from_json(outline).remember_parts(decks)
+        return decks
 
     def _deck(self, outline: str, index: int) -> Deck | None:
         """The cached deck at ``index``; ``None`` if another program replaced the cache meanwhile."""

@@ -8,6 +8,7 @@ the same folders, the reference.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
@@ -34,6 +35,7 @@ from studyapp.collection import (
 )
 from studyapp.content import Library, load_library
 from studyapp.deck_cache import CachedLibrary, open_library
+from studyapp.deck_digests import known_parts
 from studyapp.deck_json import (
     CardsWith,
     card_lookup,
@@ -879,3 +881,22 @@ def test_a_card_looked_up_by_id_comes_back_as_the_whole_deck_makes_it(decks: Dec
         assert cached.deck_card_lookup("a")("a-2") == library.card("a-2")
         assert cached.deck_card_lookup("a")("b-0") is None
         assert not cached.loaded
+
+
+def test_decks_read_from_the_cache_come_with_their_parts_of_the_fingerprints(decks: Decks) -> None:
+    """The cache keeps each deck's parts of the fingerprints, so a deck read from it, and a deck cards
+    were added to since, is not digested whole again; the fingerprints are those of equal decks made of
+    other objects, digested whole."""
+    opened(decks)
+    with decks.open() as collection:
+        library = collection.library
+        assert isinstance(library, CachedLibrary)
+        assert all(known_parts(deck) is not None for deck in library.decks)
+        again = Library([copy.deepcopy(deck) for deck in library.decks], [])
+        assert all(known_parts(deck) is None for deck in again.decks)
+        assert Fingerprints.of(library) == Fingerprints.of(again)
+        assert Fingerprints.from_dict(library.outline.summary) == Fingerprints.of(library)
+        a = library.decks[0]
+        extra = Card("a-9", "a", "Another?", "An answer.", tags=("t0",), position=3, source=a.cards[0].source)
+        grown = Library([dataclasses.replace(a, cards=(*a.cards, extra)), *library.decks[1:]], [])
+        assert Fingerprints.of(grown) == Fingerprints.of(copy.deepcopy(grown))
