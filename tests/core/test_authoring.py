@@ -788,11 +788,20 @@ def test_a_card_after_a_deck_read_before_is_read_as_the_whole_file_reads(
         assert fast == full and full[1]  # type: ignore[index]
 
 
-@pytest.mark.parametrize("case", ["edited since", "inline array", "header in a string", "not appended"])
+@pytest.mark.parametrize(
+    "case",
+    ["edited since", "inline array", "quoted inline array", "header in a string", "not appended"],
+)
 def test_only_a_whole_read_tells_when_the_deck_was_not_read_from_the_text_or_its_cards_are_not_tables(
     tmp_path: Path, case: str
 ) -> None:
-    text = {"inline array": INLINE_CARDS, "header in a string": HEADER_IN_STRING}.get(case, COMMENTED)
+    quoted = INLINE_CARDS.replace("cards = [", "  'cards'=[", 1)
+    texts = {
+        "inline array": INLINE_CARDS,
+        "quoted inline array": quoted,
+        "header in a string": HEADER_IN_STRING,
+    }
+    text = texts.get(case, COMMENTED)
     path = tmp_path / "mine.toml"
     path.write_text(text, encoding="utf-8")
     known = read_deck(path, sims=CATALOG)[0]
