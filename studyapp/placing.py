@@ -134,7 +134,10 @@ def _leftovers(folder: Path, collection: str) -> list[Path]:
 
 
 def _running(pid: int) -> bool:
-    """Whether a process ``pid`` is running (one of another user counts)."""
+    """Whether a process ``pid`` is running (one of another user counts). On Windows, where signal 0
+    would end the process, every one counts as running: leftovers stay for the user to delete."""
+    if os.name == "nt":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
