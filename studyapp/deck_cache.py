@@ -25,7 +25,8 @@ collection that wrote deck files and read them again (a card added) are cached w
 (``DeckCache.save_written``), each file stamped then only if it holds the text its deck was read from.
 
 **What.** The outline (each deck's id and title, the tags, the problems of the decks that were
-skipped, and the caller's ``summary``: the fingerprints reconciliation compares), read on every open;
+skipped, the caller's ``summary``: the fingerprints reconciliation compares, and each deck's part of
+them, ``studyapp.deck_digests``), read on every open;
 and the cards, read when they are first needed (``CachedLibrary``): Home, the statistics and Browse
 never need them, and a command about one deck reads that deck's alone (``deck_cards``). They are
 stored as JSON, generically over the dataclasses' fields (``studyapp.deck_json``); a library that does
@@ -221,7 +222,7 @@ class Outline:
         data = json.loads(text)
         problems = tuple(codec(Problem).decode(values) for values in data["problems"])
         decks = tuple((deck_id, title, count) for deck_id, title, count in data["decks"])
-        parts = tuple(tuple(values) for values in data["parts"])
+        parts = tuple(tuple(values) for values in data.get("parts", ()))
         return cls(decks, tuple(data["tags"]), problems, data["summary"], bool(data["drills"]), parts)
 
     def remember_parts(self, decks: Sequence[Deck]) -> None:
