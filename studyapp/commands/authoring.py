@@ -67,15 +67,15 @@ def register(subparsers: Any) -> None:
 
 def _collection_to_add_to(args: argparse.Namespace) -> tuple[Collection | None, str]:
     """The collection, opened to take the new card at once, so that its deck cache stays current and the
-    next start reads no deck file again; else ``None``, and why when there is a collection (held by
-    another program, damaged): the card is then only written to its deck file, and the next start
-    takes it."""
+    next start reads no deck file again; else ``None`` (the card is then only written to its deck file),
+    and why when another program is writing to it: the next start takes the card. (A collection that
+    cannot be read at all is reported by ``_known_ids``.)"""
     try:
         return open_decks(collection_path(args), args.content, for_reading=True), ""
-    except CollectionMissing:
-        return None, ""
-    except CollectionError as error:
+    except CollectionBusy as error:
         return None, _why_not(error)
+    except CollectionError:
+        return None, ""
 
 
 def _taken(collection: Collection, library: Library) -> str:

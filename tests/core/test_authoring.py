@@ -640,6 +640,18 @@ def test_cli_add_while_another_program_holds_the_lock_saves_the_card_and_the_nex
         assert [card.id for card in collection.library.deck("mine").cards] == ["q-one", "q-two"]
 
 
+def test_cli_add_beside_a_file_that_is_no_collection_saves_the_card_and_says_so_once(tmp_path: Path) -> None:
+    (tmp_path / "c.sqlite3").write_bytes(b"not a database " * 100)
+    result = run_cli(tmp_path, "add", "--deck", "mine", "--question", "Q one?", "--answer", "A")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("q-one ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("studyapp: warning: retired card ids not checked: ")
+    assert "is not a studyapp collection" in result.stderr
+    user = tmp_path / "data" / "studyapp" / "decks"
+    assert [card.id for card in load_library(user_dir=user).deck("mine").cards] == ["q-one"]
+
+
 def test_cli_add_refuses_a_bad_preset_as_a_bad_command_line(tmp_path: Path) -> None:
     args = ["add", "--deck", "mine", "--question", "Q?", "--answer", "A", "--sim", "pooling"]
     result = run_cli(tmp_path, *args, "--set", "window=99")
