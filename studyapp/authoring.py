@@ -30,6 +30,7 @@ from tomlkit.items import Item, Table
 from studyapp.content import (
     SLUG,
     Library,
+    ProblemCatalog,
     SimCatalog,
     deck_read_from,
     deck_sources,
@@ -443,6 +444,7 @@ def write_card(
     title: str | None = None,
     allow_problems: bool = False,
     known: Deck | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> Library:
     """Append ``table`` to the deck file ``path`` (made if missing), check it with the loader, and
     return ``reload(deck)``'s library (``deck``: what the loader read from the file written); a file
@@ -450,25 +452,34 @@ def write_card(
     before: if the file is still what it was read from, only the card is read and checked.
 
     ``allow_problems`` keeps a file whose only problems are across decks (an override copy,
-    which the loader may refuse as a duplicate id until it allows overrides).
+    which the loader may refuse as a duplicate id until it allows overrides). ``sims`` and
+    ``problems`` are the catalogs the loader checks with, as for ``load_library``.
     """
+
+    def read(text: str) -> tuple[Deck | None, list[Problem]]:
+        return read_deck_text(path, text, sims=sims, problems=problems)
+
     original = _read(path)
     if original is not None and not original.strip():
         original = None  # an empty file is made into a deck
-    text, deck, problems = "", None, None
+    text, deck, found = "", None, None
     if original is not None:
         text = appended_block(original, table)
-        read = read_deck_appended(known, original, text, sims) if known and known.source == path else None
-        if read is not None and read[1]:  # the file was read without problems: they are the card's
-            raise AuthoringError("the card is not valid; nothing was written", problems=read[1])
-        deck, problems = read if read is not None else read_deck_text(path, text, sims=sims)
-    if problems is None or problems:  # a new file, or the block did not do: the file checked, then all of it
-        if original is not None and (before := read_deck_text(path, original, sims=sims)[1]):
+        alone = (
+            read_deck_appended(known, original, text, sims, problems)
+            if known and known.source == path
+            else None
+        )
+        if alone is not None and alone[1]:  # the file was read without problems: they are the card's
+            raise AuthoringError("the card is not valid; nothing was written", problems=alone[1])
+        deck, found = alone if alone is not None else read(text)
+    if found is None or found:  # a new file, or the block did not do: the file checked, then all of it
+        if original is not None and (before := read(original)[1]):
             raise AuthoringError(f"{path} has problems; fix them first (`studyapp check`)", problems=before)
         text = appended(original, deck_id, title or deck_title(deck_id), table)
-        deck, problems = read_deck_text(path, text, sims=sims)
-    if problems:
-        raise AuthoringError("the card is not valid; nothing was written", problems=problems)
+        deck, found = read(text)
+    if found:
+        raise AuthoringError("the card is not valid; nothing was written", problems=found)
     try:
         write_atomically(path, text)
     except OSError as error:
@@ -505,11 +516,13 @@ def add_card(
     user_dir: Path | None = None,
     extra_dirs: Sequence[Path] | None = None,
     reserved: Iterable[str] = (),
+    problems: ProblemCatalog | None = None,
 ) -> Saved:
     """Append ``draft`` as a new card of the user deck ``deck_id`` and reload the decks.
 
     The id comes from the question and avoids every id in ``taken_ids``. ``extra_dirs`` are the
-    ``--content`` paths to reload with (default: those ``library`` was loaded from).
+    ``--content`` paths to reload with (default: those ``library`` was loaded from), and ``sims`` and
+    ``problems`` the catalogs ``library`` was checked with.
     ``AuthoringError`` names the field, or the loader's problems, when the card cannot be written.
     """
     fields = check_draft(draft, sims)
@@ -527,11 +540,11 @@ def add_card(
     extra = library_sources(library, user_dir) if extra_dirs is None else extra_dirs
 
     def reload(written: Deck | None) -> Library:
-        return read_again(library, path, extra, user_dir, sims, written)
+        return read_again(library, path, extra, user_dir, sims, written, problems)
 
     table = card_table(card_id, draft_values(draft))
     known = deck_read_from(library, path) if isinstance(library, Library) else None
-    loaded = write_card(path, deck_id, table, sims=sims, reload=reload, known=known)
+    loaded = write_card(path, deck_id, table, sims=sims, reload=reload, known=known, problems=problems)
     card = next((c for c in loaded.cards if c.id == card_id), None)
     return Saved(card_id, card.source if card and card.source else path, card.line if card else 0, loaded)
 
@@ -543,10 +556,11 @@ def read_again(
     user_dir: Path | None,
     sims: SimCatalog | None,
     written: Deck | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> Library:
-    """What ``load_library(extra_dirs, user_dir, sims=sims)`` loads now that the deck file ``path`` was
-    written, given ``known``, what it loaded before: that file's deck (``written``, what the loader read
-    from the text written, or the file read again) in its place when that tells
+    """What ``load_library(extra_dirs, user_dir, sims=sims, problems=problems)`` loads now that the deck
+    file ``path`` was written, given ``known``, what it loaded before: that file's deck (``written``,
+    what the loader read from the text written, or the file read again) in its place when that tells
     (``studyapp.content.with_deck_read_again``), else every deck."""
     before, sources = (
         Library(list(known.decks), list(_problems_of(known))),
@@ -555,8 +569,8 @@ def read_again(
     if written is not None:
         again = with_deck_written(before, path, written, sources)
     else:
-        again = with_deck_read_again(before, path, sources, sims)
-    return again if again is not None else load_library(extra_dirs, user_dir, sims=sims)
+        again = with_deck_read_again(before, path, sources, sims, problems)
+    return again if again is not None else load_library(extra_dirs, user_dir, sims=sims, problems=problems)
 
 
 def check_draft(draft: CardDraft, sims: SimCatalog | None) -> dict[str, str]:
@@ -652,7 +666,12 @@ def edits_deck(deck: Deck) -> tuple[str, str]:
 
 
 def override_copy(
-    library: LibraryView, card_id: str, *, sims: SimCatalog | None, user_dir: Path | None = None
+    library: LibraryView,
+    card_id: str,
+    *,
+    sims: SimCatalog | None,
+    user_dir: Path | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> Location:
     """Copy bundled card ``card_id``, with the same id and therefore its history, into the user's
     deck folder (``<bundled deck id>-edits.toml``), and return where the copy is.
@@ -682,9 +701,11 @@ def override_copy(
     table = card_table(note_id, raw, comment=comment)
 
     def reload(written: Deck | None) -> Library:
-        return load_library(library_sources(library, user_dir), user_dir, sims=sims)
+        return load_library(library_sources(library, user_dir), user_dir, sims=sims, problems=problems)
 
-    write_card(path, deck_id, table, sims=sims, reload=reload, title=title, allow_problems=True)
+    write_card(
+        path, deck_id, table, sims=sims, reload=reload, title=title, allow_problems=True, problems=problems
+    )
     return Location(card_id, path, card_line(path, note_id))
 
 
@@ -743,14 +764,15 @@ def check_after_edit(
     user_dir: Path | None = None,
     extra_dirs: Sequence[Path] = (),
     known: LibraryView | None = None,
+    problems: ProblemCatalog | None = None,
 ) -> Checked:
     """Reload the decks and report the edited file's problems, each with its file:line. With ``known``,
     what was loaded before the edit, only the edited file is read again when that tells what loads
     (``studyapp.content.with_deck_read_again``)."""
     if known is not None:
-        library = read_again(known, path, extra_dirs, user_dir, sims)
+        library = read_again(known, path, extra_dirs, user_dir, sims, problems=problems)
     else:
-        library = load_library(extra_dirs, user_dir, sims=sims)
+        library = load_library(extra_dirs, user_dir, sims=sims, problems=problems)
     card = next((c for c in library.cards if c.id == card_id), None)
     return Checked(path, card_id, tuple(problems_in(library, path)), card, library)
 
@@ -765,6 +787,7 @@ def edit_card(
     copy_bundled: bool = False,
     environ: Mapping[str, str] | None = None,
     run: Callable[[Sequence[str]], int] = run_editor,
+    problems: ProblemCatalog | None = None,
 ) -> Checked:
     """Open card ``card_id`` in the editor at its line, then check its deck again.
 
@@ -778,11 +801,17 @@ def edit_card(
                 f"card '{card_id}' is in the bundled deck, which is read-only; edit your own copy with "
                 f"`studyapp edit {card_id} --copy` (same id, it keeps its history)"
             )
-        location = override_copy(library, card_id, sims=sims, user_dir=user_dir)
+        location = override_copy(library, card_id, sims=sims, user_dir=user_dir, problems=problems)
     extra = library_sources(library, user_dir) if extra_dirs is None else extra_dirs
     status = run(editor_command(location.path, location.line, environ))
     checked = check_after_edit(
-        location.path, card_id, sims=sims, user_dir=user_dir, extra_dirs=extra, known=library
+        location.path,
+        card_id,
+        sims=sims,
+        user_dir=user_dir,
+        extra_dirs=extra,
+        known=library,
+        problems=problems,
     )
     if status:
         raise AuthoringError(

@@ -115,6 +115,7 @@ def _known_ids(args: argparse.Namespace) -> set[str]:
 def run_add(args: argparse.Namespace) -> int:
     """Append the card, then print its id and file (or JSON)."""
     from studyapp import authoring
+    from studyapp.problems import PROBLEMS
 
     sims = simulation_catalog()
     if args.sim is not None and args.sim not in sims:
@@ -138,7 +139,13 @@ def run_add(args: argparse.Namespace) -> int:
         else:
             library, reserved = collection.library, collection.store.card_ids()
         saved = authoring.add_card(
-            args.deck, draft, library=library, sims=sims, extra_dirs=args.content, reserved=reserved
+            args.deck,
+            draft,
+            library=library,
+            sims=sims,
+            extra_dirs=args.content,
+            reserved=reserved,
+            problems=PROBLEMS,
         )
         if collection is not None:
             not_taken = _taken(collection, saved.library)
@@ -180,14 +187,17 @@ def run_edit(args: argparse.Namespace) -> int:
     sims = simulation_catalog()
     # The edited file's own problems are reported after: the cached decks serve when none has one.
     cached = cached_decks(collection_path(args), args.content, None, {"sims": sims, "problems": PROBLEMS})
-    library = cached if cached is not None and not cached.problems else load_library(args.content, sims=sims)
+    if cached is None or cached.problems:
+        library = load_library(args.content, sims=sims, problems=PROBLEMS)
+    else:
+        library = cached
     location = authoring.find_card(library, args.card_id)
     copy = args.copy
     if location.bundled and location.deck is not None and not copy:
         deck_id, _title = authoring.edits_deck(location.deck)
         copy = _confirm_copy(args.card_id, f"{user_deck_dir() / deck_id}.toml")
     checked = authoring.edit_card(
-        library, args.card_id, sims=sims, extra_dirs=args.content, copy_bundled=copy
+        library, args.card_id, sims=sims, extra_dirs=args.content, copy_bundled=copy, problems=PROBLEMS
     )
     if not checked.ok:
         for problem in checked.problems:

@@ -400,6 +400,47 @@ def test_adding_to_a_deck_with_an_override_copy_loads_every_deck_again(tmp_path:
     assert [card.id for card in saved.library.cards].count("mlp") == 1
 
 
+def test_decks_read_again_after_an_add_or_an_edit_are_checked_with_the_problems_given(tmp_path: Path) -> None:
+    """Every deck read again (here all of them: a deck with an override copy) is checked with the
+    problems catalog given, as the collection's decks are: its drill cards' questions name the
+    problems' titles."""
+    user = tmp_path / "decks"
+
+    def loaded() -> Library:
+        return load_library(user_dir=user, sims=CATALOG, problems=PROBLEMS)
+
+    location = authoring.override_copy(loaded(), "mlp", sims=CATALOG, user_dir=user, problems=PROBLEMS)
+    mine = tomllib.loads(location.path.read_text(encoding="utf-8"))["deck"]["id"]
+    saved = authoring.add_card(
+        mine, pooling_draft(), library=loaded(), sims=CATALOG, user_dir=user, problems=PROBLEMS
+    )
+    assert saved.library.decks == loaded().decks
+    drill = saved.library.card("conv-output-size-drill")
+    assert drill.question == f"Drill: {PROBLEMS[drill.problem]} (a new problem each review)"
+    checked = authoring.check_after_edit(
+        location.path, "mlp", sims=CATALOG, user_dir=user, known=saved.library, problems=PROBLEMS
+    )
+    assert checked.ok and checked.library.decks == loaded().decks
+
+
+def test_cli_add_after_an_override_copy_keeps_the_drill_cards_questions(tmp_path: Path) -> None:
+    """``studyapp add`` to the deck of an override copy reads every deck again; the collection it gives
+    them to, and its deck cache, hold them as the app loads them."""
+    user = tmp_path / "data" / "studyapp" / "decks"
+    db = tmp_path / "c.sqlite3"
+    with open_collection(db, user_dir=user, sims=CATALOG, problems=PROBLEMS):
+        pass
+    assert run_cli(tmp_path, "edit", "mlp", "--copy", editor_command="true").returncode == 0
+    added = run_cli(tmp_path, "add", "--deck", "deep-learning-edits", "--question", "Q?", "--answer", "A")
+    assert added.returncode == 0, added.stderr
+    expected = load_library(user_dir=user, sims=CATALOG, problems=PROBLEMS)
+    with open_collection(db, user_dir=user, sims=CATALOG, problems=PROBLEMS) as collection:
+        assert collection.library.decks == expected.decks
+        assert collection.sync.changes == 0
+        found = collection.search(f'"{PROBLEMS["conv-output-size"]}"', datetime.now(UTC))
+        assert "conv-output-size-drill" in found  # Browse's text, too
+
+
 def test_removing_a_deck_file_with_an_override_copy_loads_every_deck_again(tmp_path: Path) -> None:
     user = tmp_path / "decks"
     location = authoring.override_copy(bundled_only(user), "mlp", sims=CATALOG, user_dir=user)

@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from studyapp import authoring
 from studyapp.errors import CollectionError
 from studyapp.paths import user_deck_dir
+from studyapp.problems import PROBLEMS
 from studyapp.tui.field_keys import settled
 from studyapp.tui.screens.base import FIELD_FOCUS_KEYS, AppScreen
 from studyapp.tui.widgets.keybar import KeyBar
@@ -294,6 +295,7 @@ class AddCardScreen(AppScreen):
                 sims=self.sims,
                 user_dir=self.user_dir,
                 reserved=self.retired(),
+                problems=PROBLEMS,
             )
         except authoring.AuthoringError as error:
             if error.fields:
@@ -463,6 +465,7 @@ class CardEditor:
                 sims=self.sims,
                 user_dir=self.user_dir,
                 copy_bundled=copy_bundled,
+                problems=PROBLEMS,
                 environ=self.environ,
                 run=self.run_suspended,
             )
