@@ -294,7 +294,7 @@ def loaded_with(target: Target, deck: Deck, written: Written) -> Library:
         written.place()
     except OSError as error:
         raise not_written(written.plan, error) from None
-    library = load_library(target.extra_dirs, target.user_dir, sims=target.sims)
+    library = load_library(target.extra_dirs, target.user_dir, sims=target.sims, problems=target.problems)
     assert deck.source is not None
     problems = problems_in(library, deck.source)
     if problems:
