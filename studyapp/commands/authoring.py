@@ -65,11 +65,11 @@ def register(subparsers: Any) -> None:
     edit.set_defaults(handler=run_edit)
 
 
-def _collection_to_add_to(args: argparse.Namespace) -> tuple[Collection | None, str]:
-    """The collection, opened to take the new card at once, so that its deck cache stays current and the
-    next start reads no deck file again; else ``None`` (the card is then only written to its deck file),
-    and why when another program is writing to it: the next start takes the card. (A collection that
-    cannot be read at all is reported by ``_known_ids``.)"""
+def _collection_to_write_to(args: argparse.Namespace) -> tuple[Collection | None, str]:
+    """The collection, opened to take a new or edited card at once, so that its deck cache stays current
+    and the next start reads no deck file again; else ``None`` (the card is then only written to its deck
+    file), and why when another program is writing to it: the next start takes the card. (``add``
+    reports a collection that cannot be read at all with ``_known_ids``.)"""
     try:
         return open_decks(collection_path(args), args.content, for_reading=True), ""
     except CollectionBusy as error:
@@ -90,6 +90,12 @@ def _taken(collection: Collection, library: Library) -> str:
     except CollectionError as error:
         return _why_not(error)
     return ""
+
+
+def _say_not_taken(why: str, saved: str) -> None:
+    """Say that what was ``saved`` comes into the collection on its next start, and ``why`` not now."""
+    if why:
+        print(f"studyapp: note: {saved}; the collection takes it on its next start ({why})", file=sys.stderr)
 
 
 def _why_not(error: CollectionError) -> str:
@@ -132,7 +138,7 @@ def run_add(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UserError(str(error), status=2) from None
     draft = authoring.CardDraft(args.question, args.answer, args.details, tags, args.sim, preset)
-    collection, not_taken = _collection_to_add_to(args)
+    collection, not_taken = _collection_to_write_to(args)
     try:
         if collection is None:
             library, reserved = load_decks_cached(collection_path(args), args.content), _known_ids(args)
@@ -152,12 +158,7 @@ def run_add(args: argparse.Namespace) -> int:
     finally:
         if collection is not None:
             collection.close()  # which keeps the decks with the new card in the deck cache
-    if not_taken:
-        print(
-            "studyapp: note: the card is saved in its deck file; the collection takes it on its next start "
-            f"({not_taken})",
-            file=sys.stderr,
-        )
+    _say_not_taken(not_taken, "the card is saved in its deck file")
     if args.json:
         print(json.dumps({"id": saved.card_id, "file": str(saved.path), "line": saved.line}))
     else:
@@ -177,32 +178,40 @@ def _confirm_copy(card_id: str, path: str) -> bool:
 
 
 def run_edit(args: argparse.Namespace) -> int:
-    """Edit the card in $EDITOR, then check its deck: status 1 with file:line on a problem."""
+    """Edit the card in $EDITOR, then check its deck: status 1 with file:line on a problem. The collection
+    takes the edited deck at once (and keeps it in its deck cache), so the next start does not read it
+    again."""
     from studyapp import authoring
-    from studyapp.anki.cached import cached_decks
     from studyapp.content import load_library
     from studyapp.paths import user_deck_dir
     from studyapp.problems import PROBLEMS
 
     sims = simulation_catalog()
-    # The edited file's own problems are reported after: the cached decks serve when none has one.
-    cached = cached_decks(collection_path(args), args.content, None, {"sims": sims, "problems": PROBLEMS})
-    if cached is None or cached.problems:
-        library = load_library(args.content, sims=sims, problems=PROBLEMS)
-    else:
-        library = cached
-    location = authoring.find_card(library, args.card_id)
-    copy = args.copy
-    if location.bundled and location.deck is not None and not copy:
-        deck_id, _title = authoring.edits_deck(location.deck)
-        copy = _confirm_copy(args.card_id, f"{user_deck_dir() / deck_id}.toml")
-    checked = authoring.edit_card(
-        library, args.card_id, sims=sims, extra_dirs=args.content, copy_bundled=copy, problems=PROBLEMS
-    )
+    collection, not_taken = _collection_to_write_to(args)
+    try:
+        # The edited file's own problems are reported after: the cached decks serve when none has one.
+        if collection is None or collection.library.problems:
+            library = load_library(args.content, sims=sims, problems=PROBLEMS)
+        else:
+            library = collection.library
+        location = authoring.find_card(library, args.card_id)
+        copy = args.copy
+        if location.bundled and location.deck is not None and not copy:
+            deck_id, _title = authoring.edits_deck(location.deck)
+            copy = _confirm_copy(args.card_id, f"{user_deck_dir() / deck_id}.toml")
+        checked = authoring.edit_card(
+            library, args.card_id, sims=sims, extra_dirs=args.content, copy_bundled=copy, problems=PROBLEMS
+        )
+        if checked.ok and collection is not None:
+            not_taken = _taken(collection, checked.library)
+    finally:
+        if collection is not None:
+            collection.close()  # which keeps the edited deck in the deck cache
     if not checked.ok:
         for problem in checked.problems:
             print(f"studyapp: error: {problem}", file=sys.stderr)
         print(f"studyapp: error: fix it with `studyapp edit {args.card_id}`", file=sys.stderr)
         return 1
+    _say_not_taken(not_taken, "the edit is saved in its deck file")
     print(checked.message())
     return 0

@@ -693,6 +693,27 @@ def test_cli_add_beside_a_file_that_is_no_collection_saves_the_card_and_says_so_
     assert [card.id for card in load_library(user_dir=user).deck("mine").cards] == ["q-one"]
 
 
+def test_cli_edit_gives_the_collection_the_edited_deck_and_the_next_start_reads_no_deck_file(
+    tmp_path: Path,
+) -> None:
+    user = tmp_path / "data" / "studyapp" / "decks"
+    db = tmp_path / "c.sqlite3"
+    assert (
+        run_cli(tmp_path, "add", "--deck", "mine", "--question", "Q one?", "--answer", "Old").returncode == 0
+    )
+    with open_collection(db, user_dir=user, sims=CATALOG, problems=PROBLEMS):
+        pass
+    good, _log = editor(tmp_path, 'answer = "Old"', 'answer = "Zebra crossing"')
+    result = run_cli(tmp_path, "edit", "q-one", editor_command=good)
+    assert result.returncode == 0 and result.stderr == ""
+    read = deck_cache.files_read()
+    with open_collection(db, user_dir=user, sims=CATALOG, problems=PROBLEMS) as collection:
+        assert deck_cache.files_read() == read and collection.sync.changes == 0
+        assert collection.library.card("q-one").answer == "Zebra crossing"
+        assert collection.search('"zebra crossing"', datetime.now(UTC)) == ["q-one"]  # Browse's text, too
+    assert collection.library.decks == load_library(user_dir=user, sims=CATALOG, problems=PROBLEMS).decks
+
+
 def test_cli_add_refuses_a_bad_preset_as_a_bad_command_line(tmp_path: Path) -> None:
     args = ["add", "--deck", "mine", "--question", "Q?", "--answer", "A", "--sim", "pooling"]
     result = run_cli(tmp_path, *args, "--set", "window=99")
