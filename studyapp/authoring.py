@@ -36,12 +36,13 @@ from studyapp.content import (
     deck_sources,
     load_library,
     read_deck_appended,
+    read_deck_edited,
     read_deck_text,
     with_deck_read_again,
     with_deck_written,
 )
 from studyapp.errors import UserError
-from studyapp.model import Card, Deck, Problem
+from studyapp.model import Card, Deck, Problem, text_digest
 from studyapp.paths import bundled_deck_dir, user_deck_dir
 
 if TYPE_CHECKING:
@@ -641,13 +642,23 @@ def card_line(path: Path, card_id: str) -> int:
     return above[-1] if above else matches[0]
 
 
+def _line_now(deck: Deck, card: Card, source: Path) -> int:
+    """The line of ``card``'s ``[[cards]]`` header in its file as it is now: the line the loader read, when
+    the file is still the text ``deck`` was read from (a big deck takes seconds to parse), else found
+    again (``card_line``)."""
+    text = _read(source) if source == deck.source and deck.digest else None
+    if text is not None and text_digest(text) == deck.digest:
+        return card.line
+    return card_line(source, card.id) or card.line
+
+
 def find_card(library: LibraryView, card_id: str, user_dir: Path | None = None) -> Location:
     """Where card ``card_id`` is written: in a loaded deck, else in a deck file the loader skipped
     (so a broken file can be opened to fix it). ``AuthoringError`` if no deck file has it."""
     for deck in library.decks:
         for card in deck.cards:
             if card.id == card_id and card.source is not None:
-                line = card_line(card.source, card_id) or card.line
+                line = _line_now(deck, card, card.source)
                 bundled = deck.bundled and card.source == deck.source  # not a user's override copy
                 return Location(card_id, card.source, line, bundled, deck)
     folder = user_dir if user_dir is not None else user_deck_dir()
@@ -765,16 +776,30 @@ def check_after_edit(
     extra_dirs: Sequence[Path] = (),
     known: LibraryView | None = None,
     problems: ProblemCatalog | None = None,
+    before: str | None = None,
 ) -> Checked:
     """Reload the decks and report the edited file's problems, each with its file:line. With ``known``,
     what was loaded before the edit, only the edited file is read again when that tells what loads
-    (``studyapp.content.with_deck_read_again``)."""
+    (``studyapp.content.with_deck_read_again``); with ``before``, the file's text then, only the
+    ``[[cards]]`` tables the edit changed are read when that tells (``read_deck_edited``)."""
     if known is not None:
-        library = read_again(known, path, extra_dirs, user_dir, sims, problems=problems)
+        edited = _edited_deck(known, path, before, sims, problems) if before is not None else None
+        library = read_again(known, path, extra_dirs, user_dir, sims, edited, problems)
     else:
         library = load_library(extra_dirs, user_dir, sims=sims, problems=problems)
     card = next((c for c in library.cards if c.id == card_id), None)
     return Checked(path, card_id, tuple(problems_in(library, path)), card, library)
+
+
+def _edited_deck(
+    known: LibraryView, path: Path, before: str, sims: SimCatalog | None, problems: ProblemCatalog | None
+) -> Deck | None:
+    """The deck of the file ``path``, edited from the text ``before``, read by the tables that changed;
+    ``None`` when only a whole read tells, or finds problems (and says where each is)."""
+    deck = deck_read_from(known, path) if isinstance(known, Library) else None
+    edited = _read(path) if deck is not None else None
+    read = read_deck_edited(deck, before, edited, sims, problems) if deck and edited is not None else None
+    return read[0] if read is not None and not read[1] else None
 
 
 def edit_card(
@@ -803,6 +828,7 @@ def edit_card(
             )
         location = override_copy(library, card_id, sims=sims, user_dir=user_dir, problems=problems)
     extra = library_sources(library, user_dir) if extra_dirs is None else extra_dirs
+    before = _read(location.path)
     status = run(editor_command(location.path, location.line, environ))
     checked = check_after_edit(
         location.path,
@@ -812,6 +838,7 @@ def edit_card(
         extra_dirs=extra,
         known=library,
         problems=problems,
+        before=before,
     )
     if status:
         raise AuthoringError(

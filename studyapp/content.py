@@ -751,6 +751,75 @@ def read_deck_appended(
     return replace(deck, cards=(*deck.cards, *added), digest=digest), []
 
 
+def read_deck_edited(
+    deck: Deck,
+    text: str,
+    edited: str,
+    sims: SimCatalog | None = None,
+    problems: ProblemCatalog | None = None,
+) -> tuple[Deck | None, list[Problem]] | None:
+    """``read_deck_text`` of ``deck``'s file holding ``edited``: ``text``, what ``deck`` was read from, with
+    some of its ``[[cards]]`` tables changed, added or taken away. Only those tables are parsed and
+    checked (with the deck's other cards, for duplicate ids); the cards of the others are kept, in their
+    new places: a deck of tens of thousands of cards takes seconds to parse. ``None`` when only reading
+    ``edited`` tells: ``deck`` was not read from ``text``, its cards are written otherwise, or what
+    changed is not only whole tables (the ``[deck]`` table, or a string across tables)."""
+    if deck.source is None or not deck.cards or deck.digest != text_digest(text):
+        return None
+    if any(_CARDS_ASSIGNED.search(each) and _CARDS_ARRAY.search(each) for each in (text, edited)):
+        return None
+    head, before = _card_tables(text)
+    if len(before) != max(card.position for card in deck.cards) + 1:
+        return None  # a [[cards]] line inside a string: only a whole read places the cards
+    edited_head, after = _card_tables(edited)
+    if edited_head != head:
+        return None
+    both = min(len(before), len(after))
+    first = next((i for i in range(both) if before[i] != after[i]), both)  # the tables kept at the start
+    last = next(
+        (i for i in range(both - first) if before[-1 - i] != after[-1 - i]), both - first
+    )  # at the end
+    changed = range(first, len(after) - last)
+    try:
+        data = tomllib.loads("".join(after[first : len(after) - last]))
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    raw_cards = data.get("cards", [])
+    if (
+        list(data) not in ([], ["cards"])
+        or not isinstance(raw_cards, list)
+        or len(raw_cards) != len(changed)
+        or not all(isinstance(c, dict) for c in raw_cards)
+    ):
+        return None
+    reader = _DeckReader(deck.source, edited, deck.bundled, sims, problems)
+    moved = len(after) - len(before)
+    new = [
+        card for i, raw in zip(changed, raw_cards, strict=True) for card in reader.read_card(i, raw, deck.id)
+    ]
+    cards = [card for card in deck.cards if card.position < first]
+    cards += new
+    for card in deck.cards:
+        if card.position >= len(before) - last:
+            line = reader.locate.card(card.position + moved)
+            same = moved == 0 and line == card.line
+            cards.append(card if same else replace(card, position=card.position + moved, line=line))
+    reader.check_duplicates(cards)
+    if reader.problems:
+        return None, reader.problems
+    return replace(deck, cards=tuple(cards), digest=text_digest(edited)), []
+
+
+def _card_tables(text: str) -> tuple[str, list[str]]:
+    """``text`` up to its first ``[[cards]]`` line, and the text of each ``[[cards]]`` table from its line
+    to the next one (lines as ``_Locator`` counts them)."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if "cards" in line and _CARDS_HEADER.match(line)]
+    ends = [*starts[1:], len(lines)]
+    tables = ["".join(lines[start:end]) for start, end in zip(starts, ends, strict=True)]
+    return "".join(lines[: starts[0] if starts else len(lines)]), tables
+
+
 def read_deck_data(
     path: Path,
     text: str,

@@ -530,6 +530,20 @@ def test_the_editor_command_opens_the_card_s_line() -> None:
     assert authoring.editor_command(path, 3, {}) == ["vi", "+3", str(path)]
 
 
+def test_a_card_is_found_at_its_line_in_its_file_as_it_is_now(tmp_path: Path) -> None:
+    """The line the loader read serves while the file is the text it read; once the file changed, the
+    card is found again where it is now."""
+    user = tmp_path / "decks"
+    user.mkdir()
+    path = user / "mine.toml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    library = bundled_only(user)
+    card = library.card("pool-kept")
+    assert authoring.find_card(library, "pool-kept", user).line == card.line
+    path.write_text(COMMENTED.replace("[[cards]]", "# two lines more\n\n[[cards]]", 1), encoding="utf-8")
+    assert authoring.find_card(library, "pool-kept", user).line == card.line + 2
+
+
 def test_editing_with_a_real_editor_then_checking(tmp_path: Path) -> None:
     user = tmp_path / "decks"
     saved = authoring.add_card(
