@@ -204,6 +204,7 @@ class Figures:
     import_s: float | None = None
     add_card: list[float] = field(default_factory=list)
     add_to_big_deck: list[float] = field(default_factory=list)
+    edit_big_deck: list[float] = field(default_factory=list)
 
 
 def rss_mb(pid: int, key: str = "VmHWM") -> float:
@@ -318,6 +319,48 @@ def add_card_in_app(setup: Setup, runs: int, deck: str = "mine") -> list[float]:
                 deck, draft, library=collection.library, sims=simulation_catalog(), user_dir=user_dir
             )
             authoring.adopt(collection, saved.library)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+#: An editor for ``$EDITOR``: marks the question of the card at the line it is given as edited, or unmarks it.
+EDITOR_SCRIPT = """\
+import sys
+from pathlib import Path
+path, line = Path(sys.argv[-1]), int(sys.argv[-2].lstrip("+"))
+lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+at = next(i for i in range(line - 1, len(lines)) if lines[i].startswith("question = "))
+edited = lines[at].replace("question = \\"(edited) ", "question = \\"")
+lines[at] = edited if edited != lines[at] else lines[at].replace("question = \\"", "question = \\"(edited) ")
+path.write_text("".join(lines), encoding="utf-8")
+"""
+
+
+def edit_card_in_app(setup: Setup, runs: int) -> list[float]:
+    """What each of ``runs`` edits of a card of the big deck takes in the app, from the key to the edited
+    deck in the collection: the editor (a script that changes the card's question) and the deck's check
+    (``authoring.edit_card``), and the collection taking it (``authoring.adopt``)."""
+    from studyapp import authoring
+    from studyapp.commands import simulation_catalog
+    from studyapp.problems import PROBLEMS
+
+    script = setup.folder / "editor.py"
+    script.write_text(EDITOR_SCRIPT, encoding="utf-8")
+    times = []
+    with opened(setup) as collection:
+        assert collection.library.decks  # read now, as the app has them by the time a card is edited
+        for _ in range(runs):
+            started = time.perf_counter()
+            checked = authoring.edit_card(
+                collection.library,
+                "scale-000001",
+                sims=simulation_catalog(),
+                extra_dirs=[setup.content] if setup.content else [],
+                environ={"EDITOR": f"{sys.executable} {script}"},
+                problems=PROBLEMS,
+            )
+            assert checked.ok, checked.message()
+            authoring.adopt(collection, checked.library)
             times.append(time.perf_counter() - started)
     return times
 
@@ -547,6 +590,8 @@ def report(setup: Setup, figures: Figures, base: Figures | None) -> None:
             print(f"Add card, {deck}: first save       {shown(first)}")
             if later:
                 print(f"Add card, {deck}: later median     {shown(statistics.median(later))}")
+    if figures.edit_big_deck:
+        print(f"Edit a card of the big deck  median  {shown(statistics.median(figures.edit_big_deck))}")
     if figures.rss_mb:
         print(f"app peak RSS                         {max(figures.rss_mb):7.1f} MB   (target < 300 MB)")
 
@@ -589,6 +634,7 @@ def main() -> int:
                 figures[setup.size].add_card = add_card_in_app(setup, args.runs)
                 if setup.size:
                     figures[setup.size].add_to_big_deck = add_card_in_app(setup, args.runs, "scale")
+                    figures[setup.size].edit_big_deck = edit_card_in_app(setup, args.runs)
         for setup in setups:
             report(setup, figures[setup.size], figures.get(0) if setup.size else None)
     finally:
