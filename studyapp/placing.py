@@ -14,8 +14,6 @@ import errno
 import json
 import os
 import re
-import secrets
-import shutil
 import zlib
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -42,7 +40,8 @@ def hidden_name(path: Path, collection: str) -> Path:
     this process's id and the ``collection_tag`` of the collection its history goes into. A leftover
     is deleted by an open of that collection alone (another one that shares the deck folder knows
     nothing of its moves), once that process has ended."""
-    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}-{collection}.importing")
+    token = os.urandom(4).hex()  # not ``secrets``: its import (hashlib, hmac) costs 6 ms on every open
+    return path.with_name(f".{path.name}.{os.getpid()}-{token}-{collection}.importing")
 
 
 def check_free(path: Path) -> None:
@@ -101,17 +100,16 @@ def finish_moves(store: Store, folders: Iterable[Path]) -> None:
     """Make the moves noted whose hidden files are still there (one whose place is taken stays noted),
     then delete the hidden files in ``folders`` that are not noted and whose process has ended."""
     noted = noted_moves(store)
-    if noted:
-        waiting = []
-        for now, place in noted:
-            if now.exists() or now.is_symlink():
-                try:
-                    move(now, place)
-                except OSError:
-                    waiting.append((now, place))
-        if waiting != noted:
-            note_moves(store, waiting)
-    kept = {now for now, _place in noted_moves(store)}
+    waiting = []
+    for now, place in noted:
+        if now.exists() or now.is_symlink():
+            try:
+                move(now, place)
+            except OSError:
+                waiting.append((now, place))
+    if waiting != noted:
+        note_moves(store, waiting)
+    kept = {now for now, _place in waiting}
     for folder in folders:
         for leftover in _leftovers(folder, collection_tag(store.path)):
             if leftover not in kept:
@@ -151,6 +149,8 @@ def _running(pid: int) -> bool:
 
 def _delete(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
+        import shutil  # only here: every open imports this module
+
         shutil.rmtree(path, ignore_errors=True)
     else:
         with suppress(OSError):
