@@ -723,31 +723,21 @@ def read_deck_appended(
     duplicate ids): a deck of tens of thousands of cards takes seconds to parse. ``None`` when only
     reading ``whole`` tells: ``deck`` was not read from ``text``, or its cards are written otherwise
     (``cards = [...]``, which takes no ``[[cards]]`` table after it), or the tail is not only cards."""
-    if deck.source is None or not deck.cards or not whole.startswith(text):
+    if deck.source is None or not whole.startswith(text) or (read_from := _read_from(deck, text)) is None:
         return None
-    read_from = RunningDigest().add(text.encode())
-    if deck.digest != read_from.hex() or (_CARDS_ASSIGNED.search(text) and _CARDS_ARRAY.search(text)):
-        return None
-    try:
-        data = tomllib.loads(whole[len(text) :])
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
-        return None
-    raw_cards = data.get("cards")
-    if (
-        list(data) != ["cards"]
-        or not isinstance(raw_cards, list)
-        or not all(isinstance(c, dict) for c in raw_cards)
-    ):
+    tail = whole[len(text) :]
+    raw_cards = _only_card_tables(tail)
+    if not raw_cards:
         return None
     reader = _DeckReader(deck.source, whole, deck.bundled, sims, problems)
-    tables = max(card.position for card in deck.cards) + 1  # each [[cards]] table makes one card or more
+    tables = _table_count(deck)
     if len(reader.locate.card_starts) != tables + len(raw_cards):
         return None  # a [[cards]] line inside a string: only a whole read places the cards
     added = [card for i, raw in enumerate(raw_cards, tables) for card in reader.read_card(i, raw, deck.id)]
     reader.check_duplicates([*deck.cards, *added])
     if reader.problems:
         return None, reader.problems
-    digest = read_from.add(whole[len(text) :].encode()).hex()  # text_digest(whole), from text's on
+    digest = read_from.add(tail.encode()).hex()  # text_digest(whole), from text's on
     return replace(deck, cards=(*deck.cards, *added), digest=digest), []
 
 
@@ -764,14 +754,13 @@ def read_deck_edited(
     new places: a deck of tens of thousands of cards takes seconds to parse. ``None`` when only reading
     ``edited`` tells: ``deck`` was not read from ``text``, its cards are written otherwise, or what
     changed is not only whole tables (the ``[deck]`` table, or a string across tables)."""
-    if deck.source is None or not deck.cards or deck.digest != text_digest(text):
+    if deck.source is None or _read_from(deck, text) is None or _cards_array(edited):
         return None
-    if any(_CARDS_ASSIGNED.search(each) and _CARDS_ARRAY.search(each) for each in (text, edited)):
-        return None
-    head, before = _card_tables(text)
-    if len(before) != max(card.position for card in deck.cards) + 1:
+    head, before = _card_tables(_Locator(text))
+    if len(before) != _table_count(deck):
         return None  # a [[cards]] line inside a string: only a whole read places the cards
-    edited_head, after = _card_tables(edited)
+    reader = _DeckReader(deck.source, edited, deck.bundled, sims, problems)
+    edited_head, after = _card_tables(reader.locate)
     if edited_head != head:
         return None
     both = min(len(before), len(after))
@@ -780,19 +769,9 @@ def read_deck_edited(
         (i for i in range(both - first) if before[-1 - i] != after[-1 - i]), both - first
     )  # at the end
     changed = range(first, len(after) - last)
-    try:
-        data = tomllib.loads("".join(after[first : len(after) - last]))
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+    raw_cards = _only_card_tables("".join(after[first : len(after) - last]))
+    if raw_cards is None or len(raw_cards) != len(changed):
         return None
-    raw_cards = data.get("cards", [])
-    if (
-        list(data) not in ([], ["cards"])
-        or not isinstance(raw_cards, list)
-        or len(raw_cards) != len(changed)
-        or not all(isinstance(c, dict) for c in raw_cards)
-    ):
-        return None
-    reader = _DeckReader(deck.source, edited, deck.bundled, sims, problems)
     moved = len(after) - len(before)
     new = [
         card for i, raw in zip(changed, raw_cards, strict=True) for card in reader.read_card(i, raw, deck.id)
@@ -810,11 +789,43 @@ def read_deck_edited(
     return replace(deck, cards=tuple(cards), digest=text_digest(edited)), []
 
 
-def _card_tables(text: str) -> tuple[str, list[str]]:
-    """``text`` up to its first ``[[cards]]`` line, and the text of each ``[[cards]]`` table from its line
-    to the next one (lines as ``_Locator`` counts them)."""
-    lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if "cards" in line and _CARDS_HEADER.match(line)]
+def _read_from(deck: Deck, text: str) -> RunningDigest | None:
+    """The digest of ``text`` when ``deck``, with cards, was read from it, written as ``[[cards]]``
+    tables (not ``cards = [...]``); else ``None``."""
+    if not deck.cards or _cards_array(text):
+        return None
+    read_from = RunningDigest().add(text.encode())
+    return read_from if read_from.hex() == deck.digest else None
+
+
+def _cards_array(text: str) -> bool:
+    """Whether ``text`` writes a deck's cards as ``cards = [...]``."""
+    return bool(_CARDS_ASSIGNED.search(text) and _CARDS_ARRAY.search(text))
+
+
+def _table_count(deck: Deck) -> int:
+    """How many ``[[cards]]`` tables ``deck``'s cards came from (a cloze note's table makes several)."""
+    return max(card.position for card in deck.cards) + 1
+
+
+def _only_card_tables(text: str) -> list[dict[str, Any]] | None:
+    """The ``[[cards]]`` tables of ``text`` parsed, when that is all it holds (none for no text); else
+    ``None``."""
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    tables = data.get("cards", [])
+    if list(data) not in ([], ["cards"]) or not isinstance(tables, list):
+        return None
+    return tables if all(isinstance(table, dict) for table in tables) else None
+
+
+def _card_tables(locate: _Locator) -> tuple[str, list[str]]:
+    """The located text up to its first ``[[cards]]`` line, and the text of each ``[[cards]]`` table from
+    its line to the next one."""
+    lines = locate.text.splitlines(keepends=True)
+    starts = [number - 1 for number in locate.card_starts]
     ends = [*starts[1:], len(lines)]
     tables = ["".join(lines[start:end]) for start, end in zip(starts, ends, strict=True)]
     return "".join(lines[: starts[0] if starts else len(lines)]), tables

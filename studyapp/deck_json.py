@@ -247,7 +247,7 @@ def encode_grown_deck(text: str, deck: Deck, kept: int) -> str | None:
     are read from it: the rows already there are copied as text (a big deck is neither read nor written
     again as JSON for one card)."""
     layout = _grown_layout(text)
-    if layout is None:
+    if layout is None or len(deck.cards) <= kept:
         return None
     own_end, shared, varying = layout
     cards, deck_codec = codec(Card), codec(Deck, ("cards",))
@@ -263,8 +263,6 @@ def encode_grown_deck(text: str, deck: Deck, kept: int) -> str | None:
     deck_back = deck_codec.decode(own, cards=())
     if new_cards_back != list(deck.cards[kept:]) or deck_back != replace(deck, cards=()):
         return None
-    if not rows:
-        return f'{{"deck":{_compact(own)}{text[own_end:]}'
     return f'{{"deck":{_compact(own)}{text[own_end:-2]},{_compact(rows)[1:-1]}]}}'
 
 
