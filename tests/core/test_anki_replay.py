@@ -240,14 +240,19 @@ def log_rows(count: int, start: int = 0) -> list[CardHistoryRows]:
 @pytest.mark.parametrize("already", [0, 5000])
 def test_a_bulk_write_leaves_the_log_indexes_as_they_were(tmp_path: Path, already: int) -> None:
     """With more rows coming than the log has, its indexes are built after the writes; either way they
-    come back with the same definitions, and match the table (``integrity_check`` compares them)."""
+    come back with the same definitions, and match the table (``integrity_check`` compares them). The
+    page cache and sort threads the writes and the indexes had are the connection's own again."""
     with Store.open(tmp_path / "collection.sqlite3") as store:
         indexes = log_indexes(store.conn)
         assert len(indexes) >= 3
+        pragmas = [store.conn.execute(f"PRAGMA {name}").fetchone() for name in ("cache_size", "threads")]
         store.record_histories(log_rows(already), coming=already)
         written = store.record_histories(log_rows(3000, start=already), coming=3000)
         assert written == 3000
         assert log_indexes(store.conn) == indexes
+        assert [
+            store.conn.execute(f"PRAGMA {name}").fetchone() for name in ("cache_size", "threads")
+        ] == pragmas
         assert store.integrity_check() == ["ok"]
         plan = store.conn.execute(
             "EXPLAIN QUERY PLAN SELECT id FROM reviews WHERE card_id = ? ORDER BY reviewed_at", ("card-9",)
