@@ -28,19 +28,16 @@ import tomlkit
 from tomlkit.items import Item, Table
 
 from studyapp.content import (
-    SLUG,
     Library,
     ProblemCatalog,
     SimCatalog,
     deck_read_from,
     deck_sources,
     load_library,
-    read_deck_appended,
-    read_deck_edited,
-    read_deck_text,
     with_deck_read_again,
     with_deck_written,
 )
+from studyapp.deck_reader import SLUG, read_deck_appended, read_deck_edited, read_deck_text
 from studyapp.errors import UserError
 from studyapp.model import Card, Deck, Problem, text_digest
 from studyapp.paths import bundled_deck_dir, user_deck_dir

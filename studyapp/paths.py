@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
+
+from studyapp.model import Problem
 
 APP_NAME = "studyapp"
 DB_ENV = "STUDYAPP_DB"
@@ -32,3 +35,17 @@ def bundled_deck_dir() -> Path:
     here = Path(__file__).resolve().parent
     installed = here / "bundled_content"
     return installed if installed.is_dir() else here.parent / "content"
+
+
+def path_status(path: Path) -> tuple[os.stat_result | None, Problem | None]:
+    """The status of ``path`` (following links), or the problem that stops it being read."""
+    try:
+        return path.stat(), None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            message = "is a loop of symbolic links; point the link at a real file or folder"
+        elif error.errno in (errno.ENOENT, errno.ENOTDIR):
+            message = "no such file or folder; check the path"
+        else:
+            message = f"cannot read it: {error.strerror or error}"
+        return None, Problem(path, message)

@@ -22,7 +22,7 @@ import tomlkit
 
 from studyapp.anki.source import Source
 from studyapp.authoring import card_table, slugify
-from studyapp.content import SLUG
+from studyapp.deck_reader import SLUG
 from studyapp.deck_text import note_id
 from studyapp.errors import UserError
 from studyapp.placing import Move, check_free, hidden_name, move

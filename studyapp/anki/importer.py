@@ -49,16 +49,9 @@ from studyapp.anki.replay import PARALLEL_FROM, ReplayAhead, replayed_plan
 from studyapp.anki.source import Source
 from studyapp.authoring import adopt, problems_in, taken_ids
 from studyapp.collection import Collection, Fingerprints, open_collection
-from studyapp.content import (
-    Library,
-    ProblemCatalog,
-    SimCatalog,
-    deck_sources,
-    load_library,
-    read_deck_data,
-    with_deck,
-)
+from studyapp.content import Library, ProblemCatalog, SimCatalog, deck_sources, load_library, with_deck
 from studyapp.deck_json import collector_paused
+from studyapp.deck_reader import read_deck_data
 from studyapp.errors import CollectionError, CollectionMissing
 from studyapp.export_format import Progress
 from studyapp.model import Deck, Settings

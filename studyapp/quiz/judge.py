@@ -106,7 +106,8 @@ def judge_answer(rubric: Rubric, answer: str) -> Judgement:
 @cache
 def bundled_cards() -> dict[str, Card]:
     """The bundled deck's cards by id (read once, without the user's decks)."""
-    from studyapp.content import deck_files, read_deck
+    from studyapp.content import deck_files
+    from studyapp.deck_reader import read_deck
     from studyapp.paths import bundled_deck_dir
 
     cards: dict[str, Card] = {}

@@ -17,8 +17,9 @@ from studyapp.anki.deck_file import deck_document, deck_text
 from studyapp.anki.importer import Target, import_file
 from studyapp.anki.source import CardKind, NewCard
 from studyapp.collection import open_collection
-from studyapp.content import Library, deck_sources, load_library, read_deck, read_deck_data, with_deck
+from studyapp.content import Library, deck_sources, load_library, with_deck
 from studyapp.deck_cache import CachedLibrary
+from studyapp.deck_reader import read_deck, read_deck_data
 from studyapp.model import Deck
 from studyapp.problems import PROBLEMS
 

@@ -18,16 +18,8 @@ from sim.registry import CATALOG
 from studyapp import authoring, deck_cache
 from studyapp.authoring import AuthoringError, CardDraft
 from studyapp.collection import Collection, open_collection, placed_cards
-from studyapp.content import (
-    Library,
-    deck_read_from,
-    load_library,
-    read_deck,
-    read_deck_again,
-    read_deck_appended,
-    read_deck_text,
-    without_deck_file,
-)
+from studyapp.content import Library, deck_read_from, load_library, without_deck_file
+from studyapp.deck_reader import read_deck, read_deck_again, read_deck_appended, read_deck_text
 from studyapp.model import Rating
 from studyapp.paths import bundled_deck_dir
 from studyapp.problems import PROBLEMS

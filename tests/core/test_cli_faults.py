@@ -19,7 +19,8 @@ import pytest
 
 from sim.registry import CATALOG
 from studyapp.collection import open_collection
-from studyapp.content import load_paths, read_deck
+from studyapp.content import load_paths
+from studyapp.deck_reader import read_deck
 from studyapp.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,8 +276,9 @@ def test_content_never_imports_sim() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 0, result.stderr
-    source = (ROOT / "studyapp" / "content.py").read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(from|import)\s+sim\b", source, flags=re.MULTILINE)
+    for module in ("content.py", "deck_reader.py"):
+        source = (ROOT / "studyapp" / module).read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+sim\b", source, flags=re.MULTILINE)
 
 
 def test_the_caller_decides_which_simulations_exist(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ from studyapp.cloze import (
     question_text,
 )
 from studyapp.collection import open_collection
-from studyapp.content import load_paths, read_deck
+from studyapp.content import load_paths
+from studyapp.deck_reader import read_deck
 from studyapp.math import MARK_END, MARK_START, strip_markers
 from studyapp.search import parse
 

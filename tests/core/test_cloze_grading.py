@@ -81,7 +81,7 @@ def test_several_blanks_take_one_answer_each(tmp_path: Path) -> None:
         'text = "Common activations: {{c1::tanh}} and {{c1::sigmoid}}; ReLU is {{c2::max(0, x)}}."\n',
         encoding="utf-8",
     )
-    from studyapp.content import read_deck
+    from studyapp.deck_reader import read_deck
 
     loaded, problems = read_deck(deck)
     assert problems == [] and loaded is not None

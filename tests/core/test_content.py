@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sim.registry import CATALOG
-from studyapp.content import load_library, load_paths, read_deck
+from studyapp.content import load_library, load_paths
+from studyapp.deck_reader import read_deck
 from studyapp.model import Problem
 from studyapp.paths import bundled_deck_dir
 

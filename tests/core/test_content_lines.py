@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from sim.registry import CATALOG
-from studyapp.content import read_deck
+from studyapp.deck_reader import read_deck
 
 HEADERS = ["[[cards]]", "  [[ cards ]]", "[[cards]]  # a comment", "\t[[cards ]]"]
 

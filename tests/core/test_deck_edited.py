@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.registry import CATALOG
-from studyapp.content import read_deck, read_deck_edited, read_deck_text
+from studyapp.deck_reader import read_deck, read_deck_edited, read_deck_text
 from studyapp.problems import PROBLEMS
 
 HEAD = '# My deck\n[deck]\nid = "mine"\ntitle = "Mine"\n\n'

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.registry import CATALOG
-from studyapp.content import read_deck
+from studyapp.deck_reader import read_deck
 from studyapp.math import LatexError, check, parse
 
 ROOT = Path(__file__).resolve().parents[2]

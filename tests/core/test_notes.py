@@ -19,7 +19,8 @@ from sim.params import FloatParam
 from sim.registry import CATALOG
 from studyapp.cli import main
 from studyapp.collection import open_collection
-from studyapp.content import NOTE_KINDS, load_library, read_deck
+from studyapp.content import load_library
+from studyapp.deck_reader import NOTE_KINDS, read_deck
 from studyapp.model import Card, Problem
 
 ROOT = Path(__file__).resolve().parents[2]
