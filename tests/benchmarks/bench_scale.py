@@ -1,12 +1,15 @@
 """The app and the commands on a big collection: the bundled decks, and 10k and 50k cards more.
 
-    python tests/benchmarks/bench_scale.py [--sizes 0 10000 50000] [--runs 3] [--reviews-per-card 40]
+    python tests/benchmarks/bench_scale.py [--sizes 0 10000 50000] [--runs 3] [--launches 10]
+        [--reviews-per-card 40]
 
 Each size adds that many one-line cards in a deck given with ``--content``; half of them get a review
 history (40 reviews each over three years: 1M reviews at 50k), written in bulk with
 ``Store.replace_all``. Measured in a pseudo-terminal at 120x40 (``bench_tui``'s helpers), each against
 a hello-world Textual app's first paint measured in the same run: launch -> Home painted (its counts),
-and -> Home's mastery map drawn (computed in the background after the first paint); Browse's
+(in each session, and ``--launches`` more times, each right after the hello-world app: one launch a
+run is too few on a shared machine), and -> Home's mastery map drawn (computed in the background after
+the first paint); Browse's
 first page; page-down repaint; a search keystroke -> the filtered count; a sort; the Stats screen (until
 its numbers are painted: retention and the mastery bars); Home's study key -> the first card (no
 target in issue 17; the bundled deck's is 50 ms in ``bench_tui``); the start of ``cards``, ``stats``, ``review
@@ -440,6 +443,18 @@ def app_session(setup: Setup, figures: Figures, searches: Sequence[tuple[str, li
         term.close()
 
 
+def launches(setup: Setup, figures: Figures, pairs: int) -> None:
+    """``pairs`` more launches -> Home painted, each right after a hello-world app's first paint (so that
+    the machine's load weighs alike on both)."""
+    for _ in range(pairs):
+        figures.hello.append(hello_first_paint(setup.folder))
+        term = Pty([sys.executable, "-m", "studyapp", *setup.options], environment(setup.folder))
+        try:
+            figures.launch.append(term.expect(b"reviews", timeout=120) - term.started)
+        finally:
+            term.close()
+
+
 def every_number(term: Pty) -> float:
     """When the Stats screen shows its numbers: the retention panel and the mastery panel (a bundled
     tag's bar) both painted since the key was sent."""
@@ -558,9 +573,10 @@ def shown(value: float | None, reference: float | None = None, target: str = "")
 def report(setup: Setup, figures: Figures, base: Figures | None) -> None:
     hello = statistics.median(figures.hello)
     print(f"\n== {setup.total:,} cards ==")
-    print(f"hello-world first paint              {ms(hello)}")
+    print(f"hello-world first paint              {ms(hello)}   (median of {len(figures.hello)})")
     if figures.launch:
         print(f"launch -> Home painted               {shown(median(figures.launch), hello, '<= 1.5x')}")
+        print(f"  (median of {len(figures.launch)} launches)")
         print(f"launch -> Home's mastery map         {shown(median(figures.mastery_map), hello)}")
         print(f"Browse first page + count            {shown(median(figures.browse), hello, '<= 100 ms')}")
         if figures.page_down:
@@ -600,6 +616,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 10_000, 50_000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--launches", type=int, default=10, help="launches measured beside the sessions")
     parser.add_argument("--reviews-per-card", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the built collections (path printed)")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="what to measure")
@@ -625,6 +642,8 @@ def main() -> int:
                     app_session(setup, found, searches)
                 else:
                     found.hello.append(hello_first_paint(setup.folder))
+            if "app" in args.parts:
+                launches(setup, found, args.launches)
             if "import" in args.parts:
                 found.import_s = import_time(setup)
             setups.append(setup)
