@@ -2,7 +2,7 @@
 
 A new card is appended to a user deck file with tomlkit, so the file's comments and layout stay as
 they were; the file is made (with its ``[deck]`` table) when the deck is new. The result is checked
-with the real loader (``studyapp.content``) before and after it replaces the file, and a file the
+with the real loader (``studyapp.deck_reader``) before and after it replaces the file, and a file the
 loader refuses is put back. A card's id is made from its question and never reuses an id in use.
 
 Bundled decks are read-only: editing one of their cards makes an override copy with the same id in

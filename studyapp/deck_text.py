@@ -1,6 +1,6 @@
-"""The text of a deck's cards, for the deck loader (``studyapp.content``): formulas that cannot be read and
-cloze markup that cannot be parsed, each reported at its place in the value; and cloze notes expanded
-into their cards. Stdlib only."""
+"""The text of a deck's cards, for the deck reader (``studyapp.deck_reader``): formulas that cannot be
+read and cloze markup that cannot be parsed, each reported at its place in the value; and cloze notes
+expanded into their cards. Stdlib only."""
 
 from __future__ import annotations
 
