@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from studyapp.model import StudyState
 from studyapp.paths import bundled_deck_dir
 from studyapp.scheduler import Scheduler
 from studyapp.search import parse
+from studyapp.store.search import Condition
 from tests.core.test_open_faults import read_only_mount  # noqa: F401  (the fixture)
 from tests.core.test_read_only_commands import studyapp
 
@@ -150,3 +151,59 @@ def test_the_command_streams_the_same_table(listed: Collection, tmp_path: Path) 
     assert [line.split()[0] for line in result.stdout.splitlines()] == [
         line.split()[0] for line in expected.splitlines()
     ]
+
+
+def widths_of_all(collection: Collection, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """Every card's column widths as the listing finds them (from indexes) and as a condition that keeps
+    every card measures them (reading each card)."""
+    store, now_ms = collection.store, round(now.timestamp() * 1000)
+    found = store.listing_widths(Condition("1", [], False), now_ms)
+    return found, store.listing_widths(Condition("1 = 1", [], False), now_ms)
+
+
+def test_the_widths_of_every_card_found_in_indexes_are_those_read_from_each_card(tmp_path: Path) -> None:
+    """The state, due and deck columns of the whole listing are measured from indexes: the same widths
+    as reading each card, whichever states the cards are in, with cards buried until a time before or
+    after now, suspended cards with and without a due day, and a deck taken away (its cards retired)
+    whose id was the longest."""
+    decks = generated_decks(random.Random(3), 12)
+    decks["2-a-deck-with-the-longest-id.toml"] = decks["1-gen-two.toml"].replace("gen-two", "gen-longest-id")
+    folder = write_decks(tmp_path / "decks", decks)
+    db = tmp_path / "collection.sqlite3"
+    collection = open_collection(db, library=load_paths([folder]))
+    session = collection.session(scheduler=Scheduler(fuzz=False))
+    ids = [card.id for card in collection.library.cards]
+    checked = 0
+
+    def same(now: datetime) -> None:
+        nonlocal checked
+        found, read = widths_of_all(collection, now)
+        assert found == read, now
+        checked += 1
+
+    same(T0)  # every card new
+    for rating, card_id in zip((1, 3, 4), ids[1:4], strict=True):  # learning, then review
+        session.rate(card_id, rating, T0)
+    same(T0)
+    later = T0 + timedelta(days=30)
+    session.rate(ids[3], 1, later)  # a review card forgotten: relearning, the longest word
+    same(later)
+    buried_until = session.bury(ids[3], later)
+    assert widths_of_all(collection, later)[0]["state"] == len("learning")  # the relearning card is buried
+    same(later)
+    same(buried_until + timedelta(minutes=1))  # the burying has ended
+    session.suspend(ids[0])  # suspended, never studied: no due day
+    same(later)
+    session.suspend(ids[3])  # a suspended card with a due day
+    same(later)
+    for card_id in [*ids[1:3], *ids[4:]]:  # every card suspended: only suspended cards have a due day
+        session.suspend(card_id)
+    assert widths_of_all(collection, later)[0]["due"] == len("2025-04-02")
+    same(later)
+    collection.close()
+    (folder / "2-a-deck-with-the-longest-id.toml").unlink()
+    collection = open_collection(db, library=load_paths([folder]))
+    found, read = widths_of_all(collection, later)
+    assert found == read and found["deck"] == len("gen-two")
+    collection.close()
+    assert checked == 8
