@@ -526,12 +526,21 @@ def command_time(setup: Setup, args: list[str], marker: bytes | None, stdin: str
 def time_commands(setups: Sequence[Setup], figures: dict[int, Figures], runs: int) -> None:
     """Each command's start on every collection, the collections one right after the other for each
     command and run: a change in the machine's load weighs alike on a big collection and on the bundled
-    deck it is compared with."""
+    deck it is compared with. After each run's ``add``, the deck file it wrote is hashed by every start
+    until one stamps it ``RACY_NS`` after it was written (a second change within the same clock tick
+    could go unseen): ``cards (first line) after add`` measures such a start; then that time is waited
+    out and one start (not measured) stamps the file, so that the next run measures the starts that
+    every other start makes."""
+    from studyapp.deck_cache import RACY_NS
+
     for _ in range(runs):
         for name, (command, marker, stdin) in COMMANDS.items():
             for setup in setups:
                 times = figures[setup.size].commands.setdefault(name, [])
                 times.append(command_time(setup, command, marker, stdin))
+        time.sleep(RACY_NS / 1e9)
+        for setup in setups:
+            command_time(setup, ["cards"], b"\n", "")
 
 
 def import_time(setup: Setup) -> float | None:
