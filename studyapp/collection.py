@@ -304,13 +304,13 @@ def reconcile(
 
 @dataclass(frozen=True)
 class Overview:
-    """Home's numbers: each deck's counts (id, title, counts), all decks', today's reviews and streak,
-    whether a studied card waits now, and when the next one is due."""
+    """Home's numbers: each deck's counts (id, title, counts), all decks', today's reviews, whether a
+    studied card waits now, and when the next one is due. (The streak is among Home's statistics: it
+    looks at as many days as it is long.)"""
 
     decks: list[tuple[str, str, Counts]]
     total: Counts
     reviews_today: int
-    streak: int
     due_now: bool
     next_due: datetime | None
 
@@ -465,10 +465,10 @@ class Collection:
         session = self.outline_session()
         counts = session.deck_counts(now)
         decks = [(deck_id, title, counts[deck_id]) for deck_id, title in titles if deck_id in counts]
-        reviews, streak = self.today(now)
+        reviews = self.reviews_today(now)
         due_now = self._studied_card_waits(session, now)
         upcoming = None if due_now else self.next_due(now)
-        return Overview(decks, Counts.total(counts.values()), reviews, streak, due_now, upcoming)
+        return Overview(decks, Counts.total(counts.values()), reviews, due_now, upcoming)
 
     def _studied_card_waits(self, session: StudySession, now: datetime) -> bool:
         """Whether the queue's next card was studied before and is due: a learning card whose step has
@@ -544,13 +544,12 @@ class Collection:
         """What the collection knows of one card (``None`` if it never saw it)."""
         return self.store.card(card_id)
 
-    def today(self, now: datetime) -> tuple[int, int]:
-        """Reviews made today and the current streak in days (today as the study queue counts it)."""
-        from studyapp import activity
+    def reviews_today(self, now: datetime) -> int:
+        """Reviews made today (today as the study queue counts it)."""
+        from studyapp.activity import reviews_per_day
 
         hour = self.settings().day_start_hour
-        reviews = activity.reviews_per_day(self.store, now, days=1, day_start_hour=hour)[-1][1]
-        return reviews, activity.current_streak(self.store, now, day_start_hour=hour)
+        return reviews_per_day(self.store, now, days=1, day_start_hour=hour)[-1][1]
 
     def mastery(self, now: datetime) -> dict[str, Mastery]:
         """Mastery per tag of the loaded cards (see ``studyapp.stats``)."""
@@ -583,10 +582,11 @@ class Collection:
         )
 
     def home_statistics(self, now: datetime, days: int, forecast_days: int) -> dict[str, Any]:
-        """What Home draws under its counts, in ``statistics``' form but without the rest of it:
-        ``mastery`` per tag, the ``forecast`` of ``forecast_days`` days, and ``reviews_per_day`` of
-        the last ``days`` days."""
-        from studyapp.activity import reviews_per_day
+        """What Home draws beside and under its counts, in ``statistics``' form but without the rest of
+        it: the ``streak`` (a three-year one takes 10 ms at a million reviews: not in the first frame),
+        ``mastery`` per tag, the ``forecast`` of ``forecast_days`` days, and ``reviews_per_day`` of the
+        last ``days`` days."""
+        from studyapp.activity import current_streak, reviews_per_day
         from studyapp.stats import due_forecast, mastery
 
         now, hour = check_utc(now), self.settings().day_start_hour
@@ -594,6 +594,7 @@ class Collection:
         forecast = due_forecast(self.store, now, days=forecast_days, day_start_hour=hour)
         heatmap = reviews_per_day(self.store, now, days=days, day_start_hour=hour)
         return {
+            "streak": current_streak(self.store, now, day_start_hour=hour),
             "mastery": {"tags": {tag: value.to_dict() for tag, value in tags.items()}},
             "forecast": [{"date": day.isoformat(), "due": count} for day, count in forecast],
             "reviews_per_day": {day.isoformat(): count for day, count in heatmap},

@@ -98,7 +98,9 @@ async def test_home_shows_counts_today_and_mastery(app: StudyApp) -> None:
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert deck_counts(app, "deep-learning") == ["9", "1", "0"]
-        assert "Today: 1 review · streak 1 day\n" in text_of(app.screen.query_one("#today"))
+        today = app.screen.query_one("#today")
+        await wait_until(pilot, lambda: "streak 1 day" in text_of(today))  # with the statistics
+        assert "Today: 1 review · streak 1 day\n" in text_of(today)
         assert "%" in text_of(app.screen.query_one("#mastery"))
 
 
@@ -382,10 +384,13 @@ async def test_next_due_says_when_nothing_is_due_now(
     due = collection.store.card_state("mlp").due
     assert due is not None
     collection.store.set_setting("new_per_day", 0)
-    async with app.run_test(size=(120, 40)):
-        text = text_of(app.screen.query_one("#today"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        today = app.screen.query_one("#today")
+        text = text_of(today)
         assert f"Next card due: {format_local(due)} (in {format_interval(due - clock.now)})" in text
-        assert "Today: 1 review · streak 1 day" in text
+        assert text.startswith("Today: 1 review\n")  # in the first frame; the streak comes after it
+        await wait_until(pilot, lambda: "streak" in text_of(today))
+        assert text_of(today) == text.replace("Today: 1 review", "Today: 1 review · streak 1 day")
 
 
 async def test_a_learning_step_still_to_come_is_not_due_now(

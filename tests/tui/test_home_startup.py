@@ -1,5 +1,5 @@
 """Start-up: the garbage collector paused while the app starts runs again once Home is painted, and Home's
-statistics, computed in the background, are those of the collection."""
+statistics (the streak among them), computed in the background, are those of the collection."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.widgets import OptionList
 
 import sim
+from studyapp.activity import current_streak
 from studyapp.collection import Collection, open_collection
 from studyapp.deck_cache import CachedLibrary
 from studyapp.tui.app import StudyApp
@@ -16,6 +17,7 @@ from studyapp.tui.launch import pause_collector
 from studyapp.tui.screens.home import FORECAST_DAYS, HEATMAP_WEEKS, HomeScreen
 from studyapp.tui.screens.sim_list import SimListScreen
 from studyapp.tui.widgets.mastery_map import MasteryMap
+from studyapp.words import plural
 
 from .conftest import FakeClock, text_of, wait_until
 
@@ -45,6 +47,9 @@ async def test_home_statistics_arrive_from_the_background(
         assert {row.label: (row.studied, row.cards, row.known) for row in rows} == expected
         assert [count for _day, count in screen.forecast.days] == [day["due"] for day in data["forecast"]]
         assert "cnn" in text_of(screen.query_one("#mastery"))
+        assert data["streak"] == current_streak(collection.store, clock.now)
+        streak = data["streak"]
+        assert f"streak {streak} {plural(streak, 'day')}\n" in text_of(screen.query_one("#today"))
 
 
 async def test_screens_open_on_a_cached_library_without_reading_every_card(

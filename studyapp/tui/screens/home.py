@@ -138,8 +138,9 @@ class HomeScreen(AppScreen):
             self.data, self.error = data, error
 
     def refresh_counts(self) -> None:
-        """Recount the decks, today's reviews, the streak and when the next card is due (in SQL: the
-        decks' cards are not read, so a big collection paints as soon as a small one)."""
+        """Recount the decks, today's reviews and when the next card is due (in SQL: the decks' cards
+        are not read, so a big collection paints as soon as a small one); the streak shown is the last
+        one the statistics gave, until they give it again."""
         now = self.study.now()
         overview = self.collection.overview(now)
         rows = [
@@ -152,16 +153,26 @@ class HomeScreen(AppScreen):
         highlighted = decks.highlighted
         decks.clear_options().add_options(rows)
         decks.highlighted = min(highlighted or 0, len(rows) - 1)
-        reviews_today, streak = overview.reviews_today, overview.streak
+        self.today = (overview.reviews_today, next_due_text(now, overview.due_now, overview.next_due))
+        self.show_today()
+
+    #: Today's reviews and when the next card is due (``next_due_text``), from the last count.
+    today: tuple[int, str] = (0, "")
+    #: The streak in days, from the last statistics (``None`` until they come).
+    streak: int | None = None
+
+    def show_today(self) -> None:
+        """Today's reviews, the streak (once the statistics have it) and when the next card is due."""
+        reviews, next_due = self.today
+        streak = "" if self.streak is None else f" · streak [b]{self.streak}[/b] {plural(self.streak, 'day')}"
         self.query_one("#today", Static).update(
-            f"Today: [b]{reviews_today}[/b] {plural(reviews_today, 'review')} · "
-            f"streak [b]{streak}[/b] {plural(streak, 'day')}\n"
-            f"{next_due_text(now, overview.due_now, overview.next_due)}"
+            f"Today: [b]{reviews}[/b] {plural(reviews, 'review')}{streak}\n{next_due}"
         )
 
     def refresh_statistics(self) -> None:
-        """The mastery map, the week's due forecast and the heatmap of the last weeks, computed in the
-        background: on a big collection they take longer than the counts, and keys must not wait."""
+        """The streak, the mastery map, the week's due forecast and the heatmap of the last weeks,
+        computed in the background: on a big collection they take longer than the counts, and keys
+        must not wait."""
         self.load_statistics(self.study.now())
 
     @work(thread=True, exclusive=True, group="home-statistics")
@@ -179,6 +190,8 @@ class HomeScreen(AppScreen):
             self.query_one("#mastery", MasteryMap).show_problem(f"[b $warning]{escape(message.error)}[/]")
             return
         data = message.data
+        self.streak = data["streak"]
+        self.show_today()
         self.query_one("#mastery", MasteryMap).show(mastery_rows(data["mastery"]["tags"]))
         forecast = [(date.fromisoformat(day["date"]), day["due"]) for day in data["forecast"]]
         self.forecast.show(forecast[:FORECAST_DAYS])
