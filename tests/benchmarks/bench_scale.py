@@ -448,11 +448,7 @@ def launches(setup: Setup, figures: Figures, pairs: int) -> None:
     the machine's load weighs alike on both)."""
     for _ in range(pairs):
         figures.hello.append(hello_first_paint(setup.folder))
-        term = Pty([sys.executable, "-m", "studyapp", *setup.options], environment(setup.folder))
-        try:
-            figures.launch.append(term.expect(b"reviews", timeout=120) - term.started)
-        finally:
-            term.close()
+        figures.launch.append(warm_up(setup))
 
 
 def every_number(term: Pty) -> float:
@@ -461,11 +457,11 @@ def every_number(term: Pty) -> float:
     return max(term.expect(marker, timeout=30) for marker in (b"True retention", MASTERY_MARKER))
 
 
-def warm_up(setup: Setup) -> None:
-    """Launch the app once until Home is painted."""
+def warm_up(setup: Setup) -> float:
+    """Launch the app once until Home is painted; returns how long that took."""
     term = Pty([sys.executable, "-m", "studyapp", *setup.options], environment(setup.folder))
     try:
-        term.expect(b"reviews", timeout=120)
+        return term.expect(b"reviews", timeout=120) - term.started
     finally:
         term.close()
 
